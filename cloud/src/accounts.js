@@ -1,0 +1,203 @@
+// Account routes: prelogin, sign-up, sign-in/out, password change, account deletion.
+
+import { ApiError, emptyResponse, jsonResponse, readJsonObject } from "./http.js";
+import {
+  bytesToBase64 as b64, checkVerifier, dummyVerifierWork, hmacSha256, makeVerifier, randomUuid,
+} from "./crypto.js";
+import {
+  authSecret, checkFields, KDF_DEFAULTS, KDF_SALT_BYTES, kdfParams, normalizeEmail, uuid, wrappedDataKey,
+} from "./validation.js";
+import { assertNotBlocked, clearFailures, recordFailure } from "./ratelimit.js";
+import { prepareSession, requireSession } from "./sessions.js";
+import { iso, nowMs } from "./time.js";
+
+export const ACCOUNT_BODY_LIMIT = 64 * 1024;
+const LIMITS = { maxBytes: ACCOUNT_BODY_LIMIT, maxDecodedBytes: ACCOUNT_BODY_LIMIT };
+
+const invalidCredentials = () => new ApiError(401, "invalid_credentials", "wrong e-mail address or password");
+
+/** Credentials of the account whose active address is `email`, or null. */
+function findByEmail(db, email) {
+  return db
+    .prepare(
+      `SELECT e.user_id, a.verifier_hash, a.verifier_salt, a.verifier_iterations, a.kdf_json, a.wrapped_data_key
+       FROM emails e JOIN auth a ON a.user_id = e.user_id AND a.type = 'password'
+       WHERE e.email = ?1 AND e.is_active = 1`,
+    )
+    .bind(email)
+    .first();
+}
+
+/** Credentials and active address of a user (for routes that re-check the secret). */
+function findByUser(db, userId) {
+  return db
+    .prepare(
+      `SELECT a.user_id, e.email, a.verifier_hash, a.verifier_salt, a.verifier_iterations
+       FROM auth a LEFT JOIN emails e ON e.user_id = a.user_id AND e.is_active = 1
+       WHERE a.user_id = ?1 AND a.type = 'password'`,
+    )
+    .bind(userId)
+    .first();
+}
+
+/** Re-checks a signed-in user's auth secret, counting failures against their address. */
+async function verifyUserSecret(db, userId, secretBytes) {
+  const row = await findByUser(db, userId);
+  if (!row) throw new ApiError(401, "invalid_token", "invalid session token");
+  const limiterKey = row.email || `user:${userId}`;
+  await assertNotBlocked(db, limiterKey);
+  if (!(await checkVerifier(secretBytes, row))) {
+    await recordFailure(db, limiterKey);
+    throw invalidCredentials();
+  }
+  await clearFailures(db, limiterKey);
+  return row;
+}
+
+// POST /v1/prelogin {email} -> {kdf}
+export async function prelogin(request, env) {
+  const { value } = await readJsonObject(request, LIMITS);
+  checkFields(value, ["email"]);
+  const email = normalizeEmail(value.email);
+  const row = await env.DB.prepare(
+    `SELECT a.kdf_json FROM emails e JOIN auth a ON a.user_id = e.user_id AND a.type = 'password'
+     WHERE e.email = ?1 AND e.is_active = 1`,
+  )
+    .bind(email)
+    .first();
+  let kdf;
+  if (row) {
+    kdf = JSON.parse(row.kdf_json);
+  } else {
+    // Unknown address: stable, plausible parameters, indistinguishable from a real account's.
+    const mac = await hmacSha256(env.PRELOGIN_SECRET || "", `dreamtree/prelogin/v1:${email}`);
+    kdf = { ...KDF_DEFAULTS, salt: b64(mac.subarray(0, KDF_SALT_BYTES)) };
+  }
+  return jsonResponse(200, { kdf });
+}
+
+// POST /v1/accounts {email, auth_secret, kdf, wrapped_data_key, user_id?} -> 201 {user_id, token}
+export async function createAccount(request, env) {
+  const { value } = await readJsonObject(request, LIMITS);
+  checkFields(value, ["email", "auth_secret", "kdf", "wrapped_data_key"], ["user_id"]);
+  const email = normalizeEmail(value.email);
+  const secret = authSecret(value.auth_secret);
+  const kdf = kdfParams(value.kdf);
+  const wrapped = wrappedDataKey(value.wrapped_data_key);
+  const userId = value.user_id === undefined || value.user_id === null ? randomUuid() : uuid(value.user_id, "user_id");
+
+  const db = env.DB;
+  const taken = async () => {
+    if (await db.prepare("SELECT 1 FROM emails WHERE email = ?1").bind(email).first()) {
+      return new ApiError(409, "email_taken", "an account with this e-mail address already exists");
+    }
+    if (await db.prepare("SELECT 1 FROM users WHERE id = ?1").bind(userId).first()) {
+      return new ApiError(409, "user_id_taken", "an account with this user id already exists");
+    }
+    return null;
+  };
+  let conflict = await taken();
+  if (conflict) throw conflict;
+
+  const verifier = await makeVerifier(secret);
+  const now = nowMs();
+  const nowIso = iso(now);
+  const session = await prepareSession(db, userId, now);
+  try {
+    await db.batch([
+      db.prepare("INSERT INTO users (id, created_at, updated_at) VALUES (?1, ?2, ?2)").bind(userId, nowIso),
+      db.prepare(
+        `INSERT INTO auth (id, user_id, type, verifier_hash, verifier_salt, verifier_iterations, kdf_json,
+                           wrapped_data_key, created_at, updated_at)
+         VALUES (?1, ?2, 'password', ?3, ?4, ?5, ?6, ?7, ?8, ?8)`,
+      ).bind(randomUuid(), userId, verifier.hash, verifier.salt, verifier.iterations, JSON.stringify(kdf), wrapped, nowIso),
+      db.prepare("INSERT INTO emails (id, user_id, email, is_active, added_at) VALUES (?1, ?2, ?3, 1, ?4)")
+        .bind(randomUuid(), userId, email, nowIso),
+      session.statement,
+    ]);
+  } catch (err) {
+    // Lost a race with a concurrent sign-up: report the conflict, not a server error.
+    conflict = await taken();
+    if (conflict) throw conflict;
+    throw err;
+  }
+  return jsonResponse(201, { user_id: userId, token: session.token, expires_at: session.expiresAt });
+}
+
+// POST /v1/sessions {email, auth_secret} -> {user_id, token, kdf, wrapped_data_key}
+export async function login(request, env) {
+  const { value } = await readJsonObject(request, LIMITS);
+  checkFields(value, ["email", "auth_secret"]);
+  const email = normalizeEmail(value.email);
+  const secret = authSecret(value.auth_secret);
+  const db = env.DB;
+  const now = nowMs();
+
+  await assertNotBlocked(db, email, now);
+  const row = await findByEmail(db, email);
+  const ok = row ? await checkVerifier(secret, row) : await dummyVerifierWork(secret);
+  if (!ok) {
+    await recordFailure(db, email, now);
+    throw invalidCredentials();
+  }
+  const session = await prepareSession(db, row.user_id, now);
+  await db.batch([
+    db.prepare("DELETE FROM login_attempts WHERE email = ?1").bind(email),
+    db.prepare("DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2").bind(row.user_id, iso(now)),
+    session.statement,
+  ]);
+  return jsonResponse(200, {
+    user_id: row.user_id,
+    token: session.token,
+    expires_at: session.expiresAt,
+    kdf: JSON.parse(row.kdf_json),
+    wrapped_data_key: row.wrapped_data_key,
+  });
+}
+
+// DELETE /v1/sessions/current -> 204
+export async function logout(request, env) {
+  const { sessionId } = await requireSession(request, env);
+  await env.DB.prepare("DELETE FROM sessions WHERE id = ?1").bind(sessionId).run();
+  return emptyResponse(204);
+}
+
+// POST /v1/password {old_auth_secret, new_auth_secret, new_kdf, new_wrapped_data_key} -> 200
+export async function changePassword(request, env) {
+  const { sessionId, userId } = await requireSession(request, env);
+  const { value } = await readJsonObject(request, LIMITS);
+  checkFields(value, ["old_auth_secret", "new_auth_secret", "new_kdf", "new_wrapped_data_key"]);
+  const oldSecret = authSecret(value.old_auth_secret, "old_auth_secret");
+  const newSecret = authSecret(value.new_auth_secret, "new_auth_secret");
+  const kdf = kdfParams(value.new_kdf, "new_kdf");
+  const wrapped = wrappedDataKey(value.new_wrapped_data_key, "new_wrapped_data_key");
+  const db = env.DB;
+
+  await verifyUserSecret(db, userId, oldSecret);
+  const verifier = await makeVerifier(newSecret);
+  const nowIso = iso(nowMs());
+  const results = await db.batch([
+    db.prepare(
+      `UPDATE auth SET verifier_hash = ?2, verifier_salt = ?3, verifier_iterations = ?4, kdf_json = ?5,
+                       wrapped_data_key = ?6, updated_at = ?7
+       WHERE user_id = ?1 AND type = 'password'`,
+    ).bind(userId, verifier.hash, verifier.salt, verifier.iterations, JSON.stringify(kdf), wrapped, nowIso),
+    db.prepare("DELETE FROM sessions WHERE user_id = ?1 AND id != ?2").bind(userId, sessionId),
+    db.prepare("UPDATE users SET updated_at = ?2 WHERE id = ?1").bind(userId, nowIso),
+  ]);
+  return jsonResponse(200, { user_id: userId, revoked_sessions: results[1].meta.changes });
+}
+
+// DELETE /v1/account {auth_secret} -> 204 (everything of the user goes, by ON DELETE CASCADE)
+export async function deleteAccount(request, env) {
+  const { userId } = await requireSession(request, env);
+  const { value } = await readJsonObject(request, LIMITS);
+  checkFields(value, ["auth_secret"]);
+  const secret = authSecret(value.auth_secret);
+  const db = env.DB;
+  const row = await verifyUserSecret(db, userId, secret);
+  const statements = [db.prepare("DELETE FROM users WHERE id = ?1").bind(userId)];
+  if (row.email) statements.push(db.prepare("DELETE FROM login_attempts WHERE email = ?1").bind(row.email));
+  await db.batch(statements);
+  return emptyResponse(204);
+}

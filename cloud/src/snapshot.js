@@ -1,0 +1,252 @@
+// Wallet snapshot routes: GET /v1/snapshot and PUT /v1/snapshot (compare-and-set on revision).
+//
+// The wallet's JSON text is stored byte for byte as the client sent it (the exact bytes of the
+// "wallet" member of the PUT body), split into chunks of at most CHUNK_BYTES in
+// user_wallet_chunks. All writes of one PUT go in one D1 batch (one transaction): the revision
+// bump is guarded by the expected revision, and every chunk write is guarded by the random
+// write_id that bump set, so a PUT that loses a race writes nothing at all.
+
+import {
+  acceptsGzip, ApiError, badRequest, bytesResponse, emptyResponse, jsonResponse, readJsonObject,
+} from "./http.js";
+import { randomUuid, sha256Hex } from "./crypto.js";
+import { checkFields, isoTimestamp, revisionHeader, versionString, wallet as checkWallet } from "./validation.js";
+import { requireSession } from "./sessions.js";
+import { iso, nowMs } from "./time.js";
+
+export const CHUNK_BYTES = 1_000_000;
+export const MAX_SNAPSHOT_BODY = 50 * 1024 * 1024; // 52,428,800 bytes, after gzip decoding
+
+const encoder = new TextEncoder();
+
+function etag(revision) {
+  return `"${revision}"`;
+}
+
+function staleRevision(current) {
+  return new ApiError(
+    409,
+    "stale_revision",
+    `the snapshot changed on the server (now at revision ${current}); pull, merge and push again`,
+    { revision: current },
+    { etag: etag(current) },
+  );
+}
+
+async function currentRevision(db, userId) {
+  const row = await db.prepare("SELECT revision FROM user_wallet WHERE user_id = ?1").bind(userId).first();
+  return row ? row.revision : 0;
+}
+
+// ---- locating the "wallet" member in the raw body -----------------------------------------
+
+const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+function skipWs(b, i) {
+  while (i < b.length && WS.has(b[i])) i++;
+  return i;
+}
+
+function skipString(b, i) {
+  // b[i] is the opening quote
+  i++;
+  for (;;) {
+    const c = b[i];
+    if (c === 0x5c) i += 2;
+    else if (c === 0x22) return i + 1;
+    else i++;
+  }
+}
+
+function skipValue(b, i) {
+  const c = b[i];
+  if (c === 0x22) return skipString(b, i);
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    for (;;) {
+      const d = b[i];
+      if (d === 0x22) {
+        i = skipString(b, i);
+        continue;
+      }
+      if (d === 0x7b || d === 0x5b) depth++;
+      else if (d === 0x7d || d === 0x5d) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+  }
+  // number, true, false, null
+  while (i < b.length && !WS.has(b[i]) && b[i] !== 0x2c && b[i] !== 0x7d && b[i] !== 0x5d) i++;
+  return i;
+}
+
+/**
+ * Byte range [start, end) of the value of top-level member `key` in `b`, which must be a JSON
+ * object text already accepted by JSON.parse. The last occurrence wins, as in JSON.parse.
+ */
+export function memberRange(b, key) {
+  const decoder = new TextDecoder();
+  let i = skipWs(b, 0);
+  i++; // '{'
+  i = skipWs(b, i);
+  if (b[i] === 0x7d) return null;
+  let found = null;
+  for (;;) {
+    i = skipWs(b, i);
+    const ks = i;
+    i = skipString(b, i);
+    const name = JSON.parse(decoder.decode(b.subarray(ks, i)));
+    i = skipWs(b, i) + 1; // ':'
+    i = skipWs(b, i);
+    const vs = i;
+    i = skipValue(b, i);
+    if (name === key) found = [vs, i];
+    i = skipWs(b, i);
+    if (b[i] === 0x2c) {
+      i++;
+      continue;
+    }
+    return found;
+  }
+}
+
+// ---- GET ----------------------------------------------------------------------------------
+
+export async function getSnapshot(request, env) {
+  const { userId } = await requireSession(request, env);
+  const db = env.DB;
+  const ifNoneMatch = revisionHeader(request, "if-none-match");
+  if (ifNoneMatch !== null && ifNoneMatch === (await currentRevision(db, userId))) {
+    return emptyResponse(304, { etag: etag(ifNoneMatch) });
+  }
+
+  // One batch = one transaction: metadata and chunks come from the same revision.
+  const [meta, chunks] = await db.batch([
+    db.prepare(
+      `SELECT revision, schema_version, exported_at, size_bytes, chunk_count, sha256, updated_at
+       FROM user_wallet WHERE user_id = ?1`,
+    ).bind(userId),
+    db.prepare("SELECT idx, revision, data FROM user_wallet_chunks WHERE user_id = ?1 ORDER BY idx").bind(userId),
+  ]);
+  const row = meta.results[0];
+  const gzip = acceptsGzip(request);
+  if (!row) {
+    const body = { revision: 0, schema_version: null, exported_at: null, updated_at: null,
+      size_bytes: 0, sha256: null, wallet: null };
+    return sendJson(JSON.stringify(body), gzip, etag(0));
+  }
+
+  const walletBytes = new Uint8Array(row.size_bytes);
+  let off = 0;
+  const rows = chunks.results;
+  if (rows.length !== row.chunk_count) throw corrupt();
+  for (let k = 0; k < rows.length; k++) {
+    const c = rows[k];
+    if (c.idx !== k || c.revision !== row.revision) throw corrupt();
+    const data = c.data instanceof ArrayBuffer ? new Uint8Array(c.data) : Uint8Array.from(c.data);
+    if (off + data.length > walletBytes.length) throw corrupt();
+    walletBytes.set(data, off);
+    off += data.length;
+  }
+  if (off !== walletBytes.length || (await sha256Hex(walletBytes)) !== row.sha256) throw corrupt();
+
+  const head = JSON.stringify({
+    revision: row.revision,
+    schema_version: row.schema_version,
+    exported_at: row.exported_at,
+    updated_at: row.updated_at,
+    size_bytes: row.size_bytes,
+    sha256: row.sha256,
+  });
+  const prefix = encoder.encode(`${head.slice(0, -1)},"wallet":`);
+  const suffix = encoder.encode("}");
+  const body = new Uint8Array(prefix.length + walletBytes.length + suffix.length);
+  body.set(prefix, 0);
+  body.set(walletBytes, prefix.length);
+  body.set(suffix, prefix.length + walletBytes.length);
+  return sendJson(body, gzip, etag(row.revision));
+}
+
+function corrupt() {
+  console.error("snapshot chunks inconsistent with user_wallet row");
+  return new ApiError(500, "internal_error", "stored snapshot is inconsistent");
+}
+
+function sendJson(body, gzip, tag) {
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  const headers = { "content-type": "application/json; charset=utf-8", etag: tag, vary: "Accept-Encoding" };
+  if (!gzip) return bytesResponse(200, bytes, headers);
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return bytesResponse(200, stream, { ...headers, "content-encoding": "gzip" });
+}
+
+// ---- PUT ----------------------------------------------------------------------------------
+
+export async function putSnapshot(request, env) {
+  const { userId } = await requireSession(request, env);
+  const db = env.DB;
+  const expected = revisionHeader(request, "if-match");
+  if (expected === null) {
+    throw new ApiError(428, "precondition_required", "If-Match: <revision> is required (0 when there is no snapshot yet)");
+  }
+  // Cheap early refusal before reading a large body.
+  const before = await currentRevision(db, userId);
+  if (expected !== before) throw staleRevision(before);
+
+  const { value, bytes } = await readJsonObject(request, {
+    maxBytes: MAX_SNAPSHOT_BODY,
+    maxDecodedBytes: MAX_SNAPSHOT_BODY,
+  });
+  checkFields(value, ["schema_version", "exported_at", "wallet"]);
+  const schemaVersion = versionString(value.schema_version, "schema_version");
+  const exportedAt = isoTimestamp(value.exported_at, "exported_at");
+  checkWallet(value.wallet);
+
+  const range = memberRange(bytes, "wallet");
+  if (!range) throw badRequest("missing field 'wallet' in body");
+  const walletBytes = bytes.subarray(range[0], range[1]);
+  const size = walletBytes.length;
+  const digest = await sha256Hex(walletBytes);
+  const chunkCount = Math.ceil(size / CHUNK_BYTES);
+  const writeId = randomUuid();
+  const revision = expected + 1;
+  const nowIso = iso(nowMs());
+
+  const statements = [];
+  if (expected === 0) {
+    statements.push(
+      db.prepare(
+        `INSERT INTO user_wallet (user_id, schema_version, revision, exported_at, size_bytes, chunk_count, sha256,
+                                  write_id, updated_at)
+         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(user_id) DO NOTHING`,
+      ).bind(userId, schemaVersion, exportedAt, size, chunkCount, digest, writeId, nowIso),
+    );
+  } else {
+    statements.push(
+      db.prepare(
+        `UPDATE user_wallet SET revision = ?3, schema_version = ?4, exported_at = ?5, size_bytes = ?6,
+                                chunk_count = ?7, sha256 = ?8, write_id = ?9, updated_at = ?10
+         WHERE user_id = ?1 AND revision = ?2`,
+      ).bind(userId, expected, revision, schemaVersion, exportedAt, size, chunkCount, digest, writeId, nowIso),
+    );
+  }
+  const guard = "EXISTS (SELECT 1 FROM user_wallet WHERE user_id = ?1 AND write_id = ?2)";
+  statements.push(
+    db.prepare(`DELETE FROM user_wallet_chunks WHERE user_id = ?1 AND idx >= ?3 AND ${guard}`)
+      .bind(userId, writeId, chunkCount),
+  );
+  for (let k = 0; k < chunkCount; k++) {
+    const chunk = walletBytes.slice(k * CHUNK_BYTES, (k + 1) * CHUNK_BYTES);
+    statements.push(
+      db.prepare(
+        `INSERT OR REPLACE INTO user_wallet_chunks (user_id, revision, idx, data)
+         SELECT ?1, ?3, ?4, ?5 WHERE ${guard}`,
+      ).bind(userId, writeId, revision, k, chunk.buffer),
+    );
+  }
+  const results = await db.batch(statements);
+  if (results[0].meta.changes !== 1) throw staleRevision(await currentRevision(db, userId));
+  return jsonResponse(200, { revision, size_bytes: size, sha256: digest, updated_at: nowIso }, { etag: etag(revision) });
+}

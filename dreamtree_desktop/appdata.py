@@ -1,0 +1,100 @@
+"""Opening a data folder: lock it, load its keys, open and migrate the database, make sure the
+user exists, and seed the workbook content when it changed."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .clock import now_iso
+from .ids import new_id
+from .paths import BACKUP_DIRNAME, DB_FILENAME, ensure_private_dir
+from .storage.db import Database
+from .storage.keystore import Keys, load_or_create_keys
+from .storage.lock import FolderLock
+from .storage.migrations import migrate
+
+
+@dataclass
+class AppData:
+    folder: Path
+    db: Database
+    keys: Keys
+    user_id: str
+    created: bool
+    _lock: FolderLock | None = field(default=None, repr=False)
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.folder / BACKUP_DIRNAME
+
+    @property
+    def data_key(self) -> bytearray:
+        return self.keys.data_key
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.db.close()
+        self.keys.wipe()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> AppData:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_app_data(folder: Path, password: str | None = None, *, seed: bool = True) -> AppData:
+    folder = ensure_private_dir(Path(folder))
+    lock = FolderLock(folder).acquire()
+    try:
+        keys, created = load_or_create_keys(folder, password)
+        db = Database(folder / DB_FILENAME, keys.db_key, create=created)
+        try:
+            migrate(db, folder / BACKUP_DIRNAME, keys.db_key)
+            if seed:
+                from .content.loader import seed_if_needed
+
+                seed_if_needed(db)
+            user_id = ensure_user(db)
+        except BaseException:
+            db.close()
+            raise
+    except BaseException:
+        lock.release()
+        raise
+    return AppData(folder, db, keys, user_id, created, lock)
+
+
+def ensure_user(db: Database) -> str:
+    """The folder's one user: created anonymous on first launch, reused afterwards."""
+    existing = db.scalar("SELECT id FROM users ORDER BY created_at LIMIT 1")
+    if existing:
+        with db.transaction():
+            db.execute(
+                "UPDATE sessions SET last_seen_at = ? WHERE user_id = ? AND id = "
+                "(SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1)",
+                (now_iso(), existing, existing),
+            )
+        return str(existing)
+    user_id = new_id()
+    stamp = now_iso()
+    with db.transaction():
+        db.execute(
+            "INSERT INTO users(id, is_anonymous, workbook_complete, created_at, updated_at) "
+            "VALUES (?, 1, 0, ?, ?)",
+            (user_id, stamp, stamp),
+        )
+        db.execute(
+            "INSERT INTO sessions(id, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+            (new_id(), user_id, stamp, stamp),
+        )
+        db.execute(
+            "INSERT INTO user_settings(user_id, created_at, updated_at) VALUES (?, ?, ?)",
+            (user_id, stamp, stamp),
+        )
+    return user_id

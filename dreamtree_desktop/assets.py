@@ -1,0 +1,21 @@
+"""Find bundled files both in a source checkout and inside a frozen (PyInstaller) bundle."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def base_dir() -> Path:
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root)
+    return Path(__file__).resolve().parent.parent
+
+
+def seed_data_dir() -> Path:
+    return base_dir() / "seed_data"
+
+
+def resources_dir() -> Path:
+    return base_dir() / "resources"

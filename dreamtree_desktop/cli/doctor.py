@@ -1,0 +1,118 @@
+"""`dreamtree doctor`: check the database and, when it is damaged, offer a backup to restore."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from pathlib import Path
+
+from ..clock import utcnow
+from ..errors import DreamTreeError, StorageError, UserInputError
+from ..paths import BACKUP_DIRNAME, DB_FILENAME, resolve_data_dir
+from ..storage.backups import list_backups
+from .common import open_from_args, print_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("doctor", help="check the database and list backups")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--restore-backup",
+        metavar="NAME",
+        help="replace the database with this backup (the current file is kept aside)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = resolve_data_dir(args.data_dir)
+    if args.restore_backup:
+        restore_backup(folder, args.restore_backup)
+        print(f"Restored {args.restore_backup}. The previous database was kept beside it.")
+    report: dict = {"data_dir": str(folder), "problems": []}
+    backups = [b.path.name for b in list_backups(folder / BACKUP_DIRNAME)]
+    try:
+        app = open_from_args(args)
+    except StorageError as exc:
+        report["problems"].append(str(exc))
+        report["backups"] = backups
+        report["healthy"] = False
+        _print(report, args.json)
+        return exc.exit_code
+    with app:
+        db = app.db
+        report["schema_version"] = db.user_version
+        report["journal_mode"] = db.journal_mode
+        report["cipher_version"] = db.scalar("PRAGMA cipher_version")
+        report["integrity_check"] = db.integrity_problems() or "ok"
+        report["cipher_integrity_check"] = db.cipher_integrity_problems() or "ok"
+        report["foreign_key_check"] = db.foreign_key_problems() or "ok"
+        for key in ("integrity_check", "cipher_integrity_check", "foreign_key_check"):
+            if report[key] != "ok":
+                report["problems"].extend(f"{key}: {p}" for p in report[key])
+        user = db.one("SELECT id, is_anonymous, workbook_complete FROM users WHERE id = ?", (app.user_id,))
+        report["user"] = {
+            "anonymous": bool(user["is_anonymous"]),
+            "workbook_complete": bool(user["workbook_complete"]),
+        }
+        report["key_mode"] = app.keys.mode
+        report["content"] = {
+            "exercises": db.scalar("SELECT count(*) FROM exercise_sequence"),
+            "skills": db.scalar("SELECT count(*) FROM skills WHERE is_custom = 0"),
+        }
+        report["backups"] = backups
+        report["healthy"] = not report["problems"]
+    _print(report, args.json)
+    return 0 if report["healthy"] else 2
+
+
+def _print(report: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(report)
+        return
+    print(f"Data folder: {report['data_dir']}")
+    if "schema_version" in report:
+        print(f"Schema version: {report['schema_version']} (SQLCipher {report['cipher_version']}, "
+              f"journal {report['journal_mode']}, keys: {report['key_mode']})")
+        for key in ("integrity_check", "cipher_integrity_check", "foreign_key_check"):
+            value = report[key]
+            print(f"{key.replace('_', ' ').capitalize()}: {'ok' if value == 'ok' else 'PROBLEMS'}")
+        user = report["user"]
+        print(f"User: {'anonymous' if user['anonymous'] else 'claimed account'}"
+              f"{', workbook complete' if user['workbook_complete'] else ''}")
+        print(f"Content: {report['content']['exercises']} exercises, {report['content']['skills']} skills")
+    for problem in report["problems"]:
+        print(f"Problem: {problem}")
+    if report.get("backups"):
+        print(f"Backups ({len(report['backups'])}), newest first:")
+        for name in report["backups"]:
+            print(f"  {name}")
+        if not report["healthy"]:
+            print("To restore one: dreamtree doctor --restore-backup NAME")
+    print("Healthy." if report["healthy"] else "Not healthy.")
+
+
+def restore_backup(folder: Path, name: str) -> None:
+    backup_dir = folder / BACKUP_DIRNAME
+    source = backup_dir / name
+    if "/" in name or os.sep in name or not source.is_file():
+        raise UserInputError(f"There is no backup named {name!r} in {backup_dir}.")
+    from ..storage.lock import FolderLock
+
+    lock = FolderLock(folder).acquire()
+    try:
+        db_path = folder / DB_FILENAME
+        if db_path.exists():
+            aside = folder / f"{DB_FILENAME}.replaced-{utcnow().strftime('%Y%m%dT%H%M%SZ')}"
+            os.replace(db_path, aside)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        tmp = folder / f".{DB_FILENAME}.restoring"
+        shutil.copyfile(source, tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, db_path)
+    except OSError as exc:
+        raise DreamTreeError(f"Restoring the backup failed: {exc.strerror}.") from None
+    finally:
+        lock.release()

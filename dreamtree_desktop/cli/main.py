@@ -1,0 +1,99 @@
+"""`dreamtree`: the GUI when no subcommand is given, otherwise a scriptable command.
+
+Exit codes for every subcommand: 0 ok, 1 internal error, 2 invalid input or usage,
+3 authentication needed or wrong password, 4 service unreachable or unresolved conflict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import DreamTreeError
+
+# Each module registers its subcommands with `register(subparsers)`; kept as names so the
+# GUI path imports none of them.
+COMMAND_MODULES = (
+    "doctor",
+    "content",
+    "workbook",
+    "dailydos",
+    "account",
+    "portability",
+    "sync",
+    "selftest",
+)
+
+log = logging.getLogger("dreamtree")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dreamtree",
+        description="DreamTree: a private career and life-design workbook.",
+    )
+    parser.add_argument("--version", action="version", version=f"dreamtree {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data folder (default: $DREAMTREE_DATA_DIR, else the platform's data folder)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__package__}.{name}":
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(0o077)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] == "--data-dir" and len(argv) == 2) or argv[0].startswith("--data-dir="):
+        return _run_gui(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _run_gui(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except DreamTreeError as exc:
+        print(f"dreamtree: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("dreamtree: interrupted", file=sys.stderr)
+        return 1
+    except Exception:
+        log.debug("internal error", exc_info=True)
+        print(
+            "dreamtree: an internal error occurred; nothing more was changed. "
+            "Run with DREAMTREE_DEBUG=1 to see details.",
+            file=sys.stderr,
+        )
+        if os.environ.get("DREAMTREE_DEBUG"):
+            raise
+        return 1
+
+
+def _run_gui(argv: list[str]) -> int:
+    data_dir = None
+    if argv and argv[0] == "--data-dir":
+        data_dir = argv[1]
+    elif argv and argv[0].startswith("--data-dir="):
+        data_dir = argv[0].split("=", 1)[1]
+    from ui.app import run
+
+    return run(data_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,479 @@
+"""Read and check every seed file before anything is written. Problems name file and key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserInputError
+from . import model
+
+REF_MARKER = re.compile(r"\[ref:([a-z0-9][a-z0-9-]*)\]")
+_EXERCISE_ID = re.compile(r"^([1-9])\.([1-9][0-9]?)\.([1-9][0-9]?)$")
+_MODULE_ID = re.compile(r"^([1-9])\.([1-9][0-9]?)$")
+_WORD = re.compile(r"[A-Za-z0-9'’-]+")
+
+
+@dataclass
+class Problem:
+    file: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.message}"
+
+
+class SeedValidationError(UserInputError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"The workbook files have {len(problems)} problem(s):\n{lines}{more}")
+
+
+@dataclass
+class Seed:
+    """Everything the seed files declare, validated."""
+
+    root: Path
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    personality_types: list[dict[str, Any]] = field(default_factory=list)
+    competencies: list[dict[str, Any]] = field(default_factory=list)
+    skills: dict[str, list[str]] = field(default_factory=dict)
+    references: list[dict[str, Any]] = field(default_factory=list)
+    parts: list[dict[str, Any]] = field(default_factory=list)
+    modules: list[dict[str, Any]] = field(default_factory=list)  # sorted; each has "exercise"
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def exercises(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        return [(m, ex) for m in self.modules for ex in m["exercise"]]
+
+    def word_count(self) -> int:
+        total = 0
+        for part in self.parts:
+            total += sum(_words(part.get(k)) for k in ("summary", "transition", "celebration"))
+        for module, ex in self.exercises():
+            for block in ex.get("block", []):
+                total += _words(block.get("text"))
+                prompt = block.get("prompt") or {}
+                total += _words(prompt.get("example"))
+        for module in self.modules:
+            total += sum(_words(module["module"].get(k)) for k in ("summary", "transition", "celebration"))
+        return total
+
+
+def _words(text: Any) -> int:
+    return len(_WORD.findall(text)) if isinstance(text, str) else 0
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, key: str, message: str) -> None:
+        self.problems.append(Problem(file, key, message))
+
+    def text(self, file: str, key: str, value: Any, *, required: bool = True) -> bool:
+        if value is None and not required:
+            return True
+        if not isinstance(value, str) or not value.strip():
+            self.add(file, key, "is missing or empty" if value in (None, "") else "must be non-empty text")
+            return False
+        if len(value) > model.MAX_TEXT_LENGTH:
+            self.add(file, key, f"is longer than {model.MAX_TEXT_LENGTH} characters")
+            return False
+        return True
+
+
+def load_seed(root: Path) -> Seed:
+    """Parse and validate all seed files under root; raise SeedValidationError listing every problem."""
+    root = Path(root)
+    check = _Checker()
+    seed = Seed(root)
+
+    def read(rel: str) -> dict[str, Any]:
+        path = root / rel
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            check.add(rel, "(file)", "is missing")
+            return {}
+        seed.files[rel] = raw
+        try:
+            return tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            check.add(rel, "(file)", "is not UTF-8 text")
+        except tomllib.TOMLDecodeError as exc:
+            check.add(rel, "(syntax)", str(exc))
+        return {}
+
+    seed.tools = _check_tools(check, read("tools.toml"))
+    seed.personality_types = _check_personality(check, read("personality_types.toml"))
+    seed.competencies = _check_competencies(check, read("competencies.toml"))
+    seed.skills = _check_skills(check, read("skills.toml"))
+    seed.references = _check_references(check, read("references.toml"))
+
+    workbook = root / "workbook"
+    part_files = sorted(workbook.glob("part-*.toml")) if workbook.is_dir() else []
+    for path in part_files:
+        rel = f"workbook/{path.name}"
+        doc = read(rel)
+        part = doc.get("part")
+        if not isinstance(part, dict):
+            check.add(rel, "part", "is missing")
+            continue
+        expected = path.stem.split("-", 1)[1]
+        if str(part.get("id")) != expected:
+            check.add(rel, "part.id", f"must be {expected!r} to match the file name")
+        for key in ("title", "summary", "transition", "celebration"):
+            check.text(rel, f"part.{key}", part.get(key))
+        part["id"] = str(part.get("id"))
+        part["_file"] = rel
+        seed.parts.append(part)
+    if not part_files:
+        check.add("workbook/", "(files)", "no part-N.toml files")
+    part_ids = {p["id"] for p in seed.parts}
+
+    module_files = sorted(
+        (p for p in workbook.glob("*.toml") if _MODULE_ID.match(p.stem)) if workbook.is_dir() else [],
+        key=lambda p: tuple(int(x) for x in p.stem.split(".")),
+    )
+    for path in module_files:
+        rel = f"workbook/{path.name}"
+        doc = read(rel)
+        module = _check_module(check, rel, path.stem, doc, part_ids)
+        if module is not None:
+            seed.modules.append(module)
+    _check_cross(check, seed)
+    if check.problems:
+        raise SeedValidationError(check.problems)
+    return seed
+
+
+def _check_tools(check: _Checker, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    tools = doc.get("tool", [])
+    seen: set[str] = set()
+    for i, tool in enumerate(tools):
+        key = f"tool[{i}]"
+        tid = tool.get("id")
+        if not isinstance(tid, str) or not re.match(r"^[a-z][a-z-]*$", tid):
+            check.add("tools.toml", f"{key}.id", "must be a lowercase id like 'flow-tracker'")
+        elif tid in seen:
+            check.add("tools.toml", f"{key}.id", f"duplicate tool id {tid!r}")
+        seen.add(str(tid))
+        for field_name in ("singular_name", "plural_name", "icon_name"):
+            check.text("tools.toml", f"{key}.{field_name}", tool.get(field_name))
+        freq = tool.get("reminder_frequency")
+        if tool.get("has_reminder"):
+            if freq not in ("daily", "weekly", "monthly"):
+                check.add("tools.toml", f"{key}.reminder_frequency", "must be daily, weekly or monthly")
+            check.text("tools.toml", f"{key}.reminder_prompt", tool.get("reminder_prompt"))
+        elif freq is not None:
+            check.add("tools.toml", f"{key}.reminder_frequency", "is set but has_reminder is false")
+    if not tools:
+        check.add("tools.toml", "tool", "no tools declared")
+    return tools
+
+
+def _check_personality(check: _Checker, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    types = doc.get("type", [])
+    seen: set[str] = set()
+    for i, entry in enumerate(types):
+        code = entry.get("code")
+        if not isinstance(code, str) or not re.match(r"^[EI][SN][TF][JP]$", code):
+            check.add("personality_types.toml", f"type[{i}].code", "must be a four-letter code like 'ENFP'")
+        elif code in seen:
+            check.add("personality_types.toml", f"type[{i}].code", f"duplicate code {code}")
+        seen.add(str(code))
+        check.text("personality_types.toml", f"type[{i}].name", entry.get("name"))
+        check.text("personality_types.toml", f"type[{i}].summary", entry.get("summary"))
+    if len(seen) != 16:
+        check.add("personality_types.toml", "type", f"needs the 16 types, found {len(seen)}")
+    return types
+
+
+def _check_competencies(check: _Checker, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    comps = doc.get("competency", [])
+    f = "competencies.toml"
+    seen: set[str] = set()
+    per_category: dict[str, int] = {}
+    for i, comp in enumerate(comps):
+        key = f"competency[{i}]"
+        cid = comp.get("id")
+        if not isinstance(cid, str) or not cid:
+            check.add(f, f"{key}.id", "is missing")
+        elif cid in seen:
+            check.add(f, f"{key}.id", f"duplicate id {cid!r}")
+        seen.add(str(cid))
+        check.text(f, f"{key}.name", comp.get("name"))
+        check.text(f, f"{key}.definition", comp.get("definition"))
+        category = comp.get("category")
+        if category not in model.COMPETENCY_CATEGORIES:
+            check.add(f, f"{key}.category", "must be delivery, interpersonal or strategic")
+        else:
+            per_category[category] = per_category.get(category, 0) + 1
+        if not isinstance(comp.get("sort_order"), int):
+            check.add(f, f"{key}.sort_order", "must be a whole number")
+        levels = comp.get("level", [])
+        numbers = sorted(lv.get("level") for lv in levels if isinstance(lv.get("level"), int))
+        if numbers != [1, 2, 3, 4, 5]:
+            check.add(f, f"{key}.level", "needs exactly the levels 1 to 5")
+        for j, level in enumerate(levels):
+            check.text(f, f"{key}.level[{j}].description", level.get("description"))
+    for category, count in model.COMPETENCY_CATEGORIES.items():
+        if per_category.get(category, 0) != count:
+            check.add(f, "competency", f"category {category} needs {count} competencies, "
+                      f"found {per_category.get(category, 0)}")
+    return comps
+
+
+def _check_skills(check: _Checker, doc: dict[str, Any]) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    seen: dict[str, str] = {}
+    for category in model.SKILL_CATEGORIES:
+        names = (doc.get(category) or {}).get("names")
+        if not isinstance(names, list) or not names:
+            check.add("skills.toml", f"{category}.names", "is missing or empty")
+            continue
+        clean = []
+        for i, name in enumerate(names):
+            if not check.text("skills.toml", f"{category}.names[{i}]", name):
+                continue
+            folded = name.strip().casefold()
+            if folded in seen:
+                check.add("skills.toml", f"{category}.names[{i}]", f"duplicate skill {name!r} "
+                          f"(also in {seen[folded]})")
+                continue
+            seen[folded] = category
+            clean.append(name.strip())
+        result[category] = clean
+    return result
+
+
+def _check_references(check: _Checker, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    refs = doc.get("reference", [])
+    f = "references.toml"
+    seen: set[str] = set()
+    for i, ref in enumerate(refs):
+        key = f"reference[{i}]"
+        rid = ref.get("key")
+        if not isinstance(rid, str) or not re.match(r"^[a-z0-9][a-z0-9-]*$", rid):
+            check.add(f, f"{key}.key", "must be a lowercase key like 'burnett-evans-designing'")
+        elif rid in seen:
+            check.add(f, f"{key}.key", f"duplicate reference key {rid!r}")
+        seen.add(str(rid))
+        for field_name in ("author_surname", "full_citation", "short_citation"):
+            check.text(f, f"{key}.{field_name}", ref.get(field_name))
+        if ref.get("category") not in model.REFERENCE_CATEGORIES:
+            check.add(f, f"{key}.category", "is not one of the reference categories")
+    return refs
+
+
+def _check_module(
+    check: _Checker, rel: str, stem: str, doc: dict[str, Any], part_ids: set[str]
+) -> dict[str, Any] | None:
+    module = doc.get("module")
+    if not isinstance(module, dict):
+        check.add(rel, "module", "is missing")
+        return None
+    if module.get("id") != stem:
+        check.add(rel, "module.id", f"must be {stem!r} to match the file name")
+        return None
+    part_id = stem.split(".")[0]
+    if part_id not in part_ids:
+        check.add(rel, "module.id", f"belongs to part {part_id}, which has no part file")
+    for key in ("title", "summary", "transition", "celebration"):
+        check.text(rel, f"module.{key}", module.get(key))
+    exercises = doc.get("exercise", [])
+    if not exercises:
+        check.add(rel, "exercise", "the module has no exercises")
+    seen: set[str] = set()
+    for i, ex in enumerate(exercises):
+        key = f"exercise[{i}]"
+        eid = ex.get("id")
+        if not isinstance(eid, str) or not _EXERCISE_ID.match(eid) or not eid.startswith(stem + "."):
+            check.add(rel, f"{key}.id", f"must be an exercise id inside module {stem}, like '{stem}.1'")
+            continue
+        if eid in seen:
+            check.add(rel, f"{key}.id", f"duplicate exercise id {eid} (two exercises in one sequence place)")
+        seen.add(eid)
+        version = ex.get("version", 1)
+        if not isinstance(version, int) or version < 1:
+            check.add(rel, f"{key}.version", "must be a whole number from 1")
+        check.text(rel, f"{key}.title", ex.get("title"))
+        if not isinstance(ex.get("required", True), bool):
+            check.add(rel, f"{key}.required", "must be true or false")
+        blocks = ex.get("block", [])
+        if not blocks:
+            check.add(rel, f"{key}.block", "the exercise has no content blocks")
+        prompts = 0
+        for j, block in enumerate(blocks):
+            bkey = f"{key}.block[{j}]"
+            if block.get("type") not in model.BLOCK_TYPES:
+                check.add(rel, f"{bkey}.type", f"unknown block type {block.get('type')!r}")
+            check.text(rel, f"{bkey}.text", block.get("text"))
+            if block.get("type") == "prompt":
+                prompts += 1
+                _check_prompt(check, rel, f"{bkey}.prompt", eid, block.get("prompt"))
+            elif "prompt" in block:
+                check.add(rel, f"{bkey}.prompt", "only blocks of type 'prompt' carry a prompt")
+        if prompts == 0:
+            check.add(rel, key, f"exercise {eid} has no prompt block")
+        for j, src in enumerate(ex.get("sources", [])):
+            if src.get("usage") not in model.USAGE_TYPES:
+                check.add(rel, f"{key}.sources[{j}].usage", f"unknown usage {src.get('usage')!r}")
+        for j, recall in enumerate(ex.get("recall", [])):
+            if recall.get("mode") not in ("show", "prefill"):
+                check.add(rel, f"{key}.recall[{j}].mode", "must be show or prefill")
+    module["_file"] = rel
+    return {"module": module, "exercise": sorted(
+        (e for e in exercises if isinstance(e.get("id"), str) and _EXERCISE_ID.match(e["id"])),
+        key=lambda e: int(e["id"].split(".")[2]),
+    ), "_file": rel}
+
+
+def _check_prompt(check: _Checker, rel: str, key: str, eid: str, prompt: Any) -> None:
+    if not isinstance(prompt, dict):
+        check.add(rel, key, "a prompt block needs prompt.id, prompt.input and prompt.target")
+        return
+    pid = prompt.get("id")
+    if not isinstance(pid, str) or not pid.startswith(eid + ".") or len(pid) <= len(eid) + 1:
+        check.add(rel, f"{key}.id", f"must start with the exercise id, like '{eid}.answer'")
+    input_type = prompt.get("input")
+    if input_type not in model.INPUT_TYPES:
+        check.add(rel, f"{key}.input", f"unknown input type {input_type!r}")
+        return
+    config = prompt.get("config", {})
+    if not isinstance(config, dict):
+        check.add(rel, f"{key}.config", "must be a table")
+        config = {}
+    target = prompt.get("target")
+    if not isinstance(target, dict) or not isinstance(target.get("table"), str):
+        check.add(rel, f"{key}.target", "every prompt needs a target table")
+        return
+    table = target["table"]
+    column = target.get("column")
+    if input_type == "tool":
+        tool = config.get("tool")
+        if not isinstance(tool, str):
+            check.add(rel, f"{key}.config.tool", "a tool prompt names its tool")
+        if table not in model.TOOL_TABLES:
+            check.add(rel, f"{key}.target.table", f"{table!r} is not a table a tool writes")
+        if table == "user_lists" and not target.get("list"):
+            check.add(rel, f"{key}.target.list", "a list target needs a list name")
+    elif table == "user_responses":
+        pass
+    elif table == "user_lists":
+        if input_type not in ("list", "ranking"):
+            check.add(rel, f"{key}.target", "user_lists takes list or ranking answers")
+        if not target.get("list"):
+            check.add(rel, f"{key}.target.list", "a list target needs a list name")
+    elif table == "user_checklists":
+        if input_type != "checkbox":
+            check.add(rel, f"{key}.target", "user_checklists takes checkbox answers")
+    elif table in model.COLUMN_TARGETS:
+        if column not in model.COLUMN_TARGETS[table]:
+            check.add(rel, f"{key}.target.column", f"{table} has no writable column {column!r}")
+        if table == "user_settings" and input_type != "single_choice":
+            check.add(rel, f"{key}.input", "personality_type takes a single_choice or the tool")
+        elif table != "user_settings" and input_type not in model.TEXTUAL_INPUTS:
+            check.add(rel, f"{key}.input", f"{table}.{column} takes text answers")
+    else:
+        check.add(rel, f"{key}.target.table", f"unknown target table {table!r}")
+    if input_type == "slider":
+        lo, hi = config.get("min"), config.get("max")
+        if not isinstance(lo, int) or not isinstance(hi, int) or lo >= hi:
+            check.add(rel, f"{key}.config", "a slider needs whole-number min < max")
+    if input_type in ("single_choice", "multi_choice"):
+        options = config.get("options")
+        if table == "user_settings":
+            pass
+        elif not isinstance(options, list) or len(options) < 2 or not all(
+            isinstance(o, str) and o.strip() for o in options
+        ):
+            check.add(rel, f"{key}.config.options", "a choice needs at least two text options")
+    if input_type == "ranking" and not (config.get("options") or config.get("from")):
+        check.add(rel, f"{key}.config", "a ranking needs options or a 'from' recall source")
+
+
+def _valid_source(seed: Seed, prompt_ids: set[str], source: Any) -> bool:
+    if not isinstance(source, str):
+        return False
+    if source in model.RECALL_SOURCES or source in prompt_ids:
+        return True
+    if source.startswith("lists.") and len(source) > 6:
+        names = {
+            (b.get("prompt") or {}).get("target", {}).get("list")
+            for _, ex in seed.exercises()
+            for b in ex.get("block", [])
+        }
+        return source[6:] in names
+    return False
+
+
+def _check_cross(check: _Checker, seed: Seed) -> None:
+    tool_ids = {t.get("id") for t in seed.tools}
+    ref_keys = {r.get("key") for r in seed.references}
+    prompt_ids: dict[str, str] = {}
+    order: dict[str, int] = {}
+    for n, (module, ex) in enumerate(seed.exercises()):
+        order[ex["id"]] = n
+        for j, block in enumerate(ex.get("block", [])):
+            pid = (block.get("prompt") or {}).get("id")
+            if isinstance(pid, str):
+                if pid in prompt_ids:
+                    check.add(module["_file"], f"{ex['id']}.block[{j}].prompt.id",
+                              f"duplicate prompt id {pid} (also in {prompt_ids[pid]})")
+                prompt_ids[pid] = module["_file"]
+    unlocked_by: dict[str, str] = {}
+    for module, ex in seed.exercises():
+        rel = module["_file"]
+        tool = ex.get("unlocks_tool")
+        if tool is not None:
+            if tool not in tool_ids:
+                check.add(rel, f"{ex['id']}.unlocks_tool", f"unknown tool {tool!r}")
+            elif tool in unlocked_by:
+                check.add(rel, f"{ex['id']}.unlocks_tool",
+                          f"tool {tool} is already unlocked by {unlocked_by[tool]}")
+            else:
+                unlocked_by[tool] = ex["id"]
+        for j, block in enumerate(ex.get("block", [])):
+            texts = [block.get("text"), (block.get("prompt") or {}).get("example")]
+            for text in texts:
+                for key in REF_MARKER.findall(text or ""):
+                    if key not in ref_keys:
+                        check.add(rel, f"{ex['id']}.block[{j}]", f"cites unknown reference [ref:{key}]")
+            prompt = block.get("prompt") or {}
+            config = prompt.get("config") if isinstance(prompt.get("config"), dict) else {}
+            if prompt.get("input") == "tool" and config.get("tool") not in tool_ids:
+                check.add(rel, f"{ex['id']}.block[{j}].prompt.config.tool",
+                          f"unknown tool {config.get('tool')!r}")
+            recall = prompt.get("recall")
+            if recall is not None and not _valid_source(seed, set(prompt_ids), (recall or {}).get("from")):
+                check.add(rel, f"{ex['id']}.block[{j}].prompt.recall.from",
+                          f"unknown recall source {recall.get('from') if isinstance(recall, dict) else recall!r}")
+            if prompt.get("input") == "ranking" and config.get("from") is not None and not _valid_source(
+                seed, set(prompt_ids), config.get("from")
+            ):
+                check.add(rel, f"{ex['id']}.block[{j}].prompt.config.from",
+                          f"unknown recall source {config.get('from')!r}")
+        for j, src in enumerate(ex.get("sources", [])):
+            if src.get("ref") not in ref_keys:
+                check.add(rel, f"{ex['id']}.sources[{j}].ref", f"unknown reference {src.get('ref')!r}")
+        for j, recall in enumerate(ex.get("recall", [])):
+            source = recall.get("from")
+            if not _valid_source(seed, set(prompt_ids), source):
+                check.add(rel, f"{ex['id']}.recall[{j}].from", f"unknown recall source {source!r}")
+            elif source in prompt_ids:
+                src_ex = source.rsplit(".", 1)[0]
+                if order.get(src_ex, -1) > order[ex["id"]]:
+                    check.add(rel, f"{ex['id']}.recall[{j}].from", f"{source} comes later in the workbook")
+            into = recall.get("into")
+            if into is not None and into not in prompt_ids:
+                check.add(rel, f"{ex['id']}.recall[{j}].into", f"unknown prompt {into!r}")
+    for tool in tool_ids - set(unlocked_by):
+        check.add("tools.toml", f"tool {tool}", "no exercise unlocks this tool (set unlocks_tool)")

@@ -1,0 +1,1 @@
+"""Security primitives: Argon2id/HKDF key derivation, field envelopes, key wrapping, passwords."""

@@ -1,0 +1,71 @@
+"""Password policy and Argon2id PHC password hashes.
+
+Policy messages describe the rule broken, never the password itself.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from dreamtree_desktop.security.errors import WeakPasswordError
+
+MIN_LENGTH = 10
+_LIST_FILE = "common_passwords.txt"
+
+# No weaker than the KEK derivation (see kdf.DEFAULT_*).
+_HASHER = PasswordHasher(
+    time_cost=3, memory_cost=65536, parallelism=4, hash_len=32, salt_len=16, type=Type.ID
+)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """Loaded on first use: most code paths never check a password."""
+    text = resources.files(__package__).joinpath(_LIST_FILE).read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def check_password_policy(password: str, email: str | None = None) -> list[str]:
+    """Return the problems with password; an empty list means it is acceptable."""
+    if not isinstance(password, str):
+        raise TypeError("password must be a str")
+    problems: list[str] = []
+    if len(password) < MIN_LENGTH:
+        problems.append(f"must be at least {MIN_LENGTH} characters long")
+    folded = password.lower()
+    if folded in _common_passwords():
+        problems.append("is one of the 10,000 most common passwords")
+    if email:
+        address = email.strip().lower()
+        local = address.split("@", 1)[0]
+        if folded == address or (local and folded == local):
+            problems.append("must not be your email address or the part before the @")
+    return problems
+
+
+def enforce_password_policy(password: str, email: str | None = None) -> None:
+    problems = check_password_policy(password, email)
+    if problems:
+        raise WeakPasswordError(problems)
+
+
+def hash_password(password: str) -> str:
+    """Argon2id PHC string ($argon2id$v=19$m=65536,t=3,p=4$...)."""
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """False on mismatch and on a malformed or unsupported hash string."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the stored hash uses parameters other than the current ones."""
+    return _HASHER.check_needs_rehash(password_hash)

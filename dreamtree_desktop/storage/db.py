@@ -1,0 +1,271 @@
+"""The SQLCipher connection: one writer, raw 32-byte key, errors mapped to user messages.
+
+Like qutebrowser's sql wrapper, SQLite errors are sorted into "the user's problem" (disk full,
+read-only folder, damaged file, wrong key) which become StorageError with a plain message, and
+everything else, which is a bug and is re-raised as InternalError.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from ..errors import InternalError, StorageError, UserInputError
+
+PAGE_SIZE = 4096
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+Row = sqlcipher3.Row
+
+
+def _key_pragma(key: bytes | bytearray) -> str:
+    if len(key) != 32:
+        raise InternalError("database keys are 32 bytes")
+    return f"PRAGMA key = \"x'{bytes(key).hex()}'\""
+
+
+def describe_sqlite_error(exc: BaseException, path: Path | None = None) -> StorageError | None:
+    """Return a user-facing StorageError for errors the user can act on, else None."""
+    text = str(exc).lower()
+    where = f" ({path})" if path else ""
+    if "disk is full" in text or "database or disk is full" in text:
+        return StorageError(
+            f"The disk is full{where}: nothing was saved.",
+            hint="Free some space and try again.",
+        )
+    if "readonly" in text or "read-only" in text:
+        return StorageError(
+            f"The data folder is read-only{where}: nothing could be saved.",
+            hint="Check the folder's permissions, or choose another with --data-dir.",
+        )
+    if "unable to open database file" in text:
+        return StorageError(
+            f"The database file cannot be opened{where}: the data folder may be missing or not writable."
+        )
+    if "file is not a database" in text or "file is encrypted" in text:
+        return StorageError(
+            f"The database could not be opened{where}: wrong key, or the database file is damaged.",
+            hint="Run 'dreamtree doctor' to check it and see the backups you can restore.",
+        )
+    if "malformed" in text or "corrupt" in text:
+        return StorageError(
+            f"The database file is damaged{where}.",
+            hint="Run 'dreamtree doctor' to see the backups you can restore.",
+        )
+    if "database is locked" in text or "busy" in text:
+        return StorageError(f"The database is busy{where}; another program is using it.")
+    if isinstance(exc, sqlcipher3.IntegrityError):
+        return None
+    if "disk i/o error" in text or "i/o error" in text:
+        return StorageError(f"The disk could not be read or written{where}.")
+    return None
+
+
+def diagnose_unopenable(path: Path) -> StorageError:
+    """Say why an existing file would not open with our key, as precisely as the bytes allow."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        return StorageError(f"The database file {path} cannot be read: {exc.strerror}.")
+    if head == _SQLITE_HEADER:
+        return StorageError(
+            f"{path} is a plain, unencrypted SQLite file, not a DreamTree database.",
+            hint="Move it away, or restore a backup with 'dreamtree doctor'.",
+        )
+    if size % 1024 != 0 or size < PAGE_SIZE:
+        return StorageError(
+            f"The database file {path} is damaged (truncated or not a database).",
+            hint="Run 'dreamtree doctor' to see the backups you can restore.",
+        )
+    return StorageError(
+        f"The database {path} could not be opened: the key does not match it, or the file is damaged.",
+        hint="Run 'dreamtree doctor' to check it and see the backups you can restore.",
+    )
+
+
+class Database:
+    """One SQLCipher connection. Use `transaction()` for every write that must be atomic."""
+
+    def __init__(self, path: Path, key: bytes | bytearray, *, create: bool = False) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        if not existed and not create:
+            raise StorageError(f"There is no database at {self.path}.")
+        if not existed:
+            self._precreate_private_file()
+        try:
+            self.conn = sqlcipher3.connect(
+                str(self.path), isolation_level=None, check_same_thread=False, timeout=5.0
+            )
+        except sqlcipher3.Error as exc:
+            raise describe_sqlite_error(exc, self.path) or StorageError(
+                f"The database {self.path} cannot be opened."
+            ) from None
+        self.conn.row_factory = sqlcipher3.Row
+        try:
+            self.conn.execute(_key_pragma(key))
+            self.conn.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError as exc:
+            self.conn.close()
+            if existed:
+                raise diagnose_unopenable(self.path) from None
+            raise describe_sqlite_error(exc, self.path) or StorageError(
+                f"The database {self.path} cannot be created."
+            ) from None
+        try:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA secure_delete = ON")
+        except sqlcipher3.DatabaseError as exc:
+            self.conn.close()
+            raise describe_sqlite_error(exc, self.path) or diagnose_unopenable(self.path) from None
+        self.journal_mode = str(mode).lower()
+
+    def _precreate_private_file(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise describe_sqlite_error(exc, self.path) or StorageError(
+                f"The database file {self.path} cannot be created: {exc.strerror}."
+            ) from None
+
+    # -- queries -------------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlcipher3.Cursor:
+        with self._lock:
+            try:
+                return self.conn.execute(sql, params)
+            except sqlcipher3.Error as exc:
+                raise self._map(exc) from None
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._lock:
+            try:
+                self.conn.executemany(sql, rows)
+            except sqlcipher3.Error as exc:
+                raise self._map(exc) from None
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        return self.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def _map(self, exc: sqlcipher3.Error) -> Exception:
+        mapped = describe_sqlite_error(exc, self.path)
+        if mapped is not None:
+            return mapped
+        if isinstance(exc, sqlcipher3.IntegrityError):
+            return IntegrityViolation(f"The data was rejected by the database: {exc}.")
+        return InternalError(f"database error: {exc}")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """BEGIN IMMEDIATE ... COMMIT; nested calls become savepoints. Rolls back on any error."""
+        with self._lock:
+            if self._depth == 0:
+                self.execute("BEGIN IMMEDIATE")
+            else:
+                self.execute(f"SAVEPOINT sp{self._depth}")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self._depth -= 1
+                with contextlib.suppress(Exception):
+                    if self._depth == 0:
+                        self.conn.execute("ROLLBACK")
+                    else:
+                        self.conn.execute(f"ROLLBACK TO sp{self._depth}")
+                        self.conn.execute(f"RELEASE sp{self._depth}")
+                raise
+            else:
+                self._depth -= 1
+                if self._depth == 0:
+                    self.execute("COMMIT")
+                else:
+                    self.execute(f"RELEASE sp{self._depth}")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    # -- maintenance ---------------------------------------------------------------------------
+    @property
+    def user_version(self) -> int:
+        return int(self.scalar("PRAGMA user_version"))
+
+    def integrity_problems(self) -> list[str]:
+        rows = [r[0] for r in self.query("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
+    def cipher_integrity_problems(self) -> list[str]:
+        return [str(r[0]) for r in self.query("PRAGMA cipher_integrity_check")]
+
+    def foreign_key_problems(self) -> list[str]:
+        return [
+            f"{r[0]} row {r[1]} points to a missing {r[2]}" for r in self.query("PRAGMA foreign_key_check")
+        ]
+
+    def export_copy(self, target: Path, key: bytes | bytearray) -> None:
+        """A consistent encrypted copy (sqlcipher_export), written private then moved in place."""
+        target = Path(target)
+        tmp = target.with_name(f".{target.name}.partial")
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+        with self._lock:
+            try:
+                self.conn.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{bytes(key).hex()}'\"", (str(tmp),))
+                try:
+                    self.conn.execute("SELECT sqlcipher_export('backup')")
+                    version = self.user_version
+                    self.conn.execute(f"PRAGMA backup.user_version = {version}")
+                finally:
+                    self.conn.execute("DETACH DATABASE backup")
+            except sqlcipher3.Error as exc:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+                raise self._map(exc) from None
+        os.replace(tmp, target)
+
+    def rekey(self, new_key: bytes | bytearray) -> None:
+        with self._lock:
+            try:
+                self.conn.execute(f"PRAGMA rekey = \"x'{bytes(new_key).hex()}'\"")
+            except sqlcipher3.Error as exc:
+                raise self._map(exc) from None
+
+    def checkpoint(self) -> None:
+        with contextlib.suppress(Exception):
+            self.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        with self._lock:
+            with contextlib.suppress(Exception):
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with contextlib.suppress(Exception):
+                self.conn.close()
+
+
+class IntegrityViolation(UserInputError):
+    """A constraint (CHECK, UNIQUE, foreign key) rejected a write; nothing was written."""

@@ -1,0 +1,93 @@
+"""The keys that open a data folder.
+
+Two modes:
+- device: `device.key` (0600) holds the SQLCipher key and the field data key. Anyone with the
+  file opens the data, as with any app that does not ask for a password.
+- password: `vault.json` holds both keys wrapped under a key derived from the password; no
+  file on disk opens the database without it (see security/vault.py).
+The SQLCipher key and the field data key are independent random keys.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import AuthenticationError, StorageError
+from ..paths import DB_FILENAME, DEVICE_KEY_FILENAME, VAULT_FILENAME, atomic_write_text
+
+
+@dataclass
+class Keys:
+    db_key: bytearray
+    data_key: bytearray
+    mode: str  # "device" or "password"
+
+    def wipe(self) -> None:
+        for buf in (self.db_key, self.data_key):
+            for i in range(len(buf)):
+                buf[i] = 0
+
+
+def new_device_keys() -> Keys:
+    return Keys(bytearray(secrets.token_bytes(32)), bytearray(secrets.token_bytes(32)), "device")
+
+
+def write_device_keys(folder: Path, keys: Keys) -> None:
+    body = {"v": 1, "db_key": bytes(keys.db_key).hex(), "data_key": bytes(keys.data_key).hex()}
+    atomic_write_text(folder / DEVICE_KEY_FILENAME, json.dumps(body))
+
+
+def read_device_keys(folder: Path) -> Keys:
+    path = folder / DEVICE_KEY_FILENAME
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(body, dict) or body.get("v") != 1:
+            raise ValueError
+        db_key = bytearray(bytes.fromhex(body["db_key"]))
+        data_key = bytearray(bytes.fromhex(body["data_key"]))
+        if len(db_key) != 32 or len(data_key) != 32:
+            raise ValueError
+    except PermissionError:
+        raise StorageError(f"The key file {path} cannot be read (permission denied).") from None
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise StorageError(
+            f"The key file {path} is damaged or is not a DreamTree key file.",
+            hint="Restore it from where you saved it, or restore a JSON backup into a new data folder.",
+        ) from None
+    return Keys(db_key, data_key, "device")
+
+
+def key_mode(folder: Path) -> str | None:
+    if (folder / VAULT_FILENAME).exists():
+        return "password"
+    if (folder / DEVICE_KEY_FILENAME).exists():
+        return "device"
+    return None
+
+
+def load_or_create_keys(folder: Path, password: str | None = None) -> tuple[Keys, bool]:
+    """Return the folder's keys and whether they were just created (a brand-new folder)."""
+    mode = key_mode(folder)
+    if mode == "password":
+        if password is None:
+            raise AuthenticationError(
+                "This data folder is locked with a password.",
+                hint="Enter your password to unlock it (DREAMTREE_PASSWORD for scripts).",
+            )
+        from ..security.vault import unlock_vault
+
+        return unlock_vault(folder, password), False
+    if mode == "device":
+        return read_device_keys(folder), False
+    db_path = folder / DB_FILENAME
+    if db_path.exists() and db_path.stat().st_size > 0:
+        raise StorageError(
+            f"The key file for {db_path} is missing, so the database cannot be opened.",
+            hint="Put the key file back, or restore a JSON backup into a new data folder.",
+        )
+    keys = new_device_keys()
+    write_device_keys(folder, keys)
+    return keys, True
