@@ -53,7 +53,7 @@ def open_app_data(folder: Path, password: str | None = None, *, seed: bool = Tru
     lock = FolderLock(folder).acquire()
     try:
         keys, created = load_or_create_keys(folder, password)
-        db = Database(folder / DB_FILENAME, keys.db_key, create=created)
+        db = Database(folder / DB_FILENAME, keys.db_key, create=created or _interrupted_first_launch(folder))
         try:
             migrate(db, folder / BACKUP_DIRNAME, keys.db_key)
             if seed:
@@ -68,6 +68,21 @@ def open_app_data(folder: Path, password: str | None = None, *, seed: bool = Tru
         lock.release()
         raise
     return AppData(folder, db, keys, user_id, created, lock)
+
+
+def _interrupted_first_launch(folder: Path) -> bool:
+    """An empty database file and no backups is what a first launch cut short leaves behind.
+
+    A database that ever held data has backups (before migrations, imports, and periodically),
+    so an empty file beside backups is reported as damaged instead of silently started over.
+    """
+    db_path = folder / DB_FILENAME
+    backups = folder / BACKUP_DIRNAME
+    return (
+        db_path.exists()
+        and db_path.stat().st_size == 0
+        and not (backups.is_dir() and any(backups.glob("*.db")))
+    )
 
 
 def ensure_user(db: Database) -> str:

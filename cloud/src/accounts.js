@@ -70,7 +70,8 @@ export async function prelogin(request, env) {
     kdf = JSON.parse(row.kdf_json);
   } else {
     // Unknown address: stable, plausible parameters, indistinguishable from a real account's.
-    const mac = await hmacSha256(env.PRELOGIN_SECRET || "", `dreamtree/prelogin/v1:${email}`);
+    if (!env.PRELOGIN_SECRET) throw new Error("PRELOGIN_SECRET is not configured");
+    const mac = await hmacSha256(env.PRELOGIN_SECRET, email);
     kdf = { ...KDF_DEFAULTS, salt: b64(mac.subarray(0, KDF_SALT_BYTES)) };
   }
   return jsonResponse(200, { kdf });

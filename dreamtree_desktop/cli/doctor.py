@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from ..clock import utcnow
@@ -70,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
 def _print(report: dict, as_json: bool) -> None:
     if as_json:
         print_json(report)
+        for problem in report["problems"]:
+            print(f"dreamtree: {problem}", file=sys.stderr)
         return
     print(f"Data folder: {report['data_dir']}")
     if "schema_version" in report:
@@ -83,7 +86,7 @@ def _print(report: dict, as_json: bool) -> None:
               f"{', workbook complete' if user['workbook_complete'] else ''}")
         print(f"Content: {report['content']['exercises']} exercises, {report['content']['skills']} skills")
     for problem in report["problems"]:
-        print(f"Problem: {problem}")
+        print(f"Problem: {problem}", file=sys.stderr)
     if report.get("backups"):
         print(f"Backups ({len(report['backups'])}), newest first:")
         for name in report["backups"]:

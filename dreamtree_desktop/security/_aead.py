@@ -31,7 +31,7 @@ def _check(key: bytes | bytearray, iv: bytes) -> None:
         raise ValueError(f"AES-GCM IV must be {IV_LEN} bytes, got {len(iv)}")
 
 
-def seal(key: bytes | bytearray, iv: bytes, plaintext: bytes, aad: bytes) -> bytes:
+def seal(key: bytes | bytearray, iv: bytes, plaintext: bytes | bytearray, aad: bytes) -> bytes:
     """Return ciphertext || tag."""
     _check(key, iv)
     return AESGCM(key).encrypt(iv, plaintext, aad)

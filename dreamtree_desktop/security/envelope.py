@@ -136,9 +136,7 @@ def encrypt_value(
     try:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
-        raise EnvelopeError(
-            f"value of type {type(value).__name__} is not JSON-serialisable"
-        ) from None
+        raise EnvelopeError(f"value of type {type(value).__name__} is not JSON-serialisable") from None
     return encrypt_field(key, text, user_id=user_id, table=table, column=column, row_id=row_id)
 
 

@@ -10,7 +10,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from argon2.low_level import ARGON2_VERSION, Type, core, error_to_str, ffi, lib
+from _argon2_cffi_bindings import lib
+from argon2.low_level import ARGON2_VERSION, Type, core, error_to_str, ffi
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -72,9 +73,7 @@ class KdfParams:
         if not 1 <= self.t <= MAX_T:
             raise KdfParamsError(f"KDF time cost t must be between 1 and {MAX_T}")
         if not 8 * self.p <= self.m_kib <= MAX_M_KIB:
-            raise KdfParamsError(
-                f"KDF memory m_kib must be between 8*p and {MAX_M_KIB} (4 GiB)"
-            )
+            raise KdfParamsError(f"KDF memory m_kib must be between 8*p and {MAX_M_KIB} (4 GiB)")
         if not isinstance(self.salt, bytes):
             raise KdfParamsError("KDF salt must be bytes")
         if not MIN_SALT_LEN <= len(self.salt) <= MAX_SALT_LEN:

@@ -134,9 +134,7 @@ def unwrap_with_kek(
     return bytearray(data)
 
 
-def wrap_with_password(
-    data_key: bytes | bytearray, password: str, params: KdfParams | None = None
-) -> str:
+def wrap_with_password(data_key: bytes | bytearray, password: str, params: KdfParams | None = None) -> str:
     """Wrap under KEK = HKDF(Argon2id(password), "dreamtree/kek/v1"); fresh salt if params is None."""
     _check_len("data key", data_key)
     params = KdfParams.generate() if params is None else params

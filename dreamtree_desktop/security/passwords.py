@@ -25,7 +25,7 @@ _HASHER = PasswordHasher(
 @functools.cache
 def _common_passwords() -> frozenset[str]:
     """Loaded on first use: most code paths never check a password."""
-    text = resources.files(__package__).joinpath(_LIST_FILE).read_text(encoding="utf-8")
+    text = resources.files("dreamtree_desktop.security").joinpath(_LIST_FILE).read_text(encoding="utf-8")
     return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 

@@ -100,6 +100,11 @@ class Database:
         self._depth = 0
         existed = self.path.exists() and self.path.stat().st_size > 0
         if not existed and not create:
+            if self.path.exists():
+                raise StorageError(
+                    f"The database file {self.path} is empty: its contents were lost.",
+                    hint="Run 'dreamtree doctor' to see the backups you can restore.",
+                )
             raise StorageError(f"There is no database at {self.path}.")
         if not existed:
             self._precreate_private_file()

@@ -100,6 +100,8 @@ def cloud_server(tmp_path_factory: pytest.TempPathFactory):
     persist = base / "state"
     persist.mkdir()
     log_path = base / "wrangler-dev.log"
+    # Wrangler's own debug log (it records the worker's D1 traffic): keep it in the temp dir.
+    env["WRANGLER_LOG_PATH"] = str(base / "wrangler-debug")
 
     subprocess.run(
         [_wrangler(), "d1", "migrations", "apply", "DB", "--local", "--persist-to", str(persist)],

@@ -3,6 +3,9 @@ from __future__ import annotations
 import base64
 
 import pytest
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from dreamtree_desktop.security.errors import KdfParamsError
 from dreamtree_desktop.security.kdf import (
@@ -118,8 +121,6 @@ def test_derive_master_is_argon2id_of_utf8_password(weak_params: KdfParams) -> N
 
 
 def test_argon2id_raw_matches_argon2_cffi_without_secret() -> None:
-    from argon2.low_level import Type, hash_secret_raw
-
     for pw in (b"", b"pw", "ünïcode".encode()):
         ours = _argon2id_raw(pw, b"s" * 16, 2, 64, 2, 32)
         assert bytes(ours) == hash_secret_raw(pw, b"s" * 16, 2, 64, 2, 32, Type.ID)
@@ -141,9 +142,6 @@ def test_subkeys_are_distinct_and_deterministic() -> None:
 
 
 def test_subkey_is_hkdf_sha256_with_empty_salt() -> None:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
     master = bytes(range(32))
     ref = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=LABEL_AUTH.encode()).derive(master)
     assert bytes(derive_subkey(master, LABEL_AUTH)) == ref

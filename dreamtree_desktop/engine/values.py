@@ -1,0 +1,213 @@
+"""Checking an answer against its prompt's input type and config, before anything is written.
+
+`check_value` returns the value as it will be stored (strings stripped of surrounding blank
+lines, integral floats made int) or raises UserInputError naming the prompt.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from ..content.model import MAX_TEXT_LENGTH
+from ..errors import UserInputError
+from .content import PromptDef
+
+MAX_LIST_ITEMS = 200
+MAX_ITEM_LENGTH = 2_000
+
+
+class AnswerError(UserInputError):
+    """An answer that does not fit its prompt; the message names the prompt."""
+
+    def __init__(self, prompt_id: str, problem: str) -> None:
+        super().__init__(f"Answer to {prompt_id}: {problem}")
+        self.prompt_id = prompt_id
+        self.problem = problem
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _text_limit(prompt: PromptDef) -> int:
+    limit = prompt.config.get("max_length")
+    if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit < MAX_TEXT_LENGTH:
+        return limit
+    return MAX_TEXT_LENGTH
+
+
+def check_value(prompt: PromptDef, value: Any, *, ranking_items: list[str] | None = None,
+                choices: Iterable[str] | None = None) -> Any:
+    """Validate `value` for `prompt`; return the value to store. Raises AnswerError."""
+    kind = prompt.input_type
+    pid = prompt.id
+
+    def fail(problem: str) -> AnswerError:
+        return AnswerError(pid, problem)
+
+    if kind in ("text", "long_text"):
+        if not isinstance(value, str):
+            raise fail(f"must be text (a JSON string like \"my answer\"), not {_kind(value)}")
+        limit = _text_limit(prompt)
+        if len(value) > limit:
+            raise fail(f"is {len(value):,} characters long; the limit is {limit:,}")
+        text = value.strip()
+        if not text and not prompt.optional:
+            raise fail("must not be empty")
+        if kind == "text" and "\n" in text:
+            raise fail("must be a single line (use no line breaks)")
+        return text
+
+    if kind in ("number", "slider"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail(f"must be a number, not {_kind(value)}")
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise fail("must be a finite number")
+            if value.is_integer() and (kind == "slider" or abs(value) < 2**53):
+                value = int(value)
+        if kind == "slider" and not isinstance(value, int):
+            raise fail(f"must be a whole number, not {value}")
+        lo, hi = prompt.config.get("min"), prompt.config.get("max")
+        if _is_num(lo) and value < lo or _is_num(hi) and value > hi:
+            raise fail(f"{value} is out of range: it must be from {_fmt(lo)} to {_fmt(hi)}")
+        step = prompt.config.get("step")
+        if _is_num(step) and step > 0:
+            base = lo if _is_num(lo) else 0
+            steps = (value - base) / step
+            if abs(steps - round(steps)) > 1e-9:
+                raise fail(f"{value} is not a step of {_fmt(step)} from {_fmt(base)}")
+        return value
+
+    if kind == "single_choice":
+        options = _options(prompt, choices)
+        if not isinstance(value, str):
+            raise fail(f"must be one of the options as text, not {_kind(value)}")
+        if value not in options:
+            raise fail(f"{value!r} is not one of the options: {_list(options)}")
+        return value
+
+    if kind == "multi_choice":
+        options = _options(prompt, choices)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(f"must be a list of options (a JSON array of strings), not {_kind(value)}")
+        unknown = [v for v in value if v not in options]
+        if unknown:
+            raise fail(f"{unknown[0]!r} is not one of the options: {_list(options)}")
+        if len(set(value)) != len(value):
+            raise fail("lists an option twice")
+        lo = prompt.config.get("min", 0 if prompt.optional else 1)
+        hi = prompt.config.get("max", len(options))
+        if _is_num(lo) and len(value) < lo or _is_num(hi) and len(value) > hi:
+            raise fail(f"choose from {lo} to {hi} options (got {len(value)})")
+        return sorted(value, key=options.index)
+
+    if kind == "checkbox":
+        if not isinstance(value, bool):
+            raise fail(f"must be true or false, not {_kind(value)}")
+        return value
+
+    if kind == "list":
+        items = _string_list(fail, value)
+        lo = prompt.config.get("min_items", 0 if prompt.optional else 1)
+        hi = prompt.config.get("max_items", MAX_LIST_ITEMS)
+        hi = min(hi, MAX_LIST_ITEMS) if _is_num(hi) else MAX_LIST_ITEMS
+        if _is_num(lo) and len(items) < lo or len(items) > hi:
+            raise fail(f"needs from {lo} to {hi} items (got {len(items)})")
+        return items
+
+    if kind == "ranking":
+        items = _string_list(fail, value)
+        expected = ranking_items if ranking_items is not None else _options(prompt, None)
+        if not expected:
+            raise fail("has nothing to rank yet: answer the prompt it ranks first")
+        if Counter(items) != Counter(expected):
+            missing = [x for x in expected if x not in items]
+            extra = [x for x in items if x not in expected]
+            detail = (f"missing {missing[0]!r}" if missing else
+                      f"{extra[0]!r} is not one of the items" if extra else "an item appears twice")
+            raise fail(f"must order exactly these items: {_list(expected)} ({detail})")
+        return items
+
+    if kind == "date":
+        if not isinstance(value, str):
+            raise fail(f"must be a date as text, YYYY-MM-DD, not {_kind(value)}")
+        try:
+            day = _dt.date.fromisoformat(value)
+        except ValueError:
+            day = None
+        if day is None or len(value) != 10:
+            raise fail(f"{value[:40]!r} is not a date in the form YYYY-MM-DD")
+        for key, test in (("min", lambda b: day < b), ("max", lambda b: day > b)):
+            bound = prompt.config.get(key)
+            if isinstance(bound, str):
+                try:
+                    if test(_dt.date.fromisoformat(bound)):
+                        raise fail(f"{value} is outside {prompt.config.get('min', '…')} to "
+                                   f"{prompt.config.get('max', '…')}")
+                except ValueError:
+                    pass
+        return value
+
+    if kind == "tool":
+        return value  # the tool module checks its own records
+    raise fail(f"has an unknown input type {kind!r}")
+
+
+def _is_num(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _fmt(value: Any) -> str:
+    return "…" if value is None else (str(int(value)) if isinstance(value, float) and value.is_integer()
+                                      else str(value))
+
+
+def _list(options: list[str]) -> str:
+    shown = ", ".join(repr(o) for o in options[:12])
+    return shown + (f" and {len(options) - 12} more" if len(options) > 12 else "")
+
+
+def _options(prompt: PromptDef, choices: Iterable[str] | None) -> list[str]:
+    options = prompt.config.get("options")
+    if isinstance(options, list) and options:
+        return [str(o) for o in options]
+    return sorted(choices or ())
+
+
+def _string_list(fail: Any, value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise fail(f"must be a list of text items (a JSON array of strings), not {_kind(value)}")
+    if len(value) > MAX_LIST_ITEMS:
+        raise fail(f"has {len(value)} items; the limit is {MAX_LIST_ITEMS}")
+    items: list[str] = []
+    total = 0
+    for n, item in enumerate(value, start=1):
+        if not isinstance(item, str):
+            raise fail(f"item {n} must be text, not {_kind(item)}")
+        text = item.strip()
+        if not text:
+            raise fail(f"item {n} is empty")
+        if len(text) > MAX_ITEM_LENGTH:
+            raise fail(f"item {n} is {len(text):,} characters long; the limit is {MAX_ITEM_LENGTH:,}")
+        total += len(text)
+        items.append(text)
+    if total > MAX_TEXT_LENGTH:
+        raise fail(f"is {total:,} characters long in all; the limit is {MAX_TEXT_LENGTH:,}")
+    return items

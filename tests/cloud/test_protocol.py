@@ -1,0 +1,557 @@
+"""Protocol tests against the real worker (wrangler dev --local + local D1).
+
+See docs/sync-protocol.md. Secrets (auth secrets, tokens) are never printed: failure messages
+show status codes and error codes only.
+"""
+
+from __future__ import annotations
+
+import base64
+import concurrent.futures
+import gzip
+import json
+import os
+import re
+import time
+import uuid
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.cloud
+
+KDF_KEYS = {"alg", "m_kib", "t", "p", "salt"}
+MAX_SNAPSHOT_BODY = 50 * 1024 * 1024
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def new_secret() -> str:
+    return b64(os.urandom(32))
+
+
+def new_kdf() -> dict:
+    return {"alg": "argon2id", "m_kib": 65536, "t": 3, "p": 4, "salt": b64(os.urandom(16))}
+
+
+def new_email(tag: str = "user") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:12]}@example.org"
+
+
+def describe(r: httpx.Response) -> str:
+    """Status and error code only (bodies of successful responses may hold tokens)."""
+    code = None
+    if r.status_code >= 400:
+        try:
+            code = r.json().get("error", {}).get("code")
+        except ValueError:
+            code = "<not json>"
+    return f"{r.request.method} {r.request.url.path} -> {r.status_code} {code or ''}".strip()
+
+
+def expect(r: httpx.Response, status: int) -> httpx.Response:
+    ok = r.status_code == status
+    assert ok, f"expected {status}: {describe(r)}"
+    return r
+
+
+def expect_error(r: httpx.Response, status: int, code: str) -> dict:
+    ok = r.status_code == status
+    assert ok, f"expected {status} {code}: {describe(r)}"
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert set(body["error"]) == {"code", "message"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    no_trace = re.search(r"\.js:\d+|\n\s+at |Error:", r.text) is None
+    assert no_trace, "error body must not contain a stack trace"
+    return body
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def make_wallet(payload_bytes: int = 0, **extra) -> dict:
+    wallet = {
+        "format": "dreamtree-export",
+        "version": "1.0",
+        "user": {"id": str(uuid.uuid4()), "display_name": "Zoë 🌳"},
+        "modules": [{"id": "1.1", "last_modified_at": "2026-01-31T12:00:00Z", "notes": "café, naïve"}],
+    }
+    if payload_bytes:
+        # Incompressible-ish text so gzip does not hide the size: hex of random bytes.
+        wallet["blob"] = os.urandom(payload_bytes // 2).hex()
+    wallet.update(extra)
+    return wallet
+
+
+def snapshot_body(wallet: dict, exported_at: str = "2026-01-31T12:00:00Z") -> dict:
+    return {"schema_version": wallet.get("version", "1.0"), "exported_at": exported_at, "wallet": wallet}
+
+
+class Account:
+    def __init__(self, client: httpx.Client, email: str, secret: str, kdf: dict, wrapped: str,
+                 user_id: str, token: str):
+        self.client, self.email, self.secret, self.kdf, self.wrapped = client, email, secret, kdf, wrapped
+        self.user_id, self.token = user_id, token
+
+    @property
+    def auth(self) -> dict:
+        return bearer(self.token)
+
+    def login(self) -> str:
+        r = expect(self.client.post("/v1/sessions", json={"email": self.email, "auth_secret": self.secret}), 200)
+        return r.json()["token"]
+
+
+def create_account(client: httpx.Client, user_id: str | None = None, email: str | None = None) -> Account:
+    email = email or new_email()
+    secret, kdf, wrapped = new_secret(), new_kdf(), "v1." + b64(os.urandom(60))
+    body = {"email": email, "auth_secret": secret, "kdf": kdf, "wrapped_data_key": wrapped}
+    if user_id:
+        body["user_id"] = user_id
+    r = expect(client.post("/v1/accounts", json=body), 201)
+    data = r.json()
+    return Account(client, email, secret, kdf, wrapped, data["user_id"], data["token"])
+
+
+def put_snapshot(client: httpx.Client, acct: Account, body: dict, if_match, *, gzip_body: bool = False):
+    headers = dict(acct.auth)
+    if if_match is not None:
+        headers["If-Match"] = str(if_match)
+    raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    headers["Content-Type"] = "application/json"
+    if gzip_body:
+        raw = gzip.compress(raw)
+        headers["Content-Encoding"] = "gzip"
+    return client.put("/v1/snapshot", content=raw, headers=headers)
+
+
+def sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@pytest.fixture(scope="module")
+def client(cloud_server):
+    with httpx.Client(base_url=cloud_server.url, timeout=60.0, headers={"Accept-Encoding": "identity"}) as c:
+        yield c
+
+
+# ---- routing and errors -------------------------------------------------------------------
+
+def test_server_started(cloud_server):
+    print(f"\n[timing] wrangler dev ready in {cloud_server.start_seconds:.2f} s")
+    assert cloud_server.start_seconds < 60
+
+
+def test_unknown_route_404_and_wrong_method_405(client):
+    expect_error(client.get("/v1/nope"), 404, "not_found")
+    expect_error(client.get("/"), 404, "not_found")
+    expect_error(client.get("/v1/snapshot/"), 404, "not_found")
+    r = client.get("/v1/accounts")
+    expect_error(r, 405, "method_not_allowed")
+    assert "POST" in r.headers["allow"]
+    expect_error(client.post("/v1/snapshot", json={}), 405, "method_not_allowed")
+
+
+def test_malformed_account_bodies(client, cloud_server):
+    email = new_email("bad")
+    good = {"email": email, "auth_secret": new_secret(), "kdf": new_kdf(), "wrapped_data_key": "k"}
+    cases = [
+        (client.post("/v1/accounts", content=b"{not json", headers={"Content-Type": "application/json"}),
+         400, "invalid_json"),
+        (client.post("/v1/accounts", content=b"[1,2]", headers={"Content-Type": "application/json"}),
+         400, "invalid_json"),
+        (client.post("/v1/accounts", content=json.dumps(good), headers={"Content-Type": "text/plain"}),
+         415, "unsupported_media_type"),
+        (client.post("/v1/accounts", json={**good, "email": "not-an-email"}), 400, "invalid_email"),
+        (client.post("/v1/accounts", json={**good, "email": "a" * 250 + "@x.org"}), 400, "invalid_email"),
+        (client.post("/v1/accounts", json={**good, "auth_secret": b64(os.urandom(31))}), 400, "invalid_request"),
+        (client.post("/v1/accounts", json={**good, "auth_secret": "!!!"}), 400, "invalid_request"),
+        (client.post("/v1/accounts", json={**good, "kdf": {**good["kdf"], "t": 1}}), 400, "invalid_request"),
+        (client.post("/v1/accounts", json={**good, "kdf": {**good["kdf"], "salt": b64(b"short")}}),
+         400, "invalid_request"),
+        (client.post("/v1/accounts", json={**good, "kdf": {**good["kdf"], "extra": 1}}), 400, "invalid_request"),
+        (client.post("/v1/accounts", json={**good, "wrapped_data_key": "x" * 4097}), 400, "invalid_request"),
+        (client.post("/v1/accounts", json={**good, "wrapped_data_key": 5}), 400, "invalid_request"),
+        (client.post("/v1/accounts", json={**good, "user_id": "not-a-uuid"}), 400, "invalid_request"),
+        (client.post("/v1/accounts", json={**good, "surprise": True}), 400, "invalid_request"),
+        (client.post("/v1/accounts", json={k: v for k, v in good.items() if k != "kdf"}), 400, "invalid_request"),
+        # 64 KiB limit on account routes
+        (client.post("/v1/accounts", json={**good, "padding": "x" * (70 * 1024)}), 413, "payload_too_large"),
+        (client.post("/v1/accounts", content=gzip.compress(b" " * (100 * 1024)),
+                     headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}),
+         413, "payload_too_large"),
+        (client.post("/v1/accounts", content=b"\x1f\x8b garbage",
+                     headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}),
+         400, "invalid_body"),
+        (client.post("/v1/accounts", content=json.dumps(good),
+                     headers={"Content-Type": "application/json", "Content-Encoding": "br"}),
+         415, "unsupported_encoding"),
+        (client.post("/v1/prelogin", json={"email": 42}), 400, "invalid_email"),
+        (client.post("/v1/sessions", json={"email": email}), 400, "invalid_request"),
+    ]
+    for r, status, code in cases:
+        expect_error(r, status, code)
+    rows = cloud_server.d1(f"SELECT COUNT(*) AS n FROM emails WHERE email = {sql_str(email)}")
+    assert rows == [{"n": 0}]
+
+
+# ---- accounts and sessions ----------------------------------------------------------------
+
+def test_create_login_logout(client, cloud_server):
+    email = new_email("Life")
+    acct = create_account(client, email="  " + email.upper() + " ")
+    assert uuid.UUID(acct.user_id)
+    assert len(acct.token) == 43 and "=" not in acct.token
+
+    # The stored e-mail is normalised; only the token's hash is stored.
+    rows = cloud_server.d1(f"SELECT email, is_active FROM emails WHERE user_id = {sql_str(acct.user_id)}")
+    assert rows == [{"email": email.lower(), "is_active": 1}]
+    sessions = cloud_server.d1(f"SELECT id FROM sessions WHERE user_id = {sql_str(acct.user_id)}")
+    assert len(sessions) == 1 and len(sessions[0]["id"]) == 64
+    leaked = acct.token in json.dumps(sessions)
+    assert not leaked, "raw token stored"
+    auth = cloud_server.d1(
+        f"SELECT type, verifier_iterations, length(verifier_hash) AS h, wrapped_data_key FROM auth "
+        f"WHERE user_id = {sql_str(acct.user_id)}")
+    assert auth[0]["type"] == "password" and auth[0]["verifier_iterations"] == 100000
+    secret_stored = acct.secret in json.dumps(cloud_server.d1(f"SELECT * FROM auth WHERE user_id = {sql_str(acct.user_id)}"))
+    assert not secret_stored, "auth secret stored in clear"
+
+    # The sign-up token works.
+    r = expect(client.get("/v1/snapshot", headers=acct.auth), 200)
+    assert r.json()["revision"] == 0 and r.json()["wallet"] is None
+
+    # Sign in (e-mail in another case) returns kdf + wrapped key as given at sign-up.
+    r = expect(client.post("/v1/sessions", json={"email": email.upper(), "auth_secret": acct.secret}), 200)
+    body = r.json()
+    assert body["user_id"] == acct.user_id
+    assert body["kdf"] == acct.kdf
+    assert body["wrapped_data_key"] == acct.wrapped
+    token2 = body["token"]
+    same = token2 == acct.token
+    assert not same, "tokens must differ"
+
+    # Sign out the second session: it stops working, the first still works.
+    expect(client.delete("/v1/sessions/current", headers=bearer(token2)), 204)
+    expect_error(client.get("/v1/snapshot", headers=bearer(token2)), 401, "invalid_token")
+    expect(client.get("/v1/snapshot", headers=acct.auth), 200)
+
+
+def test_duplicate_email_and_user_id(client):
+    uid = str(uuid.uuid4()).upper()
+    acct = create_account(client, user_id=uid)
+    assert acct.user_id == uid.lower(), "server keeps the desktop's user id"
+    body = {"email": " " + acct.email.upper(), "auth_secret": new_secret(), "kdf": new_kdf(),
+            "wrapped_data_key": "k"}
+    expect_error(client.post("/v1/accounts", json=body), 409, "email_taken")
+    body = {"email": new_email(), "auth_secret": new_secret(), "kdf": new_kdf(), "wrapped_data_key": "k",
+            "user_id": uid}
+    expect_error(client.post("/v1/accounts", json=body), 409, "user_id_taken")
+
+
+def test_prelogin_known_and_unknown(client):
+    acct = create_account(client)
+    r = expect(client.post("/v1/prelogin", json={"email": acct.email.upper()}), 200)
+    assert r.json() == {"kdf": acct.kdf}
+
+    unknown = new_email("ghost")
+    k1 = expect(client.post("/v1/prelogin", json={"email": unknown}), 200).json()
+    k2 = expect(client.post("/v1/prelogin", json={"email": " " + unknown.upper()}), 200).json()
+    k3 = expect(client.post("/v1/prelogin", json={"email": new_email("ghost")}), 200).json()
+    assert set(k1) == {"kdf"} and set(k1["kdf"]) == KDF_KEYS
+    assert {k: v for k, v in k1["kdf"].items() if k != "salt"} == {"alg": "argon2id", "m_kib": 65536, "t": 3, "p": 4}
+    assert len(base64.b64decode(k1["kdf"]["salt"], validate=True)) == 16
+    assert k1 == k2, "fake parameters are stable for one address"
+    assert k1["kdf"]["salt"] != k3["kdf"]["salt"], "fake salts differ between addresses"
+
+
+def test_wrong_secret_and_unknown_email_401(client):
+    acct = create_account(client)
+    expect_error(client.post("/v1/sessions", json={"email": acct.email, "auth_secret": new_secret()}),
+                 401, "invalid_credentials")
+    expect_error(client.post("/v1/sessions", json={"email": new_email("ghost"), "auth_secret": new_secret()}),
+                 401, "invalid_credentials")
+    acct.login()  # still fine after one failure
+
+
+def test_rate_limit_sixth_attempt_429(client, cloud_server):
+    acct = create_account(client)
+    for _ in range(5):
+        expect_error(client.post("/v1/sessions", json={"email": acct.email, "auth_secret": new_secret()}),
+                     401, "invalid_credentials")
+    # The 6th attempt is refused even with the right secret.
+    r = client.post("/v1/sessions", json={"email": acct.email, "auth_secret": acct.secret})
+    body = expect_error(r, 429, "rate_limited")
+    assert 1700 <= body["retry_after"] <= 1800
+    assert int(r.headers["retry-after"]) == body["retry_after"]
+    rows = cloud_server.d1(f"SELECT blocked_until FROM login_attempts WHERE email = {sql_str(acct.email)}")
+    assert rows and rows[0]["blocked_until"]
+    # Unknown addresses are throttled the same way (no account-existence oracle).
+    ghost = new_email("ghost")
+    for _ in range(5):
+        expect_error(client.post("/v1/sessions", json={"email": ghost, "auth_secret": new_secret()}),
+                     401, "invalid_credentials")
+    expect_error(client.post("/v1/sessions", json={"email": ghost, "auth_secret": new_secret()}),
+                 429, "rate_limited")
+    # Other accounts are unaffected; the sign-up session keeps working.
+    expect(client.get("/v1/snapshot", headers=acct.auth), 200)
+
+
+def test_forged_missing_and_expired_tokens(client, cloud_server):
+    expect_error(client.get("/v1/snapshot"), 401, "missing_token")
+    forged = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+    r = client.get("/v1/snapshot", headers=bearer(forged))
+    expect_error(r, 401, "invalid_token")
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    expect_error(client.get("/v1/snapshot", headers=bearer("short")), 401, "invalid_token")
+    expect_error(client.get("/v1/snapshot", headers={"Authorization": "Basic abc"}), 401, "invalid_token")
+    expect_error(client.delete("/v1/sessions/current", headers=bearer(forged)), 401, "invalid_token")
+    expect_error(put_snapshot(client, Account(client, "", "", {}, "", "", forged), snapshot_body(make_wallet()), 0),
+                 401, "invalid_token")
+
+    acct = create_account(client)
+    cloud_server.d1(f"UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000Z' "
+                    f"WHERE user_id = {sql_str(acct.user_id)}")
+    expect_error(client.get("/v1/snapshot", headers=acct.auth), 401, "token_expired")
+    expect_error(client.get("/v1/snapshot", headers=acct.auth), 401, "invalid_token")  # and it is gone
+
+
+# ---- snapshot -----------------------------------------------------------------------------
+
+def test_snapshot_round_trip_and_gzip(client, cloud_server):
+    acct = create_account(client)
+    wallet = make_wallet()
+    r = expect(put_snapshot(client, acct, snapshot_body(wallet, "2026-01-31T12:00:00.123+02:00"), 0), 200)
+    body = r.json()
+    assert body["revision"] == 1 and r.headers["etag"] == '"1"'
+    sent = json.dumps(wallet, ensure_ascii=False).encode()
+    assert body["size_bytes"] == len(sent)
+
+    got = expect(client.get("/v1/snapshot", headers=acct.auth), 200)
+    assert "content-encoding" not in got.headers
+    g = got.json()
+    assert g["revision"] == 1 and g["schema_version"] == "1.0"
+    assert g["exported_at"] == "2026-01-31T12:00:00.123+02:00"
+    assert g["wallet"] == wallet
+
+    # gzip response when asked (check the raw bytes really are gzip).
+    with client.stream("GET", "/v1/snapshot", headers={**acct.auth, "Accept-Encoding": "gzip"}) as s:
+        assert s.status_code == 200 and s.headers["content-encoding"] == "gzip"
+        raw = b"".join(s.iter_raw())
+    assert raw[:2] == b"\x1f\x8b"
+    assert json.loads(gzip.decompress(raw))["wallet"] == wallet
+
+    # gzip request body.
+    wallet2 = make_wallet(extra_field="second")
+    r = expect(put_snapshot(client, acct, snapshot_body(wallet2), 1, gzip_body=True), 200)
+    assert r.json()["revision"] == 2
+    assert expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()["wallet"] == wallet2
+
+    # Conditional GET.
+    r = client.get("/v1/snapshot", headers={**acct.auth, "If-None-Match": '"2"'})
+    assert r.status_code == 304, describe(r)
+    expect(client.get("/v1/snapshot", headers={**acct.auth, "If-None-Match": '"1"'}), 200)
+
+    rows = cloud_server.d1(f"SELECT revision, size_bytes, chunk_count FROM user_wallet WHERE user_id = {sql_str(acct.user_id)}")
+    assert rows[0]["revision"] == 2 and rows[0]["chunk_count"] == 1
+
+
+def test_multi_chunk_3mb_wallet(client, cloud_server):
+    acct = create_account(client)
+    wallet = make_wallet(payload_bytes=3 * 1000 * 1000)
+    t0 = time.perf_counter()
+    r = expect(put_snapshot(client, acct, snapshot_body(wallet), 0), 200)
+    t_put = time.perf_counter() - t0
+    size = r.json()["size_bytes"]
+    assert size > 3_000_000
+
+    t0 = time.perf_counter()
+    got = expect(client.get("/v1/snapshot", headers=acct.auth), 200)
+    t_get = time.perf_counter() - t0
+    assert got.json()["wallet"] == wallet
+
+    t0 = time.perf_counter()
+    g = client.get("/v1/snapshot", headers={**acct.auth, "Accept-Encoding": "gzip"})
+    t_get_gz = time.perf_counter() - t0
+    assert g.headers["content-encoding"] == "gzip" and g.json()["wallet"] == wallet
+
+    t0 = time.perf_counter()
+    r = expect(put_snapshot(client, acct, snapshot_body(wallet), 1, gzip_body=True), 200)
+    t_put_gz = time.perf_counter() - t0
+    assert r.json()["revision"] == 2
+
+    chunks = cloud_server.d1(
+        f"SELECT idx, revision, length(data) AS n FROM user_wallet_chunks "
+        f"WHERE user_id = {sql_str(acct.user_id)} ORDER BY idx")
+    assert [c["idx"] for c in chunks] == [0, 1, 2, 3]
+    assert all(c["n"] <= 1_000_000 for c in chunks) and all(c["revision"] == 2 for c in chunks)
+    assert sum(c["n"] for c in chunks) == size
+
+    # A smaller snapshot afterwards drops the surplus chunks.
+    expect(put_snapshot(client, acct, snapshot_body(make_wallet()), 2), 200)
+    chunks = cloud_server.d1(f"SELECT idx FROM user_wallet_chunks WHERE user_id = {sql_str(acct.user_id)}")
+    assert chunks == [{"idx": 0}]
+    print(f"\n[timing] 3 MB wallet ({size} bytes): PUT {t_put:.2f} s, GET {t_get:.2f} s, "
+          f"GET gzip {t_get_gz:.2f} s, PUT gzip {t_put_gz:.2f} s")
+
+
+def test_stale_and_missing_if_match(client):
+    acct = create_account(client)
+    expect_error(put_snapshot(client, acct, snapshot_body(make_wallet()), None), 428, "precondition_required")
+    expect_error(put_snapshot(client, acct, snapshot_body(make_wallet()), "abc"), 400, "invalid_revision")
+    body = expect_error(put_snapshot(client, acct, snapshot_body(make_wallet()), 3), 409, "stale_revision")
+    assert body["revision"] == 0
+    expect(put_snapshot(client, acct, snapshot_body(make_wallet()), 0), 200)
+    expect(put_snapshot(client, acct, snapshot_body(make_wallet()), '"1"'), 200)
+    body = expect_error(put_snapshot(client, acct, snapshot_body(make_wallet()), 1), 409, "stale_revision")
+    assert body["revision"] == 2
+    body = expect_error(put_snapshot(client, acct, snapshot_body(make_wallet()), 0), 409, "stale_revision")
+    assert body["revision"] == 2
+
+
+def test_compare_and_set_two_devices(client):
+    """Two devices push from the same base: one wins, the other pulls, merges, pushes again."""
+    acct = create_account(client)
+    other = acct.login()
+    expect(put_snapshot(client, acct, snapshot_body(make_wallet(device="a")), 0), 200)
+    base = expect(client.get("/v1/snapshot", headers=bearer(other)), 200).json()["revision"]
+    expect(put_snapshot(client, acct, snapshot_body(make_wallet(device="a2")), base), 200)
+    b = Account(client, acct.email, acct.secret, acct.kdf, acct.wrapped, acct.user_id, other)
+    conflict = expect_error(put_snapshot(client, b, snapshot_body(make_wallet(device="b")), base), 409, "stale_revision")
+    pulled = expect(client.get("/v1/snapshot", headers=b.auth), 200).json()
+    assert pulled["revision"] == conflict["revision"] == 2
+    merged = make_wallet(device="a2+b")
+    assert expect(put_snapshot(client, b, snapshot_body(merged), pulled["revision"]), 200).json()["revision"] == 3
+    assert expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()["wallet"] == merged
+
+
+def test_concurrent_pushes_exactly_one_wins(client, cloud_server):
+    """Pushes racing from the same base revision: one stores, the others get 409 and write nothing."""
+    acct = create_account(client)
+    expect(put_snapshot(client, acct, snapshot_body(make_wallet()), 0), 200)
+    wallets = [make_wallet(payload_bytes=1_200_000, device=f"d{i}") for i in range(4)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda w: put_snapshot(client, acct, snapshot_body(w), 1), wallets))
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [200, 409, 409, 409], statuses
+    winner = wallets[[r.status_code for r in results].index(200)]
+    for r in results:
+        if r.status_code == 409:
+            assert r.json()["revision"] == 2
+    got = expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()
+    assert got["revision"] == 2 and got["wallet"] == winner
+    chunks = cloud_server.d1(
+        f"SELECT idx, revision FROM user_wallet_chunks WHERE user_id = {sql_str(acct.user_id)} ORDER BY idx")
+    assert chunks == [{"idx": 0, "revision": 2}, {"idx": 1, "revision": 2}]
+
+
+def test_malformed_and_oversized_snapshots_store_nothing(client, cloud_server):
+    acct = create_account(client)
+    h = {**acct.auth, "If-Match": "0", "Content-Type": "application/json"}
+    good = snapshot_body(make_wallet())
+    cases = [
+        (client.put("/v1/snapshot", content=b'{"wallet": ', headers=h), 400, "invalid_json"),
+        (client.put("/v1/snapshot", content=b"\xff\xfe{}", headers=h), 400, "invalid_json"),
+        (client.put("/v1/snapshot", json={**good, "wallet": [1, 2]}, headers=h), 400, "invalid_request"),
+        (client.put("/v1/snapshot", json={**good, "wallet": None}, headers=h), 400, "invalid_request"),
+        (client.put("/v1/snapshot", json={**good, "wallet": {"format": "other", "version": "1"}}, headers=h),
+         400, "invalid_request"),
+        (client.put("/v1/snapshot", json={**good, "wallet": {"format": "dreamtree-export"}}, headers=h),
+         400, "invalid_request"),
+        (client.put("/v1/snapshot", json={**good, "wallet": {"format": "dreamtree-export", "version": 1}},
+                    headers=h), 400, "invalid_request"),
+        (client.put("/v1/snapshot", json={**good, "exported_at": "yesterday"}, headers=h), 400, "invalid_request"),
+        (client.put("/v1/snapshot", json={**good, "exported_at": "2026-02-30T00:00:00Z"}, headers=h),
+         400, "invalid_request"),
+        (client.put("/v1/snapshot", json={**good, "exported_at": "2026-01-31T12:00:00"}, headers=h),
+         400, "invalid_request"),
+        (client.put("/v1/snapshot", json={**good, "schema_version": 3}, headers=h), 400, "invalid_request"),
+        (client.put("/v1/snapshot", json={**good, "extra": 1}, headers=h), 400, "invalid_request"),
+        (client.put("/v1/snapshot", json={"wallet": good["wallet"]}, headers=h), 400, "invalid_request"),
+        (client.put("/v1/snapshot", content=json.dumps(good), headers={**h, "Content-Type": "text/plain"}),
+         415, "unsupported_media_type"),
+        (client.put("/v1/snapshot", content=b"\x1f\x8bnot gzip at all",
+                    headers={**h, "Content-Encoding": "gzip"}), 400, "invalid_body"),
+    ]
+    for r, status, code in cases:
+        expect_error(r, status, code)
+
+    # > 50 MiB after decompression: a small gzip body that inflates past the limit.
+    bomb_raw = b'{"schema_version":"1.0","exported_at":"2026-01-31T12:00:00Z","wallet":{"format":"dreamtree-export","version":"1.0","pad":"'
+    bomb_raw += b"x" * (MAX_SNAPSHOT_BODY + 1024) + b'"}}'
+    bomb = gzip.compress(bomb_raw, compresslevel=9)
+    del bomb_raw
+    expect_error(client.put("/v1/snapshot", content=bomb, headers={**h, "Content-Encoding": "gzip"}),
+                 413, "payload_too_large")
+
+    rows = cloud_server.d1(
+        f"SELECT (SELECT COUNT(*) FROM user_wallet WHERE user_id = {sql_str(acct.user_id)}) AS w, "
+        f"(SELECT COUNT(*) FROM user_wallet_chunks WHERE user_id = {sql_str(acct.user_id)}) AS c")
+    assert rows == [{"w": 0, "c": 0}]
+    assert expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()["revision"] == 0
+
+    # With a stored snapshot, a bad push leaves it untouched.
+    expect(put_snapshot(client, acct, good, 0), 200)
+    expect_error(client.put("/v1/snapshot", json={**good, "exported_at": "nope"}, headers={**h, "If-Match": "1"}),
+                 400, "invalid_request")
+    expect_error(client.put("/v1/snapshot", content=bomb, headers={**h, "If-Match": "1", "Content-Encoding": "gzip"}),
+                 413, "payload_too_large")
+    g = expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()
+    assert g["revision"] == 1 and g["wallet"] == good["wallet"]
+
+
+# ---- password change and account deletion -------------------------------------------------
+
+def test_password_change_revokes_other_sessions(client):
+    acct = create_account(client)
+    other = acct.login()
+    new_secret_, new_kdf_, new_wrapped = new_secret(), new_kdf(), "v1." + b64(os.urandom(60))
+    body = {"old_auth_secret": new_secret(), "new_auth_secret": new_secret_, "new_kdf": new_kdf_,
+            "new_wrapped_data_key": new_wrapped}
+    expect_error(client.post("/v1/password", json=body, headers=acct.auth), 401, "invalid_credentials")
+    expect_error(client.post("/v1/password", json=body), 401, "missing_token")
+    expect_error(client.post("/v1/password", json={**body, "new_kdf": {"alg": "scrypt"}}, headers=acct.auth),
+                 400, "invalid_request")
+
+    r = expect(client.post("/v1/password", json={**body, "old_auth_secret": acct.secret}, headers=acct.auth), 200)
+    assert r.json()["revoked_sessions"] == 1
+    expect_error(client.get("/v1/snapshot", headers=bearer(other)), 401, "invalid_token")
+    expect(client.get("/v1/snapshot", headers=acct.auth), 200)  # current session kept
+
+    expect_error(client.post("/v1/sessions", json={"email": acct.email, "auth_secret": acct.secret}),
+                 401, "invalid_credentials")
+    r = expect(client.post("/v1/sessions", json={"email": acct.email, "auth_secret": new_secret_}), 200)
+    assert r.json()["kdf"] == new_kdf_ and r.json()["wrapped_data_key"] == new_wrapped
+    assert expect(client.post("/v1/prelogin", json={"email": acct.email}), 200).json() == {"kdf": new_kdf_}
+
+
+def test_account_delete_cascades(client, cloud_server):
+    acct = create_account(client)
+    acct.login()
+    expect(put_snapshot(client, acct, snapshot_body(make_wallet(payload_bytes=1_500_000)), 0), 200)
+    uid = sql_str(acct.user_id)
+    tables = ["users WHERE id = " + uid] + [f"{t} WHERE user_id = {uid}" for t in
+                                            ("auth", "emails", "sessions", "user_wallet", "user_wallet_chunks")]
+    count_sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t}) AS c{i}" for i, t in enumerate(tables))
+    before = cloud_server.d1(count_sql)[0]
+    assert before == {"c0": 1, "c1": 1, "c2": 1, "c3": 2, "c4": 1, "c5": 2}
+
+    expect_error(client.request("DELETE", "/v1/account", json={"auth_secret": new_secret()}, headers=acct.auth),
+                 401, "invalid_credentials")
+    expect_error(client.request("DELETE", "/v1/account", json={}, headers=acct.auth), 400, "invalid_request")
+    expect(client.request("DELETE", "/v1/account", json={"auth_secret": acct.secret}, headers=acct.auth), 204)
+
+    after = cloud_server.d1(count_sql)[0]
+    assert after == {f"c{i}": 0 for i in range(len(tables))}
+    expect_error(client.get("/v1/snapshot", headers=acct.auth), 401, "invalid_token")
+    expect_error(client.post("/v1/sessions", json={"email": acct.email, "auth_secret": acct.secret}),
+                 401, "invalid_credentials")
+    # The address is free again.
+    create_account(client, email=acct.email)

@@ -1,0 +1,39 @@
+"""Shared fixtures: every test gets its own data folder and encrypted database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("DREAMTREE_DATA_DIR", None)
+os.environ.pop("DREAMTREE_PASSWORD", None)
+os.environ.pop("DREAMTREE_NEW_PASSWORD", None)
+
+from dreamtree_desktop.appdata import AppData, open_app_data  # noqa: E402
+from dreamtree_desktop.context import UserContext  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    return folder
+
+
+@pytest.fixture
+def app(data_dir: Path) -> Iterator[AppData]:
+    opened = open_app_data(data_dir)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def ctx(app: AppData) -> UserContext:
+    return UserContext.from_app(app)

@@ -1,0 +1,148 @@
+"""One database worker thread: every core call that touches the database runs here.
+
+The GUI thread never waits on SQLite or Argon2 (except `call_sync` at startup and in tests);
+results come back as callbacks in the GUI thread, and `changed` tells pages what to refresh.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from dreamtree_desktop.context import UserContext
+
+log = logging.getLogger("dreamtree.ui.worker")
+
+
+@dataclass
+class _Job:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    on_done: Callable[[Any], None] | None = None
+    on_error: Callable[[BaseException], None] | None = None
+    topics: frozenset[str] = frozenset()
+    # call_sync only: the caller waits on this event for `result` / `error`.
+    event: threading.Event | None = None
+    result: Any = None
+    error: BaseException | None = None
+    done: bool = field(default=False)
+
+
+_STOP = object()
+
+
+class _Thread(QThread):
+    finished_job = Signal(object)
+
+    def __init__(self, ctx: UserContext, jobs: queue.Queue[Any]) -> None:
+        super().__init__()
+        self.setObjectName("DbWorker")
+        self._ctx = ctx
+        self._jobs = jobs
+
+    def run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is _STOP:
+                return
+            try:
+                job.result = job.fn(self._ctx, *job.args)
+            except BaseException as exc:  # handed to the caller, never lost
+                job.error = exc
+            job.done = True
+            if job.event is not None:
+                job.event.set()
+            else:
+                self.finished_job.emit(job)
+
+
+class DbWorker(QObject):
+    """Runs `fn(ctx, *args)` on its own thread, in submission order."""
+
+    changed = Signal(object)  # frozenset[str] of topics after a successful write
+    busy = Signal(bool)
+    failed = Signal(object)  # an exception no on_error handled (the main window shows it calmly)
+
+    def __init__(self, ctx: UserContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._jobs: queue.Queue[Any] = queue.Queue()
+        self._pending = 0
+        self._stopped = False
+        self._thread = _Thread(ctx, self._jobs)
+        self._thread.finished_job.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return not self._stopped
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        topics: Iterable[str] = (),
+    ) -> None:
+        if self._stopped:
+            log.debug("job submitted after stop: %s", getattr(fn, "__name__", fn))
+            return
+        self._pending += 1
+        if self._pending == 1:
+            self.busy.emit(True)
+        self._jobs.put(_Job(fn, args, on_done, on_error, frozenset(topics)))
+
+    def call_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run on the worker thread and wait for the result (startup and tests only)."""
+        if self._stopped:
+            raise RuntimeError("the database worker has stopped")
+        if QThread.currentThread() is self._thread:
+            return fn(self.ctx, *args)
+        job = _Job(fn, args, event=threading.Event())
+        self._jobs.put(job)
+        assert job.event is not None
+        job.event.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def stop(self) -> None:
+        """Finish the queued jobs, then end the thread (their callbacks are dropped)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._jobs.put(_STOP)
+        self._thread.wait()
+        try:
+            self._thread.finished_job.disconnect(self._deliver)
+        except (RuntimeError, TypeError):
+            pass
+        if self._pending:
+            self._pending = 0
+            self.busy.emit(False)
+
+    @Slot(object)
+    def _deliver(self, job: _Job) -> None:
+        if self._stopped:
+            return
+        self._pending = max(0, self._pending - 1)
+        if self._pending == 0:
+            self.busy.emit(False)
+        if job.error is not None:
+            if job.on_error is not None:
+                job.on_error(job.error)
+            else:
+                log.debug("unhandled worker error", exc_info=job.error)
+                self.failed.emit(job.error)
+            return
+        if job.on_done is not None:
+            job.on_done(job.result)
+        if job.topics:
+            self.changed.emit(job.topics)
