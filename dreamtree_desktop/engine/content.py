@@ -140,7 +140,11 @@ class Content:
     references: dict[int, Reference]
     by_id: dict[str, ExerciseDef] = field(default_factory=dict)
     prompts: dict[str, PromptDef] = field(default_factory=dict)
-    personality_codes: frozenset[str] = frozenset()
+    personality_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def personality_codes(self) -> frozenset[str]:
+        return frozenset(self.personality_names)
 
     def exercise(self, exercise_id: str) -> ExerciseDef | None:
         return self.by_id.get(exercise_id)
@@ -285,6 +289,5 @@ def _read(db: Database, fingerprint: str | None) -> Content:
         for row in db.query('SELECT citation_number, short_citation, full_citation FROM "references" '
                             "WHERE citation_number > 0")
     }
-    codes = frozenset(r[0] for r in db.query("SELECT code FROM personality_types"))
-    content = Content(fingerprint, exercises, parts, modules, tools, references, by_id, prompts, codes)
-    return content
+    names = {r[0]: r[1] for r in db.query("SELECT code, name FROM personality_types ORDER BY code")}
+    return Content(fingerprint, exercises, parts, modules, tools, references, by_id, prompts, names)

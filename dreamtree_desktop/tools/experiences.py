@@ -1,0 +1,142 @@
+"""Experiences: jobs, education, projects and other chapters, with the skills each one used."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..context import UserContext
+from ..errors import UserInputError
+from . import _common as c
+from .skills import check_skill_ids
+
+TOOL_ID = "experiences"
+TABLE = "user_experiences"
+TYPES = ("job", "education", "project", "other")
+FIELDS = ("title", "organization", "experience_type", "start_date", "end_date", "description", "skill_ids")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def partial_date(value: Any, field: str) -> str | None:
+    """YYYY-MM or YYYY-MM-DD."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        m = _MONTH.match(value.strip())
+        if m:
+            year, month = int(m.group(1)), int(m.group(2))
+            if not 1 <= month <= 12 or year < 1:
+                raise UserInputError(f"{field} is not a real month.")
+            return value.strip()
+    try:
+        return c.iso_date(value, field)
+    except UserInputError:
+        raise UserInputError(f"{field} must be a date written YYYY-MM or YYYY-MM-DD.") from None
+
+
+def _bounds(value: str, *, end: bool) -> _dt.date:
+    """A month stands for its first day as a start and its last day as an end."""
+    if len(value) == 7:
+        year, month = int(value[:4]), int(value[5:])
+        day = calendar.monthrange(year, month)[1] if end else 1
+        return _dt.date(year, month, day)
+    return _dt.date.fromisoformat(value)
+
+
+def _validate(ctx: UserContext, d: dict[str, Any]) -> dict[str, Any]:
+    c.check_keys(d, FIELDS, "The experience")
+    out = {
+        "title": c.text(d.get("title"), "title", required=True, max_length=c.MAX_SHORT),
+        "organization": c.text(d.get("organization"), "organization", max_length=c.MAX_SHORT),
+        "experience_type": c.enum(d.get("experience_type"), "experience_type", TYPES),
+        "start_date": partial_date(d.get("start_date"), "start_date"),
+        "end_date": partial_date(d.get("end_date"), "end_date"),
+        "description": c.text(d.get("description"), "description"),
+    }
+    if out["start_date"] and out["end_date"] and \
+            _bounds(out["end_date"], end=True) < _bounds(out["start_date"], end=False):
+        raise UserInputError("end_date must not be before start_date.")
+    return out
+
+
+def _set_skills(ctx: UserContext, experience_id: str, skill_ids: list[str]) -> None:
+    c.delete_children(ctx, "user_experience_skills", "experience_id", experience_id,
+                      keep=lambda row: row["skill_id"] in skill_ids)
+    have = {r[0] for r in ctx.db.query(
+        "SELECT skill_id FROM user_experience_skills WHERE experience_id = ?", (experience_id,))}
+    for skill_id in skill_ids:
+        if skill_id not in have:
+            c.insert_row(ctx, "user_experience_skills", {"experience_id": experience_id, "skill_id": skill_id})
+
+
+def _skill_ids(ctx: UserContext, experience_id: str) -> list[str]:
+    return [r[0] for r in ctx.db.query(
+        "SELECT skill_id FROM user_experience_skills WHERE experience_id = ? ORDER BY created_at, rowid",
+        (experience_id,))]
+
+
+def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
+    origin = c.require_unlocked(ctx, TOOL_ID, origin)
+    d = c.require_mapping(data, "The experience")
+    values = _validate(ctx, d)
+    skill_ids = check_skill_ids(ctx, d.get("skill_ids"), "skill_ids")
+    with ctx.db.transaction():
+        row_id = c.insert_row(ctx, TABLE, {**values, "origin": origin})
+        _set_skills(ctx, row_id, skill_ids)
+    return row_id
+
+
+def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
+    """Change the fields given; skill_ids, when given, replaces the linked skills."""
+    c.require_unlocked(ctx, TOOL_ID, origin)
+    current = c.fetch_row(ctx, TABLE, row_id, "experience")
+    d = c.require_mapping(data, "The experience")
+    merged = {k: current[k] for k in FIELDS if k in current} | d
+    values = _validate(ctx, merged)
+    skill_ids = check_skill_ids(ctx, d["skill_ids"], "skill_ids") if "skill_ids" in d else None
+    with ctx.db.transaction():
+        c.update_row(ctx, TABLE, row_id, values)
+        if skill_ids is not None:
+            _set_skills(ctx, row_id, skill_ids)
+
+
+def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
+    c.require_unlocked(ctx, TOOL_ID, origin)
+    c.fetch_row(ctx, TABLE, row_id, "experience")
+    with ctx.db.transaction():
+        c.delete_children(ctx, "user_experience_skills", "experience_id", row_id)
+        c.delete_row(ctx, TABLE, row_id)
+
+
+def _out(ctx: UserContext, row: dict[str, Any]) -> dict[str, Any]:
+    row.pop("user_id", None)
+    row["skill_ids"] = _skill_ids(ctx, row["id"])
+    return row
+
+
+def get(ctx: UserContext, row_id: str) -> dict[str, Any]:
+    return _out(ctx, c.fetch_row(ctx, TABLE, row_id, "experience"))
+
+
+def list_(ctx: UserContext, experience_type: str | None = None) -> list[dict[str, Any]]:
+    """Most recent first: current ones (no end date), then by end and start date."""
+    kind = c.enum(experience_type, "experience_type", TYPES)
+    where, params = ("experience_type = ?", [kind]) if kind else ("", [])
+    rows = c.list_rows(ctx, TABLE, "COALESCE(end_date, '9999') DESC, start_date DESC, created_at",
+                       where, params)
+    return [_out(ctx, r) for r in rows]
+
+
+def apply_prompt_value(ctx: UserContext, value: Any, origin: str | None, config: Mapping[str, Any]
+                       ) -> list[str]:
+    """value: a list of experience dicts (with "id" to edit an existing one)."""
+    return c.sync_records(ctx, value, origin, what="experience", table=TABLE,
+                          create=create, update=update, delete=delete)
+
+
+def count_for_origin(ctx: UserContext, origin: str | None) -> int:
+    """Experiences are one collection that later exercises extend: all of them count."""
+    return c.count_rows(ctx, TABLE)
