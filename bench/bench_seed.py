@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dreamtree_desktop.appdata import open_app_data  # noqa: E402
-from dreamtree_desktop.content.loader import seed_if_needed  # noqa: E402
+from dreamtree_desktop.appdata import open_app_data
+from dreamtree_desktop.content.loader import seed_if_needed
 
 
 def measure(runs: int = 5) -> dict[str, float]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .clock import now_iso
+from .errors import StorageError
 from .ids import new_id
 from .paths import BACKUP_DIRNAME, DB_FILENAME, ensure_private_dir
 from .storage.db import Database
@@ -51,6 +52,7 @@ class AppData:
 def open_app_data(folder: Path, password: str | None = None, *, seed: bool = True) -> AppData:
     folder = ensure_private_dir(Path(folder))
     lock = FolderLock(folder).acquire()
+    keys: Keys | None = None
     try:
         keys, created = load_or_create_keys(folder, password)
         db = Database(folder / DB_FILENAME, keys.db_key, create=created or _interrupted_first_launch(folder))
@@ -61,10 +63,16 @@ def open_app_data(folder: Path, password: str | None = None, *, seed: bool = Tru
 
                 seed_if_needed(db)
             user_id = ensure_user(db)
+            # The key files decide the lock mode; the database's view of it follows (docs/security.md).
+            from .accounts.lockmode import reconcile_after_open
+
+            reconcile_after_open(folder, db, keys, user_id, password)
         except BaseException:
             db.close()
             raise
     except BaseException:
+        if keys is not None:
+            keys.wipe()
         lock.release()
         raise
     return AppData(folder, db, keys, user_id, created, lock)
@@ -89,12 +97,14 @@ def ensure_user(db: Database) -> str:
     """The folder's one user: created anonymous on first launch, reused afterwards."""
     existing = db.scalar("SELECT id FROM users ORDER BY created_at LIMIT 1")
     if existing:
-        with db.transaction():
-            db.execute(
-                "UPDATE sessions SET last_seen_at = ? WHERE user_id = ? AND id = "
-                "(SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1)",
-                (now_iso(), existing, existing),
-            )
+        # Best effort: a full disk must not stop the user from opening (and exporting) their data.
+        with contextlib.suppress(StorageError):
+            with db.transaction():
+                db.execute(
+                    "UPDATE sessions SET last_seen_at = ? WHERE user_id = ? AND id = "
+                    "(SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1)",
+                    (now_iso(), existing, existing),
+                )
         return str(existing)
     user_id = new_id()
     stamp = now_iso()

@@ -19,3 +19,8 @@ def seed_data_dir() -> Path:
 
 def resources_dir() -> Path:
     return base_dir() / "resources"
+
+
+def resource(*parts: str) -> Path:
+    """A file or folder under resources/ (fonts, icons, qss, licenses), checkout or frozen bundle."""
+    return resources_dir().joinpath(*parts)

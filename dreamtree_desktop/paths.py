@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -42,6 +43,11 @@ def ensure_private_dir(path: Path) -> Path:
             hint="Choose another folder with --data-dir, or fix its permissions.",
         ) from exc
     except OSError as exc:
+        if exc.errno == errno.EROFS:
+            raise StorageError(
+                f"The data folder {path} is on a read-only disk.",
+                hint="Choose another folder with --data-dir.",
+            ) from exc
         raise StorageError(f"The data folder {path} cannot be used: {exc.strerror}.") from exc
     return path
 

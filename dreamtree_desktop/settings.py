@@ -102,7 +102,8 @@ def combination_problem(background: str, text: str) -> str | None:
     ratio = contrast_ratio(background, text)
     if ratio < MIN_CONTRAST:
         return (
-            f"Too little contrast to read comfortably ({ratio:.1f}:1; at least {MIN_CONTRAST:.1f}:1 is needed)."
+            f"Too little contrast to read comfortably ({ratio:.1f}:1; "
+            f"at least {MIN_CONTRAST:.1f}:1 is needed)."
         )
     return None
 
@@ -154,7 +155,9 @@ def _validate(field: str, value: Any, ctx: UserContext) -> Any:
     if field == "idle_lock_minutes":
         low, high = IDLE_LOCK_RANGE
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise UserInputError(f"idle_lock_minutes: must be a whole number of minutes from {low} to {high}.")
+            raise UserInputError(
+                f"idle_lock_minutes: must be a whole number of minutes from {low} to {high}."
+            )
         return value
     if field == "display_name":
         if value is None:

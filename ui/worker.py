@@ -6,6 +6,7 @@ results come back as callbacks in the GUI thread, and `changed` tells pages what
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -83,6 +84,11 @@ class DbWorker(QObject):
     def running(self) -> bool:
         return not self._stopped
 
+    @property
+    def pending(self) -> int:
+        """Jobs submitted whose callbacks have not run yet (0 = idle)."""
+        return self._pending
+
     def submit(
         self,
         fn: Callable[..., Any],
@@ -120,10 +126,8 @@ class DbWorker(QObject):
         self._stopped = True
         self._jobs.put(_STOP)
         self._thread.wait()
-        try:
+        with contextlib.suppress(RuntimeError, TypeError):
             self._thread.finished_job.disconnect(self._deliver)
-        except (RuntimeError, TypeError):
-            pass
         if self._pending:
             self._pending = 0
             self.busy.emit(False)

@@ -7,9 +7,9 @@
 // write_id that bump set, so a PUT that loses a race writes nothing at all.
 
 import {
-  acceptsGzip, ApiError, badRequest, bytesResponse, emptyResponse, jsonResponse, readJsonObject,
+  acceptsGzip, ApiError, badRequest, bytesResponse, concatBytes, emptyResponse, jsonResponse, readJsonObject,
 } from "./http.js";
-import { randomUuid, sha256Hex } from "./crypto.js";
+import { bytesToHex, randomUuid, sha256Hex } from "./crypto.js";
 import { checkFields, isoTimestamp, revisionHeader, versionString, wallet as checkWallet } from "./validation.js";
 import { requireSession } from "./sessions.js";
 import { iso, nowMs } from "./time.js";
@@ -122,35 +122,14 @@ export async function getSnapshot(request, env) {
     return emptyResponse(304, { etag: etag(ifNoneMatch) });
   }
 
-  // One batch = one transaction: metadata and chunks come from the same revision.
-  const [meta, chunks] = await db.batch([
-    db.prepare(
-      `SELECT revision, schema_version, exported_at, size_bytes, chunk_count, sha256, updated_at
-       FROM user_wallet WHERE user_id = ?1`,
-    ).bind(userId),
-    db.prepare("SELECT idx, revision, data FROM user_wallet_chunks WHERE user_id = ?1 ORDER BY idx").bind(userId),
-  ]);
-  const row = meta.results[0];
   const gzip = acceptsGzip(request);
-  if (!row) {
+  const snap = await readSnapshot(db, userId);
+  if (!snap) {
     const body = { revision: 0, schema_version: null, exported_at: null, updated_at: null,
       size_bytes: 0, sha256: null, wallet: null };
     return sendJson(JSON.stringify(body), gzip, etag(0));
   }
-
-  const walletBytes = new Uint8Array(row.size_bytes);
-  let off = 0;
-  const rows = chunks.results;
-  if (rows.length !== row.chunk_count) throw corrupt();
-  for (let k = 0; k < rows.length; k++) {
-    const c = rows[k];
-    if (c.idx !== k || c.revision !== row.revision) throw corrupt();
-    const data = c.data instanceof ArrayBuffer ? new Uint8Array(c.data) : Uint8Array.from(c.data);
-    if (off + data.length > walletBytes.length) throw corrupt();
-    walletBytes.set(data, off);
-    off += data.length;
-  }
-  if (off !== walletBytes.length || (await sha256Hex(walletBytes)) !== row.sha256) throw corrupt();
+  const { row, parts } = snap;
 
   const head = JSON.stringify({
     revision: row.revision,
@@ -161,12 +140,57 @@ export async function getSnapshot(request, env) {
     sha256: row.sha256,
   });
   const prefix = encoder.encode(`${head.slice(0, -1)},"wallet":`);
-  const suffix = encoder.encode("}");
-  const body = new Uint8Array(prefix.length + walletBytes.length + suffix.length);
-  body.set(prefix, 0);
-  body.set(walletBytes, prefix.length);
-  body.set(suffix, prefix.length + walletBytes.length);
+  const body = [prefix, ...parts, encoder.encode("}")];
   return sendJson(body, gzip, etag(row.revision));
+}
+
+const READ_ATTEMPTS = 5;
+
+/**
+ * Reads the current snapshot: { row, parts } (the wallet bytes, chunk by chunk), or null when there is none. Chunks are
+ * read one query at a time (a D1 result carries BLOBs as arrays of numbers, so one query for
+ * all chunks of a large snapshot would be huge); each chunk must belong to the revision of the
+ * metadata row, and the whole must match its SHA-256. A PUT landing in between shows up as a
+ * chunk of another revision: then the read starts again.
+ */
+async function readSnapshot(db, userId) {
+  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+    const row = await db
+      .prepare(
+        `SELECT revision, schema_version, exported_at, size_bytes, chunk_count, sha256, updated_at
+         FROM user_wallet WHERE user_id = ?1`,
+      )
+      .bind(userId)
+      .first();
+    if (!row) return null;
+    const parts = [];
+    let off = 0;
+    let raced = false;
+    for (let k = 0; k < row.chunk_count && !raced; k++) {
+      const c = await db
+        .prepare("SELECT revision, data FROM user_wallet_chunks WHERE user_id = ?1 AND idx = ?2")
+        .bind(userId, k)
+        .first();
+      if (!c || c.revision !== row.revision) {
+        raced = true;
+        break;
+      }
+      const data = c.data instanceof ArrayBuffer ? new Uint8Array(c.data) : Uint8Array.from(c.data);
+      off += data.length;
+      if (off > row.size_bytes) throw corrupt();
+      parts.push(data);
+    }
+    if (raced) {
+      if ((await currentRevision(db, userId)) === row.revision) throw corrupt();
+      continue; // a newer revision was written meanwhile: read again
+    }
+    if (off !== row.size_bytes || (await sha256OfParts(parts)) !== row.sha256) {
+      if ((await currentRevision(db, userId)) === row.revision) throw corrupt();
+      continue;
+    }
+    return { row, parts };
+  }
+  throw new ApiError(503, "busy", "the snapshot is being rewritten; try again", {}, { "retry-after": "1" });
 }
 
 function corrupt() {
@@ -174,12 +198,43 @@ function corrupt() {
   return new ApiError(500, "internal_error", "stored snapshot is inconsistent");
 }
 
+/** Lowercase hex SHA-256 over a list of byte arrays, without joining them. */
+async function sha256OfParts(parts) {
+  if (typeof crypto.DigestStream === "function") {
+    const digest = new crypto.DigestStream("SHA-256");
+    const writer = digest.getWriter();
+    for (const p of parts) await writer.write(p);
+    await writer.close();
+    return bytesToHex(new Uint8Array(await digest.digest));
+  }
+  return sha256Hex(concatBytes(parts));
+}
+
+/**
+ * Sends a JSON body given as a string or a list of byte arrays, streamed piece by piece
+ * (a single multi-megabyte buffer is never built), gzip-compressed when the client asked.
+ */
 function sendJson(body, gzip, tag) {
-  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  const parts = typeof body === "string" ? [encoder.encode(body)] : body;
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const pieces = [];
+  for (const p of parts) for (let i = 0; i < p.length; i += 65536) pieces.push(p.subarray(i, i + 65536));
+  let next = 0;
+  let stream = new ReadableStream({
+    cancel(reason) { console.log("DBG cancel", String(reason)); },
+    pull(controller) {
+      if (next % 50 === 0) console.log("DBG pull", next, pieces.length, Date.now());
+      if (next < pieces.length) controller.enqueue(pieces[next++]);
+      if (next >= pieces.length) controller.close();
+    },
+  });
   const headers = { "content-type": "application/json; charset=utf-8", etag: tag, vary: "Accept-Encoding" };
-  if (!gzip) return bytesResponse(200, bytes, headers);
-  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
-  return bytesResponse(200, stream, { ...headers, "content-encoding": "gzip" });
+  if (gzip) {
+    stream = stream.pipeThrough(new CompressionStream("gzip"));
+    return bytesResponse(200, stream, { ...headers, "content-encoding": "gzip" });
+  }
+  // Known length: the client gets a Content-Length header.
+  return new Response(stream, { status: 200, headers: { "cache-control": "no-store", ...headers } });
 }
 
 // ---- PUT ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ workbook at once); `store` writes one answer and must run inside the caller's tr
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,11 +35,6 @@ ALLOWED_COLUMNS: dict[str, frozenset[str]] = {
     "user_budget": frozenset({"benefits_needed", "notes"}),
     "user_settings": frozenset({"personality_type"}),
 }
-# Tool tables whose rows carry the exercise that wrote them in `origin`.
-ORIGIN_TABLES = frozenset({
-    "user_experiences", "user_skills", "user_stories", "user_locations", "user_career_options",
-    "user_flow_logs", "user_companies", "user_contacts", "user_jobs", "user_idea_trees",
-})
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -57,7 +53,8 @@ def store(ctx: UserContext, prompt: PromptDef, value: Any, stamp: str) -> None:
         column = _column(prompt)
         ctx.db.execute(
             f"INSERT INTO {table}(user_id, {column}, created_at, updated_at) VALUES (?, ?, ?, ?) "
-            f"ON CONFLICT(user_id) DO UPDATE SET {column} = excluded.{column}, updated_at = excluded.updated_at",
+            f"ON CONFLICT(user_id) DO UPDATE SET {column} = excluded.{column}, "
+            "updated_at = excluded.updated_at",
             (ctx.user_id, value, stamp, stamp),
         )
     elif table == "user_budget":
@@ -65,9 +62,9 @@ def store(ctx: UserContext, prompt: PromptDef, value: Any, stamp: str) -> None:
     elif table == "user_settings":
         _column(prompt)
         ctx.db.execute(
-            "INSERT INTO user_settings(user_id, personality_type, created_at, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(user_id) DO UPDATE SET personality_type = excluded.personality_type, "
-            "updated_at = excluded.updated_at",
+            "INSERT INTO user_settings(user_id, personality_type, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET "
+            "personality_type = excluded.personality_type, updated_at = excluded.updated_at",
             (ctx.user_id, value, stamp, stamp),
         )
     else:
@@ -100,8 +97,10 @@ def _store_response(ctx: UserContext, prompt: PromptDef, value: Any, stamp: str)
             (row_id, ctx.user_id, prompt.id, prompt.exercise_id, stored, stamp, stamp),
         )
     else:
-        ctx.db.execute("UPDATE user_responses SET response_text = ?, updated_at = ? WHERE id = ?",
-                       (stored, stamp, row_id))
+        ctx.db.execute(
+            "UPDATE user_responses SET response_text = ?, updated_at = ? WHERE id = ?",
+            (stored, stamp, row_id),
+        )
 
 
 def _store_checklist(ctx: UserContext, prompt: PromptDef, value: bool, stamp: str) -> None:
@@ -111,18 +110,20 @@ def _store_checklist(ctx: UserContext, prompt: PromptDef, value: bool, stamp: st
     )
     if row_id is None:
         ctx.db.execute(
-            "INSERT INTO user_checklists(id, user_id, prompt_id, exercise_id, checked, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO user_checklists(id, user_id, prompt_id, exercise_id, checked, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (new_id(), ctx.user_id, prompt.id, prompt.exercise_id, int(value), stamp, stamp),
         )
     else:
-        ctx.db.execute("UPDATE user_checklists SET checked = ?, updated_at = ? WHERE id = ?",
-                       (int(value), stamp, row_id))
+        ctx.db.execute(
+            "UPDATE user_checklists SET checked = ?, updated_at = ? WHERE id = ?", (int(value), stamp, row_id)
+        )
 
 
 def find_list(ctx: UserContext, name: str, origin: str | None) -> str | None:
     return ctx.db.scalar(
-        "SELECT id FROM user_lists WHERE user_id = ? AND name = ? AND origin IS ? ORDER BY created_at LIMIT 1",
+        "SELECT id FROM user_lists WHERE user_id = ? AND name = ? AND origin IS ? "
+        "ORDER BY created_at LIMIT 1",
         (ctx.user_id, name, origin),
     )
 
@@ -143,9 +144,12 @@ def _store_list(ctx: UserContext, prompt: PromptDef, items: list[str], stamp: st
         db.execute("UPDATE user_lists SET updated_at = ? WHERE id = ?", (stamp, list_id))
     # Items are replaced by position: rows are reused so an edit does not churn ids (or
     # tombstones); surplus rows are deleted and leave a tombstone for the merge.
-    existing = [r[0] for r in db.query(
-        "SELECT id FROM user_list_items WHERE list_id = ? ORDER BY position, created_at", (list_id,)
-    )]
+    existing = [
+        r[0]
+        for r in db.query(
+            "SELECT id FROM user_list_items WHERE list_id = ? ORDER BY position, created_at", (list_id,)
+        )
+    ]
     updates, inserts = [], []
     for position, text in enumerate(items, start=1):
         item_id = existing[position - 1] if position <= len(existing) else new_id()
@@ -161,7 +165,7 @@ def _store_list(ctx: UserContext, prompt: PromptDef, items: list[str], stamp: st
             "INSERT INTO user_list_items(id, list_id, content, position, created_at) VALUES (?, ?, ?, ?, ?)",
             inserts,
         )
-    for item_id in existing[len(items):]:
+    for item_id in existing[len(items) :]:
         db.execute("DELETE FROM user_list_items WHERE id = ?", (item_id,))
         ctx.tombstone("user_list_items", item_id, origin=origin)
 
@@ -177,7 +181,7 @@ class Answers:
     checks: dict[str, bool] = field(default_factory=dict)
     lists: dict[tuple[str, str | None], tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
     rows: dict[str, Any] = field(default_factory=dict)
-    tool_counts: dict[tuple[str, str | None], int] = field(default_factory=dict)
+    tool_counts: dict[str, int] = field(default_factory=dict)
 
     def has(self, prompt: PromptDef) -> bool:
         table = prompt.target_table
@@ -195,27 +199,10 @@ class Answers:
         return row is not None and row[prompt.target_column] is not None
 
     def tool_count(self, prompt: PromptDef) -> int:
-        table = prompt.target_table
-        if table in ORIGIN_TABLES:
-            return self.tool_counts.get((table, prompt.exercise_id), 0)
-        if table == "user_competency_scores":
-            return self.tool_counts.get((table, None), 0)
-        if table == "user_lists":
-            entry = self.lists.get((prompt.target_list or prompt.id, prompt.exercise_id))
-            return 1 if entry and entry[1] else 0
-        if table == "user_profile":
-            row = self.rows.get("user_profile")
-            if prompt.tool == "resume-builder":
-                return int(row is not None and row["resume_json"] is not None)
-            snapshots = self.tool_counts.get(("user_dashboard_snapshots", prompt.exercise_id), 0)
-            return snapshots or int(row is not None and row["life_dashboard_work"] is not None)
-        if table == "user_settings":
-            row = self.rows.get("user_settings")
-            return int(row is not None and row["personality_type"] is not None)
-        if table == "user_budget":
-            row = self.rows.get("user_budget")
-            return int(row is not None and (row["expense_lines"] is not None or row["monthly_expenses"] is not None))
-        return 0
+        """The tool's own count of the records that answer this prompt (read once per prompt)."""
+        if prompt.id not in self.tool_counts:
+            self.tool_counts[prompt.id] = toolbridge.count_for_origin(self.ctx, prompt)
+        return self.tool_counts[prompt.id]
 
     def value(self, prompt: PromptDef) -> Any:
         """The stored answer, decrypted; None when unanswered. Tool prompts give a summary dict."""
@@ -244,7 +231,9 @@ class Answers:
         if row is None or row[prompt.target_column] is None:
             return None
         if table == "user_budget":
-            return toolbridge.budget_get_column(self.ctx, prompt.target_column or "", row[prompt.target_column])
+            return toolbridge.budget_get_column(
+                self.ctx, prompt.target_column or "", row[prompt.target_column]
+            )
         return row[prompt.target_column]
 
     def _item(self, sealed: bool, item_id: str, text: str) -> Any:
@@ -262,7 +251,9 @@ def decode_response(prompt: PromptDef, stored: str) -> Any:
         return stored
 
 
-def load_answers(ctx: UserContext, content: Content, exercises: Iterable[ExerciseDef] | None = None) -> Answers:
+def load_answers(
+    ctx: UserContext, content: Content, exercises: Iterable[ExerciseDef] | None = None
+) -> Answers:
     """Read the answers of `exercises` (all exercises when None) in a fixed number of queries."""
     db, uid = ctx.db, ctx.user_id
     answers = Answers(ctx, content)
@@ -273,19 +264,27 @@ def load_answers(ctx: UserContext, content: Content, exercises: Iterable[Exercis
     filt = "" if exercises is None else " AND exercise_id IN (SELECT value FROM json_each(?))"
     params: tuple[Any, ...] = (uid,) if exercises is None else (uid, ids)
     if "user_responses" in tables:
-        for r in db.query(f"SELECT prompt_id, id, response_text FROM user_responses WHERE user_id = ?{filt} "
-                          "ORDER BY created_at DESC", params):
+        for r in db.query(
+            f"SELECT prompt_id, id, response_text FROM user_responses WHERE user_id = ?{filt} "
+            "ORDER BY created_at DESC",
+            params,
+        ):
             answers.responses[r[0]] = (r[1], r[2])
     if "user_checklists" in tables:
-        for r in db.query(f"SELECT prompt_id, checked FROM user_checklists WHERE user_id = ?{filt} "
-                          "ORDER BY created_at DESC", params):
+        for r in db.query(
+            f"SELECT prompt_id, checked FROM user_checklists WHERE user_id = ?{filt} "
+            "ORDER BY created_at DESC",
+            params,
+        ):
             answers.checks[r[0]] = bool(r[1])
     if "user_lists" in tables:
         lfilt = "" if exercises is None else " AND l.origin IN (SELECT value FROM json_each(?))"
         for r in db.query(
             "SELECT l.name, l.origin, l.id, i.id, i.content FROM user_lists l "
-            f"LEFT JOIN user_list_items i ON i.list_id = l.id WHERE l.user_id = ? AND l.origin IS NOT NULL{lfilt} "
-            "ORDER BY l.created_at, l.id, i.position", params,
+            "LEFT JOIN user_list_items i ON i.list_id = l.id "
+            f"WHERE l.user_id = ? AND l.origin IS NOT NULL{lfilt} "
+            "ORDER BY l.created_at, l.id, i.position",
+            params,
         ):
             key = (r[0], r[1])
             entry = answers.lists.get(key)
@@ -296,44 +295,31 @@ def load_answers(ctx: UserContext, content: Content, exercises: Iterable[Exercis
     for table in SINGLE_ROW_TABLES:
         if table in tables:
             answers.rows[table] = db.one(f"SELECT * FROM {table} WHERE user_id = ?", (uid,))
-    origin_tables = sorted(tables & ORIGIN_TABLES)
-    if origin_tables:
-        ofilt = "" if exercises is None else " AND origin IN (SELECT value FROM json_each(?))"
-        union = " UNION ALL ".join(
-            f"SELECT '{t}', origin, count(*) FROM {t} WHERE user_id = ? AND origin IS NOT NULL{ofilt} "
-            "GROUP BY origin" for t in origin_tables
-        )
-        for r in db.query(union, params * len(origin_tables)):
-            answers.tool_counts[(r[0], r[1])] = r[2]
-    if "user_competency_scores" in tables:
-        answers.tool_counts[("user_competency_scores", None)] = db.scalar(
-            "SELECT count(*) FROM user_competency_scores WHERE user_id = ?", (uid,))
-    if "user_profile" in tables and any(p.tool == "life-dashboard" for p in prompts):
-        for r in db.query("SELECT origin, count(*) FROM user_dashboard_snapshots WHERE user_id = ? "
-                          "AND origin IS NOT NULL GROUP BY origin", (uid,)):
-            answers.tool_counts[("user_dashboard_snapshots", r[0])] = r[1]
     return answers
 
 
 # -- tool records as short labels --------------------------------------------------------------------
 _LABEL_SQL: dict[str, str] = {
-    "user_experiences": "SELECT id, title FROM user_experiences WHERE user_id = ? AND origin = ? ORDER BY created_at",
+    "user_experiences": "SELECT id, title FROM user_experiences WHERE user_id = ? AND origin = ? "
+    "ORDER BY created_at",
     "user_skills": "SELECT us.id, s.name FROM user_skills us JOIN skills s ON s.id = us.skill_id "
-                   "WHERE us.user_id = ? AND us.origin = ? ORDER BY us.rank IS NULL, us.rank, s.name",
+    "WHERE us.user_id = ? AND us.origin = ? ORDER BY us.rank IS NULL, us.rank, s.name",
     "user_stories": "SELECT id, coalesce(title, situation, '(untitled story)') FROM user_stories "
-                    "WHERE user_id = ? AND origin = ? ORDER BY created_at",
+    "WHERE user_id = ? AND origin = ? ORDER BY created_at",
     "user_locations": "SELECT id, name FROM user_locations WHERE user_id = ? AND origin = ? "
-                      "ORDER BY rank IS NULL, rank, created_at",
+    "ORDER BY rank IS NULL, rank, created_at",
     "user_career_options": "SELECT id, title FROM user_career_options WHERE user_id = ? AND origin = ? "
-                           "ORDER BY rank IS NULL, rank, created_at",
+    "ORDER BY rank IS NULL, rank, created_at",
     "user_flow_logs": "SELECT id, logged_date || ': ' || activity FROM user_flow_logs WHERE user_id = ? "
-                      "AND origin = ? ORDER BY logged_date, created_at",
-    "user_companies": "SELECT id, name FROM user_companies WHERE user_id = ? AND origin = ? ORDER BY created_at",
-    "user_contacts": "SELECT id, name FROM user_contacts WHERE user_id = ? AND origin = ? ORDER BY created_at",
+    "AND origin = ? ORDER BY logged_date, created_at",
+    "user_companies": "SELECT id, name FROM user_companies WHERE user_id = ? AND origin = ? "
+    "ORDER BY created_at",
+    "user_contacts": "SELECT id, name FROM user_contacts WHERE user_id = ? AND origin = ? "
+    "ORDER BY created_at",
     "user_jobs": "SELECT id, title FROM user_jobs WHERE user_id = ? AND origin = ? ORDER BY created_at",
     "user_idea_trees": "SELECT t.id, coalesce(t.name, n.content, '(idea tree)') FROM user_idea_trees t "
-                       "LEFT JOIN user_idea_nodes n ON n.id = t.root_node_id WHERE t.user_id = ? AND t.origin = ? "
-                       "ORDER BY t.created_at",
+    "LEFT JOIN user_idea_nodes n ON n.id = t.root_node_id WHERE t.user_id = ? AND t.origin = ? "
+    "ORDER BY t.created_at",
 }
 
 
@@ -343,26 +329,49 @@ def tool_items(ctx: UserContext, prompt: PromptDef) -> list[str]:
     db, uid = ctx.db, ctx.user_id
     if table in _LABEL_SQL:
         rows = db.query(_LABEL_SQL[table], (uid, prompt.exercise_id))
+        if not rows:
+            # The exercise edits a collection an earlier one made (2.4.2 scores 2.3.3's options).
+            sql = re.sub(
+                r"(\w+\.)?origin = \?", lambda m: f"({m.group(1) or ''}origin = ? OR 1)", _LABEL_SQL[table]
+            )
+            rows = db.query(sql, (uid, prompt.exercise_id))
         if table == "user_contacts":
             return [_text(ctx.unseal("user_contacts", "name", r[0], r[1])) for r in rows]
         return [str(r[1]) for r in rows]
     if table == "user_competency_scores":
-        return [f"{r[0]}: {r[1]}" for r in db.query(
-            "SELECT c.name, s.score FROM user_competency_scores s JOIN competencies c ON c.id = s.competency_id "
-            "WHERE s.user_id = ? ORDER BY c.sort_order", (uid,))]
+        return [
+            f"{r[0]}: {r[1]}"
+            for r in db.query(
+                "SELECT c.name, s.score FROM user_competency_scores s "
+                "JOIN competencies c ON c.id = s.competency_id WHERE s.user_id = ? "
+                "ORDER BY CASE c.category WHEN 'delivery' THEN 1 WHEN 'interpersonal' THEN 2 ELSE 3 END, "
+                "c.sort_order",
+                (uid,),
+            )
+        ]
     if table == "user_lists":
         list_id = find_list(ctx, prompt.target_list or prompt.id, prompt.exercise_id)
         if list_id is None:
             return []
-        return [r[0] for r in db.query(
-            "SELECT content FROM user_list_items WHERE list_id = ? ORDER BY position", (list_id,))]
+        return [
+            r[0]
+            for r in db.query(
+                "SELECT content FROM user_list_items WHERE list_id = ? ORDER BY position", (list_id,)
+            )
+        ]
     if table == "user_settings":
-        row = db.one("SELECT s.personality_type, p.name FROM user_settings s LEFT JOIN personality_types p "
-                     "ON p.code = s.personality_type WHERE s.user_id = ?", (uid,))
+        row = db.one(
+            "SELECT s.personality_type, p.name FROM user_settings s LEFT JOIN personality_types p "
+            "ON p.code = s.personality_type WHERE s.user_id = ?",
+            (uid,),
+        )
         return [f"{row[0]} ({row[1]})"] if row and row[0] else []
     if table == "user_profile":
-        row = db.one("SELECT life_dashboard_work, life_dashboard_play, life_dashboard_love, life_dashboard_health, "
-                     "resume_json FROM user_profile WHERE user_id = ?", (uid,))
+        row = db.one(
+            "SELECT life_dashboard_work, life_dashboard_play, life_dashboard_love, life_dashboard_health, "
+            "resume_json FROM user_profile WHERE user_id = ?",
+            (uid,),
+        )
         if row is None:
             return []
         if prompt.tool == "resume-builder":

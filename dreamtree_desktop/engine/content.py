@@ -197,11 +197,20 @@ def _read(db: Database, fingerprint: str | None) -> Content:
     titles: dict[str, tuple[str, str | None]] = {}
     for row in outline:
         if row["kind"] == "part":
-            parts.append(PartDef(row["id"], row["title"], row["summary"], row["transition_text"],
-                                 row["celebration_text"]))
+            parts.append(
+                PartDef(
+                    row["id"], row["title"], row["summary"], row["transition_text"], row["celebration_text"]
+                )
+            )
         elif row["kind"] == "module":
-            modules[row["id"]] = ModuleDef(row["id"], row["parent_id"], row["title"], row["summary"],
-                                           row["transition_text"], row["celebration_text"])
+            modules[row["id"]] = ModuleDef(
+                row["id"],
+                row["parent_id"],
+                row["title"],
+                row["summary"],
+                row["transition_text"],
+                row["celebration_text"],
+            )
         else:
             titles[row["id"]] = (row["title"], row["summary"])
     parts.sort(key=lambda p: int(p.id))
@@ -213,26 +222,39 @@ def _read(db: Database, fingerprint: str | None) -> Content:
 
     exercises: list[ExerciseDef] = []
     by_full: dict[str, ExerciseDef] = {}
-    for index, row in enumerate(db.query(
-        "SELECT full_exercise_id, part_id, module_id, exercise_id, sequence_order, unlocks_tool, is_required "
-        "FROM exercise_sequence WHERE sequence_order > 0 ORDER BY sequence_order"
-    )):
+    for index, row in enumerate(
+        db.query(
+            "SELECT full_exercise_id, part_id, module_id, exercise_id, sequence_order, unlocks_tool, "
+            "is_required FROM exercise_sequence WHERE sequence_order > 0 ORDER BY sequence_order"
+        )
+    ):
         title, summary = titles.get(row["exercise_id"], (row["exercise_id"], None))
-        ex = ExerciseDef(row["exercise_id"], row["full_exercise_id"], title, summary, row["module_id"],
-                         row["part_id"], row["sequence_order"], index, bool(row["is_required"]),
-                         row["unlocks_tool"])
+        ex = ExerciseDef(
+            row["exercise_id"],
+            row["full_exercise_id"],
+            title,
+            summary,
+            row["module_id"],
+            row["part_id"],
+            row["sequence_order"],
+            index,
+            bool(row["is_required"]),
+            row["unlocks_tool"],
+        )
         exercises.append(ex)
         by_full[ex.full_id] = ex
         module = modules.get(ex.module_id)
         if module is None:
-            module = modules[ex.module_id] = ModuleDef(ex.module_id, ex.part_id, ex.module_id, None, None, None)
+            module = modules[ex.module_id] = ModuleDef(
+                ex.module_id, ex.part_id, ex.module_id, None, None, None
+            )
         module.exercises.append(ex)
 
     prompts: dict[str, PromptDef] = {}
     for row in db.query(
-        "SELECT id, full_exercise_id, exercise_id, module_id, display_order, input_type, prompt_text, config_json, "
-        "target_table, target_column, target_list, example, is_pii FROM prompts WHERE is_active = 1 "
-        "ORDER BY display_order"
+        "SELECT id, full_exercise_id, exercise_id, module_id, display_order, input_type, prompt_text, "
+        "config_json, target_table, target_column, target_list, example, is_pii FROM prompts "
+        "WHERE is_active = 1 ORDER BY display_order"
     ):
         ex = by_full.get(row["full_exercise_id"])
         if ex is None:
@@ -241,10 +263,20 @@ def _read(db: Database, fingerprint: str | None) -> Content:
             config = json.loads(row["config_json"] or "{}")
         except ValueError:
             config = {}
-        prompt = PromptDef(row["id"], row["exercise_id"], row["module_id"], row["display_order"],
-                           row["input_type"], row["prompt_text"], config if isinstance(config, dict) else {},
-                           row["target_table"], row["target_column"], row["target_list"], row["example"],
-                           bool(row["is_pii"]))
+        prompt = PromptDef(
+            row["id"],
+            row["exercise_id"],
+            row["module_id"],
+            row["display_order"],
+            row["input_type"],
+            row["prompt_text"],
+            config if isinstance(config, dict) else {},
+            row["target_table"],
+            row["target_column"],
+            row["target_list"],
+            row["example"],
+            bool(row["is_pii"]),
+        )
         prompts[prompt.id] = prompt
         ex.prompts.append(prompt)
 
@@ -256,8 +288,11 @@ def _read(db: Database, fingerprint: str | None) -> Content:
         if ex is None:
             continue
         text = row["content_text"]
-        ex.blocks.append(BlockDef(row["display_order"], row["content_type"], text, row["prompt_id"],
-                                  citation_numbers(text)))
+        ex.blocks.append(
+            BlockDef(
+                row["display_order"], row["content_type"], text, row["prompt_id"], citation_numbers(text)
+            )
+        )
     by_id: dict[str, ExerciseDef] = {}
     for ex in exercises:
         ex.blocks.sort(key=lambda b: b.order)
@@ -277,17 +312,29 @@ def _read(db: Database, fingerprint: str | None) -> Content:
 
     tools: dict[str, ToolDef] = {}
     unlocked_by = {ex.unlocks_tool: ex.id for ex in exercises if ex.unlocks_tool}
-    for n, row in enumerate(db.query(
-        "SELECT id, singular_name, plural_name, icon_name, has_reminder, reminder_frequency, reminder_prompt "
-        "FROM tool_types WHERE is_active = 1 ORDER BY created_at, rowid"
-    )):
-        tools[row["id"]] = ToolDef(row["id"], row["singular_name"], row["plural_name"], row["icon_name"],
-                                   bool(row["has_reminder"]), row["reminder_frequency"], row["reminder_prompt"],
-                                   unlocked_by.get(row["id"]), n)
+    for n, row in enumerate(
+        db.query(
+            "SELECT id, singular_name, plural_name, icon_name, has_reminder, reminder_frequency, "
+            "reminder_prompt FROM tool_types WHERE is_active = 1 ORDER BY created_at, rowid"
+        )
+    ):
+        tools[row["id"]] = ToolDef(
+            row["id"],
+            row["singular_name"],
+            row["plural_name"],
+            row["icon_name"],
+            bool(row["has_reminder"]),
+            row["reminder_frequency"],
+            row["reminder_prompt"],
+            unlocked_by.get(row["id"]),
+            n,
+        )
     references = {
         row["citation_number"]: Reference(row["citation_number"], row["short_citation"], row["full_citation"])
-        for row in db.query('SELECT citation_number, short_citation, full_citation FROM "references" '
-                            "WHERE citation_number > 0")
+        for row in db.query(
+            'SELECT citation_number, short_citation, full_citation FROM "references" '
+            "WHERE citation_number > 0"
+        )
     }
     names = {r[0]: r[1] for r in db.query("SELECT code, name FROM personality_types ORDER BY code")}
     return Content(fingerprint, exercises, parts, modules, tools, references, by_id, prompts, names)

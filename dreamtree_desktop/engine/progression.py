@@ -64,7 +64,7 @@ def next_exercise(content: Content, progress: Progress) -> ExerciseDef | None:
     for ex in content.exercises:
         if progress.is_answered(ex.id):
             last = ex.index
-    after = next((e for e in content.exercises[last + 1:] if not progress.is_answered(e.id)), None)
+    after = next((e for e in content.exercises[last + 1 :] if not progress.is_answered(e.id)), None)
     gate = first_open_required(content, progress)
     if gate is not None and (after is None or gate.index < after.index):
         return gate
@@ -101,7 +101,8 @@ def workbook_complete(content: Content, progress: Progress) -> bool:
 def unlocked_tools(content: Content, progress: Progress) -> list[str]:
     """Tools whose unlocking exercise has been answered (tools no exercise unlocks are open)."""
     return [
-        t.id for t in sorted(content.tools.values(), key=lambda t: t.sort_order)
+        t.id
+        for t in sorted(content.tools.values(), key=lambda t: t.sort_order)
         if t.unlocked_by is None or progress.is_answered(t.unlocked_by)
     ]
 
@@ -114,9 +115,13 @@ def is_tool_unlocked(ctx: UserContext, tool_id: str) -> bool:
         return False
     if tool.unlocked_by is None:
         return True
-    return ctx.db.one(
-        "SELECT 1 FROM exercise_progress WHERE user_id = ? AND exercise_id = ?", (ctx.user_id, tool.unlocked_by)
-    ) is not None
+    return (
+        ctx.db.one(
+            "SELECT 1 FROM exercise_progress WHERE user_id = ? AND exercise_id = ?",
+            (ctx.user_id, tool.unlocked_by),
+        )
+        is not None
+    )
 
 
 def module_of(item_id: str) -> str:
@@ -150,8 +155,9 @@ class Recorded:
     workbook_complete: bool
 
 
-def record_save(ctx: UserContext, content: Content, progress: Progress, ex: ExerciseDef,
-                answered: bool, stamp: str) -> Recorded:
+def record_save(
+    ctx: UserContext, content: Content, progress: Progress, ex: ExerciseDef, answered: bool, stamp: str
+) -> Recorded:
     """Update exercise_progress, user_modules and users.workbook_complete after a save in `ex`.
 
     Call inside the save's transaction; `progress` is updated in place.
@@ -159,13 +165,15 @@ def record_save(ctx: UserContext, content: Content, progress: Progress, ex: Exer
     db = ctx.db
     first_answer = False
     if progress.is_answered(ex.id):
-        db.execute("UPDATE exercise_progress SET responded_at = ? WHERE user_id = ? AND exercise_id = ?",
-                   (stamp, ctx.user_id, ex.id))
+        db.execute(
+            "UPDATE exercise_progress SET responded_at = ? WHERE user_id = ? AND exercise_id = ?",
+            (stamp, ctx.user_id, ex.id),
+        )
         progress.responded[ex.id] = (progress.responded[ex.id][0], stamp)
     elif answered:
         db.execute(
-            "INSERT INTO exercise_progress(user_id, exercise_id, full_exercise_id, first_responded_at, responded_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO exercise_progress(user_id, exercise_id, full_exercise_id, first_responded_at, "
+            "responded_at) VALUES (?, ?, ?, ?, ?)",
             (ctx.user_id, ex.id, ex.full_id, stamp, stamp),
         )
         progress.responded[ex.id] = (stamp, stamp)
@@ -178,7 +186,8 @@ def record_save(ctx: UserContext, content: Content, progress: Progress, ex: Exer
         progress.modules[ex.module_id] = (first, stamp)
     elif module_complete(content, progress, ex.module_id):
         db.execute(
-            "INSERT INTO user_modules(user_id, module_id, first_completed_at, last_modified_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO user_modules(user_id, module_id, first_completed_at, last_modified_at) "
+            "VALUES (?, ?, ?, ?)",
             (ctx.user_id, ex.module_id, stamp, stamp),
         )
         progress.modules[ex.module_id] = (stamp, stamp)
@@ -186,7 +195,9 @@ def record_save(ctx: UserContext, content: Content, progress: Progress, ex: Exer
 
     complete = workbook_complete(content, progress)
     if complete and first_answer:
-        db.execute("UPDATE users SET workbook_complete = 1, updated_at = ? WHERE id = ? AND workbook_complete = 0",
-                   (stamp, ctx.user_id))
+        db.execute(
+            "UPDATE users SET workbook_complete = 1, updated_at = ? WHERE id = ? AND workbook_complete = 0",
+            (stamp, ctx.user_id),
+        )
     unlocked = ex.unlocks_tool if first_answer and ex.unlocks_tool in content.tools else None
     return Recorded(first_answer, module_completed, unlocked, complete)

@@ -23,8 +23,8 @@ MAX_ITEM_LENGTH = 2_000
 class AnswerError(UserInputError):
     """An answer that does not fit its prompt; the message names the prompt."""
 
-    def __init__(self, prompt_id: str, problem: str) -> None:
-        super().__init__(f"Answer to {prompt_id}: {problem}")
+    def __init__(self, prompt_id: str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(f"Answer to {prompt_id}: {problem}", hint=hint)
         self.prompt_id = prompt_id
         self.problem = problem
 
@@ -52,8 +52,13 @@ def _text_limit(prompt: PromptDef) -> int:
     return MAX_TEXT_LENGTH
 
 
-def check_value(prompt: PromptDef, value: Any, *, ranking_items: list[str] | None = None,
-                choices: Iterable[str] | None = None) -> Any:
+def check_value(
+    prompt: PromptDef,
+    value: Any,
+    *,
+    ranking_items: list[str] | None = None,
+    choices: Iterable[str] | None = None,
+) -> Any:
     """Validate `value` for `prompt`; return the value to store. Raises AnswerError."""
     kind = prompt.input_type
     pid = prompt.id
@@ -63,7 +68,7 @@ def check_value(prompt: PromptDef, value: Any, *, ranking_items: list[str] | Non
 
     if kind in ("text", "long_text"):
         if not isinstance(value, str):
-            raise fail(f"must be text (a JSON string like \"my answer\"), not {_kind(value)}")
+            raise fail(f'must be text (a JSON string like "my answer"), not {_kind(value)}')
         limit = _text_limit(prompt)
         if len(value) > limit:
             raise fail(f"is {len(value):,} characters long; the limit is {limit:,}")
@@ -85,7 +90,7 @@ def check_value(prompt: PromptDef, value: Any, *, ranking_items: list[str] | Non
         if kind == "slider" and not isinstance(value, int):
             raise fail(f"must be a whole number, not {value}")
         lo, hi = prompt.config.get("min"), prompt.config.get("max")
-        if _is_num(lo) and value < lo or _is_num(hi) and value > hi:
+        if (_is_num(lo) and value < lo) or (_is_num(hi) and value > hi):
             raise fail(f"{value} is out of range: it must be from {_fmt(lo)} to {_fmt(hi)}")
         step = prompt.config.get("step")
         if _is_num(step) and step > 0:
@@ -114,7 +119,7 @@ def check_value(prompt: PromptDef, value: Any, *, ranking_items: list[str] | Non
             raise fail("lists an option twice")
         lo = prompt.config.get("min", 0 if prompt.optional else 1)
         hi = prompt.config.get("max", len(options))
-        if _is_num(lo) and len(value) < lo or _is_num(hi) and len(value) > hi:
+        if (_is_num(lo) and len(value) < lo) or (_is_num(hi) and len(value) > hi):
             raise fail(f"choose from {lo} to {hi} options (got {len(value)})")
         return sorted(value, key=options.index)
 
@@ -128,7 +133,7 @@ def check_value(prompt: PromptDef, value: Any, *, ranking_items: list[str] | Non
         lo = prompt.config.get("min_items", 0 if prompt.optional else 1)
         hi = prompt.config.get("max_items", MAX_LIST_ITEMS)
         hi = min(hi, MAX_LIST_ITEMS) if _is_num(hi) else MAX_LIST_ITEMS
-        if _is_num(lo) and len(items) < lo or len(items) > hi:
+        if (_is_num(lo) and len(items) < lo) or len(items) > hi:
             raise fail(f"needs from {lo} to {hi} items (got {len(items)})")
         return items
 
@@ -140,8 +145,13 @@ def check_value(prompt: PromptDef, value: Any, *, ranking_items: list[str] | Non
         if Counter(items) != Counter(expected):
             missing = [x for x in expected if x not in items]
             extra = [x for x in items if x not in expected]
-            detail = (f"missing {missing[0]!r}" if missing else
-                      f"{extra[0]!r} is not one of the items" if extra else "an item appears twice")
+            detail = (
+                f"missing {missing[0]!r}"
+                if missing
+                else f"{extra[0]!r} is not one of the items"
+                if extra
+                else "an item appears twice"
+            )
             raise fail(f"must order exactly these items: {_list(expected)} ({detail})")
         return items
 
@@ -159,8 +169,10 @@ def check_value(prompt: PromptDef, value: Any, *, ranking_items: list[str] | Non
             if isinstance(bound, str):
                 try:
                     if test(_dt.date.fromisoformat(bound)):
-                        raise fail(f"{value} is outside {prompt.config.get('min', '…')} to "
-                                   f"{prompt.config.get('max', '…')}")
+                        raise fail(
+                            f"{value} is outside {prompt.config.get('min', '…')} to "
+                            f"{prompt.config.get('max', '…')}"
+                        )
                 except ValueError:
                     pass
         return value
@@ -175,8 +187,11 @@ def _is_num(value: Any) -> bool:
 
 
 def _fmt(value: Any) -> str:
-    return "…" if value is None else (str(int(value)) if isinstance(value, float) and value.is_integer()
-                                      else str(value))
+    return (
+        "…"
+        if value is None
+        else (str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
+    )
 
 
 def _list(options: list[str]) -> str:

@@ -203,10 +203,10 @@ class CompetencyResults(_Dict):
     overall_level: int
     strengths: list[tuple[str, str, int]]
     improvements: list[tuple[str, str, int]]
-    assessed_at: str
+    assessed_at: str  # the oldest score's time: it governs re-assessment (as the tool's results)
     reassessment_due: bool
     strength_threshold: int = 0
     improvement_threshold: int = 0
     scores: list[CompetencyScore] = field(default_factory=list)
-    first_assessed_at: str = ""
+    last_assessed_at: str = ""  # the newest score's time
     reassess_on: str = ""  # YYYY-MM-DD: the day re-assessment becomes due

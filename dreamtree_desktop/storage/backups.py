@@ -44,3 +44,13 @@ def list_backups(backup_dir: Path) -> list[BackupInfo]:
 def rotate(backup_dir: Path, keep: int = KEEP) -> None:
     for info in list_backups(backup_dir)[keep:]:
         info.path.unlink(missing_ok=True)
+
+
+def backup_if_due(db: Database, backup_dir: Path, key: bytes | bytearray, *, every_hours: float = 24) -> Path | None:
+    """The periodic backup while the app runs: one when the newest is older than `every_hours`."""
+    newest = next(iter(list_backups(backup_dir)), None)
+    if newest is not None:
+        age = utcnow().timestamp() - newest.path.stat().st_mtime
+        if age < every_hours * 3600:
+            return None
+    return make_backup(db, backup_dir, key, reason="periodic")

@@ -137,6 +137,23 @@ class Database:
             self.conn.close()
             raise describe_sqlite_error(exc, self.path) or diagnose_unopenable(self.path) from None
         self.journal_mode = str(mode).lower()
+        self._identity = self._file_identity()
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return (info.st_dev, info.st_ino)
+
+    def check_file_still_there(self) -> None:
+        """A deleted or replaced data folder would swallow every later write without a trace."""
+        if self._identity is not None and self._file_identity() != self._identity:
+            raise StorageError(
+                f"The database file {self.path} was deleted or replaced while DreamTree was running; "
+                "nothing more can be saved to it.",
+                hint="Export your work now (File → Export or 'dreamtree export') and restart DreamTree.",
+            )
 
     def _precreate_private_file(self) -> None:
         try:
@@ -187,6 +204,7 @@ class Database:
         """BEGIN IMMEDIATE ... COMMIT; nested calls become savepoints. Rolls back on any error."""
         with self._lock:
             if self._depth == 0:
+                self.check_file_still_there()
                 self.execute("BEGIN IMMEDIATE")
             else:
                 self.execute(f"SAVEPOINT sp{self._depth}")

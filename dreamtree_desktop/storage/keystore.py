@@ -6,6 +6,8 @@ Two modes:
 - password: `vault.json` holds both keys wrapped under a key derived from the password; no
   file on disk opens the database without it (see security/vault.py).
 The SQLCipher key and the field data key are independent random keys.
+Switching between the modes, and finishing a switch a crash interrupted, is security/vault.py's
+job; `load_or_create_keys` lets it settle any half-done switch first (docs/security.md).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from pathlib import Path
 
 from ..errors import AuthenticationError, StorageError
 from ..paths import DB_FILENAME, DEVICE_KEY_FILENAME, VAULT_FILENAME, atomic_write_text
+
+# Written first during a key change and renamed over the real file once the database agrees.
+DEVICE_KEY_NEW_FILENAME = f"{DEVICE_KEY_FILENAME}.new"
+VAULT_NEW_FILENAME = f"{VAULT_FILENAME}.new"
 
 
 @dataclass
@@ -35,13 +41,17 @@ def new_device_keys() -> Keys:
     return Keys(bytearray(secrets.token_bytes(32)), bytearray(secrets.token_bytes(32)), "device")
 
 
-def write_device_keys(folder: Path, keys: Keys) -> None:
+def write_device_keys(
+    folder: Path, keys: Keys, *, filename: str = DEVICE_KEY_FILENAME, extra: dict | None = None
+) -> None:
     body = {"v": 1, "db_key": bytes(keys.db_key).hex(), "data_key": bytes(keys.data_key).hex()}
-    atomic_write_text(folder / DEVICE_KEY_FILENAME, json.dumps(body))
+    if extra:
+        body.update(extra)
+    atomic_write_text(folder / filename, json.dumps(body))
 
 
-def read_device_keys(folder: Path) -> Keys:
-    path = folder / DEVICE_KEY_FILENAME
+def read_device_keys(folder: Path, filename: str = DEVICE_KEY_FILENAME) -> Keys:
+    path = folder / filename
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(body, dict) or body.get("v") != 1:
@@ -61,15 +71,28 @@ def read_device_keys(folder: Path) -> Keys:
 
 
 def key_mode(folder: Path) -> str | None:
-    if (folder / VAULT_FILENAME).exists():
+    # A vault.json.new left by an interrupted lock-on counts: if the old key file still opened the
+    # database, opening the folder discards it (settle_pending) before anyone asks for a password.
+    if (folder / VAULT_FILENAME).exists() or (
+        (folder / VAULT_NEW_FILENAME).exists() and not _aborted_lock_on(folder)
+    ):
         return "password"
     if (folder / DEVICE_KEY_FILENAME).exists():
         return "device"
     return None
 
 
+def _aborted_lock_on(folder: Path) -> bool:
+    from ..security.vault import aborted_lock_on
+
+    return aborted_lock_on(folder)
+
+
 def load_or_create_keys(folder: Path, password: str | None = None) -> tuple[Keys, bool]:
     """Return the folder's keys and whether they were just created (a brand-new folder)."""
+    from ..security.vault import settle_pending
+
+    settle_pending(folder)
     mode = key_mode(folder)
     if mode == "password":
         if password is None:

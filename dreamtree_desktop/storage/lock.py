@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -22,6 +23,11 @@ class FolderLock:
                 hint="Check its permissions, or choose another folder with --data-dir.",
             ) from None
         except OSError as exc:
+            if exc.errno == errno.EROFS:
+                raise StorageError(
+                    f"The data folder {self.path.parent} is read-only (a read-only disk).",
+                    hint="Choose another folder with --data-dir.",
+                ) from None
             raise StorageError(f"The data folder {self.path.parent} cannot be used: {exc.strerror}.") from None
         try:
             _lock_fd(fd)

@@ -353,8 +353,9 @@ def count_rows(ctx: UserContext, table: str, where: str = "", params: Sequence[A
 def ids_for_origin(ctx: UserContext, table: str, origin: str | None, where: str = "",
                    params: Sequence[Any] = ()) -> list[str]:
     extra = f" AND {where}" if where else ""
+    order = "created_at, rowid" if "created_at" in columns(ctx, table) else "rowid"
     return [r[0] for r in ctx.db.query(
-        f"SELECT id FROM {table} WHERE user_id = ? AND origin IS ?{extra} ORDER BY created_at, rowid",
+        f"SELECT id FROM {table} WHERE user_id = ? AND origin IS ?{extra} ORDER BY {order}",
         [ctx.user_id, origin, *params],
     )]
 
@@ -382,25 +383,79 @@ def sync_records(
     if value is None:
         return ids_for_origin(ctx, table, origin, scope, scope_params)
     items = record_list(value, what)
+    planned: list[tuple[str | None, dict[str, Any]]] = []
+    for index, raw in enumerate(items, start=1):
+        try:
+            item = require_mapping(raw, what)
+            row_id = item.pop("id", None)
+            if row_id is None and match is not None:
+                row_id = match(item)
+            if row_id is not None:
+                fetch_row(ctx, table, row_id, what)
+                if any(row_id == seen for seen, _ in planned):
+                    raise UserInputError(f"the same {what} is listed twice.")
+        except UserInputError as exc:
+            raise prefixed(f"{what} {index}", exc) from None
+        planned.append((row_id, item))
     kept: list[str] = []
     with ctx.db.transaction():
-        for index, raw in enumerate(items, start=1):
+        # Drop what the value no longer lists first, so limits (e.g. three career options) see
+        # the final set rather than old and new together.
+        listed = {row_id for row_id, _ in planned if row_id is not None}
+        for row_id in ids_for_origin(ctx, table, origin, scope, scope_params):
+            if row_id not in listed:
+                delete(ctx, row_id, origin=origin)
+        for index, (row_id, item) in enumerate(planned, start=1):
             try:
-                item = require_mapping(raw, what)
-                row_id = item.pop("id", None)
-                if row_id is None and match is not None:
-                    row_id = match(item)
                 if row_id is not None:
-                    fetch_row(ctx, table, row_id, what)
-                    if row_id in kept:
-                        raise UserInputError(f"the same {what} is listed twice.")
                     update(ctx, row_id, item, origin=origin)
                 else:
                     row_id = create(ctx, item, origin=origin)
             except UserInputError as exc:
                 raise prefixed(f"{what} {index}", exc) from None
             kept.append(row_id)
-        for row_id in ids_for_origin(ctx, table, origin, scope, scope_params):
-            if row_id not in kept:
-                delete(ctx, row_id, origin=origin)
     return kept
+
+
+# -- ranks ---------------------------------------------------------------------------------------
+def check_rank_free(ctx: UserContext, table: str, rank: int | None, row_id: str | None, what: str) -> None:
+    if rank is None:
+        return
+    holder = ctx.db.scalar(f"SELECT id FROM {table} WHERE user_id = ? AND rank = ?", (ctx.user_id, rank))
+    if holder is not None and holder != row_id:
+        raise UserInputError(f"rank {rank} is already given to another {what}; reorder them instead.")
+
+
+def next_rank(ctx: UserContext, table: str) -> int:
+    return int(ctx.db.scalar(f"SELECT COALESCE(MAX(rank), 0) + 1 FROM {table} WHERE user_id = ?",
+                             (ctx.user_id,)))
+
+
+def apply_ranks(ctx: UserContext, table: str, ordered_ids: Any, what: str) -> list[str]:
+    """Rank the given rows 1..n in that order; the user's other rows follow in their old order."""
+    ids = string_list(ordered_ids, "ordered_ids")
+    if len(set(ids)) != len(ids):
+        raise UserInputError(f"ordered_ids lists the same {what} twice.")
+    for row_id in ids:
+        if find_row(ctx, table, row_id) is None:
+            raise UserInputError(f"ordered_ids names a {what} that is not yours.")
+    rest = [r[0] for r in ctx.db.query(
+        f"SELECT id FROM {table} WHERE user_id = ? ORDER BY rank IS NULL, rank, created_at, rowid",
+        (ctx.user_id,)) if r[0] not in ids]
+    order = ids + rest
+    with ctx.db.transaction():
+        stamp = now_iso()
+        for n, row_id in enumerate(order, start=1):
+            ctx.db.execute(f"UPDATE {table} SET rank = ?, updated_at = ? WHERE id = ? AND rank IS NOT ?",
+                           (n, stamp, row_id, n))
+    return order
+
+
+def compact_ranks(ctx: UserContext, table: str) -> None:
+    """Close the gaps (1, 2, 4 -> 1, 2, 3) after a deletion; unranked rows stay unranked."""
+    rows = ctx.db.query(f"SELECT id, rank FROM {table} WHERE user_id = ? AND rank IS NOT NULL "
+                        "ORDER BY rank, created_at, rowid", (ctx.user_id,))
+    stamp = now_iso()
+    for n, row in enumerate(rows, start=1):
+        if row["rank"] != n:
+            ctx.db.execute(f"UPDATE {table} SET rank = ?, updated_at = ? WHERE id = ?", (n, stamp, row["id"]))

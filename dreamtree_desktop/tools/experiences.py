@@ -69,7 +69,8 @@ def _set_skills(ctx: UserContext, experience_id: str, skill_ids: list[str]) -> N
         "SELECT skill_id FROM user_experience_skills WHERE experience_id = ?", (experience_id,))}
     for skill_id in skill_ids:
         if skill_id not in have:
-            c.insert_row(ctx, "user_experience_skills", {"experience_id": experience_id, "skill_id": skill_id})
+            c.insert_row(ctx, "user_experience_skills",
+                         {"experience_id": experience_id, "skill_id": skill_id})
 
 
 def _skill_ids(ctx: UserContext, experience_id: str) -> list[str]:

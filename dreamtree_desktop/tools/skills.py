@@ -57,7 +57,8 @@ def resolve(ctx: UserContext, ref: Any, field: str, category: str | None = None)
         f"SELECT id, name, category, is_custom FROM skills WHERE {_VISIBLE} ORDER BY is_custom, name",
         (ctx.user_id,),
     )
-    hits = [r for r in rows if r["name"].casefold() == folded and (category is None or r["category"] == category)]
+    hits = [r for r in rows
+            if r["name"].casefold() == folded and (category is None or r["category"] == category)]
     if not hits:
         raise UserInputError(f'{field}: there is no skill named "{name}".',
                              hint="Add it as a custom skill first.")

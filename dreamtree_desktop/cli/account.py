@@ -1,0 +1,189 @@
+"""`dreamtree account ...`: claim, unlock, change-password, reset-password, change-email, lock, status.
+
+Passwords come from a terminal prompt, or for scripts from DREAMTREE_PASSWORD (the current
+password, or the one being chosen by `claim`) and DREAMTREE_NEW_PASSWORD (the new one for
+change-password and reset-password); never from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..accounts import (
+    LOCKED_RESET_NOTE,
+    RESET_MESSAGE,
+    account_status,
+    change_email,
+    change_password,
+    claim,
+    locked_folder_status,
+    reset_forgotten_password,
+    set_lock_with_password,
+    verify_password,
+)
+from ..accounts.credentials import require_claimed
+from ..appdata import AppData, open_app_data
+from ..context import UserContext
+from ..errors import UserInputError
+from ..paths import resolve_data_dir
+from ..storage.keystore import key_mode
+from .common import open_from_args, print_json, read_password
+
+NEW_PASSWORD_ENV = "DREAMTREE_NEW_PASSWORD"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("account", help="email, password and lock with password")
+    commands = parser.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+
+    p = commands.add_parser("claim", help="set an email and password for this folder's user")
+    p.add_argument("--email", required=True)
+    p.add_argument("--no-lock", action="store_true",
+                   help="do not lock the database with the password (it is locked by default)")
+    p.set_defaults(handler=run_claim)
+
+    p = commands.add_parser("unlock", help="check the password (exit 0 right, 3 wrong)")
+    p.set_defaults(handler=run_unlock)
+
+    p = commands.add_parser("change-password", help="choose a new password (personal data is kept)")
+    p.set_defaults(handler=run_change_password)
+
+    p = commands.add_parser("reset-password", help="forgotten password: new password, personal fields lost")
+    p.add_argument("--yes", action="store_true", help="confirm without being asked")
+    p.add_argument("--email", help="the account email (needed when the folder is locked)")
+    p.set_defaults(handler=run_reset_password)
+
+    p = commands.add_parser("change-email", help="use another email address for the account")
+    p.add_argument("--email", required=True)
+    p.set_defaults(handler=run_change_email)
+
+    p = commands.add_parser("lock", help="turn 'lock with password' on or off")
+    p.add_argument("state", choices=("on", "off"))
+    p.set_defaults(handler=run_lock)
+
+    p = commands.add_parser("status", help="anonymous or claimed, email, lock mode")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(handler=run_status)
+
+
+def _choose_password(env_name: str, prompt: str) -> str:
+    """A new password: from env_name, or typed twice at a terminal."""
+    if os.environ.get(env_name) is not None or not sys.stdin.isatty():
+        return read_password(env_name, prompt)
+    first = read_password(env_name, prompt)
+    if read_password(env_name, "Repeat it: ") != first:
+        raise UserInputError("password: the two entries differ; nothing was changed.")
+    return first
+
+
+def _open_with_password(args: argparse.Namespace) -> tuple[AppData, str]:
+    """Open a claimed folder and read its password once, whichever mode the folder is in."""
+    folder = resolve_data_dir(args.data_dir)
+    if key_mode(folder) == "password":
+        password = read_password()
+        return open_app_data(folder, password), password
+    app = open_app_data(folder)
+    try:
+        require_claimed(app.db, app.user_id)
+        return app, read_password()
+    except BaseException:
+        app.close()
+        raise
+
+
+def run_claim(args: argparse.Namespace) -> int:
+    with open_from_args(args) as app:
+        if app.db.scalar("SELECT 1 FROM auth WHERE user_id = ?", (app.user_id,)):
+            raise UserInputError(
+                "This data folder already has an account.", hint="Use change-password instead."
+            )
+        password = _choose_password("DREAMTREE_PASSWORD", "Choose a password: ")
+        email = claim(app, args.email, password, lock=not args.no_lock)
+        locked = app.keys.mode == "password"
+    print(f"Account claimed for {email}.")
+    print("The database is locked with your password." if locked
+          else "Lock with password is off: the device key file opens this folder.")
+    return 0
+
+
+def run_unlock(args: argparse.Namespace) -> int:
+    app, password = _open_with_password(args)
+    with app:
+        if app.keys.mode == "device":
+            verify_password(app, password).wipe()
+    print("Password accepted.")
+    return 0
+
+
+def run_change_password(args: argparse.Namespace) -> int:
+    app, old = _open_with_password(args)
+    with app:
+        new = _choose_password(NEW_PASSWORD_ENV, "New password: ")
+        change_password(app, old, new)
+    print("Password changed. Your personal data is unchanged and still readable.")
+    return 0
+
+
+def run_reset_password(args: argparse.Namespace) -> int:
+    folder = resolve_data_dir(args.data_dir)
+    print(RESET_MESSAGE)
+    if key_mode(folder) == "password":
+        print(LOCKED_RESET_NOTE)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserInputError("confirm: run at a terminal to confirm, or pass --yes.")
+        answer = input("Reset the password and lose the personal fields? Type 'yes' to continue: ")
+        if answer.strip().lower() != "yes":
+            print("Nothing was changed.")
+            return 2
+    new = _choose_password(NEW_PASSWORD_ENV, "New password: ")
+    outcome = reset_forgotten_password(folder, new, confirmed=True, email=args.email)
+    if outcome.in_place:
+        print(f"Password reset. {outcome.cleared_fields} personal field(s) can no longer be recovered; "
+              "all other progress was kept.")
+    else:
+        print(f"Password reset. {outcome.message()}")
+    return 0
+
+
+def run_change_email(args: argparse.Namespace) -> int:
+    with open_from_args(args) as app:
+        email = change_email(UserContext.from_app(app), args.email)
+    print(f"Your account email is now {email}.")
+    return 0
+
+
+def run_lock(args: argparse.Namespace) -> int:
+    on = args.state == "on"
+    app, password = _open_with_password(args)
+    with app:
+        changed = set_lock_with_password(app, on, password)
+    state = "on" if on else "off"
+    print(f"Lock with password is {state}." if changed else f"Lock with password was already {state}.")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    folder = resolve_data_dir(args.data_dir)
+    no_password = os.environ.get("DREAMTREE_PASSWORD") is None and not sys.stdin.isatty()
+    if key_mode(folder) == "password" and no_password:
+        # Without the password only the key files speak; a wrong password given is still exit 3.
+        report = locked_folder_status(folder)
+    else:
+        with open_from_args(args) as app:
+            report = account_status(app)
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"Data folder: {report['data_dir']}")
+    print(f"Account: {report['state'] or 'locked (unknown until unlocked)'}"
+          + (f" ({report['email']})" if report["email"] else ""))
+    print(f"Lock with password: {'on' if report['lock_with_password'] else 'off'}")
+    print(f"Personal fields: {'locked' if report['pii_locked'] else 'readable'}")
+    if report["unsealed_pii_fields"]:
+        print(f"Warning: {report['unsealed_pii_fields']} personal field(s) are stored unencrypted.")
+    if report["unlock_wait_seconds"]:
+        print(f"Wrong-password wait: {report['unlock_wait_seconds']} s")
+    return 0

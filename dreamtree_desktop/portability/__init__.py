@@ -1,0 +1,61 @@
+"""Export, import and merge: one implementation for JSON restore, account claim and sync.
+
+The format is docs/export-format.md; its JSON Schema ships here as export.schema.json.
+
+API (the sync client and the account code call these; keep the names):
+
+    export_document(ctx, catalog=None, *, allow_pending=False) -> dict
+        The signed-in user's data as an export document (format 2.0). PII stays sealed as
+        stored; `pii.key_id` names the data key; `auth` carries the account's wrapped data key
+        when there is one, else None. Raises PendingKeyError while an earlier import still waits
+        for its password (allow_pending=True reads anyway).
+
+    merge(local_doc, incoming_doc) -> MergeResult(doc, revisions, preview)
+        Pure. Both documents must belong to the same user with PII sealed under the same key
+        (bring a foreign one there first: personal.rebind_fields, as importer.prepare_import
+        does). Per module the newer effective last_modified_at wins whole and the other side
+        becomes a Revision; standalone items merge additively with content_hash dedup;
+        tombstones beat older edits and lose to newer ones; ties resolve by SHA-256 of the
+        canonical JSON, so the result does not depend on which side is "local".
+
+    apply_document(ctx, doc, revisions=(), reason="import")
+        One transaction: replaces the user's data with `doc`, stores `revisions` in
+        module_revisions with `reason` ("import", "sync", "restore" or "claim"). A doc of
+        another user id makes the install adopt that identity (ctx.user_id follows).
+
+    validate_document(raw, catalog) -> Checked(doc, legacy, notes)
+        Everything checked before an import writes: version, JSON Schema (jsonschema), real
+        timestamps, unique ids, references, hashes, key envelopes. Legacy 1.1 files come back
+        mapped to 2.0. Raises DocumentError naming the JSON Pointer of the problem.
+
+Also: normalize(doc), Catalog.load(db), read_export_file(path), write_export_file(path, doc),
+importer.prepare_import / commit_import / adopt_pending_key, revisions.list_revisions /
+restore_revision.
+"""
+
+from __future__ import annotations
+
+from .apply import apply_document
+from .catalog import Catalog
+from .errors import ConfirmationNeeded, DocumentError, PendingKeyError
+from .exporter import export_document
+from .files import read_export_file, write_export_file
+from .merge import MergeResult, Revision, merge, normalize
+from .validate import Checked, validate_document
+
+__all__ = [
+    "Catalog",
+    "Checked",
+    "ConfirmationNeeded",
+    "DocumentError",
+    "MergeResult",
+    "PendingKeyError",
+    "Revision",
+    "apply_document",
+    "export_document",
+    "merge",
+    "normalize",
+    "read_export_file",
+    "validate_document",
+    "write_export_file",
+]

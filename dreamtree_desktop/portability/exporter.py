@@ -1,0 +1,270 @@
+"""Reading the user's data out of the database into an export document (format 2.0)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from ..clock import now_iso
+from ..context import UserContext
+from ..security.keywrap import WrappedKey, wrap_with_password
+from ..security.passwords import enforce_password_policy
+from .canonical import digest, hash_content, key_id
+from .catalog import Catalog
+from .document import Doc, empty_document, module_sort_key
+from .errors import PendingKeyError
+from .personal import document_fields, opener, transform
+from .tables import (
+    INSERT_ORDER,
+    SETTINGS_BOOLEANS,
+    SETTINGS_COLUMNS,
+    SINGLE_ROW_COLUMNS,
+    TABLES,
+)
+
+PENDING_KEY = "pending_wrapped_data_key"
+
+
+def export_document(ctx: UserContext, catalog: Catalog | None = None, *, allow_pending: bool = False) -> Doc:
+    """The user's data as an export document; PII stays sealed as stored.
+
+    `auth` carries the account's wrapped data key when the user has one, else None (the CLI
+    then wraps the key under a backup password, or writes PII decrypted on request).
+    """
+    db = ctx.db
+    if not allow_pending and db.scalar("SELECT 1 FROM app_meta WHERE key = ?", (PENDING_KEY,)):
+        raise PendingKeyError(
+            "Personal data restored from a backup is still sealed under that backup's key.",
+            hint="Run 'dreamtree import --adopt-key' with the backup's password first.",
+        )
+    catalog = catalog or Catalog.load(db)
+    uid = ctx.user_id
+    user = db.one("SELECT id, created_at, workbook_complete FROM users WHERE id = ?", (uid,))
+    if user is None:
+        raise PendingKeyError(f"There is no user {uid} in this data folder.")
+    doc = empty_document(uid, user["created_at"], exported_at=now_iso(), schema_version=db.user_version)
+    doc["user"]["workbook_complete"] = bool(user["workbook_complete"])
+    doc["pii"]["key_id"] = key_id(ctx.data_key) if ctx.has_data_key and ctx.data_key is not None else None
+    doc["auth"] = _account_key(ctx)
+
+    owned = set(catalog.column_owner)
+    settings = db.one(
+        f"SELECT {', '.join(SETTINGS_COLUMNS)}, created_at, updated_at FROM user_settings WHERE user_id = ?", (uid,)
+    )
+    if settings is not None:
+        values = {
+            c: (bool(settings[c]) if c in SETTINGS_BOOLEANS else settings[c])
+            for c in SETTINGS_COLUMNS if ("user_settings", c) not in owned
+        }
+        doc["settings"] = {"created_at": settings["created_at"], "updated_at": settings["updated_at"], "values": values}
+
+    modules: dict[str, dict[str, Any]] = defaultdict(_new_unit)
+    standalone: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    stamps: dict[str, list[str]] = defaultdict(list)
+
+    for module_id, first, last in db.query(
+        "SELECT module_id, first_completed_at, last_modified_at FROM user_modules WHERE user_id = ?", (uid,)
+    ):
+        modules[module_id]["first_completed_at"] = first
+        stamps[module_id].append(last)
+    for ex_id, full_id, first, responded in db.query(
+        "SELECT exercise_id, full_exercise_id, first_responded_at, responded_at FROM exercise_progress "
+        "WHERE user_id = ?", (uid,)
+    ):
+        module_id = catalog.module_of(ex_id)
+        if module_id is None:
+            continue
+        modules[module_id]["exercises"][ex_id] = {
+            "full_exercise_id": full_id, "first_responded_at": first, "responded_at": responded,
+        }
+        stamps[module_id].append(responded)
+
+    records = _read_records(ctx)
+    for table in INSERT_ORDER:
+        spec = TABLES[table]
+        for record in records.get(table, ()):
+            module_id = _owner(catalog, spec.owner, record)
+            if module_id is None:
+                record["content_hash"] = hash_content(table, record)
+                standalone[table].append(record)
+            else:
+                modules[module_id]["rows"].setdefault(table, []).append(record)
+                stamps[module_id].append(record[spec.stamp])
+
+    single_updated: dict[str, str] = {}
+    single_values: dict[tuple[str, str], Any] = {}
+    for table, columns in SINGLE_ROW_COLUMNS.items():
+        wanted = [c for c in columns if (table, c) in owned]
+        if not wanted:
+            continue
+        row = db.one(f"SELECT {', '.join(wanted)}, updated_at FROM {table} WHERE user_id = ?", (uid,))
+        for column in wanted:
+            value = None if row is None else row[column]
+            single_values[(table, column)] = value
+            if value is not None and row is not None:
+                module_id = catalog.column_owner[(table, column)]
+                modules.setdefault(module_id, _new_unit())
+                single_updated[module_id] = max(single_updated.get(module_id, ""), row["updated_at"])
+    # Every column a present module owns is written, set or not, so the module travels whole.
+    for (table, column), value in sorted(single_values.items()):
+        module_id = catalog.column_owner[(table, column)]
+        if module_id in modules:
+            modules[module_id]["columns"].setdefault(table, {})[column] = value
+
+    for row in db.query(
+        "SELECT table_name, row_id, content_hash, origin, deleted_at FROM tombstones WHERE user_id = ? "
+        "ORDER BY table_name, row_id", (uid,)
+    ):
+        doc["tombstones"].append({
+            "table": row[0], "row_id": row[1], "content_hash": row[2], "origin": row[3], "deleted_at": row[4],
+        })
+        module_id = catalog.module_of(row[3]) if row[3] else None
+        if module_id is not None and module_id in modules:
+            stamps[module_id].append(row[4])
+
+    for module_id, unit in modules.items():
+        # A module's own timestamp moves on every edit; the latest of its parts covers the edits
+        # that did not move it (answers of a module not yet complete, deletions). A one-row
+        # table's updated_at is shared by several modules, so it counts only when nothing else does.
+        found = [s for s in stamps.get(module_id, ()) if s]
+        unit["last_modified_at"] = max(found) if found else single_updated.get(module_id, doc["exported_at"])
+        for table_records in unit["rows"].values():
+            table_records.sort(key=lambda r: r["id"])
+        for table in list(unit["columns"]):
+            unit["columns"][table] = dict(sorted(unit["columns"][table].items()))
+        unit["exercises"] = dict(sorted(unit["exercises"].items()))
+    doc["modules"] = {
+        m: _ordered_unit(modules[m]) for m in sorted(modules, key=module_sort_key)
+    }
+    doc["standalone"] = {t: sorted(standalone[t], key=lambda r: r["id"]) for t in INSERT_ORDER if standalone.get(t)}
+    doc["custom_skills"] = [
+        {"id": r[0], "name": r[1], "category": r[2], "review_status": r[3], "created_at": r[4]}
+        for r in db.query(
+            "SELECT id, name, category, review_status, created_at FROM skills WHERE is_custom = 1 AND created_by = ? "
+            "ORDER BY id", (uid,)
+        )
+    ]
+    return doc
+
+
+def _new_unit() -> dict[str, Any]:
+    return {"first_completed_at": None, "last_modified_at": None, "exercises": {}, "columns": {}, "rows": {}}
+
+
+def _ordered_unit(unit: dict[str, Any]) -> dict[str, Any]:
+    rows = unit["rows"]
+    return {
+        "first_completed_at": unit["first_completed_at"],
+        "last_modified_at": unit["last_modified_at"],
+        "exercises": unit["exercises"],
+        "columns": unit["columns"],
+        "rows": {t: rows[t] for t in INSERT_ORDER if t in rows},
+    }
+
+
+def _owner(catalog: Catalog, how: str, record: dict[str, Any]) -> str | None:
+    if how == "origin":
+        return catalog.module_of(record.get("origin"))
+    if how == "prompt":
+        return catalog.module_of_prompt(record["prompt_id"])
+    if how == "competency":
+        return catalog.competency_module
+    return None
+
+
+def _read_records(ctx: UserContext) -> dict[str, list[dict[str, Any]]]:
+    db, uid = ctx.db, ctx.user_id
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table, spec in TABLES.items():
+        if table == "user_idea_nodes":
+            continue
+        cols = spec.columns
+        rows = db.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE user_id = ?", (uid,)).fetchall()
+        records = [dict(zip(cols, r, strict=True)) for r in rows]
+        for column in spec.booleans:
+            for record in records:
+                record[column] = bool(record[column])
+        out[table] = records
+
+    def children(sql: str) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        cursor = db.execute(sql, (uid,))
+        names = [d[0] for d in cursor.description]
+        for row in cursor.fetchall():
+            item = dict(zip(names, row, strict=True))
+            grouped[item.pop("parent")].append(item)
+        return grouped
+
+    exp_skills = children(
+        "SELECT s.experience_id AS parent, s.id, s.skill_id, s.created_at FROM user_experience_skills s "
+        "JOIN user_experiences e ON e.id = s.experience_id WHERE e.user_id = ?"
+    )
+    story_skills = children(
+        "SELECT s.story_id AS parent, s.id, s.skill_id, s.created_at FROM user_story_skills s "
+        "JOIN user_stories t ON t.id = s.story_id WHERE t.user_id = ?"
+    )
+    items = children(
+        "SELECT i.list_id AS parent, i.id, i.content, i.position, i.created_at FROM user_list_items i "
+        "JOIN user_lists l ON l.id = i.list_id WHERE l.user_id = ?"
+    )
+    edges = children(
+        "SELECT e.tree_id AS parent, e.id, e.from_node_id, e.to_node_id, e.created_at FROM user_idea_edges e "
+        "JOIN user_idea_trees t ON t.id = e.tree_id WHERE t.user_id = ?"
+    )
+    nodes = {
+        r[0]: {"id": r[0], "content": r[1], "created_at": r[2]}
+        for r in db.query("SELECT id, content, created_at FROM user_idea_nodes WHERE user_id = ?", (uid,))
+    }
+    for record in out["user_experiences"]:
+        record["skills"] = sorted(exp_skills.get(record["id"], []), key=lambda s: (s["skill_id"], s["id"]))
+    for record in out["user_stories"]:
+        record["skills"] = sorted(story_skills.get(record["id"], []), key=lambda s: (s["skill_id"], s["id"]))
+    for record in out["user_lists"]:
+        record["items"] = sorted(items.get(record["id"], []), key=lambda i: (i["position"], i["id"]))
+    used: set[str] = set()
+    for record in out["user_idea_trees"]:
+        tree_edges = sorted(edges.get(record["id"], []), key=lambda e: e["id"])
+        ids = {record["root_node_id"]} if record["root_node_id"] else set()
+        for edge in tree_edges:
+            ids.update((edge["from_node_id"], edge["to_node_id"]))
+        record["nodes"] = [nodes[i] for i in sorted(ids) if i in nodes]
+        record["edges"] = tree_edges
+        used.update(ids)
+    out["user_idea_nodes"] = [dict(n) for i, n in sorted(nodes.items()) if i not in used]
+    return out
+
+
+def _account_key(ctx: UserContext) -> dict[str, Any] | None:
+    row = ctx.db.one(
+        "SELECT wrapped_data_key FROM auth WHERE user_id = ? AND wrapped_data_key IS NOT NULL "
+        "ORDER BY updated_at DESC LIMIT 1", (ctx.user_id,)
+    )
+    if row is None:
+        return None
+    try:
+        wrapped = json.loads(WrappedKey.from_json(row[0]).to_json())
+    except Exception:
+        return None
+    return {"wrapped_by": "account", "wrapped_data_key": wrapped, "sha256": digest(wrapped)}
+
+
+def wrap_for_backup(doc: Doc, data_key: bytes | bytearray, password: str) -> None:
+    """Wrap the data key under a backup password (policy-checked) inside the document."""
+    enforce_password_policy(password)
+    wrapped = json.loads(wrap_with_password(data_key, password))
+    doc["auth"] = {"wrapped_by": "backup-password", "wrapped_data_key": wrapped, "sha256": digest(wrapped)}
+
+
+def decrypt_personal(doc: Doc, ctx: UserContext, catalog: Catalog) -> None:
+    """Turn the document's PII into plain values (the explicit --plaintext-pii choice)."""
+    if not ctx.has_data_key or ctx.data_key is None:
+        from ..context import PiiLockedError
+
+        raise PiiLockedError("Personal fields are locked.", hint="Unlock with your password first.")
+    transform(document_fields(doc, catalog), ctx.user_id, opener(ctx.data_key, ctx.user_id))
+    doc["pii"] = {"mode": "plaintext", "key_id": None}
+    doc["auth"] = None
+    for table, records in doc["standalone"].items():
+        for record in records:
+            record["content_hash"] = hash_content(table, record)

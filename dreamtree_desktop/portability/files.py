@@ -1,0 +1,88 @@
+"""Reading and writing export files: size limit first, strict JSON, atomic private writes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import StorageError, UserInputError
+from ..paths import atomic_write_bytes
+from .errors import DocumentError
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_export_file(path: Path) -> Any:
+    """The parsed JSON of an export file, refused by size before a byte is read."""
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise DocumentError("", f"there is no file {path}") from None
+    except OSError as exc:
+        raise DocumentError("", f"{path} cannot be read ({exc.strerror})") from None
+    if not path.is_file():
+        raise DocumentError("", f"{path} is not a file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise DocumentError(
+            "", f"the file is {info.st_size / 1024 / 1024:,.0f} MB, more than the {MAX_FILE_BYTES // 1024 // 1024} MB "
+            "an export can be"
+        )
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise DocumentError("", f"{path} cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError("", "the file grew past the size limit while being read")
+    return parse_export_bytes(data)
+
+
+def parse_export_bytes(data: bytes) -> Any:
+    if not data.strip():
+        raise DocumentError("", "the file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError("", f"the file is not UTF-8 text (byte {exc.start})") from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        body = text.rstrip()
+        if exc.pos >= len(body) - 1 or exc.msg.startswith("Unterminated") or (
+            body.lstrip()[:1] in ("{", "[") and body[-1:] not in ("}", "]")
+        ):
+            raise DocumentError("", f"the JSON ends too early: the file is truncated ({exc})") from None
+        raise DocumentError("", f"the file is not valid JSON ({exc})") from None
+    except ValueError as exc:
+        raise DocumentError("", f"the file is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise DocumentError("", "the JSON is nested too deeply") from None
+
+
+def encode_document(doc: dict[str, Any]) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+
+
+def write_export_file(path: Path, doc: dict[str, Any]) -> int:
+    """Temp file in the same folder, fsync, rename; 0600. Returns the size written."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserInputError(f"The folder {folder} does not exist: the export was not written.")
+    data = encode_document(doc)
+    try:
+        atomic_write_bytes(path, data, mode=0o600)
+    except OSError as exc:
+        raise StorageError(f"The export could not be written to {path}: {exc.strerror}.") from None
+    return len(data)
+
+
+def file_size(path: Path) -> int:
+    return os.stat(path).st_size

@@ -1,0 +1,295 @@
+"""An import from start to end: open the folder without writing, validate, decide what happens
+to identity and keys, merge, preview, back up, apply in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..appdata import AppData, ensure_user, open_app_data
+from ..context import UserContext
+from ..errors import AuthenticationError, UserInputError
+from ..paths import BACKUP_DIRNAME, DB_FILENAME, ensure_private_dir
+from ..security.keywrap import unwrap_with_password
+from ..storage.backups import make_backup
+from ..storage.db import Database
+from ..storage.keystore import Keys, key_mode, load_or_create_keys, write_device_keys
+from ..storage.lock import FolderLock
+from .apply import apply_document
+from .canonical import canonical_json, key_id
+from .catalog import Catalog
+from .document import Doc
+from .errors import ConfirmationNeeded, DocumentError
+from .exporter import PENDING_KEY, export_document
+from .merge import MergeResult, merge
+from .personal import (
+    Skipped,
+    adopt_fields,
+    document_fields,
+    has_personal_values,
+    rebind_fields,
+    sealer,
+    strip_personal,
+    transform,
+    unit_fields,
+)
+from .tables import TABLES
+from .validate import Checked
+
+PasswordSource = Callable[[], str | None]
+
+
+def open_quietly(folder: Path, folder_password: PasswordSource) -> AppData:
+    """Open a data folder for an import without writing anything that validation could regret.
+
+    open_app_data records the session's last-seen time on every open; a rejected import must
+    leave the database byte-for-byte as it was, so an existing database is opened directly.
+    Migrating or reseeding (a newer app on an older folder) still writes, as any open would.
+    """
+    folder = Path(folder)
+    db_path = folder / DB_FILENAME
+    if not (db_path.exists() and db_path.stat().st_size > 0):
+        mode = key_mode(folder) if folder.is_dir() else None
+        return open_app_data(folder, folder_password() if mode == "password" else None)
+    ensure_private_dir(folder)
+    lock = FolderLock(folder).acquire()
+    try:
+        password = folder_password() if key_mode(folder) == "password" else None
+        keys, _ = load_or_create_keys(folder, password)
+        db = Database(db_path, keys.db_key)
+        try:
+            from ..content.loader import seed_if_needed
+            from ..storage.migrations import latest_version, migrate
+
+            if db.user_version != latest_version():
+                migrate(db, folder / BACKUP_DIRNAME, keys.db_key)
+            seed_if_needed(db)
+            user_id = db.scalar("SELECT id FROM users ORDER BY created_at LIMIT 1") or ensure_user(db)
+        except BaseException:
+            db.close()
+            raise
+    except BaseException:
+        lock.release()
+        raise
+    return AppData(folder, db, keys, str(user_id), False, lock)
+
+
+def is_fresh(ctx: UserContext) -> bool:
+    """No answers and no tool rows yet: a restore may adopt the backup's identity."""
+    tables = [*TABLES, "user_modules", "exercise_progress", "user_profile", "user_values", "user_budget"]
+    for table in tables:
+        if ctx.db.scalar(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE user_id = ?)", (ctx.user_id,)):
+            return False
+    return True
+
+
+@dataclass
+class Options:
+    dry_run: bool = False
+    force: bool = False
+    no_password: bool = False
+    reason: str = "import"
+
+
+@dataclass
+class Prepared:
+    result: MergeResult
+    checked: Checked
+    identity: str  # "same", "adopted", "other" or "legacy"
+    pii: str  # "none", "as-is", "sealed", "resealed", "adopted-key", "pending", "skipped", "ask"
+    skipped: Skipped = field(default_factory=Skipped)
+    new_key: bytearray | None = None  # the file's key, when this import adopts it
+    pending: str | None = None  # a wrapped key to keep in app_meta until --adopt-key
+    fresh: bool = False
+
+    @property
+    def needs_confirmation(self) -> bool:
+        preview = self.result.preview
+        local = preview.get("local_rows", 0)
+        return local > 0 and preview.get("removed_rows", 0) * 2 > local
+
+    def report(self) -> dict[str, Any]:
+        preview = self.result.preview
+        return {
+            "format_version": "1.1" if self.checked.legacy else "2.0",
+            "identity": self.identity,
+            "personal_data": self.pii,
+            "skipped_personal": self.skipped.as_dict() if self.skipped.total else None,
+            "modules": preview["modules"],
+            "standalone": preview["standalone"],
+            "settings": preview["settings"],
+            "custom_skills": preview["custom_skills"],
+            "tombstones": preview["tombstones"],
+            "revisions": preview["revisions"],
+            "local_rows": preview["local_rows"],
+            "removed_rows": preview["removed_rows"],
+            "needs_confirmation": self.needs_confirmation,
+            "notes": self.checked.notes + preview["notes"],
+        }
+
+
+def prepare_import(app: AppData, checked: Checked, options: Options, file_password: PasswordSource,
+                   catalog: Catalog | None = None) -> Prepared:
+    """Everything short of writing: the key plan, the merge and its preview."""
+    ctx = UserContext.from_app(app)
+    catalog = catalog or Catalog.load(app.db)
+    incoming = checked.doc
+    local = export_document(ctx, catalog, allow_pending=True)
+    fresh = is_fresh(ctx)
+    legacy = checked.legacy
+    same = not legacy and incoming["user"]["id"] == ctx.user_id
+    adopt = not legacy and not same and fresh
+    identity = "legacy" if legacy else "same" if same else "adopted" if adopt else "other"
+    target_uid = incoming["user"]["id"] if adopt else ctx.user_id
+    source_uid = incoming["user"]["id"]
+    if not ctx.has_data_key or ctx.data_key is None:
+        raise AuthenticationError("Personal fields are locked.", hint="Unlock the data folder first.")
+    local_key = bytearray(ctx.data_key)
+    target_key = local_key
+    prepared = Prepared(MergeResult({}), checked, identity, "none", fresh=fresh)
+
+    if incoming["pii"]["mode"] == "plaintext":
+        prepared.pii = "sealed" if has_personal_values(incoming, catalog) else "none"
+        if not options.dry_run:
+            transform(document_fields(incoming, catalog), target_uid, sealer(target_key, target_uid))
+    elif not has_personal_values(incoming, catalog):
+        prepared.pii = "none"
+    elif incoming["pii"]["key_id"] == key_id(local_key):
+        prepared.pii = "as-is"
+        if source_uid != target_uid and not options.dry_run:
+            rebind_fields(document_fields(incoming, catalog), local_key, source_uid, local_key, target_uid)
+            prepared.pii = "resealed"
+    elif options.dry_run:
+        prepared.pii = "ask" if incoming.get("auth") and not options.no_password else (
+            "pending" if incoming.get("auth") and (same or adopt) else "skipped")
+    else:
+        password = None if options.no_password or incoming.get("auth") is None else file_password()
+        if password is not None:
+            file_key = unwrap_with_password(json.dumps(incoming["auth"]["wrapped_data_key"]), password)
+            if incoming["pii"]["key_id"] not in (None, key_id(file_key)):
+                raise DocumentError("/pii/key_id", "the key in the file is not the key its personal fields were "
+                                                   "sealed with")
+            if adopt:
+                if app.keys.mode != "device":
+                    raise UserInputError(
+                        "This data folder is locked with a password, so its data key lives in the vault, which "
+                        "only the account commands rewrite: the backup's key cannot be adopted here.",
+                        hint="Unlock the folder (turn the password lock off) first, or import with --no-password "
+                             "to keep the backup's personal data sealed until then. Nothing was changed.",
+                    )
+                target_key = file_key
+                prepared.new_key = file_key
+                prepared.pending = json.dumps(incoming["auth"]["wrapped_data_key"], separators=(",", ":"))
+                prepared.pii = "adopted-key"
+            else:
+                rebind_fields(document_fields(incoming, catalog), file_key, source_uid, local_key, target_uid)
+                prepared.pii = "resealed"
+        elif incoming.get("auth") is not None and (same or adopt):
+            prepared.pii = "pending"
+            prepared.pending = json.dumps(incoming["auth"]["wrapped_data_key"], separators=(",", ":"))
+        else:
+            prepared.skipped = strip_personal(incoming, catalog)
+            prepared.pii = "skipped"
+
+    if adopt:
+        # The local rows (a fresh install holds at most settings) follow the new identity.
+        if not options.dry_run:
+            rebind_fields(document_fields(local, catalog), local_key, ctx.user_id, target_key, target_uid)
+        local["user"] = dict(incoming["user"])
+        local["settings"] = None  # a restore into a fresh install takes the backup's settings
+    incoming["user"] = dict(local["user"])
+    local["pii"] = {"mode": "sealed", "key_id": key_id(target_key)}
+    incoming["pii"] = dict(local["pii"])
+    prepared.result = merge(local, incoming)
+    return prepared
+
+
+def commit_import(app: AppData, prepared: Prepared, *, reason: str = "import") -> Path:
+    """Back up the database, then apply the merged document (and any key change)."""
+    db = app.db
+    backup = make_backup(db, app.backup_dir, app.keys.db_key, reason=reason)
+    ctx = UserContext.from_app(app)
+    with db.transaction():
+        apply_document(ctx, prepared.result.doc, prepared.result.revisions, reason)
+        if prepared.pending is not None:
+            # Also kept while a key is being adopted: if the process stops before device.key is
+            # rewritten, 'import --adopt-key' finishes the job.
+            db.execute(
+                "INSERT INTO app_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (PENDING_KEY, prepared.pending),
+            )
+    app.user_id = ctx.user_id
+    if prepared.new_key is not None:
+        _switch_device_key(app, prepared.new_key)
+    return backup
+
+
+def _switch_device_key(app: AppData, new_key: bytearray) -> None:
+    keys = Keys(bytearray(app.keys.db_key), bytearray(new_key), "device")
+    write_device_keys(app.folder, keys)
+    app.keys.data_key[:] = new_key
+    keys.wipe()
+    with app.db.transaction():
+        app.db.execute("DELETE FROM app_meta WHERE key = ?", (PENDING_KEY,))
+
+
+@dataclass
+class Adopted:
+    kept: int
+    resealed: int
+    unreadable: int
+
+
+def adopt_pending_key(app: AppData, password: str) -> Adopted:
+    """Make the key of an earlier import (restored without its password) the folder's data key."""
+    db = app.db
+    wrapped = db.scalar("SELECT value FROM app_meta WHERE key = ?", (PENDING_KEY,))
+    if wrapped is None:
+        raise UserInputError("There is no imported key waiting for its password.")
+    if app.keys.mode != "device":
+        raise UserInputError(
+            "This data folder is locked with a password, so its data key lives in the vault, which only the "
+            "account commands rewrite.",
+            hint="Unlock the folder (turn the password lock off) first, then run this again.",
+        )
+    new_key = unwrap_with_password(wrapped, password)
+    ctx = UserContext.from_app(app)
+    catalog = Catalog.load(db)
+    old_key = bytearray(app.keys.data_key)
+    doc = export_document(ctx, catalog, allow_pending=True)
+    count = adopt_fields(document_fields(doc, catalog), ctx.user_id, new_key, old_key)
+    doc["pii"] = {"mode": "sealed", "key_id": key_id(new_key)}
+    snapshots = []
+    for rev_id, module_id, snapshot in db.query(
+        "SELECT id, module_id, snapshot_json FROM module_revisions WHERE user_id = ?", (ctx.user_id,)
+    ):
+        unit = json.loads(snapshot)
+        part = adopt_fields(unit_fields(unit, catalog, f"/revisions/{module_id}"), ctx.user_id, new_key, old_key)
+        if part.resealed:
+            snapshots.append((canonical_json(unit), rev_id))
+    make_backup(db, app.backup_dir, app.keys.db_key, reason="adopt-key")
+    with db.transaction():
+        apply_document(ctx, doc, (), "import")
+        db.executemany("UPDATE module_revisions SET snapshot_json = ? WHERE id = ?", snapshots)
+    _switch_device_key(app, new_key)
+    return Adopted(count.kept, count.resealed, count.unreadable)
+
+
+def import_file_document(app: AppData, doc: Doc) -> Checked:
+    """Validate an already parsed document against this folder's content (for callers in-process)."""
+    from .validate import validate_document
+
+    return validate_document(doc, Catalog.load(app.db))
+
+
+def refuse_without_confirmation(prepared: Prepared) -> None:
+    if prepared.needs_confirmation:
+        preview = prepared.result.preview
+        raise ConfirmationNeeded(
+            f"This import would remove {preview['removed_rows']} of your {preview['local_rows']} records "
+            "(more than half).",
+            hint="Check the preview (--dry-run); if it is what you want, run again with --force. Nothing was changed.",
+        )

@@ -1,0 +1,665 @@
+"""The password vault, the unlock throttle, and the key-file state machine.
+
+`vault.json` (0600) holds the SQLCipher key and the field data key, each wrapped (security/keywrap)
+under one KEK derived from the password; the KDF parameters are stored once at the top and inside
+each wrapped key, where they are authenticated:
+
+    {"v":1, "kdf":{...}, "wrapped_db_key":{...}, "wrapped_data_key":{...}}
+
+`wrapped_data_key` is the same wrapped key as `auth.wrapped_data_key` in the database.
+
+Switching between the device key file and the vault re-keys the database, so the files are changed
+in an order that leaves, after a kill at any point, exactly one of (old key file, new key file)
+able to open the database. The steps and how an interrupted switch is finished are described in
+docs/security.md; `settle_pending` (no password needed) and `unlock_vault` (with it) finish them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import hmac
+import json
+import math
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlcipher3
+
+from ..clock import format_iso, parse_iso, utcnow
+from ..errors import AuthenticationError, StorageError
+from ..paths import (
+    BACKUP_DIRNAME,
+    DB_FILENAME,
+    DEVICE_KEY_FILENAME,
+    VAULT_FILENAME,
+    atomic_write_text,
+    fsync_dir,
+)
+from ..storage.backups import make_backup
+from ..storage.db import Database
+from ..storage.keystore import (
+    DEVICE_KEY_NEW_FILENAME,
+    VAULT_NEW_FILENAME,
+    Keys,
+    read_device_keys,
+    write_device_keys,
+)
+from .errors import KeyFileError, WrongPasswordError
+from .kdf import LABEL_KEK, KdfParams, derive_master, derive_subkey, wipe
+from .keywrap import WrappedKey, unwrap_with_kek, wrap_with_kek
+
+VERSION = 1
+FAILURES_FILENAME = "unlock-failures.json"
+ASIDE_PREFIX = "locked-"
+KEY_LEN = 32
+_VAULT_FIELDS = frozenset({"v", "kdf", "wrapped_db_key", "wrapped_data_key"})
+_MAX_VAULT_LEN = 64 * 1024
+
+# Wrong-password throttle: the first two failures are free, then the wait doubles from 1 s up to 30 s.
+FREE_FAILURES = 2
+FIRST_DELAY_S = 1
+MAX_DELAY_S = 30
+WRONG_PASSWORD = "Wrong password."
+
+
+def fault_point(name: str) -> None:
+    """A named point between two steps of a key change. Does nothing; the crash tests replace it
+    with a kill -9 to check that every intermediate state on disk reopens correctly. Callers
+    elsewhere use `vault.fault_point(...)` so that replacing it here reaches them too."""
+
+
+# -- the vault file ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Vault:
+    kdf: KdfParams
+    wrapped_db_key: WrappedKey
+    wrapped_data_key: WrappedKey
+
+
+def build_vault(
+    params: KdfParams, kek: bytes | bytearray, db_key: bytes | bytearray, wrapped_data_key: str
+) -> str:
+    """vault.json text: db_key wrapped now under kek, plus the already wrapped data key."""
+    wdk = WrappedKey.from_json(wrapped_data_key)
+    if wdk.kdf != params:
+        raise ValueError("the wrapped data key was made with other KDF parameters")
+    body = {
+        "v": VERSION,
+        "kdf": params.to_dict(),
+        "wrapped_db_key": json.loads(wrap_with_kek(db_key, kek, params)),
+        "wrapped_data_key": json.loads(wdk.to_json()),
+    }
+    return json.dumps(body, separators=(",", ":"))
+
+
+def parse_vault(text: str | bytes, name: str = VAULT_FILENAME) -> Vault:
+    """Validate a vault; KeyFileError (exit 2) naming what is wrong, never echoing the content."""
+
+    def damaged(detail: str) -> KeyFileError:
+        return KeyFileError(
+            f"{name} is damaged: {detail}.",
+            hint="Restore the data folder from a copy, or reset the password (personal fields are lost).",
+        )
+
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise damaged("it is not UTF-8 text") from None
+    if not text.strip():
+        raise damaged("it is empty")
+    if len(text) > _MAX_VAULT_LEN:
+        raise damaged("it is far too large to be a vault")
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        raise damaged("it is not valid JSON (truncated?)") from None
+    if not isinstance(body, dict):
+        raise damaged("it is not a JSON object")
+    if set(body) != _VAULT_FIELDS:
+        raise damaged("it must have exactly the fields v, kdf, wrapped_db_key, wrapped_data_key")
+    if type(body["v"]) is not int or body["v"] != VERSION:
+        raise damaged(f"unsupported version (expected {VERSION})")
+    try:
+        kdf = KdfParams.from_dict(body["kdf"])
+    except ValueError as exc:  # KdfParamsError
+        raise damaged(f"invalid KDF parameters ({exc})") from None
+    wrapped = {}
+    for field in ("wrapped_db_key", "wrapped_data_key"):
+        if not isinstance(body[field], dict):
+            raise damaged(f"{field} is not a JSON object")
+        try:
+            wrapped[field] = WrappedKey.from_json(json.dumps(body[field]))
+        except KeyFileError as exc:
+            raise damaged(f"{field}: {exc}") from None
+        if wrapped[field].kdf != kdf:
+            raise damaged(f"{field} was wrapped with other KDF parameters than the vault's")
+    return Vault(kdf, wrapped["wrapped_db_key"], wrapped["wrapped_data_key"])
+
+
+def read_vault(path: Path) -> Vault:
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise StorageError(f"{path} cannot be read (permission denied).") from None
+    except OSError as exc:
+        raise StorageError(f"{path} cannot be read: {exc.strerror}.") from None
+    return parse_vault(data, path.name)
+
+
+def derive_kek(password: str, params: KdfParams) -> bytearray:
+    master = derive_master(password, params)
+    try:
+        return derive_subkey(master, LABEL_KEK)
+    finally:
+        wipe(master)
+
+
+def open_vault(vault: Vault, password: str) -> tuple[bytearray, bytearray]:
+    """(db_key, data_key); WrongPasswordError when the password does not unwrap them."""
+    kek = derive_kek(password, vault.kdf)
+    try:
+        db_key = unwrap_with_kek(vault.wrapped_db_key, kek)
+        try:
+            data_key = unwrap_with_kek(vault.wrapped_data_key, kek)
+        except BaseException:
+            wipe(db_key)
+            raise
+        return db_key, data_key
+    finally:
+        wipe(kek)
+
+
+def write_vault(folder: Path, text: str, *, pending: bool = False) -> None:
+    atomic_write_text(folder / (VAULT_NEW_FILENAME if pending else VAULT_FILENAME), text)
+
+
+# -- the wrong-password throttle ---------------------------------------------------------------
+
+
+class UnlockDelayError(AuthenticationError):
+    """Too many wrong passwords in a row: the next attempt is refused until the wait is over."""
+
+    def __init__(self, wait_seconds: int) -> None:
+        self.wait_seconds = wait_seconds
+        unit = "second" if wait_seconds == 1 else "seconds"
+        super().__init__(
+            f"Too many wrong passwords: wait {wait_seconds} {unit} before trying again.",
+            hint="Nothing was checked or changed.",
+        )
+
+
+def delay_after(failures: int) -> int:
+    if failures <= FREE_FAILURES:
+        return 0
+    return min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** min(failures - FREE_FAILURES - 1, 16))
+
+
+class UnlockThrottle:
+    """`unlock-failures.json` (0600): the count of wrong passwords in a row and when the next try
+    is allowed. It slows someone guessing at the keyboard; against a copied folder the Argon2id
+    cost is what protects the keys."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / FAILURES_FILENAME
+
+    def _read(self) -> tuple[int, _dt.datetime | None]:
+        try:
+            body = json.loads(self.path.read_text(encoding="utf-8"))
+            failures = body["failures"]
+            if type(failures) is not int or failures < 0:
+                raise ValueError
+            nxt = body.get("next_allowed_at")
+            return failures, (parse_iso(nxt) if nxt else None)
+        except FileNotFoundError:
+            return 0, None
+        except (OSError, ValueError, KeyError, TypeError):
+            # A damaged counter is treated as a long run of failures, so breaking it saves no time.
+            return FREE_FAILURES + 1, None
+
+    @property
+    def failures(self) -> int:
+        return self._read()[0]
+
+    def wait_seconds(self) -> int:
+        _, nxt = self._read()
+        if nxt is None:
+            return 0
+        remaining = (nxt - utcnow()).total_seconds()
+        # A next_allowed_at far in the future (clock moved back, edited file) is capped.
+        return 0 if remaining <= 0 else min(MAX_DELAY_S, math.ceil(remaining))
+
+    def check(self) -> None:
+        wait = self.wait_seconds()
+        if wait > 0:
+            raise UnlockDelayError(wait)
+
+    def record_failure(self) -> int:
+        """Count one wrong password; returns the wait before the next attempt (seconds)."""
+        failures = self._read()[0] + 1
+        delay = delay_after(failures)
+        now = utcnow()
+        body = {
+            "v": 1,
+            "failures": failures,
+            "last_failure_at": format_iso(now),
+            "next_allowed_at": format_iso(now + _dt.timedelta(seconds=delay)) if delay else None,
+        }
+        with contextlib.suppress(OSError):
+            atomic_write_text(self.path, json.dumps(body))
+        return delay
+
+    def reset(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    def wrong_password(self) -> WrongPasswordError:
+        """Record a failure and return the error to raise (saying how long to wait, if at all)."""
+        delay = self.record_failure()
+        if delay:
+            unit = "second" if delay == 1 else "seconds"
+            return WrongPasswordError(WRONG_PASSWORD, hint=f"Wait {delay} {unit} before trying again.")
+        return WrongPasswordError(WRONG_PASSWORD, hint="Check it and try again.")
+
+
+# -- probing and re-keying database files ------------------------------------------------------
+
+
+def _key_pragma(key: bytes | bytearray) -> str:
+    if len(key) != KEY_LEN:
+        raise ValueError("database keys are 32 bytes")
+    return f"PRAGMA key = \"x'{bytes(key).hex()}'\""
+
+
+@contextlib.contextmanager
+def _quiet(conn: sqlcipher3.Connection) -> Iterator[None]:
+    # SQLCipher logs every failed page HMAC to stderr; a probe expects failures.
+    previous = conn.execute("PRAGMA cipher_log_level").fetchone()[0]
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(sqlcipher3.Error):
+            conn.execute(f"PRAGMA cipher_log_level = {previous}")
+
+
+@contextlib.contextmanager
+def _probe(path: Path, key: bytes | bytearray) -> Iterator[sqlcipher3.Connection | None]:
+    """A connection to path opened with key, or None when the key does not open it."""
+    try:
+        if path.stat().st_size == 0:
+            yield None
+            return
+    except OSError:
+        yield None
+        return
+    conn = sqlcipher3.connect(str(path), isolation_level=None)
+    try:
+        ok = True
+        with _quiet(conn):
+            try:
+                conn.execute(_key_pragma(key))
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlcipher3.DatabaseError:
+                ok = False
+        yield conn if ok else None
+    finally:
+        conn.close()
+
+
+def key_opens(path: Path, key: bytes | bytearray) -> bool:
+    with _probe(path, key) as conn:
+        return conn is not None
+
+
+def rekey_file(path: Path, old: bytes | bytearray, new: bytes | bytearray) -> bool:
+    """Re-encrypt an idle database file (a backup) from old to new: copied with sqlcipher_export
+    into a private temp file, then renamed over it. False when old does not open it."""
+    tmp = path.with_name(f".{path.name}.rekey")
+    with _probe(path, old) as conn:
+        if conn is None:
+            return False
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        try:
+            conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{bytes(new).hex()}'\"", (str(tmp),))
+            try:
+                conn.execute("SELECT sqlcipher_export('rekeyed')")
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                conn.execute(f"PRAGMA rekeyed.user_version = {version}")
+            finally:
+                conn.execute("DETACH DATABASE rekeyed")
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+    return True
+
+
+def key_bound_files(folder: Path) -> list[Path]:
+    """Database copies kept in the folder, encrypted with the database key of their day: the
+    backups, and databases `dreamtree doctor` set aside when restoring one."""
+    found = sorted((folder / BACKUP_DIRNAME).glob("*.db")) if (folder / BACKUP_DIRNAME).is_dir() else []
+    found += sorted(p for p in folder.glob(f"{DB_FILENAME}.replaced-*") if p.is_file())
+    return found
+
+
+def rekey_key_bound_files(folder: Path, old: bytes | bytearray, new: bytes | bytearray) -> list[Path]:
+    """Move every copy that opens with old to new; returns those that should have but failed.
+    Copies that open with neither (damaged, or from an older key) are left alone."""
+    failed = []
+    for path in key_bound_files(folder):
+        if key_opens(path, new):
+            continue
+        try:
+            rekey_file(path, old, new)
+        except (OSError, sqlcipher3.Error):
+            failed.append(path)
+    return failed
+
+
+def _rekey_or_raise(folder: Path, old: bytes | bytearray, new: bytes | bytearray) -> None:
+    failed = rekey_key_bound_files(folder, old, new)
+    if failed:
+        names = ", ".join(p.name for p in failed)
+        raise StorageError(
+            f"{len(failed)} backup(s) could not be re-encrypted with the new key ({names}); "
+            "the previous key is kept on disk until they are.",
+            hint="Free some disk space, then open DreamTree again to finish.",
+        )
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+def secure_delete(path: Path) -> None:
+    """Overwrite with zeros, fsync, unlink, fsync the folder. (On SSDs and copy-on-write file
+    systems the old blocks may survive; that is why a removed key no longer opens anything.)"""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    with contextlib.suppress(OSError), open(path, "r+b", buffering=0) as handle:
+        handle.write(bytes(size))
+        os.fsync(handle.fileno())
+    path.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
+def _promote(source: Path, target: Path) -> None:
+    os.replace(source, target)
+    fsync_dir(target.parent)
+
+
+def _device_keys_or_none(folder: Path, filename: str) -> Keys | None:
+    try:
+        return read_device_keys(folder, filename)
+    except StorageError:
+        return None
+
+
+# -- lock with password: on, off, and finishing an interrupted switch --------------------------
+
+
+def enable_password_lock(
+    folder: Path, db: Database, keys: Keys, kek: bytes | bytearray, params: KdfParams, wrapped_data_key: str
+) -> None:
+    """Device key file -> vault, with a new database key. `db` is the open storage.db.Database.
+
+    Order (each step durable before the next): backup; vault.json.new; PRAGMA rekey (the commit
+    point: from here only the new key opens the database); rename to vault.json; re-key backups;
+    overwrite and remove device.key.
+    """
+    if keys.mode != "device":
+        raise ValueError("the folder is already locked with a password")
+    old = bytearray(keys.db_key)
+    new = bytearray(secrets.token_bytes(KEY_LEN))
+    pending = folder / VAULT_NEW_FILENAME
+    try:
+        make_backup(db, folder / BACKUP_DIRNAME, old, reason="before-lock-on")
+        write_vault(folder, build_vault(params, kek, new, wrapped_data_key), pending=True)
+        fault_point("lock-on:vault-new-written")
+        try:
+            db.rekey(new)
+        except BaseException:
+            if key_opens(db.path, old):
+                pending.unlink(missing_ok=True)
+            raise
+        db.checkpoint()
+        keys.db_key[:] = new
+        keys.mode = "password"
+        fault_point("lock-on:rekeyed")
+        _promote(pending, folder / VAULT_FILENAME)
+        fault_point("lock-on:vault-renamed")
+        _rekey_or_raise(folder, old, new)
+        fault_point("lock-on:backups-rekeyed")
+        secure_delete(folder / DEVICE_KEY_FILENAME)
+        fault_point("lock-on:device-key-removed")
+    finally:
+        wipe(old)
+        wipe(new)
+
+
+def disable_password_lock(folder: Path, db: Database, keys: Keys) -> None:
+    """Vault -> device key file, with a new database key; the mirror image of enable_password_lock."""
+    if keys.mode != "password":
+        raise ValueError("the folder is not locked with a password")
+    old = bytearray(keys.db_key)
+    new = bytearray(secrets.token_bytes(KEY_LEN))
+    pending = folder / DEVICE_KEY_NEW_FILENAME
+    try:
+        make_backup(db, folder / BACKUP_DIRNAME, old, reason="before-lock-off")
+        write_device_keys(folder, Keys(new, keys.data_key, "device"), filename=DEVICE_KEY_NEW_FILENAME)
+        fault_point("lock-off:device-key-new-written")
+        try:
+            db.rekey(new)
+        except BaseException:
+            if key_opens(db.path, old):
+                secure_delete(pending)
+            raise
+        db.checkpoint()
+        keys.db_key[:] = new
+        keys.mode = "device"
+        fault_point("lock-off:rekeyed")
+        _promote(pending, folder / DEVICE_KEY_FILENAME)
+        fault_point("lock-off:device-key-renamed")
+        _rekey_or_raise(folder, old, new)
+        fault_point("lock-off:backups-rekeyed")
+        secure_delete(folder / VAULT_FILENAME)
+        UnlockThrottle(folder).reset()
+    finally:
+        wipe(old)
+        wipe(new)
+
+
+def wrapped_key_digest(wrapped_data_key: str) -> str:
+    return hashlib.sha256(wrapped_data_key.encode("utf-8")).hexdigest()
+
+
+def stage_device_data_key(folder: Path, db_key: bytes | bytearray, data_key: bytes | bytearray,
+                          wrapped_data_key: str) -> None:
+    """device.key.new for a password reset with the lock off: same database key, new data key,
+    and the digest of the auth.wrapped_data_key that commits it (see settle_pending)."""
+    staged = Keys(bytearray(db_key), bytearray(data_key), "device")
+    try:
+        write_device_keys(
+            folder, staged, filename=DEVICE_KEY_NEW_FILENAME,
+            extra={"commits_with_auth_sha256": wrapped_key_digest(wrapped_data_key)},
+        )
+    finally:
+        staged.wipe()
+
+
+def promote_staged_device_key(folder: Path) -> None:
+    _promote(folder / DEVICE_KEY_NEW_FILENAME, folder / DEVICE_KEY_FILENAME)
+
+
+def _staged_device_key_committed(folder: Path) -> bool:
+    """device.key.new is current when its database key opens the database and, if it names the
+    auth row that commits it, that row is in the database."""
+    staged = _device_keys_or_none(folder, DEVICE_KEY_NEW_FILENAME)
+    if staged is None:
+        return False
+    try:
+        body = json.loads((folder / DEVICE_KEY_NEW_FILENAME).read_text(encoding="utf-8"))
+        expected = body.get("commits_with_auth_sha256")
+        with _probe(folder / DB_FILENAME, staged.db_key) as conn:
+            if conn is None:
+                return False
+            if expected is None:
+                return True
+            rows = conn.execute("SELECT wrapped_data_key FROM auth WHERE wrapped_data_key IS NOT NULL")
+            return any(
+                hmac.compare_digest(wrapped_key_digest(str(r[0])), str(expected)) for r in rows.fetchall()
+            )
+    except (OSError, ValueError, sqlcipher3.Error):
+        return False
+    finally:
+        staged.wipe()
+
+
+def aborted_lock_on(folder: Path) -> bool:
+    """vault.json.new beside a device.key that still opens the database: the re-key never happened."""
+    if not (folder / VAULT_NEW_FILENAME).exists() or (folder / VAULT_FILENAME).exists():
+        return False
+    device = _device_keys_or_none(folder, DEVICE_KEY_FILENAME)
+    if device is None:
+        return False
+    try:
+        return key_opens(folder / DB_FILENAME, device.db_key)
+    finally:
+        device.wipe()
+
+
+def settle_pending(folder: Path) -> None:
+    """Finish or undo what an interrupted key change left, as far as no password is needed.
+    Call with the folder lock held, before reading the keys."""
+    folder = Path(folder)
+    _finish_set_aside(folder)
+    if (folder / DEVICE_KEY_NEW_FILENAME).exists():
+        if _staged_device_key_committed(folder):
+            promote_staged_device_key(folder)
+        else:
+            secure_delete(folder / DEVICE_KEY_NEW_FILENAME)
+    if aborted_lock_on(folder):
+        secure_delete(folder / VAULT_NEW_FILENAME)
+
+
+def unlock_vault(folder: Path, password: str) -> Keys:
+    """The folder's keys from its vault; WrongPasswordError (counted, with a growing wait),
+    UnlockDelayError while a wait runs, KeyFileError for a damaged vault. Finishes an interrupted
+    switch between key file and vault, so the Keys returned may be the device key file's."""
+    folder = Path(folder)
+    throttle = UnlockThrottle(folder)
+    throttle.check()
+    path = folder / VAULT_FILENAME
+    if not path.exists():
+        path = folder / VAULT_NEW_FILENAME
+        if not path.exists():
+            raise StorageError(f"{folder} is not locked with a password (there is no {VAULT_FILENAME}).")
+    vault = read_vault(path)
+    try:
+        db_key, data_key = open_vault(vault, password)
+    except WrongPasswordError:
+        raise throttle.wrong_password() from None
+    throttle.reset()
+    keys = Keys(db_key, data_key, "password")
+    try:
+        return _finish_switch(folder, keys, promote=path.name == VAULT_NEW_FILENAME)
+    except BaseException:
+        keys.wipe()
+        raise
+
+
+def _finish_switch(folder: Path, keys: Keys, *, promote: bool) -> Keys:
+    db_path = folder / DB_FILENAME
+    if promote:
+        # vault.json.new survived settle_pending, so the old key file no longer opens the database.
+        if not key_opens(db_path, keys.db_key):
+            raise StorageError(
+                f"Neither the key file nor the new vault opens {db_path}.",
+                hint="Run 'dreamtree doctor' to see the backups you can restore.",
+            )
+        _promote(folder / VAULT_NEW_FILENAME, folder / VAULT_FILENAME)
+    device = _device_keys_or_none(folder, DEVICE_KEY_FILENAME)
+    if device is None:
+        return keys
+    try:
+        if key_opens(db_path, device.db_key):
+            # Lock-off got past its re-key: the key file is the new key, the vault the old one.
+            _rekey_or_raise(folder, keys.db_key, device.db_key)
+            secure_delete(folder / VAULT_FILENAME)
+            result = Keys(bytearray(device.db_key), bytearray(device.data_key), "device")
+            keys.wipe()
+            return result
+        if key_opens(db_path, keys.db_key):
+            # Lock-on got past its rename: finish re-keying the backups, then drop the old key file.
+            _rekey_or_raise(folder, device.db_key, keys.db_key)
+            secure_delete(folder / DEVICE_KEY_FILENAME)
+        return keys
+    finally:
+        device.wipe()
+
+
+# -- setting a locked database aside (password reset while locked) -----------------------------
+
+_ASIDE_NAMES = (
+    DB_FILENAME,
+    f"{DB_FILENAME}-wal",
+    f"{DB_FILENAME}-shm",
+    VAULT_FILENAME,
+    VAULT_NEW_FILENAME,
+    DEVICE_KEY_FILENAME,
+    DEVICE_KEY_NEW_FILENAME,
+    BACKUP_DIRNAME,
+)
+
+
+def set_aside_locked_database(folder: Path) -> Path:
+    """Move the locked database with everything that opens it (vault, backups) into
+    `locked-<time>/`, kept in case the password comes back. Call with the folder lock held."""
+    folder = Path(folder)
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    final = folder / f"{ASIDE_PREFIX}{stamp}"
+    n = 1
+    while final.exists() or final.with_name(final.name + ".partial").exists():
+        n += 1
+        final = folder / f"{ASIDE_PREFIX}{stamp}-{n}"
+    partial = final.with_name(final.name + ".partial")
+    partial.mkdir(mode=0o700)
+    fsync_dir(folder)
+    _move_aside(folder, partial)
+    _promote(partial, final)
+    return final
+
+
+def _move_aside(folder: Path, target: Path) -> None:
+    for name in _ASIDE_NAMES:
+        source = folder / name
+        if source.exists() and not (target / name).exists():
+            os.replace(source, target / name)
+    UnlockThrottle(folder).reset()
+    fsync_dir(target)
+    fsync_dir(folder)
+
+
+def _finish_set_aside(folder: Path) -> None:
+    for partial in sorted(folder.glob(f"{ASIDE_PREFIX}*.partial")):
+        if partial.is_dir():
+            _move_aside(folder, partial)
+            _promote(partial, partial.with_name(partial.name.removesuffix(".partial")))

@@ -1,0 +1,92 @@
+"""The unlock screen and locking: wrong passwords are refused inline; the right one opens the data."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from dreamtree_desktop.appdata import AppData, open_app_data
+from dreamtree_desktop.storage.keystore import key_mode
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("dreamtree_desktop.accounts") is None,
+    reason="needs dreamtree_desktop.accounts (claiming an account locks the folder with a password)",
+)
+
+PASSWORD = "plum orchard lantern 47"
+
+
+@pytest.fixture
+def locked_folder(data_dir: Path) -> Path:
+    from dreamtree_desktop.accounts import claim
+
+    app = open_app_data(data_dir)
+    try:
+        claim(app, "robin@example.org", PASSWORD, lock=True)
+    finally:
+        app.close()
+    assert key_mode(data_dir) == "password"
+    return data_dir
+
+
+def test_wrong_password_is_refused_inline_then_right_one_opens(qtbot: Any, locked_folder: Path) -> None:
+    from ui.dialogs.unlock import UnlockWindow
+
+    window = UnlockWindow(locked_folder, lambda folder, pw: open_app_data(folder, pw))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.keyClicks(window.password, "not my password")
+    qtbot.mouseClick(window.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(window.message_text), timeout=20_000)
+    assert "password" in window.message_text.lower()
+    assert window.isVisible()
+
+    qtbot.waitUntil(window.unlock_button.isEnabled, timeout=20_000)
+    window.password.setText(PASSWORD)
+    # A plain list, not qtbot.waitSignal: under PySide6 6.12 the args waitSignal keeps of a
+    # Signal(object) lose a reference and crash the interpreter at teardown.
+    opened: list[Any] = []
+    window.unlocked.connect(opened.append)
+    qtbot.keyClick(window.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(opened), timeout=20_000)
+    app = opened[0]
+    try:
+        assert isinstance(app, AppData)
+        assert app.keys.mode == "password"
+    finally:
+        app.close()
+
+
+def test_app_starts_locked_and_locks_again(qtbot: Any, locked_folder: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import AppController
+
+    controller = AppController(QApplication.instance(), locked_folder)
+    try:
+        controller.start()
+        assert controller.window is None and controller.unlock_window is not None
+        unlock = controller.unlock_window
+        unlock.password.setText(PASSWORD)
+        unlock.submit()
+        qtbot.waitUntil(lambda: controller.window is not None, timeout=20_000)
+        window = controller.window
+        assert window.isVisible()
+        # Auto-lock runs only with a password: the idle timer follows idle_lock_minutes.
+        assert window.idle_timer.isActive()
+        assert window.idle_timer.interval() == controller.services.theme.settings.idle_lock_minutes * 60_000
+        with qtbot.waitSignal(window.lock_requested):
+            window.idle_timer.timeout.emit()
+        qtbot.waitUntil(lambda: controller.window is None, timeout=5_000)
+        assert controller.app_data is None  # the data is closed and its keys wiped
+        assert controller.unlock_window is not None and controller.unlock_window.isVisible()
+    finally:
+        controller.shutdown()
+        if controller.unlock_window is not None:
+            controller.unlock_window.close()
+        if controller.window is not None:
+            controller.window.close()

@@ -1,0 +1,174 @@
+"""Main window: navigation, shortcuts, narrow layouts, remembered geometry, calm errors, worker."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import QSettings, QSize, Qt, QThread
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.errors import StorageError, UserInputError
+from ui.main_window import COMPACT_RAIL_WIDTH, NARROW_TOOL_WIDTH, SETTINGS_FILENAME
+
+
+def test_go_menu_shortcuts_switch_pages(qtbot: Any, wait_idle: Any, onboarded: UserContext, services: Any,
+                                        make_window: Any) -> None:
+    window = make_window(services)
+    names = ["home", "workbook", "contents", "tools", "profile", "settings"]
+    for index, name in enumerate(names, start=1):
+        assert window.go_actions[name].shortcut() == QKeySequence(f"Ctrl+{index}")
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page == "contents"
+    qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page == "settings"
+    assert window.rail.buttons["settings"].isChecked()
+    wait_idle(services)
+
+
+def test_pages_are_built_on_first_use(onboarded: UserContext, services: Any, make_window: Any) -> None:
+    window = make_window(services)
+    assert window.has_page("home")
+    assert not window.has_page("settings") and not window.has_page("profile")
+
+
+def test_rail_works_by_keyboard(qtbot: Any, wait_idle: Any, onboarded: UserContext, services: Any,
+                                make_window: Any) -> None:
+    window = make_window(services)
+    for button in window.rail.buttons.values():
+        assert button.accessibleName()
+    # Like a radio group: Tab reaches the current page's button, arrow keys move and open.
+    home = window.rail.buttons["home"]
+    assert home.focusPolicy() & Qt.FocusPolicy.TabFocus
+    home.setFocus()
+    qtbot.keyClick(home, Qt.Key.Key_Down)
+    assert window.current_page == "workbook"
+    assert window.rail.buttons["workbook"].hasFocus()
+    wait_idle(services)
+
+
+def test_narrow_window_collapses_rail_and_tool_takes_middle(
+    qtbot: Any, wait_idle: Any, onboarded: UserContext,
+                                                            services: Any, make_window: Any) -> None:
+    window = make_window(services)
+    window.resize(QSize(1300, 800))
+    qtbot.waitUntil(lambda: not window.rail.compact)
+    services.navigator.open_tool.emit("skills-browser", None)
+    wait_idle(services)
+    assert window.dock.isVisible() and not window.tool_in_middle
+    window.resize(QSize(NARROW_TOOL_WIDTH - 100, 700))
+    qtbot.waitUntil(lambda: window.tool_in_middle)
+    assert window.rail.compact and window.width() < COMPACT_RAIL_WIDTH
+    assert window.stack.currentWidget() is window.tool_host
+    assert not window.dock.isVisible()
+    window.close_tool()
+    assert window.stack.currentWidget() is window.page("home")
+    assert window.tool_host.panel is None
+
+
+def test_window_geometry_is_remembered_in_the_data_folder(qtbot: Any, onboarded: UserContext, services: Any,
+                                                          make_window: Any) -> None:
+    first = make_window(services)
+    first.resize(QSize(720, 610))
+    qtbot.waitUntil(lambda: first.size() == QSize(720, 610))
+    first.close()
+    store = services.app_data.folder / SETTINGS_FILENAME
+    assert store.exists()
+    assert QSettings(str(store), QSettings.Format.IniFormat).value("window/geometry") is not None
+    second = make_window(services)
+    assert second.size() == QSize(720, 610)
+
+
+def test_core_errors_show_as_a_calm_banner(qtbot: Any, wait_idle: Any, onboarded: UserContext, services: Any,
+                                           make_window: Any) -> None:
+    window = make_window(services)
+
+    def fails(_ctx: Any) -> None:
+        raise StorageError("The disk is full: nothing was saved.", hint="Free some space and try again.")
+
+    services.worker.submit(fails)
+    wait_idle(services)
+    assert window.banner.isVisible()
+    assert window.banner.title_text == "The disk is full: nothing was saved."
+    assert window.banner.hint_text == "Free some space and try again."
+
+
+def test_lock_without_password_explains_inline(qtbot: Any, onboarded: UserContext, services: Any,
+                                               make_window: Any) -> None:
+    window = make_window(services)
+    with qtbot.assertNotEmitted(window.lock_requested):
+        window.lock_action.trigger()
+    assert "password" in window.banner.title_text.lower()
+    assert not window.idle_timer.isActive()
+
+
+def test_export_and_import_actions_exist(onboarded: UserContext, services: Any, make_window: Any) -> None:
+    window = make_window(services)
+    assert window.export_action.isEnabled() and window.import_action.isEnabled()
+
+
+def test_about_lists_bundled_licences(qtbot: Any, onboarded: UserContext, services: Any) -> None:
+    from ui.dialogs.about import AboutDialog, components, licence_text
+
+    dialog = AboutDialog(services)
+    qtbot.addWidget(dialog)
+    names = " ".join(part for part, _licence, _file in components())
+    for part in ("SQLCipher", "OpenSSL", "Qt", "PySide6", "Inter", "Lora", "Courier Prime",
+                 "Shadows Into Light", "Playfair Display"):
+        assert part in names
+    for _part, _licence, filename in components():
+        assert "missing" not in licence_text(filename)
+    assert "LESSER GENERAL PUBLIC LICENSE" in licence_text("LGPL-3.0.txt")
+    assert "Open Font License" in licence_text("fonts/inter/LICENSE")
+
+
+def test_worker_runs_jobs_off_the_gui_thread(qtbot: Any, wait_idle: Any, services: Any) -> None:
+    seen: dict[str, Any] = {}
+
+    def job(ctx: UserContext, value: int) -> int:
+        seen["thread"] = threading.get_ident()
+        return value * 2
+
+    results: list[Any] = []
+    with qtbot.waitSignal(services.worker.changed, timeout=5_000) as changed:
+        services.worker.submit(job, 21, on_done=lambda r: results.append((r, QThread.currentThread())),
+                               topics=("answers",))
+    assert changed.args == [frozenset({"answers"})]
+    assert results[0][0] == 42
+    assert results[0][1] is QWidget().thread()  # the callback ran in the GUI thread
+    assert seen["thread"] != threading.get_ident()
+
+    errors: list[BaseException] = []
+
+    def bad(_ctx: UserContext) -> None:
+        raise UserInputError("name: too long")
+
+    with qtbot.assertNotEmitted(services.worker.changed):
+        services.worker.submit(bad, on_error=errors.append, topics=("answers",))
+        wait_idle(services)
+    assert isinstance(errors[0], UserInputError)
+    assert services.worker.call_sync(job, 5) == 10
+
+
+def test_export_then_preview_import_through_the_worker(tmp_path: Any, onboarded: UserContext,
+                                                        services: Any) -> None:
+    from ui.dialogs.portability import (
+        apply_import,
+        build_export,
+        describe_report,
+        preview_import,
+        write_export,
+    )
+
+    out = tmp_path / "backup.json"
+    doc = services.worker.call_sync(build_export)
+    size = services.worker.call_sync(write_export, doc, str(out), "a long backup password")
+    assert out.exists() and out.stat().st_size == size
+    report = services.worker.call_sync(preview_import, services.app_data, str(out))
+    assert report["identity"] == "same"
+    assert describe_report(report)
+    backup = services.worker.call_sync(apply_import, services.app_data, str(out), None, False)
+    assert backup
+    assert services.worker.call_sync(lambda ctx: ctx.user_id) == services.app_data.user_id

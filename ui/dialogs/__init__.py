@@ -1,0 +1,1 @@
+"""Dialogs: about, calm error messages, confirmations, the unlock screen."""

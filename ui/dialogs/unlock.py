@@ -1,0 +1,233 @@
+"""The unlock screen (a password-locked data folder), and the calm screen for a folder that cannot open.
+
+Opening runs Argon2id and SQLCipher, so it happens on a short-lived thread; the screen stays
+responsive and says what is happening.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dreamtree_desktop.errors import AuthenticationError, StorageError
+
+from ..dialogs.errors import describe_error
+from ..widgets.scaffold import label
+
+
+class _Relay(QObject):
+    done = Signal(object, object)  # (result, error)
+
+
+def run_in_thread(fn: Callable[[], Any], on_done: Callable[[Any, BaseException | None], None],
+                  parent: QObject) -> threading.Thread:
+    """Run fn on a plain thread; on_done(result, error) is called back in the GUI thread."""
+    relay = _Relay(parent)
+    relay.done.connect(lambda result, error: (on_done(result, error), relay.deleteLater()),
+                       Qt.ConnectionType.QueuedConnection)
+
+    def work() -> None:
+        try:
+            result = fn()
+        except BaseException as exc:
+            relay.done.emit(None, exc)
+        else:
+            relay.done.emit(result, None)
+
+    thread = threading.Thread(target=work, name="dreamtree-open", daemon=True)
+    thread.start()
+    return thread
+
+
+class UnlockWindow(QWidget):
+    """Asks for the password and opens the folder; emits `unlocked(app_data)`."""
+
+    unlocked = Signal(object)
+
+    def __init__(self, folder: Path, opener: Callable[[Path, str], Any], *,
+                 reason: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.folder = folder
+        self._opener = opener
+        self._busy = False
+        self._wait_left = 0
+        self._done = False
+        self.setWindowTitle("Unlock — DreamTree")
+        self.setAccessibleName("Unlock DreamTree")
+        self.setMinimumSize(520, 420)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(48, 48, 48, 48)
+        outer.addStretch(1)
+        column = QVBoxLayout()
+        column.setSpacing(14)
+        title = label("Welcome back", "h1")
+        column.addWidget(title)
+        self.intro = label(reason or "Your DreamTree is locked. Enter your password to open it.", "body")
+        column.addWidget(self.intro)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("Password")
+        self.password.setAccessibleName("Password")
+        self.password.returnPressed.connect(self.submit)
+        self.password.textEdited.connect(self._edited)
+        column.addWidget(self.password)
+        self.message = QLabel("")
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Unlock message")
+        self.message.hide()
+        column.addWidget(self.message)
+        row = QHBoxLayout()
+        self.status = label("", "muted")
+        row.addWidget(self.status, 1)
+        self.quit_button = QPushButton("Quit")
+        self.quit_button.clicked.connect(self.close)
+        row.addWidget(self.quit_button)
+        self.unlock_button = QPushButton("Unlock")
+        self.unlock_button.setProperty("primary", True)
+        self.unlock_button.setDefault(True)
+        self.unlock_button.clicked.connect(self.submit)
+        row.addWidget(self.unlock_button)
+        column.addLayout(row)
+        holder = QWidget()
+        holder.setMaximumWidth(460)
+        holder.setLayout(column)
+        outer.addWidget(holder, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._tick)
+        QShortcut(QKeySequence.StandardKey.Quit, self, activated=self.close)
+        self.password.setFocus()
+
+    @property
+    def message_text(self) -> str:
+        return self.message.text() if self.message.isVisible() else ""
+
+    def submit(self) -> None:
+        if self._busy or self._wait_left > 0:
+            return
+        password = self.password.text()
+        if not password:
+            self._show("Enter your password first.")
+            return
+        self._busy = True
+        self.unlock_button.setEnabled(False)
+        self.password.setEnabled(False)
+        self.status.setText("Unlocking…")
+        run_in_thread(lambda: self._opener(self.folder, password), self._finished, self)
+
+    def _finished(self, result: Any, error: BaseException | None) -> None:
+        self._busy = False
+        self.status.setText("")
+        self.password.setEnabled(True)
+        self.unlock_button.setEnabled(True)
+        if error is None:
+            self._done = True
+            self.message.hide()
+            self.unlocked.emit(result)
+            return
+        wait = getattr(error, "wait_seconds", None) or getattr(error, "retry_after", None)
+        if isinstance(error, AuthenticationError):
+            text = error.message
+            if "wrong" not in text.lower() and "password" not in text.lower():
+                text = "That password did not open your data."
+            self._show(text if text.endswith(".") else text + ".")
+        elif isinstance(error, StorageError):
+            message, hint = describe_error(error)
+            self._show(f"{message} {hint}")
+        else:
+            message, hint = describe_error(error)
+            self._show(f"{message} {hint}")
+        if isinstance(wait, int | float) and wait > 0:
+            self._start_wait(int(wait))
+        self.password.selectAll()
+        self.password.setFocus()
+
+    def _start_wait(self, seconds: int) -> None:
+        self._wait_left = seconds
+        self.unlock_button.setEnabled(False)
+        self._tick(first=True)
+        self._countdown.start()
+
+    def _tick(self, first: bool = False) -> None:
+        if not first:
+            self._wait_left -= 1
+        if self._wait_left <= 0:
+            self._countdown.stop()
+            self.status.setText("You can try again now.")
+            self.unlock_button.setEnabled(True)
+            return
+        unit = "second" if self._wait_left == 1 else "seconds"
+        self.status.setText(f"Try again in {self._wait_left} {unit}.")
+
+    def _show(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def _edited(self, _text: str) -> None:
+        if self._wait_left <= 0:
+            self.status.setText("")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
+class ProblemWindow(QWidget):
+    """A data folder that cannot be opened: what happened and what to do, calmly."""
+
+    retry = Signal()
+
+    def __init__(self, error: BaseException, folder: Path | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("DreamTree")
+        self.setMinimumSize(560, 380)
+        message, hint = describe_error(error)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(48, 48, 48, 48)
+        outer.addStretch(1)
+        column = QVBoxLayout()
+        column.setSpacing(14)
+        column.addWidget(label("DreamTree could not open your data", "h2"))
+        self.message = label(message, "body")
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.message)
+        self.hint = label(hint, "body")
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.hint)
+        if folder is not None:
+            where = label(f"Data folder: {folder}", "muted")
+            where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            column.addWidget(where)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        retry = QPushButton("Try again")
+        retry.clicked.connect(self.retry)
+        row.addWidget(retry)
+        close = QPushButton("Quit")
+        close.setProperty("primary", True)
+        close.setDefault(True)
+        close.clicked.connect(self.close)
+        row.addWidget(close)
+        column.addLayout(row)
+        holder = QWidget()
+        holder.setMaximumWidth(520)
+        holder.setLayout(column)
+        outer.addWidget(holder, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)

@@ -1,0 +1,403 @@
+"""Budget calculator: monthly expenses → annual needs → hourly BATNA, live as you type.
+
+Money is typed as decimal amounts ("1,250.50") and handled as integer cents throughout; the core
+seals every stored value, so nothing here is ever written in plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dreamtree_desktop.tools import budget as api
+from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
+
+from ..services import AppServices
+from ._base import ToolPanel, field_error_label
+
+_MONEY = re.compile(r"^\d+(\.\d{0,2})?$|^\.\d{1,2}$")
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{0,2})?$")
+MAX_LINE_CENTS = api.MAX_LINE_CENTS
+
+
+class MoneyError(ValueError):
+    """The reason an amount cannot be read, in words for the user."""
+
+
+def parse_money(text: str) -> int:
+    """A decimal amount as typed ("1,250.5", "$80", "12.30") → integer cents.
+
+    Raises MoneyError with the reason for empty, negative, non-numeric, more than two decimals or
+    too large amounts. No floats anywhere: the digits are read with Decimal.
+    """
+    cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
+    for symbol in ("$", "€", "£"):
+        cleaned = cleaned.removeprefix(symbol)
+    if not cleaned:
+        raise MoneyError("Amount is required.")
+    if cleaned.startswith("-"):
+        raise MoneyError("Amount cannot be negative.")
+    if "," in cleaned:
+        if not _GROUPED.match(cleaned):
+            raise MoneyError("Write the amount like 1250.50 or 1,250.50.")
+        cleaned = cleaned.replace(",", "")
+    if not _MONEY.match(cleaned):
+        if re.match(r"^\d*\.\d{3,}$", cleaned):
+            raise MoneyError("Use at most two decimals (cents).")
+        raise MoneyError("Write the amount as a number, like 1250.50.")
+    try:
+        cents = int((Decimal(cleaned) * 100).to_integral_exact())
+    except InvalidOperation:
+        raise MoneyError("Write the amount as a number, like 1250.50.") from None
+    if cents > MAX_LINE_CENTS:
+        raise MoneyError("That amount is too large for one month.")
+    return cents
+
+
+def format_cents(cents: int) -> str:
+    """12345678 → "123,456.78" (integer arithmetic)."""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100:,}.{cents % 100:02d}"
+
+
+class ExpenseLine(QWidget):
+    """One expense: label, monthly amount, essential, remove."""
+
+    changed = Signal()
+    remove_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        self.label = QLineEdit(self)
+        self.label.setPlaceholderText("e.g. Rent")
+        self.label.setAccessibleName("Expense")
+        self.label.setMaxLength(500)
+        self.label.setMinimumWidth(80)
+        row.addWidget(self.label, 1)
+        self.amount = QLineEdit(self)
+        self.amount.setPlaceholderText("0.00")
+        self.amount.setAccessibleName("Monthly amount")
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.amount.setFixedWidth(100)
+        row.addWidget(self.amount)
+        self.essential = QCheckBox("Essential", self)
+        self.essential.setAccessibleName("Essential expense")
+        row.addWidget(self.essential)
+        self.remove = QToolButton(self)
+        self.remove.setText("✕")
+        self.remove.setProperty("icon-only", True)
+        self.remove.setAccessibleName("Remove this expense")
+        self.remove.setToolTip("Remove this expense")
+        self.remove.clicked.connect(lambda: self.remove_requested.emit(self))
+        row.addWidget(self.remove)
+        outer.addLayout(row)
+        self.error = field_error_label(self)
+        outer.addWidget(self.error)
+        self.label.textChanged.connect(self._edited)
+        self.amount.textChanged.connect(self._edited)
+        self.essential.toggled.connect(self.changed)
+
+    def _edited(self) -> None:
+        reason = None
+        if self.amount.text().strip():
+            try:
+                parse_money(self.amount.text())
+            except MoneyError as exc:
+                reason = str(exc)
+        self.error.setText(reason or "")
+        self.error.setVisible(bool(reason))
+        self.changed.emit()
+
+    def set_line(self, line: dict[str, Any]) -> None:
+        self.label.setText(line.get("label") or "")
+        self.amount.setText(format_cents(int(line.get("monthly_cents") or 0)))
+        self.essential.setChecked(bool(line.get("essential")))
+        self.error.hide()
+
+    def is_blank(self) -> bool:
+        return not self.label.text().strip() and not self.amount.text().strip()
+
+    def cents(self) -> int | None:
+        """The amount in cents, or None when it cannot be read (blank counts as 0 for totals)."""
+        if not self.amount.text().strip():
+            return 0
+        try:
+            return parse_money(self.amount.text())
+        except MoneyError:
+            return None
+
+    def check(self) -> dict[str, Any] | None:
+        """The line as stored, or None after showing why it cannot be saved."""
+        reason = None
+        cents = 0
+        if not self.label.text().strip():
+            reason = "Name this expense (e.g. Rent), or remove the line."
+        else:
+            try:
+                cents = parse_money(self.amount.text())
+            except MoneyError as exc:
+                reason = str(exc)
+        if reason:
+            self.error.setText(reason)
+            self.error.show()
+            return None
+        return {"label": self.label.text().strip(), "monthly_cents": cents,
+                "essential": self.essential.isChecked()}
+
+
+class BudgetPanel(ToolPanel):
+    tool_id = "budget-calculator"
+
+    def __init__(self, services: AppServices, origin_exercise: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(services, origin_exercise, parent)
+        self.locked = False
+        self.saved: dict[str, Any] | None = None
+        self.lines: list[ExpenseLine] = []
+        self._undo_fn: Callable[[], None] | None = None
+        self.banner.action_clicked.connect(self._undo)
+        body = self.body_layout
+
+        heading = QLabel("Monthly expenses", self.body)
+        heading.setProperty("role", "h3")
+        body.addWidget(heading)
+        hint = QLabel("What you spend in a typical month. Tick the essentials you could not go without. "
+                      "Everything here is stored encrypted.", self.body)
+        hint.setProperty("role", "muted")
+        hint.setWordWrap(True)
+        body.addWidget(hint)
+        self.lines_box = QVBoxLayout()
+        self.lines_box.setSpacing(6)
+        body.addLayout(self.lines_box)
+        self.add_button = QPushButton("Add expense", self.body)
+        self.add_button.clicked.connect(lambda: self.add_line(focus=True))
+        body.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        self.totals = QFrame(self.body)
+        self.totals.setObjectName("Card")
+        grid = QGridLayout(self.totals)
+        grid.setContentsMargins(16, 12, 16, 12)
+        grid.setVerticalSpacing(6)
+        self.monthly_value = QLabel(self.totals)
+        self.annual_value = QLabel(self.totals)
+        self.hourly_value = QLabel(self.totals)
+        self.hourly_value.setProperty("role", "big-number")
+        self.essential_value = QLabel(self.totals)
+        self.essential_value.setProperty("role", "muted")
+        self.essential_value.setWordWrap(True)
+        for row, (caption, value) in enumerate((("Monthly total", self.monthly_value),
+                                                ("Annual needs (× 12)", self.annual_value))):
+            grid.addWidget(QLabel(caption, self.totals), row, 0)
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(value, row, 1)
+        grid.addWidget(QLabel("Hourly BATNA (annual ÷ 2,080 hours)", self.totals), 2, 0, 1, 2)
+        self.hourly_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(self.hourly_value, 3, 0, 1, 2)
+        grid.addWidget(self.essential_value, 4, 0, 1, 2)
+        explain = QLabel("Your BATNA is the least an hour of work must pay to cover what you need: "
+                         "below it, walking away is the better deal.", self.totals)
+        explain.setProperty("role", "muted")
+        explain.setWordWrap(True)
+        grid.addWidget(explain, 5, 0, 1, 2)
+        body.addWidget(self.totals)
+
+        label = QLabel("Benefits you need", self.body)
+        body.addWidget(label)
+        self.benefits = QPlainTextEdit(self.body)
+        self.benefits.setAccessibleName("Benefits you need")
+        self.benefits.setPlaceholderText("Health cover, pension, flexible hours…")
+        self.benefits.setTabChangesFocus(True)
+        self.benefits.setFixedHeight(72)
+        label.setBuddy(self.benefits)
+        body.addWidget(self.benefits)
+        label = QLabel("Notes", self.body)
+        body.addWidget(label)
+        self.notes = QPlainTextEdit(self.body)
+        self.notes.setAccessibleName("Notes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(72)
+        label.setBuddy(self.notes)
+        body.addWidget(self.notes)
+        self.form_error = field_error_label(self.body)
+        body.addWidget(self.form_error)
+
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Save budget", self.body)
+        self.save_button.setProperty("primary", True)
+        self.save_button.clicked.connect(self.save)
+        buttons.addWidget(self.save_button)
+        self.clear_button = QPushButton("Clear budget", self.body)
+        self.clear_button.setAccessibleName("Delete the whole budget")
+        self.clear_button.clicked.connect(self.clear_budget)
+        buttons.addWidget(self.clear_button)
+        buttons.addStretch(1)
+        if self.origin is not None:
+            self.done_button = QPushButton("Done", self.body)
+            self.done_button.clicked.connect(self.done)
+            buttons.addWidget(self.done_button)
+        body.addLayout(buttons)
+        body.addStretch(1)
+        self._write_widgets: list[QWidget] = [self.save_button, self.clear_button]
+        self._set_lines([])
+        self._check_lock()
+        self.refresh()
+
+    # -- lines -----------------------------------------------------------------------------------
+    def add_line(self, line: dict[str, Any] | None = None, *, focus: bool = False) -> ExpenseLine:
+        widget = ExpenseLine(self.body)
+        if line:
+            widget.set_line(line)
+        widget.changed.connect(self.update_totals)
+        widget.remove_requested.connect(self.remove_line)
+        self.lines.append(widget)
+        self.lines_box.addWidget(widget)
+        if focus:
+            widget.label.setFocus()
+        self.update_totals()
+        return widget
+
+    def remove_line(self, widget: ExpenseLine) -> None:
+        if widget in self.lines:
+            self.lines.remove(widget)
+            self.lines_box.removeWidget(widget)
+            widget.deleteLater()
+        if not self.lines:
+            self.add_line()
+        self.update_totals()
+
+    def _set_lines(self, lines: list[dict[str, Any]]) -> None:
+        for widget in self.lines:
+            self.lines_box.removeWidget(widget)
+            widget.deleteLater()
+        self.lines = []
+        for line in lines:
+            self.add_line(line)
+        if not lines:
+            self.add_line()
+        self.update_totals()
+
+    def update_totals(self) -> None:
+        readable = [(w, w.cents()) for w in self.lines]
+        good = [{"monthly_cents": c} for _w, c in readable if c is not None]
+        figures = api.totals(good)
+        bad = len(readable) - len(good)
+        self.monthly_value.setText(format_cents(figures["monthly_expenses"]))
+        self.annual_value.setText(format_cents(figures["annual_needs"]))
+        self.hourly_value.setText(format_cents(figures["hourly_batna"]) + " / hour")
+        essential = api.totals([{"monthly_cents": c} for w, c in readable
+                                if c is not None and w.essential.isChecked()])
+        text = (f"Essentials only: {format_cents(essential['monthly_expenses'])} a month, "
+                f"{format_cents(essential['hourly_batna'])} an hour.")
+        if bad:
+            text += f" {bad} amount{'s' if bad > 1 else ''} not counted until fixed."
+        self.essential_value.setText(text)
+        self.totals.setAccessibleDescription(
+            f"Monthly total {self.monthly_value.text()}, annual needs {self.annual_value.text()}, "
+            f"hourly BATNA {self.hourly_value.text()}. {text}")
+
+    # -- loading ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.run(api.get, on_done=self._loaded)
+
+    def _loaded(self, budget: dict[str, Any] | None) -> None:
+        self.saved = budget
+        if budget is None:
+            self._set_lines([])
+            self.benefits.clear()
+            self.notes.clear()
+            self.clear_button.setEnabled(False)
+            return
+        self._set_lines(list(budget.get("lines") or []))
+        self.benefits.setPlainText(budget.get("benefits_needed") or "")
+        self.notes.setPlainText(budget.get("notes") or "")
+        self.clear_button.setEnabled(not self.locked)
+
+    def _check_lock(self) -> None:
+        if self.origin is None:
+            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+
+    def _on_locked(self, exc: BaseException) -> None:
+        if not isinstance(exc, ToolLockedError):
+            self.show_error(exc)
+            return
+        self.locked = True
+        self.banner.show_message(exc.message, "Answer that exercise in the workbook to keep a budget here. "
+                                 "You can still try the numbers.", kind="info")
+        for widget in self._write_widgets:
+            widget.setEnabled(False)
+
+    # -- saving ----------------------------------------------------------------------------------
+    def collect(self) -> list[dict[str, Any]] | None:
+        """The lines to store (blank lines skipped), or None when any needs fixing."""
+        out: list[dict[str, Any]] = []
+        ok = True
+        for widget in self.lines:
+            if widget.is_blank():
+                continue
+            line = widget.check()
+            if line is None:
+                ok = False
+            else:
+                out.append(line)
+        return out if ok else None
+
+    def save(self) -> None:
+        if self.locked:
+            return
+        self.form_error.hide()
+        lines = self.collect()
+        if lines is None:
+            self.form_error.setText("Some expenses need fixing (see above); nothing was saved.")
+            self.form_error.show()
+            return
+        if len(lines) > api.MAX_LINES:
+            self.form_error.setText(f"At most {api.MAX_LINES} expense lines.")
+            self.form_error.show()
+            return
+        self.run(api.save, lines, self.benefits.toPlainText(), self.notes.toPlainText(), self.origin,
+                 on_done=lambda _r: self.show_notice("Budget saved (encrypted)."), write=True)
+
+    def clear_budget(self) -> None:
+        if self.locked or self.saved is None:
+            return
+        kept = self.saved
+        self.run(api.delete, self.origin, on_done=lambda _r: self._offer_undo(kept), write=True)
+
+    def _offer_undo(self, kept: dict[str, Any]) -> None:
+        def undo() -> None:
+            self.run(api.save, kept.get("lines") or [], kept.get("benefits_needed") or "",
+                     kept.get("notes") or "", self.origin,
+                     on_done=lambda _r: self.show_notice("Budget restored."), write=True)
+
+        self._undo_fn = undo
+        self.banner.show_message("Budget cleared.", kind="success", action="Undo")
+
+    def _undo(self) -> None:
+        fn, self._undo_fn = self._undo_fn, None
+        self.banner.hide()
+        if fn is not None:
+            fn()

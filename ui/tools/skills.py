@@ -1,0 +1,709 @@
+"""Skills browser: search the skills list as you type, rate your skills, rank a top 10, add your own.
+
+Also holds `SkillPicker`, the searchable tag picker the story and experience editors use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.tools import skills as api
+from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
+
+from ..services import AppServices
+from ._base import ToolPanel, field_error_label
+
+SEARCH_DELAY_MS = 150
+MASTERY_LABELS = {1: "1 – Beginner", 2: "2 – Developing", 3: "3 – Capable", 4: "4 – Strong", 5: "5 – Expert"}
+ID_ROLE = Qt.ItemDataRole.UserRole
+INFO_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _heading(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setProperty("role", "h3")
+    return label
+
+
+def _muted(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setProperty("role", "muted")
+    label.setWordWrap(True)
+    return label
+
+
+def _names_of(ctx: UserContext, ids: list[str]) -> list[dict[str, Any]]:
+    found = [api.skill(ctx, skill_id) for skill_id in ids]
+    return [s for s in found if s is not None]
+
+
+class _ArrowKeys(QObject):
+    """Down in the search box moves into the results; Enter there adds the highlighted one."""
+
+    def __init__(self, on_down: Callable[[], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._on_down = on_down
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Down:
+            self._on_down()
+            return True
+        return False
+
+
+class SkillPicker(QWidget):
+    """Search-as-you-type skill tags: type, pick a result (click, or Enter), remove with Delete.
+
+    `skill_ids()` gives the chosen ids in order; `set_skills([{id, name}])` / `load_ids(ids)` fill
+    it; `changed` fires when the user adds or removes a tag. Searches run on the worker, ~150 ms
+    after the last keystroke; a reply to an older search is ignored.
+    """
+
+    changed = Signal()
+
+    def __init__(self, services: AppServices, title: str = "Skills", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self._chosen: list[dict[str, Any]] = []
+        self._seq = 0
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.title = QLabel(title, self)
+        self.title.setStyleSheet("font-weight: 600;")
+        layout.addWidget(self.title)
+        self.tags = QListWidget(self)
+        self.tags.setAccessibleName(f"{title}: chosen")
+        self.tags.setFlow(QListView.Flow.LeftToRight)
+        self.tags.setWrapping(True)
+        self.tags.setResizeMode(QListView.ResizeMode.Adjust)
+        self.tags.setSpacing(3)
+        self.tags.setMaximumHeight(96)
+        self.tags.setToolTip("Select a skill and press Delete to remove it")
+        self.tags.installEventFilter(self)
+        layout.addWidget(self.tags)
+        self.empty = _muted("None yet — search below to add skills.", self)
+        layout.addWidget(self.empty)
+        row = QHBoxLayout()
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search skills to add…")
+        self.search.setAccessibleName(f"Search {title.lower()}")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._schedule)
+        self.search.returnPressed.connect(self._add_current)
+        self.search.installEventFilter(_ArrowKeys(self._focus_results, self.search))
+        row.addWidget(self.search, 1)
+        self.remove_button = QPushButton("Remove", self)
+        self.remove_button.setAccessibleName("Remove the selected skill")
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.remove_button.setEnabled(False)
+        row.addWidget(self.remove_button)
+        layout.addLayout(row)
+        self.results = QListWidget(self)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setWordWrap(True)
+        self.results.setAccessibleName(f"{title}: search results")
+        self.results.setMaximumHeight(150)
+        self.results.itemActivated.connect(self._add_item)
+        self.results.itemClicked.connect(self._add_item)
+        self.results.hide()
+        layout.addWidget(self.results)
+        self.tags.currentItemChanged.connect(lambda *_: self.remove_button.setEnabled(
+            self.tags.currentItem() is not None and self.isEnabled()))
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self._run_search)
+        self._render()
+
+    # -- public ----------------------------------------------------------------------------------
+    def skill_ids(self) -> list[str]:
+        return [s["id"] for s in self._chosen]
+
+    def set_skills(self, items: list[dict[str, Any]]) -> None:
+        self._chosen = [{"id": s["id"], "name": s["name"]} for s in items]
+        self._render()
+
+    def load_ids(self, ids: list[str]) -> None:
+        """Show these skills (names are looked up on the worker)."""
+        self._chosen = [{"id": i, "name": "…"} for i in ids]
+        self._render()
+        if ids:
+            wanted = list(ids)
+            self.services.worker.submit(_names_of, wanted, on_done=lambda found: self._named(wanted, found))
+
+    def clear(self) -> None:
+        self._chosen = []
+        self.search.clear()
+        self._render()
+
+    # -- internals -------------------------------------------------------------------------------
+    def _named(self, wanted: list[str], found: list[dict[str, Any]]) -> None:
+        if self.skill_ids() == wanted:
+            self.set_skills(found)
+
+    def _render(self) -> None:
+        self.tags.clear()
+        for s in self._chosen:
+            item = QListWidgetItem(s["name"])
+            item.setData(ID_ROLE, s["id"])
+            self.tags.addItem(item)
+        self.tags.setVisible(bool(self._chosen))
+        self.empty.setVisible(not self._chosen)
+        self.remove_button.setVisible(bool(self._chosen))
+        self.remove_button.setEnabled(False)
+
+    def _schedule(self) -> None:
+        self._timer.start()
+
+    def _run_search(self) -> None:
+        text = self.search.text().strip()
+        self._seq += 1
+        seq = self._seq
+        if not text:
+            self.results.clear()
+            self.results.hide()
+            return
+        self.services.worker.submit(api.search, text[: api.MAX_NAME], None, 12,
+                                    on_done=lambda rows: self._show_results(seq, rows))
+
+    def _show_results(self, seq: int, rows: list[dict[str, Any]]) -> None:
+        if seq != self._seq:
+            return
+        self.results.clear()
+        have = set(self.skill_ids())
+        for row in rows:
+            category = api.CATEGORY_LABELS.get(row["category"], "")
+            item = QListWidgetItem(f'{row["name"]}  ·  {category}' if category else row["name"])
+            item.setData(ID_ROLE, row["id"])
+            item.setData(INFO_ROLE, row["name"])
+            if row["id"] in have:
+                item.setText(item.text() + "  ✓")
+            self.results.addItem(item)
+        if not rows:
+            self.results.addItem(QListWidgetItem("No skill matches; try fewer letters."))
+            self.results.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
+        self.results.show()
+
+    def _focus_results(self) -> None:
+        if self.results.isVisible() and self.results.count():
+            self.results.setFocus()
+            self.results.setCurrentRow(0)
+
+    def _add_current(self) -> None:
+        item = self.results.currentItem() or (self.results.item(0) if self.results.count() else None)
+        if item is not None and self.results.isVisible():
+            self._add_item(item)
+
+    def _add_item(self, item: QListWidgetItem) -> None:
+        skill_id = item.data(ID_ROLE)
+        if not skill_id or not self.isEnabled():
+            return
+        if skill_id not in self.skill_ids():
+            self._chosen.append({"id": skill_id, "name": item.data(INFO_ROLE)})
+            self._render()
+            self.changed.emit()
+        self.search.clear()
+        self.results.hide()
+        self.search.setFocus()
+
+    def _remove_selected(self) -> None:
+        item = self.tags.currentItem()
+        if item is None:
+            return
+        skill_id = item.data(ID_ROLE)
+        self._chosen = [s for s in self._chosen if s["id"] != skill_id]
+        self._render()
+        self.changed.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.tags and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self._remove_selected()
+            return True
+        return super().eventFilter(watched, event)
+
+
+def _load_mine(ctx: UserContext) -> list[dict[str, Any]]:
+    return api.list_user_skills(ctx)
+
+
+def _add_custom(ctx: UserContext, name: str, category: str, origin: str | None) -> dict[str, Any]:
+    """Create the custom skill and add it to the user's skills, in one transaction."""
+    with ctx.db.transaction():
+        skill_id = api.add_custom_skill(ctx, name, category, origin=origin)
+        api.set_user_skill(ctx, skill_id, origin=origin)
+    found = api.skill(ctx, skill_id)
+    assert found is not None
+    return found
+
+
+class SkillsPanel(ToolPanel):
+    """Search skills, rate the ones you have (mastery 1–5, evidence), rank a top 10, add your own."""
+
+    tool_id = "skills-browser"
+
+    def __init__(self, services: AppServices, origin_exercise: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(services, origin_exercise, parent)
+        self.locked = False
+        self._seq = 0
+        self._mine: list[dict[str, Any]] = []
+        self._selected: dict[str, Any] | None = None  # {id, name, category, is_custom}
+        self._select_top_after_load: str | None = None
+        self._undo_fn: Callable[[], None] | None = None
+        self.banner.action_clicked.connect(self._undo)
+        body = self.body_layout
+
+        # Search
+        body.addWidget(_heading("Find skills", self.body))
+        self.count_label = _muted("Search by name, or narrow to one category.", self.body)
+        body.addWidget(self.count_label)
+        row = QHBoxLayout()
+        self.search = QLineEdit(self.body)
+        self.search.setPlaceholderText("Type part of a skill's name…")
+        self.search.setAccessibleName("Search skills")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._schedule_search)
+        self.search.installEventFilter(_ArrowKeys(self._focus_results, self.search))
+        row.addWidget(self.search, 1)
+        self.category = QComboBox(self.body)
+        self.category.setAccessibleName("Skill category")
+        self.category.addItem("All categories", None)
+        for key, label in api.CATEGORY_LABELS.items():
+            self.category.addItem(label, key)
+        self.category.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.category.setMinimumContentsLength(10)
+        self.category.currentIndexChanged.connect(self._run_search)
+        row.addWidget(self.category)
+        body.addLayout(row)
+        self.results = QListWidget(self.body)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setWordWrap(True)
+        self.results.setAccessibleName("Matching skills")
+        self.results.setMinimumHeight(170)
+        self.results.setMaximumHeight(220)
+        self.results.currentItemChanged.connect(self._result_chosen)
+        body.addWidget(self.results)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self._run_search)
+
+        # The selected skill
+        self.detail = QFrame(self.body)
+        self.detail.setObjectName("Card")
+        card = QVBoxLayout(self.detail)
+        card.setContentsMargins(14, 12, 14, 12)
+        card.setSpacing(6)
+        self.detail_name = QLabel("Choose a skill above or below", self.detail)
+        self.detail_name.setProperty("role", "h3")
+        self.detail_name.setWordWrap(True)
+        card.addWidget(self.detail_name)
+        self.detail_info = _muted("", self.detail)
+        card.addWidget(self.detail_info)
+        card.addWidget(QLabel("How well you do it", self.detail))
+        self.mastery = QComboBox(self.detail)
+        self.mastery.setAccessibleName("Mastery")
+        self.mastery.addItem("Not rated yet", None)
+        for level, label in MASTERY_LABELS.items():
+            self.mastery.addItem(label, level)
+        card.addWidget(self.mastery)
+        card.addWidget(QLabel("Evidence: when did you use it?", self.detail))
+        self.evidence = QPlainTextEdit(self.detail)
+        self.evidence.setAccessibleName("Evidence")
+        self.evidence.setPlaceholderText("A moment that shows this skill…")
+        self.evidence.setFixedHeight(72)
+        self.evidence.setTabChangesFocus(True)
+        card.addWidget(self.evidence)
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Add to my skills", self.detail)
+        self.save_button.setProperty("primary", True)
+        self.save_button.clicked.connect(self.save_selected)
+        buttons.addWidget(self.save_button)
+        self.top_button = QPushButton("Add to top 10", self.detail)
+        self.top_button.clicked.connect(self.add_selected_to_top)
+        buttons.addWidget(self.top_button)
+        buttons.addStretch(1)
+        card.addLayout(buttons)
+        self.remove_button = QPushButton("Remove from my skills", self.detail)
+        self.remove_button.setProperty("flat", True)
+        self.remove_button.clicked.connect(self.remove_selected)
+        card.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.detail_error = field_error_label(self.detail)
+        card.addWidget(self.detail_error)
+        body.addWidget(self.detail)
+
+        # My skills
+        body.addWidget(_heading("My skills", self.body))
+        self.mine_list = QListWidget(self.body)
+        self.mine_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.mine_list.setWordWrap(True)
+        self.mine_list.setAccessibleName("My skills")
+        self.mine_list.setMinimumHeight(120)
+        self.mine_list.setMaximumHeight(200)
+        self.mine_list.currentItemChanged.connect(self._mine_chosen)
+        body.addWidget(self.mine_list)
+        self.mine_empty = _muted("No skills yet: find one above and add it.", self.body)
+        body.addWidget(self.mine_empty)
+
+        # Top 10
+        body.addWidget(_heading("Top 10", self.body))
+        body.addWidget(_muted("Your strongest skills, best first. Drag to reorder, or use Up and Down.",
+                              self.body))
+        self.top_list = QListWidget(self.body)
+        self.top_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.top_list.setWordWrap(True)
+        self.top_list.setAccessibleName("Top 10 skills, in order")
+        self.top_list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.top_list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.top_list.setMinimumHeight(120)
+        self.top_list.setMaximumHeight(260)
+        self.top_list.model().rowsMoved.connect(lambda *_: self._save_top_order())
+        body.addWidget(self.top_list)
+        order = QHBoxLayout()
+        self.up_button = QPushButton("Up", self.body)
+        self.up_button.setAccessibleName("Move the selected skill up")
+        self.up_button.clicked.connect(lambda: self.move_top(-1))
+        self.down_button = QPushButton("Down", self.body)
+        self.down_button.setAccessibleName("Move the selected skill down")
+        self.down_button.clicked.connect(lambda: self.move_top(1))
+        self.untop_button = QPushButton("Take out of top 10", self.body)
+        self.untop_button.clicked.connect(self.remove_from_top)
+        for b in (self.up_button, self.down_button, self.untop_button):
+            order.addWidget(b)
+        order.addStretch(1)
+        body.addLayout(order)
+        self.top_error = field_error_label(self.body)
+        body.addWidget(self.top_error)
+
+        # Custom skill
+        body.addWidget(_heading("Add your own skill", self.body))
+        body.addWidget(_muted("Missing from the list? Add it here. It is yours to use straight away and "
+                              "stays pending review before it joins the shared list.", self.body))
+        custom = QHBoxLayout()
+        self.custom_name = QLineEdit(self.body)
+        self.custom_name.setPlaceholderText("Skill name")
+        self.custom_name.setAccessibleName("New skill name")
+        self.custom_name.setMaxLength(api.MAX_NAME)
+        self.custom_name.returnPressed.connect(self.add_custom)
+        custom.addWidget(self.custom_name, 1)
+        self.custom_category = QComboBox(self.body)
+        self.custom_category.setAccessibleName("New skill category")
+        for key, label in api.CATEGORY_LABELS.items():
+            self.custom_category.addItem(label, key)
+        custom.addWidget(self.custom_category)
+        body.addLayout(custom)
+        self.custom_error = field_error_label(self.body)
+        body.addWidget(self.custom_error)
+        self.custom_button = QPushButton("Add skill", self.body)
+        self.custom_button.clicked.connect(self.add_custom)
+        body.addWidget(self.custom_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        if self.origin is not None:
+            self.done_button = QPushButton("Done", self.body)
+            self.done_button.setProperty("primary", True)
+            self.done_button.clicked.connect(self.done)
+            body.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignRight)
+        body.addStretch(1)
+        self._write_widgets: list[QWidget] = [self.save_button, self.remove_button, self.top_button,
+                                              self.up_button, self.down_button, self.untop_button,
+                                              self.custom_button]
+        self._show_detail(None)
+        self._check_lock()
+        self.refresh()
+        self._run_search()
+
+    # -- loading ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.run(_load_mine, on_done=self._loaded)
+
+    def _loaded(self, mine: list[dict[str, Any]]) -> None:
+        self._mine = mine
+        current = self._selected["id"] if self._selected else None
+        self.mine_list.blockSignals(True)
+        self.mine_list.clear()
+        for s in mine:
+            rating = f"mastery {s['mastery']}/5" if s["mastery"] else "not rated"
+            item = QListWidgetItem(f"{s['name']}  ·  {rating}")
+            item.setData(ID_ROLE, s["skill_id"])
+            self.mine_list.addItem(item)
+            if s["skill_id"] == current:
+                self.mine_list.setCurrentItem(item)
+        self.mine_list.blockSignals(False)
+        self.mine_empty.setVisible(not mine)
+        self.mine_list.setVisible(bool(mine))
+        self.top_list.blockSignals(True)
+        self.top_list.clear()
+        for s in sorted((s for s in mine if s["rank"] is not None), key=lambda s: s["rank"]):
+            item = QListWidgetItem(f"{s['rank']}. {s['name']}")
+            item.setData(ID_ROLE, s["skill_id"])
+            item.setData(INFO_ROLE, s["name"])
+            self.top_list.addItem(item)
+        self.top_list.blockSignals(False)
+        self._restore_top_selection()
+        self._mark_results()
+        if self._selected is not None:
+            self._show_detail(self._selected, keep_edits=True)
+
+    def _check_lock(self) -> None:
+        if self.origin is None:
+            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+
+    def _on_locked(self, exc: BaseException) -> None:
+        if not isinstance(exc, ToolLockedError):
+            self.show_error(exc)
+            return
+        self.locked = True
+        self.banner.show_message(exc.message, "Answer that exercise in the workbook to use this tool here; "
+                                 "you can still search the skills.", kind="info")
+        for widget in self._write_widgets:
+            widget.setEnabled(False)
+
+    # -- search ----------------------------------------------------------------------------------
+    def _schedule_search(self) -> None:
+        self._timer.start()
+
+    def _run_search(self) -> None:
+        self._seq += 1
+        seq = self._seq
+        text = self.search.text().strip()[: api.MAX_NAME]
+        self.run(api.search, text, self.category.currentData(), 60,
+                 on_done=lambda rows: self._show_results(seq, rows))
+
+    def _show_results(self, seq: int, rows: list[dict[str, Any]]) -> None:
+        if seq != self._seq:
+            return
+        self.results.blockSignals(True)
+        self.results.clear()
+        for row in rows:
+            item = QListWidgetItem()
+            item.setData(ID_ROLE, row["id"])
+            item.setData(INFO_ROLE, row)
+            self.results.addItem(item)
+        if not rows:
+            empty = QListWidgetItem("No skill matches. Try fewer letters, or add your own below.")
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.results.addItem(empty)
+        self.results.blockSignals(False)
+        self._mark_results()
+        text = self.search.text().strip()
+        shown = len(rows)
+        self.count_label.setText(
+            f"{shown} shown{' (the first 60)' if shown == 60 else ''}. ✓ marks skills you have."
+            if text else "Type to search by name, or narrow to one category. ✓ marks skills you have.")
+
+    def _mark_results(self) -> None:
+        have = {s["skill_id"] for s in self._mine}
+        for i in range(self.results.count()):
+            item = self.results.item(i)
+            row = item.data(INFO_ROLE)
+            if not isinstance(row, dict):
+                continue
+            category = api.CATEGORY_LABELS.get(row["category"], "")
+            custom = " (yours, pending review)" if row.get("is_custom") else ""
+            tick = "✓ " if row["id"] in have else ""
+            item.setText(f"{tick}{row['name']}{custom}  ·  {category}")
+
+    def _focus_results(self) -> None:
+        if self.results.count():
+            self.results.setFocus()
+            if self.results.currentRow() < 0:
+                self.results.setCurrentRow(0)
+
+    # -- the selected skill ----------------------------------------------------------------------
+    def _result_chosen(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
+        if item is not None and isinstance(item.data(INFO_ROLE), dict):
+            self._show_detail(dict(item.data(INFO_ROLE)))
+
+    def _mine_chosen(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
+        if item is None:
+            return
+        mine = self._my(item.data(ID_ROLE))
+        if mine is not None:
+            self._show_detail({"id": mine["skill_id"], "name": mine["name"], "category": mine["category"],
+                               "is_custom": mine["is_custom"]})
+
+    def _my(self, skill_id: str | None) -> dict[str, Any] | None:
+        return next((s for s in self._mine if s["skill_id"] == skill_id), None)
+
+    def _show_detail(self, skill: dict[str, Any] | None, *, keep_edits: bool = False) -> None:
+        self._selected = skill
+        self.detail_error.hide()
+        has = skill is not None
+        self.mastery.setEnabled(has)
+        self.evidence.setEnabled(has)
+        if skill is None:
+            self.detail_name.setText("Choose a skill above")
+            self.detail_info.setText("Pick a skill to rate it, note your evidence and rank it.")
+            self.save_button.setEnabled(False)
+            self.remove_button.hide()
+            self.top_button.setEnabled(False)
+            return
+        mine = self._my(skill["id"])
+        self.detail_name.setText(skill["name"])
+        info = api.CATEGORY_LABELS.get(skill["category"], "")
+        if skill.get("is_custom"):
+            info += " · your own skill, pending review"
+        if mine is not None and mine["rank"] is not None:
+            info += f" · number {mine['rank']} in your top 10"
+        self.detail_info.setText(info + (" · one of your skills" if mine else ""))
+        if not keep_edits:
+            self.mastery.setCurrentIndex(max(0, self.mastery.findData(mine["mastery"] if mine else None)))
+            self.evidence.setPlainText((mine or {}).get("evidence") or "")
+        self.save_button.setText("Save" if mine else "Add to my skills")
+        self.save_button.setEnabled(not self.locked)
+        self.remove_button.setVisible(mine is not None)
+        self.remove_button.setEnabled(not self.locked)
+        in_top = mine is not None and mine["rank"] is not None
+        self.top_button.setEnabled(not self.locked and not in_top)
+
+    def save_selected(self) -> None:
+        if self._selected is None or self.locked:
+            return
+        mastery = self.mastery.currentData()
+        evidence = self.evidence.toPlainText()
+        if len(evidence) > 100_000:
+            self.detail_error.setText("Evidence is too long (at most 100,000 characters).")
+            self.detail_error.show()
+            return
+        self.detail_error.hide()
+        skill_id = self._selected["id"]
+        name = self._selected["name"]
+        self.run(_set_skill, skill_id, mastery, evidence, self.origin,
+                 on_done=lambda _r: self.show_notice(f"Saved “{name}”."), write=True)
+
+    def remove_selected(self) -> None:
+        if self._selected is None or self.locked:
+            return
+        mine = self._my(self._selected["id"])
+        if mine is None:
+            return
+        name = mine["name"]
+        kept = {"skill_id": mine["skill_id"], "mastery": mine["mastery"], "evidence": mine["evidence"],
+                "rank": mine["rank"]}
+        self.run(api.remove_user_skill, mine["skill_id"], self.origin,
+                 on_done=lambda _r: self._offer_undo(f"Removed “{name}” from your skills.", kept), write=True)
+
+    def _offer_undo(self, text: str, kept: dict[str, Any]) -> None:
+        def undo() -> None:
+            self.run(_restore_skill, kept, self.origin,
+                     on_done=lambda _r: self.show_notice("Skill restored."), write=True)
+
+        self._undo_fn = undo
+        self.banner.show_message(text, kind="success", action="Undo")
+
+    def _undo(self) -> None:
+        fn, self._undo_fn = self._undo_fn, None
+        self.banner.hide()
+        if fn is not None:
+            fn()
+
+    # -- top 10 ----------------------------------------------------------------------------------
+    def top_ids(self) -> list[str]:
+        return [self.top_list.item(i).data(ID_ROLE) for i in range(self.top_list.count())]
+
+    def add_selected_to_top(self) -> None:
+        if self._selected is None or self.locked:
+            return
+        ids = self.top_ids()
+        if self._selected["id"] in ids:
+            return
+        if len(ids) >= api.TOP:
+            self.top_error.setText("Your top 10 is full: take one out first.")
+            self.top_error.show()
+            return
+        self._save_top([*ids, self._selected["id"]])
+
+    def move_top(self, step: int) -> None:
+        row = self.top_list.currentRow()
+        target = row + step
+        if row < 0 or not 0 <= target < self.top_list.count() or self.locked:
+            return
+        ids = self.top_ids()
+        ids[row], ids[target] = ids[target], ids[row]
+        moved = ids[target]
+        self._save_top(ids, select=moved)
+
+    def remove_from_top(self) -> None:
+        item = self.top_list.currentItem()
+        if item is None or self.locked:
+            return
+        self._save_top([i for i in self.top_ids() if i != item.data(ID_ROLE)])
+
+    def _save_top_order(self) -> None:
+        if not self.locked:
+            self._save_top(self.top_ids())
+
+    def _save_top(self, ids: list[str], select: str | None = None) -> None:
+        self.top_error.hide()
+        self._select_top_after_load = select
+        self.run(api.set_top10, ids, self.origin, write=True)
+
+    def _restore_top_selection(self) -> None:
+        wanted = self._select_top_after_load
+        if wanted is None:
+            return
+        for i in range(self.top_list.count()):
+            if self.top_list.item(i).data(ID_ROLE) == wanted:
+                self.top_list.setCurrentRow(i)
+                self.top_list.setFocus()
+        self._select_top_after_load = None
+
+    # -- custom skills ---------------------------------------------------------------------------
+    def add_custom(self) -> None:
+        if self.locked:
+            return
+        name = self.custom_name.text().strip()
+        if not name:
+            self.custom_error.setText("Name is required: type the skill you want to add.")
+            self.custom_error.show()
+            self.custom_name.setFocus()
+            return
+        self.custom_error.hide()
+        category = self.custom_category.currentData()
+        self.run(_add_custom, name, category, self.origin, on_done=self._custom_added, write=True)
+
+    def _custom_added(self, found: dict[str, Any]) -> None:
+        self.custom_name.clear()
+        self.banner.show_message(
+            f"Added “{found['name']}” to your skills.",
+            "It is pending review: you can rate and rank it now; it joins the shared skills list only "
+            "after review.", kind="success")
+        self._selected = {**found, "is_custom": True}
+        self._run_search()
+
+
+# Module-level so the worker never holds a reference to a widget.
+def _set_skill(ctx: UserContext, skill_id: str, mastery: int | None, evidence: str,
+               origin: str | None) -> str:
+    return api.set_user_skill(ctx, skill_id, mastery=mastery, evidence=evidence, origin=origin)
+
+
+def _restore_skill(ctx: UserContext, kept: dict[str, Any], origin: str | None) -> str:
+    rank = kept["rank"]
+    if rank is not None and any(s["rank"] == rank for s in api.top10(ctx)):
+        rank = None
+    return api.set_user_skill(ctx, kept["skill_id"], mastery=kept["mastery"], evidence=kept["evidence"],
+                              rank=rank, origin=origin)

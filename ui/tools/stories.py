@@ -1,0 +1,318 @@
+"""SOARED stories: Situation, Obstacle, Action, Result, Evaluation, Discovery.
+
+A list of the user's stories on top, the editor below: the six parts, the story type, the
+experience it comes from and the skills it shows (a searchable picker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
+
+from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.tools import experiences as experiences_api
+from dreamtree_desktop.tools import stories as api
+from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
+
+from ..services import AppServices
+from ._base import ToolPanel, field_error_label
+from .skills import SkillPicker
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+TYPE_LABELS = {"challenge": "Challenge", "reframe": "Reframe", "other": "Other"}
+# The six parts with the question each one answers.
+PARTS: tuple[tuple[str, str, str], ...] = (
+    ("situation", "Situation", "Where were you, and what was going on?"),
+    ("obstacle", "Obstacle", "What stood in the way or made it hard?"),
+    ("action", "Action", "What did you do, step by step?"),
+    ("result", "Result", "What happened because of it?"),
+    ("evaluation", "Evaluation", "How well did it go, looking back?"),
+    ("discovery", "Discovery", "What did you learn about yourself?"),
+)
+
+
+def _load(ctx: UserContext) -> dict[str, Any]:
+    return {"stories": api.list_(ctx), "experiences": experiences_api.list_(ctx)}
+
+
+def story_label(story: dict[str, Any]) -> str:
+    title = story.get("title")
+    if not title:
+        first = next((story[p] for p, _l, _q in PARTS if story.get(p)), "") or "Untitled story"
+        title = first if len(first) <= 60 else first[:57].rstrip() + "…"
+    kind = TYPE_LABELS.get(story.get("story_type") or "", "")
+    return f"{title}\n{kind}"
+
+
+class StoriesPanel(ToolPanel):
+    tool_id = "soared-story"
+
+    def __init__(self, services: AppServices, origin_exercise: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(services, origin_exercise, parent)
+        self.locked = False
+        self.current_id: str | None = None
+        self.rows: list[dict[str, Any]] = []
+        self.experiences: list[dict[str, Any]] = []
+        self._undo_fn: Callable[[], None] | None = None
+        self.banner.action_clicked.connect(self._undo)
+        body = self.body_layout
+
+        top = QHBoxLayout()
+        heading = QLabel("Your stories", self.body)
+        heading.setProperty("role", "h3")
+        top.addWidget(heading, 1)
+        self.new_button = QPushButton("New story", self.body)
+        self.new_button.clicked.connect(self.new)
+        top.addWidget(self.new_button)
+        body.addLayout(top)
+        self.list = QListWidget(self.body)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setWordWrap(True)
+        self.list.setAccessibleName("Stories")
+        self.list.setWordWrap(True)
+        self.list.setMinimumHeight(110)
+        self.list.setMaximumHeight(180)
+        self.list.currentItemChanged.connect(self._picked)
+        body.addWidget(self.list)
+        self.empty = QLabel("No stories yet. Write your first one below: any part is a start.", self.body)
+        self.empty.setProperty("role", "muted")
+        self.empty.setWordWrap(True)
+        body.addWidget(self.empty)
+
+        self.editor_title = QLabel("New story", self.body)
+        self.editor_title.setProperty("role", "h3")
+        body.addWidget(self.editor_title)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(4)
+        self.title = QLineEdit(self.body)
+        self.title.setAccessibleName("Title")
+        self.title.setPlaceholderText("A short name for the story")
+        self.title.setMaxLength(500)
+        form.addRow("Title", self.title)
+        kind_row = QHBoxLayout()
+        self.kind = QComboBox(self.body)
+        self.kind.setAccessibleName("Story type")
+        for key, label in TYPE_LABELS.items():
+            self.kind.addItem(label, key)
+        kind_row.addWidget(self.kind)
+        self.experience = QComboBox(self.body)
+        self.experience.setAccessibleName("Experience")
+        self.experience.setMinimumContentsLength(12)
+        self.experience.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        kind_row.addWidget(self.experience, 1)
+        form.addRow("Type and experience", kind_row)
+        self.parts: dict[str, QPlainTextEdit] = {}
+        for key, label, question in PARTS:
+            edit = QPlainTextEdit(self.body)
+            edit.setAccessibleName(label)
+            edit.setAccessibleDescription(question)
+            edit.setPlaceholderText(question)
+            edit.setTabChangesFocus(True)
+            edit.setFixedHeight(70)
+            edit.textChanged.connect(self._parts_changed)
+            self.parts[key] = edit
+            caption = QLabel(f"<b>{label}</b> — {question}", self.body)
+            caption.setWordWrap(True)
+            caption.setBuddy(edit)
+            form.addRow(caption, edit)
+        body.addLayout(form)
+        self.parts_error = field_error_label(self.body)
+        body.addWidget(self.parts_error)
+        self.skills = SkillPicker(services, "Skills this story shows", self.body)
+        body.addWidget(self.skills)
+
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Add story", self.body)
+        self.save_button.setProperty("primary", True)
+        self.save_button.clicked.connect(self.save)
+        buttons.addWidget(self.save_button)
+        self.delete_button = QPushButton("Delete", self.body)
+        self.delete_button.setAccessibleName("Delete this story")
+        self.delete_button.clicked.connect(self.delete)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        if self.origin is not None:
+            self.done_button = QPushButton("Done", self.body)
+            self.done_button.clicked.connect(self.done)
+            buttons.addWidget(self.done_button)
+        body.addLayout(buttons)
+        body.addStretch(1)
+        self._write_widgets: list[QWidget] = [self.save_button, self.delete_button, self.new_button]
+        self._fill_experiences()
+        self.new()
+        self._check_lock()
+        self.refresh()
+
+    # -- loading ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.run(_load, on_done=self._loaded)
+
+    def _loaded(self, data: dict[str, Any]) -> None:
+        self.rows = data["stories"]
+        self.experiences = data["experiences"]
+        self._fill_experiences()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for row in self.rows:
+            item = QListWidgetItem(story_label(row))
+            item.setData(ID_ROLE, row["id"])
+            self.list.addItem(item)
+            if row["id"] == self.current_id:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        self.list.setVisible(bool(self.rows))
+        self.empty.setVisible(not self.rows)
+        if self.current_id is not None and all(r["id"] != self.current_id for r in self.rows):
+            self.new()
+
+    def _fill_experiences(self) -> None:
+        chosen = self.experience.currentData()
+        self.experience.blockSignals(True)
+        self.experience.clear()
+        self.experience.addItem("No experience linked", None)
+        for exp in self.experiences:
+            org = f" ({exp['organization']})" if exp.get("organization") else ""
+            self.experience.addItem(f"{exp['title']}{org}", exp["id"])
+        self.experience.setCurrentIndex(max(0, self.experience.findData(chosen)))
+        self.experience.blockSignals(False)
+
+    def _check_lock(self) -> None:
+        if self.origin is None:
+            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+
+    def _on_locked(self, exc: BaseException) -> None:
+        if not isinstance(exc, ToolLockedError):
+            self.show_error(exc)
+            return
+        self.locked = True
+        self.banner.show_message(exc.message, "Answer that exercise in the workbook to write stories here.",
+                                 kind="info")
+        for widget in self._write_widgets:
+            widget.setEnabled(False)
+        self.skills.setEnabled(False)
+
+    # -- editing ---------------------------------------------------------------------------------
+    def new(self) -> None:
+        self.current_id = None
+        self.list.blockSignals(True)
+        self.list.clearSelection()
+        self.list.setCurrentItem(None)
+        self.list.blockSignals(False)
+        self.editor_title.setText("New story")
+        self.title.clear()
+        self.kind.setCurrentIndex(0)
+        self.experience.setCurrentIndex(0)
+        for edit in self.parts.values():
+            edit.clear()
+        self.skills.clear()
+        self.parts_error.hide()
+        self.delete_button.setEnabled(False)
+        self.save_button.setText("Add story")
+
+    def _picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
+        if item is None:
+            return
+        row = next((r for r in self.rows if r["id"] == item.data(ID_ROLE)), None)
+        if row is not None:
+            self.load(row)
+
+    def load(self, row: dict[str, Any]) -> None:
+        self.current_id = row["id"]
+        self.editor_title.setText("Edit story")
+        self.title.setText(row.get("title") or "")
+        self.kind.setCurrentIndex(max(0, self.kind.findData(row.get("story_type") or "challenge")))
+        self.experience.setCurrentIndex(max(0, self.experience.findData(row.get("experience_id"))))
+        for key, edit in self.parts.items():
+            edit.setPlainText(row.get(key) or "")
+        self.skills.load_ids(list(row.get("skill_ids") or []))
+        self.parts_error.hide()
+        self.delete_button.setEnabled(not self.locked)
+        self.save_button.setText("Save changes")
+
+    def _parts_changed(self) -> None:
+        if self.parts_error.isVisible() and any(e.toPlainText().strip() for e in self.parts.values()):
+            self.parts_error.hide()
+
+    def values(self) -> dict[str, Any]:
+        data: dict[str, Any] = {key: edit.toPlainText() for key, edit in self.parts.items()}
+        data.update(title=self.title.text(), story_type=self.kind.currentData(),
+                    experience_id=self.experience.currentData(), skill_ids=self.skills.skill_ids())
+        return data
+
+    def save(self) -> None:
+        if not any(edit.toPlainText().strip() for edit in self.parts.values()):
+            self.parts_error.setText("Write at least one part: situation, obstacle, action, result, "
+                                     "evaluation or discovery.")
+            self.parts_error.show()
+            self.parts["situation"].setFocus()
+            return
+        data = self.values()
+        if self.current_id is None:
+            self.run(api.create, data, self.origin, on_done=self._created, write=True)
+        else:
+            self.run(api.update, self.current_id, data, self.origin,
+                     on_done=lambda _r: self.show_notice("Story saved."), write=True)
+
+    def _created(self, row_id: str) -> None:
+        self.current_id = row_id
+        self.editor_title.setText("Edit story")
+        self.save_button.setText("Save changes")
+        self.delete_button.setEnabled(True)
+        self.show_notice("Story added.")
+
+    def delete(self) -> None:
+        row = next((r for r in self.rows if r["id"] == self.current_id), None)
+        if row is None or self.locked:
+            return
+        kept = {k: row[k] for k in api.FIELDS if k in row}
+        restore_origin = row["origin"] if row["origin"] is not None else self.origin
+        name = row.get("title") or "the story"
+        self.run(api.delete, row["id"], self.origin,
+                 on_done=lambda _r: self._offer_undo(f"Deleted “{name}”.", kept, restore_origin), write=True)
+        self.new()
+
+    def _offer_undo(self, text: str, kept: dict[str, Any], origin: str | None) -> None:
+        def undo() -> None:
+            self.run(_recreate, kept, origin, on_done=self._restored, write=True)
+
+        self._undo_fn = undo
+        self.banner.show_message(text, kind="success", action="Undo")
+
+    def _restored(self, row_id: str) -> None:
+        self.current_id = row_id
+        self.show_notice("Story restored.")
+
+    def _undo(self) -> None:
+        fn, self._undo_fn = self._undo_fn, None
+        self.banner.hide()
+        if fn is not None:
+            fn()
+
+
+def _recreate(ctx: UserContext, kept: dict[str, Any], origin: str | None) -> str:
+    """Undo of a delete: the same story again (links to things deleted since are dropped)."""
+    from dreamtree_desktop.tools import skills
+
+    data = dict(kept)
+    data["skill_ids"] = [s for s in kept.get("skill_ids") or [] if skills.skill(ctx, s) is not None]
+    known = {e["id"] for e in experiences_api.list_(ctx)}
+    if data.get("experience_id") not in known:
+        data["experience_id"] = None
+    return api.create(ctx, data, origin)

@@ -1,0 +1,1 @@
+"""Small shared widgets: icons, inline banners, cards, page scaffolding, colour swatches."""
