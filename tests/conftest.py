@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +26,18 @@ def data_dir(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A freshly created, seeded data folder; tests get copies, so seeding runs once per session."""
+    folder = tmp_path_factory.mktemp("template") / "data"
+    open_app_data(folder).close()
+    (folder / ".lock").unlink(missing_ok=True)
+    return folder
+
+
 @pytest.fixture
-def app(data_dir: Path) -> Iterator[AppData]:
+def app(data_dir: Path, seeded_template: Path) -> Iterator[AppData]:
+    shutil.copytree(seeded_template, data_dir)
     opened = open_app_data(data_dir)
     try:
         yield opened

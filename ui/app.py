@@ -131,7 +131,8 @@ class AppController(QObject):
 
         self.unlock_window = UnlockWindow(self.folder, lambda folder, pw: open_app_data(folder, pw),
                                           reason=reason)
-        self.unlock_window.unlocked.connect(self.opened)
+        window = self.unlock_window
+        self.unlock_window.unlocked.connect(lambda: self.opened(window.opened_app))
         self.unlock_window.resize(640, 480)
         self.unlock_window.show()
 

@@ -6,6 +6,7 @@ results come back as callbacks in the GUI thread, and `changed` tells pages what
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import queue
@@ -39,13 +40,17 @@ _STOP = object()
 
 
 class _Thread(QThread):
-    finished_job = Signal(object)
+    # No arguments: finished jobs wait in `done` (a deque, safe across threads) and the GUI
+    # thread drains it. Python objects are not passed through queued signals, which PySide6
+    # 6.12 on Python 3.11 does not always keep alive.
+    job_finished = Signal()
 
     def __init__(self, ctx: UserContext, jobs: queue.Queue[Any]) -> None:
         super().__init__()
         self.setObjectName("DbWorker")
         self._ctx = ctx
         self._jobs = jobs
+        self.done: collections.deque[_Job] = collections.deque()
 
     def run(self) -> None:
         while True:
@@ -60,7 +65,8 @@ class _Thread(QThread):
             if job.event is not None:
                 job.event.set()
             else:
-                self.finished_job.emit(job)
+                self.done.append(job)
+                self.job_finished.emit()
 
 
 class DbWorker(QObject):
@@ -77,7 +83,7 @@ class DbWorker(QObject):
         self._pending = 0
         self._stopped = False
         self._thread = _Thread(ctx, self._jobs)
-        self._thread.finished_job.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._thread.job_finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._thread.start()
 
     @property
@@ -127,15 +133,22 @@ class DbWorker(QObject):
         self._jobs.put(_STOP)
         self._thread.wait()
         with contextlib.suppress(RuntimeError, TypeError):
-            self._thread.finished_job.disconnect(self._deliver)
+            self._thread.job_finished.disconnect(self._deliver)
+        self._thread.done.clear()
         if self._pending:
             self._pending = 0
             self.busy.emit(False)
 
-    @Slot(object)
-    def _deliver(self, job: _Job) -> None:
-        if self._stopped:
-            return
+    @Slot()
+    def _deliver(self) -> None:
+        while not self._stopped:
+            try:
+                job = self._thread.done.popleft()
+            except IndexError:
+                return
+            self._deliver_one(job)
+
+    def _deliver_one(self, job: _Job) -> None:
         self._pending = max(0, self._pending - 1)
         if self._pending == 0:
             self.busy.emit(False)

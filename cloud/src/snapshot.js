@@ -221,9 +221,7 @@ function sendJson(body, gzip, tag) {
   for (const p of parts) for (let i = 0; i < p.length; i += 65536) pieces.push(p.subarray(i, i + 65536));
   let next = 0;
   let stream = new ReadableStream({
-    cancel(reason) { console.log("DBG cancel", String(reason)); },
     pull(controller) {
-      if (next % 50 === 0) console.log("DBG pull", next, pieces.length, Date.now());
       if (next < pieces.length) controller.enqueue(pieces[next++]);
       if (next >= pieces.length) controller.close();
     },
@@ -234,7 +232,7 @@ function sendJson(body, gzip, tag) {
     return bytesResponse(200, stream, { ...headers, "content-encoding": "gzip" });
   }
   // Known length: the client gets a Content-Length header.
-  return new Response(stream, { status: 200, headers: { "cache-control": "no-store", ...headers } });
+  return bytesResponse(200, stream, headers);
 }
 
 // ---- PUT ----------------------------------------------------------------------------------

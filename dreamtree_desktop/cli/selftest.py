@@ -105,7 +105,8 @@ class SelfTest:
             _report("FAIL", "isolation", f"the default data folder {real_default} appeared", 0.0)
             failed = "isolation"
         if failed is None:
-            _report("ok", "isolation", f"default data folder {real_default} not touched", 0.0)
+            detail = "exists and was not opened" if real_existed else "was not created"
+            _report("ok", "isolation", f"the default data folder {real_default} {detail}", 0.0)
         if self.root is not None:
             if self.keep or failed is not None:
                 print(f"Throwaway folder kept: {self.root}")

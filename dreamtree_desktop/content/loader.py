@@ -57,11 +57,27 @@ def number_citations(seed: Seed) -> dict[str, int]:
         if key not in numbers:
             numbers[key] = len(numbers) + 1
 
-    for _, ex in seed.exercises():
+    modules_seen: set[str] = set()
+    parts_seen: set[str] = set()
+    parts = {p["id"]: p for p in seed.parts}
+    for module_doc, ex in seed.exercises():
+        module = module_doc["module"]
+        texts: list[str | None] = []
+        part_id = module["id"].split(".")[0]
+        if part_id not in parts_seen:
+            parts_seen.add(part_id)
+            texts += [parts.get(part_id, {}).get(k) for k in ("summary", "transition")]
+        if module["id"] not in modules_seen:
+            modules_seen.add(module["id"])
+            texts += [module.get("summary"), module.get("transition")]
         for block in ex.get("block", []):
-            for text in (block.get("text"), (block.get("prompt") or {}).get("example")):
-                for key in REF_MARKER.findall(text or ""):
-                    see(key)
+            texts += [block.get("text"), (block.get("prompt") or {}).get("example")]
+        for text in texts:
+            for key in REF_MARKER.findall(text or ""):
+                see(key)
+    for doc in [m["module"] for m in seed.modules] + list(seed.parts):
+        for key in REF_MARKER.findall(doc.get("celebration") or ""):
+            see(key)
     for _, ex in seed.exercises():
         for src in ex.get("sources", []):
             see(src["ref"])
@@ -240,7 +256,10 @@ def _seed_workbook(db: Database, seed: Seed, stamp: str, numbers: dict[str, int]
     db.executemany(
         "INSERT INTO workbook_outline(id, kind, parent_id, title, summary, transition_text, celebration_text, "
         "sort_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(i, k, p, t, _strip(s), _strip(tr), _strip(c), o) for i, k, p, t, s, tr, c, o in outline],
+        [
+            (i, k, p, t, _cite(s, numbers), _cite(tr, numbers), _cite(c, numbers), o)
+            for i, k, p, t, s, tr, c, o in outline
+        ],
     )
     _upsert_content(db, content_rows, active_full_ids, stamp)
     # Prompts no longer in the files stay (answers reference them) but are no longer shown.
@@ -252,8 +271,8 @@ def _seed_workbook(db: Database, seed: Seed, stamp: str, numbers: dict[str, int]
             db.execute("DELETE FROM exercise_sequence WHERE full_exercise_id = ?", (row[0],))
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+def _cite(value: str | None, numbers: dict[str, int]) -> str | None:
+    return render_citations(value.strip(), numbers) if isinstance(value, str) else value
 
 
 def _upsert_sequence(db: Database, part_id: str, module_id: str, eid: str, version: int, full_id: str,

@@ -429,6 +429,11 @@ def _check_cross(check: _Checker, seed: Seed) -> None:
                     check.add(module["_file"], f"{ex['id']}.block[{j}].prompt.id",
                               f"duplicate prompt id {pid} (also in {prompt_ids[pid]})")
                 prompt_ids[pid] = module["_file"]
+    for doc, where in [(p, p["_file"]) for p in seed.parts] + [(m["module"], m["_file"]) for m in seed.modules]:
+        for field_name in ("summary", "transition", "celebration"):
+            for key in REF_MARKER.findall(doc.get(field_name) or ""):
+                if key not in ref_keys:
+                    check.add(where, field_name, f"cites unknown reference [ref:{key}]")
     unlocked_by: dict[str, str] = {}
     for module, ex in seed.exercises():
         rel = module["_file"]

@@ -186,7 +186,7 @@ class Answers:
     def has(self, prompt: PromptDef) -> bool:
         table = prompt.target_table
         if prompt.input_type == "tool":
-            return self.tool_count(prompt) >= max(prompt.min_records, 1)
+            return self.tool_count(prompt) >= prompt.min_records
         if table == "user_responses":
             entry = self.responses.get(prompt.id)
             return entry is not None and entry[1] is not None

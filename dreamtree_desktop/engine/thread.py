@@ -8,6 +8,7 @@ a completed part with the part's). All answers are read in a fixed number of que
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..context import LOST, PiiLockedError, UserContext
@@ -106,20 +107,7 @@ def tool_summary(content: Content, answers: Answers, prompt: PromptDef) -> str |
 
 def _as_list(prompt: PromptDef) -> PromptDef:
     """The same prompt read as a plain list answer (a ranking tool writing a named list)."""
-    return PromptDef(
-        prompt.id,
-        prompt.exercise_id,
-        prompt.module_id,
-        prompt.display_order,
-        "ranking",
-        prompt.text,
-        prompt.config,
-        prompt.target_table,
-        prompt.target_column,
-        prompt.target_list,
-        prompt.example,
-        prompt.is_pii,
-    )
+    return dataclasses.replace(prompt, input_type="ranking")
 
 
 def build_thread(
@@ -137,7 +125,6 @@ def build_thread(
     answers = answers or load_answers(ctx, content, None)
     messages: list[Message] = []
     part_id = module_id = None
-    modules_done: set[str] = set()
     for position, ex in enumerate(exercises):
         if ex.part_id != part_id:
             part_id = ex.part_id
@@ -194,7 +181,6 @@ def build_thread(
             and module is not None
             and (ex.module_id in progress.modules or module_complete(content, progress, ex.module_id))
         ):
-            modules_done.add(ex.module_id)
             if module.celebration:
                 messages.append(
                     Message(

@@ -144,17 +144,6 @@ def merge(local: Doc, incoming: Doc) -> MergeResult:
         out["settings"] = ls if local_wins else is_
         preview["settings"] = "kept" if local_wins else "replaced"
 
-    # Standalone items -----------------------------------------------------------------------
-    standalone: dict[str, list[Record]] = {}
-    ls_all, is_all = local.get("standalone", {}), incoming.get("standalone", {})
-    for table in [t for t in INSERT_ORDER if t in ls_all or t in is_all]:
-        merged, stats = _merge_items(table, ls_all.get(table, []), is_all.get(table, []))
-        if merged:
-            standalone[table] = merged
-        if stats["added"] or stats["duplicates_skipped"] or stats["updated"] or is_all.get(table):
-            preview["standalone"][table] = stats
-    out["standalone"] = standalone
-
     # Custom skills and tombstones -------------------------------------------------------
     out["custom_skills"], added = _union(local.get("custom_skills", []), incoming.get("custom_skills", []),
                                          lambda s: s["id"], None)
@@ -162,6 +151,18 @@ def merge(local: Doc, incoming: Doc) -> MergeResult:
     out["tombstones"], added = _union(local.get("tombstones", []), incoming.get("tombstones", []),
                                       lambda t: (t["table"], t["row_id"]), "deleted_at")
     preview["tombstones"] = {"added": added}
+    tombs = {(t["table"], t["row_id"]): t["deleted_at"] for t in out["tombstones"]}
+
+    # Standalone items -----------------------------------------------------------------------
+    standalone: dict[str, list[Record]] = {}
+    ls_all, is_all = local.get("standalone", {}), incoming.get("standalone", {})
+    for table in [t for t in INSERT_ORDER if t in ls_all or t in is_all]:
+        merged, stats = _merge_items(table, ls_all.get(table, []), is_all.get(table, []), tombs)
+        if merged:
+            standalone[table] = merged
+        if stats["added"] or stats["duplicates_skipped"] or stats["updated"] or is_all.get(table):
+            preview["standalone"][table] = stats
+    out["standalone"] = standalone
 
     notes = settle(out)
     preview["notes"].extend(notes)
@@ -204,48 +205,58 @@ def _newer(table: str, a: Record, b: Record) -> Record:
     return a if digest(a) >= digest(b) else b
 
 
-def _merge_items(table: str, left: list[Record], right: list[Record]) -> tuple[list[Record], dict[str, int]]:
+def _merge_items(table: str, left: list[Record], right: list[Record],
+                 tombs: dict[tuple[str, str], str]) -> tuple[list[Record], dict[str, int]]:
     stats = {"added": 0, "duplicates_skipped": 0, "updated": 0, "kept": len(left)}
+
+    def alive(records: list[Record]) -> list[Record]:
+        # Deleted items go first, so a deleted copy never stands in for a live duplicate.
+        if not tombs:
+            return records
+        return [r for r in records if tombs.get((table, r["id"]), "") < stamp_of(table, r) or
+                (table, r["id"]) not in tombs]
+
+    left, right = alive(left), alive(right)
+    if not left or not right:
+        # One side alone: nothing to compare, every copy it holds stays.
+        stats["added"] = len(right) if not left else 0
+        return sorted(left or right, key=lambda r: r["id"]), stats
     lmap = {r["id"]: r for r in left}
     rmap = {r["id"]: r for r in right}
     result: dict[str, Record] = {}
-    left_only: list[Record] = []
-    right_only: list[Record] = []
     for rid, record in lmap.items():
         other = rmap.get(rid)
-        if other is None:
-            left_only.append(record)
-        else:
+        if other is not None:
             chosen = _newer(table, record, other)
             if chosen is other and other != record:
                 stats["updated"] += 1
             result[rid] = chosen
+    left_only = [r for rid, r in lmap.items() if rid not in rmap]
     right_only = [r for rid, r in rmap.items() if rid not in lmap]
-    if not right_only or not left_only:
-        # Nothing can be a duplicate of an item the other side also lacks.
-        for record in left_only:
-            result[record["id"]] = record
-        for record in right_only:
-            result[record["id"]] = record
-        stats["added"] = len(right_only)
-    else:
-        groups: dict[str, tuple[list[Record], list[Record]]] = defaultdict(lambda: ([], []))
-        for record in left_only:
-            groups[_hash(table, record)][0].append(record)
-        for record in right_only:
-            groups[_hash(table, record)][1].append(record)
-        for lrecs, rrecs in groups.values():
-            if not lrecs or not rrecs:
-                keep = lrecs or rrecs
-            else:
-                count = max(len(lrecs), len(rrecs))
-                keep = sorted(lrecs + rrecs, key=lambda r: (r.get("created_at") or "", r["id"]))[:count]
-            kept_ids = {r["id"] for r in keep}
-            for record in keep:
+    # Per content: as many copies as the side holding more had, the earliest created first.
+    count_left: dict[str, int] = defaultdict(int)
+    count_right: dict[str, int] = defaultdict(int)
+    for record in left:
+        count_left[_hash(table, record)] += 1
+    for record in right:
+        count_right[_hash(table, record)] += 1
+    shared: dict[str, int] = defaultdict(int)
+    for record in result.values():
+        shared[_hash(table, record)] += 1
+    candidates: dict[str, list[tuple[Record, bool]]] = defaultdict(list)
+    for record in left_only:
+        candidates[_hash(table, record)].append((record, False))
+    for record in right_only:
+        candidates[_hash(table, record)].append((record, True))
+    for content_hash, group in candidates.items():
+        room = max(count_left[content_hash], count_right[content_hash]) - shared[content_hash]
+        group.sort(key=lambda pair: (pair[0].get("created_at") or "", pair[0]["id"]))
+        for index, (record, incoming) in enumerate(group):
+            if index < room:
                 result[record["id"]] = record
-            incoming_kept = sum(1 for r in rrecs if r["id"] in kept_ids)
-            stats["added"] += incoming_kept
-            stats["duplicates_skipped"] += len(rrecs) - incoming_kept
+                stats["added"] += incoming
+            elif incoming:
+                stats["duplicates_skipped"] += 1
     return [result[k] for k in sorted(result)], stats
 
 

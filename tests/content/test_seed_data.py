@@ -150,6 +150,9 @@ def test_sources_unlocks_and_citations_resolve(app: AppData) -> None:
         assert "[ref:" not in text
         for n in re.findall(r"\[(\d+)\]", text):
             assert int(n) in numbers
+    for row in db.query("SELECT summary, transition_text, celebration_text FROM workbook_outline"):
+        for text in row:
+            assert "[ref:" not in (text or "")
     first = db.scalar("SELECT content_text FROM exercise_content WHERE content_text LIKE '%[1]%' "
                       "ORDER BY (SELECT sequence_order FROM exercise_sequence es WHERE es.full_exercise_id = "
                       "exercise_content.full_exercise_id), display_order LIMIT 1")

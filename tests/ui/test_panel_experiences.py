@@ -76,7 +76,8 @@ def test_create_edit_delete_and_undo(qtbot: Any, open_panel: Any, services: Any,
     panel.new()
     click_row(qtbot, panel.list, 0)
     assert panel.title.text() == "Barista"
-    qtbot.waitUntil(lambda: panel.skills.tags.count() == 1 and panel.skills.tags.item(0).text() == "Lead teams")
+    tags = panel.skills.tags
+    qtbot.waitUntil(lambda: tags.count() == 1 and tags.item(0).text() == "Lead teams")
     panel.title.clear()
     qtbot.keyClicks(panel.title, "Head barista")
     panel.skills.tags.setCurrentRow(0)

@@ -47,13 +47,9 @@ def test_wrong_password_is_refused_inline_then_right_one_opens(qtbot: Any, locke
 
     qtbot.waitUntil(window.unlock_button.isEnabled, timeout=20_000)
     window.password.setText(PASSWORD)
-    # A plain list, not qtbot.waitSignal: under PySide6 6.12 the args waitSignal keeps of a
-    # Signal(object) lose a reference and crash the interpreter at teardown.
-    opened: list[Any] = []
-    window.unlocked.connect(opened.append)
-    qtbot.keyClick(window.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: bool(opened), timeout=20_000)
-    app = opened[0]
+    with qtbot.waitSignal(window.unlocked, timeout=20_000):
+        qtbot.keyClick(window.password, Qt.Key.Key_Return)
+    app = window.opened_app
     try:
         assert isinstance(app, AppData)
         assert app.keys.mode == "password"

@@ -29,23 +29,33 @@ from ..widgets.scaffold import label
 
 
 class _Relay(QObject):
-    done = Signal(object, object)  # (result, error)
+    # No arguments: the result waits in `box`. Python objects are not passed through queued
+    # signals, which PySide6 6.12 on Python 3.11 does not always keep alive.
+    done = Signal()
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.box: dict[str, Any] = {}
 
 
 def run_in_thread(fn: Callable[[], Any], on_done: Callable[[Any, BaseException | None], None],
                   parent: QObject) -> threading.Thread:
     """Run fn on a plain thread; on_done(result, error) is called back in the GUI thread."""
     relay = _Relay(parent)
-    relay.done.connect(lambda result, error: (on_done(result, error), relay.deleteLater()),
-                       Qt.ConnectionType.QueuedConnection)
+
+    def deliver() -> None:
+        box = relay.box
+        relay.deleteLater()
+        on_done(box.get("result"), box.get("error"))
+
+    relay.done.connect(deliver, Qt.ConnectionType.QueuedConnection)
 
     def work() -> None:
         try:
-            result = fn()
+            relay.box["result"] = fn()
         except BaseException as exc:
-            relay.done.emit(None, exc)
-        else:
-            relay.done.emit(result, None)
+            relay.box["error"] = exc
+        relay.done.emit()
 
     thread = threading.Thread(target=work, name="dreamtree-open", daemon=True)
     thread.start()
@@ -53,9 +63,9 @@ def run_in_thread(fn: Callable[[], Any], on_done: Callable[[Any, BaseException |
 
 
 class UnlockWindow(QWidget):
-    """Asks for the password and opens the folder; emits `unlocked(app_data)`."""
+    """Asks for the password and opens the folder; emits `unlocked` with `opened_app` set."""
 
-    unlocked = Signal(object)
+    unlocked = Signal()
 
     def __init__(self, folder: Path, opener: Callable[[Path, str], Any], *,
                  reason: str | None = None, parent: QWidget | None = None) -> None:
@@ -65,6 +75,7 @@ class UnlockWindow(QWidget):
         self._busy = False
         self._wait_left = 0
         self._done = False
+        self.opened_app: Any = None
         self.setWindowTitle("Unlock — DreamTree")
         self.setAccessibleName("Unlock DreamTree")
         self.setMinimumSize(520, 420)
@@ -138,7 +149,8 @@ class UnlockWindow(QWidget):
         if error is None:
             self._done = True
             self.message.hide()
-            self.unlocked.emit(result)
+            self.opened_app = result
+            self.unlocked.emit()
             return
         wait = getattr(error, "wait_seconds", None) or getattr(error, "retry_after", None)
         if isinstance(error, AuthenticationError):

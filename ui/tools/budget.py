@@ -275,6 +275,7 @@ class BudgetPanel(ToolPanel):
         widget.remove_requested.connect(self.remove_line)
         self.lines.append(widget)
         self.lines_box.addWidget(widget)
+        widget.setVisible(True)  # at once, not on the next event loop turn, so messages show as typed
         if focus:
             widget.label.setFocus()
         self.update_totals()
