@@ -64,9 +64,14 @@ def open_app_data(folder: Path, password: str | None = None, *, seed: bool = Tru
                 seed_if_needed(db)
             user_id = ensure_user(db)
             # The key files decide the lock mode; the database's view of it follows (docs/security.md).
-            from .accounts.lockmode import reconcile_after_open
+            if keys.mode == "password":
+                from .accounts.lockmode import reconcile_after_open
 
-            reconcile_after_open(folder, db, keys, user_id, password)
+                reconcile_after_open(folder, db, keys, user_id, password)
+            else:
+                # Device mode needs no vault code (and so no Argon2 import) on the way to the window.
+                with contextlib.suppress(StorageError), db.transaction():
+                    db.execute("UPDATE user_settings SET lock_with_password = 0 WHERE lock_with_password = 1")
         except BaseException:
             db.close()
             raise

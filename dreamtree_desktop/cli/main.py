@@ -60,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--self-test"]:  # the smoke test CI runs on the frozen bundle
         argv = ["self-test", *argv[1:]]
+    if argv == ["--version"]:  # answer before importing every subcommand
+        print(f"dreamtree {__version__}")
+        return 0
     if not argv or (argv[0] == "--data-dir" and len(argv) == 2) or argv[0].startswith("--data-dir="):
         return _run_gui(argv)
     parser = build_parser()

@@ -199,6 +199,7 @@ def prepare_import(app: AppData, checked: Checked, options: Options, file_passwo
         if not options.dry_run:
             rebind_fields(document_fields(local, catalog), local_key, ctx.user_id, target_key, target_uid)
         local["user"] = dict(incoming["user"])
+    if fresh and incoming.get("settings") is not None:
         local["settings"] = None  # a restore into a fresh install takes the backup's settings
     incoming["user"] = dict(local["user"])
     local["pii"] = {"mode": "sealed", "key_id": key_id(target_key)}

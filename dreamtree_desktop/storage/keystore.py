@@ -82,6 +82,14 @@ def key_mode(folder: Path) -> str | None:
     return None
 
 
+def _change_pending(folder: Path) -> bool:
+    return (
+        (folder / DEVICE_KEY_NEW_FILENAME).exists()
+        or (folder / VAULT_NEW_FILENAME).exists()
+        or any(folder.glob("locked-*.partial"))
+    )
+
+
 def _aborted_lock_on(folder: Path) -> bool:
     from ..security.vault import aborted_lock_on
 
@@ -90,9 +98,11 @@ def _aborted_lock_on(folder: Path) -> bool:
 
 def load_or_create_keys(folder: Path, password: str | None = None) -> tuple[Keys, bool]:
     """Return the folder's keys and whether they were just created (a brand-new folder)."""
-    from ..security.vault import settle_pending
+    if _change_pending(folder):
+        # Only an interrupted key change needs the vault code (and its Argon2 and AES imports).
+        from ..security.vault import settle_pending
 
-    settle_pending(folder)
+        settle_pending(folder)
     mode = key_mode(folder)
     if mode == "password":
         if password is None:

@@ -48,6 +48,18 @@ def export_of(folder: Path) -> dict[str, Any]:
         return export_document(UserContext.from_app(app), allow_pending=True)
 
 
+def plain_export_of(folder: Path) -> dict[str, Any]:
+    """An export with personal fields decrypted: equal content compares equal whatever the IVs."""
+    from dreamtree_desktop.portability.exporter import decrypt_personal
+
+    with open_app_data(folder) as app:
+        ctx = UserContext.from_app(app)
+        catalog = Catalog.load(app.db)
+        doc = export_document(ctx, catalog, allow_pending=True)
+        decrypt_personal(doc, ctx, catalog)
+    return comparable(doc)
+
+
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:
     """A document without what legitimately differs between two exports of the same data."""
     out = json.loads(json.dumps(doc))

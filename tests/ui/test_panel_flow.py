@@ -135,3 +135,16 @@ def test_locked_standalone_cannot_save(qtbot: Any, open_panel: Any, services: An
     qtbot.keyClick(panel.activity, Qt.Key.Key_Return)
     wait_idle(services)
     assert rows(services) == []
+
+
+def test_closing_while_saving_drops_the_late_answer(qtbot: Any, open_panel: Any, services: Any,
+                                                    wait_idle: Any) -> None:
+    panel = open_panel()
+    qtbot.keyClicks(panel.activity, "Quick one")
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    panel.close()
+    panel.deleteLater()  # the dock closes before the worker answers
+    qtbot.waitUntil(lambda: len(rows(services)) == 1, timeout=5_000)
+    wait_idle(services)
+    qtbot.wait(20)  # a callback touching the deleted widgets would raise in the event loop here
+    assert rows(services)[0]["activity"] == "Quick one"

@@ -144,3 +144,16 @@ def test_locked_standalone_cannot_save(qtbot: Any, open_panel: Any, services: An
     wait_idle(services)
     assert rows(services) == []
     assert "unlocks after exercise 1.1.3" in panel.banner.title_text
+
+
+def test_reloads_when_experiences_change_elsewhere(qtbot: Any, open_panel: Any, services: Any,
+                                                   wait_idle: Any) -> None:
+    panel = open_panel()
+    assert panel.experience.count() == 1
+    qtbot.keyClicks(panel.parts["situation"], "Half-written")
+    services.worker.call_sync(unlock_tool, "experiences")
+    # as the experiences panel (or a workbook answer) would write it
+    services.worker.submit(experiences.create, {"title": "Tutor"}, topics=("tool:experiences",))
+    qtbot.waitUntil(lambda: panel.experience.count() == 2, timeout=5_000)
+    assert panel.experience.itemText(1) == "Tutor"
+    assert panel.parts["situation"].toPlainText() == "Half-written"  # the editor is left alone

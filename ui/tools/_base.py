@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -50,7 +51,19 @@ class ToolPanel(QWidget):
             write: bool = False) -> None:
         """Run fn(ctx, *args) on the worker; errors show in the banner (nothing is lost in the form)."""
         topics = self.topics() if write else ()
-        self.services.worker.submit(fn, *args, on_done=on_done, on_error=self.show_error, topics=topics)
+        self.services.worker.submit(fn, *args, on_done=self._alive(on_done), on_error=self._alive(self.show_error),
+                                    topics=topics)
+
+    def _alive(self, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+        """Drop replies that arrive after the panel was closed (its C++ side is gone by then)."""
+        if callback is None:
+            return None
+
+        def deliver(value: Any) -> None:
+            if shiboken6.isValid(self):
+                callback(value)
+
+        return deliver
 
     def topics(self) -> frozenset[str]:
         return frozenset({f"tool:{self.tool_id}", "dailydos", "answers", "modules", "profile"})
@@ -66,7 +79,7 @@ class ToolPanel(QWidget):
         self.banner.show_message(text, kind="success")
 
     def _on_changed(self, topics: Iterable[str]) -> None:
-        if f"tool:{self.tool_id}" in set(topics):
+        if shiboken6.isValid(self) and f"tool:{self.tool_id}" in set(topics):
             self.refresh()
 
     def refresh(self) -> None:

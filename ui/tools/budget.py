@@ -7,7 +7,7 @@ seals every stored value, so nothing here is ever written in plain text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from dreamtree_desktop.tools import budget as api
 from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
@@ -36,6 +37,13 @@ _MONEY = re.compile(r"^\d+(\.\d{0,2})?$|^\.\d{1,2}$")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{0,2})?$")
 MAX_LINE_CENTS = api.MAX_LINE_CENTS
 
+
+
+def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
+    if callback is None:
+        return None
+    return lambda value: callback(value) if isValid(widget) else None
 
 class MoneyError(ValueError):
     """The reason an amount cannot be read, in words for the user."""
@@ -170,6 +178,8 @@ class ExpenseLine(QWidget):
 
 class BudgetPanel(ToolPanel):
     tool_id = "budget-calculator"
+    # Also reload after workbook answers and imports ("answers"), which write these rows too.
+    watch_topics = frozenset({"tool:budget-calculator", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -320,6 +330,17 @@ class BudgetPanel(ToolPanel):
             f"Monthly total {self.monthly_value.text()}, annual needs {self.annual_value.text()}, "
             f"hourly BATNA {self.hourly_value.text()}. {text}")
 
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+            write: bool = False) -> None:
+        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
+        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
+                                    on_error=_if_alive(self, self.show_error),
+                                    topics=self.topics() if write else ())
+
+    def _on_changed(self, topics: Iterable[str]) -> None:
+        if self.watch_topics & set(topics):
+            self.refresh()
+
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(api.get, on_done=self._loaded)
@@ -339,7 +360,8 @@ class BudgetPanel(ToolPanel):
 
     def _check_lock(self) -> None:
         if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+            self.services.worker.submit(require_unlocked, self.tool_id, None,
+                                        on_error=_if_alive(self, self._on_locked))
 
     def _on_locked(self, exc: BaseException) -> None:
         if not isinstance(exc, ToolLockedError):

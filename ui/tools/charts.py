@@ -36,6 +36,10 @@ API (all three share `ChartWidget`):
     chart.set_empty_text("No entries yet")   # what to draw when there is no data
     chart.is_empty() -> bool
 
+Heights are fixed by the chart (line 260 px, radar 340 px, horizontal bars 30 px a row plus the
+title, vertical bars 240 px); widths follow the layout (minimum 260 px). The constructor's
+arguments are positional too: `BarChart(services.theme, "Title", parent)`.
+
 Charts repaint when the theme changes. `theme` may be None (tests, previews): the default light
 palette is used. Call `set_data` again to replace the data; each call repaints.
 """

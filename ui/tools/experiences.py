@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import experiences as api
@@ -72,10 +73,25 @@ def describe(exp: dict[str, Any]) -> str:
     return f"{exp['title']}\n{extra}" if extra else exp["title"]
 
 
+
+def fit_list(widget: QListWidget, low: int = 56, high: int = 200) -> None:
+    """Size a list to its rows (between low and high pixels) so short lists leave no gap."""
+    rows = sum(widget.sizeHintForRow(i) for i in range(widget.count()))
+    widget.setFixedHeight(max(low, min(high, rows + 2 * widget.frameWidth() + 6)))
+
+
+def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
+    if callback is None:
+        return None
+    return lambda value: callback(value) if isValid(widget) else None
+
 class ExperiencesPanel(ToolPanel):
     """A list of the user's experiences on top, the editor for one below."""
 
     tool_id = "experiences"
+    # Also reload after workbook answers and imports ("answers"), which write these rows too.
+    watch_topics = frozenset({"tool:experiences", "tool:skills-browser", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -99,8 +115,6 @@ class ExperiencesPanel(ToolPanel):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setWordWrap(True)
         self.list.setAccessibleName("Experiences")
-        self.list.setMinimumHeight(110)
-        self.list.setMaximumHeight(190)
         self.list.setWordWrap(True)
         self.list.currentItemChanged.connect(self._picked)
         body.addWidget(self.list)
@@ -194,6 +208,17 @@ class ExperiencesPanel(ToolPanel):
         col.addWidget(error)
         return holder
 
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+            write: bool = False) -> None:
+        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
+        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
+                                    on_error=_if_alive(self, self.show_error),
+                                    topics=self.topics() if write else ())
+
+    def _on_changed(self, topics: Iterable[str]) -> None:
+        if self.watch_topics & set(topics):
+            self.refresh()
+
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(api.list_, on_done=self._loaded)
@@ -210,13 +235,15 @@ class ExperiencesPanel(ToolPanel):
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         self.list.setVisible(bool(rows))
+        fit_list(self.list)
         self.empty.setVisible(not rows)
         if self.current_id is not None and all(r["id"] != self.current_id for r in rows):
             self.new()
 
     def _check_lock(self) -> None:
         if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+            self.services.worker.submit(require_unlocked, self.tool_id, None,
+                                        on_error=_if_alive(self, self._on_locked))
 
     def _on_locked(self, exc: BaseException) -> None:
         if not isinstance(exc, ToolLockedError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QWidget,
 )
+from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import flow as api
@@ -53,8 +54,17 @@ def _load(ctx: UserContext, days: int | None) -> dict[str, Any]:
     }
 
 
+
+def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
+    if callback is None:
+        return None
+    return lambda value: callback(value) if isValid(widget) else None
+
 class FlowPanel(ToolPanel):
     tool_id = "flow-tracker"
+    # Also reload after workbook answers and imports ("answers"), which write these rows too.
+    watch_topics = frozenset({"tool:flow-tracker", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -197,6 +207,17 @@ class FlowPanel(ToolPanel):
         else:
             self.flow_hint.setText("High flow is energy +1 or more with focus 4 or more.")
 
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+            write: bool = False) -> None:
+        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
+        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
+                                    on_error=_if_alive(self, self.show_error),
+                                    topics=self.topics() if write else ())
+
+    def _on_changed(self, topics: Iterable[str]) -> None:
+        if self.watch_topics & set(topics):
+            self.refresh()
+
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(_load, self.range.currentData(), on_done=self._loaded)
@@ -232,7 +253,8 @@ class FlowPanel(ToolPanel):
 
     def _check_lock(self) -> None:
         if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+            self.services.worker.submit(require_unlocked, self.tool_id, None,
+                                        on_error=_if_alive(self, self._on_locked))
 
     def _on_locked(self, exc: BaseException) -> None:
         if not isinstance(exc, ToolLockedError):

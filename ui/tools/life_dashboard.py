@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QWidget,
 )
+from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import life_dashboard as api
@@ -41,13 +43,37 @@ def _load(ctx: UserContext) -> dict[str, Any]:
     return {"current": api.get(ctx), "history": api.history(ctx)}
 
 
-def reading_date(stamp: str) -> str:
-    day = _dt.date.fromisoformat(stamp[:10])
-    return f"{day.day} {day.strftime('%b %Y')}"
+def _local(stamp: str) -> _dt.datetime:
+    return _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
 
+
+def reading_date(stamp: str) -> str:
+    when = _local(stamp)
+    return f"{when.day} {when.strftime('%b %Y')}"
+
+
+def reading_labels(stamps: list[str]) -> list[str]:
+    """Short chart labels: the day, with the time when a day has more than one reading."""
+    days = [_local(s).strftime("%Y-%m-%d") for s in stamps]
+    out = []
+    for stamp, day in zip(stamps, days, strict=True):
+        when = _local(stamp)
+        label = f"{when.day} {when.strftime('%b')}"
+        out.append(f"{label} {when.strftime('%H:%M')}" if days.count(day) > 1 else label)
+    return out
+
+
+
+def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
+    if callback is None:
+        return None
+    return lambda value: callback(value) if isValid(widget) else None
 
 class LifeDashboardPanel(ToolPanel):
     tool_id = "life-dashboard"
+    # Also reload after workbook answers and imports ("answers"), which write these rows too.
+    watch_topics = frozenset({"tool:life-dashboard", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -161,6 +187,17 @@ class LifeDashboardPanel(ToolPanel):
         self.bars.set_data([label for _k, label, _q in GAUGES], [values[k] for k, _l, _q in GAUGES],
                            max_value=10, min_value=0)
 
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+            write: bool = False) -> None:
+        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
+        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
+                                    on_error=_if_alive(self, self.show_error),
+                                    topics=self.topics() if write else ())
+
+    def _on_changed(self, topics: Iterable[str]) -> None:
+        if self.watch_topics & set(topics):
+            self.refresh()
+
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(_load, on_done=self._loaded)
@@ -172,7 +209,7 @@ class LifeDashboardPanel(ToolPanel):
                 slider.setValue(current[key])
             self.notes.setPlainText(current.get("notes") or "")
         self.history = data["history"]
-        labels = [reading_date(h["recorded_at"]) for h in self.history]
+        labels = reading_labels([h["recorded_at"] for h in self.history])
         self.trend.set_data(labels, [Series(label, [h[key] for h in self.history])
                                      for key, label, _q in GAUGES], y_min=1, y_max=10)
         self.summary.setText(f"{self.bars.summary()} {self.trend.summary()}")
@@ -187,7 +224,8 @@ class LifeDashboardPanel(ToolPanel):
 
     def _check_lock(self) -> None:
         if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+            self.services.worker.submit(require_unlocked, self.tool_id, None,
+                                        on_error=_if_alive(self, self._on_locked))
 
     def _on_locked(self, exc: BaseException) -> None:
         if not isinstance(exc, ToolLockedError):

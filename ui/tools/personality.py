@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import personality as api
@@ -39,8 +41,17 @@ def _load(ctx: UserContext) -> dict[str, Any]:
     return {"types": api.types(ctx), "current": api.get(ctx)}
 
 
+
+def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
+    if callback is None:
+        return None
+    return lambda value: callback(value) if isValid(widget) else None
+
 class PersonalityPanel(ToolPanel):
     tool_id = "personality-selector"
+    # Also reload after workbook answers and imports ("answers"), which write these rows too.
+    watch_topics = frozenset({"tool:personality-selector", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -139,6 +150,17 @@ class PersonalityPanel(ToolPanel):
         self._check_lock()
         self.refresh()
 
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+            write: bool = False) -> None:
+        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
+        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
+                                    on_error=_if_alive(self, self.show_error),
+                                    topics=self.topics() if write else ())
+
+    def _on_changed(self, topics: Iterable[str]) -> None:
+        if self.watch_topics & set(topics):
+            self.refresh()
+
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(_load, on_done=self._loaded)
@@ -168,7 +190,8 @@ class PersonalityPanel(ToolPanel):
 
     def _check_lock(self) -> None:
         if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+            self.services.worker.submit(require_unlocked, self.tool_id, None,
+                                        on_error=_if_alive(self, self._on_locked))
 
     def _on_locked(self, exc: BaseException) -> None:
         if not isinstance(exc, ToolLockedError):

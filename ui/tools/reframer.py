@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
+from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import reframes as api
@@ -42,8 +43,23 @@ def reframe_label(row: dict[str, Any]) -> str:
     return text if len(text) <= 80 else text[:77].rstrip() + "…"
 
 
+
+def fit_list(widget: QListWidget, low: int = 56, high: int = 200) -> None:
+    """Size a list to its rows (between low and high pixels) so short lists leave no gap."""
+    rows = sum(widget.sizeHintForRow(i) for i in range(widget.count()))
+    widget.setFixedHeight(max(low, min(high, rows + 2 * widget.frameWidth() + 6)))
+
+
+def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
+    if callback is None:
+        return None
+    return lambda value: callback(value) if isValid(widget) else None
+
 class ReframerPanel(ToolPanel):
     tool_id = "failure-reframer"
+    # Also reload after workbook answers and imports ("answers"), which write these rows too.
+    watch_topics = frozenset({"tool:failure-reframer", "tool:soared-story", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -68,8 +84,6 @@ class ReframerPanel(ToolPanel):
         self.list.setWordWrap(True)
         self.list.setAccessibleName("Reframes")
         self.list.setWordWrap(True)
-        self.list.setMinimumHeight(60)
-        self.list.setMaximumHeight(160)
         self.list.currentItemChanged.connect(self._picked)
         body.addWidget(self.list)
         self.empty = QLabel("No reframes yet. Something went wrong? Walk through it below.", self.body)
@@ -129,6 +143,17 @@ class ReframerPanel(ToolPanel):
         self._check_lock()
         self.refresh()
 
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+            write: bool = False) -> None:
+        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
+        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
+                                    on_error=_if_alive(self, self.show_error),
+                                    topics=self.topics() if write else ())
+
+    def _on_changed(self, topics: Iterable[str]) -> None:
+        if self.watch_topics & set(topics):
+            self.refresh()
+
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(api.list_, on_done=self._loaded)
@@ -145,13 +170,15 @@ class ReframerPanel(ToolPanel):
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         self.list.setVisible(bool(rows))
+        fit_list(self.list)
         self.empty.setVisible(not rows)
         if self.current_id is not None and all(r["id"] != self.current_id for r in rows):
             self.new()
 
     def _check_lock(self) -> None:
         if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+            self.services.worker.submit(require_unlocked, self.tool_id, None,
+                                        on_error=_if_alive(self, self._on_locked))
 
     def _on_locked(self, exc: BaseException) -> None:
         if not isinstance(exc, ToolLockedError):

@@ -5,11 +5,11 @@ Also holds `SkillPicker`, the searchable tag picker the story and experience edi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import skills as api
@@ -56,6 +57,13 @@ def _names_of(ctx: UserContext, ids: list[str]) -> list[dict[str, Any]]:
     found = [api.skill(ctx, skill_id) for skill_id in ids]
     return [s for s in found if s is not None]
 
+
+
+def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
+    if callback is None:
+        return None
+    return lambda value: callback(value) if isValid(widget) else None
 
 class _ArrowKeys(QObject):
     """Down in the search box moves into the results; Enter there adds the highlighted one."""
@@ -99,9 +107,11 @@ class SkillPicker(QWidget):
         self.tags.setWrapping(True)
         self.tags.setResizeMode(QListView.ResizeMode.Adjust)
         self.tags.setSpacing(3)
-        self.tags.setMaximumHeight(96)
         self.tags.setToolTip("Select a skill and press Delete to remove it")
         self.tags.installEventFilter(self)
+        self.tags.setObjectName("SkillTags")
+        self.tags.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tags.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.tags)
         self.empty = _muted("None yet — search below to add skills.", self)
         layout.addWidget(self.empty)
@@ -135,6 +145,8 @@ class SkillPicker(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._run_search)
+        services.theme.changed.connect(self._style_tags)
+        self._style_tags()
         self._render()
 
     # -- public ----------------------------------------------------------------------------------
@@ -151,7 +163,8 @@ class SkillPicker(QWidget):
         self._render()
         if ids:
             wanted = list(ids)
-            self.services.worker.submit(_names_of, wanted, on_done=lambda found: self._named(wanted, found))
+            self.services.worker.submit(_names_of, wanted,
+                                        on_done=_if_alive(self, lambda found: self._named(wanted, found)))
 
     def clear(self) -> None:
         self._chosen = []
@@ -173,6 +186,27 @@ class SkillPicker(QWidget):
         self.empty.setVisible(not self._chosen)
         self.remove_button.setVisible(bool(self._chosen))
         self.remove_button.setEnabled(False)
+        self._fit_tags()
+
+    def _style_tags(self) -> None:
+        p = self.services.theme.palette
+        self.tags.setStyleSheet(
+            "QListWidget#SkillTags { background: transparent; border: none; }"
+            f"QListWidget#SkillTags::item {{ background: {p.accent_soft}; color: {p.text}; "
+            f"border: 1px solid {p.border}; border-radius: 10px; padding: 2px 10px; margin: 2px; }}"
+            f"QListWidget#SkillTags::item:selected {{ border: 2px solid {p.focus}; }}")
+
+    def _fit_tags(self) -> None:
+        """As tall as the wrapped tags, so one row of tags takes one row of space."""
+        if not self._chosen:
+            return
+        self.tags.doItemsLayout()
+        bottom = max(self.tags.visualItemRect(self.tags.item(i)).bottom() for i in range(self.tags.count()))
+        self.tags.setFixedHeight(max(28, min(160, bottom + 2 * self.tags.frameWidth() + 8)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_tags()
 
     def _schedule(self) -> None:
         self._timer.start()
@@ -186,7 +220,7 @@ class SkillPicker(QWidget):
             self.results.hide()
             return
         self.services.worker.submit(api.search, text[: api.MAX_NAME], None, 12,
-                                    on_done=lambda rows: self._show_results(seq, rows))
+                                    on_done=_if_alive(self, lambda rows: self._show_results(seq, rows)))
 
     def _show_results(self, seq: int, rows: list[dict[str, Any]]) -> None:
         if seq != self._seq:
@@ -263,6 +297,8 @@ class SkillsPanel(ToolPanel):
     """Search skills, rate the ones you have (mastery 1–5, evidence), rank a top 10, add your own."""
 
     tool_id = "skills-browser"
+    # Also reload after workbook answers and imports ("answers"), which write these rows too.
+    watch_topics = frozenset({"tool:skills-browser", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -282,7 +318,7 @@ class SkillsPanel(ToolPanel):
         body.addWidget(self.count_label)
         row = QHBoxLayout()
         self.search = QLineEdit(self.body)
-        self.search.setPlaceholderText("Type part of a skill's name…")
+        self.search.setPlaceholderText("Search skills…")
         self.search.setAccessibleName("Search skills")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._schedule_search)
@@ -435,6 +471,17 @@ class SkillsPanel(ToolPanel):
         self.refresh()
         self._run_search()
 
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+            write: bool = False) -> None:
+        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
+        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
+                                    on_error=_if_alive(self, self.show_error),
+                                    topics=self.topics() if write else ())
+
+    def _on_changed(self, topics: Iterable[str]) -> None:
+        if self.watch_topics & set(topics):
+            self.refresh()
+
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(_load_mine, on_done=self._loaded)
@@ -469,7 +516,8 @@ class SkillsPanel(ToolPanel):
 
     def _check_lock(self) -> None:
         if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+            self.services.worker.submit(require_unlocked, self.tool_id, None,
+                                        on_error=_if_alive(self, self._on_locked))
 
     def _on_locked(self, exc: BaseException) -> None:
         if not isinstance(exc, ToolLockedError):

@@ -6,7 +6,7 @@ experience it comes from and the skills it shows (a searchable picker).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
+from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import experiences as experiences_api
@@ -58,8 +59,24 @@ def story_label(story: dict[str, Any]) -> str:
     return f"{title}\n{kind}"
 
 
+
+def fit_list(widget: QListWidget, low: int = 56, high: int = 200) -> None:
+    """Size a list to its rows (between low and high pixels) so short lists leave no gap."""
+    rows = sum(widget.sizeHintForRow(i) for i in range(widget.count()))
+    widget.setFixedHeight(max(low, min(high, rows + 2 * widget.frameWidth() + 6)))
+
+
+def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
+    if callback is None:
+        return None
+    return lambda value: callback(value) if isValid(widget) else None
+
 class StoriesPanel(ToolPanel):
     tool_id = "soared-story"
+    # Also reload after workbook answers and imports ("answers"), which write these rows too.
+    watch_topics = frozenset({"tool:soared-story", "tool:failure-reframer", "tool:experiences",
+                              "tool:skills-browser", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -85,8 +102,6 @@ class StoriesPanel(ToolPanel):
         self.list.setWordWrap(True)
         self.list.setAccessibleName("Stories")
         self.list.setWordWrap(True)
-        self.list.setMinimumHeight(110)
-        self.list.setMaximumHeight(180)
         self.list.currentItemChanged.connect(self._picked)
         body.addWidget(self.list)
         self.empty = QLabel("No stories yet. Write your first one below: any part is a start.", self.body)
@@ -118,6 +133,7 @@ class StoriesPanel(ToolPanel):
         self.experience.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         kind_row.addWidget(self.experience, 1)
         form.addRow("Type and experience", kind_row)
+        body.addLayout(form)
         self.parts: dict[str, QPlainTextEdit] = {}
         for key, label, question in PARTS:
             edit = QPlainTextEdit(self.body)
@@ -131,8 +147,8 @@ class StoriesPanel(ToolPanel):
             caption = QLabel(f"<b>{label}</b> — {question}", self.body)
             caption.setWordWrap(True)
             caption.setBuddy(edit)
-            form.addRow(caption, edit)
-        body.addLayout(form)
+            body.addWidget(caption)
+            body.addWidget(edit)
         self.parts_error = field_error_label(self.body)
         body.addWidget(self.parts_error)
         self.skills = SkillPicker(services, "Skills this story shows", self.body)
@@ -160,6 +176,17 @@ class StoriesPanel(ToolPanel):
         self._check_lock()
         self.refresh()
 
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+            write: bool = False) -> None:
+        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
+        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
+                                    on_error=_if_alive(self, self.show_error),
+                                    topics=self.topics() if write else ())
+
+    def _on_changed(self, topics: Iterable[str]) -> None:
+        if self.watch_topics & set(topics):
+            self.refresh()
+
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(_load, on_done=self._loaded)
@@ -178,6 +205,7 @@ class StoriesPanel(ToolPanel):
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         self.list.setVisible(bool(self.rows))
+        fit_list(self.list)
         self.empty.setVisible(not self.rows)
         if self.current_id is not None and all(r["id"] != self.current_id for r in self.rows):
             self.new()
@@ -195,7 +223,8 @@ class StoriesPanel(ToolPanel):
 
     def _check_lock(self) -> None:
         if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+            self.services.worker.submit(require_unlocked, self.tool_id, None,
+                                        on_error=_if_alive(self, self._on_locked))
 
     def _on_locked(self, exc: BaseException) -> None:
         if not isinstance(exc, ToolLockedError):

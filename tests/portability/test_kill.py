@@ -1,0 +1,75 @@
+"""Killing the process during an import leaves the database fully before or fully after it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from dreamtree_desktop.appdata import open_app_data
+from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.portability import Catalog, export_document
+from dreamtree_desktop.portability.exporter import decrypt_personal
+from dreamtree_desktop.portability.files import write_export_file
+
+from .conftest import PYTHON, ROOT, plain_export_of, run_cli
+from .factory import add_standalone, populate
+
+pytestmark = pytest.mark.reliability
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict, dict]:
+    base = tmp_path_factory.mktemp("kill")
+    source, target = base / "source", base / "target"
+    with open_app_data(source) as app:
+        ctx = UserContext.from_app(app)
+        populate(ctx, stamp="2025-06-01T10:00:00.000Z")
+        add_standalone(ctx, 15_000)
+        catalog = Catalog.load(app.db)
+        doc = export_document(ctx, catalog)
+        decrypt_personal(doc, ctx, catalog)
+    path = base / "big.json"
+    write_export_file(path, doc)
+    with open_app_data(target) as app:
+        ctx = UserContext.from_app(app)
+        populate(ctx)
+        add_standalone(ctx, 3_000)
+    before = plain_export_of(target)
+    finished = base / "finished"
+    shutil.copytree(target, finished)
+    done = run_cli(finished, "import", str(path), "--force")
+    assert done.returncode == 0, done.stderr
+    after = plain_export_of(finished)
+    assert after != before
+    return target, path, before, after
+
+
+@pytest.mark.parametrize("delay", [0.6, 1.2, 1.8, 2.4, 3.0, 3.6, 4.5, 6.0])
+def test_kill_during_import(scenario: tuple[Path, Path, dict, dict], tmp_path: Path, delay: float) -> None:
+    target, path, before, after = scenario
+    folder = tmp_path / "copy"
+    shutil.copytree(target, folder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DREAMTREE_")}
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(folder), "import", str(path), "--force"],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    state = plain_export_of(folder)
+    assert state in (before, after), f"after a kill at {delay}s the database is neither before nor after"
+    print(f"KILL {delay}: {'before' if state == before else 'after'}")
+    if state == before:
+        # An interrupted import can simply be run again.
+        done = run_cli(folder, "import", str(path), "--force")
+        assert done.returncode == 0, done.stderr
+        assert plain_export_of(folder) == after
+    json.dumps(state)  # the state is a complete, serialisable document
