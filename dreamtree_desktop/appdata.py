@@ -103,13 +103,12 @@ def ensure_user(db: Database) -> str:
     existing = db.scalar("SELECT id FROM users ORDER BY created_at LIMIT 1")
     if existing:
         # Best effort: a full disk must not stop the user from opening (and exporting) their data.
-        with contextlib.suppress(StorageError):
-            with db.transaction():
-                db.execute(
-                    "UPDATE sessions SET last_seen_at = ? WHERE user_id = ? AND id = "
-                    "(SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1)",
-                    (now_iso(), existing, existing),
-                )
+        with contextlib.suppress(StorageError), db.transaction():
+            db.execute(
+                "UPDATE sessions SET last_seen_at = ? WHERE user_id = ? AND id = "
+                "(SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1)",
+                (now_iso(), existing, existing),
+            )
         return str(existing)
     user_id = new_id()
     stamp = now_iso()

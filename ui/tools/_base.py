@@ -51,8 +51,9 @@ class ToolPanel(QWidget):
             write: bool = False) -> None:
         """Run fn(ctx, *args) on the worker; errors show in the banner (nothing is lost in the form)."""
         topics = self.topics() if write else ()
-        self.services.worker.submit(fn, *args, on_done=self._alive(on_done), on_error=self._alive(self.show_error),
-                                    topics=topics)
+        self.services.worker.submit(
+            fn, *args, on_done=self._alive(on_done), on_error=self._alive(self.show_error), topics=topics
+        )
 
     def _alive(self, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
         """Drop replies that arrive after the panel was closed (its C++ side is gone by then)."""
