@@ -66,15 +66,22 @@ def measure() -> dict[str, Any]:
 def main() -> dict[str, Any]:
     f = measure()
     print(f"KDF: {f['kdf']}")
-    print(f"unlock = Argon2id + open DB (open_app_data with password), median of {RUNS}: "
-          f"{f['unlock_open_ms']:.0f} ms")
-    print(f"  unlock_vault alone (Argon2id, HKDF, two unwraps), median of {RUNS}: "
-          f"{f['unlock_vault_ms']:.0f} ms")
+    print(
+        f"unlock = Argon2id + open DB (open_app_data with password), median of {RUNS}: "
+        f"{f['unlock_open_ms']:.0f} ms"
+    )
+    print(
+        f"  unlock_vault alone (Argon2id, HKDF, two unwraps), median of {RUNS}: {f['unlock_vault_ms']:.0f} ms"
+    )
     print(f"  opening the SQLCipher database with the raw key, median of {RUNS}: {f['open_db_ms']:.1f} ms")
-    print(f"encrypt {FIELDS:,} fields (ctx.seal):   {f['seal_total_ms']:.0f} ms "
-          f"({f['seal_total_ms'] * 1000 / FIELDS:.1f} µs/field)")
-    print(f"decrypt {FIELDS:,} fields (ctx.unseal): {f['unseal_total_ms']:.0f} ms "
-          f"({f['unseal_total_ms'] * 1000 / FIELDS:.1f} µs/field)")
+    print(
+        f"encrypt {FIELDS:,} fields (ctx.seal):   {f['seal_total_ms']:.0f} ms "
+        f"({f['seal_total_ms'] * 1000 / FIELDS:.1f} µs/field)"
+    )
+    print(
+        f"decrypt {FIELDS:,} fields (ctx.unseal): {f['unseal_total_ms']:.0f} ms "
+        f"({f['unseal_total_ms'] * 1000 / FIELDS:.1f} µs/field)"
+    )
     return f
 
 

@@ -38,8 +38,9 @@ def make_finished_folder(folder: Path) -> None:
 
     with open_app_data(folder) as app:
         ctx = UserContext.from_app(app)
-        complete_onboarding(ctx, display_name="Sam", background_color="cream", text_color="charcoal",
-                            font="serif")
+        complete_onboarding(
+            ctx, display_name="Sam", background_color="cream", text_color="charcoal", font="serif"
+        )
         wb = Workbook(ctx)
         sample = SampleAnswers(ctx)
         for ex in wb.content.exercises:
@@ -51,13 +52,18 @@ def make_finished_folder(folder: Path) -> None:
 
 
 def one_run(folder: Path) -> dict[str, float]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DREAMTREE_STARTUP_PROBE="1",
-               PYTHONDONTWRITEBYTECODE="0")
+    env = dict(
+        os.environ, QT_QPA_PLATFORM="offscreen", DREAMTREE_STARTUP_PROBE="1", PYTHONDONTWRITEBYTECODE="0"
+    )
     env.pop("DREAMTREE_PASSWORD", None)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "dreamtree_desktop", "--data-dir", str(folder)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
@@ -65,8 +71,11 @@ def one_run(folder: Path) -> dict[str, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"the app exited with {proc.returncode}:\n{stderr}")
-    marks: dict[str, float] = {"wall_to_exit": wall, "cpu_to_exit": usage.ru_utime + usage.ru_stime,
-                               "peak_rss_mb": usage.ru_maxrss / 1024}
+    marks: dict[str, float] = {
+        "wall_to_exit": wall,
+        "cpu_to_exit": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
     for line in stderr.splitlines():
         parts = line.split()
         if len(parts) >= 2 and parts[0] in ("qt_ready", "data_open", "window_shown", "first_page_painted"):
@@ -80,11 +89,13 @@ def one_run(folder: Path) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--keep", metavar="DIR",
-                        help="use (or create) this data folder instead of a temp one")
+    parser.add_argument(
+        "--keep", metavar="DIR", help="use (or create) this data folder instead of a temp one"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dreamtree-bench-") as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp) / "data"
@@ -104,8 +115,10 @@ def main() -> int:
             note = f"   goal < {goal:.2f} s: {'met' if median < goal else 'NOT met'}" if goal else ""
             print(f"  {key:<24} {median:.3f}  (min {min(values):.3f}, max {max(values):.3f}){note}")
     peak = max(r["peak_rss_mb"] for r in runs)
-    print(f"  load average             {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
-          "(wall times stretch under load; *_cpu are CPU seconds of the app's process)")
+    print(
+        f"  load average             {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
+        "(wall times stretch under load; *_cpu are CPU seconds of the app's process)"
+    )
     verdict = "met" if peak < RSS_GOAL_MB else "NOT met"
     print(f"  peak RSS                 {peak:.0f} MB   goal < {RSS_GOAL_MB} MB: {verdict}")
     return 0

@@ -7,7 +7,7 @@ import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .clock import now_iso
+from .clock import now_iso, parse_iso, utcnow
 from .errors import StorageError
 from .ids import new_id
 from .paths import BACKUP_DIRNAME, DB_FILENAME, ensure_private_dir
@@ -98,17 +98,36 @@ def _interrupted_first_launch(folder: Path) -> bool:
     )
 
 
+# The session's last-seen stamp is kept to the hour. Rewriting it on every open would change the
+# database file each time a command opens the folder, so a command refused for bad input (exit 2)
+# would not leave the database byte-for-byte as it was (docs/reliability.md, "Bad input").
+SESSION_STAMP_EVERY_S = 3600
+
+
+def _session_stamp_is_stale(db: Database, user_id: str) -> bool:
+    stamp = db.scalar(
+        "SELECT last_seen_at FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1", (user_id,)
+    )
+    try:
+        seen = parse_iso(str(stamp))
+    except ValueError:
+        return True
+    # abs(): a stamp written while the clock ran ahead is replaced once the clock is set right.
+    return abs((utcnow() - seen).total_seconds()) >= SESSION_STAMP_EVERY_S
+
+
 def ensure_user(db: Database) -> str:
     """The folder's one user: created anonymous on first launch, reused afterwards."""
     existing = db.scalar("SELECT id FROM users ORDER BY created_at LIMIT 1")
     if existing:
-        # Best effort: a full disk must not stop the user from opening (and exporting) their data.
-        with contextlib.suppress(StorageError), db.transaction():
-            db.execute(
-                "UPDATE sessions SET last_seen_at = ? WHERE user_id = ? AND id = "
-                "(SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1)",
-                (now_iso(), existing, existing),
-            )
+        if _session_stamp_is_stale(db, str(existing)):
+            # Best effort: a full disk must not stop the user from opening (and exporting) their data.
+            with contextlib.suppress(StorageError), db.transaction():
+                db.execute(
+                    "UPDATE sessions SET last_seen_at = ? WHERE user_id = ? AND id = "
+                    "(SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1)",
+                    (now_iso(), existing, existing),
+                )
         return str(existing)
     user_id = new_id()
     stamp = now_iso()

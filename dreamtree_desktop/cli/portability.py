@@ -21,9 +21,12 @@ FILE_PASSWORD_ENV = "DREAMTREE_FILE_PASSWORD"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     export = subparsers.add_parser("export", help="write a JSON backup of your data")
-    export.add_argument("--out", metavar="FILE", required=True, help="the file to write (replaced atomically)")
     export.add_argument(
-        "--plaintext-pii", action="store_true",
+        "--out", metavar="FILE", required=True, help="the file to write (replaced atomically)"
+    )
+    export.add_argument(
+        "--plaintext-pii",
+        action="store_true",
         help="write personal fields decrypted instead of sealed under a backup password (not private!)",
     )
     export.add_argument("--json", action="store_true", help="print a summary as JSON")
@@ -31,13 +34,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     imp = subparsers.add_parser("import", help="restore or merge a JSON backup")
     imp.add_argument("file", nargs="?", metavar="FILE", help="the export file to import")
-    imp.add_argument("--dry-run", action="store_true", help="validate and show what would change; write nothing")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="validate and show what would change; write nothing"
+    )
     imp.add_argument("--json", action="store_true", help="print the preview as JSON")
-    imp.add_argument("--force", action="store_true", help="apply even if more than half of your records would go")
-    imp.add_argument("--no-password", action="store_true",
-                     help="do not ask for the file's password: personal data stays sealed (or is skipped)")
-    imp.add_argument("--adopt-key", action="store_true",
-                     help="give the password of an earlier import so its personal data can be opened")
+    imp.add_argument(
+        "--force", action="store_true", help="apply even if more than half of your records would go"
+    )
+    imp.add_argument(
+        "--no-password",
+        action="store_true",
+        help="do not ask for the file's password: personal data stays sealed (or is skipped)",
+    )
+    imp.add_argument(
+        "--adopt-key",
+        action="store_true",
+        help="give the password of an earlier import so its personal data can be opened",
+    )
     imp.set_defaults(handler=run_import)
 
     rev = subparsers.add_parser("revisions", help="module versions kept when a merge replaced them")
@@ -48,7 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=run_revisions_list)
     show = sub.add_parser("show", help="show what a kept version holds")
     show.add_argument("revision", metavar="ID")
-    show.add_argument("--json", action="store_true", help="print the whole version (personal fields stay sealed)")
+    show.add_argument(
+        "--json", action="store_true", help="print the whole version (personal fields stay sealed)"
+    )
     show.set_defaults(handler=run_revisions_show)
     restore = sub.add_parser("restore", help="make a kept version current again (the current one is kept)")
     restore.add_argument("revision", metavar="ID")
@@ -82,8 +97,11 @@ def run_export(args: argparse.Namespace) -> int:
         catalog = Catalog.load(app.db)
         doc = export_document(ctx, catalog)
         if args.plaintext_pii:
-            print("dreamtree: warning: --plaintext-pii writes your personal data (budget, contacts, private "
-                  "reflections) decrypted. Anyone who gets the file can read it.", file=sys.stderr)
+            print(
+                "dreamtree: warning: --plaintext-pii writes your personal data (budget, contacts, private "
+                "reflections) decrypted. Anyone who gets the file can read it.",
+                file=sys.stderr,
+            )
             decrypt_personal(doc, ctx, catalog)
         elif doc["auth"] is None:
             if not ctx.has_data_key or ctx.data_key is None:
@@ -101,11 +119,14 @@ def run_export(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
     else:
-        how = ("decrypted (plaintext)" if args.plaintext_pii else
-               f"sealed; key wrapped by your {'account' if summary['key_wrapped_by'] == 'account' else 'backup'} "
-               "password")
-        print(f"Exported {summary['modules']} modules and {summary['standalone_items']} standalone items to {out} "
-              f"({size:,} bytes). Personal data: {how}.")
+        whose = "account" if summary["key_wrapped_by"] == "account" else "backup"
+        how = (
+            "decrypted (plaintext)" if args.plaintext_pii else f"sealed; key wrapped by your {whose} password"
+        )
+        print(
+            f"Exported {summary['modules']} modules and {summary['standalone_items']} standalone items "
+            f"to {out} ({size:,} bytes). Personal data: {how}."
+        )
     return 0
 
 
@@ -119,7 +140,7 @@ def _file_password() -> str | None:
         raise AuthenticationError(
             "The file's personal data is sealed under a password.",
             hint="Type it at a terminal, set DREAMTREE_PASSWORD for scripts, or use --no-password to import "
-                 "everything else now. Nothing was changed.",
+            "everything else now. Nothing was changed.",
         )
     return getpass.getpass("Password of the backup (the account or backup password it was made with): ")
 
@@ -151,8 +172,10 @@ def run_import(args: argparse.Namespace) -> int:
         if args.json:
             print_json(done.__dict__)
         else:
-            print(f"The backup's key is now this folder's data key: {done.kept + done.resealed} personal fields "
-                  f"can be read ({done.resealed} resealed), {done.unreadable} could not be opened.")
+            print(
+                f"The backup's key is now this folder's data key: {done.kept + done.resealed} personal "
+                f"fields can be read ({done.resealed} resealed), {done.unreadable} could not be opened."
+            )
         return 0
     if not args.file:
         raise UserInputError("Give the file to import: dreamtree import FILE.")
@@ -174,8 +197,10 @@ def run_import(args: argparse.Namespace) -> int:
         if prepared.needs_confirmation and not args.force:
             if sys.stdin.isatty() and not args.json:
                 _print_report(report, False, applied=False)
-                answer = input(f"This removes {report['removed_rows']} of your {report['local_rows']} records. "
-                               "Apply anyway? [y/N] ")
+                answer = input(
+                    f"This removes {report['removed_rows']} of your {report['local_rows']} records. "
+                    "Apply anyway? [y/N] "
+                )
                 if answer.strip().lower() not in ("y", "yes"):
                     print("Nothing was changed.")
                     return 2
@@ -195,16 +220,21 @@ def _print_report(report: dict[str, Any], as_json: bool, *, applied: bool) -> No
     if report["modules"]:
         print("Modules:")
         for module_id, entry in report["modules"].items():
-            action = {"kept": "kept (yours is newer or the same)", "replaced": "replaced by the newer version",
-                      "added": "added"}[entry["action"]]
+            action = {
+                "kept": "kept (yours is newer or the same)",
+                "replaced": "replaced by the newer version",
+                "added": "added",
+            }[entry["action"]]
             extra = " - the other version is kept as a revision" if entry.get("revision_of") else ""
             print(f"  {module_id:<6} {action}{extra}")
     if report["standalone"]:
         print("Standalone items:")
         for table, stats in report["standalone"].items():
             name = table.removeprefix("user_").replace("_", " ")
-            print(f"  {name:<22} {stats['added']} added, {stats['duplicates_skipped']} duplicates skipped"
-                  + (f", {stats['updated']} updated" if stats["updated"] else ""))
+            print(
+                f"  {name:<22} {stats['added']} added, {stats['duplicates_skipped']} duplicates skipped"
+                + (f", {stats['updated']} updated" if stats["updated"] else "")
+            )
     print(f"Settings: {report['settings']}.")
     print(f"Personal data: {_pii_text(report['personal_data'])}")
     skipped = report.get("skipped_personal")
@@ -219,7 +249,9 @@ def _print_report(report: dict[str, Any], as_json: bool, *, applied: bool) -> No
     if applied:
         print(f"Applied. The database was backed up first to {report.get('backup')}.")
     else:
-        print("Nothing was changed (dry run)." if not report["needs_confirmation"] else "Nothing was changed.")
+        print(
+            "Nothing was changed (dry run)." if not report["needs_confirmation"] else "Nothing was changed."
+        )
 
 
 def _identity_text(identity: str) -> str:
@@ -257,8 +289,10 @@ def run_revisions_list(args: argparse.Namespace) -> int:
         print("No kept versions.")
         return 0
     for r in found:
-        print(f"{r.id}  module {r.module_id:<5} last changed {r.last_modified_at or '-'}  kept {r.created_at} "
-              f"({r.reason}): {r.exercises} exercises, {r.records} records")
+        print(
+            f"{r.id}  module {r.module_id:<5} last changed {r.last_modified_at or '-'}  kept {r.created_at} "
+            f"({r.reason}): {r.exercises} exercises, {r.records} records"
+        )
     return 0
 
 
@@ -270,8 +304,10 @@ def run_revisions_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"revision": info.as_dict(), "module": snapshot})
         return 0
-    print(f"Revision {info.id} of module {info.module_id}, last changed {info.last_modified_at}, kept "
-          f"{info.created_at} ({info.reason}).")
+    print(
+        f"Revision {info.id} of module {info.module_id}, last changed {info.last_modified_at}, kept "
+        f"{info.created_at} ({info.reason})."
+    )
     for ex_id, ex in snapshot.get("exercises", {}).items():
         print(f"  exercise {ex_id}: answered {ex['responded_at']}")
     for table, records in snapshot.get("rows", {}).items():
@@ -283,7 +319,11 @@ def run_revisions_restore(args: argparse.Namespace) -> int:
     from ..portability.revisions import restore_revision
 
     with open_from_args(args) as app:
-        module_id = restore_revision(UserContext.from_app(app), args.revision, app.backup_dir, app.keys.db_key)
-    print(f"Module {module_id} restored from revision {args.revision}; the version it replaced is kept as a "
-          "revision.")
+        module_id = restore_revision(
+            UserContext.from_app(app), args.revision, app.backup_dir, app.keys.db_key
+        )
+    print(
+        f"Module {module_id} restored from revision {args.revision}; the version it replaced is kept as a "
+        "revision."
+    )
     return 0

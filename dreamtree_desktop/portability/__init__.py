@@ -12,9 +12,9 @@ API (the sync client and the account code call these; keep the names):
 
     merge(local_doc, incoming_doc) -> MergeResult(doc, revisions, preview)
         Pure. Both documents must belong to the same user with PII sealed under the same key
-        (bring a foreign one there first: personal.rebind_fields, as importer.prepare_import
-        does). Per module the newer effective last_modified_at wins whole and the other side
-        becomes a Revision; standalone items merge additively with content_hash dedup;
+        (bring a foreign one there first with rebind_document, as importer.prepare_import does).
+        Per module the newer effective last_modified_at wins whole and the other side becomes a
+        Revision; standalone items merge additively with content_hash dedup;
         tombstones beat older edits and lose to newer ones; ties resolve by SHA-256 of the
         canonical JSON, so the result does not depend on which side is "local".
 
@@ -23,14 +23,20 @@ API (the sync client and the account code call these; keep the names):
         module_revisions with `reason` ("import", "sync", "restore" or "claim"). A doc of
         another user id makes the install adopt that identity (ctx.user_id follows).
 
+    rebind_document(doc, catalog, *, src_key, src_user, dst_key, dst_user) -> doc
+        In place: PII decrypted under (src_key, src_user) and resealed under (dst_key, dst_user);
+        user.id and pii.key_id follow. The account claim rebinds the anonymous document to the
+        account, merges it with the account's document and applies the result (reason "claim").
+
     validate_document(raw, catalog) -> Checked(doc, legacy, notes)
         Everything checked before an import writes: version, JSON Schema (jsonschema), real
         timestamps, unique ids, references, hashes, key envelopes. Legacy 1.1 files come back
         mapped to 2.0. Raises DocumentError naming the JSON Pointer of the problem.
 
 Also: normalize(doc), Catalog.load(db), read_export_file(path), write_export_file(path, doc),
-importer.prepare_import / commit_import / adopt_pending_key, revisions.list_revisions /
-restore_revision.
+importer.prepare_import / commit_import / adopt_pending_key (the CLI and the UI's import),
+revisions.list_revisions / restore_revision. Sync: export_document -> merge(local, server) ->
+apply_document(..., reason="sync"), then push result.doc (already a valid export document).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from .errors import ConfirmationNeeded, DocumentError, PendingKeyError
 from .exporter import export_document
 from .files import read_export_file, write_export_file
 from .merge import MergeResult, Revision, merge, normalize
+from .personal import rebind_document
 from .validate import Checked, validate_document
 
 __all__ = [
@@ -56,6 +63,7 @@ __all__ = [
     "merge",
     "normalize",
     "read_export_file",
+    "rebind_document",
     "validate_document",
     "write_export_file",
 ]

@@ -19,7 +19,9 @@ REASONS = ("import", "sync", "restore", "claim")
 _KEEP_TABLES = ("auth", "emails", "sessions", "module_revisions")
 
 
-def apply_document(ctx: UserContext, doc: Doc, revisions: Iterable[Revision] = (), reason: str = "import") -> None:
+def apply_document(
+    ctx: UserContext, doc: Doc, revisions: Iterable[Revision] = (), reason: str = "import"
+) -> None:
     """Replace the user's data with `doc` (sealed under ctx's key) and store the revisions.
 
     One transaction: on any error nothing changes. When doc["user"]["id"] differs from
@@ -48,28 +50,47 @@ def apply_document(ctx: UserContext, doc: Doc, revisions: Iterable[Revision] = (
             "VALUES (?, ?, ?, 1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
             "category = excluded.category, is_custom = 1, created_by = excluded.created_by, "
             "review_status = excluded.review_status",
-            [(s["id"], s["name"], s.get("category"), uid, s.get("review_status"), s["created_at"])
-             for s in doc.get("custom_skills", ())],
+            [
+                (s["id"], s["name"], s.get("category"), uid, s.get("review_status"), s["created_at"])
+                for s in doc.get("custom_skills", ())
+            ],
         )
         _insert_records(ctx, doc)
         _write_single_rows(ctx, doc, old_single, stamp)
         modules = doc.get("modules", {})
         db.executemany(
-            "INSERT INTO user_modules(user_id, module_id, first_completed_at, last_modified_at) VALUES (?, ?, ?, ?)",
-            [(uid, m, u["first_completed_at"], u["last_modified_at"]) for m, u in modules.items()
-             if u.get("first_completed_at")],
+            "INSERT INTO user_modules(user_id, module_id, first_completed_at, last_modified_at) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (uid, m, u["first_completed_at"], u["last_modified_at"])
+                for m, u in modules.items()
+                if u.get("first_completed_at")
+            ],
         )
         db.executemany(
-            "INSERT INTO exercise_progress(user_id, exercise_id, full_exercise_id, first_responded_at, responded_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(uid, ex_id, ex["full_exercise_id"], ex["first_responded_at"], ex["responded_at"])
-             for u in modules.values() for ex_id, ex in u.get("exercises", {}).items()],
+            "INSERT INTO exercise_progress(user_id, exercise_id, full_exercise_id, first_responded_at, "
+            "responded_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                (uid, ex_id, ex["full_exercise_id"], ex["first_responded_at"], ex["responded_at"])
+                for u in modules.values()
+                for ex_id, ex in u.get("exercises", {}).items()
+            ],
         )
         db.executemany(
             "INSERT INTO tombstones(id, user_id, table_name, row_id, content_hash, origin, deleted_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(new_id(), uid, t["table"], t["row_id"], t.get("content_hash"), t.get("origin"), t["deleted_at"])
-             for t in doc.get("tombstones", ())],
+            [
+                (
+                    new_id(),
+                    uid,
+                    t["table"],
+                    t["row_id"],
+                    t.get("content_hash"),
+                    t.get("origin"),
+                    t["deleted_at"],
+                )
+                for t in doc.get("tombstones", ())
+            ],
         )
         store_revisions(ctx, revisions, reason, stamp)
         db.execute(
@@ -78,13 +99,25 @@ def apply_document(ctx: UserContext, doc: Doc, revisions: Iterable[Revision] = (
         )
 
 
-def store_revisions(ctx: UserContext, revisions: Iterable[Revision], reason: str, stamp: str | None = None) -> None:
+def store_revisions(
+    ctx: UserContext, revisions: Iterable[Revision], reason: str, stamp: str | None = None
+) -> None:
     stamp = stamp or now_iso()
     ctx.db.executemany(
-        "INSERT INTO module_revisions(id, user_id, module_id, last_modified_at, snapshot_json, reason, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(new_id(), ctx.user_id, r.module_id, r.last_modified_at, canonical_json(r.snapshot), reason, stamp)
-         for r in revisions],
+        "INSERT INTO module_revisions(id, user_id, module_id, last_modified_at, snapshot_json, reason, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                new_id(),
+                ctx.user_id,
+                r.module_id,
+                r.last_modified_at,
+                canonical_json(r.snapshot),
+                reason,
+                stamp,
+            )
+            for r in revisions
+        ],
     )
 
 
@@ -109,7 +142,9 @@ def adopt_identity(ctx: UserContext, new_user_id: str, created_at: str) -> None:
 
 
 def _user_tables(ctx: UserContext) -> list[str]:
-    tables = [r[0] for r in ctx.db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'users'")]
+    tables = [
+        r[0] for r in ctx.db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'users'")
+    ]
     out = []
     for table in tables:
         if not table.replace("_", "").isalnum():
@@ -125,7 +160,14 @@ def _delete_user_data(ctx: UserContext) -> None:
     # Children go with their parents (ON DELETE CASCADE); parents in reverse insert order.
     for table in reversed(INSERT_ORDER):
         db.execute(f"DELETE FROM {table} WHERE user_id = ?", (uid,))
-    for table in ("user_modules", "exercise_progress", "tombstones", "user_profile", "user_values", "user_budget"):
+    for table in (
+        "user_modules",
+        "exercise_progress",
+        "tombstones",
+        "user_profile",
+        "user_values",
+        "user_budget",
+    ):
         db.execute(f"DELETE FROM {table} WHERE user_id = ?", (uid,))
     db.execute("DELETE FROM skills WHERE is_custom = 1 AND created_by = ?", (uid,))
 
@@ -147,10 +189,14 @@ def _insert_records(ctx: UserContext, doc: Doc) -> None:
             continue
         spec = TABLES[table]
         columns = spec.columns
-        sql = (f"INSERT INTO {table} (user_id, {', '.join(columns)}) "
-               f"VALUES ({', '.join('?' * (len(columns) + 1))})")
+        sql = (
+            f"INSERT INTO {table} (user_id, {', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * (len(columns) + 1))})"
+        )
         if spec.booleans:
-            rows = [(uid, *(int(r.get(c)) if c in spec.booleans else r.get(c) for c in columns)) for r in records]
+            rows = [
+                (uid, *(int(r.get(c)) if c in spec.booleans else r.get(c) for c in columns)) for r in records
+            ]
         else:
             rows = [(uid, *(r.get(c) for c in columns)) for r in records]
         db.executemany(sql, rows)
@@ -191,10 +237,13 @@ def _write_single_rows(ctx: UserContext, doc: Doc, old_created: dict[str, Any], 
         for column, value in settings["values"].items():
             if column in SETTINGS_COLUMNS:
                 updates[column] = int(value) if column in SETTINGS_BOOLEANS and value is not None else value
-    if "personality_type" in values["user_settings"]:
-        updates["personality_type"] = values["user_settings"]["personality_type"]
+    if settings is None or "personality_type" not in settings["values"]:
+        # A module owns it: whatever that module says (nothing, when the module is absent).
+        updates["personality_type"] = values["user_settings"].get("personality_type")
     if not db.scalar("SELECT 1 FROM user_settings WHERE user_id = ?", (uid,)):
-        db.execute("INSERT INTO user_settings(user_id, created_at, updated_at) VALUES (?, ?, ?)", (uid, stamp, stamp))
+        db.execute(
+            "INSERT INTO user_settings(user_id, created_at, updated_at) VALUES (?, ?, ?)", (uid, stamp, stamp)
+        )
     if settings is not None:
         updates["created_at"] = settings["created_at"]
         updates["updated_at"] = settings["updated_at"]

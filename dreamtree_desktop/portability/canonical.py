@@ -10,6 +10,7 @@ from typing import Any
 # Bookkeeping that says nothing about what an item holds: two items differing only here are
 # duplicates.
 _NOT_CONTENT = frozenset({"id", "origin", "created_at", "updated_at", "content_hash"})
+_SKIP = _NOT_CONTENT | {"skills", "items", "nodes", "edges"}  # children are hashed by what they say
 _KEY_ID_LABEL = b"dreamtree/key-id/v1"
 
 
@@ -17,14 +18,17 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=
 # json's C encoder, built once: JSONEncoder.encode builds it again on every call, which is most
 # of the cost of hashing 50,000 small records.
 _C_ITERENCODE = (
-    json.encoder.c_make_encoder(None, None, json.encoder.encode_basestring, None, ":", ",", True, False, False)
-    if json.encoder.c_make_encoder is not None else None
+    json.encoder.c_make_encoder(
+        None, None, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+    if json.encoder.c_make_encoder is not None
+    else None
 )
 
 
 def canonical_json(value: Any) -> str:
     """Sorted keys, no whitespace, UTF-8 characters as they are, NaN refused."""
-    if _C_ITERENCODE is not None and isinstance(value, dict):
+    if _C_ITERENCODE is not None and isinstance(value, (dict, list)):
         try:
             return "".join(_C_ITERENCODE(value, 0))
         except TypeError:
@@ -46,7 +50,7 @@ def hash_content(table: str, record: dict[str, Any]) -> str:
 
 
 def content_fields(table: str, record: dict[str, Any]) -> dict[str, Any]:
-    content = {k: v for k, v in record.items() if k not in _NOT_CONTENT and k not in _CHILD_KEYS}
+    content = {k: v for k, v in record.items() if k not in _SKIP}
     if table in ("user_experiences", "user_stories"):
         content["skills"] = sorted({s["skill_id"] for s in record.get("skills") or ()})
     elif table == "user_lists":
@@ -63,9 +67,6 @@ def content_fields(table: str, record: dict[str, Any]) -> dict[str, Any]:
             key=canonical_json,
         )
     return content
-
-
-_CHILD_KEYS = frozenset({"skills", "items", "nodes", "edges"})
 
 
 def key_id(data_key: bytes | bytearray) -> str:

@@ -50,14 +50,23 @@ class Catalog:
                 config = {}
             tool = config.get("tool") if isinstance(config, dict) else None
             prompts[r["id"]] = PromptInfo(
-                r["id"], r["module_id"], r["exercise_id"], r["full_exercise_id"], r["input_type"],
-                r["target_table"], r["target_column"], r["target_list"], bool(r["is_pii"]),
+                r["id"],
+                r["module_id"],
+                r["exercise_id"],
+                r["full_exercise_id"],
+                r["input_type"],
+                r["target_table"],
+                r["target_column"],
+                r["target_list"],
+                bool(r["is_pii"]),
                 tool if isinstance(tool, str) else None,
             )
         exercises = {
             r["exercise_id"]: (r["module_id"], r["full_exercise_id"])
-            for r in db.query("SELECT exercise_id, module_id, full_exercise_id FROM exercise_sequence "
-                              "ORDER BY sequence_order")
+            for r in db.query(
+                "SELECT exercise_id, module_id, full_exercise_id FROM exercise_sequence "
+                "ORDER BY sequence_order"
+            )
         }
         catalog = cls(
             prompts=prompts,
@@ -88,7 +97,8 @@ class Catalog:
             p.id for p in self.prompts.values() if p.is_pii and p.target_table == "user_responses"
         )
         self.pii_lists = frozenset(
-            (p.exercise_id, p.target_list) for p in self.prompts.values()
+            (p.exercise_id, p.target_list)
+            for p in self.prompts.values()
             if p.is_pii and p.target_table == "user_lists" and p.target_list
         )
 
@@ -104,16 +114,3 @@ class Catalog:
     def module_of_prompt(self, prompt_id: str) -> str | None:
         info = self.prompts.get(prompt_id)
         return info.module_id if info else None
-
-    def owned_columns(self, module_id: str) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for (table, column), module in self.column_owner.items():
-            if module == module_id:
-                out.setdefault(table, []).append(column)
-        for columns in out.values():
-            columns.sort()
-        return out
-
-    @property
-    def owning_modules(self) -> list[str]:
-        return sorted(set(self.column_owner.values()))

@@ -96,19 +96,3 @@ def copy_record(record: dict[str, Any]) -> dict[str, Any]:
         if key in out and isinstance(out[key], list):
             out[key] = [dict(c) for c in out[key]]
     return out
-
-
-def copy_document(doc: Doc) -> Doc:
-    out = dict(doc)
-    for key in ("app", "user", "pii"):
-        if isinstance(doc.get(key), dict):
-            out[key] = dict(doc[key])
-    if isinstance(doc.get("auth"), dict):
-        out["auth"] = {**doc["auth"]}
-    if isinstance(doc.get("settings"), dict):
-        out["settings"] = {**doc["settings"], "values": dict(doc["settings"].get("values", {}))}
-    out["modules"] = {m: copy_unit(u) for m, u in doc.get("modules", {}).items()}
-    out["standalone"] = {t: [copy_record(r) for r in recs] for t, recs in doc.get("standalone", {}).items()}
-    out["custom_skills"] = [dict(s) for s in doc.get("custom_skills", [])]
-    out["tombstones"] = [dict(t) for t in doc.get("tombstones", [])]
-    return out

@@ -12,7 +12,9 @@ class DocumentError(UserInputError):
         self.path = path
         self.problem = problem
         where = f"at {path}: " if path else ""
-        super().__init__(f"The file cannot be imported: {where}{problem}.", hint=hint or "Nothing was changed.")
+        super().__init__(
+            f"The file cannot be imported: {where}{problem}.", hint=hint or "Nothing was changed."
+        )
 
 
 class ConfirmationNeeded(UserInputError):

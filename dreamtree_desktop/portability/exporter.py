@@ -50,14 +50,20 @@ def export_document(ctx: UserContext, catalog: Catalog | None = None, *, allow_p
 
     owned = set(catalog.column_owner)
     settings = db.one(
-        f"SELECT {', '.join(SETTINGS_COLUMNS)}, created_at, updated_at FROM user_settings WHERE user_id = ?", (uid,)
+        f"SELECT {', '.join(SETTINGS_COLUMNS)}, created_at, updated_at FROM user_settings WHERE user_id = ?",
+        (uid,),
     )
     if settings is not None:
         values = {
             c: (bool(settings[c]) if c in SETTINGS_BOOLEANS else settings[c])
-            for c in SETTINGS_COLUMNS if ("user_settings", c) not in owned
+            for c in SETTINGS_COLUMNS
+            if ("user_settings", c) not in owned
         }
-        doc["settings"] = {"created_at": settings["created_at"], "updated_at": settings["updated_at"], "values": values}
+        doc["settings"] = {
+            "created_at": settings["created_at"],
+            "updated_at": settings["updated_at"],
+            "values": values,
+        }
 
     modules: dict[str, dict[str, Any]] = defaultdict(_new_unit)
     standalone: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -70,13 +76,16 @@ def export_document(ctx: UserContext, catalog: Catalog | None = None, *, allow_p
         stamps[module_id].append(last)
     for ex_id, full_id, first, responded in db.query(
         "SELECT exercise_id, full_exercise_id, first_responded_at, responded_at FROM exercise_progress "
-        "WHERE user_id = ?", (uid,)
+        "WHERE user_id = ?",
+        (uid,),
     ):
         module_id = catalog.module_of(ex_id)
         if module_id is None:
             continue
         modules[module_id]["exercises"][ex_id] = {
-            "full_exercise_id": full_id, "first_responded_at": first, "responded_at": responded,
+            "full_exercise_id": full_id,
+            "first_responded_at": first,
+            "responded_at": responded,
         }
         stamps[module_id].append(responded)
 
@@ -114,11 +123,18 @@ def export_document(ctx: UserContext, catalog: Catalog | None = None, *, allow_p
 
     for row in db.query(
         "SELECT table_name, row_id, content_hash, origin, deleted_at FROM tombstones WHERE user_id = ? "
-        "ORDER BY table_name, row_id", (uid,)
+        "ORDER BY table_name, row_id",
+        (uid,),
     ):
-        doc["tombstones"].append({
-            "table": row[0], "row_id": row[1], "content_hash": row[2], "origin": row[3], "deleted_at": row[4],
-        })
+        doc["tombstones"].append(
+            {
+                "table": row[0],
+                "row_id": row[1],
+                "content_hash": row[2],
+                "origin": row[3],
+                "deleted_at": row[4],
+            }
+        )
         module_id = catalog.module_of(row[3]) if row[3] else None
         if module_id is not None and module_id in modules:
             stamps[module_id].append(row[4])
@@ -134,15 +150,16 @@ def export_document(ctx: UserContext, catalog: Catalog | None = None, *, allow_p
         for table in list(unit["columns"]):
             unit["columns"][table] = dict(sorted(unit["columns"][table].items()))
         unit["exercises"] = dict(sorted(unit["exercises"].items()))
-    doc["modules"] = {
-        m: _ordered_unit(modules[m]) for m in sorted(modules, key=module_sort_key)
+    doc["modules"] = {m: _ordered_unit(modules[m]) for m in sorted(modules, key=module_sort_key)}
+    doc["standalone"] = {
+        t: sorted(standalone[t], key=lambda r: r["id"]) for t in INSERT_ORDER if standalone.get(t)
     }
-    doc["standalone"] = {t: sorted(standalone[t], key=lambda r: r["id"]) for t in INSERT_ORDER if standalone.get(t)}
     doc["custom_skills"] = [
         {"id": r[0], "name": r[1], "category": r[2], "review_status": r[3], "created_at": r[4]}
         for r in db.query(
-            "SELECT id, name, category, review_status, created_at FROM skills WHERE is_custom = 1 AND created_by = ? "
-            "ORDER BY id", (uid,)
+            "SELECT id, name, category, review_status, created_at FROM skills "
+            "WHERE is_custom = 1 AND created_by = ? ORDER BY id",
+            (uid,),
         )
     ]
     return doc
@@ -238,7 +255,8 @@ def _read_records(ctx: UserContext) -> dict[str, list[dict[str, Any]]]:
 def _account_key(ctx: UserContext) -> dict[str, Any] | None:
     row = ctx.db.one(
         "SELECT wrapped_data_key FROM auth WHERE user_id = ? AND wrapped_data_key IS NOT NULL "
-        "ORDER BY updated_at DESC LIMIT 1", (ctx.user_id,)
+        "ORDER BY updated_at DESC LIMIT 1",
+        (ctx.user_id,),
     )
     if row is None:
         return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +30,9 @@ def read_export_file(path: Path) -> Any:
         raise DocumentError("", f"{path} is not a file")
     if info.st_size > MAX_FILE_BYTES:
         raise DocumentError(
-            "", f"the file is {info.st_size / 1024 / 1024:,.0f} MB, more than the {MAX_FILE_BYTES // 1024 // 1024} MB "
-            "an export can be"
+            "",
+            f"the file is {info.st_size / 1024 / 1024:,.0f} MB, more than the "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB an export can be",
         )
     try:
         with path.open("rb") as handle:
@@ -55,8 +55,10 @@ def parse_export_bytes(data: bytes) -> Any:
         return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         body = text.rstrip()
-        if exc.pos >= len(body) - 1 or exc.msg.startswith("Unterminated") or (
-            body.lstrip()[:1] in ("{", "[") and body[-1:] not in ("}", "]")
+        if (
+            exc.pos >= len(body) - 1
+            or exc.msg.startswith("Unterminated")
+            or (body.lstrip()[:1] in ("{", "[") and body[-1:] not in ("}", "]"))
         ):
             raise DocumentError("", f"the JSON ends too early: the file is truncated ({exc})") from None
         raise DocumentError("", f"the file is not valid JSON ({exc})") from None
@@ -67,7 +69,9 @@ def parse_export_bytes(data: bytes) -> Any:
 
 
 def encode_document(doc: dict[str, Any]) -> bytes:
-    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode(
+        "utf-8"
+    )
 
 
 def write_export_file(path: Path, doc: dict[str, Any]) -> int:
@@ -82,7 +86,3 @@ def write_export_file(path: Path, doc: dict[str, Any]) -> int:
     except OSError as exc:
         raise StorageError(f"The export could not be written to {path}: {exc.strerror}.") from None
     return len(data)
-
-
-def file_size(path: Path) -> int:
-    return os.stat(path).st_size

@@ -21,7 +21,6 @@ from ..storage.lock import FolderLock
 from .apply import apply_document
 from .canonical import canonical_json, key_id
 from .catalog import Catalog
-from .document import Doc
 from .errors import ConfirmationNeeded, DocumentError
 from .exporter import PENDING_KEY, export_document
 from .merge import MergeResult, merge
@@ -45,20 +44,22 @@ PasswordSource = Callable[[], str | None]
 def open_quietly(folder: Path, folder_password: PasswordSource) -> AppData:
     """Open a data folder for an import without writing anything that validation could regret.
 
-    open_app_data records the session's last-seen time on every open; a rejected import must
-    leave the database byte-for-byte as it was, so an existing database is opened directly.
-    Migrating or reseeding (a newer app on an older folder) still writes, as any open would.
+    A rejected import must leave the database byte-for-byte as it was. open_app_data may still
+    write on the way in (the session's last-seen stamp, hourly), so an existing device-mode
+    folder is opened directly. A password-locked folder goes through open_app_data, whose vault
+    reconciliation belongs to the account code; a brand-new folder has nothing to keep.
+    Migrating or reseeding (a newer app on an older folder) writes, as any open would.
     """
     folder = Path(folder)
     db_path = folder / DB_FILENAME
-    if not (db_path.exists() and db_path.stat().st_size > 0):
-        mode = key_mode(folder) if folder.is_dir() else None
+    mode = key_mode(folder) if folder.is_dir() else None
+    if mode != "device" or not (db_path.exists() and db_path.stat().st_size > 0):
         return open_app_data(folder, folder_password() if mode == "password" else None)
     ensure_private_dir(folder)
     lock = FolderLock(folder).acquire()
+    keys: Keys | None = None
     try:
-        password = folder_password() if key_mode(folder) == "password" else None
-        keys, _ = load_or_create_keys(folder, password)
+        keys, _ = load_or_create_keys(folder, None)
         db = Database(db_path, keys.db_key)
         try:
             from ..content.loader import seed_if_needed
@@ -72,6 +73,8 @@ def open_quietly(folder: Path, folder_password: PasswordSource) -> AppData:
             db.close()
             raise
     except BaseException:
+        if keys is not None:
+            keys.wipe()
         lock.release()
         raise
     return AppData(folder, db, keys, str(user_id), False, lock)
@@ -131,8 +134,13 @@ class Prepared:
         }
 
 
-def prepare_import(app: AppData, checked: Checked, options: Options, file_password: PasswordSource,
-                   catalog: Catalog | None = None) -> Prepared:
+def prepare_import(
+    app: AppData,
+    checked: Checked,
+    options: Options,
+    file_password: PasswordSource,
+    catalog: Catalog | None = None,
+) -> Prepared:
     """Everything short of writing: the key plan, the merge and its preview."""
     ctx = UserContext.from_app(app)
     catalog = catalog or Catalog.load(app.db)
@@ -163,22 +171,27 @@ def prepare_import(app: AppData, checked: Checked, options: Options, file_passwo
             rebind_fields(document_fields(incoming, catalog), local_key, source_uid, local_key, target_uid)
             prepared.pii = "resealed"
     elif options.dry_run:
-        prepared.pii = "ask" if incoming.get("auth") and not options.no_password else (
-            "pending" if incoming.get("auth") and (same or adopt) else "skipped")
+        prepared.pii = (
+            "ask"
+            if incoming.get("auth") and not options.no_password
+            else ("pending" if incoming.get("auth") and (same or adopt) else "skipped")
+        )
     else:
         password = None if options.no_password or incoming.get("auth") is None else file_password()
         if password is not None:
             file_key = unwrap_with_password(json.dumps(incoming["auth"]["wrapped_data_key"]), password)
             if incoming["pii"]["key_id"] not in (None, key_id(file_key)):
-                raise DocumentError("/pii/key_id", "the key in the file is not the key its personal fields were "
-                                                   "sealed with")
+                raise DocumentError(
+                    "/pii/key_id", "the key in the file is not the key its personal fields were sealed with"
+                )
             if adopt:
                 if app.keys.mode != "device":
                     raise UserInputError(
-                        "This data folder is locked with a password, so its data key lives in the vault, which "
-                        "only the account commands rewrite: the backup's key cannot be adopted here.",
-                        hint="Unlock the folder (turn the password lock off) first, or import with --no-password "
-                             "to keep the backup's personal data sealed until then. Nothing was changed.",
+                        "This data folder is locked with a password, so its data key lives in the vault, "
+                        "which only the account commands rewrite: the backup's key cannot be adopted here.",
+                        hint="Unlock the folder (turn the password lock off) first, or import with "
+                        "--no-password to keep the backup's personal data sealed until then. "
+                        "Nothing was changed.",
                     )
                 target_key = file_key
                 prepared.new_key = file_key
@@ -219,7 +232,8 @@ def commit_import(app: AppData, prepared: Prepared, *, reason: str = "import") -
             # Also kept while a key is being adopted: if the process stops before device.key is
             # rewritten, 'import --adopt-key' finishes the job.
             db.execute(
-                "INSERT INTO app_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO app_meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (PENDING_KEY, prepared.pending),
             )
     app.user_id = ctx.user_id
@@ -268,7 +282,9 @@ def adopt_pending_key(app: AppData, password: str) -> Adopted:
         "SELECT id, module_id, snapshot_json FROM module_revisions WHERE user_id = ?", (ctx.user_id,)
     ):
         unit = json.loads(snapshot)
-        part = adopt_fields(unit_fields(unit, catalog, f"/revisions/{module_id}"), ctx.user_id, new_key, old_key)
+        part = adopt_fields(
+            unit_fields(unit, catalog, f"/revisions/{module_id}"), ctx.user_id, new_key, old_key
+        )
         if part.resealed:
             snapshots.append((canonical_json(unit), rev_id))
     make_backup(db, app.backup_dir, app.keys.db_key, reason="adopt-key")
@@ -279,18 +295,12 @@ def adopt_pending_key(app: AppData, password: str) -> Adopted:
     return Adopted(count.kept, count.resealed, count.unreadable)
 
 
-def import_file_document(app: AppData, doc: Doc) -> Checked:
-    """Validate an already parsed document against this folder's content (for callers in-process)."""
-    from .validate import validate_document
-
-    return validate_document(doc, Catalog.load(app.db))
-
-
 def refuse_without_confirmation(prepared: Prepared) -> None:
     if prepared.needs_confirmation:
         preview = prepared.result.preview
         raise ConfirmationNeeded(
             f"This import would remove {preview['removed_rows']} of your {preview['local_rows']} records "
             "(more than half).",
-            hint="Check the preview (--dry-run); if it is what you want, run again with --force. Nothing was changed.",
+            hint="Check the preview (--dry-run); if it is what you want, run again with --force. "
+            "Nothing was changed.",
         )

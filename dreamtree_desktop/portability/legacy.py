@@ -40,8 +40,11 @@ TOOL_TABLES: dict[str, tuple[str, dict[str, Any]]] = {
     "skills-browser": ("user_skills", {}),
     "list-builder": ("user_lists", {}),
 }
-_SETTINGS_TOOLS = {"budget-calculator": "user_budget", "resume-builder": "user_profile",
-                   "personality-selector": "user_settings"}
+_SETTINGS_TOOLS = {
+    "budget-calculator": "user_budget",
+    "resume-builder": "user_profile",
+    "personality-selector": "user_settings",
+}
 
 
 def _id(*parts: str) -> str:
@@ -77,8 +80,13 @@ class _Mapper:
     def unit(self, module_id: str, when: str | None = None) -> dict[str, Any]:
         modules = self.doc["modules"]
         if module_id not in modules:
-            modules[module_id] = {"first_completed_at": None, "last_modified_at": when or self.stamp,
-                                  "exercises": {}, "columns": {}, "rows": {}}
+            modules[module_id] = {
+                "first_completed_at": None,
+                "last_modified_at": when or self.stamp,
+                "exercises": {},
+                "columns": {},
+                "rows": {},
+            }
         elif when and when > modules[module_id]["last_modified_at"]:
             modules[module_id]["last_modified_at"] = when
         return modules[module_id]
@@ -98,8 +106,15 @@ class _Mapper:
                 self.note(f"custom_skills[{i}]: unknown field(s) {', '.join(extra)} ignored")
             if skill["id"] in self.catalog.skills:
                 continue
-            self.doc["custom_skills"].append({"id": skill["id"], "name": skill["name"], "category": category,
-                                              "review_status": None, "created_at": self.stamp})
+            self.doc["custom_skills"].append(
+                {
+                    "id": skill["id"],
+                    "name": skill["name"],
+                    "category": category,
+                    "review_status": None,
+                    "created_at": self.stamp,
+                }
+            )
             self.skills.add(skill["id"])
 
     def settings(self) -> None:
@@ -114,7 +129,9 @@ class _Mapper:
                     continue
                 owner = self.catalog.column_owner.get(("user_settings", "personality_type"))
                 if owner:
-                    self.unit(owner, EPOCH)["columns"].setdefault("user_settings", {})["personality_type"] = value
+                    self.unit(owner, EPOCH)["columns"].setdefault("user_settings", {})["personality_type"] = (
+                        value
+                    )
                 else:
                     values[key] = value
             elif key in SETTINGS_COLUMNS and key != "location":
@@ -139,8 +156,12 @@ class _Mapper:
                 self.note(f"competency_scores[{i}]: unknown competency {score['competency_id']!r}; left out")
                 continue
             when = score.get("assessed_at") or self.stamp
-            record = {"id": _id("competency", score["competency_id"]), "competency_id": score["competency_id"],
-                      "score": score["score"], "assessed_at": when}
+            record = {
+                "id": _id("competency", score["competency_id"]),
+                "competency_id": score["competency_id"],
+                "score": score["score"],
+                "assessed_at": when,
+            }
             if module_id is None:
                 self._standalone("user_competency_scores", record)
             else:
@@ -157,7 +178,9 @@ class _Mapper:
             for key, exercise in given.get("exercises", {}).items():
                 self.exercise(module_id, unit, key, exercise, last)
 
-    def exercise(self, module_id: str, unit: dict[str, Any], key: str, given: dict[str, Any], last: str) -> None:
+    def exercise(
+        self, module_id: str, unit: dict[str, Any], key: str, given: dict[str, Any], last: str
+    ) -> None:
         ex_id = exercise_of(key) or key
         where = f"modules.{module_id}.exercises.{key}"
         if self.catalog.module_of(ex_id) != module_id:
@@ -166,7 +189,11 @@ class _Mapper:
         known = self.catalog.exercises.get(ex_id)
         full_id = key if key != ex_id else (known[1] if known else f"{ex_id}.v1")
         when = given.get("responded_at") or last
-        unit["exercises"][ex_id] = {"full_exercise_id": full_id, "first_responded_at": when, "responded_at": when}
+        unit["exercises"][ex_id] = {
+            "full_exercise_id": full_id,
+            "first_responded_at": when,
+            "responded_at": when,
+        }
         extra = sorted(set(given) - {"response_json", "responded_at", "skills"})
         if extra:
             self.note(f"{where}: unknown field(s) {', '.join(extra)} ignored")
@@ -177,13 +204,26 @@ class _Mapper:
             rows = unit["rows"].setdefault("user_skills", [])
             if any(r["skill_id"] == skill_id for r in rows):
                 continue
-            rows.append({"id": _id("skill", skill_id), "skill_id": skill_id, "category": None, "mastery": None,
-                         "evidence": None, "rank": None, "origin": ex_id, "created_at": when, "updated_at": when})
+            rows.append(
+                {
+                    "id": _id("skill", skill_id),
+                    "skill_id": skill_id,
+                    "category": None,
+                    "mastery": None,
+                    "evidence": None,
+                    "rank": None,
+                    "origin": ex_id,
+                    "created_at": when,
+                    "updated_at": when,
+                }
+            )
         if "response_json" in given:
             self.answer(unit, ex_id, given["response_json"], when, where)
 
     def answer(self, unit: dict[str, Any], ex_id: str, value: Any, when: str, where: str) -> None:
-        prompts = [p for p in self.catalog.prompts.values() if p.exercise_id == ex_id and p.input_type != "tool"]
+        prompts = [
+            p for p in self.catalog.prompts.values() if p.exercise_id == ex_id and p.input_type != "tool"
+        ]
         by_id = {p.id: p for p in prompts}
         pairs: list[tuple[Any, Any]] = []
         if isinstance(value, dict) and value and all(k in by_id or f"{ex_id}.{k}" in by_id for k in value):
@@ -201,26 +241,54 @@ class _Mapper:
             table = prompt.target_table
             if table == "user_responses":
                 text = answer if isinstance(answer, str) or prompt.is_pii else canonical_json(answer)
-                unit["rows"].setdefault("user_responses", []).append({
-                    "id": _id("response", prompt.id), "prompt_id": prompt.id, "exercise_id": ex_id,
-                    "activity_id": None, "response_text": text, "created_at": when, "updated_at": when,
-                })
+                unit["rows"].setdefault("user_responses", []).append(
+                    {
+                        "id": _id("response", prompt.id),
+                        "prompt_id": prompt.id,
+                        "exercise_id": ex_id,
+                        "activity_id": None,
+                        "response_text": text,
+                        "created_at": when,
+                        "updated_at": when,
+                    }
+                )
             elif table in SINGLE_ROW_COLUMNS and prompt.target_column in SINGLE_ROW_COLUMNS[table]:
                 unit["columns"].setdefault(table, {})[prompt.target_column] = answer
-            elif table == "user_lists" and isinstance(answer, list) and all(isinstance(a, str) for a in answer):
+            elif (
+                table == "user_lists" and isinstance(answer, list) and all(isinstance(a, str) for a in answer)
+            ):
                 name = prompt.target_list or prompt.id
                 list_id = _id("list", ex_id, name)
-                unit["rows"].setdefault("user_lists", []).append({
-                    "id": list_id, "name": name, "context": ex_id, "origin": ex_id, "created_at": when,
-                    "updated_at": when,
-                    "items": [{"id": _id("item", list_id, str(n)), "content": text, "position": n, "created_at": when}
-                              for n, text in enumerate(answer, start=1)],
-                })
+                unit["rows"].setdefault("user_lists", []).append(
+                    {
+                        "id": list_id,
+                        "name": name,
+                        "context": ex_id,
+                        "origin": ex_id,
+                        "created_at": when,
+                        "updated_at": when,
+                        "items": [
+                            {
+                                "id": _id("item", list_id, str(n)),
+                                "content": text,
+                                "position": n,
+                                "created_at": when,
+                            }
+                            for n, text in enumerate(answer, start=1)
+                        ],
+                    }
+                )
             elif table == "user_checklists" and isinstance(answer, bool):
-                unit["rows"].setdefault("user_checklists", []).append({
-                    "id": _id("checklist", prompt.id), "prompt_id": prompt.id, "exercise_id": ex_id, "checked": answer,
-                    "created_at": when, "updated_at": when,
-                })
+                unit["rows"].setdefault("user_checklists", []).append(
+                    {
+                        "id": _id("checklist", prompt.id),
+                        "prompt_id": prompt.id,
+                        "exercise_id": ex_id,
+                        "checked": answer,
+                        "created_at": when,
+                        "updated_at": when,
+                    }
+                )
             else:
                 self.note(f"{where}: an answer for {table} could not be mapped; left out")
 
@@ -234,10 +302,23 @@ class _Mapper:
         content = item["content_json"]
         given_hash = item.get("content_hash")
         if given_hash and given_hash not in (sha256_hex(canonical_json(content)),):
-            self.note(f"{where}: content_hash does not match SHA-256 of its canonical content_json "
-                      "(kept: the old format did not define the hash precisely)")
-        extra = sorted(set(item) - {"id", "tool_type", "origin", "content_json", "content_hash", "skills",
-                                    "created_at", "updated_at"})
+            self.note(
+                f"{where}: content_hash does not match SHA-256 of its canonical content_json "
+                "(kept: the old format did not define the hash precisely)"
+            )
+        extra = sorted(
+            set(item)
+            - {
+                "id",
+                "tool_type",
+                "origin",
+                "content_json",
+                "content_hash",
+                "skills",
+                "created_at",
+                "updated_at",
+            }
+        )
         if extra:
             self.note(f"{where}: unknown field(s) {', '.join(extra)} ignored")
         origin = exercise_of(item.get("origin"))
@@ -280,14 +361,22 @@ class _Mapper:
         if table in ("user_stories", "user_experiences"):
             for skill_id in item.get("skills", []):
                 if skill_id in self.skills:
-                    record["skills"].append({"id": _id("link", item["id"], skill_id), "skill_id": skill_id,
-                                             "created_at": created})
+                    record["skills"].append(
+                        {"id": _id("link", item["id"], skill_id), "skill_id": skill_id, "created_at": created}
+                    )
                 else:
                     self.note(f"{where}: skill {skill_id!r} is unknown; left out")
         if table == "user_lists":
             entries = content.get("items") or []
-            record["items"] = [{"id": _id("item", item["id"], str(n)), "content": str(text), "position": n,
-                                "created_at": created} for n, text in enumerate(entries, start=1)]
+            record["items"] = [
+                {
+                    "id": _id("item", item["id"], str(n)),
+                    "content": str(text),
+                    "position": n,
+                    "created_at": created,
+                }
+                for n, text in enumerate(entries, start=1)
+            ]
         if table == "user_idea_trees":
             self.tree(record, content, created)
         if table == "user_skills" and record.get("skill_id") not in self.skills:
@@ -308,21 +397,34 @@ class _Mapper:
         edges = []
         for pair in content.get("edges") or []:
             if isinstance(pair, list) and len(pair) == 2 and all(p in nodes for p in pair):
-                edges.append({"id": _id("edge", record["id"], pair[0], pair[1]), "from_node_id": nodes[pair[0]]["id"],
-                              "to_node_id": nodes[pair[1]]["id"], "created_at": created})
+                edges.append(
+                    {
+                        "id": _id("edge", record["id"], pair[0], pair[1]),
+                        "from_node_id": nodes[pair[0]]["id"],
+                        "to_node_id": nodes[pair[1]]["id"],
+                        "created_at": created,
+                    }
+                )
         root = content.get("root")
         record["root_node_id"] = nodes[root]["id"] if root in nodes else None
         record["nodes"] = sorted(nodes.values(), key=lambda n: n["id"])
         record["edges"] = edges
 
-    def single_row_tool(self, where: str, tool: str, content: dict[str, Any], module_id: str | None,
-                        updated: str) -> None:
+    def single_row_tool(
+        self, where: str, tool: str, content: dict[str, Any], module_id: str | None, updated: str
+    ) -> None:
         table = _SETTINGS_TOOLS[tool]
         columns = list(SINGLE_ROW_COLUMNS[table])
         if tool == "resume-builder":
             content = {"resume_json": json.dumps(content, ensure_ascii=False)}
-        owner = module_id or next((self.catalog.column_owner.get((table, c)) for c in columns
-                                   if self.catalog.column_owner.get((table, c))), None)
+        owner = module_id or next(
+            (
+                self.catalog.column_owner.get((table, c))
+                for c in columns
+                if self.catalog.column_owner.get((table, c))
+            ),
+            None,
+        )
         if owner is None:
             self.note(f"{where}: no module owns {table}; left out")
             return
@@ -340,8 +442,18 @@ class _Mapper:
         self.doc["standalone"].setdefault(table, []).append(record)
 
     def finish(self) -> Doc:
-        extra = sorted(set(self.raw) - {"version", "exported_at", "settings", "competency_scores", "modules",
-                                        "tool_instances", "custom_skills"})
+        extra = sorted(
+            set(self.raw)
+            - {
+                "version",
+                "exported_at",
+                "settings",
+                "competency_scores",
+                "modules",
+                "tool_instances",
+                "custom_skills",
+            }
+        )
         if extra:
             self.note(f"unknown section(s) {', '.join(extra)} ignored")
         doc = self.doc
@@ -354,8 +466,9 @@ class _Mapper:
             for table, records in rows.items():
                 unique = []
                 for record in records:
-                    keys = [(table, record["id"])] + [(f"{table}.{k}", record.get(k))
-                                                      for k in TABLES[table].natural_key]
+                    keys = [(table, record["id"])] + [
+                        (f"{table}.{k}", record.get(k)) for k in TABLES[table].natural_key
+                    ]
                     if any(k in seen for k in keys):
                         self.note(f"{table} {record['id']}: named twice in the file; the second was left out")
                         continue

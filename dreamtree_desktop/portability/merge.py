@@ -74,8 +74,14 @@ def _unit_content(unit: Unit) -> str:
 
 def merge(local: Doc, incoming: Doc) -> MergeResult:
     """Combine two documents of the same user (same id, PII under the same key)."""
-    preview: dict[str, Any] = {"modules": {}, "standalone": {}, "settings": "kept", "custom_skills": {},
-                               "tombstones": {}, "notes": []}
+    preview: dict[str, Any] = {
+        "modules": {},
+        "standalone": {},
+        "settings": "kept",
+        "custom_skills": {},
+        "tombstones": {},
+        "notes": [],
+    }
     revisions: list[Revision] = []
     out: Doc = {
         "format": local.get("format"),
@@ -107,10 +113,8 @@ def merge(local: Doc, incoming: Doc) -> MergeResult:
         else:
             l_time = effective_modified(lu, lt.get(module_id))
             i_time = effective_modified(iu, it.get(module_id))
-            if l_time != i_time:
-                local_wins = l_time > i_time
-            else:
-                local_wins = digest(lu) >= digest(iu)
+            # Equal times: the greater digest wins, the same on every device.
+            local_wins = l_time > i_time if l_time != i_time else digest(lu) >= digest(iu)
             if local_wins:
                 winner, action, loser, loser_side = lu, "kept", iu, "incoming"
             else:
@@ -124,7 +128,9 @@ def merge(local: Doc, incoming: Doc) -> MergeResult:
         modules[module_id] = unit
         entry: dict[str, Any] = {"action": action, "local_modified": l_time, "incoming_modified": i_time}
         if loser is not None:
-            revisions.append(Revision(module_id, loser.get("last_modified_at"), copy_unit(loser), loser_side))
+            revisions.append(
+                Revision(module_id, l_time if loser is lu else i_time, copy_unit(loser), loser_side)
+            )
             entry["revision_of"] = loser_side
         preview["modules"][module_id] = entry
     out["modules"] = modules
@@ -145,11 +151,16 @@ def merge(local: Doc, incoming: Doc) -> MergeResult:
         preview["settings"] = "kept" if local_wins else "replaced"
 
     # Custom skills and tombstones -------------------------------------------------------
-    out["custom_skills"], added = _union(local.get("custom_skills", []), incoming.get("custom_skills", []),
-                                         lambda s: s["id"], None)
+    out["custom_skills"], added = _union(
+        local.get("custom_skills", []), incoming.get("custom_skills", []), lambda s: s["id"], None
+    )
     preview["custom_skills"] = {"added": added}
-    out["tombstones"], added = _union(local.get("tombstones", []), incoming.get("tombstones", []),
-                                      lambda t: (t["table"], t["row_id"]), "deleted_at")
+    out["tombstones"], added = _union(
+        local.get("tombstones", []),
+        incoming.get("tombstones", []),
+        lambda t: (t["table"], t["row_id"]),
+        "deleted_at",
+    )
     preview["tombstones"] = {"added": added}
     tombs = {(t["table"], t["row_id"]): t["deleted_at"] for t in out["tombstones"]}
 
@@ -205,16 +216,20 @@ def _newer(table: str, a: Record, b: Record) -> Record:
     return a if digest(a) >= digest(b) else b
 
 
-def _merge_items(table: str, left: list[Record], right: list[Record],
-                 tombs: dict[tuple[str, str], str]) -> tuple[list[Record], dict[str, int]]:
+def _merge_items(
+    table: str, left: list[Record], right: list[Record], tombs: dict[tuple[str, str], str]
+) -> tuple[list[Record], dict[str, int]]:
     stats = {"added": 0, "duplicates_skipped": 0, "updated": 0, "kept": len(left)}
 
     def alive(records: list[Record]) -> list[Record]:
         # Deleted items go first, so a deleted copy never stands in for a live duplicate.
         if not tombs:
             return records
-        return [r for r in records if tombs.get((table, r["id"]), "") < stamp_of(table, r) or
-                (table, r["id"]) not in tombs]
+        return [
+            r
+            for r in records
+            if tombs.get((table, r["id"]), "") < stamp_of(table, r) or (table, r["id"]) not in tombs
+        ]
 
     left, right = alive(left), alive(right)
     if not left or not right:
@@ -233,6 +248,8 @@ def _merge_items(table: str, left: list[Record], right: list[Record],
             result[rid] = chosen
     left_only = [r for rid, r in lmap.items() if rid not in rmap]
     right_only = [r for rid, r in rmap.items() if rid not in lmap]
+    if not left_only and not right_only:
+        return [result[k] for k in sorted(result)], stats
     # Per content: as many copies as the side holding more had, the earliest created first.
     count_left: dict[str, int] = defaultdict(int)
     count_right: dict[str, int] = defaultdict(int)
@@ -266,8 +283,11 @@ def normalize(doc: Doc) -> Doc:
     resolved, everything in canonical order. Does not change `doc`."""
     out = dict(doc)
     out["modules"] = {
-        m: {**u, "last_modified_at": effective_modified(u, _tombstone_stamps(doc).get(m)),
-            "rows": {t: list(r) for t, r in u.get("rows", {}).items()}}
+        m: {
+            **u,
+            "last_modified_at": effective_modified(u, _tombstone_stamps(doc).get(m)),
+            "rows": {t: list(r) for t, r in u.get("rows", {}).items()},
+        }
         for m, u in sorted(doc.get("modules", {}).items(), key=lambda kv: module_sort_key(kv[0]))
     }
     out["standalone"] = {t: list(r) for t, r in doc.get("standalone", {}).items()}
@@ -316,11 +336,39 @@ def settle(doc: Doc) -> list[str]:
         if beaten:
             doc["tombstones"] = [t for t in doc["tombstones"] if (t["table"], t["row_id"]) not in beaten]
 
+    # Custom skills deleted after they were made go, with every use of them.
+    gone_skills = {
+        s["id"]
+        for s in doc.get("custom_skills", ())
+        if tombs.get(("skills", s["id"]), "") >= (s.get("created_at") or "~")
+    }
+    if gone_skills:
+        doc["custom_skills"] = [s for s in doc["custom_skills"] if s["id"] not in gone_skills]
+        for _module, rows in units:
+            if "user_skills" in rows:
+                rows["user_skills"] = [r for r in rows["user_skills"] if r["skill_id"] not in gone_skills]
+            for table in ("user_experiences", "user_stories"):
+                records = rows.get(table)
+                for i, record in enumerate(records or ()):
+                    links = record.get("skills") or []
+                    if any(link["skill_id"] in gone_skills for link in links):
+                        records[i] = {
+                            **record,
+                            "skills": [x for x in links if x["skill_id"] not in gone_skills],
+                        }
+
     # 2. One record per id, and per natural key (user_skills.skill_id, ...).
     for table in INSERT_ORDER:
         spec = TABLES[table]
         keys = [("id",), spec.natural_key] if spec.natural_key else [("id",)]
         for key in keys:
+            values = [
+                tuple(r.get(c) for c in key) if len(key) > 1 else r.get(key[0])
+                for _m, rows in units
+                for r in rows.get(table, ())
+            ]
+            if len(set(values)) == len(values):
+                continue  # the usual case: nothing to combine
             seen: dict[tuple[Any, ...], _Place] = {}
             losers: list[_Place] = []
             for module, rows in units:
@@ -351,10 +399,11 @@ def settle(doc: Doc) -> list[str]:
     _settle_nodes(doc, units)
 
     # 4. References to records no longer present become NULL (ON DELETE SET NULL).
-    present: dict[str, set[str]] = defaultdict(set)
+    targets = {target for spec in TABLES.values() for _c, target in spec.refs}
+    present: dict[str, set[str]] = {t: set() for t in targets}
     for _module, rows in units:
-        for table, records in rows.items():
-            present[table].update(r["id"] for r in records)
+        for table in targets & rows.keys():
+            present[table].update(r["id"] for r in rows[table])
     for _module, rows in units:
         for table, records in rows.items():
             refs = TABLES[table].refs
@@ -403,8 +452,9 @@ def settle(doc: Doc) -> list[str]:
 
     # 6. Canonical order; standalone items carry a hash of what they now hold.
     for unit in doc["modules"].values():
-        unit["rows"] = {t: sorted(unit["rows"][t], key=lambda r: r["id"]) for t in INSERT_ORDER
-                        if unit["rows"].get(t)}
+        unit["rows"] = {
+            t: sorted(unit["rows"][t], key=lambda r: r["id"]) for t in INSERT_ORDER if unit["rows"].get(t)
+        }
     standalone = doc["standalone"]
     for table in list(standalone):
         records = standalone[table]
@@ -415,7 +465,9 @@ def settle(doc: Doc) -> list[str]:
             fresh = hash_content(table, record)
             if fresh != record.get("content_hash"):
                 records[i] = {**record, "content_hash": fresh}
-    doc["standalone"] = {t: sorted(standalone[t], key=lambda r: r["id"]) for t in INSERT_ORDER if standalone.get(t)}
+    doc["standalone"] = {
+        t: sorted(standalone[t], key=lambda r: r["id"]) for t in INSERT_ORDER if standalone.get(t)
+    }
     return notes
 
 
@@ -428,8 +480,12 @@ def _drop_dead_children(table: str, record: Record, tombs: dict[tuple[str, str],
     new: Record | None = None
     for child in spec.children:
         items = record.get(child.key) or []
-        alive = [c for c in items
-                 if (child.table, c["id"]) not in tombs or tombs[(child.table, c["id"])] < (c.get("created_at") or "")]
+        alive = [
+            c
+            for c in items
+            if (child.table, c["id"]) not in tombs
+            or tombs[(child.table, c["id"])] < (c.get("created_at") or "")
+        ]
         if len(alive) != len(items):
             new = new or dict(record)
             new[child.key] = alive
@@ -447,8 +503,12 @@ def _place_beats(table: str, a: _Place, b: _Place) -> bool:
 
 
 def _settle_nodes(doc: Doc, units: list[tuple[str | None, dict[str, list[Record]]]]) -> None:
-    trees = [(rows["user_idea_trees"], i) for _m, rows in units if rows.get("user_idea_trees")
-             for i in range(len(rows["user_idea_trees"]))]
+    trees = [
+        (rows["user_idea_trees"], i)
+        for _m, rows in units
+        if rows.get("user_idea_trees")
+        for i in range(len(rows["user_idea_trees"]))
+    ]
     orphans = doc["standalone"].get("user_idea_nodes", [])
     if not trees and not orphans:
         return
@@ -472,11 +532,16 @@ def _settle_nodes(doc: Doc, units: list[tuple[str | None, dict[str, list[Record]
             cid = remap[node["id"]]
             best = nodes_by_id.get(cid)
             if best is None or node["id"] == cid:
-                nodes_by_id[cid] = {"id": cid, "content": text_of[node["id"]][1],
-                                    "created_at": node.get("created_at")}
+                nodes_by_id[cid] = {
+                    "id": cid,
+                    "content": text_of[node["id"]][1],
+                    "created_at": node.get("created_at"),
+                }
     for node in orphans:
         cid = remap[node["id"]]
-        nodes_by_id.setdefault(cid, {"id": cid, "content": node["content"], "created_at": node.get("created_at")})
+        nodes_by_id.setdefault(
+            cid, {"id": cid, "content": node["content"], "created_at": node.get("created_at")}
+        )
     used: set[str] = set()
     for records, i in trees:
         tree = records[i]
@@ -488,8 +553,11 @@ def _settle_nodes(doc: Doc, units: list[tuple[str | None, dict[str, list[Record]
             if a is None or b is None or a not in ids or b not in ids or (a, b) in pairs:
                 continue
             pairs.add((a, b))
-            edges.append(edge if (a, b) == (edge["from_node_id"], edge["to_node_id"])
-                         else {**edge, "from_node_id": a, "to_node_id": b})
+            edges.append(
+                edge
+                if (a, b) == (edge["from_node_id"], edge["to_node_id"])
+                else {**edge, "from_node_id": a, "to_node_id": b}
+            )
         root = remap.get(tree.get("root_node_id") or "")
         if root is not None and root not in ids:
             root = None

@@ -75,10 +75,20 @@ def rows_fields(rows: dict[str, list[dict[str, Any]]], catalog: Catalog, path: s
             here = f"{path}/{table}/{index}"
             for column in pii:
                 if column in record:
-                    yield Field(record, column, table, column, record["id"], f"{here}/{column}", record, records)
+                    yield Field(
+                        record, column, table, column, record["id"], f"{here}/{column}", record, records
+                    )
             if table == "user_responses" and record.get("prompt_id") in catalog.pii_prompts:
-                yield Field(record, "response_text", table, "response_text", record["id"],
-                            f"{here}/response_text", record, records)
+                yield Field(
+                    record,
+                    "response_text",
+                    table,
+                    "response_text",
+                    record["id"],
+                    f"{here}/response_text",
+                    record,
+                    records,
+                )
             elif table == "user_lists":
                 # Items of a list a PII prompt owns are sealed; the tools also seal other lists'
                 # items on request, which only their envelope form tells.
@@ -86,8 +96,16 @@ def rows_fields(rows: dict[str, list[dict[str, Any]]], catalog: Catalog, path: s
                 items = record.get("items") or []
                 for i, item in enumerate(items):
                     if owned or looks_sealed(item.get("content")) or item.get("content") == LOST_MARKER:
-                        yield Field(item, "content", "user_list_items", "content", item["id"],
-                                    f"{here}/items/{i}/content", item, items)
+                        yield Field(
+                            item,
+                            "content",
+                            "user_list_items",
+                            "content",
+                            item["id"],
+                            f"{here}/items/{i}/content",
+                            item,
+                            items,
+                        )
 
 
 def document_fields(doc: Doc, catalog: Catalog) -> Iterator[Field]:
@@ -149,8 +167,13 @@ def opener(key: bytes | bytearray, user_id: str) -> Transform:
     return open_
 
 
-def rebind_fields(fields: Iterator[Field], src_key: bytes | bytearray, src_user: str,
-                  dst_key: bytes | bytearray, dst_user: str) -> None:
+def rebind_fields(
+    fields: Iterator[Field],
+    src_key: bytes | bytearray,
+    src_user: str,
+    dst_key: bytes | bytearray,
+    dst_user: str,
+) -> None:
     """Decrypt under (src_key, src_user) and seal under (dst_key, dst_user)."""
     for f in fields:
         value = f.value
@@ -159,13 +182,16 @@ def rebind_fields(fields: Iterator[Field], src_key: bytes | bytearray, src_user:
         src_row = f.row_id or src_user
         dst_row = f.row_id or dst_user
         try:
-            plain = decrypt_value(src_key, value, user_id=src_user, table=f.table, column=f.column, row_id=src_row)
+            plain = decrypt_value(
+                src_key, value, user_id=src_user, table=f.table, column=f.column, row_id=src_row
+            )
         except EnvelopeError:
             raise DocumentError(
                 f.path, "could not be decrypted: the envelope was altered, or sealed under another key"
             ) from None
-        f.container[f.key] = encrypt_value(dst_key, plain, user_id=dst_user, table=f.table, column=f.column,
-                                           row_id=dst_row)
+        f.container[f.key] = encrypt_value(
+            dst_key, plain, user_id=dst_user, table=f.table, column=f.column, row_id=dst_row
+        )
 
 
 @dataclass
@@ -176,8 +202,9 @@ class AdoptCount:
     paths: list[str] = field(default_factory=list)
 
 
-def adopt_fields(fields: Iterator[Field], user_id: str, new_key: bytes | bytearray,
-                 old_key: bytes | bytearray) -> AdoptCount:
+def adopt_fields(
+    fields: Iterator[Field], user_id: str, new_key: bytes | bytearray, old_key: bytes | bytearray
+) -> AdoptCount:
     """Bring every envelope under new_key: those already there stay, old_key ones are resealed."""
     count = AdoptCount()
     for f in fields:
@@ -238,3 +265,25 @@ def strip_personal(doc: Doc, catalog: Catalog) -> Skipped:
         records[:] = [r for r in records if id(r) not in drop]
         skipped.records[table] = skipped.records.get(table, 0) + len(drop)
     return skipped
+
+
+def rebind_document(
+    doc: Doc,
+    catalog: Catalog,
+    *,
+    src_key: bytes | bytearray,
+    src_user: str,
+    dst_key: bytes | bytearray,
+    dst_user: str,
+) -> Doc:
+    """Move a sealed document to another identity and key, in place (returns it).
+
+    For the account claim: the anonymous document is rebound to the account's user id and data
+    key, then merged with the account's document and applied.
+    """
+    from .canonical import key_id
+
+    rebind_fields(document_fields(doc, catalog), src_key, src_user, dst_key, dst_user)
+    doc["user"] = {**doc["user"], "id": dst_user}
+    doc["pii"] = {"mode": "sealed", "key_id": key_id(dst_key)}
+    return doc

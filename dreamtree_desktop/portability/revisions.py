@@ -35,8 +35,15 @@ class RevisionInfo:
 def _info(row: Any) -> RevisionInfo:
     unit = json.loads(row["snapshot_json"])
     records = sum(len(r) for r in unit.get("rows", {}).values())
-    return RevisionInfo(row["id"], row["module_id"], row["last_modified_at"], row["reason"], row["created_at"],
-                        len(unit.get("exercises", {})), records)
+    return RevisionInfo(
+        row["id"],
+        row["module_id"],
+        row["last_modified_at"],
+        row["reason"],
+        row["created_at"],
+        len(unit.get("exercises", {})),
+        records,
+    )
 
 
 def list_revisions(ctx: UserContext, module_id: str | None = None) -> list[RevisionInfo]:
@@ -49,7 +56,9 @@ def list_revisions(ctx: UserContext, module_id: str | None = None) -> list[Revis
 
 
 def get_revision(ctx: UserContext, revision_id: str) -> tuple[RevisionInfo, dict[str, Any]]:
-    row = ctx.db.one("SELECT * FROM module_revisions WHERE user_id = ? AND id = ?", (ctx.user_id, revision_id))
+    row = ctx.db.one(
+        "SELECT * FROM module_revisions WHERE user_id = ? AND id = ?", (ctx.user_id, revision_id)
+    )
     if row is None:
         raise UserInputError(f"There is no revision {revision_id!r}.", hint="See 'dreamtree revisions list'.")
     return _info(row), json.loads(row["snapshot_json"])

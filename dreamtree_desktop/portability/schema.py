@@ -24,13 +24,35 @@ from jsonschema.exceptions import ValidationError, best_match
 
 SCHEMA_FILE = "export.schema.json"
 Predicate = Callable[[Any], bool]
-_SIMPLE = frozenset({
-    "type", "enum", "const", "pattern", "minimum", "maximum", "minLength", "maxLength", "required",
-    "properties", "additionalProperties", "items", "$ref", "anyOf", "description", "title", "$comment",
-})
+_SIMPLE = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "pattern",
+        "minimum",
+        "maximum",
+        "minLength",
+        "maxLength",
+        "required",
+        "properties",
+        "additionalProperties",
+        "items",
+        "$ref",
+        "anyOf",
+        "description",
+        "title",
+        "$comment",
+    }
+)
 _PY_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
-    "null": (type(None),), "object": (dict,), "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "object": (dict,),
+    "array": (list,),
 }
 
 
@@ -80,7 +102,7 @@ class _Compiler:
                 source = "\n\n".join(self.pending)
                 self.pending = []
                 if source:
-                    exec(compile(source, "<export schema>", "exec"), self.env)  # noqa: S102 - our own generated code
+                    exec(compile(source, "<export schema>", "exec"), self.env)
                 self.cache[key] = self.env[name]
         return self.cache[key]
 
@@ -144,7 +166,9 @@ class _Compiler:
             values = schema["enum"] if "enum" in schema else [schema["const"]]
             if not all(o is None or type(o) is str for o in values):
                 return None
-            parts.append(f"({var} is None or type({var}) is str) and {var} in {self._const(frozenset(values))}")
+            parts.append(
+                f"({var} is None or type({var}) is str) and {var} in {self._const(frozenset(values))}"
+            )
         if "pattern" in schema:
             regex = self._const(re.compile(schema["pattern"]))
             parts.append(f"(type({var}) is not str or {regex}.search({var}) is not None)")
@@ -165,8 +189,11 @@ class _Compiler:
             expr = self._expr(schema, "v")
             return None if expr is None else [f"return {expr}"]
         lines: list[str] = []
-        scalar = {k: v for k, v in schema.items()
-                  if k not in ("properties", "required", "additionalProperties", "items")}
+        scalar = {
+            k: v
+            for k, v in schema.items()
+            if k not in ("properties", "required", "additionalProperties", "items")
+        }
         if scalar:
             expr = self._expr(scalar, "v")
             if expr is None:
@@ -207,7 +234,9 @@ def _make_validator_class(compiler: _Compiler) -> type:
     plain_properties = base.VALIDATORS["properties"]
     plain_items = base.VALIDATORS["items"]
 
-    def properties(validator: Any, props: dict[str, Any], instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
+    def properties(
+        validator: Any, props: dict[str, Any], instance: Any, schema: dict[str, Any]
+    ) -> Iterator[Any]:
         if type(instance) is not dict:
             yield from plain_properties(validator, props, instance, schema)
             return
@@ -220,7 +249,12 @@ def _make_validator_class(compiler: _Compiler) -> type:
 
     def items(validator: Any, items_schema: Any, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
         fast = compiler.compile(items_schema)
-        if fast is None or type(instance) is not list or "prefixItems" in schema or isinstance(items_schema, bool):
+        if (
+            fast is None
+            or type(instance) is not list
+            or "prefixItems" in schema
+            or isinstance(items_schema, bool)
+        ):
             yield from plain_items(validator, items_schema, instance, schema)
             return
         for index, item in enumerate(instance):

@@ -43,15 +43,17 @@ def check_header(raw: Any) -> bool:
     if version == VERSION:
         return False
     if not isinstance(version, str):
-        raise DocumentError("/version", "the version must be text such as \"2.0\"")
+        raise DocumentError("/version", 'the version must be text such as "2.0"')
     try:
         major, minor = (int(p) for p in version.split(".", 1))
     except ValueError:
         raise DocumentError("/version", f"unknown version {version[:20]!r}") from None
     if (major, minor) > (2, 0):
         raise DocumentError(
-            "/version", f"the file was written by a newer DreamTree (format version {version}); this version "
-            f"reads {VERSION} and {LEGACY_VERSION}", hint="Update DreamTree to import it. Nothing was changed.",
+            "/version",
+            f"the file was written by a newer DreamTree (format version {version}); this version "
+            f"reads {VERSION} and {LEGACY_VERSION}",
+            hint="Update DreamTree to import it. Nothing was changed.",
         )
     raise DocumentError("/version", f"unsupported format version {version}")
 
@@ -98,7 +100,7 @@ def _timestamp(container: dict[str, Any], key: str, path: str) -> None:
     except ValueError:
         raise DocumentError(f"{path}/{key}", f"{value[:40]!r} is not an ISO 8601 timestamp") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.timezone.utc)
+        moment = moment.replace(tzinfo=_dt.UTC)
     # One form everywhere, so timestamps compare correctly as text.
     container[key] = format_iso(moment)
 
@@ -113,10 +115,12 @@ class _Refs:
 
     def skill(self, skill_id: str, path: str) -> None:
         if skill_id not in self.catalog.skills and skill_id not in self.custom:
-            raise DocumentError(path, f"skill {skill_id!r} is neither a known skill nor one of the file's custom skills")
+            raise DocumentError(
+                path, f"skill {skill_id!r} is neither a known skill nor one of the file's custom skills"
+            )
 
 
-def check_semantics(doc: Doc, catalog: Catalog) -> None:  # noqa: C901 - one pass, many small checks
+def check_semantics(doc: Doc, catalog: Catalog) -> None:
     _timestamp(doc, "exported_at", "")
     _timestamp(doc["user"], "created_at", "/user")
     refs = _Refs(doc, catalog)
@@ -128,7 +132,9 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:  # noqa: C901 - one pas
         if skill["id"] in seen_custom:
             raise DocumentError(f"{here}/id", f"duplicate custom skill id {skill['id']!r}")
         if skill["id"] in catalog.skills:
-            raise DocumentError(f"{here}/id", f"custom skill id {skill['id']!r} is already a built-in skill's id")
+            raise DocumentError(
+                f"{here}/id", f"custom skill id {skill['id']!r} is already a built-in skill's id"
+            )
         seen_custom.add(skill["id"])
 
     settings = doc.get("settings")
@@ -148,12 +154,16 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:  # noqa: C901 - one pas
             if module_of_exercise(ex_id) != module_id or catalog.module_of(ex_id) != module_id:
                 raise DocumentError(where, f"exercise {ex_id} is not part of module {module_id}")
             if not ex["full_exercise_id"].startswith(ex_id + "."):
-                raise DocumentError(f"{where}/full_exercise_id", f"{ex['full_exercise_id']!r} is not a version of {ex_id}")
+                raise DocumentError(
+                    f"{where}/full_exercise_id", f"{ex['full_exercise_id']!r} is not a version of {ex_id}"
+                )
             _timestamp(ex, "first_responded_at", where)
             _timestamp(ex, "responded_at", where)
         for table, columns in unit["columns"].items():
             if table == "user_settings":
-                _personality(columns.get("personality_type"), f"{here}/columns/user_settings/personality_type", catalog)
+                _personality(
+                    columns.get("personality_type"), f"{here}/columns/user_settings/personality_type", catalog
+                )
         units.append((module_id, unit["rows"], f"{here}/rows"))
     units.append((None, doc["standalone"], "/standalone"))
 
@@ -176,8 +186,10 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:  # noqa: C901 - one pas
                         continue
                     natural = (table, record.get(key))
                     if natural in refs.natural:
-                        raise DocumentError(f"{here}/{key}", f"{record.get(key)!r} appears twice in {table} "
-                                                             f"(also at {refs.natural[natural]})")
+                        raise DocumentError(
+                            f"{here}/{key}",
+                            f"{record.get(key)!r} appears twice in {table} (also at {refs.natural[natural]})",
+                        )
                     refs.natural[natural] = here
                 _owner(catalog, module_id, table, record, here)
 
@@ -189,14 +201,22 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:  # noqa: C901 - one pas
                 for column, target in spec.refs:
                     value = record.get(column)
                     if value is not None and value not in refs.ids[target]:
-                        raise DocumentError(f"{here}/{column}", f"{value!r} names no record of {target} in the file")
+                        raise DocumentError(
+                            f"{here}/{column}", f"{value!r} names no record of {target} in the file"
+                        )
                 if table == "user_skills":
                     refs.skill(record["skill_id"], f"{here}/skill_id")
-                elif table == "user_competency_scores" and record["competency_id"] not in catalog.competencies:
-                    raise DocumentError(f"{here}/competency_id", f"unknown competency {record['competency_id']!r}")
+                elif (
+                    table == "user_competency_scores" and record["competency_id"] not in catalog.competencies
+                ):
+                    raise DocumentError(
+                        f"{here}/competency_id", f"unknown competency {record['competency_id']!r}"
+                    )
                 _children(refs, table, record, here)
                 if base == "/standalone" and record["content_hash"] != hash_content(table, record):
-                    raise DocumentError(f"{here}/content_hash", "the content_hash does not match the item's content")
+                    raise DocumentError(
+                        f"{here}/content_hash", "the content_hash does not match the item's content"
+                    )
 
     seen_tombs: set[tuple[str, str]] = set()
     for i, tomb in enumerate(doc["tombstones"]):
@@ -221,17 +241,24 @@ def _owner(catalog: Catalog, module_id: str | None, table: str, record: dict[str
     if how == "origin":
         owner = catalog.module_of(record.get("origin"))
         if module_id is None and owner is not None:
-            raise DocumentError(f"{here}/origin", f"a standalone item cannot come from exercise {record['origin']}")
+            raise DocumentError(
+                f"{here}/origin", f"a standalone item cannot come from exercise {record['origin']}"
+            )
         if module_id is not None and owner != module_id:
-            raise DocumentError(f"{here}/origin", f"origin {record.get('origin')!r} is not an exercise of module "
-                                                  f"{module_id}")
+            raise DocumentError(
+                f"{here}/origin", f"origin {record.get('origin')!r} is not an exercise of module {module_id}"
+            )
     elif how == "prompt":
         prompt = catalog.prompts.get(record["prompt_id"])
         if prompt is None:
-            raise DocumentError(f"{here}/prompt_id", f"{record['prompt_id']!r} is not a prompt of the workbook")
+            raise DocumentError(
+                f"{here}/prompt_id", f"{record['prompt_id']!r} is not a prompt of the workbook"
+            )
         if module_id is not None and prompt.module_id != module_id:
-            raise DocumentError(f"{here}/prompt_id", f"prompt {prompt.id} belongs to module {prompt.module_id}, "
-                                                     f"not {module_id}")
+            raise DocumentError(
+                f"{here}/prompt_id",
+                f"prompt {prompt.id} belongs to module {prompt.module_id}, not {module_id}",
+            )
         if module_id is None:
             raise DocumentError(here, "answers belong to their module, not to the standalone items")
 
@@ -248,7 +275,9 @@ def _children(refs: _Refs, table: str, record: dict[str, Any], here: str) -> Non
             words[node["id"]] = node["content"]
             known = refs.child_ids.setdefault("user_idea_nodes:content", {})
             if known.get(node["id"], node["content"]) != node["content"]:
-                raise DocumentError(f"{where}/content", f"node {node['id']!r} has different words in another tree")
+                raise DocumentError(
+                    f"{where}/content", f"node {node['id']!r} has different words in another tree"
+                )
             known[node["id"]] = node["content"]
         if record["root_node_id"] is not None and record["root_node_id"] not in words:
             raise DocumentError(f"{here}/root_node_id", "the root names no node of the tree")
@@ -257,7 +286,9 @@ def _children(refs: _Refs, table: str, record: dict[str, Any], here: str) -> Non
             where = f"{here}/edges/{j}"
             _timestamp(edge, "created_at", where)
             if edge["id"] in seen:
-                raise DocumentError(f"{where}/id", f"duplicate id {edge['id']!r} (also at {seen[edge['id']]})")
+                raise DocumentError(
+                    f"{where}/id", f"duplicate id {edge['id']!r} (also at {seen[edge['id']]})"
+                )
             seen[edge["id"]] = where
             for end in ("from_node_id", "to_node_id"):
                 if edge[end] not in words:
@@ -269,7 +300,9 @@ def _children(refs: _Refs, table: str, record: dict[str, Any], here: str) -> Non
             where = f"{here}/{child.key}/{j}"
             _timestamp(item, "created_at", where)
             if item["id"] in seen:
-                raise DocumentError(f"{where}/id", f"duplicate id {item['id']!r} (also at {seen[item['id']]})")
+                raise DocumentError(
+                    f"{where}/id", f"duplicate id {item['id']!r} (also at {seen[item['id']]})"
+                )
             seen[item["id"]] = where
             if "skill_id" in item:
                 refs.skill(item["skill_id"], f"{where}/skill_id")
@@ -283,8 +316,14 @@ def _check_personal(doc: Doc, catalog: Catalog) -> None:
     for module_id, unit in doc["modules"].items():
         for i, record in enumerate(unit["rows"].get("user_responses", ())):
             value = record.get("response_text")
-            if record["prompt_id"] not in catalog.pii_prompts and value is not None and not isinstance(value, str):
-                raise DocumentError(f"/modules/{module_id}/rows/user_responses/{i}/response_text", "must be text")
+            if (
+                record["prompt_id"] not in catalog.pii_prompts
+                and value is not None
+                and not isinstance(value, str)
+            ):
+                raise DocumentError(
+                    f"/modules/{module_id}/rows/user_responses/{i}/response_text", "must be text"
+                )
     if mode == "sealed":
         check_envelopes(doc, catalog)
 
@@ -295,8 +334,9 @@ def _check_auth(doc: Doc) -> None:
         return
     wrapped = auth["wrapped_data_key"]
     if digest(wrapped) != auth["sha256"]:
-        raise DocumentError("/auth/wrapped_data_key", "the wrapped key does not match its checksum: it was altered "
-                                                      "or damaged")
+        raise DocumentError(
+            "/auth/wrapped_data_key", "the wrapped key does not match its checksum: it was altered or damaged"
+        )
     try:
         WrappedKey.from_json(json.dumps(wrapped))
     except KeyFileError as exc:

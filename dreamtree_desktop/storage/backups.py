@@ -27,7 +27,7 @@ def make_backup(db: Database, backup_dir: Path, key: bytes | bytearray, *, reaso
     tag = _SAFE.sub("-", reason.lower()).strip("-") or "backup"
     target = backup_dir / f"{stamp}-{tag}.db"
     db.export_copy(target, key)
-    rotate(backup_dir)
+    rotate(backup_dir, protect=target)
     return target
 
 
@@ -41,12 +41,22 @@ def list_backups(backup_dir: Path) -> list[BackupInfo]:
     return found
 
 
-def rotate(backup_dir: Path, keep: int = KEEP) -> None:
-    for info in list_backups(backup_dir)[keep:]:
+def rotate(backup_dir: Path, keep: int = KEEP, *, protect: Path | None = None) -> None:
+    """Keep the `keep` newest backups by name. `protect` (the backup just made) always stays: after
+    the clock ran ahead, older backups can carry later names, and rotation must not delete the
+    copy an import or a re-key is about to rely on (docs/reliability.md, "Clock skew")."""
+    others = [info for info in list_backups(backup_dir) if protect is None or info.path != protect]
+    for info in others[keep - 1 if protect is not None else keep:]:
         info.path.unlink(missing_ok=True)
+    # A copy cut short (killed mid-backup) stays as ".NAME.db.partial"; whoever makes a backup holds
+    # the folder lock, so no other copy can be in progress.
+    for partial in backup_dir.glob(".*.db.partial"):
+        partial.unlink(missing_ok=True)
 
 
-def backup_if_due(db: Database, backup_dir: Path, key: bytes | bytearray, *, every_hours: float = 24) -> Path | None:
+def backup_if_due(
+    db: Database, backup_dir: Path, key: bytes | bytearray, *, every_hours: float = 24
+) -> Path | None:
     """The periodic backup while the app runs: one when the newest is older than `every_hours`."""
     newest = next(iter(list_backups(backup_dir)), None)
     if newest is not None:

@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,15 +23,28 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 BACKUP_PASSWORD = "correct-horse-battery-42"
 
 
-def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None,
-            stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items()
-                if not k.startswith("DREAMTREE_") or k == "DREAMTREE_CLOCK_OFFSET_SECONDS"}
+def run_cli(
+    data_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DREAMTREE_") or k == "DREAMTREE_CLOCK_OFFSET_SECONDS"
+    }
     full_env.update(env or {})
     return subprocess.run(
         [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(data_dir), *args],
-        cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout,
-        input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
     )
 
 

@@ -36,8 +36,10 @@ class Made:
 
 def _insert(ctx: UserContext, table: str, row: dict[str, Any]) -> None:
     names = list(row)
-    ctx.db.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                   [row[n] for n in names])
+    ctx.db.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        [row[n] for n in names],
+    )
 
 
 def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
@@ -50,8 +52,11 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
     personality = sorted(cat.personality_types)[0]
     custom_skill = new_id()
     with db.transaction():
-        db.execute("INSERT INTO skills(id, name, category, is_custom, created_by, created_at) "
-                   "VALUES (?, 'Beekeeping', 'knowledge', 1, ?, ?)", (custom_skill, uid, stamp))
+        db.execute(
+            "INSERT INTO skills(id, name, category, is_custom, created_by, created_at) "
+            "VALUES (?, 'Beekeeping', 'knowledge', 1, ?, ?)",
+            (custom_skill, uid, stamp),
+        )
         single: dict[str, dict[str, Any]] = {"user_profile": {}, "user_values": {}, "user_budget": {}}
         companies: list[str] = []
         for prompt in cat.prompts.values():
@@ -61,16 +66,40 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
                 value: Any = f"answer to {prompt.id}"
                 if prompt.is_pii:
                     rid = new_id()
-                    stored = ctx.seal("user_responses", "response_text", rid, f"{SECRET_WORDS[2]} ({prompt.id})")
+                    stored = ctx.seal(
+                        "user_responses", "response_text", rid, f"{SECRET_WORDS[2]} ({prompt.id})"
+                    )
                 else:
                     rid, stored = new_id(), value
-                _insert(ctx, table, {"id": rid, "user_id": uid, "prompt_id": prompt.id, "exercise_id": ex,
-                                     "response_text": stored, "created_at": stamp, "updated_at": stamp})
+                _insert(
+                    ctx,
+                    table,
+                    {
+                        "id": rid,
+                        "user_id": uid,
+                        "prompt_id": prompt.id,
+                        "exercise_id": ex,
+                        "response_text": stored,
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                    },
+                )
                 made.add(table, rid)
             elif table == "user_checklists":
                 rid = new_id()
-                _insert(ctx, table, {"id": rid, "user_id": uid, "prompt_id": prompt.id, "exercise_id": ex,
-                                     "checked": n % 2, "created_at": stamp, "updated_at": stamp})
+                _insert(
+                    ctx,
+                    table,
+                    {
+                        "id": rid,
+                        "user_id": uid,
+                        "prompt_id": prompt.id,
+                        "exercise_id": ex,
+                        "checked": n % 2,
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                    },
+                )
                 made.add(table, rid)
             elif table == "user_lists":
                 _list(ctx, made, prompt.target_list or prompt.id, ex, stamp, 4)
@@ -82,7 +111,10 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
             elif prompt.tool in TOOL_COLUMNS:
                 for t, c in TOOL_COLUMNS[prompt.tool]:
                     if t == "user_settings":
-                        db.execute("UPDATE user_settings SET personality_type = ? WHERE user_id = ?", (personality, uid))
+                        db.execute(
+                            "UPDATE user_settings SET personality_type = ? WHERE user_id = ?",
+                            (personality, uid),
+                        )
                     elif t == "user_budget":
                         single[t][c] = ctx.seal("user_budget", c, uid, f"{SECRET_WORDS[0]} {c}")
                     elif c.startswith("life_dashboard_") and c != "life_dashboard_notes":
@@ -93,69 +125,179 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
                         single[t][c] = "notes"
                 if prompt.tool == "life-dashboard":
                     rid = new_id()
-                    _insert(ctx, "user_dashboard_snapshots", {"id": rid, "user_id": uid, "work": 7, "play": 6,
-                                                             "love": 8, "health": 5, "origin": ex, "recorded_at": stamp})
+                    _insert(
+                        ctx,
+                        "user_dashboard_snapshots",
+                        {
+                            "id": rid,
+                            "user_id": uid,
+                            "work": 7,
+                            "play": 6,
+                            "love": 8,
+                            "health": 5,
+                            "origin": ex,
+                            "recorded_at": stamp,
+                        },
+                    )
                     made.add("user_dashboard_snapshots", rid)
             elif table == "user_experiences":
                 for i in range(3):
                     rid = new_id()
-                    _insert(ctx, table, {"id": rid, "user_id": uid, "title": f"Job {i}", "organization": "Org",
-                                         "experience_type": "job", "origin": ex, "created_at": stamp,
-                                         "updated_at": stamp})
+                    _insert(
+                        ctx,
+                        table,
+                        {
+                            "id": rid,
+                            "user_id": uid,
+                            "title": f"Job {i}",
+                            "organization": "Org",
+                            "experience_type": "job",
+                            "origin": ex,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        },
+                    )
                     made.add(table, rid)
-                    for s in skills[i * 2:i * 2 + 2]:
-                        db.execute("INSERT INTO user_experience_skills(id, experience_id, skill_id, created_at) "
-                                   "VALUES (?, ?, ?, ?)", (new_id(), rid, s, stamp))
+                    for s in skills[i * 2 : i * 2 + 2]:
+                        db.execute(
+                            "INSERT INTO user_experience_skills(id, experience_id, skill_id, created_at) "
+                            "VALUES (?, ?, ?, ?)",
+                            (new_id(), rid, s, stamp),
+                        )
             elif table == "user_skills":
                 for i, s in enumerate([*skills[10:22], custom_skill]):
                     rid = new_id()
-                    _insert(ctx, table, {"id": rid, "user_id": uid, "skill_id": s, "category": "transferable",
-                                         "mastery": 1 + i % 5, "rank": i + 1 if i < 10 else None, "origin": ex,
-                                         "created_at": stamp, "updated_at": stamp})
+                    _insert(
+                        ctx,
+                        table,
+                        {
+                            "id": rid,
+                            "user_id": uid,
+                            "skill_id": s,
+                            "category": "transferable",
+                            "mastery": 1 + i % 5,
+                            "rank": i + 1 if i < 10 else None,
+                            "origin": ex,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        },
+                    )
                     made.add(table, rid)
             elif table == "user_stories":
                 experience = (made.ids.get("user_experiences") or [None])[0]
                 for i in range(3):
                     rid = new_id()
-                    _insert(ctx, table, {"id": rid, "user_id": uid, "experience_id": experience,
-                                         "title": f"Story {n}-{i}", "situation": "s", "obstacle": "o", "action": "a",
-                                         "result": "r", "story_type": "reframe" if ex.startswith("2.2") else "challenge",
-                                         "origin": ex, "created_at": stamp, "updated_at": stamp})
+                    _insert(
+                        ctx,
+                        table,
+                        {
+                            "id": rid,
+                            "user_id": uid,
+                            "experience_id": experience,
+                            "title": f"Story {n}-{i}",
+                            "situation": "s",
+                            "obstacle": "o",
+                            "action": "a",
+                            "result": "r",
+                            "story_type": "reframe" if ex.startswith("2.2") else "challenge",
+                            "origin": ex,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        },
+                    )
                     made.add(table, rid)
-                    db.execute("INSERT INTO user_story_skills(id, story_id, skill_id, created_at) VALUES (?, ?, ?, ?)",
-                               (new_id(), rid, skills[30 + i], stamp))
+                    db.execute(
+                        "INSERT INTO user_story_skills(id, story_id, skill_id, created_at) "
+                        "VALUES (?, ?, ?, ?)",
+                        (new_id(), rid, skills[30 + i], stamp),
+                    )
             elif table == "user_locations":
                 for i in range(3):
                     rid = new_id()
-                    _insert(ctx, table, {"id": rid, "user_id": uid, "name": f"City {i}", "rank": i + 1,
-                                         "origin": ex, "created_at": stamp, "updated_at": stamp})
+                    _insert(
+                        ctx,
+                        table,
+                        {
+                            "id": rid,
+                            "user_id": uid,
+                            "name": f"City {i}",
+                            "rank": i + 1,
+                            "origin": ex,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        },
+                    )
                     made.add(table, rid)
             elif table == "user_flow_logs":
                 for i in range(3):
                     rid = new_id()
-                    _insert(ctx, table, {"id": rid, "user_id": uid, "activity": f"Flow {n}-{i}", "energy": 1,
-                                         "focus": 4, "logged_date": "2025-02-0" + str(i + 1), "origin": ex,
-                                         "created_at": stamp, "updated_at": stamp})
+                    _insert(
+                        ctx,
+                        table,
+                        {
+                            "id": rid,
+                            "user_id": uid,
+                            "activity": f"Flow {n}-{i}",
+                            "energy": 1,
+                            "focus": 4,
+                            "logged_date": "2025-02-0" + str(i + 1),
+                            "origin": ex,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        },
+                    )
                     made.add(table, rid)
             elif table == "user_idea_trees":
                 _tree(ctx, made, ex, stamp, f"root {n}")
             elif table == "user_career_options":
                 for i in range(3):
                     rid = new_id()
-                    _insert(ctx, table, {"id": rid, "user_id": uid, "title": f"Option {n}-{i}", "rank": i + 1,
-                                         "coherence_score": 5, "origin": ex, "created_at": stamp, "updated_at": stamp})
+                    _insert(
+                        ctx,
+                        table,
+                        {
+                            "id": rid,
+                            "user_id": uid,
+                            "title": f"Option {n}-{i}",
+                            "rank": i + 1,
+                            "coherence_score": 5,
+                            "origin": ex,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        },
+                    )
                     made.add(table, rid)
             elif table == "user_competency_scores":
                 for i, comp in enumerate(competencies):
                     rid = new_id()
-                    _insert(ctx, table, {"id": rid, "user_id": uid, "competency_id": comp, "score": 1 + i % 5,
-                                         "assessed_at": stamp})
+                    _insert(
+                        ctx,
+                        table,
+                        {
+                            "id": rid,
+                            "user_id": uid,
+                            "competency_id": comp,
+                            "score": 1 + i % 5,
+                            "assessed_at": stamp,
+                        },
+                    )
                     made.add(table, rid)
             elif table == "user_companies":
                 for i in range(2):
                     rid = new_id()
-                    _insert(ctx, table, {"id": rid, "user_id": uid, "name": f"Company {n}-{i}", "status": "target",
-                                         "origin": ex, "created_at": stamp, "updated_at": stamp})
+                    _insert(
+                        ctx,
+                        table,
+                        {
+                            "id": rid,
+                            "user_id": uid,
+                            "name": f"Company {n}-{i}",
+                            "status": "target",
+                            "origin": ex,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        },
+                    )
                     made.add(table, rid)
                     companies.append(rid)
             elif table == "user_contacts":
@@ -164,21 +306,40 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
             elif table == "user_jobs":
                 for i in range(2):
                     rid = new_id()
-                    _insert(ctx, table, {"id": rid, "user_id": uid, "company_id": companies[0] if companies else None,
-                                         "title": f"Job posting {n}-{i}", "application_status": "applied",
-                                         "origin": ex, "created_at": stamp, "updated_at": stamp})
+                    _insert(
+                        ctx,
+                        table,
+                        {
+                            "id": rid,
+                            "user_id": uid,
+                            "company_id": companies[0] if companies else None,
+                            "title": f"Job posting {n}-{i}",
+                            "application_status": "applied",
+                            "origin": ex,
+                            "created_at": stamp,
+                            "updated_at": stamp,
+                        },
+                    )
                     made.add(table, rid)
         for table, values in single.items():
             if values:
                 _insert(ctx, table, {"user_id": uid, **values, "created_at": stamp, "updated_at": stamp})
-        for ex_id, (module_id, full_id) in cat.exercises.items():
-            db.execute("INSERT INTO exercise_progress(user_id, exercise_id, full_exercise_id, first_responded_at, "
-                       "responded_at) VALUES (?, ?, ?, ?, ?)", (uid, ex_id, full_id, stamp, stamp))
+        for ex_id, (_module_id, full_id) in cat.exercises.items():
+            db.execute(
+                "INSERT INTO exercise_progress(user_id, exercise_id, full_exercise_id, first_responded_at, "
+                "responded_at) VALUES (?, ?, ?, ?, ?)",
+                (uid, ex_id, full_id, stamp, stamp),
+            )
         for module_id in sorted({m for m, _ in cat.exercises.values()}):
-            db.execute("INSERT INTO user_modules(user_id, module_id, first_completed_at, last_modified_at) "
-                       "VALUES (?, ?, ?, ?)", (uid, module_id, stamp, stamp))
-        db.execute("UPDATE user_settings SET location = ?, display_name = 'Sam', updated_at = ? WHERE user_id = ?",
-                   (ctx.seal("user_settings", "location", uid, "Lyon"), stamp, uid))
+            db.execute(
+                "INSERT INTO user_modules(user_id, module_id, first_completed_at, last_modified_at) "
+                "VALUES (?, ?, ?, ?)",
+                (uid, module_id, stamp, stamp),
+            )
+        db.execute(
+            "UPDATE user_settings SET location = ?, display_name = 'Sam', updated_at = ? WHERE user_id = ?",
+            (ctx.seal("user_settings", "location", uid, "Lyon"), stamp, uid),
+        )
         ctx.tombstone("user_flow_logs", new_id())
         if standalone:
             add_standalone(ctx, standalone, stamp=stamp, made=made)
@@ -187,11 +348,23 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
 
 def _list(ctx: UserContext, made: Made, name: str, origin: str | None, stamp: str, items: int) -> str:
     rid = new_id()
-    _insert(ctx, "user_lists", {"id": rid, "user_id": ctx.user_id, "name": name, "origin": origin,
-                                "created_at": stamp, "updated_at": stamp})
+    _insert(
+        ctx,
+        "user_lists",
+        {
+            "id": rid,
+            "user_id": ctx.user_id,
+            "name": name,
+            "origin": origin,
+            "created_at": stamp,
+            "updated_at": stamp,
+        },
+    )
     made.add("user_lists", rid)
-    ctx.db.executemany("INSERT INTO user_list_items(id, list_id, content, position, created_at) VALUES (?, ?, ?, ?, ?)",
-                       [(new_id(), rid, f"{name} item {i}", i, stamp) for i in range(1, items + 1)])
+    ctx.db.executemany(
+        "INSERT INTO user_list_items(id, list_id, content, position, created_at) VALUES (?, ?, ?, ?, ?)",
+        [(new_id(), rid, f"{name} item {i}", i, stamp) for i in range(1, items + 1)],
+    )
     return rid
 
 
@@ -201,26 +374,56 @@ def _tree(ctx: UserContext, made: Made, origin: str | None, stamp: str, root_tex
     words = [root_text, f"{root_text} a", f"{root_text} b", "shared idea"]
     node_ids = []
     for word in words:
-        existing = db.scalar("SELECT id FROM user_idea_nodes WHERE user_id = ? AND content = ?", (ctx.user_id, word))
+        existing = db.scalar(
+            "SELECT id FROM user_idea_nodes WHERE user_id = ? AND content = ?", (ctx.user_id, word)
+        )
         if existing is None:
             existing = new_id()
-            db.execute("INSERT INTO user_idea_nodes(id, user_id, content, created_at) VALUES (?, ?, ?, ?)",
-                       (existing, ctx.user_id, word, stamp))
+            db.execute(
+                "INSERT INTO user_idea_nodes(id, user_id, content, created_at) VALUES (?, ?, ?, ?)",
+                (existing, ctx.user_id, word, stamp),
+            )
         node_ids.append(existing)
-    _insert(ctx, "user_idea_trees", {"id": rid, "user_id": ctx.user_id, "name": root_text, "root_node_id": node_ids[0],
-                                     "origin": origin, "created_at": stamp, "updated_at": stamp})
+    _insert(
+        ctx,
+        "user_idea_trees",
+        {
+            "id": rid,
+            "user_id": ctx.user_id,
+            "name": root_text,
+            "root_node_id": node_ids[0],
+            "origin": origin,
+            "created_at": stamp,
+            "updated_at": stamp,
+        },
+    )
     made.add("user_idea_trees", rid)
     for a, b in ((0, 1), (0, 2), (1, 3)):
-        db.execute("INSERT INTO user_idea_edges(id, tree_id, from_node_id, to_node_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                   (new_id(), rid, node_ids[a], node_ids[b], stamp))
+        db.execute(
+            "INSERT INTO user_idea_edges(id, tree_id, from_node_id, to_node_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (new_id(), rid, node_ids[a], node_ids[b], stamp),
+        )
     return rid
 
 
-def _contact(ctx: UserContext, made: Made, origin: str | None, stamp: str, company: str | None, tag: str) -> str:
+def _contact(
+    ctx: UserContext, made: Made, origin: str | None, stamp: str, company: str | None, tag: str
+) -> str:
     rid = new_id()
-    row = {"id": rid, "user_id": ctx.user_id, "company_id": company, "origin": origin, "created_at": stamp,
-           "updated_at": stamp}
-    for column, text in (("name", f"{SECRET_WORDS[1]} {tag}"), ("title", "Engineer"), ("notes", "met at a fair")):
+    row = {
+        "id": rid,
+        "user_id": ctx.user_id,
+        "company_id": company,
+        "origin": origin,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    for column, text in (
+        ("name", f"{SECRET_WORDS[1]} {tag}"),
+        ("title", "Engineer"),
+        ("notes", "met at a fair"),
+    ):
         row[column] = ctx.seal("user_contacts", column, rid, text)
     _insert(ctx, "user_contacts", row)
     made.add("user_contacts", rid)
@@ -232,32 +435,85 @@ def add_standalone(ctx: UserContext, count: int, *, stamp: str = T0, made: Made 
     made = made or Made()
     db, uid = ctx.db, ctx.user_id
     per = count // 5
+    base = stamp[:11]  # each row its own time of day, as real rows have
+
+    def when(i: int) -> str:
+        return f"{base}{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}.{i % 1000:03d}Z"
+
     with db.transaction():
-        flow = [(new_id(), uid, f"activity {i}", (i % 5) - 2, 1 + i % 5, f"2025-01-{1 + i % 28:02d}", stamp, stamp)
-                for i in range(per)]
-        db.executemany("INSERT INTO user_flow_logs(id, user_id, activity, energy, focus, logged_date, created_at, "
-                       "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", flow)
-        stories = [(new_id(), uid, f"standalone story {i}", "situation", "obstacle", "action", "result", "other",
-                    stamp, stamp) for i in range(per)]
-        db.executemany("INSERT INTO user_stories(id, user_id, title, situation, obstacle, action, result, story_type, "
-                       "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stories)
+        flow = [
+            (
+                new_id(),
+                uid,
+                f"activity {i}",
+                (i % 5) - 2,
+                1 + i % 5,
+                f"2025-01-{1 + i % 28:02d}",
+                when(i),
+                when(i),
+            )
+            for i in range(per)
+        ]
+        db.executemany(
+            "INSERT INTO user_flow_logs(id, user_id, activity, energy, focus, logged_date, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            flow,
+        )
+        stories = [
+            (
+                new_id(),
+                uid,
+                f"standalone story {i}",
+                "situation",
+                "obstacle",
+                "action",
+                "result",
+                "other",
+                when(i + 1),
+                when(i + 2),
+            )
+            for i in range(per)
+        ]
+        db.executemany(
+            "INSERT INTO user_stories(id, user_id, title, situation, obstacle, action, result, story_type, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            stories,
+        )
         contacts = []
         for i in range(per):
             rid = new_id()
-            contacts.append((rid, uid, ctx.seal("user_contacts", "name", rid, f"{SECRET_WORDS[1]} {i}"),
-                             ctx.seal("user_contacts", "notes", rid, f"note {i}"), stamp, stamp))
-        db.executemany("INSERT INTO user_contacts(id, user_id, name, notes, created_at, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", contacts)
-        jobs = [(new_id(), uid, f"standalone job {i}", "saved", stamp, stamp) for i in range(per)]
-        db.executemany("INSERT INTO user_jobs(id, user_id, title, application_status, created_at, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", jobs)
+            contacts.append(
+                (
+                    rid,
+                    uid,
+                    ctx.seal("user_contacts", "name", rid, f"{SECRET_WORDS[1]} {i}"),
+                    ctx.seal("user_contacts", "notes", rid, f"note {i}"),
+                    when(i + 3),
+                    when(i + 4),
+                )
+            )
+        db.executemany(
+            "INSERT INTO user_contacts(id, user_id, name, notes, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            contacts,
+        )
+        jobs = [(new_id(), uid, f"standalone job {i}", "saved", when(i + 5), when(i + 6)) for i in range(per)]
+        db.executemany(
+            "INSERT INTO user_jobs(id, user_id, title, application_status, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            jobs,
+        )
         items_left = count - 4 * per
         lists = max(1, items_left // 100)
         for n in range(lists):
             size = items_left // lists + (1 if n < items_left % lists else 0)
             _list(ctx, made, f"standalone list {n}", None, stamp, size)
-    for table, rows in (("user_flow_logs", flow), ("user_stories", stories), ("user_contacts", contacts),
-                        ("user_jobs", jobs)):
+    for table, rows in (
+        ("user_flow_logs", flow),
+        ("user_stories", stories),
+        ("user_contacts", contacts),
+        ("user_jobs", jobs),
+    ):
         for row in rows:
             made.add(table, row[0])
     return made

@@ -52,6 +52,7 @@ def _set(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
         for key in path[:-1]:
             node = node[key]
         node[path[-1]] = value
+
     return edit
 
 
@@ -106,8 +107,14 @@ def _wrong_module(doc: dict[str, Any]) -> None:
 CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "wrong format": (_set(["format"], "someone-else"), "/format"),
     "future version": (_set(["version"], "3.0"), "newer"),
-    "wrong type": (_set(["standalone", "user_flow_logs", 0, "energy"], "high"), "/standalone/user_flow_logs/0/energy"),
-    "out of range": (_set(["standalone", "user_flow_logs", 0, "energy"], 9), "/standalone/user_flow_logs/0/energy"),
+    "wrong type": (
+        _set(["standalone", "user_flow_logs", 0, "energy"], "high"),
+        "/standalone/user_flow_logs/0/energy",
+    ),
+    "out of range": (
+        _set(["standalone", "user_flow_logs", 0, "energy"], 9),
+        "/standalone/user_flow_logs/0/energy",
+    ),
     "unknown table": (_set(["standalone", "user_secrets"], []), "user_secrets"),
     "unknown module table": (_set(["modules", "1.1", "rows", "user_secrets"], []), "user_secrets"),
     "duplicate id": (_duplicate_id, "duplicate id"),
@@ -115,9 +122,14 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "unknown prompt": (_unknown_prompt, "prompt_id"),
     "unknown skill": (_unknown_skill, "skill_id"),
     "record in the wrong module": (_wrong_module, "origin"),
-    "timestamp not ISO 8601": (_set(["standalone", "user_flow_logs", 0, "created_at"], "yesterday"), "created_at"),
-    "timestamp not a real date": (_set(["standalone", "user_flow_logs", 0, "updated_at"], "2025-02-30T10:00:00.000Z"),
-                                  "updated_at"),
+    "timestamp not ISO 8601": (
+        _set(["standalone", "user_flow_logs", 0, "created_at"], "yesterday"),
+        "created_at",
+    ),
+    "timestamp not a real date": (
+        _set(["standalone", "user_flow_logs", 0, "updated_at"], "2025-02-30T10:00:00.000Z"),
+        "updated_at",
+    ),
     "hash does not match": (_bad_hash, "content_hash"),
     "tampered key envelope": (_tampered_key, "/auth/wrapped_data_key"),
     "weakened key parameters": (_weakened_kdf, "/auth/wrapped_data_key"),
@@ -174,7 +186,9 @@ def test_a_one_gigabyte_file_is_refused_by_size(good: tuple[Path, dict[str, Any]
     _refused(target, path, "MB")
 
 
-def test_a_legacy_file_with_broken_types_is_refused(good: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+def test_a_legacy_file_with_broken_types_is_refused(
+    good: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
     target, _ = good
     path = tmp_path / "legacy.json"
     path.write_text(json.dumps({"version": "1.1", "modules": {"1.1": {"exercises": []}}}))

@@ -30,9 +30,14 @@ times = st.sampled_from(TIMES)
 def flow_log(draw: Any, record_id: str, origin: str | None, fixed: str | None = None) -> dict[str, Any]:
     created = TIMES[0] if fixed is not None else draw(times)
     return {
-        "id": record_id, "activity": fixed or draw(st.sampled_from(WORDS)),
-        "energy": 0 if fixed else draw(st.integers(-2, 2)), "focus": 3 if fixed else draw(st.integers(1, 5)),
-        "logged_date": "2025-01-01", "origin": origin, "created_at": created, "updated_at": max(created, draw(times)),
+        "id": record_id,
+        "activity": fixed or draw(st.sampled_from(WORDS)),
+        "energy": 0 if fixed else draw(st.integers(-2, 2)),
+        "focus": 3 if fixed else draw(st.integers(1, 5)),
+        "logged_date": "2025-01-01",
+        "origin": origin,
+        "created_at": created,
+        "updated_at": max(created, draw(times)),
     }
 
 
@@ -41,10 +46,16 @@ def a_list(draw: Any, record_id: str, fixed: str | None = None) -> dict[str, Any
     created = TIMES[0] if fixed is not None else draw(times)
     words = [fixed] if fixed is not None else draw(st.lists(st.sampled_from(WORDS), max_size=2))
     return {
-        "id": record_id, "name": "ideas" if fixed else draw(st.sampled_from(["ideas", "places"])), "context": None,
-        "origin": None, "created_at": created, "updated_at": max(created, draw(times)),
-        "items": [{"id": f"{record_id}-item-{i}", "content": w, "position": i + 1, "created_at": created}
-                  for i, w in enumerate(words)],
+        "id": record_id,
+        "name": "ideas" if fixed else draw(st.sampled_from(["ideas", "places"])),
+        "context": None,
+        "origin": None,
+        "created_at": created,
+        "updated_at": max(created, draw(times)),
+        "items": [
+            {"id": f"{record_id}-item-{i}", "content": w, "position": i + 1, "created_at": created}
+            for i, w in enumerate(words)
+        ],
     }
 
 
@@ -56,13 +67,21 @@ def documents(draw: Any, mode: str = "free") -> dict[str, Any]:
     doc["pii"]["key_id"] = "0" * 32
     for module_id in draw(st.lists(st.sampled_from(sorted(MODULES)), unique=True)):
         tag = draw(st.integers(0, 3))  # a few distinct versions of each module
-        rows = [draw(flow_log(f"{module_id}-{tag}-{i}", MODULES[module_id])) for i in range(draw(st.integers(0, 2)))]
+        rows = [
+            draw(flow_log(f"{module_id}-{tag}-{i}", MODULES[module_id]))
+            for i in range(draw(st.integers(0, 2)))
+        ]
         when = draw(times)
         doc["modules"][module_id] = {
             "first_completed_at": draw(st.sampled_from([None, TIMES[0]])),
             "last_modified_at": when,
-            "exercises": {MODULES[module_id]: {"full_exercise_id": MODULES[module_id] + ".v1",
-                                               "first_responded_at": TIMES[0], "responded_at": when}},
+            "exercises": {
+                MODULES[module_id]: {
+                    "full_exercise_id": MODULES[module_id] + ".v1",
+                    "first_responded_at": TIMES[0],
+                    "responded_at": when,
+                }
+            },
             "columns": {},
             "rows": {"user_flow_logs": rows} if rows else {},
         }
@@ -71,19 +90,35 @@ def documents(draw: Any, mode: str = "free") -> dict[str, Any]:
         table = "user_lists" if record_id[-1] in "02468" else "user_flow_logs"
         index = ID_POOL.index(record_id)
         fixed = None if mode == "free" else (f"thing {index}" if mode == "unique" else WORDS[index % 2])
-        record = draw(a_list(record_id, fixed)) if table == "user_lists" else draw(flow_log(record_id, None, fixed))
+        record = (
+            draw(a_list(record_id, fixed))
+            if table == "user_lists"
+            else draw(flow_log(record_id, None, fixed))
+        )
         record["content_hash"] = hash_content(table, record)
         if (table, record["content_hash"]) in hashes:
             continue  # one copy per content within a document (see docs: duplicates)
         hashes.add((table, record["content_hash"]))
         doc["standalone"].setdefault(table, []).append(record)
-    for record_id in draw(st.lists(st.sampled_from(ID_POOL), unique=True, max_size=3 if mode != "twins" else 0)):
+    for record_id in draw(
+        st.lists(st.sampled_from(ID_POOL), unique=True, max_size=3 if mode != "twins" else 0)
+    ):
         table = "user_lists" if record_id[-1] in "02468" else "user_flow_logs"
-        doc["tombstones"].append({"table": table, "row_id": record_id, "content_hash": None, "origin": None,
-                                  "deleted_at": draw(times)})
+        doc["tombstones"].append(
+            {
+                "table": table,
+                "row_id": record_id,
+                "content_hash": None,
+                "origin": None,
+                "deleted_at": draw(times),
+            }
+        )
     if draw(st.booleans()):
-        doc["settings"] = {"created_at": TIMES[0], "updated_at": draw(times),
-                           "values": {"font": draw(st.sampled_from(["sans", "serif"]))}}
+        doc["settings"] = {
+            "created_at": TIMES[0],
+            "updated_at": draw(times),
+            "values": {"font": draw(st.sampled_from(["sans", "serif"]))},
+        }
     return normalize(doc)
 
 
@@ -126,8 +161,9 @@ def test_the_newer_module_wins_whole_and_the_other_is_kept(a: dict[str, Any], b:
             continue
         winner, loser_side = (ua, "incoming") if ta > tb else (ub, "local")
         assert result.doc["modules"][module_id] == winner
-        if ua != ub and {k: v for k, v in ua.items() if k != "last_modified_at"} != \
-                {k: v for k, v in ub.items() if k != "last_modified_at"}:
+        if ua != ub and {k: v for k, v in ua.items() if k != "last_modified_at"} != {
+            k: v for k, v in ub.items() if k != "last_modified_at"
+        }:
             assert (module_id, loser_side) in kept
 
 
@@ -147,8 +183,9 @@ def test_order_of_imports_does_not_matter(base: dict[str, Any], a: dict[str, Any
 
 @SETTINGS
 @given(documents("twins"), documents("twins"), documents("twins"))
-def test_order_of_imports_does_not_matter_with_duplicates(base: dict[str, Any], a: dict[str, Any],
-                                                          b: dict[str, Any]) -> None:
+def test_order_of_imports_does_not_matter_with_duplicates(
+    base: dict[str, Any], a: dict[str, Any], b: dict[str, Any]
+) -> None:
     # Each id keeps its content, copies of one content may carry different ids: the earliest
     # created copy stays, whatever the order.
     one = merge(merge(base, a).doc, b).doc
@@ -178,7 +215,9 @@ def test_no_standalone_item_is_lost_and_no_duplicate_is_added(a: dict[str, Any],
         count = sum(1 for t, r in _standalone(result) if (t, r["content_hash"]) == key)
         most = max(sum(1 for t, r in _standalone(d) if (t, r["content_hash"]) == key) for d in (a, b))
         # Items both sides know are never dropped; beyond them, no more copies than either side had.
-        known = sum(1 for t, r in _standalone(result) if (t, r["content_hash"]) == key and (t, r["id"]) in both)
+        known = sum(
+            1 for t, r in _standalone(result) if (t, r["content_hash"]) == key and (t, r["id"]) in both
+        )
         assert count <= max(most, known)
 
 
@@ -190,8 +229,12 @@ def test_a_deleted_item_is_not_resurrected(a: dict[str, Any], b: dict[str, Any])
     for doc in (a, b):
         for t in doc["tombstones"]:
             key = (t["table"], t["row_id"])
-            newer = [r for d in (a, b) for tt, r in _standalone(d)
-                     if (tt, r["id"]) == key and _stamp(r) > t["deleted_at"]]
+            newer = [
+                r
+                for d in (a, b)
+                for tt, r in _standalone(d)
+                if (tt, r["id"]) == key and _stamp(r) > t["deleted_at"]
+            ]
             if not newer:
                 assert key not in present
 

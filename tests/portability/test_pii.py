@@ -43,7 +43,8 @@ def test_backup_password_export_holds_no_plaintext(populated: tuple[Path, object
 
 
 def test_claimed_user_export_carries_the_account_key_and_nothing_of_the_account(
-        populated: tuple[Path, object], tmp_path: Path) -> None:
+    populated: tuple[Path, object], tmp_path: Path
+) -> None:
     folder, _ = populated
     with open_app_data(folder) as app:
         stamp = now_iso()
@@ -54,8 +55,10 @@ def test_claimed_user_export_carries_the_account_key_and_nothing_of_the_account(
             "VALUES (?, ?, 'password', '$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g', ?, ?, ?)",
             (new_id(), app.user_id, wrapped, stamp, stamp),
         )
-        app.db.execute("INSERT INTO emails(id, user_id, email, is_active, added_at) VALUES (?, ?, ?, 1, ?)",
-                       (new_id(), app.user_id, "sam@example.org", stamp))
+        app.db.execute(
+            "INSERT INTO emails(id, user_id, email, is_active, added_at) VALUES (?, ?, ?, 1, ?)",
+            (new_id(), app.user_id, "sam@example.org", stamp),
+        )
     out = tmp_path / "claimed.json"
     _export(folder, out)  # no backup password needed
     text = out.read_text()
@@ -96,23 +99,31 @@ def backup(populated: tuple[Path, object], tmp_path: Path) -> Path:
     return out
 
 
-def test_restore_without_the_password_keeps_pii_sealed_until_adopt_key(backup: Path, other_dir: Path,
-                                                                         tmp_path: Path) -> None:
+def test_restore_without_the_password_keeps_pii_sealed_until_adopt_key(
+    backup: Path, other_dir: Path, tmp_path: Path
+) -> None:
     done = run_cli(other_dir, "import", str(backup), "--no-password", "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["identity"] == "adopted"
     assert report["personal_data"] == "pending"
     file_doc = json.loads(backup.read_text())
-    contact = file_doc["standalone"].get("user_contacts") or file_doc["modules"]["3.3"]["rows"]["user_contacts"]
+    contact = (
+        file_doc["standalone"].get("user_contacts") or file_doc["modules"]["3.3"]["rows"]["user_contacts"]
+    )
     with open_app_data(other_dir) as app:
         assert app.db.scalar("SELECT value FROM app_meta WHERE key = 'pending_wrapped_data_key'")
         stored = app.db.scalar("SELECT name FROM user_contacts WHERE id = ?", (contact[0]["id"],))
         assert stored == contact[0]["name"]  # the envelope, untouched
         assert app.user_id == file_doc["user"]["id"]
     # Exporting now would mix keys: refused with the way out.
-    done = run_cli(other_dir, "export", "--out", str(tmp_path / "x.json"),
-                   env={"DREAMTREE_BACKUP_PASSWORD": BACKUP_PASSWORD})
+    done = run_cli(
+        other_dir,
+        "export",
+        "--out",
+        str(tmp_path / "x.json"),
+        env={"DREAMTREE_BACKUP_PASSWORD": BACKUP_PASSWORD},
+    )
     assert done.returncode == 2 and "--adopt-key" in done.stderr
     done = run_cli(other_dir, "import", "--adopt-key", env={"DREAMTREE_PASSWORD": "not the password!"})
     assert done.returncode == 3
@@ -123,8 +134,12 @@ def test_restore_without_the_password_keeps_pii_sealed_until_adopt_key(backup: P
         assert not app.db.scalar("SELECT value FROM app_meta WHERE key = 'pending_wrapped_data_key'")
         row = app.db.one("SELECT id, name FROM user_contacts WHERE id = ?", (contact[0]["id"],))
         assert SECRET_WORDS[1] in ctx.unseal("user_contacts", "name", row["id"], row["name"])
-        assert ctx.unseal("user_settings", "location", ctx.user_id,
-                          app.db.scalar("SELECT location FROM user_settings")) == "Lyon"
+        assert (
+            ctx.unseal(
+                "user_settings", "location", ctx.user_id, app.db.scalar("SELECT location FROM user_settings")
+            )
+            == "Lyon"
+        )
     _export(other_dir, tmp_path / "after.json", DREAMTREE_BACKUP_PASSWORD=BACKUP_PASSWORD)
 
 
@@ -149,12 +164,15 @@ def _newer_source(tmp_path: Path) -> Path:
 
 
 def test_another_users_file_with_its_password_is_resealed_under_the_local_key(
-        populated: tuple[Path, object], tmp_path: Path) -> None:
+    populated: tuple[Path, object], tmp_path: Path
+) -> None:
     folder, _ = populated
     path = _newer_source(tmp_path)
     with open_app_data(folder) as app:
         local_user = app.user_id
-    done = run_cli(folder, "import", str(path), "--json", "--force", env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD})
+    done = run_cli(
+        folder, "import", str(path), "--json", "--force", env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD}
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["identity"] == "other" and report["personal_data"] == "resealed"
@@ -173,7 +191,8 @@ def test_another_users_file_with_its_password_is_resealed_under_the_local_key(
 
 
 def test_another_users_file_without_its_password_skips_pii_rows(
-        populated: tuple[Path, object], tmp_path: Path) -> None:
+    populated: tuple[Path, object], tmp_path: Path
+) -> None:
     folder, _ = populated
     path = _newer_source(tmp_path)
     done = run_cli(folder, "import", str(path), "--no-password", "--json", "--force")

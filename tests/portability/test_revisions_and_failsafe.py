@@ -82,8 +82,12 @@ def test_an_older_incoming_module_loses_but_is_kept(populated: tuple[Path, objec
                 record["created_at"] = OLDER
     path = _write(tmp_path, "older.json", older)
     report = json.loads(run_cli(folder, "import", str(path), "--json").stdout)
-    assert report["modules"]["1.1"] == {"action": "kept", "local_modified": before["modules"]["1.1"]["last_modified_at"],
-                                        "incoming_modified": OLDER, "revision_of": "incoming"}
+    assert report["modules"]["1.1"] == {
+        "action": "kept",
+        "local_modified": before["modules"]["1.1"]["last_modified_at"],
+        "incoming_modified": OLDER,
+        "revision_of": "incoming",
+    }
     assert comparable(export_of(folder)) == comparable(before)
     listed = json.loads(run_cli(folder, "revisions", "list", "--json").stdout)
     assert len(listed) == 1 and listed[0]["last_modified_at"] == OLDER

@@ -62,7 +62,9 @@ def test_api_round_trip_into_a_fresh_folder(populated: tuple[Path, object], othe
     assert again["pii"]["key_id"] == key_id(original_key)
 
 
-def test_cli_round_trip_with_backup_password(populated: tuple[Path, object], tmp_path: Path, other_dir: Path) -> None:
+def test_cli_round_trip_with_backup_password(
+    populated: tuple[Path, object], tmp_path: Path, other_dir: Path
+) -> None:
     folder, _ = populated
     first, second = tmp_path / "first.json", tmp_path / "second.json"
     env = {"DREAMTREE_BACKUP_PASSWORD": BACKUP_PASSWORD, "DREAMTREE_PASSWORD": BACKUP_PASSWORD}
@@ -84,7 +86,9 @@ def test_cli_round_trip_with_backup_password(populated: tuple[Path, object], tmp
         assert SECRET_WORDS[1] in ctx.unseal("user_contacts", "name", row["id"], row["name"])
 
 
-def test_plaintext_round_trip_is_exact(populated: tuple[Path, object], tmp_path: Path, other_dir: Path) -> None:
+def test_plaintext_round_trip_is_exact(
+    populated: tuple[Path, object], tmp_path: Path, other_dir: Path
+) -> None:
     folder, _ = populated
     first, second = tmp_path / "first.json", tmp_path / "second.json"
     done = run_cli(folder, "export", "--out", str(first), "--plaintext-pii")

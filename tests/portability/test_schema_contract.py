@@ -48,10 +48,16 @@ def test_table_lists_match_the_database(app: AppData) -> None:
     for table, columns in SINGLE_ROW_COLUMNS.items():
         if table != "user_settings":
             assert set(columns) | {"user_id", "created_at", "updated_at"} == _columns(app, table)
-    assert set(SETTINGS_COLUMNS) | set(DEVICE_ONLY_SETTINGS) | {"user_id", "created_at", "updated_at"} == \
-        _columns(app, "user_settings")
-    user_tables = {r[0] for r in app.db.query("SELECT name FROM sqlite_master WHERE type = 'table'")
-                   if r[0].startswith("user_")}
+    assert set(SETTINGS_COLUMNS) | set(DEVICE_ONLY_SETTINGS) | {
+        "user_id",
+        "created_at",
+        "updated_at",
+    } == _columns(app, "user_settings")
+    user_tables = {
+        r[0]
+        for r in app.db.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if r[0].startswith("user_")
+    }
     carried = set(TABLES) | set(SINGLE_ROW_COLUMNS) | {c.table for s in TABLES.values() for c in s.children}
     assert user_tables - carried == {"user_modules"}  # carried as the modules' own fields
     assert set(INSERT_ORDER) == set(TABLES)

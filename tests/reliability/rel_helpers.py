@@ -157,17 +157,20 @@ def add_standalone(ctx: UserContext, count: int, label: str = "row") -> None:
     half = count // 2
     with db.transaction():
         db.executemany(
-            "INSERT INTO user_flow_logs(id, user_id, activity, energy, focus, logged_date, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO user_flow_logs(id, user_id, activity, energy, focus, logged_date, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(new_id(), uid, f"{label} activity {i}", i % 5 - 2, 1 + i % 5, "2025-01-01", stamp, stamp)
              for i in range(half)],
         )
         contacts = []
         for i in range(count - half):
             rid = new_id()
-            contacts.append((rid, uid, ctx.seal("user_contacts", "name", rid, f"{label} person {i}"), stamp, stamp))
-        db.executemany("INSERT INTO user_contacts(id, user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                       contacts)
+            name = ctx.seal("user_contacts", "name", rid, f"{label} person {i}")
+            contacts.append((rid, uid, name, stamp, stamp))
+        db.executemany(
+            "INSERT INTO user_contacts(id, user_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+            contacts,
+        )
 
 
 def make_answered_folder(folder: Path, *, standalone: int = 0, label: str = "row",
@@ -215,14 +218,16 @@ _VOLATILE = {
     "module_revisions": {"id", "created_at"},
     "users": {"updated_at"},
     "user_settings": {"updated_at"},
-    "user_profile": {"updated_at"},
-    "user_values": {"updated_at"},
-    "user_budget": {"updated_at"},
+    "user_profile": {"created_at", "updated_at"},
+    "user_values": {"created_at", "updated_at"},
+    "user_budget": {"created_at", "updated_at"},
     "app_meta": None,  # migration stamps and the like
 }
+# The seeded skills are content (stamped when each folder was seeded); custom ones are the user's.
+_ROWS = {"skills": " WHERE is_custom = 1"}
 
 
-def user_digest(app: AppData) -> str:
+def user_digest(app: AppData, skip_tables: Sequence[str] = ()) -> str:
     """sha256 over every user table, personal fields decrypted (so this also proves they still
     decrypt), ids minted by an apply left out; rows in a stable order."""
     ctx = UserContext.from_app(app)
@@ -234,7 +239,7 @@ def user_digest(app: AppData) -> str:
     out = hashlib.sha256()
     tables = [r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     for table in tables:
-        if table in _CONTENT_TABLES or table.startswith("sqlite_"):
+        if table in _CONTENT_TABLES or table in skip_tables or table.startswith("sqlite_"):
             continue
         skip = _VOLATILE.get(table, set())
         if skip is None:
@@ -242,7 +247,7 @@ def user_digest(app: AppData) -> str:
         columns = [r["name"] for r in db.query(f'PRAGMA table_info("{table}")') if r["name"] not in skip]
         key = "id" if "id" in columns else ("user_id" if "user_id" in columns else None)
         rows = []
-        for row in db.query(f'SELECT * FROM "{table}"'):
+        for row in db.query(f'SELECT * FROM "{table}"' + _ROWS.get(table, "")):
             record = {}
             for column in columns:
                 value = row[column]

@@ -78,7 +78,8 @@ class ChoiceCard(QFrame):
     def set_selected(self, selected: bool) -> None:
         self.setProperty("selected", selected)
         self.mark.setText("●" if selected else "○")
-        self.setAccessibleName(self.accessibleName().split(" (chosen)")[0] + (" (chosen)" if selected else ""))
+        base = self.accessibleName().split(" (chosen)")[0]
+        self.setAccessibleName(base + (" (chosen)" if selected else ""))
         self.style().unpolish(self)
         self.style().polish(self)
 
@@ -242,7 +243,8 @@ class CompetencyPanel(ToolPanel):
         self.level_text.setWordWrap(True)
         level_row.addWidget(self.level_text, 1)
         box.addLayout(level_row)
-        self.category_chart = BarChart(self.services.theme, "Average by category (out of 5)", self.results_box)
+        self.category_chart = BarChart(self.services.theme, "Average by category (out of 5)",
+                                       self.results_box)
         box.addWidget(self.category_chart)
         self.detail_chart = BarChart(self.services.theme, "Each competency (out of 5)", self.results_box)
         box.addWidget(self.detail_chart)
@@ -269,12 +271,15 @@ class CompetencyPanel(ToolPanel):
     def _restyle(self) -> None:
         p = self.services.theme.palette
         self.setStyleSheet(
-            f"QFrame#ChoiceCard {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 10px; }}"
+            f"QFrame#ChoiceCard {{ background: {p.surface}; border: 1px solid {p.border}; "
+            "border-radius: 10px; }"
             f"QFrame#ChoiceCard:hover {{ border-color: {p.accent}; }}"
-            f"QFrame#ChoiceCard[selected=\"true\"] {{ background: {p.accent_soft}; border: 2px solid {p.accent}; }}"
+            f"QFrame#ChoiceCard[selected=\"true\"] {{ background: {p.accent_soft}; "
+            f"border: 2px solid {p.accent}; }}"
             f"QFrame#ChoiceCard:focus {{ border: 2px solid {p.focus}; }}"
             f"QFrame#ChoiceCard:disabled {{ background: {p.background}; }}"
-            f"QPushButton:checked {{ background: {p.accent_soft}; border-color: {p.accent}; font-weight: 700; }}"
+            f"QPushButton:checked {{ background: {p.accent_soft}; border-color: {p.accent}; "
+            "font-weight: 700; }"
         )
 
     # -- loading ---------------------------------------------------------------------------------
@@ -313,8 +318,8 @@ class CompetencyPanel(ToolPanel):
             self.show_error(exc)
             return
         self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to take the assessment here.",
-                                 kind="info")
+        self.banner.show_message(exc.message, "Answer that exercise in the workbook to take the "
+                                 "assessment here.", kind="info")
         for card in self.cards:
             card.setEnabled(False)
         self.reassess_button.setEnabled(False)
@@ -358,6 +363,7 @@ class CompetencyPanel(ToolPanel):
             card.setEnabled(not self.locked)
             card.picked.connect(lambda oid=option["option_id"]: self.choose(oid))
             self.options_box.addWidget(card)
+            card.show()  # now, not on the next event loop pass, so it can take the focus at once
             self.cards.append(card)
         self.prev_button.setEnabled(self.index > 0)
         self.next_button.setEnabled(self.index + 1 < total)
@@ -394,8 +400,9 @@ class CompetencyPanel(ToolPanel):
         self.category_chart.set_data([CATEGORY_LABELS.get(c, c) for c in cats],
                                      [round(res.category_averages[c], 2) for c in cats], max_value=5,
                                      value_format="{:.1f}", colors=[colours.get(c, "#777777") for c in cats])
-        self.detail_chart.set_data([row["name"] for row in self.scores], [row["score"] for row in self.scores],
-                                   max_value=5, colors=[colours[row["category"]] for row in self.scores])
+        self.detail_chart.set_data([row["name"] for row in self.scores],
+                                   [row["score"] for row in self.scores], max_value=5,
+                                   colors=[colours[row["category"]] for row in self.scores])
         self.legend.setText("Bar colours: " + " · ".join(
             f"<span style='color:{colours[c]}'>■</span> {CATEGORY_LABELS[c]}" for c in api.CATEGORIES))
         self.strengths.setText(_bullets("Strengths", res.strengths, "None stand out above your average yet."))

@@ -283,7 +283,8 @@ class ListsPanel(ToolPanel):
         self.items.setVisible(has and count > 0)
         self.hint.setVisible(has and count > 1)
         self.empty.setVisible(not has or count == 0)
-        self.empty.setText("Start a list with “New list”." if not has else "This list is empty: add the first item below.")
+        self.empty.setText("Start a list with “New list”." if not has
+                           else "This list is empty: add the first item below.")
         self.new_item.setEnabled(has and not self.locked)
         self.add_button.setEnabled(has and not self.locked)
         self._sync_buttons()

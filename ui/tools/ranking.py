@@ -379,8 +379,11 @@ class RankingPanel(ToolPanel):
         previous = self.source["key"] if self.source else None
         self.source = self.sources[index] if 0 <= index < len(self.sources) else None
         self._texts = {i["id"]: i["text"] for i in self.source["items"]} if self.source else {}
-        if not keep_mode or previous != (self.source["key"] if self.source else None) \
-                or self.current_mode == "compare" and set(self._ids()) != {x for p in self.pairs for x in p}:
+        key = self.source["key"] if self.source else None
+        compared = {x for pair in self.pairs for x in pair}
+        changed = self.current_mode == "compare" and set(self._ids()) != compared
+        if not keep_mode or previous != key or changed:
+            # A different thing to rank, or its items changed under a comparison: start again.
             self._mode("items")
         self._show_items()
 

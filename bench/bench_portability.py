@@ -1,0 +1,163 @@
+"""Export / import timings for a heavy user; prints figures (goals: export < 1 s, import < 2 s).
+
+A user with data in every module plus 50,000 standalone rows (flow logs, stories, sealed
+contacts, jobs, list items) is exported, then imported into a second, fresh data folder (which
+adopts the identity and the key), then the same file is imported again (every record on both
+sides: the full merge). Times are wall clock and CPU; peak memory comes from tracemalloc (a
+separate run, since tracing slows Python down) and ru_maxrss.
+
+    .venv/bin/python bench/bench_portability.py [--rows 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from portability.factory import add_standalone, populate  # noqa: E402
+
+from dreamtree_desktop.appdata import open_app_data  # noqa: E402
+from dreamtree_desktop.context import UserContext  # noqa: E402
+from dreamtree_desktop.portability import Catalog, export_document  # noqa: E402
+from dreamtree_desktop.portability.exporter import wrap_for_backup  # noqa: E402
+from dreamtree_desktop.portability.files import read_export_file, write_export_file  # noqa: E402
+from dreamtree_desktop.portability.importer import Options, commit_import, prepare_import  # noqa: E402
+from dreamtree_desktop.portability.validate import check_header, check_schema, validate_document  # noqa: E402
+
+PASSWORD = "bench-backup-password-42"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float]] = []
+
+    def run(self, name: str, fn: Callable[[], Any]) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        self.rows.append((name, time.perf_counter() - wall, time.process_time() - cpu))
+        return result
+
+    def total(self, names: list[str]) -> tuple[float, float]:
+        picked = [r for r in self.rows if r[0] in names]
+        return sum(r[1] for r in picked), sum(r[2] for r in picked)
+
+
+def export_file(folder: Path, out: Path, clock: Clock) -> None:
+    with open_app_data(folder) as app:
+        ctx = UserContext.from_app(app)
+        catalog = clock.run("export: catalog", lambda: Catalog.load(app.db))
+        doc = clock.run("export: read the database", lambda: export_document(ctx, catalog))
+        clock.run("export: wrap key (Argon2id)", lambda: wrap_for_backup(doc, ctx.data_key, PASSWORD))
+        clock.run("export: encode + atomic write", lambda: write_export_file(out, doc))
+
+
+def import_file(folder: Path, path: Path, clock: Clock, tag: str) -> dict[str, Any]:
+    raw = clock.run(f"{tag}: read + parse", lambda: read_export_file(path))
+    clock.run(f"{tag}: header + JSON Schema", lambda: (check_header(raw), check_schema(raw)))
+    with open_app_data(folder) as app:
+        catalog = Catalog.load(app.db)
+        checked = clock.run(f"{tag}: semantic checks", lambda: validate_document(raw, catalog))
+        prepared = clock.run(
+            f"{tag}: keys + merge + preview",
+            lambda: prepare_import(app, checked, Options(force=True), lambda: PASSWORD, catalog),
+        )
+        clock.run(f"{tag}: backup + apply (one transaction)", lambda: commit_import(app, prepared))
+        return prepared.report()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=50_000, help="standalone rows (default 50,000)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        source, fresh = base / "source", base / "second"
+        started = time.perf_counter()
+        with open_app_data(source) as app:
+            ctx = UserContext.from_app(app)
+            made = populate(ctx)
+            add_standalone(ctx, args.rows, made=made)
+            rows = sum(
+                app.db.scalar(f"SELECT count(*) FROM {t}")
+                for t in (
+                    "user_flow_logs",
+                    "user_stories",
+                    "user_contacts",
+                    "user_jobs",
+                    "user_list_items",
+                    "user_lists",
+                    "user_responses",
+                    "user_checklists",
+                    "user_skills",
+                    "user_experiences",
+                    "user_companies",
+                    "user_career_options",
+                    "user_locations",
+                    "user_competency_scores",
+                    "exercise_progress",
+                )
+            )
+        print(
+            f"Heavy user: every module answered plus {args.rows:,} standalone rows; {rows:,} rows in all "
+            f"(made in {time.perf_counter() - started:.1f} s)"
+        )
+        path = base / "export.json"
+        clock = Clock()
+        export_file(source, path, clock)
+        size = path.stat().st_size
+        first = import_file(fresh, path, clock, "import")
+        again = import_file(fresh, path, clock, "re-import")
+
+        print(f"\nExport file: {size / 1024 / 1024:.1f} MB")
+        print(f"{'step':<44} {'wall s':>8} {'cpu s':>8}")
+        for name, wall, cpu in clock.rows:
+            print(f"{name:<44} {wall:>8.3f} {cpu:>8.3f}")
+        export_steps = [r[0] for r in clock.rows if r[0].startswith("export:")]
+        import_steps = [r[0] for r in clock.rows if r[0].startswith("import:")]
+        reimport_steps = [r[0] for r in clock.rows if r[0].startswith("re-import:")]
+        without_kdf = [n for n in export_steps if "Argon2id" not in n]
+        print()
+        for label, names, goal in (
+            ("export, total", export_steps, 1.0),
+            ("export, without the Argon2id key wrap", without_kdf, 1.0),
+            ("import + merge into a fresh folder", import_steps, 2.0),
+            ("re-import (merge 50k against 50k)", reimport_steps, 2.0),
+        ):
+            wall, cpu = clock.total(names)
+            verdict = "meets" if wall < goal else "MISSES"
+            print(f"{label:<44} {wall:>8.3f} {cpu:>8.3f}   goal < {goal:.0f} s: {verdict}")
+        print(
+            f"\nFirst import: identity {first['identity']}, personal data {first['personal_data']}; "
+            f"re-import: {sum(s['added'] for s in again['standalone'].values())} added, "
+            f"{len(again['revisions'])} revisions"
+        )
+
+        # Memory: the same work again under tracemalloc.
+        second = base / "third"
+        tracemalloc.start()
+        export_file(source, base / "export2.json", Clock())
+        _, export_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        import_file(second, path, Clock(), "import")
+        _, import_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(
+            f"Peak traced memory: export {export_peak / 1024 / 1024:.0f} MB, "
+            f"import {import_peak / 1024 / 1024:.0f} MB; process ru_maxrss {maxrss_kb / 1024:.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Cloud sync: the desktop client of the DreamTree cloud service (docs/sync-protocol.md).
+
+API (the CLI and the UI call these):
+
+    sync(ctx, server=None, *, app=None) -> SyncResult
+        Pull, merge, push with compare-and-set; a stale push starts again (at most 5 rounds).
+        ServiceError (exit 4) when the service cannot be reached or the copies do not settle,
+        AuthenticationError (exit 3) when the session is gone; local data is then unchanged.
+    sync_now(ctx, app=None) -> SyncResult          the desktop's "Sync now"
+    sync_status(ctx) -> {server, signed_in, revision, last_synced_at}   (no network)
+    cloud_claim(app, server, password, *, email=None, lock=True) -> AccountResult
+    login(app, server, email, password, *, lock=True) -> AccountResult
+    logout(ctx) -> bool
+
+Imports are lazy: the window imports this package to decide whether to show "Sync now", and
+should not pay for httpx and the merge until the user syncs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..appdata import AppData
+    from ..context import UserContext
+    from .service import SyncResult
+
+__all__ = [
+    "AccountResult",
+    "CloudClient",
+    "SyncResult",
+    "cloud_claim",
+    "last_synced_at",
+    "login",
+    "logout",
+    "sync",
+    "sync_now",
+    "sync_status",
+]
+
+
+def sync_now(ctx: UserContext, app: AppData | None = None) -> SyncResult:
+    from .service import sync_now as run
+
+    return run(ctx, app)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CloudClient":
+        from .client import CloudClient
+
+        return CloudClient
+    if name in __all__:
+        from . import service
+
+        return getattr(service, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,327 @@
+"""HTTP client of the cloud service (httpx): timeouts, retries with backoff, bounded answers.
+
+Every failure becomes an error the user can act on (dreamtree_desktop.errors): the service
+unreachable or failing is a ServiceError (exit 4), a refused session or password an
+AuthenticationError (exit 3). The session token and auth secrets never appear in messages,
+reprs or logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .. import __version__
+from ..errors import AuthenticationError, ServiceError
+from ..security.errors import WrongPasswordError
+from . import protocol as p
+
+log = logging.getLogger("dreamtree.sync")
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=60.0, pool=5.0)
+DEFAULT_ATTEMPTS = 3
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+UNREACHABLE_HINT = "Your data here is unchanged; it syncs the next time the service can be reached."
+
+
+class CloudError(ServiceError):
+    """The service answered, but not with what was asked (exit 4)."""
+
+    def __init__(self, message: str, *, status: int = 0, code: str = "", hint: str | None = None,
+                 revision: int | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.code = code
+        self.revision = revision  # the snapshot revision the answer named (ETag), when it did
+
+
+class DamagedSnapshot(CloudError):
+    """GET /v1/snapshot answered with something unreadable: too large, not gzip, not JSON, or
+    not a snapshot. `revision` comes from the ETag header when there was one."""
+
+    def __init__(self, reason: str, revision: int | None) -> None:
+        super().__init__(f"The copy in your cloud account cannot be read: {reason}.", status=200,
+                         code="damaged_snapshot", hint="Your data here is unchanged.", revision=revision)
+        self.reason = reason
+
+
+class CloudUnreachable(CloudError):
+    """No answer: offline, server down, connection cut, timeout (exit 4)."""
+
+
+class StaleRevision(CloudError):
+    """409: the snapshot moved on since it was pulled; `revision` is the server's current one."""
+
+    def __init__(self, revision: int) -> None:
+        super().__init__(f"The cloud copy changed meanwhile (now revision {revision}).", status=409,
+                         code=p.STALE_REVISION)
+        self.revision = revision
+
+
+class SessionRefused(AuthenticationError):
+    """401 on a signed-in route: the token expired, was revoked, or is not ours (exit 3)."""
+
+    def __init__(self, code: str, server: str) -> None:
+        expired = code == "token_expired"
+        super().__init__(
+            "Your cloud session has expired." if expired else "Your cloud session is no longer valid.",
+            hint=f"Sign in again: dreamtree account login --server {server} --email YOU@EXAMPLE.COM",
+        )
+        self.code = code
+
+
+class RateLimited(AuthenticationError):
+    """429 on sign-in: too many wrong passwords for this address (exit 3)."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, (retry_after + 59) // 60)
+        super().__init__(
+            "Too many wrong passwords for this email address: the cloud service refuses sign-ins for now.",
+            hint=f"Try again in about {minutes} minute{'s' if minutes != 1 else ''}.",
+        )
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: httpx.Headers
+    body: dict[str, Any] | None
+    wire_bytes: int
+
+
+def b64(data: bytes | bytearray) -> str:
+    return base64.b64encode(bytes(data)).decode("ascii")
+
+
+class CloudClient:
+    """One server; `token` is the session (set by login / create_account)."""
+
+    def __init__(
+        self,
+        server: str,
+        token: str | None = None,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        attempts: int = DEFAULT_ATTEMPTS,
+        backoff_s: float = 0.5,
+        max_wait_s: float = 8.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.server = p.normalize_server_url(server)
+        self.token = token
+        self.attempts = max(1, attempts)
+        self.backoff_s = backoff_s
+        self.max_wait_s = max_wait_s
+        self._sleep = sleep
+        self._http = httpx.Client(
+            base_url=self.server, timeout=timeout, transport=transport, follow_redirects=False,
+            headers={"User-Agent": f"DreamTree-Desktop/{__version__}", "Accept": "application/json"},
+        )
+
+    def __repr__(self) -> str:
+        return f"CloudClient({self.server!r}, token={'<hidden>' if self.token else None})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> CloudClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the routes ----------------------------------------------------------------------------
+    def prelogin(self, email: str) -> dict[str, Any]:
+        answer = self._call("POST", p.PRELOGIN, json_body={"email": email}, auth=False)
+        kdf = (answer.body or {}).get("kdf") if answer.status == 200 else None
+        if not isinstance(kdf, dict):
+            raise self._unexpected(answer)
+        return kdf
+
+    def create_account(self, email: str, auth_secret: bytes | bytearray, kdf: dict[str, Any],
+                       wrapped_data_key: str, user_id: str) -> p.Session:
+        body = {"email": email, "auth_secret": b64(auth_secret), "kdf": kdf,
+                "wrapped_data_key": wrapped_data_key, "user_id": user_id}
+        answer = self._call("POST", p.ACCOUNTS, json_body=body, auth=False)
+        session = p.parse_session(answer.body) if answer.status == 201 else None
+        if session is None:
+            raise self._unexpected(answer)
+        self.token = session.token
+        return session
+
+    def login(self, email: str, auth_secret: bytes | bytearray) -> p.Session:
+        answer = self._call("POST", p.SESSIONS, json_body={"email": email, "auth_secret": b64(auth_secret)},
+                            auth=False)
+        session = p.parse_session(answer.body) if answer.status == 200 else None
+        if session is None or session.kdf is None or session.wrapped_data_key is None:
+            raise self._unexpected(answer)
+        self.token = session.token
+        return session
+
+    def logout(self) -> None:
+        answer = self._call("DELETE", p.SESSION_CURRENT)
+        if answer.status != 204:
+            raise self._unexpected(answer)
+        self.token = None
+
+    def get_snapshot(self) -> p.Snapshot:
+        try:
+            answer = self._call("GET", p.SNAPSHOT, headers={"Accept-Encoding": "gzip"},
+                                limit=p.MAX_SNAPSHOT_RESPONSE)
+        except CloudError as exc:
+            reasons = {"response_too_large": f"it is larger than {p.MAX_SNAPSHOT_BODY // (1024 * 1024)} MB",
+                       "damaged_answer": "its compression is damaged"}
+            if exc.code in reasons:
+                raise DamagedSnapshot(reasons[exc.code], exc.revision) from None
+            raise
+        if answer.status != 200:
+            raise self._unexpected(answer)
+        snapshot = p.parse_snapshot(answer.body, answer.wire_bytes)
+        if snapshot is None:
+            reason = "it is not valid JSON" if answer.body is None else "it is not a snapshot"
+            raise DamagedSnapshot(reason, _etag_revision(answer.headers))
+        return snapshot
+
+    def put_snapshot(self, upload: p.Upload, if_match: int) -> int:
+        headers = {"If-Match": str(if_match), "Content-Type": "application/json", "Content-Encoding": "gzip"}
+        answer = self._call("PUT", p.SNAPSHOT, content=upload.body, headers=headers)
+        body = answer.body or {}
+        if answer.status == 409 and p.error_of(body)[0] == p.STALE_REVISION:
+            current = body.get("revision")
+            raise StaleRevision(current if type(current) is int else -1)
+        revision = body.get("revision")
+        if answer.status != 200 or type(revision) is not int:
+            raise self._unexpected(answer)
+        if body.get("sha256") not in (None, upload.wallet_sha256):
+            # The server stored other bytes than we sent: say so rather than trust the copy.
+            raise CloudError("The cloud service stored a different snapshot than the one sent.", status=200,
+                             code="checksum_mismatch", hint="Sync again; your data here is unchanged.")
+        return revision
+
+    # -- transport -----------------------------------------------------------------------------
+    def _call(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
+              headers: dict[str, str] | None = None, auth: bool = True,
+              limit: int = p.MAX_SMALL_RESPONSE) -> Answer:
+        """One request, retried on no answer and on 5xx with exponential backoff (every route
+        is safe to repeat: a push is compare-and-set on the revision)."""
+        all_headers = dict(headers or {})
+        if auth:
+            if not self.token:
+                raise SessionRefused("missing_token", self.server)
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        last_problem = ""
+        retry_after: int | None = None
+        for attempt in range(self.attempts):
+            if attempt:
+                self._sleep(self._wait(attempt, retry_after))
+            retry_after = None
+            try:
+                answer = self._exchange(method, path, json_body, content, all_headers, limit)
+            except httpx.TransportError as exc:
+                last_problem = _describe_transport(exc)
+                log.info("%s %s: no answer (%s), attempt %d", method, path, last_problem, attempt + 1)
+                continue
+            if answer.status in RETRY_STATUSES:
+                last_problem = f"HTTP {answer.status}"
+                retry_after = _retry_after(answer.headers)
+                log.info("%s %s: HTTP %d, attempt %d", method, path, answer.status, attempt + 1)
+                if attempt + 1 < self.attempts:
+                    continue
+                raise self._unexpected(answer)
+            return self._refusals(answer)
+        raise CloudUnreachable(f"The cloud service at {self.server} cannot be reached ({last_problem}).",
+                               code="unreachable", hint=UNREACHABLE_HINT)
+
+    def _exchange(self, method: str, path: str, json_body: Any, content: bytes | None,
+                  headers: dict[str, str], limit: int) -> Answer:
+        request = self._http.build_request(method, path, json=json_body, content=content, headers=headers)
+        response = self._http.send(request, stream=True)
+        try:
+            parts: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise CloudError(
+                        f"The cloud service sent more than {limit // (1024 * 1024) or 1} MB",
+                        status=response.status_code, code="response_too_large",
+                        hint="Your data here is unchanged.", revision=_etag_revision(response.headers),
+                    )
+                parts.append(chunk)
+            wire = response.num_bytes_downloaded
+        except httpx.DecodingError:
+            raise CloudError("The cloud service sent a damaged (badly compressed) answer",
+                             status=response.status_code, code="damaged_answer",
+                             hint="Your data here is unchanged; try again.",
+                             revision=_etag_revision(response.headers)) from None
+        finally:
+            response.close()
+        data = b"".join(parts)
+        body = p.parse_json_object(data) if data else None
+        return Answer(response.status_code, response.headers, body, wire)
+
+    def _wait(self, attempt: int, retry_after: int | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_wait_s)
+        base = min(self.backoff_s * (2 ** (attempt - 1)), self.max_wait_s)
+        return base * (1 + random.random() / 4)  # jitter: devices retrying together spread out
+
+    def _refusals(self, answer: Answer) -> Answer:
+        """Answers no route can use: a refused session, a wrong password, rate limiting."""
+        code, _message = p.error_of(answer.body)
+        if answer.status == 401 and code == p.INVALID_CREDENTIALS:
+            raise WrongPasswordError(
+                "Wrong password.", hint="Or no cloud account uses this email address on this server.",
+            )
+        if answer.status == 401:
+            raise SessionRefused(code or "invalid_token", self.server)
+        if answer.status == 429:
+            retry = (answer.body or {}).get("retry_after")
+            raise RateLimited(retry if type(retry) is int else _retry_after(answer.headers) or 60)
+        return answer
+
+    def _unexpected(self, answer: Answer) -> CloudError:
+        code, message = p.error_of(answer.body)
+        if answer.status == 413 or code == p.PAYLOAD_TOO_LARGE:
+            return CloudError(
+                "Your data is larger than the cloud service accepts (50 MB): it was not uploaded.",
+                status=answer.status, code=p.PAYLOAD_TOO_LARGE,
+                hint="Your data here is unchanged. Export a JSON backup instead.",
+            )
+        what = f"HTTP {answer.status}" + (f" {code}" if code else "")
+        detail = f": {message}" if message else ""
+        return CloudError(f"The cloud service refused the request ({what}){detail}.", status=answer.status,
+                          code=code, hint="Your data here is unchanged; try again later.")
+
+
+def _retry_after(headers: httpx.Headers) -> int | None:
+    value = headers.get("retry-after")
+    if value and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _etag_revision(headers: httpx.Headers) -> int | None:
+    value = (headers.get("etag") or "").strip().removeprefix("W/").strip('"')
+    return int(value) if value.isdigit() else None
+
+
+def _describe_transport(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connection timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused or no network"
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer in time"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        return "connection cut"
+    return type(exc).__name__

@@ -1,0 +1,176 @@
+"""The cloud protocol v1 as the desktop speaks it: paths, limits, bodies, and what answers mean.
+
+Pure code (no network): docs/sync-protocol.md describes the server side; the section
+"Desktop client" there describes how this client uses it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import UserInputError
+
+PRELOGIN = "/v1/prelogin"
+ACCOUNTS = "/v1/accounts"
+SESSIONS = "/v1/sessions"
+SESSION_CURRENT = "/v1/sessions/current"
+SNAPSHOT = "/v1/snapshot"
+
+# The server refuses a snapshot body larger than this after gzip decoding (cloud/src/snapshot.js).
+MAX_SNAPSHOT_BODY = 50 * 1024 * 1024
+# A GET answer carries the wallet plus a few hundred bytes of metadata.
+MAX_SNAPSHOT_RESPONSE = MAX_SNAPSHOT_BODY + 64 * 1024
+# Small answers (accounts, sessions, errors) never come near this.
+MAX_SMALL_RESPONSE = 256 * 1024
+# gzip level for uploads: level 6 costs ~3x the time of level 1 for a few percent less on the
+# wire (bench/bench_sync.py measures both on a heavy user).
+GZIP_LEVEL = 1
+# Pull, merge, push: a push refused as stale starts the round again, at most this many times.
+MAX_ROUNDS = 5
+
+# Error codes the client acts on (cloud/src/*.js).
+INVALID_CREDENTIALS = "invalid_credentials"
+RATE_LIMITED = "rate_limited"
+STALE_REVISION = "stale_revision"
+EMAIL_TAKEN = "email_taken"
+USER_ID_TAKEN = "user_id_taken"
+PAYLOAD_TOO_LARGE = "payload_too_large"
+SESSION_CODES = frozenset({"missing_token", "invalid_token", "token_expired"})
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def normalize_server_url(value: object) -> str:
+    """`https://host[:port][/prefix]` without a trailing slash. Plain http is accepted only for
+    this computer (the local worker), since the session token travels in every request."""
+    if not isinstance(value, str) or not value.strip():
+        raise UserInputError("server: give the cloud server's address, e.g. https://sync.example.org")
+    text = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise UserInputError("server: not a valid address (expected https://host[:port]).") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserInputError("server: not a valid address (expected https://host[:port]).")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise UserInputError("server: the address must not hold a query, fragment or user name.")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise UserInputError(
+            "server: plain http is only allowed for a server on this computer; use https://.",
+        )
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = host if port is None else f"{host}:{port}"
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Session:
+    user_id: str
+    token: str
+    kdf: dict[str, Any] | None = None
+    wrapped_data_key: str | None = None
+
+    def __repr__(self) -> str:  # the token is a bearer secret: never in a repr or a log
+        return f"Session(user_id={self.user_id!r}, token=<hidden>)"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """GET /v1/snapshot: revision 0 and wallet None when the account has none yet."""
+
+    revision: int
+    wallet: dict[str, Any] | None
+    schema_version: str | None = None
+    exported_at: str | None = None
+    size_bytes: int = 0  # of the wallet JSON as stored
+    wire_bytes: int = 0  # what crossed the network (gzip)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A PUT /v1/snapshot body, ready to send."""
+
+    body: bytes  # gzip of `raw`
+    raw_size: int
+    wallet_sha256: str  # of the wallet member's bytes, as the server reports it back
+
+
+def encode_upload(doc: dict[str, Any], exported_at: str, level: int = GZIP_LEVEL) -> Upload:
+    """{"schema_version","exported_at","wallet"}: the wallet is the export document, byte for
+    byte as an export file holds it (UTF-8, compact)."""
+    wallet = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    head = json.dumps({"schema_version": str(doc.get("version")), "exported_at": exported_at},
+                      separators=(",", ":")).encode("ascii")
+    raw = head[:-1] + b',"wallet":' + wallet + b"}"
+    return Upload(gzip.compress(raw, compresslevel=level, mtime=0), len(raw), hashlib.sha256(wallet).hexdigest())
+
+
+def parse_json_object(data: bytes) -> dict[str, Any] | None:
+    """A JSON object, or None when the bytes are not one (NaN and friends refused)."""
+    try:
+        value = json.loads(data, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def error_of(body: dict[str, Any] | None) -> tuple[str, str]:
+    """(code, message) of an error body {"error": {"code", "message"}}; ("", "") if it is not one."""
+    error = (body or {}).get("error")
+    if not isinstance(error, dict):
+        return "", ""
+    code, message = error.get("code"), error.get("message")
+    return (code if isinstance(code, str) else "", message[:300] if isinstance(message, str) else "")
+
+
+def parse_session(body: dict[str, Any] | None) -> Session | None:
+    if not body or not isinstance(body.get("user_id"), str) or not isinstance(body.get("token"), str):
+        return None
+    kdf = body.get("kdf")
+    wrapped = body.get("wrapped_data_key")
+    return Session(
+        body["user_id"], body["token"],
+        kdf if isinstance(kdf, dict) else None,
+        wrapped if isinstance(wrapped, str) else None,
+    )
+
+
+def parse_snapshot(body: dict[str, Any] | None, wire_bytes: int) -> Snapshot | None:
+    """The snapshot answer, or None when its shape is wrong."""
+    if body is None:
+        return None
+    revision, wallet = body.get("revision"), body.get("wallet")
+    if type(revision) is not int or revision < 0:
+        return None
+    if wallet is not None and not isinstance(wallet, dict):
+        return None
+    if wallet is None and revision != 0:
+        return None
+    size = body.get("size_bytes")
+    return Snapshot(
+        revision, wallet,
+        body.get("schema_version") if isinstance(body.get("schema_version"), str) else None,
+        body.get("exported_at") if isinstance(body.get("exported_at"), str) else None,
+        size if type(size) is int else 0,
+        wire_bytes,
+    )

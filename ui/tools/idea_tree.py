@@ -1,0 +1,859 @@
+"""Idea tree: a mind map of word associations (one root word, then 3, 9 and 27 branches).
+
+The map is a QGraphicsView: the root in the middle, first branches split to the right and left,
+each branch's words further out. Keyboard: Tab adds a branch under the selected word, Enter a
+sibling, F2 renames, Delete removes the word and everything under it (Undo in the banner), arrow
+keys move the selection. Ctrl+wheel (or Ctrl+= / Ctrl+-) zooms, dragging the background pans.
+
+Words are shared between trees (the core keeps one node per word); a word that also grows in
+another tree carries a small marker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyleOptionGraphicsItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.tools import idea_trees as api
+from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
+
+from ..services import AppServices
+from ..theme import Palette, mix
+from ._base import ToolPanel, field_error_label
+
+COLUMN_GAP = 56
+ROW_HEIGHT = 40
+MAX_TEXT_WIDTH = 150
+MIN_FIT = 0.55
+
+
+# -- data on the worker ------------------------------------------------------------------------------
+def _load(ctx: UserContext, tree_id: str | None) -> dict[str, Any]:
+    trees = api.list_trees(ctx)
+    chosen = next((t for t in trees if t["id"] == tree_id), trees[-1] if trees else None)
+    out: dict[str, Any] = {"trees": trees, "tree": None, "root": None, "levels": [], "shared": {}}
+    if chosen is not None:
+        out["tree"] = chosen
+        out["root"] = api.tree(ctx, chosen["id"])
+        out["levels"] = api.levels(ctx, chosen["id"])
+        out["shared"] = {s["id"]: s["trees"] for s in api.shared_nodes(ctx)}
+    return out
+
+
+def _nested_children(node: dict[str, Any], replace: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    replace = replace or {}
+    return [{"text": replace.get(c["id"], c["text"]), "children": _nested_children(c, replace)}
+            for c in node["children"]]
+
+
+def _rename_node(ctx: UserContext, tree_id: str, node_id: str, text: str, origin: str | None) -> None:
+    """Nodes are shared by text, so renaming a word in one tree rebuilds that tree with the new word
+    in its place (the root is swapped in place)."""
+    root = api.tree(ctx, tree_id)
+    if root is None:
+        return
+    if root["id"] == node_id:
+        api.update(ctx, tree_id, {"root": text}, origin)
+    else:
+        api.update(ctx, tree_id, {"children": _nested_children(root, {node_id: text})}, origin)
+
+
+def _restore_children(ctx: UserContext, tree_id: str, children: list[dict[str, Any]],
+                      origin: str | None) -> None:
+    api.update(ctx, tree_id, {"children": children}, origin)
+
+
+def _recreate_tree(ctx: UserContext, data: dict[str, Any], origin: str | None) -> str:
+    return api.create(ctx, data, origin)
+
+
+# -- layout ------------------------------------------------------------------------------------------
+@dataclass
+class Placed:
+    id: str
+    text: str
+    depth: int
+    side: int  # +1 right, -1 left, 0 root
+    parent: str | None
+    children: list[str] = field(default_factory=list)
+    x: float = 0.0
+    y: float = 0.0
+    width: float = 0.0
+
+
+def layout_tree(root: dict[str, Any], metrics: QFontMetrics) -> dict[str, Placed]:
+    """Root at (0, 0); first branches alternate right/left (right gets the extra one); each side is a
+    left-to-right tidy tree whose leaves take one row each and parents sit between their children."""
+    placed: dict[str, Placed] = {}
+
+    def width_of(text: str) -> float:
+        return min(MAX_TEXT_WIDTH, metrics.horizontalAdvance(text)) + 24
+
+    def visit(node: dict[str, Any], depth: int, side: int, parent: str | None) -> None:
+        placed[node["id"]] = Placed(node["id"], node["text"], depth, side, parent,
+                                    [c["id"] for c in node["children"]], width=width_of(node["text"]))
+        for child in node["children"]:
+            visit(child, depth + 1, side, node["id"])
+
+    placed[root["id"]] = Placed(root["id"], root["text"], 0, 0, None, [c["id"] for c in root["children"]],
+                                width=width_of(root["text"]))
+    first = root["children"]
+    right_count = (len(first) + 1) // 2
+    for n, child in enumerate(first):
+        visit(child, 1, 1 if n < right_count else -1, root["id"])
+
+    depth_width: dict[int, float] = {}
+    for p in placed.values():
+        depth_width[p.depth] = max(depth_width.get(p.depth, 0.0), p.width)
+
+    def column_x(depth: int, side: int) -> float:
+        if depth == 0:
+            return 0.0
+        x = depth_width[0] / 2 + COLUMN_GAP
+        for d in range(1, depth):
+            x += depth_width[d] + COLUMN_GAP
+        return side * (x + placed_width_half(depth))
+
+    def placed_width_half(depth: int) -> float:
+        return depth_width[depth] / 2
+
+    def place(node_id: str, side: int, row: list[int]) -> float:
+        p = placed[node_id]
+        p.x = column_x(p.depth, side)
+        if not p.children:
+            p.y = row[0] * ROW_HEIGHT
+            row[0] += 1
+        else:
+            ys = [place(c, side, row) for c in p.children]
+            p.y = (ys[0] + ys[-1]) / 2
+        return p.y
+
+    for side in (1, -1):
+        row = [0]
+        tops = [c for c in placed[root["id"]].children if placed[c].side == side]
+        for top in tops:
+            place(top, side, row)
+        # Centre this side vertically around the root.
+        if tops:
+            offset = (row[0] - 1) * ROW_HEIGHT / 2
+            for p in placed.values():
+                if p.side == side:
+                    p.y -= offset
+    return placed
+
+
+# -- scene items ---------------------------------------------------------------------------------------
+class NodeItem(QGraphicsItem):
+    def __init__(self, placed: Placed, palette: Palette, font: QFont, shared: int) -> None:
+        super().__init__()
+        self.placed = placed
+        self.node_id = placed.id
+        self.palette = palette
+        self.text_font = font
+        self.shared = shared
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, True)
+        self.setPos(placed.x, placed.y)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        tip = placed.text
+        if shared > 1:
+            tip += f"\nAlso grows in {shared - 1} other tree{'s' if shared > 2 else ''}."
+        self.setToolTip(tip)
+
+    def boundingRect(self) -> QRectF:
+        w = self.placed.width
+        return QRectF(-w / 2 - 4, -ROW_HEIGHT / 2 + 2, w + 8, ROW_HEIGHT - 4)
+
+    def shape_rect(self) -> QRectF:
+        w = self.placed.width
+        return QRectF(-w / 2, -14, w, 28)
+
+    def paint(self, painter: QPainter, _option: QStyleOptionGraphicsItem,
+              _widget: QWidget | None = None) -> None:
+        p = self.palette
+        rect = self.shape_rect()
+        depth = self.placed.depth
+        if depth == 0:
+            fill, text = QColor(p.accent), QColor(p.accent_text)
+        elif depth == 1:
+            fill, text = QColor(p.accent_soft), QColor(p.text)
+        else:
+            fill, text = QColor(p.surface), QColor(p.text)
+        selected = self.isSelected()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor(p.text if depth == 0 else p.focus) if selected else QColor(p.border),
+                            2.5 if selected else 1))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, 14, 14)
+        if selected and depth == 0:
+            painter.setPen(QPen(QColor(p.accent), 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-3, -3, 3, 3), 16, 16)
+        painter.setFont(self.text_font)
+        painter.setPen(text)
+        metrics = QFontMetrics(self.text_font)
+        shown = metrics.elidedText(self.placed.text, Qt.TextElideMode.ElideRight, MAX_TEXT_WIDTH)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, shown)
+        if self.shared > 1:
+            # A small badge: this word also grows in another tree.
+            badge = QRectF(rect.right() - 9, rect.top() - 5, 12, 12)
+            painter.setPen(QPen(QColor(p.background), 1.5))
+            painter.setBrush(QColor(p.warning))
+            painter.drawEllipse(badge)
+
+
+class MindMapView(QGraphicsView):
+    """The map. Emits `command` with "child", "sibling", "rename" or "delete" for the keyboard."""
+
+    command = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Dragging pans, so the scroll bars would only take room.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setAccessibleName("Idea tree map")
+        self.items_by_id: dict[str, NodeItem] = {}
+        self.zoom = 1.0
+        self.auto_fit = True  # keep fitting on resize until the user zooms
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.auto_fit:
+            self.fit()
+
+    # Tab would normally move focus out of the view; here it adds a branch.
+    def event(self, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Tab
+                and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+                and self.selected_id() is not None):
+            self.command.emit("child")
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, mods = event.key(), event.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if ctrl and key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(1.2)
+        elif ctrl and key == Qt.Key.Key_Minus:
+            self.zoom_by(1 / 1.2)
+        elif ctrl and key == Qt.Key.Key_0:
+            self.fit()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.command.emit("sibling")
+        elif key == Qt.Key.Key_F2:
+            self.command.emit("rename")
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.command.emit("delete")
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.move_selection(key)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120
+            if steps:
+                self.zoom_by(1.15 ** steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def zoom_by(self, factor: float) -> None:
+        self.auto_fit = False
+        new = min(3.0, max(0.2, self.zoom * factor))
+        factor = new / self.zoom
+        self.zoom = new
+        self.scale(factor, factor)
+
+    def fit(self) -> None:
+        rect = self.scene().itemsBoundingRect().adjusted(-20, -20, 20, 20) if self.scene() else QRectF()
+        if rect.isEmpty():
+            return
+        self.auto_fit = True
+        self.resetTransform()
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        scale = self.transform().m11()
+        # Never blow words up, and never shrink them past reading; then the root stays in view.
+        if scale > 1.0 or scale < MIN_FIT:
+            scale = min(1.0, max(MIN_FIT, scale))
+            self.resetTransform()
+            self.scale(scale, scale)
+        self.zoom = scale
+        self.centerOn(rect.center() if scale > MIN_FIT else QPointF(0, 0))
+
+    def selected_id(self) -> str | None:
+        items = [i for i in self.scene().selectedItems() if isinstance(i, NodeItem)] if self.scene() else []
+        return items[0].node_id if items else None
+
+    def select(self, node_id: str | None) -> None:
+        if self.scene() is None:
+            return
+        self.scene().clearSelection()
+        item = self.items_by_id.get(node_id or "")
+        if item is not None:
+            item.setSelected(True)
+            self.ensureVisible(item, 30, 30)
+            self.setAccessibleDescription(f"Selected: {item.placed.text}")
+
+    def move_selection(self, key: Qt.Key) -> None:
+        current = self.items_by_id.get(self.selected_id() or "")
+        if current is None:
+            root = next((i for i in self.items_by_id.values() if i.placed.depth == 0), None)
+            self.select(root.node_id if root else None)
+            return
+        p = current.placed
+        target: str | None = None
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            peers = sorted((i.placed for i in self.items_by_id.values()
+                            if i.placed.depth == p.depth and i.placed.side == p.side and p.depth > 0),
+                           key=lambda q: q.y)
+            ids = [q.id for q in peers]
+            if p.id in ids:
+                n = ids.index(p.id) + (-1 if key == Qt.Key.Key_Up else 1)
+                if 0 <= n < len(ids):
+                    target = ids[n]
+        else:
+            outward = 1 if key == Qt.Key.Key_Right else -1
+            if p.depth == 0:
+                kids = [self.items_by_id[c].placed for c in p.children if c in self.items_by_id]
+                side_kids = [k for k in kids if k.side == outward]
+                target = side_kids[0].id if side_kids else None
+            elif outward == p.side:
+                target = p.children[0] if p.children else None
+            else:
+                target = p.parent
+        if target is not None:
+            self.select(target)
+
+
+class IdeaTreePanel(ToolPanel):
+    tool_id = "idea-tree"
+
+    def __init__(self, services: AppServices, origin_exercise: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(services, origin_exercise, parent)
+        self.locked = False
+        self.trees: list[dict[str, Any]] = []
+        self.tree: dict[str, Any] | None = None
+        self.root: dict[str, Any] | None = None
+        self.shared: dict[str, int] = {}
+        self.placed: dict[str, Placed] = {}
+        self.levels: list[dict[str, Any]] = []
+        self._drawn_tree: str | None = None
+        self.current_id: str | None = None
+        self.select_after: str | None = None  # node id, or "text:<word>" after a rename
+        self._edit: tuple[str, str] | None = None  # (mode, node id) while the word editor is open
+        self._tree_mode = ""
+        self._undo_fn: Callable[[], None] | None = None
+        self.banner.action_clicked.connect(self._undo)
+        body = self.body_layout
+
+        top = QHBoxLayout()
+        label = QLabel("Tree", self.body)
+        top.addWidget(label)
+        self.picker = QComboBox(self.body)
+        self.picker.setAccessibleName("Your idea trees")
+        self.picker.setMinimumContentsLength(12)
+        self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.picker.currentIndexChanged.connect(self._picked)
+        label.setBuddy(self.picker)
+        top.addWidget(self.picker, 1)
+        body.addLayout(top)
+        actions = QHBoxLayout()
+        self.new_button = QPushButton("New tree", self.body)
+        self.new_button.clicked.connect(lambda: self.open_tree_form("new"))
+        actions.addWidget(self.new_button)
+        self.rename_tree_button = QPushButton("Name", self.body)
+        self.rename_tree_button.setAccessibleName("Name this tree")
+        self.rename_tree_button.clicked.connect(lambda: self.open_tree_form("name"))
+        actions.addWidget(self.rename_tree_button)
+        self.delete_tree_button = QPushButton("Delete tree", self.body)
+        self.delete_tree_button.setAccessibleName("Delete this tree")
+        self.delete_tree_button.clicked.connect(self.delete_tree)
+        actions.addWidget(self.delete_tree_button)
+        actions.addStretch(1)
+        body.addLayout(actions)
+
+        self.tree_form = QWidget(self.body)
+        form = QVBoxLayout(self.tree_form)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setSpacing(4)
+        self.root_caption = QLabel("Root word", self.tree_form)
+        form.addWidget(self.root_caption)
+        self.root_edit = QLineEdit(self.tree_form)
+        self.root_edit.setAccessibleName("Root word")
+        self.root_edit.setPlaceholderText("One word or short phrase, e.g. “gardens”")
+        self.root_edit.setMaxLength(api.MAX_NODE_TEXT)
+        self.root_edit.textChanged.connect(lambda: self.root_error.hide())
+        self.root_edit.returnPressed.connect(self.save_tree_form)
+        self.root_caption.setBuddy(self.root_edit)
+        form.addWidget(self.root_edit)
+        self.root_error = field_error_label(self.tree_form)
+        form.addWidget(self.root_error)
+        name_caption = QLabel("Tree name (optional)", self.tree_form)
+        form.addWidget(name_caption)
+        self.name_edit = QLineEdit(self.tree_form)
+        self.name_edit.setAccessibleName("Tree name")
+        self.name_edit.setMaxLength(500)
+        self.name_edit.returnPressed.connect(self.save_tree_form)
+        name_caption.setBuddy(self.name_edit)
+        form.addWidget(self.name_edit)
+        form_buttons = QHBoxLayout()
+        self.tree_save = QPushButton("Plant tree", self.tree_form)
+        self.tree_save.setProperty("primary", True)
+        self.tree_save.clicked.connect(self.save_tree_form)
+        form_buttons.addWidget(self.tree_save)
+        cancel = QPushButton("Cancel", self.tree_form)
+        cancel.clicked.connect(self.close_tree_form)
+        form_buttons.addWidget(cancel)
+        form_buttons.addStretch(1)
+        form.addLayout(form_buttons)
+        self.tree_form.hide()
+        body.addWidget(self.tree_form)
+
+        self.levels_label = QLabel(self.body)
+        self.levels_label.setWordWrap(True)
+        self.levels_label.setTextFormat(Qt.TextFormat.RichText)
+        body.addWidget(self.levels_label)
+
+        self.scene = QGraphicsScene(self)
+        self.view = MindMapView(self.body)
+        self.view.setScene(self.scene)
+        self.view.setMinimumHeight(360)
+        self.view.command.connect(self._command)
+        self.scene.selectionChanged.connect(self._selection_changed)
+        body.addWidget(self.view, 1)
+        self.empty = QLabel("Plant a tree: choose “New tree” and write a root word.", self.body)
+        self.empty.setProperty("role", "muted")
+        self.empty.setWordWrap(True)
+        body.addWidget(self.empty)
+
+        self.editor = QWidget(self.body)
+        editor = QVBoxLayout(self.editor)
+        editor.setContentsMargins(0, 0, 0, 0)
+        editor.setSpacing(4)
+        self.editor_caption = QLabel(self.editor)
+        self.editor_caption.setWordWrap(True)
+        editor.addWidget(self.editor_caption)
+        row = QHBoxLayout()
+        self.word_edit = QLineEdit(self.editor)
+        self.word_edit.setAccessibleName("Word")
+        self.word_edit.setMaxLength(api.MAX_NODE_TEXT)
+        self.word_edit.returnPressed.connect(self.commit_word)
+        self.word_edit.textChanged.connect(lambda: self.word_error.hide())
+        self.word_edit.installEventFilter(self)
+        self.editor_caption.setBuddy(self.word_edit)
+        row.addWidget(self.word_edit, 1)
+        self.word_ok = QPushButton("Add", self.editor)
+        self.word_ok.setProperty("primary", True)
+        self.word_ok.clicked.connect(self.commit_word)
+        row.addWidget(self.word_ok)
+        word_cancel = QPushButton("Cancel", self.editor)
+        word_cancel.clicked.connect(self.close_editor)
+        row.addWidget(word_cancel)
+        editor.addLayout(row)
+        self.word_error = field_error_label(self.editor)
+        editor.addWidget(self.word_error)
+        self.editor.hide()
+        body.addWidget(self.editor)
+
+        tools = QHBoxLayout()
+        tools.setSpacing(6)
+        self.child_button = QPushButton("Branch", self.body)
+        self.child_button.setToolTip("Tab")
+        self.child_button.setAccessibleName("Add a branch under the selected word")
+        self.child_button.clicked.connect(lambda: self._command("child"))
+        tools.addWidget(self.child_button)
+        self.sibling_button = QPushButton("Sibling", self.body)
+        self.sibling_button.setToolTip("Enter")
+        self.sibling_button.setAccessibleName("Add a word beside the selected word")
+        self.sibling_button.clicked.connect(lambda: self._command("sibling"))
+        tools.addWidget(self.sibling_button)
+        self.rename_button = QPushButton("Rename", self.body)
+        self.rename_button.setToolTip("F2")
+        self.rename_button.setAccessibleName("Rename the selected word")
+        self.rename_button.clicked.connect(lambda: self._command("rename"))
+        tools.addWidget(self.rename_button)
+        self.delete_button = QPushButton("Delete", self.body)
+        self.delete_button.setToolTip("Delete")
+        self.delete_button.setAccessibleName("Delete the selected word and its branches")
+        self.delete_button.clicked.connect(lambda: self._command("delete"))
+        tools.addWidget(self.delete_button)
+        for button in (self.child_button, self.sibling_button, self.rename_button, self.delete_button):
+            button.setStyleSheet("padding-left: 10px; padding-right: 10px;")
+        tools.addStretch(1)
+        body.addLayout(tools)
+        zoom = QHBoxLayout()
+        self.hint = QLabel("Tab: branch · Enter: sibling · F2: rename · Delete: remove · arrows: move · "
+                           "Ctrl+wheel: zoom · drag: pan", self.body)
+        self.hint.setProperty("role", "muted")
+        self.hint.setWordWrap(True)
+        zoom.addWidget(self.hint, 1)
+        self.fit_button = QPushButton("Fit", self.body)
+        self.fit_button.setAccessibleName("Zoom to fit the whole tree")
+        self.fit_button.clicked.connect(self.view.fit)
+        zoom.addWidget(self.fit_button)
+        body.addLayout(zoom)
+        self.legend = QLabel(self.body)
+        self.legend.setProperty("role", "muted")
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        body.addWidget(self.legend)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        if self.origin is not None:
+            self.done_button = QPushButton("Done", self.body)
+            self.done_button.clicked.connect(self.done)
+            buttons.addWidget(self.done_button)
+            body.addLayout(buttons)
+        self._write_widgets: list[QWidget] = [
+            self.new_button, self.rename_tree_button, self.delete_tree_button, self.child_button,
+            self.sibling_button, self.rename_button, self.delete_button]
+        services.theme.changed.connect(self._draw)
+        self._show()
+        self._check_lock()
+        self.refresh()
+
+    # -- loading ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.run(_load, self.current_id, on_done=self._loaded)
+
+    def _loaded(self, data: dict[str, Any]) -> None:
+        self.trees = data["trees"]
+        self.tree = data["tree"]
+        self.root = data["root"]
+        self.shared = data["shared"]
+        self.levels = data["levels"]
+        previous = self._drawn_tree
+        self.current_id = self.tree["id"] if self.tree else None
+        self._drawn_tree = self.current_id
+        self.picker.blockSignals(True)
+        self.picker.clear()
+        for t in self.trees:
+            label = t["name"] or t["root_text"] or "Untitled tree"
+            words = f"{t['node_count']} word{'s' if t['node_count'] != 1 else ''}"
+            self.picker.addItem(f"{label} ({words})", t["id"])
+        self.picker.setCurrentIndex(max(0, self.picker.findData(self.current_id)))
+        self.picker.blockSignals(False)
+        keep = self.view.selected_id() if previous == self.current_id else None
+        self._show()
+        self._draw(fit=previous != self.current_id)
+        target = self.select_after or keep
+        self.select_after = None
+        if target and target.startswith("text:"):
+            word = target[5:].casefold()
+            target = next((p.id for p in self.placed.values() if p.text.casefold() == word), None)
+        if target not in self.placed and self.root is not None:
+            target = self.root["id"]
+        self.view.select(target)
+
+    def _check_lock(self) -> None:
+        if self.origin is None:
+            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
+
+    def _on_locked(self, exc: BaseException) -> None:
+        if not isinstance(exc, ToolLockedError):
+            self.show_error(exc)
+            return
+        self.locked = True
+        self.banner.show_message(exc.message, "Answer that exercise in the workbook to grow trees here.",
+                                 kind="info")
+        for widget in self._write_widgets:
+            widget.setEnabled(False)
+        self.close_editor()
+
+    def _picked(self, index: int) -> None:
+        tree_id = self.picker.itemData(index)
+        if tree_id and tree_id != self.current_id:
+            self.current_id = tree_id
+            self.close_editor()
+            self.refresh()
+
+    def _show(self) -> None:
+        has = self.tree is not None
+        self.view.setVisible(has)
+        self.empty.setVisible(not has)
+        self.levels_label.setVisible(has)
+        self.hint.setVisible(has)
+        self.fit_button.setVisible(has)
+        for widget in (self.rename_tree_button, self.delete_tree_button, self.child_button,
+                       self.sibling_button, self.rename_button, self.delete_button):
+            widget.setEnabled(has and not self.locked)
+        if has:
+            parts = []
+            for level in self.levels:
+                if level["depth"] == 0:
+                    continue
+                if level["target"] is None:
+                    parts.append(f"ring {level['depth']}: {level['count']}")
+                    continue
+                tick = " ✓" if level["met"] else ""
+                parts.append(f"ring {level['depth']}: {level['count']} of {level['target']}{tick}")
+            self.levels_label.setText("<b>Branches</b> — " + " · ".join(parts))
+            self.levels_label.setAccessibleName("Branches: " + ", ".join(parts))
+        shared_here = sum(1 for node_id in self.placed if self.shared.get(node_id, 0) > 1)
+        colour = self.services.theme.palette.warning
+        self.legend.setText(f"<span style='color:{colour}'>●</span> a word that also grows in another tree"
+                            + (f" ({shared_here} here)." if shared_here else "."))
+
+    def _draw(self, fit: bool = True) -> None:
+        self.scene.blockSignals(True)
+        self.scene.clear()
+        self.scene.blockSignals(False)
+        self.view.items_by_id = {}
+        self.placed = {}
+        if self.root is None:
+            self._show()
+            return
+        palette = self.services.theme.palette
+        self.scene.setBackgroundBrush(QBrush(QColor(palette.background)))
+        font = self.services.theme.ui_font(0.9)
+        self.placed = layout_tree(self.root, QFontMetrics(font))
+        edge_pen = QPen(QColor(mix(palette.border, palette.text, 0.25)), 1.5)
+        for p in self.placed.values():
+            if p.parent is None:
+                continue
+            parent = self.placed[p.parent]
+            start = QPointF(parent.x + (parent.width / 2 if p.side > 0 else -parent.width / 2), parent.y)
+            end = QPointF(p.x - p.side * p.width / 2, p.y)
+            path = QPainterPath(start)
+            mid = (start.x() + end.x()) / 2
+            path.cubicTo(QPointF(mid, start.y()), QPointF(mid, end.y()), end)
+            edge = QGraphicsPathItem(path)
+            edge.setPen(edge_pen)
+            edge.setZValue(-1)
+            self.scene.addItem(edge)
+        for p in self.placed.values():
+            item = NodeItem(p, palette, font, self.shared.get(p.id, 0))
+            self.scene.addItem(item)
+            self.view.items_by_id[p.id] = item
+        self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-200, -200, 200, 200))
+        if fit:
+            self.view.fit()
+        self._show()
+
+    def _selection_changed(self) -> None:
+        node_id = self.view.selected_id()
+        if self._edit is not None and self._edit[0] == "rename" and node_id != self._edit[1]:
+            self.close_editor()
+
+    # -- word editing ----------------------------------------------------------------------------
+    def _command(self, command: str) -> None:
+        if self.locked or self.tree is None:
+            return
+        node_id = self.view.selected_id()
+        if node_id is None or node_id not in self.placed:
+            node_id = self.root["id"] if self.root else None
+            self.view.select(node_id)
+        if node_id is None:
+            return
+        node = self.placed[node_id]
+        if command == "child":
+            self.open_editor("child", node_id, f"New branch under “{node.text}”")
+        elif command == "sibling":
+            parent = node.parent or node_id
+            under = self.placed[parent].text
+            self.open_editor("child", parent, f"New word beside “{node.text}” (under “{under}”)")
+        elif command == "rename":
+            self.open_editor("rename", node_id, f"Rename “{node.text}”", node.text)
+        elif command == "delete":
+            self.delete_node(node_id)
+
+    def open_editor(self, mode: str, node_id: str, caption: str, text: str = "") -> None:
+        self._edit = (mode, node_id)
+        self.editor_caption.setText(caption)
+        self.word_ok.setText("Rename" if mode == "rename" else "Add")
+        self.word_edit.setText(text)
+        self.word_edit.setPlaceholderText("A word or short phrase")
+        self.word_error.hide()
+        self.editor.show()
+        self.word_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.word_edit.selectAll()
+
+    def close_editor(self) -> None:
+        self._edit = None
+        self.editor.hide()
+        self.word_error.hide()
+
+    def eventFilter(self, watched: Any, event: QEvent) -> bool:
+        if (watched is self.word_edit and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape):
+            self.close_editor()
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _word_problem(self, text: str, mode: str, node_id: str) -> str | None:
+        if not text:
+            return "Write a word or short phrase."
+        if len(text) > api.MAX_NODE_TEXT:
+            return f"A word can be at most {api.MAX_NODE_TEXT} characters."
+        key = text.casefold()
+        for p in self.placed.values():
+            if p.text.strip().casefold() == key and not (mode == "rename" and p.id == node_id):
+                return f"“{p.text}” is already in this tree; each word appears once in a tree."
+        return None
+
+    def commit_word(self) -> None:
+        if self._edit is None or self.tree is None or self.locked:
+            return
+        mode, node_id = self._edit
+        text = self.word_edit.text().strip()
+        problem = self._word_problem(text, mode, node_id)
+        if problem:
+            self.word_error.setText(problem)
+            self.word_error.show()
+            self.word_edit.setFocus()
+            return
+        tree_id = self.tree["id"]
+        if mode == "rename":
+            if text == self.placed[node_id].text:
+                self.close_editor()
+                return
+            self.select_after = f"text:{text}"
+            self.run(_rename_node, tree_id, node_id, text, self.origin, on_done=self._word_saved, write=True)
+        else:
+            self.run(api.add_child, tree_id, node_id, text, self.origin, on_done=self._word_saved, write=True)
+
+    def _word_saved(self, result: Any) -> None:
+        if isinstance(result, str):
+            self.select_after = result
+        self.close_editor()
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def delete_node(self, node_id: str) -> None:
+        if self.tree is None or self.root is None:
+            return
+        node = self.placed.get(node_id)
+        if node is None:
+            return
+        if node.depth == 0:
+            self.banner.show_message("The root word holds the tree together.",
+                                     "Rename it with F2, or delete the whole tree.", kind="info")
+            return
+        tree_id, before = self.tree["id"], _nested_children(self.root)
+        below = self._count_below(node_id)
+        parent = node.parent
+
+        def offer(_r: Any) -> None:
+            def undo() -> None:
+                self.select_after = node_id
+                self.run(_restore_children, tree_id, before, self.origin, write=True)
+
+            self._undo_fn = undo
+            extra = f" and the {below} word{'s' if below != 1 else ''} under it" if below else ""
+            self.banner.show_message(f"Removed “{node.text}”{extra}.", kind="success", action="Undo")
+
+        self.select_after = parent
+        self.run(api.remove_subtree, tree_id, node_id, self.origin, on_done=offer, write=True)
+
+    def _count_below(self, node_id: str) -> int:
+        kids = self.placed[node_id].children
+        return len(kids) + sum(self._count_below(k) for k in kids if k in self.placed)
+
+    # -- trees -----------------------------------------------------------------------------------
+    def open_tree_form(self, mode: str) -> None:
+        if self.locked or (mode == "name" and self.tree is None):
+            return
+        self._tree_mode = mode
+        new = mode == "new"
+        self.root_caption.setVisible(new)
+        self.root_edit.setVisible(new)
+        self.root_edit.clear()
+        self.root_error.hide()
+        self.name_edit.setText("" if new else (self.tree or {}).get("name") or "")
+        self.tree_save.setText("Plant tree" if new else "Save name")
+        self.tree_form.show()
+        (self.root_edit if new else self.name_edit).setFocus()
+
+    def close_tree_form(self) -> None:
+        self._tree_mode = ""
+        self.tree_form.hide()
+
+    def save_tree_form(self) -> None:
+        name = self.name_edit.text().strip() or None
+        if self._tree_mode == "new":
+            root = self.root_edit.text().strip()
+            if not root:
+                self.root_error.setText("Write the root word the tree grows from.")
+                self.root_error.show()
+                self.root_edit.setFocus()
+                return
+            self.run(api.create_tree, root, name, self.origin, on_done=self._tree_created, write=True)
+        elif self._tree_mode == "name" and self.tree is not None:
+            self.run(api.rename_tree, self.tree["id"], name, self.origin,
+                     on_done=lambda _r: self.close_tree_form(), write=True)
+
+    def _tree_created(self, info: dict[str, Any]) -> None:
+        self.current_id = info["id"]
+        self.close_tree_form()
+        self.show_notice("Tree planted. Press Tab to add the first branch.")
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def delete_tree(self) -> None:
+        if self.tree is None or self.root is None or self.locked:
+            return
+        tree = self.tree
+        data = {"root": self.root["text"], "name": tree["name"], "children": _nested_children(self.root)}
+        restore_origin = tree["origin"] if tree["origin"] is not None else self.origin
+        label = tree["name"] or tree["root_text"]
+
+        def offer(_r: Any) -> None:
+            def undo() -> None:
+                self.run(_recreate_tree, data, restore_origin, on_done=self._tree_restored, write=True)
+
+            self._undo_fn = undo
+            self.banner.show_message(f"Deleted the tree “{label}”.", kind="success", action="Undo")
+
+        self.current_id = None
+        self.close_editor()
+        self.run(api.delete_tree, tree["id"], self.origin, on_done=offer, write=True)
+
+    def _tree_restored(self, tree_id: str) -> None:
+        self.current_id = tree_id
+        self.refresh()
+
+    def _undo(self) -> None:
+        fn, self._undo_fn = self._undo_fn, None
+        self.banner.hide()
+        if fn is not None:
+            fn()
