@@ -188,7 +188,7 @@ def run_import(args: argparse.Namespace) -> int:
     folder = resolve_data_dir(args.data_dir)
     with open_quietly(folder, _folder_password) as app:
         catalog = Catalog.load(app.db)
-        checked = validate_document(raw, catalog)
+        checked = validate_document(raw, catalog, schema_checked=True)
         prepared = prepare_import(app, checked, options, _file_password, catalog)
         report = prepared.report()
         if args.dry_run:

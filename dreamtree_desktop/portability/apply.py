@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from ..clock import now_iso
@@ -198,7 +199,11 @@ def _insert_records(ctx: UserContext, doc: Doc) -> None:
                 (uid, *(int(r.get(c)) if c in spec.booleans else r.get(c) for c in columns)) for r in records
             ]
         else:
-            rows = [(uid, *(r.get(c) for c in columns)) for r in records]
+            pick = itemgetter(*columns)
+            try:
+                rows = [(uid, *pick(r)) for r in records]
+            except KeyError:  # optional columns may be left out of a record
+                rows = [(uid, *map(r.get, columns)) for r in records]
         db.executemany(sql, rows)
         for child in spec.children:
             if child.key == "nodes":

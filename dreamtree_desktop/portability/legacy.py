@@ -8,6 +8,7 @@ stops the rest of the file from importing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from functools import cache
@@ -15,6 +16,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from ..clock import format_iso, parse_iso
 from ..security.envelope import is_envelope
 from .canonical import canonical_json, hash_content, sha256_hex
 from .catalog import Catalog
@@ -488,7 +490,23 @@ def _problem_setting(key: str, value: Any) -> str | None:
     return None if error is None else error.message[:120]
 
 
+def _canonical_times(node: Any) -> None:
+    """Timestamps in one form first (…:00Z and …:00.000Z must compare correctly); a value that is
+    not a timestamp is left for validation to report."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("_at") and isinstance(value, str):
+                with contextlib.suppress(ValueError, OverflowError):
+                    node[key] = format_iso(parse_iso(value))
+            else:
+                _canonical_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _canonical_times(value)
+
+
 def map_legacy(raw: dict[str, Any], catalog: Catalog) -> tuple[Doc, list[str]]:
+    _canonical_times(raw)
     mapper = _Mapper(raw, catalog)
     mapper.custom_skills()
     mapper.settings()

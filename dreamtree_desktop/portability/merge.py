@@ -177,11 +177,16 @@ def merge(local: Doc, incoming: Doc) -> MergeResult:
 
     notes = settle(out)
     preview["notes"].extend(notes)
-    local_keys = record_keys(local)
     preview["local_rows"] = row_count(local)
-    preview["removed_rows"] = len(local_keys - record_keys(out))
+    preview["removed_rows"] = _removed(local, out) if preview["local_rows"] else 0
     preview["revisions"] = [{"module": r.module_id, "side": r.side} for r in revisions]
     return MergeResult(out, revisions, preview)
+
+
+def _removed(local: Doc, out: Doc) -> int:
+    """How many of the local records (and exercise records) the result no longer holds."""
+    gone = len(record_keys(local) - record_keys(out))
+    return gone
 
 
 def _union(left: list[Record], right: list[Record], key: Any, stamp: str | None) -> tuple[list[Record], int]:

@@ -16,11 +16,14 @@ from .canonical import digest, hash_content
 from .catalog import Catalog
 from .document import FORMAT, LEGACY_VERSION, VERSION, Doc
 from .errors import DocumentError
-from .personal import check_envelopes
+from .personal import check_envelopes, document_fields
 from .schema import describe, first_error, pointer
 from .tables import TABLES, module_of_exercise
 
 _RECORD_TIMES = ("created_at", "updated_at", "recorded_at", "assessed_at")
+# The app's own limit on stored text (content/model.py MAX_TEXT_LENGTH), and on an envelope of it.
+MAX_TEXT = 100_000
+MAX_SEALED = 1_000_000
 
 
 @dataclass
@@ -64,10 +67,15 @@ def check_schema(raw: Any) -> None:
         raise DocumentError(pointer(error.absolute_path), describe(error))
 
 
-def validate_document(raw: Any, catalog: Catalog) -> Checked:
-    """Check a parsed file fully; returns a version 2.0 document (legacy files are mapped)."""
+def validate_document(raw: Any, catalog: Catalog, *, schema_checked: bool = False) -> Checked:
+    """Check a parsed file fully; returns a version 2.0 document (legacy files are mapped).
+
+    schema_checked: the caller already ran check_header and check_schema on `raw` (the CLI does,
+    before opening the data folder), so the schema pass is not repeated.
+    """
     legacy = check_header(raw)
-    check_schema(raw)
+    if not schema_checked:
+        check_schema(raw)
     notes: list[str] = []
     if legacy:
         from .legacy import map_legacy
@@ -204,7 +212,14 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:
                         raise DocumentError(
                             f"{here}/{column}", f"{value!r} names no record of {target} in the file"
                         )
-                if table == "user_skills":
+                if table == "user_flow_logs":
+                    try:
+                        _dt.date.fromisoformat(record["logged_date"])
+                    except ValueError:
+                        raise DocumentError(
+                            f"{here}/logged_date", f"{record['logged_date']!r} is not a real date"
+                        ) from None
+                elif table == "user_skills":
                     refs.skill(record["skill_id"], f"{here}/skill_id")
                 elif (
                     table == "user_competency_scores" and record["competency_id"] not in catalog.competencies
@@ -308,22 +323,38 @@ def _children(refs: _Refs, table: str, record: dict[str, Any], here: str) -> Non
                 refs.skill(item["skill_id"], f"{where}/skill_id")
 
 
+def _text(value: Any, path: str) -> None:
+    if not isinstance(value, str):
+        raise DocumentError(path, "must be text")
+    if len(value) > MAX_TEXT:
+        raise DocumentError(path, f"is {len(value):,} characters long; the app stores at most {MAX_TEXT:,}")
+
+
 def _check_personal(doc: Doc, catalog: Catalog) -> None:
     mode = doc["pii"]["mode"]
     if mode == "plaintext" and doc["pii"]["key_id"] is not None:
         raise DocumentError("/pii/key_id", "a file with plain personal values has no key id")
-    # Values that are never personal must be text, whatever the mode.
+    fields = list(document_fields(doc, catalog))
+    # Values that are never personal are text within the app's limit, whatever the mode.
     for module_id, unit in doc["modules"].items():
         for i, record in enumerate(unit["rows"].get("user_responses", ())):
             value = record.get("response_text")
-            if (
-                record["prompt_id"] not in catalog.pii_prompts
-                and value is not None
-                and not isinstance(value, str)
-            ):
-                raise DocumentError(
-                    f"/modules/{module_id}/rows/user_responses/{i}/response_text", "must be text"
-                )
+            if record["prompt_id"] not in catalog.pii_prompts and value is not None:
+                _text(value, f"/modules/{module_id}/rows/user_responses/{i}/response_text")
+    personal_items = {id(f.container) for f in fields if f.table == "user_list_items"}
+    for base, rows in [(f"/modules/{m}/rows", u["rows"]) for m, u in doc["modules"].items()] + [
+        ("/standalone", doc["standalone"])
+    ]:
+        for i, record in enumerate(rows.get("user_lists", ())):
+            for j, item in enumerate(record["items"]):
+                if id(item) not in personal_items:
+                    _text(item["content"], f"{base}/user_lists/{i}/items/{j}/content")
+    for f in fields:
+        value = f.value
+        if mode == "sealed" and isinstance(value, str) and len(value) > MAX_SEALED:
+            raise DocumentError(f.path, "is longer than any envelope the app writes")
+        if mode == "plaintext" and isinstance(value, str) and len(value) > MAX_TEXT:
+            _text(value, f.path)
     if mode == "sealed":
         check_envelopes(doc, catalog)
 

@@ -28,7 +28,9 @@ class FolderLock:
                     f"The data folder {self.path.parent} is read-only (a read-only disk).",
                     hint="Choose another folder with --data-dir.",
                 ) from None
-            raise StorageError(f"The data folder {self.path.parent} cannot be used: {exc.strerror}.") from None
+            raise StorageError(
+                f"The data folder {self.path.parent} cannot be used: {exc.strerror}."
+            ) from None
         try:
             _lock_fd(fd)
         except OSError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -74,10 +75,8 @@ def _apply(db: Database, step: Step) -> None:
     try:
         db.conn.executescript(script)
     except Exception as exc:
-        try:
+        with contextlib.suppress(Exception):
             db.conn.execute("ROLLBACK")
-        except Exception:
-            pass
         from .db import describe_sqlite_error
 
         mapped = describe_sqlite_error(exc, db.path)

@@ -562,7 +562,7 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
         first = _adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key)
         outcome.adopted = True
         if lock:
-            enable_with_credentials(app, kek, wrapped.kdf, wrapped_text)
+            _lock_keeping_settings_stamp(app, kek, wrapped.kdf, wrapped_text)
     outcome.locked = app.keys.mode == "password"
     ctx = UserContext.from_app(app)
     try:
@@ -571,6 +571,20 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
     except (ServiceError, AuthenticationError) as exc:
         outcome.sync_error = exc
     return outcome
+
+
+def _lock_keeping_settings_stamp(app: AppData, kek: bytearray, params: KdfParams, wrapped_text: str) -> None:
+    """Lock with password, as `account claim` does. Turning the lock on stamps
+    user_settings.updated_at although lock_with_password is a device-only setting that never
+    syncs; the merge reads that stamp (newer settings win whole), so it is put back: the settings
+    this device just received must not outrank a change another device made before this sign-in
+    and has not synced yet."""
+    db = app.db
+    stamp = db.scalar("SELECT updated_at FROM user_settings WHERE user_id = ?", (app.user_id,))
+    enable_with_credentials(app, kek, params, wrapped_text)
+    if stamp is not None:
+        with db.transaction():
+            db.execute("UPDATE user_settings SET updated_at = ? WHERE user_id = ?", (stamp, app.user_id))
 
 
 def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,

@@ -92,6 +92,21 @@ def _tampered_budget(doc: dict[str, Any]) -> None:
     budget["monthly_expenses"] = budget["monthly_expenses"][:-6] + '"}'
 
 
+def _rehashed(edit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Edit the first standalone flow log and give it a matching hash, so the edit itself is judged."""
+
+    def run(doc: dict[str, Any]) -> None:
+        edit(doc)
+        log = _first(doc, "user_flow_logs")
+        log["content_hash"] = hash_content("user_flow_logs", log)
+
+    return run
+
+
+def _long_answer(doc: dict[str, Any]) -> None:
+    _module_row(doc, "2.4", "user_responses")["response_text"] = "y" * 200_000
+
+
 def _unknown_prompt(doc: dict[str, Any]) -> None:
     _module_row(doc, "1.1", "user_responses")["prompt_id"] = "9.9.9.nowhere"
 
@@ -131,6 +146,15 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         "updated_at",
     ),
     "hash does not match": (_bad_hash, "content_hash"),
+    "impossible calendar date": (
+        _rehashed(lambda d: _first(d, "user_flow_logs").__setitem__("logged_date", "2025-02-30")),
+        "/standalone/user_flow_logs/0/logged_date",
+    ),
+    "text beyond the app's limit": (
+        _rehashed(lambda d: _first(d, "user_flow_logs").__setitem__("activity", "x" * 3_000_000)),
+        "/standalone/user_flow_logs/0/activity",
+    ),
+    "answer beyond the app's limit": (_long_answer, "response_text"),
     "tampered key envelope": (_tampered_key, "/auth/wrapped_data_key"),
     "weakened key parameters": (_weakened_kdf, "/auth/wrapped_data_key"),
     "tampered field envelope": (_tampered_envelope, "/standalone/user_contacts/0/name"),

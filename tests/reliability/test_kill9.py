@@ -7,15 +7,18 @@ The kill moments are random (a fresh seed per run, spread over the operation's w
 set DREAMTREE_TEST_SEED to replay the seed an assertion message names. The named-step crash
 tests of the key changes are in tests/accounts/test_crash.py and a plaintext import killed at
 fixed fractions in tests/portability/test_kill.py; these complement them with random moments,
-the real CLI, and the sealed-key path.
+the real CLI, and the sealed-key path. The sync test needs the local cloud worker (marked cloud).
 """
 
 from __future__ import annotations
 
 import random
 import shutil
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rel_helpers import (
@@ -28,6 +31,9 @@ from rel_helpers import (
     PII_PROMPT,
     PLAIN_PROMPT,
     PYTHON,
+    ROOT,
+    add_standalone,
+    check_open_app,
     cli,
     cli_argv,
     doctor_ok,
@@ -319,6 +325,85 @@ def test_kill_during_lock_rekey_leaves_exactly_one_key(state: str, locked_templa
 
 
 # -- sync push ------------------------------------------------------------------------------------
-def test_kill_during_sync_push() -> None:
-    pytest.importorskip("dreamtree_desktop.sync", reason="the sync client is not written yet")
-    pytest.fail("dreamtree_desktop/sync exists now: write the kill-during-push test (docs/reliability.md)")
+OWN_PROMPT = "1.1.2.top10-reflection"  # edited on device A (module 1.1); B edits PLAIN_PROMPT (2.4)
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The cloud worker (wrangler dev --local with its own D1), the same one tests/cloud uses."""
+    sys.path.insert(0, str(ROOT / "tests" / "cloud"))
+    try:
+        from sync_helpers import Worker
+    finally:
+        sys.path.remove(str(ROOT / "tests" / "cloud"))
+    running = Worker(tmp_path_factory.mktemp("worker"))
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _device_state(folder: Path) -> tuple[str, str, set[str]]:
+    with open_app_data(folder) as app:
+        check_open_app(app)
+        wb = Workbook(UserContext.from_app(app))
+        logs = {r[0] for r in app.db.query("SELECT id FROM user_flow_logs")}
+        return str(wb.answer_of(OWN_PROMPT)), str(wb.answer_of(PLAIN_PROMPT)), logs
+
+
+@pytest.mark.cloud
+def test_kill_during_sync_loses_nothing_and_the_next_sync_completes(worker: Any, tmp_path: Path) -> None:
+    """Device B pushes an edit; device A, with its own edit and new records, syncs (pull, merge,
+    apply, push) and is killed at a random moment. A then opens intact with all of its own work,
+    B's edit applied wholly or not at all; the next sync on each device completes and both hold
+    everything. (Network faults without a kill: tests/cloud/test_sync_faults.py.)"""
+    from dreamtree_desktop.sync import service
+
+    seed = seed_for("sync")
+    rng = random.Random(seed)
+    a, b = tmp_path / "a", tmp_path / "b"
+    make_answered_folder(a, standalone=1000, label="a0")
+    email = f"reliability-{rng.randrange(10**9)}@example.org"
+    with open_app_data(a) as app:
+        assert service.cloud_claim(app, worker.url, PASSWORD, email=email, lock=False).sync_error is None
+    open_app_data(b).close()
+    with open_app_data(b) as app:
+        assert service.login(app, worker.url, email, PASSWORD, lock=False).sync_error is None
+
+    took = None
+    seen = []
+    for i in range(5):
+        with open_app_data(b) as app:
+            Workbook(UserContext.from_app(app)).answer(PLAIN_PROMPT, f"b's edit {i}")
+        done = cli(b, "sync")
+        assert done.returncode == 0, done.stderr
+        with open_app_data(a) as app:
+            ctx = UserContext.from_app(app)
+            Workbook(ctx).answer(OWN_PROMPT, f"a's edit {i}")
+            add_standalone(ctx, 500, f"a{i + 1}")
+        own, _, logs_before = _device_state(a)
+        if took is None:  # the first round is not killed: it measures a whole sync
+            started = time.monotonic()
+            done = cli(a, "sync")
+            took = time.monotonic() - started
+            assert done.returncode == 0, done.stderr
+            continue
+        delay = 0.2 + rng.random() * took
+        where = f"(seed {seed}, round {i}, kill at {delay:.2f}s of a {took:.2f}s sync)"
+        run = run_and_kill(cli_argv(a, "sync"), delay)
+        assert run.was_killed or run.returncode == 0, f"{run.returncode} {run.stderr} {where}"
+        doctor_ok(a)
+        own_now, b_value, logs_now = _device_state(a)
+        assert own_now == own, f"A's own saved edit changed {where}"
+        assert logs_before <= logs_now, f"{len(logs_before - logs_now)} of A's records lost {where}"
+        assert b_value in (f"b's edit {i}", f"b's edit {i - 1}"), f"{b_value!r} {where}"
+        seen.append("applied" if b_value == f"b's edit {i}" else "not applied")
+        # The next sync on each device completes, whatever the server kept, and they agree.
+        for folder in (a, b, a):
+            done = cli(folder, "sync")
+            assert done.returncode == 0, f"{folder.name}: {done.stderr} {where}"
+        state_a, state_b = _device_state(a), _device_state(b)
+        assert state_a == state_b, where
+        assert state_a[0] == f"a's edit {i}" and state_a[1] == f"b's edit {i}", where
+    print(f"sync kills (seed {seed}): {seen}")

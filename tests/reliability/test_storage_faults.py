@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fault_helpers import ROOT, remount_read_only, run_cli
 
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.clock import now_iso
@@ -20,8 +21,6 @@ from dreamtree_desktop.ids import new_id
 from dreamtree_desktop.paths import DB_FILENAME
 from dreamtree_desktop.storage.backups import backup_if_due, list_backups, make_backup
 
-from fault_helpers import ROOT, remount_read_only, run_cli
-
 pytestmark = pytest.mark.reliability
 
 
@@ -29,8 +28,8 @@ def _log(app, text: str) -> str:  # type: ignore[no-untyped-def]
     row_id = new_id()
     with app.db.transaction():
         app.db.execute(
-            "INSERT INTO user_flow_logs(id, user_id, activity, energy, focus, logged_date, created_at, updated_at) "
-            "VALUES (?, ?, ?, 1, 4, '2026-01-01', ?, ?)",
+            "INSERT INTO user_flow_logs(id, user_id, activity, energy, focus, logged_date, created_at, "
+            "updated_at) VALUES (?, ?, ?, 1, 4, '2026-01-01', ?, ?)",
             (row_id, app.user_id, text, now_iso(), now_iso()),
         )
     return row_id
@@ -39,10 +38,9 @@ def _log(app, text: str) -> str:  # type: ignore[no-untyped-def]
 def test_disk_full_says_so_and_keeps_everything_saved_before(small_fs: Callable[[str], Path]) -> None:
     folder = small_fs("3m") / "data"
     saved = []
-    with open_app_data(folder) as app:
-        with pytest.raises(StorageError, match="disk is full"):
-            for i in range(10_000):
-                saved.append(_log(app, f"entry {i} " + "x" * 2000))
+    with open_app_data(folder) as app, pytest.raises(StorageError, match="disk is full"):
+        for i in range(10_000):
+            saved.append(_log(app, f"entry {i} " + "x" * 2000))
     assert len(saved) > 10
     # Still full: opening must work (read and export are possible), and nothing reported saved is lost.
     with open_app_data(folder) as app:

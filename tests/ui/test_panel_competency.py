@@ -74,7 +74,8 @@ def test_answer_every_competency_and_see_results(qtbot: Any, open_panel: Any, se
         else:
             qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
         expected[question["competency_id"]] = level_of(services, option_id)
-        qtbot.waitUntil(lambda k=len(expected): len(scores(services)) == k, timeout=5_000)
+        answered = len(expected)
+        qtbot.waitUntil(lambda k=answered: len(scores(services)) == k, timeout=5_000)
         wait_idle(services)
     assert scores(services) == expected
     # The last answer opens the results.

@@ -548,10 +548,17 @@ class IdeaTreePanel(ToolPanel):
         self._write_widgets: list[QWidget] = [
             self.new_button, self.rename_tree_button, self.delete_tree_button, self.child_button,
             self.sibling_button, self.rename_button, self.delete_button]
-        services.theme.changed.connect(self._draw)
+        services.theme.changed.connect(self._restyle)
+        self._restyle()
         self._show()
         self._check_lock()
         self.refresh()
+
+    def _restyle(self) -> None:
+        p = self.services.theme.palette
+        self.view.setStyleSheet(f"QGraphicsView {{ border: 1px solid {p.border}; border-radius: 8px; }}"
+                                f"QGraphicsView:focus {{ border: 2px solid {p.focus}; }}")
+        self._draw(fit=False)
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:

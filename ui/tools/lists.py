@@ -109,6 +109,7 @@ class ListsPanel(ToolPanel):
         self.current_id: str | None = None
         self.private: set[str] = set()
         self._name_mode = ""  # "new" or "rename" while the name row is open
+        self._shown_list: str | None = None
         self._undo_fn: Callable[[], None] | None = None
         self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
@@ -268,6 +269,12 @@ class ListsPanel(ToolPanel):
 
     def _show_current(self) -> None:
         current = self.current
+        # Keep the selection across reloads (by id; by row when the items were replaced).
+        selected = self.items.currentItem()
+        keep_id = selected.data(ID_ROLE) if selected is not None else None
+        keep_row = self.items.currentRow()
+        same_list = current is not None and current["id"] == self._shown_list
+        self._shown_list = current["id"] if current is not None else None
         self.items.blockSignals(True)
         self.items.clear()
         if current is not None:
@@ -276,6 +283,10 @@ class ListsPanel(ToolPanel):
                 entry.setData(ID_ROLE, item["id"])
                 entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDragEnabled)
                 self.items.addItem(entry)
+                if same_list and item["id"] == keep_id:
+                    self.items.setCurrentItem(entry)
+            if same_list and self.items.currentRow() < 0 and 0 <= keep_row < self.items.count():
+                self.items.setCurrentRow(keep_row)
         self.items.blockSignals(False)
         has = current is not None
         count = len(current["items"]) if current else 0

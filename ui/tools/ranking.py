@@ -123,6 +123,13 @@ def save_order(ctx: UserContext, source: dict[str, Any], ordered_ids: list[str],
     return ranking.save_ranking(ctx, source["list_name"], ordered_ids, origin, pii=bool(source.get("pii")))
 
 
+def fit_to_rows(widget: QListWidget, most: int = 8) -> None:
+    """Make a short list only as tall as its rows (up to `most` rows, then it scrolls)."""
+    rows = min(widget.count(), most)
+    height = sum(widget.sizeHintForRow(n) for n in range(rows)) if rows else 40
+    widget.setFixedHeight(height + 2 * widget.frameWidth() + 6)
+
+
 def _recreate_place(ctx: UserContext, row: dict[str, Any], origin: str | None) -> str:
     data = {k: row[k] for k in ("name", "traits_liked", "traits_disliked", "notes")}
     return locations.create(ctx, data, origin)
@@ -144,7 +151,7 @@ class BigChoice(QPushButton):
         self.label.setWordWrap(True)
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.label.setStyleSheet("font-size: 17px; font-weight: 600; background: transparent;")
+        self.set_text_size(17)
         layout.addWidget(self.label)
         hint = QLabel(f"{'←' if side == 'left' else '→'} key", self)
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -152,6 +159,9 @@ class BigChoice(QPushButton):
         hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         hint.setStyleSheet("background: transparent;")
         layout.addWidget(hint)
+
+    def set_text_size(self, pixels: int) -> None:
+        self.label.setStyleSheet(f"font-size: {pixels}px; font-weight: 600; background: transparent;")
 
     def set_choice(self, text: str) -> None:
         self.label.setText(text)
@@ -216,8 +226,6 @@ class RankingPanel(ToolPanel):
         self.order.setAccessibleName("Current order")
         self.order.setWordWrap(True)
         self.order.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.order.setMinimumHeight(90)
-        self.order.setMaximumHeight(240)
         self.order.currentItemChanged.connect(lambda *_: self._sync_buttons())
         items_layout.addWidget(self.order)
         self.empty = QLabel(self.items_box)
@@ -281,6 +289,8 @@ class RankingPanel(ToolPanel):
         or_label.setProperty("role", "muted")
         pair.addWidget(or_label)
         pair.addWidget(self.right_button, 1)
+        for button in (self.left_button, self.right_button):
+            button.set_text_size(round(services.theme.text_size * 1.2))
         compare.addLayout(pair)
         nav = QHBoxLayout()
         self.back_button = QPushButton("Undo last choice", self.compare_box)
@@ -305,8 +315,6 @@ class RankingPanel(ToolPanel):
         self.result_list.setAccessibleName("Your order")
         self.result_list.setWordWrap(True)
         self.result_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.result_list.setMinimumHeight(90)
-        self.result_list.setMaximumHeight(260)
         result.addWidget(self.result_list)
         self.result_state = QLabel(self.result_box)
         self.result_state.setProperty("role", "muted")
@@ -410,6 +418,7 @@ class RankingPanel(ToolPanel):
             entry.setData(ID_ROLE, item["id"])
             self.order.addItem(entry)
         count = len(source["items"])
+        fit_to_rows(self.order)
         self.order.setVisible(count > 0)
         if count < 2:
             self.empty.setText("Add at least two places to compare them." if places
@@ -497,6 +506,7 @@ class RankingPanel(ToolPanel):
                                     f"chosen {count} time{'s' if count != 1 else ''}")
             entry.setData(ID_ROLE, item_id)
             self.result_list.addItem(entry)
+        fit_to_rows(self.result_list, 12)
         self._mode("result")
         self.save()
 

@@ -1,0 +1,330 @@
+"""Helpers for the desktop sync tests: devices (data folders), their data, a cutting TCP proxy,
+and a worker that can be stopped and restarted. Passwords travel only through arguments and
+the environment; failure messages never show tokens or secrets."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from dreamtree_desktop.appdata import AppData, open_app_data
+from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.portability import Catalog, export_document
+
+REPO = Path(__file__).resolve().parents[2]
+CLOUD_DIR = REPO / "cloud"
+PYTHON = str(REPO / ".venv" / "bin" / "python")
+PASSWORD = "tangerine-violin-42"
+PII_PROMPT = "1.4.1.who"  # module 1.4 "Love": personal
+PLAIN_PROMPT = "1.1.2.top10-reflection"  # module 1.1: not personal
+SECOND_MODULE_PROMPT = "1.2.1.past-places"  # module 1.2: not personal
+
+
+def new_email(tag: str = "sync") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:12]}@example.org"
+
+
+def new_folder(seeded_template: Path, parent: Path, name: str) -> Path:
+    """A fresh, seeded data folder (a copy of the session's template, so seeding runs once)."""
+    target = parent / name
+    shutil.copytree(seeded_template, target)
+    (target / ".lock").unlink(missing_ok=True)
+    return target
+
+
+def own_identity(app: AppData) -> UserContext:
+    """Copies of the template share its user id; a device that creates an account needs its own."""
+    from dreamtree_desktop.clock import now_iso
+    from dreamtree_desktop.ids import new_id
+    from dreamtree_desktop.portability.apply import adopt_identity
+
+    ctx = UserContext.from_app(app)
+    with app.db.transaction():
+        adopt_identity(ctx, new_id(), now_iso())
+    app.user_id = ctx.user_id
+    return ctx
+
+
+@contextlib.contextmanager
+def opened(folder: Path, password: str | None = None) -> Iterator[tuple[AppData, UserContext]]:
+    from dreamtree_desktop.storage.keystore import key_mode
+
+    app = open_app_data(folder, password if key_mode(folder) == "password" else None)
+    try:
+        yield app, UserContext.from_app(app)
+    finally:
+        app.close()
+
+
+def answer_through(ctx: UserContext, last_exercise: str) -> None:
+    """The workbook answered in order with the engine's synthetic values, up to last_exercise."""
+    from dreamtree_desktop.engine.sample import SampleAnswers
+    from dreamtree_desktop.engine.workbook import Workbook
+
+    wb = Workbook(ctx)
+    sample = SampleAnswers(ctx)
+    for ex in wb.content.exercises:
+        for prompt in ex.prompts:
+            items = wb.ranking_items(prompt.id) if prompt.input_type == "ranking" else None
+            wb.answer(prompt.id, sample.value(prompt, items))
+        if ex.id == last_exercise:
+            return
+    raise AssertionError(f"no exercise {last_exercise}")
+
+
+def answer(ctx: UserContext, prompt_id: str, value: Any) -> None:
+    from dreamtree_desktop.engine.workbook import Workbook
+
+    Workbook(ctx).answer(prompt_id, value)
+
+
+def answer_of(ctx: UserContext, prompt_id: str) -> Any:
+    from dreamtree_desktop.engine.workbook import Workbook
+
+    return Workbook(ctx).answer_of(prompt_id)
+
+
+def flow_activities(ctx: UserContext) -> list[str]:
+    from dreamtree_desktop.tools import flow
+
+    return sorted(r["activity"] for r in flow.list_(ctx) if r.get("origin") is None)
+
+
+def plain_export(folder: Path, password: str | None = None) -> dict[str, Any]:
+    """The folder's data with personal fields decrypted, without what legitimately differs
+    between two devices holding the same data (export time, app version, key wrapping)."""
+    from dreamtree_desktop.portability.exporter import decrypt_personal
+
+    with opened(folder, password) as (app, ctx):
+        catalog = Catalog.load(app.db)
+        doc = export_document(ctx, catalog)
+        decrypt_personal(doc, ctx, catalog)
+    doc = json.loads(json.dumps(doc))
+    for key in ("exported_at", "app", "auth"):
+        doc.pop(key, None)
+    return doc
+
+
+def user_records(doc: dict[str, Any]) -> int:
+    total = sum(len(u.get("exercises", {})) for u in doc["modules"].values())
+    total += sum(len(r) for u in doc["modules"].values() for r in u["rows"].values())
+    return total + sum(len(r) for r in doc["standalone"].values())
+
+
+def cli(folder: Path, *args: str, password: str | None = PASSWORD,
+        timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DREAMTREE_")}
+    if password is not None:
+        env["DREAMTREE_PASSWORD"] = password
+    return subprocess.run(
+        [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(folder), *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- a TCP proxy in front of the worker: goes down on demand, cuts uploads ----------------------
+class Proxy:
+    """127.0.0.1:<port> -> upstream. `down()` refuses connections (a server that is off);
+    `cut_uploads = n` closes the next n PUT /v1/snapshot requests after their headers and a few
+    bytes of body (a connection lost mid-upload)."""
+
+    CUT_AFTER_BODY_BYTES = 64
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.cut_uploads = 0
+        self.cuts = 0
+        self._listener: socket.socket | None = None
+        self._conns: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self.up()
+
+    def up(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        with self._lock:
+            conns, self._conns = set(self._conns), set()
+        for conn in conns:
+            _close(conn)
+
+    def close(self) -> None:
+        self.down()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=10)
+                upstream.settimeout(None)
+            except OSError:
+                _close(client)
+                continue
+            with self._lock:
+                self._conns.update((client, upstream))
+            threading.Thread(target=self._pump_up, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(src)
+            _close(dst)
+
+    def _pump_up(self, client: socket.socket, upstream: socket.socket) -> None:
+        budget: int | None = None  # bytes still forwarded before the cut, while cutting
+        try:
+            while data := client.recv(65536):
+                if budget is None and b"PUT /v1/snapshot" in data:
+                    with self._lock:
+                        cutting = self.cut_uploads > 0
+                        if cutting:
+                            self.cut_uploads -= 1
+                            self.cuts += 1
+                    if cutting:
+                        start = data.index(b"PUT /v1/snapshot")
+                        head_end = data.find(b"\r\n\r\n", start)
+                        head = len(data) if head_end < 0 else head_end + 4
+                        budget = head + self.CUT_AFTER_BODY_BYTES
+                if budget is not None:
+                    upstream.sendall(data[:budget])
+                    budget -= min(budget, len(data))
+                    if budget == 0:
+                        break
+                    continue
+                upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(client)
+            _close(upstream)
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
+
+
+# -- a worker of our own, which the tests stop and restart ---------------------------------------
+def _offline_env(log_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        WRANGLER_SEND_METRICS="false", CLOUDFLARE_CF_FETCH_ENABLED="false", WRANGLER_HIDE_BANNER="true",
+        XDG_CONFIG_HOME=str(CLOUD_DIR / ".wrangler-config"), NO_COLOR="1", FORCE_COLOR="0",
+        WRANGLER_LOG_PATH=str(log_dir),
+    )
+    return env
+
+
+class Worker:
+    """`wrangler dev --local` on a fixed port with its own D1 state; stop() and start() keep the
+    state, as a restarted server does."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.persist = base / "state"
+        self.persist.mkdir(parents=True, exist_ok=True)
+        self.env = _offline_env(base / "wrangler-debug")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = base / "wrangler-dev.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        (CLOUD_DIR / ".wrangler-config").mkdir(exist_ok=True)
+        subprocess.run(
+            [self._wrangler(), "d1", "migrations", "apply", "DB", "--local", "--persist-to", str(self.persist)],
+            cwd=CLOUD_DIR, env=self.env, check=True, timeout=120, stdout=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+
+    @staticmethod
+    def _wrangler() -> str:
+        return str(CLOUD_DIR / "node_modules" / ".bin" / "wrangler")
+
+    def start(self, timeout: float = 60.0) -> None:
+        assert self.proc is None
+        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the process's life
+        self.proc = subprocess.Popen(
+            [self._wrangler(), "dev", "--local", "--ip", "127.0.0.1", "--port", str(self.port),
+             "--inspector-port", str(free_port()), "--persist-to", str(self.persist),
+             "--show-interactive-dev-session=false", "--log-level", "warn"],
+            cwd=CLOUD_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"wrangler dev exited with {self.proc.returncode}")
+            try:
+                if httpx.get(f"{self.url}/v1/ready-probe", timeout=2.0).status_code == 404:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("wrangler dev did not answer in time")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        # The port must refuse connections before the caller goes on.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    time.sleep(0.1)
+            except OSError:
+                return
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
