@@ -147,8 +147,8 @@ export async function getSnapshot(request, env) {
 const READ_ATTEMPTS = 5;
 
 /**
- * Reads the current snapshot: { row, parts } (the wallet bytes, chunk by chunk), or null when there is none. Chunks are
- * read one query at a time (a D1 result carries BLOBs as arrays of numbers, so one query for
+ * Reads the current snapshot: { row, parts } (the wallet bytes, chunk by chunk), or null when
+ * there is none. Chunks are read one query at a time (a D1 result carries BLOBs as arrays of numbers, so one query for
  * all chunks of a large snapshot would be huge); each chunk must belong to the revision of the
  * metadata row, and the whole must match its SHA-256. A PUT landing in between shows up as a
  * chunk of another revision: then the read starts again.

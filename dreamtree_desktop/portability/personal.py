@@ -129,9 +129,9 @@ def _carry(value: Any) -> bool:
     return value is None or value == LOST_MARKER
 
 
-def check_envelopes(doc: Doc, catalog: Catalog) -> None:
+def check_envelopes(doc: Doc, catalog: Catalog, fields: list[Field] | None = None) -> None:
     """In a sealed document every personal value must at least look like an envelope."""
-    for f in document_fields(doc, catalog):
+    for f in fields if fields is not None else document_fields(doc, catalog):
         value = f.value
         if not _carry(value) and not looks_sealed(value):
             raise DocumentError(f.path, "is not an encrypted envelope (damaged or altered)")

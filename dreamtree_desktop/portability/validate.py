@@ -349,14 +349,13 @@ def _check_personal(doc: Doc, catalog: Catalog) -> None:
             for j, item in enumerate(record["items"]):
                 if id(item) not in personal_items:
                     _text(item["content"], f"{base}/user_lists/{i}/items/{j}/content")
+    limit = MAX_SEALED if mode == "sealed" else MAX_TEXT
     for f in fields:
         value = f.value
-        if mode == "sealed" and isinstance(value, str) and len(value) > MAX_SEALED:
-            raise DocumentError(f.path, "is longer than any envelope the app writes")
-        if mode == "plaintext" and isinstance(value, str) and len(value) > MAX_TEXT:
-            _text(value, f.path)
+        if type(value) is str and len(value) > limit:
+            raise DocumentError(f.path, f"is {len(value):,} characters long, more than the app ever stores")
     if mode == "sealed":
-        check_envelopes(doc, catalog)
+        check_envelopes(doc, catalog, fields)
 
 
 def _check_auth(doc: Doc) -> None:

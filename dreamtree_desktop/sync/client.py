@@ -95,6 +95,7 @@ class Answer:
     headers: httpx.Headers
     body: dict[str, Any] | None
     wire_bytes: int
+    raw: bytes = b""
 
 
 def b64(data: bytes | bytearray) -> str:
@@ -185,7 +186,7 @@ class CloudClient:
             raise
         if answer.status != 200:
             raise self._unexpected(answer)
-        snapshot = p.parse_snapshot(answer.body, answer.wire_bytes)
+        snapshot = p.parse_snapshot(answer.body, answer.wire_bytes, p.wallet_digest(answer.raw))
         if snapshot is None:
             reason = "it is not valid JSON" if answer.body is None else "it is not a snapshot"
             raise DamagedSnapshot(reason, _etag_revision(answer.headers))
@@ -267,7 +268,7 @@ class CloudClient:
             response.close()
         data = b"".join(parts)
         body = p.parse_json_object(data) if data else None
-        return Answer(response.status_code, response.headers, body, wire)
+        return Answer(response.status_code, response.headers, body, wire, data)
 
     def _wait(self, attempt: int, retry_after: int | None) -> float:
         if retry_after is not None:

@@ -100,6 +100,7 @@ class Snapshot:
     exported_at: str | None = None
     size_bytes: int = 0  # of the wallet JSON as stored
     wire_bytes: int = 0  # what crossed the network (gzip)
+    wallet_sha256: str | None = None  # of the wallet's bytes as received (computed here)
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,17 @@ def parse_session(body: dict[str, Any] | None) -> Session | None:
     )
 
 
-def parse_snapshot(body: dict[str, Any] | None, wire_bytes: int) -> Snapshot | None:
+def wallet_digest(raw: bytes) -> str | None:
+    """SHA-256 of the wallet member's bytes in a GET answer, which the server writes as
+    `{...metadata...,"wallet":<the bytes it stored>}`; None for any other layout. The same bytes
+    pushed by this client have the digest encode_upload computed."""
+    start = raw.find(b',"wallet":')
+    if start < 0 or not raw.endswith(b"}"):
+        return None
+    return hashlib.sha256(raw[start + len(b',"wallet":'):-1]).hexdigest()
+
+
+def parse_snapshot(body: dict[str, Any] | None, wire_bytes: int, digest: str | None = None) -> Snapshot | None:
     """The snapshot answer, or None when its shape is wrong."""
     if body is None:
         return None
@@ -173,4 +184,5 @@ def parse_snapshot(body: dict[str, Any] | None, wire_bytes: int) -> Snapshot | N
         body.get("exported_at") if isinstance(body.get("exported_at"), str) else None,
         size if type(size) is int else 0,
         wire_bytes,
+        digest if wallet is not None else None,
     )

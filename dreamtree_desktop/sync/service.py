@@ -50,7 +50,10 @@ META_REVISION = "sync.revision"
 META_LAST_SYNC = "sync.last_synced_at"
 # Revision of a cloud copy found unreadable: the next sync that finds it so again replaces it.
 META_DAMAGED = "sync.damaged_revision"
-SYNC_KEYS = (META_SERVER, META_TOKEN, META_REVISION, META_LAST_SYNC, META_DAMAGED)
+# SHA-256 of the snapshot bytes this device last pushed or validated: the same bytes pulled again
+# need no second validation (the usual case: nothing new on the server since the last sync).
+META_VALIDATED = "sync.validated_sha256"
+SYNC_KEYS = (META_SERVER, META_TOKEN, META_REVISION, META_LAST_SYNC, META_DAMAGED, META_VALIDATED)
 # The token is sealed like a personal field, bound to this cell.
 TOKEN_CELL = ("app_meta", "value", META_TOKEN)
 
@@ -153,7 +156,7 @@ def _remember_session(db: Database, key: bytes | bytearray, user_id: str, server
     """Inside the caller's transaction. A new session starts from revision 0 (nothing seen yet)."""
     _set_meta(db, META_SERVER, server)
     _set_meta(db, META_TOKEN, _seal_token(key, user_id, token))
-    _delete_meta(db, META_REVISION, META_LAST_SYNC, META_DAMAGED)
+    _delete_meta(db, META_REVISION, META_LAST_SYNC, META_DAMAGED, META_VALIDATED)
 
 
 def sync_status(ctx: UserContext) -> dict[str, Any]:
@@ -228,28 +231,29 @@ def _sync_rounds(ctx: UserContext, client: CloudClient, app: AppData | None, hoo
     result = SyncResult(client.server)
     for round_no in range(1, p.MAX_ROUNDS + 1):
         result.rounds = round_no
-        remote, revision = _pull(ctx, client, catalog, result, first if round_no == 1 else None)
+        remote, revision, digest = _pull(ctx, client, catalog, result, first if round_no == 1 else None)
         local = export_document(ctx, catalog)
         if local["pii"].get("mode") != "sealed":
             raise InternalError("an export for the cloud must keep personal fields sealed")
-        to_push = local
+        to_push = normalize(local)
         if remote is not None:
             outcome = merge(local, remote)
-            if _content(outcome.doc) != _content(normalize(local)):
+            if not _same_data(outcome.doc, to_push):
                 _apply(ctx, app, outcome, result)
-                to_push = export_document(ctx, catalog)
-            if _content(normalize(to_push)) == _content(normalize(remote)):
-                _record_success(db, result, revision)
+            # The merge is what both sides hold from now on (merge(A, A) == normalize(A)).
+            to_push = outcome.doc
+            if _same_data(to_push, normalize(remote)):
+                _record_success(db, result, revision, digest)
                 return result
         if hooks.before_push is not None:
             hooks.before_push(round_no)
         try:
-            new_revision = _push(client, to_push, catalog, revision, result)
+            new_revision, digest = _push(client, to_push, catalog, revision, result)
         except StaleRevision:
             result.notes.append(f"the cloud copy changed during round {round_no}: pulled and merged again")
             continue
         result.pushed = True
-        _record_success(db, result, new_revision)
+        _record_success(db, result, new_revision, digest)
         return result
     raise CloudError(
         f"The cloud copy kept changing while this device synced ({p.MAX_ROUNDS} attempts).",
@@ -258,16 +262,16 @@ def _sync_rounds(ctx: UserContext, client: CloudClient, app: AppData | None, hoo
 
 
 def _pull(ctx: UserContext, client: CloudClient, catalog: Catalog, result: SyncResult,
-          known: p.Snapshot | None) -> tuple[dict[str, Any] | None, int]:
-    """The server's document (validated) and its revision; None when there is none, or when an
-    unreadable copy is to be replaced (the second sync in a row that finds it so)."""
+          known: p.Snapshot | None) -> tuple[dict[str, Any] | None, int, str | None]:
+    """The server's document (validated), its revision and digest; no document when there is
+    none, or when an unreadable copy is to be replaced (the second sync in a row that finds it so)."""
     try:
         snap = known or client.get_snapshot()
     except DamagedSnapshot as exc:
-        return _damaged(ctx, exc.reason, exc.revision, result), exc.revision or 0
+        return _damaged(ctx, exc.reason, exc.revision, result), exc.revision or 0, None
     result.download_bytes += snap.wire_bytes
     if snap.wallet is None:
-        return None, snap.revision
+        return None, snap.revision, None
     result.pulled = True
     newer = _newer_format(snap.wallet)
     if newer:
@@ -275,18 +279,23 @@ def _pull(ctx: UserContext, client: CloudClient, catalog: Catalog, result: SyncR
             f"The copy in your cloud account was written by a newer DreamTree (format {newer}).",
             code="newer_format", hint="Update DreamTree on this device to sync it. Your data here is unchanged.",
         )
+    known_good = snap.wallet_sha256 is not None and snap.wallet_sha256 == _meta(ctx.db, META_VALIDATED)
     try:
-        doc = _check_remote(ctx, snap.wallet, catalog)
+        doc = _check_remote(ctx, snap.wallet, catalog, validated=known_good)
     except DocumentError as exc:
-        return _damaged(ctx, str(exc), snap.revision, result), snap.revision
-    return doc, snap.revision
+        return _damaged(ctx, str(exc), snap.revision, result), snap.revision, None
+    return doc, snap.revision, snap.wallet_sha256
 
 
-def _check_remote(ctx: UserContext, wallet: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
-    checked = validate_document(wallet, catalog)
-    doc = checked.doc
-    if checked.legacy:
-        raise DocumentError("/version", "a cloud copy is never in the old 1.1 format")
+def _check_remote(ctx: UserContext, wallet: dict[str, Any], catalog: Catalog, *,
+                  validated: bool = False) -> dict[str, Any]:
+    """The pulled document, checked like any import; `validated`: these very bytes passed before."""
+    doc = wallet
+    if not validated:
+        checked = validate_document(wallet, catalog)
+        doc = checked.doc
+        if checked.legacy:
+            raise DocumentError("/version", "a cloud copy is never in the old 1.1 format")
     if doc["user"]["id"] != ctx.user_id:
         raise DocumentError("/user/id", "it belongs to another user")
     if doc["pii"]["mode"] != "sealed":
@@ -326,9 +335,13 @@ def _damaged(ctx: UserContext, reason: str, revision: int | None, result: SyncRe
     )
 
 
-def _content(doc: dict[str, Any]) -> str:
-    """What two documents must share to hold the same data (not when or by which app)."""
-    return canonical_json({k: v for k, v in doc.items() if k not in ("exported_at", "app")})
+_NOT_DATA = ("exported_at", "app")
+
+
+def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two normalized documents hold the same data (not: when, or by which app).
+    Plain equality of the parsed JSON: normalized documents list everything in one order."""
+    return {k: v for k, v in a.items() if k not in _NOT_DATA} == {k: v for k, v in b.items() if k not in _NOT_DATA}
 
 
 def _apply(ctx: UserContext, app: AppData | None, outcome: MergeResult, result: SyncResult) -> None:
@@ -348,7 +361,9 @@ def _apply(ctx: UserContext, app: AppData | None, outcome: MergeResult, result: 
     result.removed_records += preview.get("removed_rows", 0)
 
 
-def _push(client: CloudClient, doc: dict[str, Any], catalog: Catalog, revision: int, result: SyncResult) -> int:
+def _push(client: CloudClient, doc: dict[str, Any], catalog: Catalog, revision: int,
+          result: SyncResult) -> tuple[int, str]:
+    """Upload; returns the new revision and the digest of the snapshot bytes sent."""
     # The server keeps what it is given; only a document that passes the import checks goes up.
     validate_document(doc, catalog)
     upload = p.encode_upload(doc, now_iso())
@@ -360,15 +375,17 @@ def _push(client: CloudClient, doc: dict[str, Any], catalog: Catalog, revision: 
         )
     result.upload_bytes += len(upload.body)
     result.snapshot_bytes = upload.raw_size
-    return client.put_snapshot(upload, revision)
+    return client.put_snapshot(upload, revision), upload.wallet_sha256
 
 
-def _record_success(db: Database, result: SyncResult, revision: int) -> None:
+def _record_success(db: Database, result: SyncResult, revision: int, digest: str | None) -> None:
     stamp = now_iso()
     with db.transaction():
         _set_meta(db, META_REVISION, str(revision))
         _set_meta(db, META_LAST_SYNC, stamp)
         _delete_meta(db, META_DAMAGED)
+        if digest:
+            _set_meta(db, META_VALIDATED, digest)
     result.revision = revision
     result.last_synced_at = stamp
 
@@ -654,6 +671,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
             )
             db.execute("UPDATE users SET is_anonymous = 0, updated_at = ? WHERE id = ?", (stamp, uid))
             _remember_session(db, account_key, uid, client.server, session.token)
+            if remote is not None and snap.wallet_sha256:
+                _set_meta(db, META_VALIDATED, snap.wallet_sha256)
     except BaseException:
         _vault.secure_delete(app.folder / DEVICE_KEY_NEW_FILENAME)
         raise

@@ -124,9 +124,8 @@ def test_claim_uploads_everything_and_the_server_holds_no_personal_plaintext(clo
 def test_new_device_signs_in_and_sees_everything_including_personal_fields(account, seeded_template, tmp_path):
     c = sign_in(account, seeded_template, tmp_path, "C", lock=True)
     assert (c / "vault.json").exists() and not (c / "device.key").exists()
-    with pytest.raises(AuthenticationError):
-        with opened(c):
-            pass
+    with pytest.raises(AuthenticationError), opened(c):
+        pass
     assert plain_export(c, PASSWORD) == plain_export(account.a)
     with opened(account.a) as (_app, ctx_a), opened(c, PASSWORD) as (app_c, ctx_c):
         assert ctx_c.user_id == ctx_a.user_id

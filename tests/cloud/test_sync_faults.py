@@ -111,10 +111,9 @@ def test_wrong_password_is_exit_3_and_the_new_folder_stays_as_it_was(cloud_serve
 def test_forged_token_is_exit_3_until_signing_in_again(cloud_server, seeded_template, tmp_path):
     folder, email, _uid = claimed(cloud_server.url, seeded_template, tmp_path)
     edit(folder, "written before the token went bad")
-    with opened(folder) as (app, ctx):
-        with app.db.transaction():
-            forged = service._seal_token(ctx.data_key, ctx.user_id, "A" * 43)
-            app.db.execute("UPDATE app_meta SET value = ? WHERE key = 'sync.token'", (forged,))
+    with opened(folder) as (app, ctx), app.db.transaction():
+        forged = service._seal_token(ctx.data_key, ctx.user_id, "A" * 43)
+        app.db.execute("UPDATE app_meta SET value = ? WHERE key = 'sync.token'", (forged,))
     before = plain_export(folder)
     run = cli(folder, "sync")
     assert run.returncode == 3, run.stderr

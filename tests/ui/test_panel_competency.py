@@ -137,6 +137,10 @@ def test_core_error_shows_in_banner(qtbot: Any, open_panel: Any, services: Any, 
     wait_idle(services)
     assert "option_id is not one of this competency's options" in panel.banner.title_text
     assert scores(services) == {}
+    assert panel.index == 0 and not any(card.is_selected() for card in panel.cards)
+    # a later reload does not move on by itself
+    panel.refresh()
+    wait_idle(services)
     assert panel.index == 0
 
 

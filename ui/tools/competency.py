@@ -378,6 +378,13 @@ class CompetencyPanel(ToolPanel):
         self.run(api.save_choice, q["competency_id"], option_id, self.origin, on_done=lambda _r: None,
                  write=True)
 
+    def show_error(self, exc: BaseException) -> None:
+        super().show_error(exc)
+        if self._advance_after_save:
+            # The choice was not saved: stay here and show the stored answer again.
+            self._advance_after_save = False
+            self.show_question()
+
     def start_reassessment(self) -> None:
         self.show_page(0)
         self.go(0)
