@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from ui.conversation import _refguard  # noqa: E402,F401  (before any Qt use)
+from ui import _refguard  # noqa: E402,F401  (before any Qt use)
 from ui.conversation.model import (  # noqa: E402
     ANSWER,
     CELEBRATION,

@@ -120,7 +120,8 @@ def sizes(folder: Path) -> dict[str, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=50_000, help="standalone rows (default 50,000)")
     parser.add_argument("--repeat", type=int, default=3, help="measured round trips (default 3)")
     parser.add_argument("--server", help="an already running worker (default: start one)")
@@ -184,7 +185,8 @@ def main() -> int:
             assert result is not None
             print(f"\nround trip (pull B's change, merge, apply, push), {args.repeat} runs: "
                   f"best {min(rounds):.2f} s, median {sorted(rounds)[len(rounds) // 2]:.2f} s "
-                  f"(goal < 3 s); this process's CPU: best {min(cpu):.2f} s (the rest is the worker and waiting)")
+                  f"(goal < 3 s); this process's CPU: best {min(cpu):.2f} s "
+                  "(the rest is the worker and waiting)")
             print(f"  received {result.download_bytes / 1e6:.2f} MB, sent {result.upload_bytes / 1e6:.2f} MB "
                   f"(snapshot {result.snapshot_bytes / 1e6:.2f} MB before gzip)")
             print("  stages of the last run:")

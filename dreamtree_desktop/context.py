@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .clock import now_iso
@@ -37,7 +37,7 @@ LOST = Lost()
 class UserContext:
     db: Database
     user_id: str
-    data_key: bytearray | None
+    data_key: bytearray | None = field(repr=False)
 
     @classmethod
     def from_app(cls, app: AppData) -> UserContext:

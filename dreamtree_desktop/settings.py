@@ -71,8 +71,9 @@ _COLUMNS = (
     "onboarded_at", "updated_at",
 )
 _BOOL_FIELDS = {"colors_chosen", "lock_with_password", "reminders_enabled"}
-# What update_settings accepts; onboarded_at and updated_at are set by the service itself.
-EDITABLE_FIELDS = frozenset(_COLUMNS) - {"onboarded_at", "updated_at"}
+# What update_settings accepts; onboarded_at and updated_at are set by the service itself, and
+# lock_with_password only changes through accounts.set_lock_with_password (it re-keys the database).
+EDITABLE_FIELDS = frozenset(_COLUMNS) - {"onboarded_at", "updated_at", "lock_with_password"}
 
 
 # -- colour ------------------------------------------------------------------------------------

@@ -21,14 +21,10 @@ from typing import Any
 
 
 def guard_refcounts() -> None:
-    """PySide6 6.12 on Python 3.11 drops references to None/True/False on some calls (see
-    ui/conversation/_refguard.py); lift their counts out of reach before any Qt call."""
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    for obj in (None, True, False):
-        cell = ctypes.c_ssize_t.from_address(id(obj))
-        if cell.value < 1 << 40:
-            cell.value += 1 << 40
+    """See ui/_refguard.py (applied when the ui package is imported)."""
+    from ._refguard import guard
+
+    guard()
 
 
 guard_refcounts()

@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=run_login)
 
-    p = actions.add_parser("cloud-claim", help="create your cloud account from this folder and upload its data")
+    p = actions.add_parser("cloud-claim",
+                           help="create your cloud account from this folder and upload its data")
     p.add_argument("--server", metavar="URL", required=True)
     p.add_argument("--email", help="the email to claim with (needed when the folder has no account yet)")
     p.add_argument("--no-lock", action="store_true",
@@ -106,7 +107,8 @@ def _print_status(report: dict[str, Any]) -> None:
     if report["server"] is None:
         print("Not connected to a cloud account.")
         return
-    state = "signed in" if report["signed_in"] else "signed out (sign in again with 'dreamtree account login')"
+    state = ("signed in" if report["signed_in"]
+             else "signed out (sign in again with 'dreamtree account login')")
     print(f"Cloud service: {report['server']} ({state})")
     print(f"Last sync: {report['last_synced_at'] or 'never'}"
           + (f" (revision {report['revision']})" if report["revision"] is not None else ""))
@@ -134,7 +136,8 @@ def run_cloud_claim(args: argparse.Namespace) -> int:
         if password is None:
             if password_auth_row(app.db, app.user_id) is None:
                 if not args.email:
-                    raise UserInputError("email: this data folder has no account yet; give --email to claim it.")
+                    raise UserInputError(
+                        "email: this data folder has no account yet; give --email to claim it.")
                 password = _new_password()
             else:
                 password = read_password()

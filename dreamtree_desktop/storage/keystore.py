@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import AuthenticationError, StorageError
@@ -27,9 +27,9 @@ VAULT_NEW_FILENAME = f"{VAULT_FILENAME}.new"
 
 @dataclass
 class Keys:
-    db_key: bytearray
-    data_key: bytearray
-    mode: str  # "device" or "password"
+    db_key: bytearray = field(repr=False)
+    data_key: bytearray = field(repr=False)
+    mode: str = "device"  # "device" or "password"
 
     def wipe(self) -> None:
         for buf in (self.db_key, self.data_key):

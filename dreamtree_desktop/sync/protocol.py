@@ -119,7 +119,8 @@ def encode_upload(doc: dict[str, Any], exported_at: str, level: int = GZIP_LEVEL
     head = json.dumps({"schema_version": str(doc.get("version")), "exported_at": exported_at},
                       separators=(",", ":")).encode("ascii")
     raw = head[:-1] + b',"wallet":' + wallet + b"}"
-    return Upload(gzip.compress(raw, compresslevel=level, mtime=0), len(raw), hashlib.sha256(wallet).hexdigest())
+    body = gzip.compress(raw, compresslevel=level, mtime=0)
+    return Upload(body, len(raw), hashlib.sha256(wallet).hexdigest())
 
 
 def parse_json_object(data: bytes) -> dict[str, Any] | None:
@@ -166,7 +167,8 @@ def wallet_digest(raw: bytes) -> str | None:
     return hashlib.sha256(raw[start + len(b',"wallet":'):-1]).hexdigest()
 
 
-def parse_snapshot(body: dict[str, Any] | None, wire_bytes: int, digest: str | None = None) -> Snapshot | None:
+def parse_snapshot(body: dict[str, Any] | None, wire_bytes: int,
+                   digest: str | None = None) -> Snapshot | None:
     """The snapshot answer, or None when its shape is wrong."""
     if body is None:
         return None

@@ -100,7 +100,8 @@ class SyncResult:
                          + (f", {self.standalone_added} item{'s' if self.standalone_added != 1 else ''} added"
                             if self.standalone_added else ""))
         if self.kept_as_revision:
-            parts.append(f"your earlier version of module {', '.join(self.kept_as_revision)} was kept as a revision")
+            modules = ", ".join(self.kept_as_revision)
+            parts.append(f"your earlier version of module {modules} was kept as a revision")
         parts.append("cloud copy updated" if self.pushed else "cloud copy already up to date")
         return f"Synced ({'; '.join(parts)}) at {self.last_synced_at}, revision {self.revision}."
 
@@ -125,8 +126,8 @@ def _meta(db: Database, key: str) -> str | None:
 
 
 def _set_meta(db: Database, key: str, value: str) -> None:
-    db.execute("INSERT INTO app_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-               (key, value))
+    db.execute("INSERT INTO app_meta(key, value) VALUES (?, ?) "
+               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
 
 def _delete_meta(db: Database, *keys: str) -> None:
@@ -146,7 +147,8 @@ def _stored_token(ctx: UserContext) -> str | None:
         raise PiiLockedError("Your data is locked.", hint="Unlock it with your password first.")
     table, column, row = TOKEN_CELL
     try:
-        token = decrypt_value(ctx.data_key, stored, user_id=ctx.user_id, table=table, column=column, row_id=row)
+        token = decrypt_value(ctx.data_key, stored, user_id=ctx.user_id, table=table, column=column,
+                              row_id=row)
     except EnvelopeError:
         return None  # sealed under another key or user: as good as signed out
     return token if isinstance(token, str) else None
@@ -277,7 +279,8 @@ def _pull(ctx: UserContext, client: CloudClient, catalog: Catalog, result: SyncR
     if newer:
         raise CloudError(
             f"The copy in your cloud account was written by a newer DreamTree (format {newer}).",
-            code="newer_format", hint="Update DreamTree on this device to sync it. Your data here is unchanged.",
+            code="newer_format",
+            hint="Update DreamTree on this device to sync it. Your data here is unchanged.",
         )
     known_good = snap.wallet_sha256 is not None and snap.wallet_sha256 == _meta(ctx.db, META_VALIDATED)
     try:
@@ -341,7 +344,10 @@ _NOT_DATA = ("exported_at", "app")
 def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether two normalized documents hold the same data (not: when, or by which app).
     Plain equality of the parsed JSON: normalized documents list everything in one order."""
-    return {k: v for k, v in a.items() if k not in _NOT_DATA} == {k: v for k, v in b.items() if k not in _NOT_DATA}
+    def data(doc: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in doc.items() if k not in _NOT_DATA}
+
+    return data(a) == data(b)
 
 
 def _apply(ctx: UserContext, app: AppData | None, outcome: MergeResult, result: SyncResult) -> None:
@@ -410,11 +416,12 @@ def cloud_claim(app: AppData, server: str, password: str, *, email: str | None =
         )
     if password_auth_row(db, app.user_id) is None:
         if not email:
-            raise UserInputError("email: this data folder has no account yet; give the email to claim it with.")
+            raise UserInputError("email: this data folder has no account yet; give the email to claim it.")
         claim(app, email, password, lock=lock)
     stored_email = active_email(db, app.user_id)
     if stored_email is None:
-        raise UserInputError("email: this account has no email address.", hint="Set one with account change-email.")
+        raise UserInputError("email: this account has no email address.",
+                             hint="Set one with account change-email.")
     if email and normalize_email(email) != stored_email:
         raise UserInputError(f"email: this data folder's account uses {stored_email}.",
                              hint="Leave --email out, or change it first with account change-email.")
@@ -426,7 +433,8 @@ def cloud_claim(app: AppData, server: str, password: str, *, email: str | None =
     wipe(kek)
     try:
         with connect(server, None) as client:
-            session = _create_or_recover(client, stored_email, auth_secret, wrapped, wrapped_text, app.user_id)
+            session = _create_or_recover(client, stored_email, auth_secret, wrapped, wrapped_text,
+                                         app.user_id)
             ctx = UserContext.from_app(app)
             assert ctx.data_key is not None
             with db.transaction():
@@ -494,7 +502,8 @@ def _create_or_recover(client: CloudClient, email: str, auth_secret: bytearray, 
                  "dreamtree --data-dir NEW_FOLDER account login --server URL --email " + email,
         )
     raise UserInputError("The cloud service already has this user under another email address.",
-                         hint="Sign in with that address: dreamtree account login --server URL --email ADDRESS")
+                         hint="Sign in with that address: "
+                              "dreamtree account login --server URL --email ADDRESS")
 
 
 def _parse_wrapped(text: str, whose: str) -> WrappedKey:
@@ -525,7 +534,8 @@ def login(app: AppData, server: str, email: str, password: str, *, lock: bool = 
         try:
             params = KdfParams.from_dict(client.prelogin(email))
         except KdfParamsError as exc:
-            raise CloudError(f"The cloud service sent unusable key parameters: {exc}.", code="bad_kdf") from None
+            raise CloudError(f"The cloud service sent unusable key parameters: {exc}.",
+                             code="bad_kdf") from None
         kek, auth_secret = derive_secrets(password, params)
         try:
             session = client.login(email, auth_secret)
@@ -565,7 +575,8 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
         if app.user_id != session.user_id:
             _logout_quietly(client)
             raise UserInputError(
-                f"This data folder belongs to another account ({active_email(db, app.user_id) or 'no email'}).",
+                f"This data folder belongs to another account "
+                f"({active_email(db, app.user_id) or 'no email'}).",
                 hint="Sign in from a new data folder: dreamtree --data-dir NEW_FOLDER account login ...",
             )
         if not hmac.compare_digest(account_key, app.keys.data_key):
@@ -618,9 +629,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
         snap = client.get_snapshot()
     except DamagedSnapshot as exc:
         _logout_quietly(client)
-        raise CloudError(f"The copy in your cloud account cannot be used: {exc.reason}.", code="damaged_snapshot",
-                         hint="Sync from a device that holds your data to repair it, then sign in here again. "
-                              "Nothing was changed here.") from None
+        raise _unusable_for_login(exc.reason) from None
     remote: dict[str, Any] | None = None
     if snap.wallet is not None:
         try:
@@ -631,9 +640,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
                 raise DocumentError("/user", "it does not belong to this account and its key")
         except DocumentError as exc:
             _logout_quietly(client)
-            raise CloudError(f"The copy in your cloud account cannot be used: {exc}.", code="damaged_snapshot",
-                             hint="Sync from a device that holds your data to repair it, then sign in here "
-                                  "again. Nothing was changed here.") from None
+            raise _unusable_for_login(str(exc)) from None
 
     fresh = is_fresh(ctx)
     old_uid = ctx.user_id
@@ -665,8 +672,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
             db.executemany("UPDATE module_revisions SET snapshot_json = ? WHERE id = ?", old_revisions)
             add_active_email(db, uid, email)
             db.execute(
-                "INSERT INTO auth(id, user_id, type, password_hash, wrapped_data_key, created_at, updated_at) "
-                "VALUES (?, ?, 'password', ?, ?, ?, ?)",
+                "INSERT INTO auth(id, user_id, type, password_hash, wrapped_data_key, created_at, "
+                "updated_at) VALUES (?, ?, 'password', ?, ?, ?, ?)",
                 (new_id(), uid, password_hash, wrapped_text, stamp, stamp),
             )
             db.execute("UPDATE users SET is_anonymous = 0, updated_at = ? WHERE id = ?", (stamp, uid))
@@ -685,6 +692,12 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     return snap
 
 
+def _unusable_for_login(reason: str) -> CloudError:
+    return CloudError(f"The copy in your cloud account cannot be used: {reason}.", code="damaged_snapshot",
+                      hint="Sync from a device that holds your data to repair it, then sign in here again. "
+                           "Nothing was changed here.")
+
+
 def _resealed_revisions(db: Database, catalog: Catalog, old_uid: str, old_key: bytes | bytearray,
                         new_uid: str, new_key: bytes | bytearray) -> list[tuple[str, str]]:
     """(snapshot_json, id) of the folder's kept module versions, personal fields moved to the
@@ -695,7 +708,8 @@ def _resealed_revisions(db: Database, catalog: Catalog, old_uid: str, old_key: b
     ):
         unit = json.loads(snapshot)
         try:
-            rebind_fields(unit_fields(unit, catalog, f"/revisions/{module_id}"), old_key, old_uid, new_key, new_uid)
+            fields = unit_fields(unit, catalog, f"/revisions/{module_id}")
+            rebind_fields(fields, old_key, old_uid, new_key, new_uid)
         except DocumentError:
             continue
         out.append((canonical_json(unit), rev_id))

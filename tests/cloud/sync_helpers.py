@@ -271,7 +271,8 @@ class Worker:
         self.proc: subprocess.Popen[bytes] | None = None
         (CLOUD_DIR / ".wrangler-config").mkdir(exist_ok=True)
         subprocess.run(
-            [self._wrangler(), "d1", "migrations", "apply", "DB", "--local", "--persist-to", str(self.persist)],
+            [self._wrangler(), "d1", "migrations", "apply", "DB", "--local",
+             "--persist-to", str(self.persist)],
             cwd=CLOUD_DIR, env=self.env, check=True, timeout=120, stdout=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
         )

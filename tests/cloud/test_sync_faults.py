@@ -69,7 +69,8 @@ def raw_put(url: str, folder: Path, wallet: dict, if_match: int) -> httpx.Respon
     holding the token): the server only checks its envelope."""
     with opened(folder) as (_app, ctx):
         token = service._stored_token(ctx)
-    body = {"schema_version": str(wallet.get("version")), "exported_at": "2026-01-31T12:00:00Z", "wallet": wallet}
+    body = {"schema_version": str(wallet.get("version")), "exported_at": "2026-01-31T12:00:00Z",
+            "wallet": wallet}
     return httpx.put(f"{url}/v1/snapshot", json=body, timeout=30,
                      headers={"Authorization": f"Bearer {token}", "If-Match": str(if_match)})
 
@@ -130,7 +131,8 @@ def test_forged_token_is_exit_3_until_signing_in_again(cloud_server, seeded_temp
 
 def test_expired_session_asks_to_sign_in_again(cloud_server, seeded_template, tmp_path):
     folder, email, user_id = claimed(cloud_server.url, seeded_template, tmp_path)
-    cloud_server.d1(f"UPDATE sessions SET expires_at = '2001-01-01T00:00:00.000Z' WHERE user_id = '{user_id}'")
+    cloud_server.d1("UPDATE sessions SET expires_at = '2001-01-01T00:00:00.000Z' "
+                    f"WHERE user_id = '{user_id}'")
     edit(folder, "written offline")
     with pytest.raises(SessionRefused) as caught:
         sync(folder)
@@ -154,7 +156,8 @@ def test_server_down_is_exit_4_and_the_next_sync_after_restart_completes(running
     running.start()
     assert cli(folder, "sync").returncode == 0
     other = new_folder(seeded_template, tmp_path, "other")
-    assert cli(other, "account", "login", "--server", running.url, "--email", email, "--no-lock").returncode == 0
+    login = cli(other, "account", "login", "--server", running.url, "--email", email, "--no-lock")
+    assert login.returncode == 0, login.stderr
     with opened(other) as (_app, ctx):
         assert answer_of(ctx, PLAIN_PROMPT) == "made while the server was off"
 
@@ -187,7 +190,8 @@ def test_connection_cut_mid_upload(cloud_server, seeded_template, tmp_path):
         edit(folder, "first upload cut")
         proxy.cut_uploads = 1
         result = sync(folder)
-        assert proxy.cuts == 1 and result.pushed and result.revision == 2 == revision_of(cloud_server, user_id)
+        assert proxy.cuts == 1 and result.pushed
+        assert result.revision == 2 == revision_of(cloud_server, user_id)
         # Cut every time: exit 4, nothing stored, nothing changed here; then it goes through.
         edit(folder, "every upload cut")
         before = plain_export(folder)
@@ -204,7 +208,8 @@ def test_connection_cut_mid_upload(cloud_server, seeded_template, tmp_path):
 
 
 # -- what the server holds ------------------------------------------------------------------------
-def test_malformed_snapshot_is_refused_then_replaced_by_the_next_sync(cloud_server, seeded_template, tmp_path):
+def test_malformed_snapshot_is_refused_then_replaced_by_the_next_sync(cloud_server, seeded_template,
+                                                                     tmp_path):
     folder, email, user_id = claimed(cloud_server.url, seeded_template, tmp_path)
     broken = {"format": "dreamtree-export", "version": "2.0", "user": {"id": user_id}, "modules": "garbage"}
     assert raw_put(cloud_server.url, folder, broken, 1).status_code == 200
@@ -234,7 +239,7 @@ def test_snapshot_of_a_newer_format_is_never_replaced(cloud_server, seeded_templ
 
 
 def test_snapshot_of_another_user_is_refused(cloud_server, seeded_template, tmp_path):
-    folder, _email, user_id = claimed(cloud_server.url, seeded_template, tmp_path)
+    folder, _email, _uid = claimed(cloud_server.url, seeded_template, tmp_path)
     other, _e, _u = claimed(cloud_server.url, seeded_template, tmp_path, "B")
     with opened(other) as (_app, ctx):
         foreign = export_document(ctx)

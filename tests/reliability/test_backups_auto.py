@@ -285,6 +285,7 @@ def test_a_backup_cut_short_by_a_kill_is_cleaned_up_by_the_next(folder: Path) ->
     assert not partial.exists()
 
 
+@pytest.mark.slow
 def test_the_backup_just_made_survives_rotation_after_the_clock_ran_ahead(folder: Path) -> None:
     """Backups named while the clock ran a year ahead sort as the newest; the backup an import
     makes once the clock is right must still be kept (it is the one the import points to)."""

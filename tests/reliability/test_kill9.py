@@ -1,6 +1,6 @@
 """kill -9 at random moments: saving answers in a loop, a restore of a big sealed backup onto a new
-install, a password change and the re-key of 'lock with password' on and off, all through the
-real code in a child process. After each kill the folder is reopened: integrity_check and
+install, a password change, the re-key of 'lock with password' on and off, and a sync, all through
+the real code in a child process. After each kill the folder is reopened: integrity_check and
 cipher_integrity_check pass, every save reported done is there, and nothing is half-applied.
 
 The kill moments are random (a fresh seed per run, spread over the operation's whole duration);
@@ -53,7 +53,7 @@ from dreamtree_desktop.errors import AuthenticationError
 from dreamtree_desktop.portability.exporter import PENDING_KEY
 from dreamtree_desktop.security.errors import WrongPasswordError
 from dreamtree_desktop.security.vault import key_bound_files, key_opens
-from dreamtree_desktop.storage.backups import list_backups
+from dreamtree_desktop.storage.backups import list_backups, make_backup
 from dreamtree_desktop.storage.keystore import key_mode
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
@@ -204,8 +204,6 @@ def _claimed(tmp_path_factory: pytest.TempPathFactory, name: str, *, lock: bool)
     make_answered_folder(folder, private=PRIVATE)
     with open_app_data(folder) as app:
         claim(app, EMAIL, PASSWORD, lock=lock)
-        from dreamtree_desktop.storage.backups import make_backup
-
         make_backup(app.db, app.backup_dir, app.keys.db_key, reason="older")
     (folder / ".lock").unlink(missing_ok=True)
     return folder

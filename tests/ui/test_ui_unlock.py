@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +10,6 @@ from PySide6.QtCore import Qt
 
 from dreamtree_desktop.appdata import AppData, open_app_data
 from dreamtree_desktop.storage.keystore import key_mode
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("dreamtree_desktop.accounts") is None,
-    reason="needs dreamtree_desktop.accounts (claiming an account locks the folder with a password)",
-)
 
 PASSWORD = "plum orchard lantern 47"
 
@@ -86,3 +80,28 @@ def test_app_starts_locked_and_locks_again(qtbot: Any, locked_folder: Path) -> N
             controller.unlock_window.close()
         if controller.window is not None:
             controller.window.close()
+
+
+def test_forgotten_password_resets_to_a_fresh_locked_folder(qtbot: Any, locked_folder: Path) -> None:
+    from ui.dialogs.unlock import UnlockWindow
+
+    window = UnlockWindow(locked_folder, lambda folder, pw: open_app_data(folder, pw))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.mouseClick(window.forgot_button, Qt.MouseButton.LeftButton)
+    assert window.reset_box.isVisible()
+    qtbot.keyClicks(window.reset_email, "robin@example.org")
+    qtbot.keyClicks(window.reset_new, "a brand new passphrase 9")
+    qtbot.keyClicks(window.reset_again, "a brand new passphrase 9")
+    window.reset_button.click()
+    qtbot.waitUntil(lambda: window.opened_app is not None or bool(window.message_text), timeout=30_000)
+    assert window.message_text == ""
+    app = window.opened_app
+    try:
+        assert app.keys.mode == "password"
+        assert app.db.scalar("SELECT email FROM emails WHERE is_active = 1") == "robin@example.org"
+    finally:
+        app.close()
+    assert any(p.name.startswith("locked-") for p in locked_folder.iterdir())
+    with pytest.raises(Exception, match="(?i)password"):
+        open_app_data(locked_folder, PASSWORD)

@@ -33,7 +33,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
-from . import _refguard  # noqa: F401
+from .. import _refguard  # noqa: F401
 from .model import ANSWER, CELEBRATION, CENTRED_KINDS, HEADING, NOTICE, RECALL, Msg
 
 READING_CHARS = 70  # comfortable measure for running text

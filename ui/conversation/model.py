@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from . import _refguard  # noqa: F401  (must run before heavy Qt use)
+from .. import _refguard  # noqa: F401
 
 # Message kinds, in the order they can appear around one exercise.
 TRANSITION = "transition"  # module or part introduction (centred, accent rule)

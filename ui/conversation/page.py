@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QVBoxLayout, QWidg
 
 from dreamtree_desktop.errors import UserInputError
 
-from . import _refguard  # noqa: F401
+from .. import _refguard  # noqa: F401
 from .composer import Composer, PromptSpec
 from .delegate import Look, mix
 from .flow import (

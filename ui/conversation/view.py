@@ -15,7 +15,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QMenu, QWidget
 
-from . import _refguard  # noqa: F401
+from .. import _refguard  # noqa: F401
 from .delegate import Look, MessageDelegate
 from .model import ANSWER, ConversationModel, Msg
 

@@ -113,6 +113,13 @@ class UnlockWindow(QWidget):
         self.unlock_button.clicked.connect(self.submit)
         row.addWidget(self.unlock_button)
         column.addLayout(row)
+        self.forgot_button = QPushButton("Forgot your password?")
+        self.forgot_button.setProperty("flat", True)
+        self.forgot_button.setAccessibleName("Forgot your password")
+        self.forgot_button.clicked.connect(self._show_reset)
+        column.addWidget(self.forgot_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.reset_box = self._build_reset_box()
+        column.addWidget(self.reset_box)
         holder = QWidget()
         holder.setMaximumWidth(460)
         holder.setLayout(column)
@@ -123,6 +130,77 @@ class UnlockWindow(QWidget):
         self._countdown.timeout.connect(self._tick)
         QShortcut(QKeySequence.StandardKey.Quit, self, activated=self.close)
         self.password.setFocus()
+
+    def _build_reset_box(self) -> QWidget:
+        from dreamtree_desktop.accounts.password import LOCKED_RESET_NOTE, RESET_MESSAGE
+
+        box = QWidget(self)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.setSpacing(10)
+        layout.addWidget(label(RESET_MESSAGE, "body"))
+        layout.addWidget(label(LOCKED_RESET_NOTE, "muted"))
+        self.reset_email = QLineEdit()
+        self.reset_email.setPlaceholderText("Email for the fresh account")
+        self.reset_email.setAccessibleName("Email")
+        self.reset_new = QLineEdit()
+        self.reset_new.setEchoMode(QLineEdit.EchoMode.Password)
+        self.reset_new.setPlaceholderText("New password (at least 10 characters)")
+        self.reset_new.setAccessibleName("New password")
+        self.reset_again = QLineEdit()
+        self.reset_again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.reset_again.setPlaceholderText("New password again")
+        self.reset_again.setAccessibleName("New password again")
+        for field in (self.reset_email, self.reset_new, self.reset_again):
+            layout.addWidget(field)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        cancel = QPushButton("Keep trying my password")
+        cancel.clicked.connect(self._hide_reset)
+        buttons.addWidget(cancel)
+        self.reset_button = QPushButton("Reset and start fresh")
+        self.reset_button.clicked.connect(self._reset)
+        buttons.addWidget(self.reset_button)
+        layout.addLayout(buttons)
+        box.hide()
+        return box
+
+    def _show_reset(self) -> None:
+        self.reset_box.show()
+        self.forgot_button.hide()
+        self.reset_email.setFocus()
+
+    def _hide_reset(self) -> None:
+        self.reset_box.hide()
+        self.forgot_button.show()
+        self.password.setFocus()
+
+    def _reset(self) -> None:
+        if self._busy:
+            return
+        new, again = self.reset_new.text(), self.reset_again.text()
+        if new != again:
+            self._show("The two new passwords differ.")
+            return
+        email = self.reset_email.text().strip()
+        folder = self.folder
+
+        def work() -> Any:
+            from dreamtree_desktop.accounts.password import reset_forgotten_password
+
+            reset_forgotten_password(folder, new, confirmed=True, email=email or None)
+            return self._opener(folder, new)
+
+        self._busy = True
+        self.reset_button.setEnabled(False)
+        self.status.setText("Resetting…")
+        run_in_thread(work, self._finished_reset, self)
+
+    def _finished_reset(self, result: Any, error: BaseException | None) -> None:
+        self.reset_button.setEnabled(True)
+        if error is None:
+            self.reset_box.hide()
+        self._finished(result, error)
 
     @property
     def message_text(self) -> str:
@@ -238,6 +316,13 @@ class ProblemWindow(QWidget):
         close.clicked.connect(self.close)
         row.addWidget(close)
         column.addLayout(row)
+        self.forgot_button = QPushButton("Forgot your password?")
+        self.forgot_button.setProperty("flat", True)
+        self.forgot_button.setAccessibleName("Forgot your password")
+        self.forgot_button.clicked.connect(self._show_reset)
+        column.addWidget(self.forgot_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.reset_box = self._build_reset_box()
+        column.addWidget(self.reset_box)
         holder = QWidget()
         holder.setMaximumWidth(520)
         holder.setLayout(column)

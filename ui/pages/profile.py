@@ -35,6 +35,7 @@ class ProfileData:
     career_options: list[str] = field(default_factory=list)
     competency: Any = None
     account: dict[str, Any] | None = None
+    sync: dict[str, Any] | None = None  # dreamtree_desktop.sync.sync_status
     revisions: int | None = None
 
 
@@ -104,6 +105,9 @@ def load_profile(ctx: Any, app_data: Any) -> ProfileData:
         data.account = account_status(app_data)
     except ModuleNotFoundError:
         pass
+    sync = _sync_module()
+    if sync is not None:
+        data.sync = sync.sync_status(ctx)
     return data
 
 
@@ -264,6 +268,7 @@ class ProfilePage(PageScaffold):
                 competency.body.addWidget(label("A year has passed: time to re-assess.", "muted"))
         self.sections.addWidget(competency)
         self._show_account(data.account)
+        self._show_sync(data.sync)
 
     def _show_account(self, status: dict[str, Any] | None) -> None:
         for button in (self.claim_button, self.change_button, self.reset_button, self.lock_toggle,
@@ -291,6 +296,24 @@ class ProfilePage(PageScaffold):
         self.lock_toggle.setVisible(claimed)
         self.lock_toggle.setText("Turn password lock off…" if locked else "Lock with password…")
         self.lock_now.setVisible(locked)
+
+    def _show_sync(self, sync: dict[str, Any] | None) -> None:
+        """Shows "Sync now" for a folder linked to a cloud account, and the last successful sync."""
+        linked = bool(sync and sync.get("server"))
+        self.sync_button.setVisible(linked)
+        if not linked or sync is None:
+            self.sync_text.hide()
+            return
+        if not sync.get("signed_in"):
+            self.sync_text.setText("Signed out of your cloud account: sign in again to sync.")
+        elif sync.get("last_synced_at"):
+            from dreamtree_desktop.clock import parse_iso
+
+            when = parse_iso(sync["last_synced_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+            self.sync_text.setText(f"Last synced {when}.")
+        else:
+            self.sync_text.setText("Not synced yet.")
+        self.sync_text.show()
 
     # -- actions -------------------------------------------------------------------------------
     def _export(self) -> None:
