@@ -294,7 +294,7 @@ def _children(refs: _Refs, table: str, record: dict[str, Any], here: str) -> Non
                     f"{where}/content", f"node {node['id']!r} has different words in another tree"
                 )
             known[node["id"]] = node["content"]
-        if record["root_node_id"] is not None and record["root_node_id"] not in words:
+        if record.get("root_node_id") is not None and record["root_node_id"] not in words:
             raise DocumentError(f"{here}/root_node_id", "the root names no node of the tree")
         seen = refs.child_ids.setdefault("user_idea_edges", {})
         for j, edge in enumerate(record["edges"]):

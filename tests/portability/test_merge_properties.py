@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,9 @@ from dreamtree_desktop.portability import apply_document, export_document, merge
 from dreamtree_desktop.portability.canonical import hash_content
 from dreamtree_desktop.portability.document import empty_document
 from dreamtree_desktop.portability.merge import effective_modified
+
+# A failing example is a whole document; hypothesis warns that printing it is costly.
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
 USER = "11111111-2222-3333-4444-555555555555"
 TIMES = [f"2025-0{m}-01T00:00:00.000Z" for m in range(1, 8)]
