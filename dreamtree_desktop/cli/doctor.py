@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     folder = resolve_data_dir(args.data_dir)
-    if args.restore_backup:
+    if args.restore_backup is not None:
         restore_backup(folder, args.restore_backup)
         print(f"Restored {args.restore_backup}. The previous database was kept beside it.")
     report: dict = {"data_dir": str(folder), "problems": []}
@@ -97,25 +97,76 @@ def _print(report: dict, as_json: bool) -> None:
 
 
 def restore_backup(folder: Path, name: str) -> None:
+    """Replace the database with a backup, after checking the backup opens and is intact.
+
+    The replaced database is kept beside it whole: its WAL and shared-memory files move with it,
+    so saves that were only in the WAL (after a crash) are not lost with the switch.
+    """
     backup_dir = folder / BACKUP_DIRNAME
-    source = backup_dir / name
-    if "/" in name or os.sep in name or not source.is_file():
+    if not name or "/" in name or os.sep in name or name in (".", "..") or len(name) > 255:
         raise UserInputError(f"There is no backup named {name!r} in {backup_dir}.")
+    source = backup_dir / name
+    try:
+        exists = source.is_file()
+    except OSError:
+        exists = False
+    if not exists:
+        raise UserInputError(f"There is no backup named {name!r} in {backup_dir}.")
+    from ..storage.keystore import key_mode
     from ..storage.lock import FolderLock
 
     lock = FolderLock(folder).acquire()
     try:
+        password = None
+        if key_mode(folder) == "password":
+            from .common import read_password
+
+            password = read_password()
+        _check_backup(folder, source, password)
         db_path = folder / DB_FILENAME
-        if db_path.exists():
-            aside = folder / f"{DB_FILENAME}.replaced-{utcnow().strftime('%Y%m%dT%H%M%SZ')}"
-            os.replace(db_path, aside)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+        aside = folder / f"{DB_FILENAME}.replaced-{stamp}"
         tmp = folder / f".{DB_FILENAME}.restoring"
         shutil.copyfile(source, tmp)
         os.chmod(tmp, 0o600)
+        if db_path.exists():
+            os.replace(db_path, aside)
+        for suffix in ("-wal", "-shm"):
+            companion = Path(f"{db_path}{suffix}")
+            if companion.exists():
+                os.replace(companion, Path(f"{aside}{suffix}"))
         os.replace(tmp, db_path)
     except OSError as exc:
-        raise DreamTreeError(f"Restoring the backup failed: {exc.strerror}.") from None
+        raise DreamTreeError(f"Restoring the backup failed: {exc.strerror}. Nothing was replaced.") from None
     finally:
         lock.release()
+
+
+def _check_backup(folder: Path, source: Path, password: str | None) -> None:
+    """The backup must open with this folder's key and pass both integrity checks."""
+    from ..storage.db import Database
+    from ..storage.keystore import load_or_create_keys
+
+    keys, _ = load_or_create_keys(folder, password)
+    probe = folder / f".{source.name}.probe"
+    try:
+        shutil.copyfile(source, probe)
+        os.chmod(probe, 0o600)
+        try:
+            db = Database(probe, keys.db_key)
+        except StorageError:
+            raise UserInputError(
+                f"The backup {source.name} is damaged or does not belong to this data folder; nothing was replaced."
+            ) from None
+        try:
+            problems = db.integrity_problems() + [p for p in db.cipher_integrity_problems() if p]
+        except DreamTreeError:
+            problems = ["unreadable"]
+        finally:
+            db.close()
+        if problems:
+            raise UserInputError(f"The backup {source.name} is damaged; nothing was replaced.")
+    finally:
+        keys.wipe()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{probe}{suffix}").unlink(missing_ok=True)

@@ -98,6 +98,9 @@ def opened_backup(folder: Path, backup: Path, tmp_path: Path,
         if (folder / name).exists():
             shutil.copy2(folder / name, copy / name)
     shutil.copy2(backup, copy / DB_FILENAME)
+    for suffix in ("-wal", "-shm"):  # a replaced database is kept with its WAL
+        if Path(f"{backup}{suffix}").exists():
+            shutil.copy2(f"{backup}{suffix}", copy / f"{DB_FILENAME}{suffix}")
     with open_app_data(copy, password) as app:
         assert app.db.integrity_problems() == [] and app.db.cipher_integrity_problems() == []
         yield app
@@ -232,8 +235,6 @@ def test_restoring_an_unknown_backup_changes_nothing(folder: Path) -> None:
     assert not [p for p in folder.iterdir() if ".replaced-" in p.name]
 
 
-@pytest.mark.xfail(strict=True, reason="doctor --restore-backup moves the database aside without its WAL "
-                   "(cli/doctor.py restore_backup); see docs/reliability.md, 'Known gaps'")
 def test_the_database_a_restore_replaces_is_kept_whole_after_a_crash(folder: Path, tmp_path: Path) -> None:
     """After a crash, the last saves live only in the WAL. Restoring a backup keeps the replaced
     database 'beside it'; that copy must hold those saves too, or the user cannot go back."""
@@ -260,8 +261,6 @@ def test_the_database_a_restore_replaces_is_kept_whole_after_a_crash(folder: Pat
         assert Workbook(UserContext.from_app(app)).answer_of(PLAIN_PROMPT) == "saved just before the crash"
 
 
-@pytest.mark.xfail(strict=True, reason="doctor --restore-backup does not check the backup before replacing "
-                   "the database (cli/doctor.py restore_backup); see docs/reliability.md, 'Known gaps'")
 def test_a_damaged_backup_is_refused_and_the_database_kept(folder: Path) -> None:
     with open_app_data(folder) as app:
         backup = make_backup(app.db, app.backup_dir, app.keys.db_key, reason="manual")

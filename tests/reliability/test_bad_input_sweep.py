@@ -587,8 +587,6 @@ def test_a_tampered_key_with_a_recomputed_digest_reads_as_a_wrong_password(setti
     assert "Traceback" not in stderr
 
 
-@pytest.mark.xfail(strict=True, reason="doctor --restore-backup: an empty name runs a plain check (exit 0) "
-                   "and an over-long name is an internal error (exit 1); cli/doctor.py")
 @pytest.mark.parametrize("name", ["", "x" * 300])
 def test_restore_backup_names_that_are_not_names(name: str, setting: dict[str, Any]) -> None:
     assert (setting["target"] / "backups").is_dir()  # a name too long for the file system: ENAMETOOLONG
