@@ -256,7 +256,8 @@ def test_the_database_a_restore_replaces_is_kept_whole_after_a_crash(folder: Pat
     assert (folder / f"{DB_FILENAME}-wal").stat().st_size > 0, "the save is in the WAL"
     restored = cli(folder, "doctor", "--restore-backup", backup.name)
     assert restored.returncode == 0, restored.stderr
-    aside = next(p for p in folder.iterdir() if p.name.startswith(f"{DB_FILENAME}.replaced-"))
+    aside = next(p for p in folder.iterdir() if p.name.startswith(f"{DB_FILENAME}.replaced-")
+                 and not p.name.endswith(("-wal", "-shm")))
     with opened_backup(folder, aside, tmp_path) as app:
         assert Workbook(UserContext.from_app(app)).answer_of(PLAIN_PROMPT) == "saved just before the crash"
 
