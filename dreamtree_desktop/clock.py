@@ -14,7 +14,7 @@ def set_offset(seconds: float) -> None:
 
 
 def utcnow() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc) + _offset
+    return _dt.datetime.now(_dt.UTC) + _offset
 
 
 def now_iso() -> str:
@@ -23,7 +23,7 @@ def now_iso() -> str:
 
 
 def format_iso(moment: _dt.datetime) -> str:
-    moment = moment.astimezone(_dt.timezone.utc)
+    moment = moment.astimezone(_dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -33,7 +33,7 @@ def parse_iso(text: str) -> _dt.datetime:
         raise ValueError("not an ISO 8601 timestamp")
     value = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=_dt.timezone.utc)
+        value = value.replace(tzinfo=_dt.UTC)
     return value
 
 

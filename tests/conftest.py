@@ -14,8 +14,8 @@ os.environ.pop("DREAMTREE_DATA_DIR", None)
 os.environ.pop("DREAMTREE_PASSWORD", None)
 os.environ.pop("DREAMTREE_NEW_PASSWORD", None)
 
-from dreamtree_desktop.appdata import AppData, open_app_data  # noqa: E402
-from dreamtree_desktop.context import UserContext  # noqa: E402
+from dreamtree_desktop.appdata import AppData, open_app_data
+from dreamtree_desktop.context import UserContext
 
 ROOT = Path(__file__).resolve().parent.parent
 

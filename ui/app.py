@@ -11,7 +11,6 @@ quits once the first page has painted; bench/bench_startup.py uses it.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import os
 import sys

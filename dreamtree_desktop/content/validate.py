@@ -56,7 +56,7 @@ class Seed:
         total = 0
         for part in self.parts:
             total += sum(_words(part.get(k)) for k in ("summary", "transition", "celebration"))
-        for module, ex in self.exercises():
+        for _module, ex in self.exercises():
             for block in ex.get("block", []):
                 total += _words(block.get("text"))
                 prompt = block.get("prompt") or {}

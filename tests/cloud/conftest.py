@@ -6,6 +6,7 @@ The worker runs offline on 127.0.0.1 with a throwaway D1 state directory. Tests 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -110,7 +111,7 @@ def cloud_server(tmp_path_factory: pytest.TempPathFactory):
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open(log_path, "wb")
+    log = open(log_path, "wb")  # noqa: SIM115  (held by the server process for the whole session)
     started = time.monotonic()
     proc = subprocess.Popen(
         [_wrangler(), "dev", "--local", "--ip", "127.0.0.1", "--port", str(port),
@@ -137,16 +138,12 @@ def cloud_server(tmp_path_factory: pytest.TempPathFactory):
         server.start_seconds = time.monotonic() - started
         yield server
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait(timeout=10)
         log.close()

@@ -263,9 +263,8 @@ def test_deleting_a_company_keeps_contacts_and_jobs_with_null_company(app: AppDa
 def test_check_constraints_reject_out_of_range_values(app: AppData, sql: str, params: str) -> None:
     sql = sql.replace("(?,", "(:id,")
     before = app.db.scalar("SELECT total_changes()")
-    with pytest.raises(IntegrityViolation):
-        with app.db.transaction():
-            app.db.execute(sql, {"id": new_id(), "u": app.user_id})
+    with pytest.raises(IntegrityViolation), app.db.transaction():
+        app.db.execute(sql, {"id": new_id(), "u": app.user_id})
     assert app.db.scalar("SELECT total_changes()") == before
 
 
@@ -273,9 +272,8 @@ def test_only_one_active_email_per_user(app: AppData) -> None:
     t = _stamp()
     with app.db.transaction():
         app.db.execute("INSERT INTO emails VALUES (?, ?, 'a@x.example', 1, ?)", (new_id(), app.user_id, t))
-    with pytest.raises(IntegrityViolation):
-        with app.db.transaction():
-            app.db.execute("INSERT INTO emails VALUES (?, ?, 'b@x.example', 1, ?)", (new_id(), app.user_id, t))
+    with pytest.raises(IntegrityViolation), app.db.transaction():
+        app.db.execute("INSERT INTO emails VALUES (?, ?, 'b@x.example', 1, ?)", (new_id(), app.user_id, t))
 
 
 def test_references_table_is_quoted_and_usable(app: AppData) -> None:

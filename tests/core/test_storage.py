@@ -81,7 +81,7 @@ def test_a_damaged_key_file_is_named(data_dir: Path) -> None:
     with open_app_data(data_dir):
         pass
     (data_dir / DEVICE_KEY_FILENAME).write_text("not json")
-    with pytest.raises(StorageError, match="key file .* is damaged"):
+    with pytest.raises(StorageError, match=r"key file .* is damaged"):
         open_app_data(data_dir)
 
 
@@ -89,7 +89,7 @@ def test_a_missing_key_file_with_a_database_is_refused(data_dir: Path) -> None:
     with open_app_data(data_dir):
         pass
     (data_dir / DEVICE_KEY_FILENAME).unlink()
-    with pytest.raises(StorageError, match="key file .* is missing"):
+    with pytest.raises(StorageError, match=r"key file .* is missing"):
         open_app_data(data_dir)
     assert not (data_dir / DEVICE_KEY_FILENAME).exists()
 

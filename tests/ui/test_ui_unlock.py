@@ -103,5 +103,5 @@ def test_forgotten_password_resets_to_a_fresh_locked_folder(qtbot: Any, locked_f
     finally:
         app.close()
     assert any(p.name.startswith("locked-") for p in locked_folder.iterdir())
-    with pytest.raises(Exception, match="(?i)password"):
+    with pytest.raises(Exception, match=r"(?i)password"):
         open_app_data(locked_folder, PASSWORD)
