@@ -37,11 +37,12 @@ def lock_with_password(db: Database, user_id: str) -> bool:
 def _store_setting(db: Database, user_id: str, on: bool) -> None:
     if lock_with_password(db, user_id) == on:
         return
+    # Not stamping updated_at: the lock is this device's, and a newer settings stamp would make
+    # the merge prefer this device's other settings over changes made elsewhere.
     with db.transaction():
         db.execute(
-            "UPDATE user_settings SET lock_with_password = ?, updated_at = ? "
-            "WHERE user_id = ? AND lock_with_password != ?",
-            (int(on), now_iso(), user_id, int(on)),
+            "UPDATE user_settings SET lock_with_password = ? WHERE user_id = ? AND lock_with_password != ?",
+            (int(on), user_id, int(on)),
         )
 
 

@@ -53,7 +53,6 @@ META_DAMAGED = "sync.damaged_revision"
 # SHA-256 of the snapshot bytes this device last pushed or validated: the same bytes pulled again
 # need no second validation (the usual case: nothing new on the server since the last sync).
 META_VALIDATED = "sync.validated_sha256"
-SYNC_KEYS = (META_SERVER, META_TOKEN, META_REVISION, META_LAST_SYNC, META_DAMAGED, META_VALIDATED)
 # The token is sealed like a personal field, bound to this cell.
 TOKEN_CELL = ("app_meta", "value", META_TOKEN)
 

@@ -16,11 +16,12 @@ from sync_helpers import (
     own_identity,
 )
 
+import ui.app  # noqa: F401  (before any Qt use: lifts PySide6's refcount bug, as tests/ui/conftest.py does)
+
 pytestmark = pytest.mark.cloud
 
 
 def _services(app_data: Any) -> Any:
-    import ui.app  # noqa: F401  (PySide6 workaround the UI tests also load first)
     from dreamtree_desktop.context import UserContext
     from dreamtree_desktop.settings import get_settings
     from ui.services import AppServices, Navigator

@@ -299,3 +299,31 @@ def test_the_backup_just_made_survives_rotation_after_the_clock_ran_ahead(folder
         made = make_backup(app.db, app.backup_dir, app.keys.db_key, reason="import")
     assert made.exists()
     assert len(_backups(folder)) == KEEP
+
+
+@pytest.mark.slow
+def test_a_replaced_database_kept_with_its_wal_survives_a_later_re_key(folder: Path, tmp_path: Path) -> None:
+    """The copy a restore keeps aside (with its WAL, after a crash) is re-encrypted by `lock on`
+    like every backup; the stale WAL must not be left beside the re-encrypted file."""
+    with open_app_data(folder) as app:
+        claim(app, EMAIL, PASSWORD, lock=False)
+        backup = make_backup(app.db, app.backup_dir, app.keys.db_key, reason="manual")
+    script = (
+        "import os, signal, sys;"
+        "from dreamtree_desktop.appdata import open_app_data;"
+        "from dreamtree_desktop.context import UserContext;"
+        "from dreamtree_desktop.engine.workbook import Workbook;"
+        "app = open_app_data(sys.argv[1]);"
+        "Workbook(UserContext.from_app(app)).answer(sys.argv[2], 'only in the WAL');"
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    done = subprocess.run([PYTHON, "-c", script, str(folder), PLAIN_PROMPT], capture_output=True, text=True,
+                          env=clean_env(), cwd=ROOT, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert cli(folder, "doctor", "--restore-backup", backup.name).returncode == 0
+    done = cli(folder, "account", "lock", "on", env={"DREAMTREE_PASSWORD": PASSWORD})
+    assert done.returncode == 0, done.stderr
+    aside = next(p for p in folder.iterdir() if p.name.startswith(f"{DB_FILENAME}.replaced-")
+                 and not p.name.endswith(("-wal", "-shm")))
+    with opened_backup(folder, aside, tmp_path, PASSWORD) as app:
+        assert Workbook(UserContext.from_app(app)).answer_of(PLAIN_PROMPT) == "only in the WAL"
