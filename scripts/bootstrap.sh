@@ -51,6 +51,14 @@ bootstrap_qt_libs() {
     if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
+bootstrap_test_tools() {
+    # Validators the packaging tests run on the .desktop entry and the AppStream metadata.
+    local missing=()
+    command -v desktop-file-validate >/dev/null || missing+=(desktop-file-utils)
+    command -v appstreamcli >/dev/null || missing+=(appstream)
+    if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
 bootstrap_node() {
     if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
     if [ -f "$ROOT/cloud/package-lock.json" ] && [ ! -d "$ROOT/cloud/node_modules" ]; then
