@@ -58,6 +58,12 @@ def run(args: argparse.Namespace) -> int:
             "workbook_complete": bool(user["workbook_complete"]),
         }
         report["key_mode"] = app.keys.mode
+        # An import whose key was not adopted leaves personal fields sealed under the backup's key.
+        if db.scalar("SELECT 1 FROM app_meta WHERE key = 'pending_wrapped_data_key'"):
+            report["problems"].append(
+                "Personal fields from an imported backup are still locked with that backup's password: "
+                "run 'dreamtree import --adopt-key' and enter it."
+            )
         report["content"] = {
             "exercises": db.scalar("SELECT count(*) FROM exercise_sequence"),
             "skills": db.scalar("SELECT count(*) FROM skills WHERE is_custom = 0"),
