@@ -2,7 +2,8 @@
 
 The account commands join the `account` group that cli/account.py registers (this module is
 registered after it, see cli/main.py COMMAND_MODULES), so that file needs no change.
-Passwords come from a terminal prompt, or for scripts from DREAMTREE_PASSWORD; never from argv.
+Passwords come from a terminal prompt, or for scripts from DREAMTREE_PASSWORD (and, when a locked
+folder's password is no longer the cloud account's, DREAMTREE_CLOUD_PASSWORD); never from argv.
 """
 
 from __future__ import annotations
@@ -115,14 +116,27 @@ def _print_status(report: dict[str, Any]) -> None:
 
 
 # -- account login / cloud-claim / logout -----------------------------------------------------------
+CLOUD_PASSWORD_ENV = "DREAMTREE_CLOUD_PASSWORD"
+
+
 def run_login(args: argparse.Namespace) -> int:
+    from ..security.errors import WrongPasswordError
     from ..sync.service import login
 
-    app, password = _open_with_password(args)
+    app, folder_password = _open_with_password(args)
     with app:
+        # A locked folder's password is normally the account's; after a password change made on
+        # another device it is not: DREAMTREE_CLOUD_PASSWORD, or a second prompt, gives the new one.
+        password = os.environ.get(CLOUD_PASSWORD_ENV) or folder_password
         if password is None:
             password = read_password(prompt="Cloud account password: ")
-        result = login(app, args.server, args.email, password, lock=not args.no_lock)
+        try:
+            result = login(app, args.server, args.email, password, lock=not args.no_lock)
+        except WrongPasswordError:
+            if folder_password is None or password is not folder_password or not sys.stdin.isatty():
+                raise
+            password = read_password(CLOUD_PASSWORD_ENV, "Cloud account password (changed on another device?): ")
+            result = login(app, args.server, args.email, password, lock=not args.no_lock)
     _print_account(args, result, "Signed in to")
     return 0
 

@@ -11,6 +11,9 @@ API (the CLI and the UI call these):
     cloud_claim(app, server, password, *, email=None, lock=True) -> AccountResult
     login(app, server, email, password, *, lock=True) -> AccountResult
     logout(ctx) -> bool
+    push_password_change(app, old_password, new_password) -> bool
+        after accounts.change_password: the cloud account takes the new password (the other
+        devices' sessions end; signing in there again adopts it)
 
 Imports are lazy: the window imports this package to decide whether to show "Sync now", and
 should not pay for httpx and the merge until the user syncs.
@@ -33,6 +36,7 @@ __all__ = [
     "last_synced_at",
     "login",
     "logout",
+    "push_password_change",
     "sync",
     "sync_now",
     "sync_status",

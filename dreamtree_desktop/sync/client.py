@@ -168,6 +168,14 @@ class CloudClient:
         self.token = session.token
         return session
 
+    def change_password(self, old_auth_secret: bytes | bytearray, new_auth_secret: bytes | bytearray,
+                        new_kdf: dict[str, Any], new_wrapped_data_key: str) -> None:
+        body = {"old_auth_secret": b64(old_auth_secret), "new_auth_secret": b64(new_auth_secret),
+                "new_kdf": new_kdf, "new_wrapped_data_key": new_wrapped_data_key}
+        answer = self._call("POST", p.PASSWORD, json_body=body)
+        if answer.status != 200:
+            raise self._unexpected(answer)
+
     def logout(self) -> None:
         answer = self._call("DELETE", p.SESSION_CURRENT)
         if answer.status != 204:

@@ -21,6 +21,7 @@ ACCOUNTS = "/v1/accounts"
 SESSIONS = "/v1/sessions"
 SESSION_CURRENT = "/v1/sessions/current"
 SNAPSHOT = "/v1/snapshot"
+PASSWORD = "/v1/password"
 
 # The server refuses a snapshot body larger than this after gzip decoding (cloud/src/snapshot.js).
 MAX_SNAPSHOT_BODY = 50 * 1024 * 1024

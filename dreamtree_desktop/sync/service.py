@@ -582,6 +582,10 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
             _logout_quietly(client)
             raise CloudError("The cloud account's data key differs from this folder's: they cannot sync.",
                              code="key_mismatch", hint="Nothing was changed.")
+        row = password_auth_row(db, app.user_id)
+        assert row is not None
+        if _parse_wrapped(str(row["wrapped_data_key"]), "this folder's") != wrapped:
+            _adopt_cloud_password(app, password, kek, wrapped, wrapped_text)
         with db.transaction():
             _remember_session(db, app.keys.data_key, app.user_id, client.server, session.token)
         first = None
@@ -589,7 +593,7 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
         first = _adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key)
         outcome.adopted = True
         if lock:
-            _lock_keeping_settings_stamp(app, kek, wrapped.kdf, wrapped_text)
+            enable_with_credentials(app, kek, wrapped.kdf, wrapped_text)
     outcome.locked = app.keys.mode == "password"
     ctx = UserContext.from_app(app)
     try:
@@ -600,18 +604,22 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
     return outcome
 
 
-def _lock_keeping_settings_stamp(app: AppData, kek: bytearray, params: KdfParams, wrapped_text: str) -> None:
-    """Lock with password, as `account claim` does. Turning the lock on stamps
-    user_settings.updated_at although lock_with_password is a device-only setting that never
-    syncs; the merge reads that stamp (newer settings win whole), so it is put back: the settings
-    this device just received must not outrank a change another device made before this sign-in
-    and has not synced yet."""
+def _adopt_cloud_password(app: AppData, password: str, kek: bytearray, wrapped: WrappedKey,
+                          wrapped_text: str) -> None:
+    """The password was changed on another device: this folder takes the account's wrapping of
+    the (same) data key, as accounts.change_password would. With the lock on, vault.json is
+    replaced first (the commit point); the auth row follows, and opening with the new password
+    completes it after a crash in between (accounts.lockmode.reconcile_after_open)."""
     db = app.db
-    stamp = db.scalar("SELECT updated_at FROM user_settings WHERE user_id = ?", (app.user_id,))
-    enable_with_credentials(app, kek, params, wrapped_text)
-    if stamp is not None:
-        with db.transaction():
-            db.execute("UPDATE user_settings SET updated_at = ? WHERE user_id = ?", (stamp, app.user_id))
+    row = password_auth_row(db, app.user_id)
+    assert row is not None
+    password_hash = hash_password(password)
+    if app.keys.mode == "password":
+        _vault.write_vault(app.folder, _vault.build_vault(wrapped.kdf, kek, app.keys.db_key, wrapped_text))
+        _vault.fault_point("login:vault-written")
+    with db.transaction():
+        db.execute("UPDATE auth SET password_hash = ?, wrapped_data_key = ?, updated_at = ? WHERE id = ?",
+                   (password_hash, wrapped_text, now_iso(), row["id"]))
 
 
 def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,
@@ -732,3 +740,54 @@ def logout(ctx: UserContext, *, connect: Connect = default_connect) -> bool:
     with db.transaction():
         _delete_meta(db, META_TOKEN)
     return confirmed
+
+
+# -- password change ----------------------------------------------------------------------------------
+def push_password_change(app: AppData, old_password: str, new_password: str, *,
+                         connect: Connect = default_connect) -> bool:
+    """After accounts.change_password on this device: give the cloud account the new password
+    (POST /v1/password with the same data key, re-wrapped as this folder now holds it), so other
+    devices sign in with it. Returns False when the cloud already has this folder's wrapping.
+    The server then ends every other session of the account: the other devices sign in again."""
+    import hmac
+
+    from ..accounts import derive_secrets
+
+    db = app.db
+    server, token = _meta(db, META_SERVER), _stored_token(UserContext.from_app(app))
+    if server is None or token is None:
+        raise UserInputError("This data folder is not signed in to a cloud account.")
+    email = active_email(db, app.user_id)
+    row = password_auth_row(db, app.user_id)
+    if email is None or row is None:
+        raise UserInputError("This data folder has no account.")
+    wrapped_text = str(row["wrapped_data_key"])
+    wrapped = _parse_wrapped(wrapped_text, "this folder's")
+    with connect(server, token) as client, _forget_refused_session(db):
+        try:
+            cloud_params = KdfParams.from_dict(client.prelogin(email))
+        except KdfParamsError as exc:
+            raise CloudError(f"The cloud service sent unusable key parameters: {exc}.",
+                             code="bad_kdf") from None
+        if cloud_params == wrapped.kdf:
+            return False
+        new_kek, new_auth = derive_secrets(new_password, wrapped.kdf)
+        try:
+            try:
+                key = unwrap_with_kek(wrapped, new_kek)
+            except WrongPasswordError:
+                raise WrongPasswordError(hint="The new password does not open this folder's key.") from None
+            same = hmac.compare_digest(key, app.keys.data_key)
+            wipe(key)
+            if not same:
+                raise KeyFileError("The stored wrapped data key belongs to another data key than this folder's.")
+            old_kek, old_auth = derive_secrets(old_password, cloud_params)
+            wipe(old_kek)
+            try:
+                client.change_password(old_auth, new_auth, wrapped.kdf.to_dict(), wrapped_text)
+            finally:
+                wipe(old_auth)
+        finally:
+            wipe(new_kek)
+            wipe(new_auth)
+    return True

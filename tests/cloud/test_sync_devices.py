@@ -314,3 +314,42 @@ def test_turning_the_lock_on_does_not_undo_a_setting_changed_on_another_device(
     sync(account.a)
     with opened(account.a) as (_app, ctx):
         assert get_settings(ctx).font == "serif"
+
+
+def test_a_password_changed_on_one_device_reaches_the_others(account, seeded_template, tmp_path):
+    from dreamtree_desktop.accounts import change_password, verify_password
+    from dreamtree_desktop.security.errors import WrongPasswordError
+    from dreamtree_desktop.sync.client import SessionRefused
+
+    new_password = "plum-orchestra-77"
+    b = sign_in(account, seeded_template, tmp_path, "B")
+    locked = sign_in(account, seeded_template, tmp_path, "D", lock=True)
+    with opened(account.a) as (app, _ctx):
+        change_password(app, PASSWORD, new_password)
+        assert service.push_password_change(app, PASSWORD, new_password)
+        assert not service.push_password_change(app, PASSWORD, new_password)  # already there
+    assert sync(account.a).revision >= 1  # A's own session stays valid
+
+    fresh = new_folder(seeded_template, tmp_path, "C")
+    with opened(fresh) as (app, _ctx):
+        with pytest.raises(WrongPasswordError):
+            service.login(app, account.url, account.email, PASSWORD)
+        service.login(app, account.url, account.email, new_password, lock=False)
+    assert plain_export(fresh) == plain_export(account.a)
+
+    # B's session ended with the change; signing in with the new password adopts it locally.
+    with pytest.raises(SessionRefused):
+        sync(b)
+    with opened(b) as (app, _ctx):
+        result = service.login(app, account.url, account.email, new_password)
+        assert result.sync_error is None and not result.adopted
+        verify_password(app, new_password).wipe()
+        with pytest.raises(WrongPasswordError):
+            verify_password(app, PASSWORD)
+    # A folder locked with the old password: opened with it, signed in with the new one, it is
+    # locked with the new one from then on.
+    with opened(locked, PASSWORD) as (app, _ctx):
+        assert service.login(app, account.url, account.email, new_password).sync_error is None
+    with pytest.raises(WrongPasswordError), opened(locked, PASSWORD):
+        pass
+    assert plain_export(locked, new_password) == plain_export(account.a)

@@ -7,9 +7,10 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from dreamtree_desktop.errors import DreamTreeError
+from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ..widgets.banner import Banner
@@ -25,6 +26,15 @@ class ToolPanel(QWidget):
 
     done = Signal()
     tool_id: str = ""
+    # Worker topics that make the panel reload; defaults to {f"tool:{tool_id}"} (see __init_subclass__).
+    watch_topics: frozenset[str] = frozenset()
+    # Shown under "unlocks after exercise …" when the tool is opened from the Tools page too early.
+    locked_hint: str = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "tool_id" in cls.__dict__ and "watch_topics" not in cls.__dict__:
+            cls.watch_topics = frozenset({f"tool:{cls.tool_id}"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -44,6 +54,10 @@ class ToolPanel(QWidget):
         self.body_layout.setSpacing(12)
         scroll.setWidget(self.body)
         self._outer.addWidget(scroll, 1)
+        self._locked = False
+        self._write_widgets: list[QWidget] = []
+        self._undo_fn: Callable[[], None] | None = None
+        self.banner.action_clicked.connect(self._undo)
         services.worker.changed.connect(self._on_changed)
 
     # -- work on the database thread -------------------------------------------------------------
@@ -80,8 +94,72 @@ class ToolPanel(QWidget):
         self.banner.show_message(text, kind="success")
 
     def _on_changed(self, topics: Iterable[str]) -> None:
-        if shiboken6.isValid(self) and f"tool:{self.tool_id}" in set(topics):
+        if shiboken6.isValid(self) and self.watch_topics & set(topics):
             self.refresh()
+
+    # -- lock (tool opened from the Tools page before its exercise) -----------------------------
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    @locked.setter
+    def locked(self, value: bool) -> None:
+        self._locked = value
+
+    def check_unlocked(self) -> None:
+        """From the Tools page, ask whether the tool is unlocked; if not, say which exercise unlocks it."""
+        if self.origin is None:
+            self.services.worker.submit(require_unlocked, self.tool_id, None,
+                                        on_error=self._alive(self._on_locked))
+
+    def _on_locked(self, exc: BaseException) -> None:
+        if not isinstance(exc, ToolLockedError):
+            self.show_error(exc)
+            return
+        self._locked = True
+        self.banner.show_message(exc.message, self.locked_hint, kind="info")
+        self.set_editable(False)
+
+    def set_editable(self, editable: bool) -> None:
+        """Enable or disable everything that writes; panels with more to switch extend this."""
+        for widget in self._write_widgets:
+            widget.setEnabled(editable)
+
+    # -- shared form pieces ----------------------------------------------------------------------
+    def add_done_button(self, layout: QBoxLayout) -> None:
+        """A "Done" button (back to the conversation), only when an exercise opened the panel."""
+        if self.origin is not None:
+            self.done_button = QPushButton("Done", self.body)
+            self.done_button.clicked.connect(self.done)
+            layout.addWidget(self.done_button)
+
+    def save_delete_row(self, save_text: str, delete_name: str, save: Callable[[], None],
+                        delete: Callable[[], None]) -> QHBoxLayout:
+        """The row under an editor: primary save_button, delete_button, then "Done" when opened from an exercise."""
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton(save_text, self.body)
+        self.save_button.setProperty("primary", True)
+        self.save_button.clicked.connect(save)
+        buttons.addWidget(self.save_button)
+        self.delete_button = QPushButton("Delete", self.body)
+        self.delete_button.setAccessibleName(delete_name)
+        self.delete_button.clicked.connect(delete)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        self.add_done_button(buttons)
+        return buttons
+
+    # -- undo ------------------------------------------------------------------------------------
+    def offer_undo(self, text: str, fn: Callable[[], None]) -> None:
+        """Show text with an "Undo" button that runs fn once."""
+        self._undo_fn = fn
+        self.banner.show_message(text, kind="success", action="Undo")
+
+    def _undo(self) -> None:
+        fn, self._undo_fn = self._undo_fn, None
+        self.banner.hide()
+        if fn is not None:
+            fn()
 
     def refresh(self) -> None:
         """Reload from the database; panels override."""

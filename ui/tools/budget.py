@@ -7,7 +7,6 @@ seals every stored value, so nothing here is ever written in plain text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,10 +24,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from dreamtree_desktop.tools import budget as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
@@ -37,13 +34,6 @@ _MONEY = re.compile(r"^\d+(\.\d{0,2})?$|^\.\d{1,2}$")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{0,2})?$")
 MAX_LINE_CENTS = api.MAX_LINE_CENTS
 
-
-
-def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
-    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
-    if callback is None:
-        return None
-    return lambda value: callback(value) if isValid(widget) else None
 
 class MoneyError(ValueError):
     """The reason an amount cannot be read, in words for the user."""
@@ -178,17 +168,16 @@ class ExpenseLine(QWidget):
 
 class BudgetPanel(ToolPanel):
     tool_id = "budget-calculator"
+    locked_hint = ("Answer that exercise in the workbook to keep a budget here. "
+                   "You can still try the numbers.")
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({"tool:budget-calculator", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.saved: dict[str, Any] | None = None
         self.lines: list[ExpenseLine] = []
-        self._undo_fn: Callable[[], None] | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
         heading = QLabel("Monthly expenses", self.body)
@@ -265,15 +254,12 @@ class BudgetPanel(ToolPanel):
         self.clear_button.clicked.connect(self.clear_budget)
         buttons.addWidget(self.clear_button)
         buttons.addStretch(1)
-        if self.origin is not None:
-            self.done_button = QPushButton("Done", self.body)
-            self.done_button.clicked.connect(self.done)
-            buttons.addWidget(self.done_button)
+        self.add_done_button(buttons)
         body.addLayout(buttons)
         body.addStretch(1)
-        self._write_widgets: list[QWidget] = [self.save_button, self.clear_button]
+        self._write_widgets = [self.save_button, self.clear_button]
         self._set_lines([])
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     # -- lines -----------------------------------------------------------------------------------
@@ -330,17 +316,6 @@ class BudgetPanel(ToolPanel):
             f"Monthly total {self.monthly_value.text()}, annual needs {self.annual_value.text()}, "
             f"hourly BATNA {self.hourly_value.text()}. {text}")
 
-    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-            write: bool = False) -> None:
-        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
-        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
-                                    on_error=_if_alive(self, self.show_error),
-                                    topics=self.topics() if write else ())
-
-    def _on_changed(self, topics: Iterable[str]) -> None:
-        if self.watch_topics & set(topics):
-            self.refresh()
-
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(api.get, on_done=self._loaded)
@@ -357,21 +332,6 @@ class BudgetPanel(ToolPanel):
         self.benefits.setPlainText(budget.get("benefits_needed") or "")
         self.notes.setPlainText(budget.get("notes") or "")
         self.clear_button.setEnabled(not self.locked)
-
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None,
-                                        on_error=_if_alive(self, self._on_locked))
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to keep a budget here. "
-                                 "You can still try the numbers.", kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
 
     # -- saving ----------------------------------------------------------------------------------
     def collect(self) -> list[dict[str, Any]] | None:
@@ -416,11 +376,4 @@ class BudgetPanel(ToolPanel):
                      kept.get("notes") or "", self.origin,
                      on_done=lambda _r: self.show_notice("Budget restored."), write=True)
 
-        self._undo_fn = undo
-        self.banner.show_message("Budget cleared.", kind="success", action="Undo")
-
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()
+        self.offer_undo("Budget cleared.", undo)

@@ -7,7 +7,7 @@ Unknowns count against an option (10 = a great deal still to find out), so the c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import career_options as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ..theme import ThemeManager, mix
@@ -172,15 +171,13 @@ def _rank_ids(rows: list[dict[str, Any]]) -> list[str]:
 
 class CareerOptionsPanel(ToolPanel):
     tool_id = "career-options"
+    locked_hint = "Answer that exercise in the workbook to weigh options here."
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.rows: list[dict[str, Any]] = []
         self.current_id: str | None = None
-        self._undo_fn: Callable[[], None] | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
         intro = QLabel("Keep up to three options. Score each from 1 to 10; unknowns count against an "
@@ -288,27 +285,13 @@ class CareerOptionsPanel(ToolPanel):
         self.total_label.setWordWrap(True)
         body.addWidget(self.total_label)
 
-        buttons = QHBoxLayout()
-        self.save_button = QPushButton("Add option", self.body)
-        self.save_button.setProperty("primary", True)
-        self.save_button.clicked.connect(self.save)
-        buttons.addWidget(self.save_button)
-        self.delete_button = QPushButton("Delete", self.body)
-        self.delete_button.setAccessibleName("Delete this option")
-        self.delete_button.clicked.connect(self.delete)
-        buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
-        if self.origin is not None:
-            self.done_button = QPushButton("Done", self.body)
-            self.done_button.clicked.connect(self.done)
-            buttons.addWidget(self.done_button)
-        body.addLayout(buttons)
+        body.addLayout(self.save_delete_row("Add option", "Delete this option", self.save, self.delete))
 
         body.addStretch(1)
-        self._write_widgets: list[QWidget] = [self.new_button, self.save_button, self.delete_button,
+        self._write_widgets = [self.new_button, self.save_button, self.delete_button,
                                               self.up_button, self.down_button, self.by_score_button]
         self.new()
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -339,20 +322,6 @@ class CareerOptionsPanel(ToolPanel):
         self.limit_note.setVisible(full)
         self._sync_buttons()
         self.chart.set_data(CHART_GROUPS, [Series(r["title"], chart_values(r)) for r in rows], max_value=10)
-
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to weigh options here.",
-                                 kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
 
     def _sync_buttons(self) -> None:
         editable = not self.locked
@@ -459,8 +428,7 @@ class CareerOptionsPanel(ToolPanel):
             def undo() -> None:
                 self.run(_recreate, kept, restore_origin, order, on_done=self._restored, write=True)
 
-            self._undo_fn = undo
-            self.banner.show_message(f"Deleted “{row['title']}”.", kind="success", action="Undo")
+            self.offer_undo(f"Deleted “{row['title']}”.", undo)
 
         self.run(api.delete, row["id"], self.origin, on_done=offer, write=True)
         self.new()
@@ -468,9 +436,3 @@ class CareerOptionsPanel(ToolPanel):
     def _restored(self, row_id: str) -> None:
         self.current_id = row_id
         self.show_notice("Option restored.")
-
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()

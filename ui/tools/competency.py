@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import competencies as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ._base import ToolPanel
@@ -110,11 +109,12 @@ class ChoiceCard(QFrame):
 
 class CompetencyPanel(ToolPanel):
     tool_id = "competency-assessment"
+    locked_hint = ("Answer that exercise in the workbook to take the "
+                   "assessment here.")
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.questions: list[dict[str, Any]] = []
         self.results: api.CompetencyResults | None = None
         self.scores: list[dict[str, Any]] = []
@@ -172,7 +172,7 @@ class CompetencyPanel(ToolPanel):
         services.theme.changed.connect(self._restyle)
         self._restyle()
         self.show_page(0)
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     # -- building --------------------------------------------------------------------------------
@@ -309,20 +309,11 @@ class CompetencyPanel(ToolPanel):
         self.show_question()
         self.show_results()
 
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to take the "
-                                 "assessment here.", kind="info")
+    def set_editable(self, editable: bool) -> None:
+        super().set_editable(editable)
         for card in self.cards:
-            card.setEnabled(False)
-        self.reassess_button.setEnabled(False)
+            card.setEnabled(editable)
+        self.reassess_button.setEnabled(editable)
 
     # -- questions -------------------------------------------------------------------------------
     def show_page(self, page: int) -> None:

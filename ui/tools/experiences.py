@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import re
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -15,21 +14,18 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import experiences as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
+from ._shared import fit_list, list_section
 from .skills import SkillPicker
 
 TYPE_LABELS = {"job": "Job", "education": "Education", "project": "Project", "other": "Other"}
@@ -73,55 +69,26 @@ def describe(exp: dict[str, Any]) -> str:
     return f"{exp['title']}\n{extra}" if extra else exp["title"]
 
 
-
-def fit_list(widget: QListWidget, low: int = 56, high: int = 200) -> None:
-    """Size a list to its rows (between low and high pixels) so short lists leave no gap."""
-    rows = sum(widget.sizeHintForRow(i) for i in range(widget.count()))
-    widget.setFixedHeight(max(low, min(high, rows + 2 * widget.frameWidth() + 6)))
-
-
-def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
-    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
-    if callback is None:
-        return None
-    return lambda value: callback(value) if isValid(widget) else None
-
 class ExperiencesPanel(ToolPanel):
     """A list of the user's experiences on top, the editor for one below."""
 
     tool_id = "experiences"
+    locked_hint = "Answer that exercise in the workbook to add experiences here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({"tool:experiences", "tool:skills-browser", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.current_id: str | None = None
         self.rows: list[dict[str, Any]] = []
-        self._undo_fn: Callable[[], None] | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
-        top = QHBoxLayout()
-        heading = QLabel("Your experiences", self.body)
-        heading.setProperty("role", "h3")
-        top.addWidget(heading, 1)
-        self.new_button = QPushButton("New experience", self.body)
+        self.new_button, self.list, self.empty = list_section(
+            self.body, body, "Your experiences", "New experience", "Experiences",
+            "Nothing here yet. Add your first job, course or project below.")
         self.new_button.clicked.connect(self.new)
-        top.addWidget(self.new_button)
-        body.addLayout(top)
-        self.list = QListWidget(self.body)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setWordWrap(True)
-        self.list.setAccessibleName("Experiences")
-        self.list.setWordWrap(True)
         self.list.currentItemChanged.connect(self._picked)
-        body.addWidget(self.list)
-        self.empty = QLabel("Nothing here yet. Add your first job, course or project below.", self.body)
-        self.empty.setProperty("role", "muted")
-        self.empty.setWordWrap(True)
-        body.addWidget(self.empty)
 
         self.editor_title = QLabel("New experience", self.body)
         self.editor_title.setProperty("role", "h3")
@@ -174,28 +141,14 @@ class ExperiencesPanel(ToolPanel):
         self.skills = SkillPicker(services, "Skills used", self.body)
         body.addWidget(self.skills)
 
-        buttons = QHBoxLayout()
-        self.save_button = QPushButton("Save experience", self.body)
-        self.save_button.setProperty("primary", True)
-        self.save_button.clicked.connect(self.save)
-        buttons.addWidget(self.save_button)
-        self.delete_button = QPushButton("Delete", self.body)
-        self.delete_button.setAccessibleName("Delete this experience")
-        self.delete_button.clicked.connect(self.delete)
-        buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
-        if self.origin is not None:
-            self.done_button = QPushButton("Done", self.body)
-            self.done_button.clicked.connect(self.done)
-            buttons.addWidget(self.done_button)
-        body.addLayout(buttons)
+        body.addLayout(self.save_delete_row("Save experience", "Delete this experience", self.save, self.delete))
         body.addStretch(1)
         for field in (self.start, self.end):
             field.textChanged.connect(self._check_dates)
         self.title.textChanged.connect(lambda: self.title_error.hide())
-        self._write_widgets: list[QWidget] = [self.save_button, self.delete_button, self.new_button]
+        self._write_widgets = [self.save_button, self.delete_button, self.new_button]
         self.new()
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     @staticmethod
@@ -207,17 +160,6 @@ class ExperiencesPanel(ToolPanel):
         col.addWidget(field)
         col.addWidget(error)
         return holder
-
-    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-            write: bool = False) -> None:
-        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
-        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
-                                    on_error=_if_alive(self, self.show_error),
-                                    topics=self.topics() if write else ())
-
-    def _on_changed(self, topics: Iterable[str]) -> None:
-        if self.watch_topics & set(topics):
-            self.refresh()
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -240,21 +182,9 @@ class ExperiencesPanel(ToolPanel):
         if self.current_id is not None and all(r["id"] != self.current_id for r in rows):
             self.new()
 
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None,
-                                        on_error=_if_alive(self, self._on_locked))
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to add experiences here.",
-                                 kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
-        self.skills.setEnabled(False)
+    def set_editable(self, editable: bool) -> None:
+        super().set_editable(editable)
+        self.skills.setEnabled(editable)
 
     # -- editing ---------------------------------------------------------------------------------
     def new(self) -> None:
@@ -364,18 +294,11 @@ class ExperiencesPanel(ToolPanel):
         def undo() -> None:
             self.run(_recreate, kept, origin, on_done=self._restored, write=True)
 
-        self._undo_fn = undo
-        self.banner.show_message(text, kind="success", action="Undo")
+        self.offer_undo(text, undo)
 
     def _restored(self, row_id: str) -> None:
         self.current_id = row_id
         self.show_notice("Experience restored.")
-
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()
 
 
 def _recreate(ctx: UserContext, kept: dict[str, Any], origin: str | None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
@@ -20,11 +19,9 @@ from PySide6.QtWidgets import (
     QSlider,
     QWidget,
 )
-from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import flow as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
@@ -54,26 +51,17 @@ def _load(ctx: UserContext, days: int | None) -> dict[str, Any]:
     }
 
 
-
-def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
-    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
-    if callback is None:
-        return None
-    return lambda value: callback(value) if isValid(widget) else None
-
 class FlowPanel(ToolPanel):
     tool_id = "flow-tracker"
+    locked_hint = "Answer that exercise in the workbook to log activities here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({"tool:flow-tracker", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.current_id: str | None = None
         self.logs: list[dict[str, Any]] = []
-        self._undo_fn: Callable[[], None] | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
         self.editor_title = QLabel("Log an activity", self.body)
@@ -180,9 +168,9 @@ class FlowPanel(ToolPanel):
             self.done_button.clicked.connect(self.done)
             body.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignRight)
         body.addStretch(1)
-        self._write_widgets: list[QWidget] = [self.save_button, self.delete_button]
+        self._write_widgets = [self.save_button, self.delete_button]
         self.new()
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     def _slider(self, low: int, high: int, value: int, name: str, description: str) -> QSlider:
@@ -206,17 +194,6 @@ class FlowPanel(ToolPanel):
             self.flow_hint.setText("High flow: it gave you energy and held your focus.")
         else:
             self.flow_hint.setText("High flow is energy +1 or more with focus 4 or more.")
-
-    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-            write: bool = False) -> None:
-        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
-        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
-                                    on_error=_if_alive(self, self.show_error),
-                                    topics=self.topics() if write else ())
-
-    def _on_changed(self, topics: Iterable[str]) -> None:
-        if self.watch_topics & set(topics):
-            self.refresh()
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -250,21 +227,6 @@ class FlowPanel(ToolPanel):
             empty = QListWidgetItem("No entries yet.")
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.list.addItem(empty)
-
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None,
-                                        on_error=_if_alive(self, self._on_locked))
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to log activities here.",
-                                 kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
 
     # -- editing ---------------------------------------------------------------------------------
     def new(self) -> None:
@@ -346,11 +308,4 @@ class FlowPanel(ToolPanel):
             self.run(api.create, kept, origin, on_done=lambda _r: self.show_notice("Entry restored."),
                      write=True)
 
-        self._undo_fn = undo
-        self.banner.show_message(text, kind="success", action="Undo")
-
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()
+        self.offer_undo(text, undo)

@@ -11,7 +11,6 @@ another tree carries a small marker.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +43,6 @@ from PySide6.QtWidgets import (
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import idea_trees as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ..theme import Palette, mix
@@ -366,11 +364,11 @@ class MindMapView(QGraphicsView):
 
 class IdeaTreePanel(ToolPanel):
     tool_id = "idea-tree"
+    locked_hint = "Answer that exercise in the workbook to grow trees here."
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.trees: list[dict[str, Any]] = []
         self.tree: dict[str, Any] | None = None
         self.root: dict[str, Any] | None = None
@@ -382,8 +380,6 @@ class IdeaTreePanel(ToolPanel):
         self.select_after: str | None = None  # node id, or "text:<word>" after a rename
         self._edit: tuple[str, str] | None = None  # (mode, node id) while the word editor is open
         self._tree_mode = ""
-        self._undo_fn: Callable[[], None] | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
         top = QHBoxLayout()
@@ -545,13 +541,13 @@ class IdeaTreePanel(ToolPanel):
             self.done_button.clicked.connect(self.done)
             buttons.addWidget(self.done_button)
             body.addLayout(buttons)
-        self._write_widgets: list[QWidget] = [
+        self._write_widgets = [
             self.new_button, self.rename_tree_button, self.delete_tree_button, self.child_button,
             self.sibling_button, self.rename_button, self.delete_button]
         services.theme.changed.connect(self._restyle)
         self._restyle()
         self._show()
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     def _restyle(self) -> None:
@@ -593,20 +589,10 @@ class IdeaTreePanel(ToolPanel):
             target = self.root["id"]
         self.view.select(target)
 
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to grow trees here.",
-                                 kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
-        self.close_editor()
+    def set_editable(self, editable: bool) -> None:
+        super().set_editable(editable)
+        if not editable:
+            self.close_editor()
 
     def _picked(self, index: int) -> None:
         tree_id = self.picker.itemData(index)
@@ -786,9 +772,8 @@ class IdeaTreePanel(ToolPanel):
                 self.select_after = node_id
                 self.run(_restore_children, tree_id, before, self.origin, write=True)
 
-            self._undo_fn = undo
             extra = f" and the {below} word{'s' if below != 1 else ''} under it" if below else ""
-            self.banner.show_message(f"Removed “{node.text}”{extra}.", kind="success", action="Undo")
+            self.offer_undo(f"Removed “{node.text}”{extra}.", undo)
 
         self.select_after = parent
         self.run(api.remove_subtree, tree_id, node_id, self.origin, on_done=offer, write=True)
@@ -848,8 +833,7 @@ class IdeaTreePanel(ToolPanel):
             def undo() -> None:
                 self.run(_recreate_tree, data, restore_origin, on_done=self._tree_restored, write=True)
 
-            self._undo_fn = undo
-            self.banner.show_message(f"Deleted the tree “{label}”.", kind="success", action="Undo")
+            self.offer_undo(f"Deleted the tree “{label}”.", undo)
 
         self.current_id = None
         self.close_editor()
@@ -858,9 +842,3 @@ class IdeaTreePanel(ToolPanel):
     def _tree_restored(self, tree_id: str) -> None:
         self.current_id = tree_id
         self.refresh()
-
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()

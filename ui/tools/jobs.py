@@ -6,10 +6,8 @@ earlier, job not closed) are listed at the top and highlighted in the list.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -34,7 +32,6 @@ from dreamtree_desktop.clock import today_local
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import companies as companies_api
 from dreamtree_desktop.tools import jobs as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ..theme import mix
@@ -65,19 +62,19 @@ def _recreate(ctx: UserContext, data: dict[str, Any], origin: str | None) -> str
 
 class JobsPanel(ToolPanel):
     tool_id = "job-prospector"
+    # Companies come from the networking prep: a new one should appear in the picker here.
+    watch_topics = frozenset({"tool:job-prospector", "tool:networking-prep"})
+    locked_hint = "Answer that exercise in the workbook to track jobs here."
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.jobs: list[dict[str, Any]] = []
         self.due_ids: set[str] = set()
         self.companies: list[dict[str, Any]] = []
         self.current_id: str | None = None
         self.stage_filter: str | None = None
         self.today = ""
-        self._undo_fn: Callable[[], None] | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
         # -- follow-ups due ---------------------------------------------------------------------
@@ -203,28 +200,14 @@ class JobsPanel(ToolPanel):
         form.addRow("Notes", self.notes)
         body.addLayout(form)
 
-        buttons = QHBoxLayout()
-        self.save_button = QPushButton("Add job", self.body)
-        self.save_button.setProperty("primary", True)
-        self.save_button.clicked.connect(self.save)
-        buttons.addWidget(self.save_button)
-        self.delete_button = QPushButton("Delete", self.body)
-        self.delete_button.setAccessibleName("Delete this job")
-        self.delete_button.clicked.connect(self.delete)
-        buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
-        if self.origin is not None:
-            self.done_button = QPushButton("Done", self.body)
-            self.done_button.clicked.connect(self.done)
-            buttons.addWidget(self.done_button)
-        body.addLayout(buttons)
+        body.addLayout(self.save_delete_row("Add job", "Delete this job", self.save, self.delete))
         body.addStretch(1)
-        self._write_widgets: list[QWidget] = [self.new_button, self.save_button, self.delete_button,
+        self._write_widgets = [self.new_button, self.save_button, self.delete_button,
                                               self.next_button]
         services.theme.changed.connect(self._restyle)
         self._restyle()
         self.new()
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     def _restyle(self) -> None:
@@ -248,11 +231,6 @@ class JobsPanel(ToolPanel):
 
     def topics(self) -> frozenset[str]:
         return super().topics() | {"tool:networking-prep"}
-
-    def _on_changed(self, topics: Any) -> None:
-        # Companies come from the networking prep: a new one should appear in the picker here.
-        if shiboken6.isValid(self) and {f"tool:{self.tool_id}", "tool:networking-prep"} & set(topics):
-            self.refresh()
 
     def _loaded(self, data: dict[str, Any]) -> None:
         self.jobs = data["jobs"]
@@ -329,20 +307,6 @@ class JobsPanel(ToolPanel):
             self.list_title.setText(f"{STAGE_LABELS[self.stage_filter]} jobs")
             self.empty.setText(f"No {label} jobs.")
             self.filter_note.setText("Click the stage again to see every job.")
-
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to track jobs here.",
-                                 kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
 
     # -- filter ----------------------------------------------------------------------------------
     def set_filter(self, stage: str | None) -> None:
@@ -471,8 +435,7 @@ class JobsPanel(ToolPanel):
             def undo() -> None:
                 self.run(_recreate, kept, restore_origin, on_done=self._restored, write=True)
 
-            self._undo_fn = undo
-            self.banner.show_message(f"Deleted “{job['title']}”.", kind="success", action="Undo")
+            self.offer_undo(f"Deleted “{job['title']}”.", undo)
 
         self.run(api.delete, job["id"], self.origin, on_done=offer, write=True)
         self.new()
@@ -480,9 +443,3 @@ class JobsPanel(ToolPanel):
     def _restored(self, row_id: str) -> None:
         self.current_id = row_id
         self.show_notice("Job restored.")
-
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()

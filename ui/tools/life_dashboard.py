@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -18,11 +17,9 @@ from PySide6.QtWidgets import (
     QSlider,
     QWidget,
 )
-from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import life_dashboard as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..dialogs.confirm import confirm
 from ..services import AppServices
@@ -63,22 +60,15 @@ def reading_labels(stamps: list[str]) -> list[str]:
     return out
 
 
-
-def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
-    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
-    if callback is None:
-        return None
-    return lambda value: callback(value) if isValid(widget) else None
-
 class LifeDashboardPanel(ToolPanel):
     tool_id = "life-dashboard"
+    locked_hint = "Answer that exercise in the workbook to save readings here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({"tool:life-dashboard", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.history: list[dict[str, Any]] = []
         body = self.body_layout
 
@@ -136,10 +126,7 @@ class LifeDashboardPanel(ToolPanel):
         self.save_button.clicked.connect(self.save)
         buttons.addWidget(self.save_button)
         buttons.addStretch(1)
-        if self.origin is not None:
-            self.done_button = QPushButton("Done", self.body)
-            self.done_button.clicked.connect(self.done)
-            buttons.addWidget(self.done_button)
+        self.add_done_button(buttons)
         body.addLayout(buttons)
 
         self.bars = BarChart(services.theme, "This reading", self.body)
@@ -172,9 +159,9 @@ class LifeDashboardPanel(ToolPanel):
         self.delete_button.clicked.connect(self.delete_selected)
         body.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignLeft)
         body.addStretch(1)
-        self._write_widgets: list[QWidget] = [self.save_button, self.delete_button]
+        self._write_widgets = [self.save_button, self.delete_button]
         self._preview()
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     def values(self) -> dict[str, int]:
@@ -186,17 +173,6 @@ class LifeDashboardPanel(ToolPanel):
             self.values_shown[key].setText(f"{value}/10")
         self.bars.set_data([label for _k, label, _q in GAUGES], [values[k] for k, _l, _q in GAUGES],
                            max_value=10, min_value=0)
-
-    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-            write: bool = False) -> None:
-        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
-        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
-                                    on_error=_if_alive(self, self.show_error),
-                                    topics=self.topics() if write else ())
-
-    def _on_changed(self, topics: Iterable[str]) -> None:
-        if self.watch_topics & set(topics):
-            self.refresh()
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -221,21 +197,6 @@ class LifeDashboardPanel(ToolPanel):
             item.setData(ID_ROLE, snap["id"])
             self.list.addItem(item)
         self.delete_button.setEnabled(False)
-
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None,
-                                        on_error=_if_alive(self, self._on_locked))
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to save readings here.",
-                                 kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
 
     # -- writing ---------------------------------------------------------------------------------
     def save(self) -> None:

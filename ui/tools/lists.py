@@ -4,7 +4,7 @@ F2 to rename an item, Delete to remove it (with Undo).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.workbook import Workbook
 from dreamtree_desktop.tools import lists as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
@@ -99,19 +98,17 @@ class ItemList(QListWidget):
 
 class ListsPanel(ToolPanel):
     tool_id = "list-builder"
+    locked_hint = "Answer that exercise in the workbook to build lists here."
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.lists: list[dict[str, Any]] = []
         self.current: dict[str, Any] | None = None
         self.current_id: str | None = None
         self.private: set[str] = set()
         self._name_mode = ""  # "new" or "rename" while the name row is open
         self._shown_list: str | None = None
-        self._undo_fn: Callable[[], None] | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
         top = QHBoxLayout()
@@ -216,16 +213,13 @@ class ListsPanel(ToolPanel):
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        if self.origin is not None:
-            self.done_button = QPushButton("Done", self.body)
-            self.done_button.clicked.connect(self.done)
-            buttons.addWidget(self.done_button)
+        self.add_done_button(buttons)
         body.addLayout(buttons)
-        self._write_widgets: list[QWidget] = [self.new_button, self.rename_button, self.delete_button,
+        self._write_widgets = [self.new_button, self.rename_button, self.delete_button,
                                               self.up_button, self.down_button, self.remove_button,
                                               self.add_button, self.new_item]
         self._show_current()
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -245,21 +239,11 @@ class ListsPanel(ToolPanel):
         self.picker.blockSignals(False)
         self._show_current()
 
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to build lists here.",
-                                 kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
-        self.items.setDragDropMode(QAbstractItemView.DragDropMode.NoDragDrop)
-        self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    def set_editable(self, editable: bool) -> None:
+        super().set_editable(editable)
+        if not editable:
+            self.items.setDragDropMode(QAbstractItemView.DragDropMode.NoDragDrop)
+            self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
 
     def _picked(self, index: int) -> None:
         list_id = self.picker.itemData(index)
@@ -381,9 +365,7 @@ class ListsPanel(ToolPanel):
                 self.run(_recreate, name, context, restore_origin, texts, pii,
                          on_done=self._restored, write=True)
 
-            self._undo_fn = undo
-            self.banner.show_message(f"Deleted the list “{pretty_list_name(name)}”.", kind="success",
-                                     action="Undo")
+            self.offer_undo(f"Deleted the list “{pretty_list_name(name)}”.", undo)
 
         self.current_id = None
         self.run(api.delete, current["id"], self.origin, on_done=offer, write=True)
@@ -439,16 +421,9 @@ class ListsPanel(ToolPanel):
             def undo() -> None:
                 self.run(_replace_items, list_id, before, pii, self.origin, write=True)
 
-            self._undo_fn = undo
-            self.banner.show_message(f"Removed “{text}”.", kind="success", action="Undo")
+            self.offer_undo(f"Removed “{text}”.", undo)
 
         self.run(api.remove_item, list_id, item.data(ID_ROLE), self.origin, on_done=offer, write=True)
-
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()
 
 
 def _add_item(ctx: UserContext, list_id: str, text: str, pii: bool, origin: str | None) -> str:

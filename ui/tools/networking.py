@@ -30,7 +30,6 @@ from dreamtree_desktop.tools import _common as common
 from dreamtree_desktop.tools import companies as companies_api
 from dreamtree_desktop.tools import contacts as contacts_api
 from dreamtree_desktop.tools import jobs as jobs_api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
@@ -183,17 +182,16 @@ class _Editor(QWidget):
 
 class NetworkingPanel(ToolPanel):
     tool_id = "networking-prep"
+    locked_hint = ("Answer that exercise in the workbook to prepare your "
+                   "network here.")
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.companies: list[dict[str, Any]] = []
         self.contacts: list[dict[str, Any]] = []
         self.company_id: str | None = None
         self.contact_id: str | None = None
-        self._undo_fn: Callable[[], None] | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
         self.tabs = QTabWidget(self.body)
@@ -213,12 +211,12 @@ class NetworkingPanel(ToolPanel):
             if self._origin_wants_contacts():
                 self.tabs.setCurrentIndex(1)
         body.addStretch(1)
-        self._write_widgets: list[QWidget] = [
+        self._write_widgets = [
             self.company_tab.new_button, self.company_tab.save_button, self.company_tab.delete_button,
             self.contact_tab.new_button, self.contact_tab.save_button, self.contact_tab.delete_button]
         self.new_company()
         self.new_contact()
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     def _origin_wants_contacts(self) -> bool:
@@ -406,20 +404,6 @@ class NetworkingPanel(ToolPanel):
                                       else "No contacts linked to this company yet.")
         self.company_contacts.show()
 
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to prepare your "
-                                 "network here.", kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
-
     # -- companies -------------------------------------------------------------------------------
     def new_company(self) -> None:
         self.company_id = None
@@ -493,8 +477,7 @@ class NetworkingPanel(ToolPanel):
             def undo() -> None:
                 self.run(_restore_company, record, restore_origin, on_done=self._company_restored, write=True)
 
-            self._undo_fn = undo
-            self.banner.show_message(f"Deleted “{record['row']['name']}”.", kind="success", action="Undo")
+            self.offer_undo(f"Deleted “{record['row']['name']}”.", undo)
 
         self.run(_delete_company, self.company_id, self.origin, on_done=offer, write=True)
         self.new_company()
@@ -585,8 +568,7 @@ class NetworkingPanel(ToolPanel):
             def undo() -> None:
                 self.run(_restore_contact, kept, restore_origin, on_done=self._contact_restored, write=True)
 
-            self._undo_fn = undo
-            self.banner.show_message(f"Deleted “{name}”.", kind="success", action="Undo")
+            self.offer_undo(f"Deleted “{name}”.", undo)
 
         self.run(contacts_api.delete, row["id"], self.origin, on_done=offer, write=True)
         self.new_contact()
@@ -594,9 +576,3 @@ class NetworkingPanel(ToolPanel):
     def _contact_restored(self, row_id: str) -> None:
         self.contact_id = row_id
         self.show_notice("Contact restored.")
-
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -18,11 +17,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import personality as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ._base import ToolPanel
@@ -41,22 +38,16 @@ def _load(ctx: UserContext) -> dict[str, Any]:
     return {"types": api.types(ctx), "current": api.get(ctx)}
 
 
-
-def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
-    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
-    if callback is None:
-        return None
-    return lambda value: callback(value) if isValid(widget) else None
-
 class PersonalityPanel(ToolPanel):
     tool_id = "personality-selector"
+    locked_hint = ("Answer that exercise in the workbook to choose a type here; "
+                   "you can still read about each one.")
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({"tool:personality-selector", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.types: dict[str, dict[str, Any]] = {}
         self.current: str | None = None
         body = self.body_layout
@@ -103,10 +94,7 @@ class PersonalityPanel(ToolPanel):
         self.choose_button.clicked.connect(self.choose_selected)
         row.addWidget(self.choose_button)
         row.addStretch(1)
-        if self.origin is not None:
-            self.done_button = QPushButton("Done", self.body)
-            self.done_button.clicked.connect(self.done)
-            row.addWidget(self.done_button)
+        self.add_done_button(row)
         body.addLayout(row)
 
         heading = QLabel("Not sure? Use the sliders", self.body)
@@ -145,21 +133,10 @@ class PersonalityPanel(ToolPanel):
         row.addWidget(self.use_sliders_button)
         body.addLayout(row)
         body.addStretch(1)
-        self._write_widgets: list[QWidget] = [self.choose_button, self.clear_button, self.use_sliders_button]
+        self._write_widgets = [self.choose_button, self.clear_button, self.use_sliders_button]
         self._slid()
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
-
-    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-            write: bool = False) -> None:
-        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
-        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
-                                    on_error=_if_alive(self, self.show_error),
-                                    topics=self.topics() if write else ())
-
-    def _on_changed(self, topics: Iterable[str]) -> None:
-        if self.watch_topics & set(topics):
-            self.refresh()
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -187,21 +164,6 @@ class PersonalityPanel(ToolPanel):
         self.clear_button.setVisible(current is not None)
         self.clear_button.setEnabled(not self.locked)
         self._picked(self.list.currentItem())
-
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None,
-                                        on_error=_if_alive(self, self._on_locked))
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to choose a type here; "
-                                 "you can still read about each one.", kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
 
     # -- choosing --------------------------------------------------------------------------------
     def _picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:

@@ -8,7 +8,7 @@ The pairs and the order come from the pure helpers in `dreamtree_desktop.tools.r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -32,7 +32,6 @@ from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.workbook import Workbook
 from dreamtree_desktop.tools import career_options, locations, ranking, skills
 from dreamtree_desktop.tools import lists as lists_api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
@@ -178,11 +177,11 @@ class BigChoice(QPushButton):
 
 class RankingPanel(ToolPanel):
     tool_id = "ranking-grid"
+    locked_hint = "Answer that exercise in the workbook to rank things here."
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.sources: list[dict[str, Any]] = []
         self.source: dict[str, Any] | None = None
         self.fixed = False
@@ -191,8 +190,6 @@ class RankingPanel(ToolPanel):
         self.choices: list[tuple[str, str, str]] = []
         self.result: list[str] = []
         self._texts: dict[str, str] = {}
-        self._undo_fn: Callable[[], None] | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
         self.intro = QLabel("Compare two at a time: pick the one that matters more to you. "
@@ -334,16 +331,13 @@ class RankingPanel(ToolPanel):
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        if self.origin is not None:
-            self.done_button = QPushButton("Done", self.body)
-            self.done_button.clicked.connect(self.done)
-            buttons.addWidget(self.done_button)
+        self.add_done_button(buttons)
         body.addLayout(buttons)
         body.addStretch(1)
-        self._write_widgets: list[QWidget] = [self.add_button, self.remove_button, self.start_button,
+        self._write_widgets = [self.add_button, self.remove_button, self.start_button,
                                               self.save_button, self.new_place]
         self._mode("items")
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
 
     def topics(self) -> frozenset[str]:
@@ -368,20 +362,6 @@ class RankingPanel(ToolPanel):
         self.source_box.setCurrentIndex(index)
         self.source_box.blockSignals(False)
         self._source_picked(index, keep_mode=True)
-
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to rank things here.",
-                                 kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
 
     def _source_picked(self, index: int, keep_mode: bool = False) -> None:
         previous = self.source["key"] if self.source else None
@@ -559,13 +539,6 @@ class RankingPanel(ToolPanel):
             def undo() -> None:
                 self.run(_recreate_place, row, restore_origin, write=True)
 
-            self._undo_fn = undo
-            self.banner.show_message(f"Removed “{row['name']}”.", kind="success", action="Undo")
+            self.offer_undo(f"Removed “{row['name']}”.", undo)
 
         self.run(locations.delete, place_id, self.origin, on_done=offer, write=True)
-
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()

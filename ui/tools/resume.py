@@ -14,7 +14,6 @@ import copy
 import datetime as _dt
 import json
 import re
-from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -42,7 +41,6 @@ from dreamtree_desktop import portfolio
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.paths import atomic_write_bytes
 from dreamtree_desktop.tools import resume as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
@@ -497,11 +495,12 @@ def portfolio_pdf(data: dict[str, Any]) -> bytes:
 # -- the panel ---------------------------------------------------------------------------------------
 class ResumePanel(ToolPanel):
     tool_id = "resume-builder"
+    locked_hint = ("Answer that exercise in the workbook to save a resume here; "
+                   "you can still export.")
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self.resume: dict[str, Any] = {}
         self.saved_copy: dict[str, Any] | None = None
         self.section = "work"
@@ -509,9 +508,7 @@ class ResumePanel(ToolPanel):
         self.dirty = False
         self._requested = False
         self._filling = False
-        self._undo_fn: Callable[[], None] | None = None
         self.last_export: Path | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
         intro = QLabel("Built from your workbook: headline, summary, experiences, top skills and the "
@@ -579,8 +576,8 @@ class ResumePanel(ToolPanel):
             done_row.addWidget(self.done_button)
             body.addLayout(done_row)
         body.addStretch(1)
-        self._write_widgets: list[QWidget] = [self.save_button, self.rebuild_button]
-        self._check_lock()
+        self._write_widgets = [self.save_button, self.rebuild_button]
+        self.check_unlocked()
         self.refresh()
 
     # -- building --------------------------------------------------------------------------------
@@ -760,20 +757,6 @@ class ResumePanel(ToolPanel):
         self._fill_entries()
         self._set_dirty(dirty)
 
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None, on_error=self._on_locked)
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to save a resume here; "
-                                 "you can still export.", kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
-
     def _set_dirty(self, dirty: bool) -> None:
         self.dirty = dirty
         if dirty:
@@ -902,8 +885,7 @@ class ResumePanel(ToolPanel):
                 self._fill_entries()
             self._set_dirty(True)
 
-        self._undo_fn = undo
-        self.banner.show_message(f"Removed “{entry_label(section, removed)}”.", kind="success", action="Undo")
+        self.offer_undo(f"Removed “{entry_label(section, removed)}”.", undo)
         self._fill_entries()
         self._set_dirty(True)
 
@@ -984,9 +966,7 @@ class ResumePanel(ToolPanel):
                 self.set_resume(previous, dirty=was_dirty)
 
             self.set_resume(fresh, dirty=True)
-            self._undo_fn = undo
-            self.banner.show_message("Rebuilt from your workbook. Save to keep it.", kind="success",
-                                     action="Undo")
+            self.offer_undo("Rebuilt from your workbook. Save to keep it.", undo)
 
         self.run(api.assemble, on_done=rebuilt)
 
@@ -1052,12 +1032,6 @@ class ResumePanel(ToolPanel):
         self.last_export = path
         self.show_notice(f"{what} saved to {path.name}.")
         return path
-
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()
 
 
 def _load(ctx: UserContext) -> dict[str, Any]:

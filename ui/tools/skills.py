@@ -5,7 +5,7 @@ Also holds `SkillPicker`, the searchable tag picker the story and experience edi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -25,14 +25,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import skills as api
-from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
+from ._shared import if_alive
 
 SEARCH_DELAY_MS = 150
 MASTERY_LABELS = {1: "1 – Beginner", 2: "2 – Developing", 3: "3 – Capable", 4: "4 – Strong", 5: "5 – Expert"}
@@ -57,13 +56,6 @@ def _names_of(ctx: UserContext, ids: list[str]) -> list[dict[str, Any]]:
     found = [api.skill(ctx, skill_id) for skill_id in ids]
     return [s for s in found if s is not None]
 
-
-
-def _if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
-    """The callback, skipped when its panel was closed (deleted) before the worker answered."""
-    if callback is None:
-        return None
-    return lambda value: callback(value) if isValid(widget) else None
 
 class _ArrowKeys(QObject):
     """Down in the search box moves into the results; Enter there adds the highlighted one."""
@@ -164,7 +156,7 @@ class SkillPicker(QWidget):
         if ids:
             wanted = list(ids)
             self.services.worker.submit(_names_of, wanted,
-                                        on_done=_if_alive(self, lambda found: self._named(wanted, found)))
+                                        on_done=if_alive(self, lambda found: self._named(wanted, found)))
 
     def clear(self) -> None:
         self._chosen = []
@@ -220,7 +212,7 @@ class SkillPicker(QWidget):
             self.results.hide()
             return
         self.services.worker.submit(api.search, text[: api.MAX_NAME], None, 12,
-                                    on_done=_if_alive(self, lambda rows: self._show_results(seq, rows)))
+                                    on_done=if_alive(self, lambda rows: self._show_results(seq, rows)))
 
     def _show_results(self, seq: int, rows: list[dict[str, Any]]) -> None:
         if seq != self._seq:
@@ -297,19 +289,18 @@ class SkillsPanel(ToolPanel):
     """Search skills, rate the ones you have (mastery 1–5, evidence), rank a top 10, add your own."""
 
     tool_id = "skills-browser"
+    locked_hint = ("Answer that exercise in the workbook to use this tool here; "
+                   "you can still search the skills.")
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({"tool:skills-browser", "answers"})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.locked = False
         self._seq = 0
         self._mine: list[dict[str, Any]] = []
         self._selected: dict[str, Any] | None = None  # {id, name, category, is_custom}
         self._select_top_after_load: str | None = None
-        self._undo_fn: Callable[[], None] | None = None
-        self.banner.action_clicked.connect(self._undo)
         body = self.body_layout
 
         # Search
@@ -463,24 +454,13 @@ class SkillsPanel(ToolPanel):
             self.done_button.clicked.connect(self.done)
             body.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignRight)
         body.addStretch(1)
-        self._write_widgets: list[QWidget] = [self.save_button, self.remove_button, self.top_button,
+        self._write_widgets = [self.save_button, self.remove_button, self.top_button,
                                               self.up_button, self.down_button, self.untop_button,
                                               self.custom_button]
         self._show_detail(None)
-        self._check_lock()
+        self.check_unlocked()
         self.refresh()
         self._run_search()
-
-    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-            write: bool = False) -> None:
-        """ToolPanel.run, except that answers arriving after the panel was closed are dropped."""
-        self.services.worker.submit(fn, *args, on_done=_if_alive(self, on_done),
-                                    on_error=_if_alive(self, self.show_error),
-                                    topics=self.topics() if write else ())
-
-    def _on_changed(self, topics: Iterable[str]) -> None:
-        if self.watch_topics & set(topics):
-            self.refresh()
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -513,21 +493,6 @@ class SkillsPanel(ToolPanel):
         self._mark_results()
         if self._selected is not None:
             self._show_detail(self._selected, keep_edits=True)
-
-    def _check_lock(self) -> None:
-        if self.origin is None:
-            self.services.worker.submit(require_unlocked, self.tool_id, None,
-                                        on_error=_if_alive(self, self._on_locked))
-
-    def _on_locked(self, exc: BaseException) -> None:
-        if not isinstance(exc, ToolLockedError):
-            self.show_error(exc)
-            return
-        self.locked = True
-        self.banner.show_message(exc.message, "Answer that exercise in the workbook to use this tool here; "
-                                 "you can still search the skills.", kind="info")
-        for widget in self._write_widgets:
-            widget.setEnabled(False)
 
     # -- search ----------------------------------------------------------------------------------
     def _schedule_search(self) -> None:
@@ -659,14 +624,8 @@ class SkillsPanel(ToolPanel):
             self.run(_restore_skill, kept, self.origin,
                      on_done=lambda _r: self.show_notice("Skill restored."), write=True)
 
-        self._undo_fn = undo
-        self.banner.show_message(text, kind="success", action="Undo")
+        self.offer_undo(text, undo)
 
-    def _undo(self) -> None:
-        fn, self._undo_fn = self._undo_fn, None
-        self.banner.hide()
-        if fn is not None:
-            fn()
 
     # -- top 10 ----------------------------------------------------------------------------------
     def top_ids(self) -> list[str]:
