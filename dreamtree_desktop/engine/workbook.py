@@ -1,5 +1,5 @@
 """The workbook engine the UI and the CLI call: status, outline, exercises, answers, recall, the
-conversation thread and the tools overview. See docs/dev/engine-api.md ("Workbook").
+conversation thread and the tools overview. See docs/core-api.md ("Workbook").
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from dreamtree_desktop.engine.competency import competency_results
 from dreamtree_desktop.engine.dailydos import daily_dos
 from dreamtree_desktop.engine.sample import SampleAnswers
 
-# Which exercise unlocks which tool (docs/dev/content-brief.md), written out by hand.
+# Which exercise unlocks which tool (docs/writing-the-workbook.md), written out by hand.
 UNLOCKS = {
     "1.1.1": "experiences",
     "1.1.2": "skills-browser",
