@@ -175,7 +175,7 @@ async function readSnapshot(db, userId) {
         raced = true;
         break;
       }
-      const data = c.data instanceof ArrayBuffer ? new Uint8Array(c.data) : Uint8Array.from(c.data);
+      const data = chunkBytes(c.data);
       off += data.length;
       if (off > row.size_bytes) throw corrupt();
       parts.push(data);
@@ -294,10 +294,33 @@ export async function putSnapshot(request, env) {
       db.prepare(
         `INSERT OR REPLACE INTO user_wallet_chunks (user_id, revision, idx, data)
          SELECT ?1, ?3, ?4, ?5 WHERE ${guard}`,
-      ).bind(userId, writeId, revision, k, chunk.buffer),
+      ).bind(userId, writeId, revision, k, bytesToBase64(chunk)),
     );
   }
   const results = await db.batch(statements);
   if (results[0].meta.changes !== 1) throw staleRevision(await currentRevision(db, userId));
   return jsonResponse(200, { revision, size_bytes: size, sha256: digest, updated_at: nowIso }, { etag: etag(revision) });
+}
+
+// Chunks are stored as base64 text: D1 passes BLOBs through its API as JSON arrays of numbers,
+// which made a 20 MB snapshot several times slower to store and read than the same bytes as text.
+const B64_SLICE = 0x8000;
+
+function bytesToBase64(bytes) {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += B64_SLICE) {
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + B64_SLICE));
+  }
+  return btoa(binary);
+}
+
+function chunkBytes(data) {
+  if (typeof data === "string") {
+    const binary = atob(data);
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  }
+  // Chunks written before the switch to text.
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : Uint8Array.from(data);
 }

@@ -6,6 +6,7 @@ claims a cloud account; B and C sign in from fresh folders, as a new computer wo
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from dataclasses import dataclass
@@ -110,12 +111,14 @@ def test_claim_uploads_everything_and_the_server_holds_no_personal_plaintext(clo
     assert rows == [{"revision": 1, "schema_version": "2.0"}]
     chunks = cloud_server.d1(
         f"SELECT CAST(data AS TEXT) AS text FROM user_wallet_chunks WHERE user_id = '{user_id}' ORDER BY idx")
-    wallet = json.loads("".join(r["text"] for r in chunks))
+    # Chunks are base64 text; what the server holds is checked decoded, as an attacker would read it.
+    stored = b"".join(base64.b64decode(r["text"]) for r in chunks).decode("utf-8")
+    wallet = json.loads(stored)
     assert wallet["user"]["id"] == user_id and wallet["pii"]["mode"] == "sealed"
     # What D1 holds, every table, as text: the plain answers are there, the personal ones are not.
     everything = json.dumps([cloud_server.d1(f"SELECT * FROM {t}") for t in
                              ("users", "auth", "emails", "sessions", "user_wallet")])
-    everything += "".join(r["text"] for r in chunks)
+    everything += stored
     assert "Answer to 1.1.2.top10-reflection" in everything  # the check can see plain text
     assert all(s and s != "None" for s in secrets)
     for secret in secrets:
