@@ -122,7 +122,19 @@ def run_change_password(args: argparse.Namespace) -> int:
     with app:
         new = _choose_password(NEW_PASSWORD_ENV, "New password: ")
         change_password(app, old, new)
-    print("Password changed. Your personal data is unchanged and still readable.")
+        print("Password changed. Your personal data is unchanged and still readable.")
+        # A folder signed in to a cloud account gives the account the new password too, so other
+        # devices sign in with it; offline, the next `dreamtree sync` is where to retry.
+        if app.db.scalar("SELECT 1 FROM app_meta WHERE key = 'sync.server'"):
+            from ..errors import AuthenticationError, ServiceError
+            from ..sync.service import push_password_change
+
+            try:
+                push_password_change(app, old, new)
+            except (ServiceError, AuthenticationError) as exc:
+                print(f"dreamtree: the cloud account still has the old password: {exc}", file=sys.stderr)
+                return exc.exit_code
+            print("Your cloud account now uses the new password too.")
     return 0
 
 

@@ -124,11 +124,12 @@ def user_records(doc: dict[str, Any]) -> int:
     return total + sum(len(r) for r in doc["standalone"].values())
 
 
-def cli(folder: Path, *args: str, password: str | None = PASSWORD,
-        timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def cli(folder: Path, *args: str, password: str | None = PASSWORD, timeout: float = 180,
+        extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DREAMTREE_")}
     if password is not None:
         env["DREAMTREE_PASSWORD"] = password
+    env.update(extra_env or {})
     return subprocess.run(
         [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(folder), *args],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,

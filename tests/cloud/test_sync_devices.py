@@ -22,6 +22,7 @@ from sync_helpers import (
     answer,
     answer_of,
     answer_through,
+    cli,
     flow_activities,
     new_email,
     new_folder,
@@ -356,3 +357,15 @@ def test_a_password_changed_on_one_device_reaches_the_others(account, seeded_tem
     with pytest.raises(WrongPasswordError), opened(locked, PASSWORD):
         pass
     assert plain_export(locked, new_password) == plain_export(account.a)
+
+
+def test_changing_the_password_from_the_cli_updates_the_cloud_account(account, seeded_template, tmp_path):
+    """`account change-password` on a signed-in folder gives the cloud account the new password."""
+    new_password = "quince-harbour-58"
+    done = cli(account.a, "account", "change-password", password=PASSWORD,
+                   extra_env={"DREAMTREE_NEW_PASSWORD": new_password})
+    assert done.returncode == 0, done.stderr
+    assert "cloud account now uses the new password" in done.stdout
+    fresh = new_folder(seeded_template, tmp_path, "E")
+    with opened(fresh) as (app, _ctx):
+        service.login(app, account.url, account.email, new_password, lock=False)
