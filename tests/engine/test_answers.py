@@ -225,7 +225,7 @@ BAD = [
     ("1.1.4.soft-skills-rank", ["only", "these"], "must order exactly these items"),
     ("1.1.1.experiences", [{"title": "Fine"}, {"organization": "no title"}], "title"),
     ("1.1.1.experiences", "Barista", "1.1.1.experiences"),
-    ("1.1.4.personality", "XXXX", "1.1.4.personality"),
+    ("1.1.4.personality", "ABCD", "1.1.4.personality"),
 ]
 
 

@@ -46,7 +46,7 @@ def test_personality(uctx, rejects) -> None:
     assert personality.set_type(uctx, "enfp") == "ENFP"
     assert rows(uctx, "user_settings")[0]["personality_type"] == "ENFP"
     assert personality.get(uctx)["code"] == "ENFP"
-    rejects(personality.set_type, uctx, "XXXX", match="code must be one of")
+    rejects(personality.set_type, uctx, "ABCD", match="code must be one of")
     rejects(personality.set_type, uctx, 7, match="code")
     personality.set_type(uctx, None)
     assert personality.get(uctx) is None
