@@ -69,5 +69,5 @@ def causes(*topics: str) -> Callable[[F], F]:
 
 def declared_by(fn: object) -> frozenset[str]:
     """The topics `fn` declared with @causes (empty when it declared none)."""
-    value = getattr(fn, ATTRIBUTE, frozenset())
-    return value if isinstance(value, frozenset) else frozenset()
+    value: object = getattr(fn, ATTRIBUTE, None)
+    return frozenset(str(t) for t in value) if isinstance(value, frozenset) else frozenset()

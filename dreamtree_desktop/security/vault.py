@@ -37,8 +37,10 @@ from ..paths import (
     DB_FILENAME,
     DEVICE_KEY_FILENAME,
     VAULT_FILENAME,
+    atomic_file,
     atomic_write_text,
     fsync_dir,
+    move_into_place,
 )
 from ..storage.backups import make_backup
 from ..storage.db import Database
@@ -199,7 +201,7 @@ class UnlockDelayError(AuthenticationError):
 def delay_after(failures: int) -> int:
     if failures <= FREE_FAILURES:
         return 0
-    return min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** min(failures - FREE_FAILURES - 1, 16))
+    return int(min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** min(failures - FREE_FAILURES - 1, 16)))
 
 
 class UnlockThrottle:
@@ -322,32 +324,19 @@ def key_opens(path: Path, key: bytes | bytearray) -> bool:
 def rekey_file(path: Path, old: bytes | bytearray, new: bytes | bytearray) -> bool:
     """Re-encrypt an idle database file (a backup) from old to new: copied with sqlcipher_export
     into a private temp file, then renamed over it. False when old does not open it."""
-    tmp = path.with_name(f".{path.name}.rekey")
-    with _probe(path, old) as conn:
+    if not key_opens(path, old):
+        return False
+    # The probe closes before atomic_file moves the copy over the original.
+    with atomic_file(path) as tmp, _probe(path, old) as conn:
         if conn is None:
-            return False
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            raise StorageError(f"{path.name} stopped opening with its key while being re-encrypted.")
+        conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{bytes(new).hex()}'\"", (str(tmp),))
         try:
-            conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{bytes(new).hex()}'\"", (str(tmp),))
-            try:
-                conn.execute("SELECT sqlcipher_export('rekeyed')")
-                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-                conn.execute(f"PRAGMA rekeyed.user_version = {version}")
-            finally:
-                conn.execute("DETACH DATABASE rekeyed")
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            raise
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+            conn.execute("SELECT sqlcipher_export('rekeyed')")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA rekeyed.user_version = {version}")
+        finally:
+            conn.execute("DETACH DATABASE rekeyed")
     return True
 
 
@@ -402,8 +391,7 @@ def secure_delete(path: Path) -> None:
 
 
 def _promote(source: Path, target: Path) -> None:
-    os.replace(source, target)
-    fsync_dir(target.parent)
+    move_into_place(source, target)
 
 
 def _device_keys_or_none(folder: Path, filename: str) -> Keys | None:
@@ -652,7 +640,7 @@ def _move_aside(folder: Path, target: Path) -> None:
     for name in _ASIDE_NAMES:
         source = folder / name
         if source.exists() and not (target / name).exists():
-            os.replace(source, target / name)
+            move_into_place(source, target / name)
     UnlockThrottle(folder).reset()
     fsync_dir(target)
     fsync_dir(folder)

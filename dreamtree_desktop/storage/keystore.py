@@ -16,6 +16,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import AuthenticationError, StorageError
 from ..paths import DB_FILENAME, DEVICE_KEY_FILENAME, VAULT_FILENAME, atomic_write_text
@@ -42,7 +43,7 @@ def new_device_keys() -> Keys:
 
 
 def write_device_keys(
-    folder: Path, keys: Keys, *, filename: str = DEVICE_KEY_FILENAME, extra: dict | None = None
+    folder: Path, keys: Keys, *, filename: str = DEVICE_KEY_FILENAME, extra: dict[str, Any] | None = None
 ) -> None:
     body = {"v": 1, "db_key": bytes(keys.db_key).hex(), "data_key": bytes(keys.data_key).hex()}
     if extra:
