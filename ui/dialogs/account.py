@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.security.passwords import MIN_LENGTH
 
 from ..services import AppServices
@@ -122,14 +123,13 @@ def run_account_action(services: AppServices, parent: QWidget, banner: Banner, a
     from dreamtree_desktop import accounts
 
     app = services.app_data
-    topics = ("account", "settings")
 
     def submit(form: _Form, work: Callable[[], Any], message: str,
                hint: str | Callable[[], str] = "") -> None:
         """Run work on the worker while the form stays open; close it only on success."""
         def start() -> None:
             services.worker.submit(lambda _ctx: work(), on_done=form.finished, on_error=form.failed,
-                                   topics=topics)
+                                   topics=topic.ACCOUNT_WRITE)
 
         form.on_ok(start)
         if form.exec() == QDialog.DialogCode.Accepted:
