@@ -14,13 +14,14 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.sample import SampleAnswers
 from dreamtree_desktop.engine.workbook import Workbook
 from dreamtree_desktop.tools import experiences, personality, skills, stories
 from ui.conversation.composer import ListInput, LongTextInput, RankingInput, ToolInput
 from ui.conversation.model import ANSWER, CELEBRATION, CONTENT, HEADING, TRANSITION, ConversationModel, Msg
-from ui.conversation.page import WRITE_TOPICS, ConversationPage
+from ui.conversation.page import ConversationPage
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -74,7 +75,7 @@ def continue_to_prompt(qtbot: Any, page: ConversationPage, *, by_mouse: bool) ->
 def as_panel(qtbot: Any, page: ConversationPage, tool_id: str, fn: Any) -> None:
     """Write through the tools' domain API on the worker, as a panel does, then say so."""
     with qtbot.waitSignal(page.answer_saved, timeout=15_000):
-        page.services.worker.submit(fn, topics={f"tool:{tool_id}"})
+        page.services.worker.submit(fn, topics={topic.tool(tool_id)})
     settle(qtbot, page)
 
 
@@ -592,7 +593,7 @@ def test_answers_are_saved_through_the_worker_with_the_write_topics(qtbot: Any, 
     qtbot.keyClicks(page.composer.input.edit, "Teaching, mostly.")
     with qtbot.waitSignal(services.worker.changed, timeout=15_000) as changed:
         send_ctrl_enter(qtbot, page.composer.input.edit)
-    assert changed.args[0] == WRITE_TOPICS
+    assert changed.args[0] == topic.ANSWER_WRITE
     settle(qtbot, page)
     assert page.model.messages[page.model.answer_row("1.1.2.top10-reflection")].text == "Teaching, mostly."
 
@@ -747,7 +748,7 @@ def test_tool_prompt_waits_until_the_engine_says_it_has_enough(qtbot: Any, onboa
         experiences.create(c, {"title": "Barista", "experience_type": "job"}, origin="1.1.1")
 
     with qtbot.waitSignal(page.snapshot_applied, timeout=15_000):
-        services.worker.submit(add_one, topics={"tool:experiences"})
+        services.worker.submit(add_one, topics={topic.tool("experiences")})
     settle(qtbot, page)
     assert page.composer.mode == "prompt" and page.composer.spec.id == "1.1.1.experiences"
     assert "1 of at least 3" in page.composer.input.state.text()
