@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
+
 from ..services import AppServices
 from ..widgets.banner import Banner
 from .confirm import confirm
@@ -83,7 +85,6 @@ def run_account_action(services: AppServices, parent: QWidget, banner: Banner, a
     from dreamtree_desktop import accounts
 
     app = services.app_data
-    topics = ("account", "settings")
 
     def ok(message: str, hint: str = "") -> Any:
         return lambda _result: banner.show_message(message, hint, kind="success")
@@ -101,7 +102,7 @@ def run_account_action(services: AppServices, parent: QWidget, banner: Banner, a
         services.worker.submit(lambda _ctx: accounts.claim(app, email, password, lock=lock),
                                on_done=ok("Your account is ready.",
                                           "DreamTree will ask for your password next time." if lock else ""),
-                               on_error=banner.show_error, topics=topics)
+                               on_error=banner.show_error, topics=topic.ACCOUNT_WRITE)
     elif action == "change":
         form = _Form(parent, "Change password", "Enter your current password, then the new one twice.",
                      [("old", "Current password", True), ("new", "New password", True),
@@ -111,7 +112,7 @@ def run_account_action(services: AppServices, parent: QWidget, banner: Banner, a
         old, new = form.value("old"), form.value("new")
         services.worker.submit(lambda _ctx: accounts.change_password(app, old, new),
                                on_done=ok("Your password was changed."), on_error=banner.show_error,
-                               topics=topics)
+                               topics=topic.ACCOUNT_WRITE)
     elif action == "reset":
         if not confirm(parent, "Reset your password?", "Only do this if you have forgotten it.",
                        detail=accounts.RESET_MESSAGE, confirm_label="Reset password"):
@@ -124,7 +125,7 @@ def run_account_action(services: AppServices, parent: QWidget, banner: Banner, a
         new = form.value("new")
         services.worker.submit(lambda _ctx: accounts.reset_password(app, new, confirmed=True),
                                on_done=ok("Your password was reset.", accounts.RESET_MESSAGE),
-                               on_error=banner.show_error, topics=topics)
+                               on_error=banner.show_error, topics=topic.ACCOUNT_WRITE)
     elif action == "toggle_lock":
         turn_on = not currently_locked
         intro = ("Lock your data with your password: DreamTree will ask for it each time it opens."
@@ -137,4 +138,4 @@ def run_account_action(services: AppServices, parent: QWidget, banner: Banner, a
         password = form.value("old")
         services.worker.submit(lambda _ctx: accounts.set_lock_with_password(app, turn_on, password),
                                on_done=ok("Password lock is on." if turn_on else "Password lock is off."),
-                               on_error=banner.show_error, topics=topics)
+                               on_error=banner.show_error, topics=topic.ACCOUNT_WRITE)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import reframes as api
 
@@ -42,7 +43,7 @@ class ReframerPanel(ToolPanel):
     tool_id = "failure-reframer"
     locked_hint = "Answer that exercise in the workbook to save reframes here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:failure-reframer", "tool:soared-story", "answers"})
+    watch_topics = frozenset({topic.tool("failure-reframer"), topic.tool("soared-story"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
