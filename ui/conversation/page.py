@@ -264,12 +264,13 @@ class ConversationPage(QWidget):
         before = self.model.rowCount()
         visible = self.visible_messages()
         first_changed, removed, inserted = self.model.set_messages(visible)
-        appended = inserted > removed and first_changed + inserted >= len(visible) \
+        rows = self.model.rowCount()  # a long thread shows only its newest rows
+        appended = inserted > removed and first_changed + inserted >= rows \
             and first_changed >= before - removed
         if appended or scroll:
             self.view.scrollToBottom()
         if typing and appended:
-            self._type_newest(first_changed, len(visible))
+            self._type_newest(first_changed, rows)
         self._update_composer()
 
     def _type_newest(self, start: int, end: int) -> None:
