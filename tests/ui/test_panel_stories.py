@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.tools import experiences, stories
 from tests.tools.toolhelp import unlock_tool
 from ui.tools.skills import ID_ROLE
@@ -150,7 +151,7 @@ def test_reloads_when_experiences_change_elsewhere(qtbot: Any, open_panel: Any, 
     qtbot.keyClicks(panel.parts["situation"], "Half-written")
     services.worker.call_sync(unlock_tool, "experiences")
     # as the experiences panel (or a workbook answer) would write it
-    services.worker.submit(experiences.create, {"title": "Tutor"}, topics=("tool:experiences",))
+    services.worker.submit(experiences.create, {"title": "Tutor"}, topics=(topic.tool("experiences"),))
     qtbot.waitUntil(lambda: panel.experience.count() == 2, timeout=5_000)
     assert panel.experience.itemText(1) == "Tutor"
     assert panel.parts["situation"].toPlainText() == "Half-written"  # the editor is left alone

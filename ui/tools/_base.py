@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QHideEvent
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.errors import DreamTreeError
 from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
@@ -27,7 +28,7 @@ class ToolPanel(QWidget):
 
     done = Signal()
     tool_id: str = ""
-    # Worker topics that make the panel reload; defaults to {f"tool:{tool_id}"} (see __init_subclass__).
+    # Worker topics that make the panel reload; defaults to {topic.tool(tool_id)} (see __init_subclass__).
     watch_topics: frozenset[str] = frozenset()
     # Shown under "unlocks after exercise …" when the tool is opened from the Tools page too early.
     locked_hint: str = ""
@@ -35,7 +36,7 @@ class ToolPanel(QWidget):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "tool_id" in cls.__dict__ and "watch_topics" not in cls.__dict__:
-            cls.watch_topics = frozenset({f"tool:{cls.tool_id}"})
+            cls.watch_topics = frozenset({topic.tool(cls.tool_id)})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -119,7 +120,7 @@ class ToolPanel(QWidget):
         return deliver
 
     def topics(self) -> frozenset[str]:
-        return frozenset({f"tool:{self.tool_id}", "dailydos", "answers", "modules", "profile"})
+        return topic.tool_write(self.tool_id)
 
     def show_error(self, exc: BaseException) -> None:
         if isinstance(exc, DreamTreeError):

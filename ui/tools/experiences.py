@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.tools import experiences as api
 
 from ..services import AppServices
@@ -72,7 +73,7 @@ class ExperiencesPanel(ToolPanel):
     tool_id = "experiences"
     locked_hint = "Answer that exercise in the workbook to add experiences here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:experiences", "tool:skills-browser", "answers"})
+    watch_topics = frozenset({topic.tool("experiences"), topic.tool("skills-browser"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:

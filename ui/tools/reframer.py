@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.tools import reframes as api
 
 from ..services import AppServices
@@ -34,7 +35,7 @@ class ReframerPanel(ToolPanel):
     tool_id = "failure-reframer"
     locked_hint = "Answer that exercise in the workbook to save reframes here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:failure-reframer", "tool:soared-story", "answers"})
+    watch_topics = frozenset({topic.tool("failure-reframer"), topic.tool("soared-story"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:

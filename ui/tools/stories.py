@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import experiences as experiences_api
 from dreamtree_desktop.tools import stories as api
@@ -57,8 +58,8 @@ class StoriesPanel(ToolPanel):
     tool_id = "soared-story"
     locked_hint = "Answer that exercise in the workbook to write stories here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:soared-story", "tool:failure-reframer", "tool:experiences",
-                              "tool:skills-browser", "answers"})
+    watch_topics = frozenset({topic.tool("soared-story"), topic.tool("failure-reframer"),
+                              topic.tool("experiences"), topic.tool("skills-browser"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
