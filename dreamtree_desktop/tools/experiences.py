@@ -16,7 +16,9 @@ from .skills import check_skill_ids
 TOOL_ID = "experiences"
 TABLE = "user_experiences"
 TYPES = ("job", "education", "project", "other")
-FIELDS = ("title", "organization", "experience_type", "start_date", "end_date", "description", "skill_ids")
+FIELDS = ("title", "organization", "experience_type", "start_date", "end_date", "description", "tasks",
+          "skill_ids")
+MAX_TASKS = 50
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -37,6 +39,32 @@ def partial_date(value: Any, field: str) -> str | None:
         raise UserInputError(f"{field} must be a date written YYYY-MM or YYYY-MM-DD.") from None
 
 
+def check_tasks(value: Any) -> list[str]:
+    """A list of one-line tasks ("Trained new staff"); a text of lines is read as a list too."""
+    if isinstance(value, list):
+        value = [t for t in value if not (isinstance(t, str) and not t.strip())]
+    elif isinstance(value, str):
+        value = [line for line in value.splitlines() if line.strip()]
+    tasks = c.string_list(value, "tasks", max_items=MAX_TASKS)
+    for task in tasks:
+        if "\n" in task or "\r" in task:
+            raise UserInputError("tasks: each task is one line.")
+        if "\x00" in task:
+            raise UserInputError("tasks must not contain NUL characters.")
+        if len(task) > c.MAX_SHORT:
+            raise UserInputError(f"tasks: a task is at most {c.MAX_SHORT} characters.")
+    return tasks
+
+
+def _join_tasks(tasks: list[str]) -> str | None:
+    # Stored one per line: readable in an export, and a task never spans lines.
+    return "\n".join(tasks) if tasks else None
+
+
+def split_tasks(stored: str | None) -> list[str]:
+    return [line for line in (stored or "").split("\n") if line.strip()]
+
+
 def _bounds(value: str, *, end: bool) -> _dt.date:
     """A month stands for its first day as a start and its last day as an end."""
     if len(value) == 7:
@@ -55,6 +83,7 @@ def _validate(ctx: UserContext, d: dict[str, Any]) -> dict[str, Any]:
         "start_date": partial_date(d.get("start_date"), "start_date"),
         "end_date": partial_date(d.get("end_date"), "end_date"),
         "description": c.text(d.get("description"), "description"),
+        "tasks": _join_tasks(check_tasks(d.get("tasks"))),
     }
     if out["start_date"] and out["end_date"] and \
             _bounds(out["end_date"], end=True) < _bounds(out["start_date"], end=False):
@@ -96,6 +125,8 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
     current = c.fetch_row(ctx, TABLE, row_id, "experience")
     d = c.require_mapping(data, "The experience")
     merged = {k: current[k] for k in FIELDS if k in current} | d
+    if "tasks" not in d:
+        merged["tasks"] = split_tasks(current.get("tasks"))
     values = _validate(ctx, merged)
     skill_ids = check_skill_ids(ctx, d["skill_ids"], "skill_ids") if "skill_ids" in d else None
     with ctx.db.transaction():
@@ -115,6 +146,7 @@ def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
 def _out(ctx: UserContext, row: dict[str, Any]) -> dict[str, Any]:
     row.pop("user_id", None)
     row["skill_ids"] = _skill_ids(ctx, row["id"])
+    row["tasks"] = split_tasks(row.get("tasks"))
     return row
 
 
@@ -129,6 +161,19 @@ def list_(ctx: UserContext, experience_type: str | None = None) -> list[dict[str
     rows = c.list_rows(ctx, TABLE, "COALESCE(end_date, '9999') DESC, start_date DESC, created_at",
                        where, params)
     return [_out(ctx, r) for r in rows]
+
+
+def all_tasks(ctx: UserContext) -> list[str]:
+    """Every task of every experience, in the experiences' order (most recent first)."""
+    rows = c.list_rows(ctx, TABLE, "COALESCE(end_date, '9999') DESC, start_date DESC, created_at")
+    return [task for row in rows for task in split_tasks(row.get("tasks"))]
+
+
+def suggest_skills(ctx: UserContext, limit: int = 40) -> list[dict[str, Any]]:
+    """Transferable skills the tasks' verbs point at (see tools.taskverbs), best matches first."""
+    from .taskverbs import suggest
+
+    return suggest(ctx, all_tasks(ctx), limit=limit)
 
 
 def apply_prompt_value(ctx: UserContext, value: Any, origin: str | None, config: Mapping[str, Any]

@@ -20,6 +20,7 @@ from sync_helpers import (
     new_folder,
     opened,
     own_identity,
+    read_mailed_code,
 )
 from ui_helpers import device, onboard, shot, wait_idle
 
@@ -71,6 +72,16 @@ def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path,
         assert not dialog.advanced.isVisible()
         shot(dialog, "create-cloud-account")
         _fill_and_submit(qtbot, dialog, email=email, password=PASSWORD)
+        # The service mails a code; the dialog asks for it in place.
+        qtbot.waitUntil(lambda: dialog.awaiting_code, timeout=60_000)
+        assert email in dialog.code_intro.text()
+        dialog.code.edit.setText("0000 0000")
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: dialog.code.error.isVisible(), timeout=30_000)  # wrong: said beside it
+        assert dialog.code.text() == "0000 0000"  # what was typed stays
+        shot(dialog, "create-cloud-account-code")
+        dialog.code.edit.setText(read_mailed_code(cloud_server, email))
+        dialog.ok_button.click()
         qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=60_000)
         qtbot.waitUntil(lambda: a.scheduler.state == "synced", timeout=30_000)
         assert a.window.sync.indicator.isVisible()

@@ -9,13 +9,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.errors import UserInputError
 
 from ..services import AppServices
 from ..widgets.cards import Card
 from ..widgets.scaffold import PageScaffold, label
 
-REFRESH_TOPICS = {"answers", "modules", "profile", "account", "settings"}
+REFRESH_TOPICS = frozenset({topic.ANSWERS, topic.MODULES, topic.PROFILE, topic.ACCOUNT,
+                            topic.SETTINGS})
 SKILL_SOURCES = (
     ("skills.transferable", "Transferable"),
     ("skills.self_management", "Self-management"),
@@ -189,7 +191,7 @@ class ProfilePage(PageScaffold):
                                     on_error=self.banner.show_error)
 
     def _on_changed(self, topics: frozenset[str]) -> None:
-        if topics & REFRESH_TOPICS or any(t.startswith("tool:") for t in topics):
+        if topics & REFRESH_TOPICS or topic.any_tool(topics):
             if self.isVisible():
                 self.reload()
             else:
@@ -432,7 +434,7 @@ class ProfilePage(PageScaffold):
         self.services.worker.submit(
             sign_out, on_done=lambda _ok: self.banner.show_message("Signed out. Your work stays here.",
                                                                    kind="success"),
-            on_error=self.banner.show_error, topics=("account",))
+            on_error=self.banner.show_error, topics=(topic.ACCOUNT,))
 
 
 Page = ProfilePage

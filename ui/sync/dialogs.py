@@ -111,7 +111,9 @@ class AccountDialog(QDialog):
             self.merge_note.setProperty("role", "h3")
             layout.addWidget(self.merge_note)
 
-        form = QFormLayout()
+        self.form_box = QWidget()
+        form = QFormLayout(self.form_box)
+        form.setContentsMargins(0, 0, 0, 0)
         form.setVerticalSpacing(8)
         self.email = _Field("Email")
         self.email.edit.setText(state.get("email") or "")
@@ -124,7 +126,22 @@ class AccountDialog(QDialog):
         self.confirm = _Field("Password again", secret=True)
         if self.new_password:
             form.addRow("Password again", self.confirm)
-        layout.addLayout(form)
+        layout.addWidget(self.form_box)
+
+        # Creating a cloud account: the service mails a code to prove the address is yours.
+        self.code_box = QWidget()
+        code_column = QVBoxLayout(self.code_box)
+        code_column.setContentsMargins(0, 0, 0, 0)
+        self.code_intro = label("", "body")
+        code_column.addWidget(self.code_intro)
+        code_form = QFormLayout()
+        self.code = _Field("Verification code")
+        self.code.edit.setPlaceholderText("8 digits")
+        self.code.edit.setMaxLength(20)
+        code_form.addRow("Code", self.code)
+        code_column.addLayout(code_form)
+        self.code_box.hide()
+        layout.addWidget(self.code_box)
 
         self.lock = QCheckBox("Ask for the password when DreamTree opens on this computer")
         self.lock.setChecked(True)
@@ -193,12 +210,33 @@ class AccountDialog(QDialog):
         self.adjustSize()
 
     # -- running -------------------------------------------------------------------------------
+    @property
+    def awaiting_code(self) -> bool:
+        return not self.code_box.isHidden()
+
+    def _show_code_step(self, email: str) -> None:
+        self.code_intro.setText(f"We sent an 8-digit code to {email}. Enter it here to create your cloud "
+                                "account (the code lasts 30 minutes). If the mail says the address already "
+                                "has an account, cancel and sign in instead.")
+        self.form_box.hide()
+        self.lock.hide()
+        self.advanced_toggle.hide()
+        self.advanced.hide()
+        self.code_box.show()
+        self.code.edit.setFocus()
+        self.adjustSize()
+
     def _clear_errors(self) -> None:
-        for f in (self.email, self.password, self.confirm, self.server):
+        for f in (self.email, self.password, self.confirm, self.server, self.code):
             f.error.hide()
         self.error.hide()
 
     def _local_problem(self) -> bool:
+        if self.awaiting_code:
+            if not self.code.text().strip():
+                self.code.show_error("Enter the code from the mail.")
+                return True
+            return False
         if self.needs_email and not self.email.text().strip():
             self.email.show_error("Enter your email address.")
             return True
@@ -227,8 +265,9 @@ class AccountDialog(QDialog):
         lock = self.lock.isChecked() and self.lock.isVisible()
         self._set_busy(True)
         if self.mode == "create":
+            code = self.code.text().strip() if self.awaiting_code else None
             self.services.worker.submit(work.create_cloud_account, app, server,
-                                        email if self.needs_email else None, password, lock,
+                                        email if self.needs_email else None, password, lock, code,
                                         on_done=self._done, on_error=self._failed,
                                         topics=("account", "profile", "settings", "answers", "modules"))
         else:
@@ -240,7 +279,7 @@ class AccountDialog(QDialog):
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.ok_button.setEnabled(not busy)
-        words = {"create": "Creating your cloud account…", "signin": "Signing in and bringing your work "
+        words = {"create": "Checking your code…" if self.awaiting_code else "Creating your cloud account…", "signin": "Signing in and bringing your work "
                  "here…", "again": "Signing in…"}[self.mode]
         self.progress.setText(words)
         self.progress.setVisible(busy)
@@ -252,9 +291,15 @@ class AccountDialog(QDialog):
         self.succeeded.emit(outcome)
 
     def _failed(self, exc: BaseException) -> None:
+        from dreamtree_desktop.sync.signup import VerificationCodeSent
+
         self._set_busy(False)
+        if isinstance(exc, VerificationCodeSent):
+            self._show_code_step(exc.email)
+            return
         field_name, words = error_words(exc)
-        target = {"email": self.email, "password": self.password, "server": self.server}.get(field_name or "")
+        target = {"email": self.email, "password": self.password, "server": self.server,
+                  "code": self.code}.get(field_name or "")
         if target is self.email and not self.needs_email:
             target = None
         if target is self.server:

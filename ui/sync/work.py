@@ -104,11 +104,14 @@ def _server_had_data(result: Any, had_work: bool, ctx: Any) -> bool:
 
 
 def create_cloud_account(ctx: Any, app: Any, server: str, email: str | None, password: str,
-                         lock: bool) -> AccountOutcome:
-    """Create the cloud account of this folder (claiming it locally first when it has none)."""
+                         lock: bool, code: str | None = None) -> AccountOutcome:
+    """Create the cloud account of this folder (claiming it locally first when it has none).
+
+    Without `code` the service mails one and VerificationCodeSent comes back: the dialog asks
+    for it and calls again with it (the local claim, done the first time, is not repeated)."""
     from dreamtree_desktop.sync import service
 
-    result = service.cloud_claim(app, server, password, email=email or None, lock=lock)
+    result = service.cloud_claim(app, server, password, email=email or None, lock=lock, code=code)
     return AccountOutcome(result, had_work=has_work(ctx))
 
 
