@@ -193,6 +193,9 @@ class AppController(QObject):
     def _after_start(self) -> None:
         if self.window is not None:
             self.window.start_reminders()
+            from .warmup import warm_in_background
+
+            warm_in_background()
 
     # -- locking -------------------------------------------------------------------------------
     def lock(self) -> None:
