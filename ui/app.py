@@ -121,14 +121,21 @@ class AppController(QObject):
         self._mark("data_open")
         self.opened(app_data)
 
-    def show_unlock(self, reason: str | None = None) -> None:
+    def show_unlock(self, reason: str | None = None, *, like: QWidget | None = None) -> None:
+        """The unlock window; after a lock it takes the place and size of the window it replaces."""
         from .dialogs.unlock import UnlockWindow
 
         self.unlock_window = UnlockWindow(self.folder, lambda folder, pw: open_app_data(folder, pw),
                                           reason=reason)
         window = self.unlock_window
         self.unlock_window.unlocked.connect(lambda: self.opened(window.opened_app))
-        self.unlock_window.resize(640, 480)
+        if like is not None:
+            self.unlock_window.setGeometry(like.geometry())
+            if like.isMaximized():
+                self.unlock_window.showMaximized()
+                return
+        else:
+            self.unlock_window.resize(640, 520)
         self.unlock_window.show()
 
     def show_problem(self, exc: BaseException) -> None:
@@ -192,7 +199,8 @@ class AppController(QObject):
         """Close the data (keys wiped) and ask for the password again."""
         if self.window is None or self.app_data is None:
             return
-        self.show_unlock("DreamTree locked itself to keep your data private. Enter your password to go on.")
+        self.show_unlock("DreamTree locked itself to keep your data private. Enter your password to go on.",
+                         like=self.window)
         window, self.window = self.window, None
         window.save_geometry()
         window.close()

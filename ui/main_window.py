@@ -10,7 +10,7 @@ import importlib
 import logging
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -54,6 +54,15 @@ PAGE_CLASSES: dict[str, tuple[str, str]] = {
 COMPACT_RAIL_WIDTH = 1000
 NARROW_TOOL_WIDTH = 960
 DEFAULT_SIZE = QSize(1240, 820)
+
+
+def first_launch_geometry(available: QRect) -> QRect:
+    """The default size, shrunk to fit the screen's free area (a 1366×768 laptop too), centred."""
+    width = min(DEFAULT_SIZE.width(), available.width() - 40)
+    height = min(DEFAULT_SIZE.height(), available.height() - 60)
+    rect = QRect(0, 0, max(width, 640), max(height, 480))
+    rect.moveCenter(available.center())
+    return rect
 SETTINGS_FILENAME = "window.ini"
 
 
@@ -582,7 +591,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(DEFAULT_SIZE)
+            self.setGeometry(first_launch_geometry(self.screen().availableGeometry()))
         state = self._store.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)

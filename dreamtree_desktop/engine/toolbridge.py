@@ -87,3 +87,15 @@ def _money(cents: Any) -> str | None:
 
 def high_flow_activities(ctx: Any) -> list[str]:
     return list(importlib.import_module("dreamtree_desktop.tools.flow").high_flow_activities(ctx))
+
+
+def experience_tasks(ctx: Any) -> list[str]:
+    """Every task written in the user's experiences."""
+    module = importlib.import_module("dreamtree_desktop.tools.experiences")
+    return list(module.all_tasks(ctx))
+
+
+def task_skill_suggestions(ctx: Any) -> list[str]:
+    """Transferable skills the experiences' task verbs point at, as "Skill (from: task)" lines."""
+    module = importlib.import_module("dreamtree_desktop.tools.experiences")
+    return [f"{s['name']} (from: {s['tasks'][0]})" for s in module.suggest_skills(ctx)]

@@ -31,6 +31,7 @@ SOARED = ("situation", "obstacle", "action", "result", "evaluation", "discovery"
 SKILL_CATEGORIES = ("transferable", "self_management", "knowledge")
 CAREER_SCORES = ("coherence_score", "work_needs_score", "life_needs_score", "unknowns_score")
 DASHBOARD_GAUGES = ("work", "play", "love", "health")
+MAX_TASKS = 50
 MAX_CAREER_OPTIONS = 3
 TOP_SKILLS = 10
 MAX_ACTIVITY = 1_000
@@ -90,6 +91,22 @@ def budget_lines(value: Any, field: str = "lines") -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def experience_tasks(value: Any, field: str = "tasks") -> str | None:
+    """The stored form of an experience's tasks: one task per line, in order."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UserInputError(f"{field} must be text, one task per line.")
+    tasks = [line.strip() for line in value.split("\n") if line.strip()]
+    if len(tasks) > MAX_TASKS:
+        raise UserInputError(f"{field} has too many entries (at most {MAX_TASKS}).")
+    for task in tasks:
+        f.text(task, field, max_length=f.MAX_SHORT)
+        if "\r" in task:
+            raise UserInputError(f"{field}: each task is one line.")
+    return "\n".join(tasks) or None
 
 
 def _cents(value: Any, field: str) -> Any:
@@ -156,6 +173,7 @@ COLUMNS: dict[str, dict[str, Check]] = {
         "start_date": f.partial_date,
         "end_date": f.partial_date,
         "description": _OPTIONAL_TEXT,
+        "tasks": experience_tasks,
     },
     "user_companies": {
         "name": _short(True),

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..context import UserContext
+from ..errors import UserInputError
 from ..rules import fields
 from ..rules import records as rules
 from . import _common as c
@@ -14,15 +15,43 @@ from .skills import check_skill_ids
 TOOL_ID = "experiences"
 TABLE = "user_experiences"
 TYPES = rules.EXPERIENCE_TYPES
-FIELDS = ("title", "organization", "experience_type", "start_date", "end_date", "description", "skill_ids")
+FIELDS = ("title", "organization", "experience_type", "start_date", "end_date", "description", "tasks",
+          "skill_ids")
+MAX_TASKS = rules.MAX_TASKS
 
 
 partial_date = fields.partial_date
 
 
+def check_tasks(value: Any) -> list[str]:
+    """A list of one-line tasks ("Trained new staff"); a text of lines is read as a list too."""
+    if isinstance(value, list):
+        value = [t for t in value if not (isinstance(t, str) and not t.strip())]
+    elif isinstance(value, str):
+        value = [line for line in value.splitlines() if line.strip()]
+    tasks = c.string_list(value, "tasks", max_items=MAX_TASKS)
+    for task in tasks:
+        if "\n" in task or "\r" in task:
+            raise UserInputError("tasks: each task is one line.")
+        if "\x00" in task:
+            raise UserInputError("tasks must not contain NUL characters.")
+        if len(task) > c.MAX_SHORT:
+            raise UserInputError(f"tasks: a task is at most {c.MAX_SHORT} characters.")
+    return tasks
+
+
+def _join_tasks(tasks: list[str]) -> str | None:
+    # Stored one per line: readable in an export, and a task never spans lines.
+    return "\n".join(tasks) if tasks else None
+
+
+def split_tasks(stored: str | None) -> list[str]:
+    return [line for line in (stored or "").split("\n") if line.strip()]
+
+
 def _validate(ctx: UserContext, d: dict[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The experience")
-    return rules.check_record(TABLE, d)
+    return rules.check_record(TABLE, {**d, "tasks": _join_tasks(check_tasks(d.get("tasks")))})
 
 
 def _set_skills(ctx: UserContext, experience_id: str, skill_ids: list[str]) -> None:
@@ -59,6 +88,8 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
     current = c.fetch_row(ctx, TABLE, row_id, "experience")
     d = c.require_mapping(data, "The experience")
     merged = {k: current[k] for k in FIELDS if k in current} | d
+    if "tasks" not in d:
+        merged["tasks"] = split_tasks(current.get("tasks"))
     values = _validate(ctx, merged)
     skill_ids = check_skill_ids(ctx, d["skill_ids"], "skill_ids") if "skill_ids" in d else None
     with ctx.db.transaction():
@@ -78,6 +109,7 @@ def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
 def _out(ctx: UserContext, row: dict[str, Any]) -> dict[str, Any]:
     row.pop("user_id", None)
     row["skill_ids"] = _skill_ids(ctx, row["id"])
+    row["tasks"] = split_tasks(row.get("tasks"))
     return row
 
 
@@ -92,6 +124,19 @@ def list_(ctx: UserContext, experience_type: str | None = None) -> list[dict[str
     rows = c.list_rows(ctx, TABLE, "COALESCE(end_date, '9999') DESC, start_date DESC, created_at",
                        where, params)
     return [_out(ctx, r) for r in rows]
+
+
+def all_tasks(ctx: UserContext) -> list[str]:
+    """Every task of every experience, in the experiences' order (most recent first)."""
+    rows = c.list_rows(ctx, TABLE, "COALESCE(end_date, '9999') DESC, start_date DESC, created_at")
+    return [task for row in rows for task in split_tasks(row.get("tasks"))]
+
+
+def suggest_skills(ctx: UserContext, limit: int = 40) -> list[dict[str, Any]]:
+    """Transferable skills the tasks' verbs point at (see tools.taskverbs), best matches first."""
+    from .taskverbs import suggest
+
+    return suggest(ctx, all_tasks(ctx), limit=limit)
 
 
 def apply_prompt_value(ctx: UserContext, value: Any, origin: str | None, config: Mapping[str, Any]

@@ -10,11 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from dreamtree_desktop import topics as topic
+
 from ..services import AppServices
 from ..widgets.cards import Card
 from ..widgets.scaffold import PageScaffold, label
 
-REFRESH_TOPICS = {"answers", "modules", "profile", "account", "settings"}
+REFRESH_TOPICS = frozenset({topic.ANSWERS, topic.MODULES, topic.PROFILE, topic.ACCOUNT,
+                            topic.SETTINGS})
 SKILL_SOURCES = (
     ("skills.transferable", "Transferable"),
     ("skills.self_management", "Self-management"),
@@ -181,7 +184,7 @@ class ProfilePage(PageScaffold):
                                     on_error=self.banner.show_error)
 
     def _on_changed(self, topics: frozenset[str]) -> None:
-        if topics & REFRESH_TOPICS or any(t.startswith("tool:") for t in topics):
+        if topics & REFRESH_TOPICS or topic.any_tool(topics):
             if self.isVisible():
                 self.reload()
             else:
@@ -368,7 +371,7 @@ class ProfilePage(PageScaffold):
         self.services.worker.submit(
             fn, on_done=lambda _r: self.sync_text.setText("Synced just now."),
             on_error=lambda exc: (self.sync_text.hide(), self.banner.show_error(exc)),
-            topics=("answers", "modules", "profile", "account"),
+            topics=(topic.ANSWERS, topic.MODULES, topic.PROFILE, topic.ACCOUNT),
         )
 
 

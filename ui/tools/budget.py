@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.tools import budget as api
 
 from ..services import AppServices
@@ -171,7 +172,7 @@ class BudgetPanel(ToolPanel):
     locked_hint = ("Answer that exercise in the workbook to keep a budget here. "
                    "You can still try the numbers.")
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:budget-calculator", "answers"})
+    watch_topics = frozenset({topic.tool("budget-calculator"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:

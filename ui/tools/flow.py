@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import flow as api
 
@@ -55,7 +56,7 @@ class FlowPanel(ToolPanel):
     tool_id = "flow-tracker"
     locked_hint = "Answer that exercise in the workbook to log activities here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:flow-tracker", "answers"})
+    watch_topics = frozenset({topic.tool("flow-tracker"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.clock import today_local
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import companies as companies_api
@@ -63,7 +64,7 @@ def _recreate(ctx: UserContext, data: dict[str, Any], origin: str | None) -> str
 class JobsPanel(ToolPanel):
     tool_id = "job-prospector"
     # Companies come from the networking prep: a new one should appear in the picker here.
-    watch_topics = frozenset({"tool:job-prospector", "tool:networking-prep"})
+    watch_topics = frozenset({topic.tool("job-prospector"), topic.tool("networking-prep")})
     locked_hint = "Answer that exercise in the workbook to track jobs here."
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
@@ -230,7 +231,7 @@ class JobsPanel(ToolPanel):
         self.run(_load, on_done=self._loaded)
 
     def topics(self) -> frozenset[str]:
-        return super().topics() | {"tool:networking-prep"}
+        return super().topics() | {topic.tool("networking-prep")}
 
     def _loaded(self, data: dict[str, Any]) -> None:
         self.jobs = data["jobs"]

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import LOST, UserContext
 from dreamtree_desktop.errors import DreamTreeError, UserInputError
 from dreamtree_desktop.tools import _common as common
@@ -223,7 +224,7 @@ class NetworkingPanel(ToolPanel):
         return self.origin == "3.4.2"
 
     def topics(self) -> frozenset[str]:
-        return super().topics() | {"tool:job-prospector"}
+        return super().topics() | {topic.tool("job-prospector")}
 
     # -- building --------------------------------------------------------------------------------
     def _build_companies(self) -> None:

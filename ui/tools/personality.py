@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import personality as api
 
@@ -43,7 +44,7 @@ class PersonalityPanel(ToolPanel):
     locked_hint = ("Answer that exercise in the workbook to choose a type here; "
                    "you can still read about each one.")
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:personality-selector", "answers"})
+    watch_topics = frozenset({topic.tool("personality-selector"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
