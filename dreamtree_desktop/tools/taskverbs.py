@@ -113,4 +113,4 @@ def suggest(ctx: UserContext, tasks: Iterable[str], limit: int = 40) -> list[dic
         "ORDER BY name",
         (ctx.user_id,),
     )
-    return suggest_from(tasks, [(r[0], r[1]) for r in skills], limit=limit)
+    return suggest_from(tasks, [(str(r[0]), str(r[1])) for r in skills if r is not None], limit=limit)

@@ -10,6 +10,7 @@ from sync_helpers import (
     PLAIN_PROMPT,
     answer,
     answer_through,
+    mailed_code,
     new_email,
     new_folder,
     opened,
@@ -42,7 +43,8 @@ def test_sync_now_and_last_sync_time_on_the_profile_page(cloud_server, seeded_te
     with opened(linked) as (app, _ctx):
         ctx = own_identity(app)
         answer_through(ctx, "1.1.2")
-        service.cloud_claim(app, cloud_server.url, PASSWORD, email=new_email("ui"), lock=False)
+        service.cloud_claim(app, cloud_server.url, PASSWORD, email=new_email("ui"), lock=False,
+                            ask_code=mailed_code(cloud_server))
         answer(ctx, PLAIN_PROMPT, "changed before Sync now")
         user_id = ctx.user_id
 
