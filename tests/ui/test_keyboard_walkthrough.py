@@ -21,6 +21,13 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
 
 
+def text_of(widget: QWidget) -> str | None:
+    """The widget's own text, for buttons and fields (None for widgets without one)."""
+    from PySide6.QtWidgets import QAbstractButton, QLineEdit
+
+    return widget.text() if isinstance(widget, QAbstractButton | QLineEdit) else None
+
+
 class Keyboard:
     def __init__(self, qtbot: Any, services: Any, window: Any) -> None:
         self.qtbot, self.services, self.window = qtbot, services, window
@@ -57,19 +64,17 @@ class Keyboard:
         widget = QApplication.focusWidget()
         if widget is None:
             return "nothing"
-        text = widget.text() if hasattr(widget, "text") and callable(widget.text) else ""
-        return f"{type(widget).__name__} {text!r} {widget.accessibleName()!r}"
+        return f"{type(widget).__name__} {text_of(widget)!r} {widget.accessibleName()!r}"
 
 
 def named(name: str) -> Callable[[QWidget], bool]:
     def match(widget: QWidget) -> bool:
-        text = widget.text() if hasattr(widget, "text") and callable(widget.text) else None
-        return widget.accessibleName() == name or (isinstance(text, str) and text == name)
+        return widget.accessibleName() == name or text_of(widget) == name
     return match
 
 
 def starts(prefix: str) -> Callable[[QWidget], bool]:
-    return lambda w: hasattr(w, "text") and callable(w.text) and str(w.text()).startswith(prefix)
+    return lambda w: (text_of(w) or "").startswith(prefix)
 
 
 def continue_until_prompt(kb: Keyboard, page: Any, prompt_id: str) -> None:
