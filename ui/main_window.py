@@ -324,6 +324,9 @@ class MainWindow(QMainWindow):
             install(app)
         self._reminders: Any = None
         self.tool_names: dict[str, str] = {}
+        from .sync import attach_sync
+
+        self.sync = attach_sync(self)  # automatic sync and its indicator at the foot of the rail
 
         services.navigator.go.connect(self.show_page)
         services.navigator.open_tool.connect(self.open_tool)
@@ -661,6 +664,7 @@ class MainWindow(QMainWindow):
         self.rail.set_compact(self.width() < COMPACT_RAIL_WIDTH)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.sync.scheduler.sync_before_quit()  # bounded: a dead network delays quitting ~3 s at most
         self.save_geometry()
         app = QApplication.instance()
         if app is not None:
