@@ -305,6 +305,11 @@ def apply_prompt_value(ctx: UserContext, value: Any, origin: str | None, config:
         return kept
 
 
+def count_ranked(ctx: UserContext) -> int:
+    """How many of the user's skills hold a place in their top ten."""
+    return c.count_rows(ctx, TABLE, "rank IS NOT NULL")
+
+
 def count_for_origin(ctx: UserContext, origin: str | None) -> int:
     """The user's skills are one collection revisited across exercises: all of them count."""
     return c.count_rows(ctx, TABLE)

@@ -89,3 +89,13 @@ def test_part_figures_count_blocks_and_module_texts_but_not_examples(seed_copy: 
     assert part_figures(load_seed(seed_copy))["3"] == before
     _edit(seed_copy / "workbook/3.4.toml", 'text = """', 'text = """one two three four five ')
     assert part_figures(load_seed(seed_copy))["3"]["words"] == before["words"] + 5
+
+
+def test_naming_an_earlier_module_needs_a_recall_link_from_it(seed_copy: Path) -> None:
+    _edit(seed_copy / "workbook/2.4.toml", '  from = "values.compass"\n  mode = "show"\n  into = "2.4.2.coherence"',
+          '  from = "skills.top10"\n  mode = "show"\n  into = "2.4.2.coherence"')
+    result = _check(seed_copy)
+    assert result.returncode == 2
+    assert ("workbook/2.4.toml: 2.4.2.coherence: names module 2.1 but no recall link of 2.4.2 brings in an "
+            "answer from it") in result.stdout
+
