@@ -78,8 +78,19 @@ def test_window_geometry_is_remembered_in_the_data_folder(qtbot: Any, onboarded:
     store = services.app_data.folder / SETTINGS_FILENAME
     assert store.exists()
     assert QSettings(str(store), QSettings.Format.IniFormat).value("window/geometry") is not None
-    second = make_window(services)
+    second = make_window(services, roomy=False)
     assert second.size() == QSize(720, 610)
+
+
+def test_first_window_fits_a_small_laptop_screen() -> None:
+    from PySide6.QtCore import QRect
+
+    from ui.main_window import first_launch_geometry
+
+    available = QRect(0, 0, 1366, 728)  # 1366×768 less a 40 px panel
+    rect = first_launch_geometry(available)
+    assert available.contains(rect)
+    assert rect.width() >= 1200 and rect.height() >= 640
 
 
 def test_core_errors_show_as_a_calm_banner(qtbot: Any, wait_idle: Any, onboarded: UserContext, services: Any,

@@ -264,12 +264,13 @@ class ConversationPage(QWidget):
         before = self.model.rowCount()
         visible = self.visible_messages()
         first_changed, removed, inserted = self.model.set_messages(visible)
-        appended = inserted > removed and first_changed + inserted >= len(visible) \
+        rows = self.model.rowCount()  # a long thread shows only its newest rows
+        appended = inserted > removed and first_changed + inserted >= rows \
             and first_changed >= before - removed
         if appended or scroll:
             self.view.scrollToBottom()
         if typing and appended:
-            self._type_newest(first_changed, len(visible))
+            self._type_newest(first_changed, rows)
         self._update_composer()
 
     def _type_newest(self, start: int, end: int) -> None:
@@ -298,7 +299,21 @@ class ConversationPage(QWidget):
                 return prompt
         return None
 
+    def focus_entry(self) -> None:
+        """After navigation: the composer takes the focus as soon as it has something to offer."""
+        self._focus_pending = True
+        self._claim_focus()
+
+    def _claim_focus(self) -> None:
+        if getattr(self, "_focus_pending", False) and self.isVisible() and self.composer.mode != "idle":
+            self._focus_pending = False
+            self.composer.focus_primary()
+
     def _update_composer(self) -> None:
+        self._fill_composer()
+        self._claim_focus()
+
+    def _fill_composer(self) -> None:
         if self.snap is None or self.composer.editing:
             return
         prompt = self.pending_prompt()
@@ -570,4 +585,4 @@ class ConversationPage(QWidget):
 
     def _focus_on_show(self) -> None:
         if self._alive() and self.isVisible():
-            self.composer.focus_primary()
+            self.focus_entry()
