@@ -286,7 +286,8 @@ def panel_for(services: AppServices, tool_id: str, origin: str | None) -> QWidge
         from .pages.unavailable import UnavailablePanel
 
         return UnavailablePanel(services, tool_id)
-    return cls(services, origin_exercise=origin)
+    make: Callable[..., QWidget] = cls  # every panel takes (services, origin_exercise=...)
+    return make(services, origin_exercise=origin)
 
 
 class MainWindow(QMainWindow):
@@ -351,7 +352,7 @@ class MainWindow(QMainWindow):
         self._idle_timer.timeout.connect(self._on_idle)
         self._idle_watcher = _IdleWatcher(self._idle_timer, self)
         app = QApplication.instance()
-        if app is not None:
+        if isinstance(app, QApplication):
             app.installEventFilter(self._idle_watcher)
             from .keyboard import install
 

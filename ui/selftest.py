@@ -40,7 +40,7 @@ class StepFailed(Exception):
     """A self-test step found a problem (the message says what)."""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "self-test",
         help="smoke-test this installation in a throwaway folder (also: dreamtree --self-test)",

@@ -15,7 +15,7 @@ from ..storage.backups import list_backups
 from .common import open_from_args, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("doctor", help="check the database and list backups")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(

@@ -20,7 +20,7 @@ from . import account, content, dailydos, doctor, portability, sync, workbook
 # Each module registers its subcommands with `register(subparsers)`.
 COMMAND_MODULES = (doctor, content, workbook, dailydos, account, portability, sync)
 
-Register = Callable[[argparse._SubParsersAction], None]
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 log = logging.getLogger("dreamtree")
 

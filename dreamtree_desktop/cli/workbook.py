@@ -17,7 +17,7 @@ from ..errors import UserInputError
 from .common import open_from_args, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("workbook", help="the workbook: status, exercises, answers")
     sub = parser.add_subparsers(dest="workbook_command", metavar="ACTION", required=True)
 
