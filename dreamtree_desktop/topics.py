@@ -17,6 +17,7 @@ SETTINGS = "settings"  # the settings table (appearance, reminders, names)
 PROFILE = "profile"  # the profile summary built from answers and tools
 DAILYDOS = "dailydos"  # the daily to-do list
 ACCOUNT = "account"  # account, password lock and sign-in state
+SYNC = "sync"  # marks changes a sync itself made, so they start no new sync
 
 TOOL_PREFIX = "tool:"
 
