@@ -54,7 +54,7 @@ def change_password(app: AppData, old_password: str, new_password: str) -> None:
     PII is untouched: its ciphertexts stay byte-identical.
 
     With the lock on, replacing vault.json is the commit point; the auth row follows, and if a
-    crash comes between, opening with the new password completes it (lockmode.reconcile_after_open).
+    crash comes between, opening with the new password completes it (security.lockstate.reconcile_after_open).
     """
     row = require_claimed(app.db, app.user_id)
     enforce_password_policy(new_password, active_email(app.db, app.user_id))

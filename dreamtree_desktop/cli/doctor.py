@@ -148,8 +148,8 @@ def restore_backup(folder: Path, name: str) -> None:
 
 def _check_backup(folder: Path, source: Path, password: str | None) -> None:
     """The backup must open with this folder's key and pass both integrity checks."""
+    from ..security.folder_keys import load_or_create_keys
     from ..storage.db import Database
-    from ..storage.keystore import load_or_create_keys
 
     keys, _ = load_or_create_keys(folder, password)
     probe = folder / f".{source.name}.probe"

@@ -24,7 +24,6 @@ import json
 import math
 import os
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +47,12 @@ from ..storage.keystore import (
     DEVICE_KEY_NEW_FILENAME,
     VAULT_NEW_FILENAME,
     Keys,
+    aborted_lock_on,
     read_device_keys,
     write_device_keys,
 )
+from ..storage.probe import key_opens
+from ..storage.probe import probe as _probe
 from .errors import KeyFileError, WrongPasswordError
 from .kdf import LABEL_KEK, KdfParams, derive_master, derive_subkey, wipe
 from .keywrap import WrappedKey, unwrap_with_kek, wrap_with_kek
@@ -274,53 +276,6 @@ class UnlockThrottle:
 # -- probing and re-keying database files ------------------------------------------------------
 
 
-def _key_pragma(key: bytes | bytearray) -> str:
-    if len(key) != KEY_LEN:
-        raise ValueError("database keys are 32 bytes")
-    return f"PRAGMA key = \"x'{bytes(key).hex()}'\""
-
-
-@contextlib.contextmanager
-def _quiet(conn: sqlcipher3.Connection) -> Iterator[None]:
-    # SQLCipher logs every failed page HMAC to stderr; a probe expects failures.
-    previous = conn.execute("PRAGMA cipher_log_level").fetchone()[0]
-    conn.execute("PRAGMA cipher_log_level = NONE")
-    try:
-        yield
-    finally:
-        with contextlib.suppress(sqlcipher3.Error):
-            conn.execute(f"PRAGMA cipher_log_level = {previous}")
-
-
-@contextlib.contextmanager
-def _probe(path: Path, key: bytes | bytearray) -> Iterator[sqlcipher3.Connection | None]:
-    """A connection to path opened with key, or None when the key does not open it."""
-    try:
-        if path.stat().st_size == 0:
-            yield None
-            return
-    except OSError:
-        yield None
-        return
-    conn = sqlcipher3.connect(str(path), isolation_level=None)
-    try:
-        ok = True
-        with _quiet(conn):
-            try:
-                conn.execute(_key_pragma(key))
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except sqlcipher3.DatabaseError:
-                ok = False
-        yield conn if ok else None
-    finally:
-        conn.close()
-
-
-def key_opens(path: Path, key: bytes | bytearray) -> bool:
-    with _probe(path, key) as conn:
-        return conn is not None
-
-
 def rekey_file(path: Path, old: bytes | bytearray, new: bytes | bytearray) -> bool:
     """Re-encrypt an idle database file (a backup) from old to new: copied with sqlcipher_export
     into a private temp file, then renamed over it. False when old does not open it."""
@@ -519,19 +474,6 @@ def _staged_device_key_committed(folder: Path) -> bool:
         return False
     finally:
         staged.wipe()
-
-
-def aborted_lock_on(folder: Path) -> bool:
-    """vault.json.new beside a device.key that still opens the database: the re-key never happened."""
-    if not (folder / VAULT_NEW_FILENAME).exists() or (folder / VAULT_FILENAME).exists():
-        return False
-    device = _device_keys_or_none(folder, DEVICE_KEY_FILENAME)
-    if device is None:
-        return False
-    try:
-        return key_opens(folder / DB_FILENAME, device.db_key)
-    finally:
-        device.wipe()
 
 
 def settle_pending(folder: Path) -> None:
