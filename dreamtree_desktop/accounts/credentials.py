@@ -14,7 +14,7 @@ from ..errors import UserInputError
 from ..security.errors import KeyFileError, WrongPasswordError
 from ..security.kdf import LABEL_AUTH, LABEL_KEK, KdfParams, derive_master, derive_subkey, wipe
 from ..security.keywrap import WrappedKey, unwrap_with_kek, wrap_with_kek
-from ..security.lockstate import password_auth_row
+from ..security.lockstate import password_auth_row as password_auth_row  # also offered here
 from ..security.vault import UnlockThrottle
 from ..storage.db import Database, Row
 
