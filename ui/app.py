@@ -283,6 +283,9 @@ def make_qapplication(argv: list[str] | None = None) -> QApplication:
     qapp.setApplicationVersion(__version__)
     qapp.setDesktopFileName("dreamtree")
     qapp.setStyle("Fusion")
+    from .keyboard import install
+
+    install(qapp)
     return qapp
 
 

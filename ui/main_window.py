@@ -63,7 +63,25 @@ def first_launch_geometry(available: QRect) -> QRect:
     rect = QRect(0, 0, max(width, 640), max(height, 480))
     rect.moveCenter(available.center())
     return rect
+
+
 SETTINGS_FILENAME = "window.ini"
+
+
+def first_focusable(root: QWidget) -> QWidget | None:
+    """The first control inside root that Tab would reach (scroll areas themselves skipped)."""
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    widget = root.nextInFocusChain()
+    for _ in range(500):
+        if widget is None or widget is root:
+            return None
+        if (root.isAncestorOf(widget) and widget.isVisibleTo(root) and widget.isEnabled()
+                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+                and not isinstance(widget, QAbstractScrollArea)):
+            return widget
+        widget = widget.nextInFocusChain()
+    return None
 
 
 class Rail(QWidget):
@@ -301,6 +319,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self._idle_watcher)
+            from .keyboard import install
+
+            install(app)
         self._reminders: Any = None
         self.tool_names: dict[str, str] = {}
         from .sync import attach_sync
@@ -365,7 +386,18 @@ class MainWindow(QMainWindow):
             widget.show_exercise(arg)
         elif arg is not None and hasattr(widget, "open_arg"):
             widget.open_arg(arg)
+        self._focus_page(widget)
         self.page_changed.emit(name)
+
+    def _focus_page(self, widget: QWidget) -> None:
+        """After navigation the next keystroke belongs to the page, not to the rail."""
+        entry = getattr(widget, "focus_entry", None)
+        if callable(entry):
+            entry()
+            return
+        first = first_focusable(widget)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def current_page(self) -> str:
@@ -414,8 +446,23 @@ class MainWindow(QMainWindow):
             self._show_tool_in_middle()
         else:
             self._show_tool_in_dock()
-        panel.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._focus_panel(panel)
         self.tool_opened.emit(tool_id, origin_id)
+
+    @staticmethod
+    def _focus_panel(panel: QWidget) -> None:
+        """A panel opens ready for typing: its own choice, else its first text field."""
+        entry = getattr(panel, "focus_entry", None)
+        if callable(entry):
+            entry()
+            return
+        from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit
+
+        fields = [w for w in panel.findChildren(QWidget)
+                  if isinstance(w, QLineEdit | QPlainTextEdit | QTextEdit) and w.isVisibleTo(panel)
+                  and w.isEnabled() and not getattr(w, "isReadOnly", lambda: False)()]
+        target = fields[0] if fields else first_focusable(panel)
+        (target or panel).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _got_tool_names(self, names: dict[str, str]) -> None:
         self.tool_names.update(names)
@@ -427,6 +474,13 @@ class MainWindow(QMainWindow):
         return self._tool_in_middle
 
     def close_tool(self) -> None:
+        focused = QApplication.focusWidget()
+        had_focus = focused is None or self.tool_host.isAncestorOf(focused)
+        self._close_tool()
+        if had_focus and self.root.currentWidget() is self.shell:
+            self._focus_page(self.page(self._current or "home"))
+
+    def _close_tool(self) -> None:
         was_middle = self._tool_in_middle
         if was_middle:
             self.stack.removeWidget(self.tool_host)
