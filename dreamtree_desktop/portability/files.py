@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,30 @@ def read_export_file(path: Path) -> Any:
     return parse_export_bytes(data)
 
 
+# A surrogate written as an escape; a pair is one character once parsed, a lone one cannot be
+# stored (SQLite and every file take UTF-8), so it is refused here, naming where it is.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(node: Any, path: str) -> str | None:
+    stack: list[tuple[Any, str]] = [(node, path)]
+    while stack:
+        value, here = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return here
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{here}/{key}"
+                if _SURROGATE.search(key):
+                    return here
+                stack.append((item, where))
+        elif isinstance(value, list):
+            stack.extend((item, f"{here}/{i}") for i, item in enumerate(value))
+    return None
+
+
 def parse_export_bytes(data: bytes) -> Any:
     if not data.strip():
         raise DocumentError("", "the file is empty")
@@ -51,6 +76,15 @@ def parse_export_bytes(data: bytes) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DocumentError("", f"the file is not UTF-8 text (byte {exc.start})") from None
+    parsed = _parse(text)
+    if _SURROGATE_ESCAPE.search(text):
+        where = _lone_surrogate(parsed, "")
+        if where is not None:
+            raise DocumentError(where, "the text holds a broken character (a lone surrogate escape)")
+    return parsed
+
+
+def _parse(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:

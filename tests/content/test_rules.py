@@ -13,7 +13,7 @@ import pytest
 
 from dreamtree_desktop.assets import seed_data_dir
 from dreamtree_desktop.content.rules import check_all, part_figures
-from dreamtree_desktop.content.validate import load_seed
+from dreamtree_desktop.content.validate import SeedValidationError, load_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,3 +99,16 @@ def test_naming_an_earlier_module_needs_a_recall_link_from_it(seed_copy: Path) -
     assert ("workbook/2.4.toml: 2.4.2.coherence: names module 2.1 but no recall link of 2.4.2 brings in an "
             "answer from it") in result.stdout
 
+
+
+def test_seventy_five_job_contexts_each_its_own(seed_copy: Path) -> None:
+    seed = load_seed(seed_data_dir())
+    contexts = [lv["job_context"] for c in seed.competencies for lv in c["level"]]
+    assert len(contexts) == 75 and len({" ".join(c.split()).casefold() for c in contexts}) == 75
+    first = seed.competencies[0]["level"][0]["job_context"]
+    second = seed.competencies[0]["level"][1]["job_context"]
+    _edit(seed_copy / "competencies.toml", f'job_context = "{second}"', f'job_context = "{first}"')
+    with pytest.raises(SeedValidationError) as info:
+        load_seed(seed_copy)
+    assert any("competency[0].level[1].job_context" in str(p) and "repeats the job context of "
+               "analytical-thinking level 1" in str(p) for p in info.value.problems)
