@@ -112,3 +112,24 @@ def test_seventy_five_job_contexts_each_its_own(seed_copy: Path) -> None:
         load_seed(seed_copy)
     assert any("competency[0].level[1].job_context" in str(p) and "repeats the job context of "
                "analytical-thinking level 1" in str(p) for p in info.value.problems)
+
+
+def test_part_3_depth_rules(seed_copy: Path) -> None:
+    figures = part_figures(load_seed(seed_data_dir()))["3"]
+    assert figures["words_per_exercise"] >= 430 and figures["checkboxes"] <= 12
+    path = seed_copy / "workbook/3.4.toml"
+    text = path.read_text()
+    # Strip 3.4 down to its prompts: the module falls below the per-module minimum.
+    import re
+
+    path.write_text(re.sub(r'type = "(instruction|reflection)"\n  text = """.*?"""',
+                           'type = "\\1"\n  text = """Short."""', text, flags=re.S))
+    problems = [str(p) for p in check_all(load_seed(seed_copy))]
+    assert any("module 3.4: averages" in p for p in problems), problems
+    extra = "\n".join(
+        f'  [[exercise.block]]\n  type = "prompt"\n  text = """Done {n}."""\n  prompt.id = "3.4.2.tick-{n}"\n'
+        f'  prompt.input = "checkbox"\n  prompt.target = {{ table = "user_checklists" }}\n' for n in range(4))
+    _edit(seed_copy / "workbook/3.4.toml", "  [[exercise.recall]]\n  from = \"contacts\"", extra +
+          "\n  [[exercise.recall]]\n  from = \"contacts\"")
+    problems = [str(p) for p in check_all(load_seed(seed_copy))]
+    assert any("has 13 checkbox prompts; at most 12" in p for p in problems), problems
