@@ -9,8 +9,9 @@
   set-aside prompts come after the exercise's other prompts, and no exercise is all `later`;
 - a prompt or block naming an earlier module ("the values you wrote in module 2.1") has a
   recall link bringing in an answer from that module;
-- Part 3 averages at least `MIN_PART3_WORDS` words per exercise, with at most
-  `MAX_PART3_CHECKBOXES` checkbox prompts.
+- Part 3 averages at least `MIN_PART3_WORDS` words per exercise, and so does each of its
+  modules, with at most `MAX_PART3_CHECKBOXES` checkbox prompts;
+- skills.toml holds at least `MIN_SKILLS` skills.
 
 The figures printed beside the verdict come from `part_figures`.
 """
@@ -212,15 +213,23 @@ def check_depth(seed: Seed) -> list[Problem]:
     if figures["words"] < MIN_PART3_WORDS * figures["exercises"]:
         problems.append(Problem("workbook/3.*.toml", "part 3", f"averages {figures['words_per_exercise']} words "
                                 f"per exercise; Part 3 needs at least {MIN_PART3_WORDS}"))
+    for module_id, words in module_figures(seed).items():
+        if module_id.startswith("3.") and words < MIN_PART3_WORDS:
+            problems.append(Problem(f"workbook/{module_id}.toml", f"module {module_id}", f"averages {words} words "
+                                    f"per exercise; every Part 3 module needs at least {MIN_PART3_WORDS}"))
     if figures["checkboxes"] > MAX_PART3_CHECKBOXES:
         problems.append(Problem("workbook/3.*.toml", "part 3", f"has {figures['checkboxes']} checkbox prompts; "
                                 f"at most {MAX_PART3_CHECKBOXES}, the rest should make something the "
                                 "person keeps"))
-    total = sum(len(v) for v in seed.skills.values())
-    if total < MIN_SKILLS:
-        problems.append(Problem("skills.toml", "names", f"holds {total} skills; at least {MIN_SKILLS}"))
     return problems
 
 
+def check_skills(seed: Seed) -> list[Problem]:
+    total = sum(len(v) for v in seed.skills.values())
+    if total < MIN_SKILLS:
+        return [Problem("skills.toml", "names", f"holds {total} skills; at least {MIN_SKILLS}")]
+    return []
+
+
 def check_all(seed: Seed) -> list[Problem]:
-    return check_promises(seed) + check_recall(seed)
+    return check_promises(seed) + check_recall(seed) + check_depth(seed) + check_skills(seed)
