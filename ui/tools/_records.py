@@ -127,6 +127,10 @@ class RecordList(QListView):
         self.setModel(model)
         self.setAccessibleName(name)
         self.setUniformItemSizes(True)
+        # Lay rows out a few hundred per event-loop turn: the model answers in Python, and laying out
+        # 10,000 rows at once would hold the window for tens of milliseconds.
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(400)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
