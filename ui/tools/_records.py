@@ -386,6 +386,11 @@ class RecordEditor(QObject):
         self._mark_current()
         return True
 
+    def open_record(self, row_id: str) -> None:
+        """Show a row in the form now, or as soon as the list has loaded it (Find opens records)."""
+        if not self.pick(row_id) and self.model.row_of(row_id) < 0:
+            self._select_after_load = row_id
+
     def focus_form(self) -> None:
         if self.first_field is not None:
             self.first_field.setFocus(Qt.FocusReason.TabFocusReason)
