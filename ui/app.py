@@ -193,6 +193,9 @@ class AppController(QObject):
     def _after_start(self) -> None:
         if self.window is not None:
             self.window.start_reminders()
+            from .warmup import warm_in_background
+
+            warm_in_background()
 
     # -- locking -------------------------------------------------------------------------------
     def lock(self) -> None:
@@ -232,6 +235,23 @@ class AppController(QObject):
 
     def _probe_done(self) -> None:
         self._mark("first_page_painted")
+        if os.environ.get(PROBE_ENV) == "conversation" and self.window is not None:
+            # Then on to the workbook: the figure to the conversation painted with its thread.
+            self.window.show_page("workbook")
+            self._await_conversation()
+            return
+        QTimer.singleShot(0, self.qapp.quit)
+
+    def _await_conversation(self) -> None:
+        page = self.window.page("workbook") if self.window is not None else None
+        if page is None or getattr(page, "snap", None) is None:
+            QTimer.singleShot(2, self._await_conversation)
+            return
+        _FirstPaint(page.view.viewport(), self._conversation_painted)
+        page.view.viewport().update()
+
+    def _conversation_painted(self) -> None:
+        self._mark("conversation_painted")
         QTimer.singleShot(0, self.qapp.quit)
 
 
@@ -263,6 +283,9 @@ def make_qapplication(argv: list[str] | None = None) -> QApplication:
     qapp.setApplicationVersion(__version__)
     qapp.setDesktopFileName("dreamtree")
     qapp.setStyle("Fusion")
+    from .keyboard import install
+
+    install(qapp)
     return qapp
 
 

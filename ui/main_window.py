@@ -63,7 +63,25 @@ def first_launch_geometry(available: QRect) -> QRect:
     rect = QRect(0, 0, max(width, 640), max(height, 480))
     rect.moveCenter(available.center())
     return rect
+
+
 SETTINGS_FILENAME = "window.ini"
+
+
+def first_focusable(root: QWidget) -> QWidget | None:
+    """The first control inside root that Tab would reach (scroll areas themselves skipped)."""
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    widget = root.nextInFocusChain()
+    for _ in range(500):
+        if widget is None or widget is root:
+            return None
+        if (root.isAncestorOf(widget) and widget.isVisibleTo(root) and widget.isEnabled()
+                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+                and not isinstance(widget, QAbstractScrollArea)):
+            return widget
+        widget = widget.nextInFocusChain()
+    return None
 
 
 class Rail(QWidget):
@@ -301,8 +319,14 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self._idle_watcher)
+            from .keyboard import install
+
+            install(app)
         self._reminders: Any = None
         self.tool_names: dict[str, str] = {}
+        from .sync import attach_sync
+
+        self.sync = attach_sync(self)  # automatic sync and its indicator at the foot of the rail
 
         services.navigator.go.connect(self.show_page)
         services.navigator.open_tool.connect(self.open_tool)
@@ -362,7 +386,18 @@ class MainWindow(QMainWindow):
             widget.show_exercise(arg)
         elif arg is not None and hasattr(widget, "open_arg"):
             widget.open_arg(arg)
+        self._focus_page(widget)
         self.page_changed.emit(name)
+
+    def _focus_page(self, widget: QWidget) -> None:
+        """After navigation the next keystroke belongs to the page, not to the rail."""
+        entry = getattr(widget, "focus_entry", None)
+        if callable(entry):
+            entry()
+            return
+        first = first_focusable(widget)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def current_page(self) -> str:
@@ -411,8 +446,23 @@ class MainWindow(QMainWindow):
             self._show_tool_in_middle()
         else:
             self._show_tool_in_dock()
-        panel.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._focus_panel(panel)
         self.tool_opened.emit(tool_id, origin_id)
+
+    @staticmethod
+    def _focus_panel(panel: QWidget) -> None:
+        """A panel opens ready for typing: its own choice, else its first text field."""
+        entry = getattr(panel, "focus_entry", None)
+        if callable(entry):
+            entry()
+            return
+        from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit
+
+        fields = [w for w in panel.findChildren(QWidget)
+                  if isinstance(w, QLineEdit | QPlainTextEdit | QTextEdit) and w.isVisibleTo(panel)
+                  and w.isEnabled() and not getattr(w, "isReadOnly", lambda: False)()]
+        target = fields[0] if fields else first_focusable(panel)
+        (target or panel).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _got_tool_names(self, names: dict[str, str]) -> None:
         self.tool_names.update(names)
@@ -424,6 +474,13 @@ class MainWindow(QMainWindow):
         return self._tool_in_middle
 
     def close_tool(self) -> None:
+        focused = QApplication.focusWidget()
+        had_focus = focused is None or self.tool_host.isAncestorOf(focused)
+        self._close_tool()
+        if had_focus and self.root.currentWidget() is self.shell:
+            self._focus_page(self.page(self._current or "home"))
+
+    def _close_tool(self) -> None:
         was_middle = self._tool_in_middle
         if was_middle:
             self.stack.removeWidget(self.tool_host)
@@ -498,6 +555,12 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        edit_menu = bar.addMenu("&Edit")
+        self.find_action = QAction("&Find…", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.open_find)
+        edit_menu.addAction(self.find_action)
+
         go_menu = bar.addMenu("&Go")
         self.go_actions: dict[str, QAction] = {}
         for index, name in enumerate(PAGE_NAMES, start=1):
@@ -517,6 +580,35 @@ class MainWindow(QMainWindow):
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+
+    def open_find(self) -> None:
+        from .dialogs.find import FindDialog
+
+        dialog = getattr(self, "_find", None)
+        if dialog is None:
+            dialog = self._find = FindDialog(self.services, self)
+            dialog.opened.connect(self.open_place)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        dialog.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        dialog.box.selectAll()
+
+    def open_place(self, place: dict[str, Any]) -> None:
+        """Open where a search result came from: an exercise, a tool record or a page."""
+        if "exercise" in place:
+            self.show_page("workbook", place["exercise"])
+        elif "tool" in place:
+            self.open_tool(place["tool"])
+            panel = self.tool_host.panel
+            if panel is not None and place.get("row"):
+                from .tools._records import RecordEditor
+
+                for editor in panel.findChildren(RecordEditor):
+                    editor.open_record(place["row"])
+        else:
+            self.show_page(place.get("page", "home"))
+        self.activateWindow()
 
     def show_about(self) -> None:
         from .dialogs.about import AboutDialog
@@ -607,6 +699,7 @@ class MainWindow(QMainWindow):
         self.rail.set_compact(self.width() < COMPACT_RAIL_WIDTH)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.sync.scheduler.sync_before_quit()  # bounded: a dead network delays quitting ~3 s at most
         self.save_geometry()
         app = QApplication.instance()
         if app is not None:

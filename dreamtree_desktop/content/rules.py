@@ -9,8 +9,9 @@
   set-aside prompts come after the exercise's other prompts, and no exercise is all `later`;
 - a prompt or block naming an earlier module ("the values you wrote in module 2.1") has a
   recall link bringing in an answer from that module;
-- Part 3 averages at least `MIN_PART3_WORDS` words per exercise, with at most
-  `MAX_PART3_CHECKBOXES` checkbox prompts.
+- Part 3 averages at least `MIN_PART3_WORDS` words per exercise, and so does each of its
+  modules, with at most `MAX_PART3_CHECKBOXES` checkbox prompts;
+- skills.toml holds at least `MIN_SKILLS` skills.
 
 The figures printed beside the verdict come from `part_figures`.
 """
@@ -41,15 +42,15 @@ NEEDS_EVENT = re.compile(
 MODULE_MENTION = re.compile(r"\b(?:module|modules|exercise|exercises|in|from) ([1-3])\.([1-9])(?:\.([1-9]))?\b")
 
 # Where each engine-provided recall source comes from (module id).
-SOURCE_MODULES: dict[str, str] = {
-    "skills.top10": "1.1", "skills.transferable": "1.1", "skills.self_management": "1.1",
-    "skills.knowledge": "1.1", "skills.suggested": "1.1", "experiences": "1.1",
-    "experiences.tasks": "1.1", "stories": "1.1", "personality": "1.1", "locations.ranked": "1.2",
-    "budget.batna": "1.2", "flow.high_activities": "1.3", "flow.recent": "1.3",
-    "life_dashboard": "2.1", "values.work": "2.1", "values.life": "2.1", "values.compass": "2.1",
-    "idea_trees": "2.3", "career_options": "2.3", "competency.strengths": "2.5",
-    "profile.headline": "3.1", "profile.value_proposition": "2.5", "companies": "3.3",
-    "contacts": "3.3",
+SOURCE_MODULES: dict[str, tuple[str, ...]] = {
+    "skills.top10": ("1.1",), "skills.transferable": ("1.1",), "skills.self_management": ("1.1",),
+    "skills.knowledge": ("1.1",), "skills.suggested": ("1.1",), "experiences": ("1.1",),
+    "experiences.tasks": ("1.1",), "stories": ("1.1",), "personality": ("1.1",),
+    "locations.ranked": ("1.2",), "budget.batna": ("1.2",), "flow.high_activities": ("1.3", "1.5"),
+    "flow.recent": ("1.3", "1.5"), "life_dashboard": ("2.1",), "values.work": ("2.1",),
+    "values.life": ("2.1",), "values.compass": ("2.1",), "idea_trees": ("2.3",),
+    "career_options": ("2.3", "2.4"), "competency.strengths": ("2.5",), "profile.headline": ("3.1",),
+    "profile.value_proposition": ("2.5",), "companies": ("3.3", "3.4"), "contacts": ("3.3", "3.4"),
 }
 
 
@@ -126,7 +127,7 @@ def _exercise_promises(rel: str, ex: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def _source_module(seed: Seed, source: str) -> str | None:
+def _source_modules(seed: Seed, source: str) -> tuple[str, ...]:
     if source in SOURCE_MODULES:
         return SOURCE_MODULES[source]
     if source.startswith("lists."):
@@ -134,10 +135,10 @@ def _source_module(seed: Seed, source: str) -> str | None:
             for prompt in _prompts(ex):
                 target = prompt.get("target")
                 if isinstance(target, dict) and target.get("list") == source[6:]:
-                    return ".".join(ex["id"].split(".")[:2])
-        return None
+                    return (".".join(ex["id"].split(".")[:2]),)
+        return ()
     parts = source.split(".")
-    return ".".join(parts[:2]) if len(parts) >= 3 and parts[0].isdigit() else None
+    return (".".join(parts[:2]),) if len(parts) >= 3 and parts[0].isdigit() else ()
 
 
 def recall_sources(ex: dict[str, Any]) -> list[str]:
@@ -163,7 +164,7 @@ def check_recall(seed: Seed) -> list[Problem]:
     """A prompt or block naming an earlier module needs a recall link from that module."""
     problems: list[Problem] = []
     for module_doc, ex in seed.exercises():
-        sources = {_source_module(seed, s) for s in recall_sources(ex)}
+        sources = {m for s in recall_sources(ex) for m in _source_modules(seed, s)}
         for module, where in _mentions(ex):
             if module not in sources:
                 problems.append(Problem(module_doc["_file"], where, f"names module {module} but no recall "
@@ -212,15 +213,23 @@ def check_depth(seed: Seed) -> list[Problem]:
     if figures["words"] < MIN_PART3_WORDS * figures["exercises"]:
         problems.append(Problem("workbook/3.*.toml", "part 3", f"averages {figures['words_per_exercise']} words "
                                 f"per exercise; Part 3 needs at least {MIN_PART3_WORDS}"))
+    for module_id, words in module_figures(seed).items():
+        if module_id.startswith("3.") and words < MIN_PART3_WORDS:
+            problems.append(Problem(f"workbook/{module_id}.toml", f"module {module_id}", f"averages {words} words "
+                                    f"per exercise; every Part 3 module needs at least {MIN_PART3_WORDS}"))
     if figures["checkboxes"] > MAX_PART3_CHECKBOXES:
         problems.append(Problem("workbook/3.*.toml", "part 3", f"has {figures['checkboxes']} checkbox prompts; "
                                 f"at most {MAX_PART3_CHECKBOXES}, the rest should make something the "
                                 "person keeps"))
-    total = sum(len(v) for v in seed.skills.values())
-    if total < MIN_SKILLS:
-        problems.append(Problem("skills.toml", "names", f"holds {total} skills; at least {MIN_SKILLS}"))
     return problems
 
 
+def check_skills(seed: Seed) -> list[Problem]:
+    total = sum(len(v) for v in seed.skills.values())
+    if total < MIN_SKILLS:
+        return [Problem("skills.toml", "names", f"holds {total} skills; at least {MIN_SKILLS}")]
+    return []
+
+
 def check_all(seed: Seed) -> list[Problem]:
-    return check_promises(seed)
+    return check_promises(seed) + check_recall(seed) + check_depth(seed) + check_skills(seed)

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import UserInputError
 from . import model
+from .skillnames import skill_key
 
 REF_MARKER = re.compile(r"\[ref:([a-z0-9][a-z0-9-]*)\]")
 _EXERCISE_ID = re.compile(r"^([1-9])\.([1-9][0-9]?)\.([1-9][0-9]?)$")
@@ -200,6 +201,7 @@ def _check_competencies(check: _Checker, doc: dict[str, Any]) -> list[dict[str, 
     comps = doc.get("competency", [])
     f = "competencies.toml"
     seen: set[str] = set()
+    contexts: dict[str, str] = {}
     per_category: dict[str, int] = {}
     for i, comp in enumerate(comps):
         key = f"competency[{i}]"
@@ -224,6 +226,14 @@ def _check_competencies(check: _Checker, doc: dict[str, Any]) -> list[dict[str, 
             check.add(f, f"{key}.level", "needs exactly the levels 1 to 5")
         for j, level in enumerate(levels):
             check.text(f, f"{key}.level[{j}].description", level.get("description"))
+            context = level.get("job_context")
+            if check.text(f, f"{key}.level[{j}].job_context", context):
+                # Each level's job context names its own roles and situation: a shared
+                # boilerplate line tells the reader nothing about this competency.
+                folded = " ".join(context.split()).casefold()
+                if folded in contexts:
+                    check.add(f, f"{key}.level[{j}].job_context", f"repeats the job context of {contexts[folded]}")
+                contexts.setdefault(folded, f"{cid} level {level.get('level')}")
     for category, count in model.COMPETENCY_CATEGORIES.items():
         if per_category.get(category, 0) != count:
             check.add(f, "competency", f"category {category} needs {count} competencies, "
@@ -243,12 +253,12 @@ def _check_skills(check: _Checker, doc: dict[str, Any]) -> dict[str, list[str]]:
         for i, name in enumerate(names):
             if not check.text("skills.toml", f"{category}.names[{i}]", name):
                 continue
-            folded = name.strip().casefold()
+            folded = skill_key(name)
             if folded in seen:
-                check.add("skills.toml", f"{category}.names[{i}]", f"duplicate skill {name!r} "
-                          f"(also in {seen[folded]})")
+                check.add("skills.toml", f"{category}.names[{i}]", f"duplicate skill {name!r}: the same "
+                          f"as {seen[folded]} (case, plural and spelling variants count as one skill)")
                 continue
-            seen[folded] = category
+            seen[folded] = f"{name.strip()!r} in {category}"
             clean.append(name.strip())
         result[category] = clean
     return result

@@ -118,18 +118,11 @@ def _names(ctx: UserContext, sql: str, *params: Any) -> list[str]:
 
 
 def _top10(ctx: UserContext, content: Content) -> list[str]:
-    ranked = _names(
-        ctx,
-        "SELECT s.name FROM user_skills us JOIN skills s ON s.id = us.skill_id "
-        "WHERE us.user_id = ? AND us.rank IS NOT NULL ORDER BY us.rank LIMIT 10",
-    )
-    if ranked:
-        return ranked
-    # Before the user ranks anything, their strongest skills stand in for the top ten.
+    """The skills the person ranked, in their order; nothing until they rank (never a guess)."""
     return _names(
         ctx,
         "SELECT s.name FROM user_skills us JOIN skills s ON s.id = us.skill_id "
-        "WHERE us.user_id = ? ORDER BY us.mastery IS NULL, us.mastery DESC, us.created_at LIMIT 10",
+        "WHERE us.user_id = ? AND us.rank IS NOT NULL ORDER BY us.rank LIMIT 10",
     )
 
 

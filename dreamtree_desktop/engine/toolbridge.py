@@ -46,6 +46,12 @@ def count_for_origin(ctx: Any, prompt: PromptDef) -> int:
     return int(tool_module(prompt).count_for_origin(ctx, prompt.exercise_id))
 
 
+def ranked_count(ctx: Any, prompt: PromptDef) -> int:
+    """How many records the person has ranked with the prompt's tool (0 when it does not rank)."""
+    counter = getattr(tool_module(prompt), "count_ranked", None)
+    return int(counter(ctx)) if counter is not None else 0
+
+
 def _budget() -> ModuleType:
     return importlib.import_module("dreamtree_desktop.tools.budget")
 

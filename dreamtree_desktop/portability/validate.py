@@ -14,9 +14,10 @@ from ..security.errors import KeyFileError
 from ..security.keywrap import WrappedKey
 from .canonical import digest, hash_content
 from .catalog import Catalog
+from .conform import check_rules
 from .document import FORMAT, LEGACY_VERSION, VERSION, Doc
 from .errors import DocumentError
-from .personal import check_envelopes, document_fields
+from .personal import check_envelopes, document_fields, looks_sealed
 from .schema import describe, first_error, pointer
 from .tables import TABLES, module_of_exercise
 
@@ -242,6 +243,7 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:
             raise DocumentError(here, f"a second tombstone for {tomb['table']} {tomb['row_id']!r}")
         seen_tombs.add(key)
 
+    check_rules(doc, catalog)
     _check_personal(doc, catalog)
     _check_auth(doc)
 
@@ -352,6 +354,10 @@ def _check_personal(doc: Doc, catalog: Catalog) -> None:
     limit = MAX_SEALED if mode == "sealed" else MAX_TEXT
     for f in fields:
         value = f.value
+        if mode == "plaintext" and looks_sealed(value):
+            raise DocumentError(
+                f.path, "holds an encrypted envelope, but the file says its personal values are plain"
+            )
         if type(value) is str and len(value) > limit:
             raise DocumentError(f.path, f"is {len(value):,} characters long, more than the app ever stores")
     if mode == "sealed":

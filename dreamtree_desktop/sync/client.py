@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import random
 import time
 from collections.abc import Callable
@@ -25,10 +26,18 @@ from . import protocol as p
 
 log = logging.getLogger("dreamtree.sync")
 
+# The project's own service; DREAMTREE_SERVER points the app elsewhere (tests, self-hosting).
+DEFAULT_SERVER_URL = "https://sync.dreamtree.app"
+SERVER_ENV = "DREAMTREE_SERVER"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=60.0, pool=5.0)
 DEFAULT_ATTEMPTS = 3
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 UNREACHABLE_HINT = "Your data here is unchanged; it syncs the next time the service can be reached."
+
+
+def default_server() -> str:
+    """The server a new sign-in or sign-up goes to unless the person picks another."""
+    return os.environ.get(SERVER_ENV, "").strip() or DEFAULT_SERVER_URL
 
 
 class CloudError(ServiceError):

@@ -2,41 +2,25 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime as _dt
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..context import UserContext
 from ..errors import UserInputError
+from ..rules import fields
+from ..rules import records as rules
 from . import _common as c
 from .skills import check_skill_ids
 
 TOOL_ID = "experiences"
 TABLE = "user_experiences"
-TYPES = ("job", "education", "project", "other")
+TYPES = rules.EXPERIENCE_TYPES
 FIELDS = ("title", "organization", "experience_type", "start_date", "end_date", "description", "tasks",
           "skill_ids")
-MAX_TASKS = 50
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MAX_TASKS = rules.MAX_TASKS
 
 
-def partial_date(value: Any, field: str) -> str | None:
-    """YYYY-MM or YYYY-MM-DD."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, str):
-        m = _MONTH.match(value.strip())
-        if m:
-            year, month = int(m.group(1)), int(m.group(2))
-            if not 1 <= month <= 12 or year < 1:
-                raise UserInputError(f"{field} is not a real month.")
-            return value.strip()
-    try:
-        return c.iso_date(value, field)
-    except UserInputError:
-        raise UserInputError(f"{field} must be a date written YYYY-MM or YYYY-MM-DD.") from None
+partial_date = fields.partial_date
 
 
 def check_tasks(value: Any) -> list[str]:
@@ -65,30 +49,9 @@ def split_tasks(stored: str | None) -> list[str]:
     return [line for line in (stored or "").split("\n") if line.strip()]
 
 
-def _bounds(value: str, *, end: bool) -> _dt.date:
-    """A month stands for its first day as a start and its last day as an end."""
-    if len(value) == 7:
-        year, month = int(value[:4]), int(value[5:])
-        day = calendar.monthrange(year, month)[1] if end else 1
-        return _dt.date(year, month, day)
-    return _dt.date.fromisoformat(value)
-
-
 def _validate(ctx: UserContext, d: dict[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The experience")
-    out = {
-        "title": c.text(d.get("title"), "title", required=True, max_length=c.MAX_SHORT),
-        "organization": c.text(d.get("organization"), "organization", max_length=c.MAX_SHORT),
-        "experience_type": c.enum(d.get("experience_type"), "experience_type", TYPES),
-        "start_date": partial_date(d.get("start_date"), "start_date"),
-        "end_date": partial_date(d.get("end_date"), "end_date"),
-        "description": c.text(d.get("description"), "description"),
-        "tasks": _join_tasks(check_tasks(d.get("tasks"))),
-    }
-    if out["start_date"] and out["end_date"] and \
-            _bounds(out["end_date"], end=True) < _bounds(out["start_date"], end=False):
-        raise UserInputError("end_date must not be before start_date.")
-    return out
+    return rules.check_record(TABLE, {**d, "tasks": _join_tasks(check_tasks(d.get("tasks")))})
 
 
 def _set_skills(ctx: UserContext, experience_id: str, skill_ids: list[str]) -> None:

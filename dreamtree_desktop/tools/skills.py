@@ -6,20 +6,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..clock import now_iso
+from ..content.skillnames import skill_key
 from ..context import UserContext
 from ..errors import UserInputError
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "skills-browser"
 TABLE = "user_skills"
-CATEGORIES = ("transferable", "self_management", "knowledge")
+CATEGORIES = rules.SKILL_CATEGORIES
 CATEGORY_LABELS = {
     "transferable": "Transferable skills",
     "self_management": "Self-management skills",
     "knowledge": "Knowledge",
 }
 MAX_NAME = 200
-TOP = 10
+TOP = rules.TOP_SKILLS
 
 # Master skills, and custom skills this user created.
 _VISIBLE = "(is_custom = 0 OR created_by = ?)"
@@ -98,9 +100,9 @@ def add_custom_skill(ctx: UserContext, name: str, category: str, origin: str | N
     cleaned = c.text(name, "name", required=True, max_length=MAX_NAME)
     cat = c.enum(category, "category", CATEGORIES, required=True)
     assert cleaned is not None
-    folded = cleaned.casefold()
+    folded = skill_key(cleaned)
     for row in ctx.db.query(f"SELECT name FROM skills WHERE category = ? AND {_VISIBLE}", (cat, ctx.user_id)):
-        if row["name"].casefold() == folded:
+        if skill_key(row["name"]) == folded:
             raise UserInputError(f'name: a skill called "{row["name"]}" already exists in this category.')
     with ctx.db.transaction():
         return c.insert_row(ctx, "skills", {
@@ -302,6 +304,11 @@ def apply_prompt_value(ctx: UserContext, value: Any, origin: str | None, config:
             ranked = set_top10(ctx, ids, origin=origin)
             kept.extend(r for r in ranked if r not in kept)
         return kept
+
+
+def count_ranked(ctx: UserContext) -> int:
+    """How many of the user's skills hold a place in their top ten."""
+    return c.count_rows(ctx, TABLE, "rank IS NOT NULL")
 
 
 def count_for_origin(ctx: UserContext, origin: str | None) -> int:

@@ -13,7 +13,7 @@ import pytest
 
 from dreamtree_desktop.assets import seed_data_dir
 from dreamtree_desktop.content.rules import check_all, part_figures
-from dreamtree_desktop.content.validate import load_seed
+from dreamtree_desktop.content.validate import SeedValidationError, load_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,3 +89,69 @@ def test_part_figures_count_blocks_and_module_texts_but_not_examples(seed_copy: 
     assert part_figures(load_seed(seed_copy))["3"] == before
     _edit(seed_copy / "workbook/3.4.toml", 'text = """', 'text = """one two three four five ')
     assert part_figures(load_seed(seed_copy))["3"]["words"] == before["words"] + 5
+
+
+def test_naming_an_earlier_module_needs_a_recall_link_from_it(seed_copy: Path) -> None:
+    _edit(seed_copy / "workbook/2.4.toml", '  from = "values.compass"\n  mode = "show"\n  into = "2.4.2.coherence"',
+          '  from = "skills.top10"\n  mode = "show"\n  into = "2.4.2.coherence"')
+    result = _check(seed_copy)
+    assert result.returncode == 2
+    assert ("workbook/2.4.toml: 2.4.2.coherence: names module 2.1 but no recall link of 2.4.2 brings in an "
+            "answer from it") in result.stdout
+
+
+
+def test_seventy_five_job_contexts_each_its_own(seed_copy: Path) -> None:
+    seed = load_seed(seed_data_dir())
+    contexts = [lv["job_context"] for c in seed.competencies for lv in c["level"]]
+    assert len(contexts) == 75 and len({" ".join(c.split()).casefold() for c in contexts}) == 75
+    first = seed.competencies[0]["level"][0]["job_context"]
+    second = seed.competencies[0]["level"][1]["job_context"]
+    _edit(seed_copy / "competencies.toml", f'job_context = "{second}"', f'job_context = "{first}"')
+    with pytest.raises(SeedValidationError) as info:
+        load_seed(seed_copy)
+    assert any("competency[0].level[1].job_context" in str(p) and "repeats the job context of "
+               "analytical-thinking level 1" in str(p) for p in info.value.problems)
+
+
+def test_part_3_depth_rules(seed_copy: Path) -> None:
+    figures = part_figures(load_seed(seed_data_dir()))["3"]
+    assert figures["words_per_exercise"] >= 430 and figures["checkboxes"] <= 12
+    path = seed_copy / "workbook/3.4.toml"
+    text = path.read_text()
+    # Strip 3.4 down to its prompts: the module falls below the per-module minimum.
+    import re
+
+    path.write_text(re.sub(r'type = "(instruction|reflection)"\n  text = """.*?"""',
+                           'type = "\\1"\n  text = """Short."""', text, flags=re.S))
+    problems = [str(p) for p in check_all(load_seed(seed_copy))]
+    assert any("module 3.4: averages" in p for p in problems), problems
+    extra = "\n".join(
+        f'  [[exercise.block]]\n  type = "prompt"\n  text = """Done {n}."""\n  prompt.id = "3.4.2.tick-{n}"\n'
+        f'  prompt.input = "checkbox"\n  prompt.target = {{ table = "user_checklists" }}\n' for n in range(4))
+    _edit(seed_copy / "workbook/3.4.toml", "  [[exercise.recall]]\n  from = \"contacts\"", extra +
+          "\n  [[exercise.recall]]\n  from = \"contacts\"")
+    problems = [str(p) for p in check_all(load_seed(seed_copy))]
+    assert any("has 13 checkbox prompts; at most 12" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("variant", ["write REPORTS", "Write report", "Write-reports", "Organize events",
+                                     "Analyze data", "Visualize data sets"])
+def test_near_duplicate_skills_are_refused(seed_copy: Path, variant: str) -> None:
+    original = {"write REPORTS": "Write reports", "Write report": "Write reports", "Write-reports": "Write reports",
+                "Organize events": None, "Analyze data": "Analyse data", "Visualize data sets": None}[variant]
+    _edit(seed_copy / "skills.toml", '  "Edit documents",', f'  "Edit documents",\n  "{variant}",')
+    if original is None:  # a variant of a skill that is not in the list is simply a new skill
+        load_seed(seed_copy)
+        return
+    with pytest.raises(SeedValidationError) as info:
+        load_seed(seed_copy)
+    assert any(f"duplicate skill {variant!r}: the same as {original!r} in transferable" in str(p)
+               or f"duplicate skill {original!r}: the same as {variant!r} in transferable" in str(p)
+               for p in info.value.problems), info.value.problems
+
+
+def test_at_least_1400_skills_across_the_three_kinds() -> None:
+    seed = load_seed(seed_data_dir())
+    assert sum(len(v) for v in seed.skills.values()) >= 1400
+    assert all(len(seed.skills[k]) >= 300 for k in ("transferable", "self_management", "knowledge"))

@@ -789,7 +789,7 @@ def test_long_thread_window_follows_changes_and_finds_old_rows(qtbot: Any) -> No
     from ui.conversation.model import WINDOW, WINDOW_FROM
 
     msgs = [Msg(CONTENT, f"1.1.{n % 3 + 1}", None, "instruction", f"message {n}") for n in range(WINDOW_FROM + 500)]
-    msgs[10] = Msg(ANSWER, "1.1.1", "1.1.1.old", "", "an early answer", (), "text_short")
+    msgs[10] = Msg(ANSWER, "1.1.1", "1.1.1.old", "", "an early answer", (), "text")
     model = ConversationModel()
     model.set_messages(msgs)
     assert model.rowCount() == WINDOW and model.hidden_earlier == len(msgs) - WINDOW

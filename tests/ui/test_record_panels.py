@@ -78,6 +78,22 @@ CASES = [
     Case("failure-reframer", "reframer:ReframerPanel",
          lambda ctx, n: reframes.create(ctx, {"situation": f"Lost the contract {n}", "lesson": "Ask early"}),
          lambda ctx, i: reframes.get(ctx, i)["lesson"], "fields.lesson"),
+    Case("job-prospector", "jobs:JobsPanel",
+         lambda ctx, n: jobs.create(ctx, {"title": f"Gardener {n}", "notes": "Call back"}),
+         lambda ctx, i: jobs.get(ctx, i)["notes"], "notes"),
+    Case("networking-prep", "networking:NetworkingPanel",
+         lambda ctx, n: companies.create(ctx, {"name": f"Green Roots {n}", "research_notes": "Parks"}),
+         lambda ctx, i: companies.get(ctx, i)["research_notes"], "research", editor="companies_editor", tab=0),
+    Case("networking-prep", "networking:NetworkingPanel",
+         lambda ctx, n: contacts.create(ctx, {"name": f"Priya {n}", "notes": "Met at the fair"}),
+         lambda ctx, i: contacts.get(ctx, i)["notes"], "contact_notes", editor="contacts_editor", tab=1),
+    Case("career-options", "career_options:CareerOptionsPanel",
+         lambda ctx, n: career_options.create(ctx, {"title": f"Designer {n}", "description": "Drawing"}),
+         lambda ctx, i: career_options.get(ctx, i)["description"], "description"),
+    Case("flow-tracker", "flow:FlowPanel",
+         lambda ctx, n: flow.create(ctx, {"activity": f"Sketching {n}", "energy": 1, "focus": 4,
+                                          "logged_date": "2025-01-0" + str(n + 1)}),
+         lambda ctx, i: flow.get(ctx, i)["activity"], "activity"),
 ]
 
 
@@ -279,5 +295,40 @@ def test_tool_panels_open_with_focus_on_their_first_field(qtbot: Any, services: 
         qtbot.waitUntil(lambda p=panel, f=field: getattr(p, f).hasFocus(), timeout=2_000)
 
 
-# keep linters quiet about helpers only some cases use
-_UNUSED = (career_options, companies, contacts, flow, jobs, reframes)
+
+def test_budget_rows_survive_opening_another_tool(qtbot: Any, services: Any, wait_idle: Any,
+                                                  onboarded: UserContext, make_window: Any) -> None:
+    from dreamtree_desktop.tools import budget
+
+    services.worker.call_sync(unlock_tool, "budget-calculator")
+    window = make_window(services)
+    services.navigator.open_tool.emit("budget-calculator", None)
+    wait_idle(services)
+    panel = window.tool_host.panel
+    qtbot.keyClicks(panel.lines[0].label, "Rent")
+    qtbot.keyClicks(panel.lines[0].amount, "800")
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(panel.lines[1].label, "Bus pass")
+    qtbot.keyClicks(panel.lines[1].amount, "60.50")
+    services.navigator.open_tool.emit("flow-tracker", None)
+    qtbot.waitUntil(lambda: services.worker.call_sync(budget.get) is not None, timeout=5_000)
+    lines = services.worker.call_sync(budget.get)["lines"]
+    assert [(ln["label"], ln["monthly_cents"]) for ln in lines] == [("Rent", 80000), ("Bus pass", 6050)]
+
+    # a row that cannot be saved yet comes back when the budget opens again
+    services.navigator.open_tool.emit("budget-calculator", None)
+    wait_idle(services)
+    panel = window.tool_host.panel
+    assert [w.label.text() for w in panel.lines] == ["Rent", "Bus pass"]
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(panel.lines[2].label, "Gym")
+    qtbot.keyClicks(panel.lines[2].amount, "twenty")
+    services.navigator.open_tool.emit("flow-tracker", None)
+    wait_idle(services)
+    services.navigator.open_tool.emit("budget-calculator", None)
+    wait_idle(services)
+    panel = window.tool_host.panel
+    assert [w.label.text() for w in panel.lines] == ["Rent", "Bus pass", "Gym"]
+    assert panel.lines[2].amount.text() == "twenty" and panel.lines[2].error.isVisible()
+    assert "unsaved budget is back" in panel.banner.title_text
+    assert len(services.worker.call_sync(budget.get)["lines"]) == 2

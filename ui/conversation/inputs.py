@@ -39,7 +39,7 @@ class PromptInput(QWidget):
 
     submit = Signal()
     edited = Signal()
-    submit_hint = "Press Enter to send"
+    submit_hint = "Enter to send"
 
     def __init__(self, spec: PromptSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,15 +102,21 @@ class _LongEdit(QPlainTextEdit):
         return QSize(super().sizeHint().width(), line * 5 + 18)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in ENTER_KEYS and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.submit.emit()
+        # Enter sends, as in every other input; Shift+Enter starts a new line (a real paragraph
+        # break, not the line separator QPlainTextEdit would insert).
+        if event.key() in ENTER_KEYS:
+            modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if modifiers & Qt.KeyboardModifier.ShiftModifier:
+                self.insertPlainText("\n")
+            else:
+                self.submit.emit()
             event.accept()
             return
         super().keyPressEvent(event)
 
 
 class LongTextInput(PromptInput):
-    submit_hint = "Ctrl+Enter to send"
+    submit_hint = "Enter to send · Shift+Enter for a new line"
 
     def __init__(self, spec: PromptSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)

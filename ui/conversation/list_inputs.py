@@ -186,7 +186,7 @@ class ListInput(PromptInput):
 
 
 class RankingInput(PromptInput):
-    submit_hint = "Drag or Alt+Up/Down to reorder · Ctrl+Enter sends"
+    submit_hint = "Drag or Alt+Up/Down to reorder · Enter to send"
 
     def __init__(self, spec: PromptSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -196,6 +196,7 @@ class RankingInput(PromptInput):
         self.items.setAccessibleDescription("First is highest. Drag, or use Alt+Up and Alt+Down, to reorder.")
         self.items.moved.connect(self._renumber)
         self.items.moved.connect(self.edited)
+        self._submit_on_enter(self.items)
         line = self.items.fontMetrics().lineSpacing()
         self.items.setMinimumHeight(line * 4 + 24)
         self.items.setMaximumHeight(line * 10 + 40)

@@ -299,7 +299,21 @@ class ConversationPage(QWidget):
                 return prompt
         return None
 
+    def focus_entry(self) -> None:
+        """After navigation: the composer takes the focus as soon as it has something to offer."""
+        self._focus_pending = True
+        self._claim_focus()
+
+    def _claim_focus(self) -> None:
+        if getattr(self, "_focus_pending", False) and self.isVisible() and self.composer.mode != "idle":
+            self._focus_pending = False
+            self.composer.focus_primary()
+
     def _update_composer(self) -> None:
+        self._fill_composer()
+        self._claim_focus()
+
+    def _fill_composer(self) -> None:
         if self.snap is None or self.composer.editing:
             return
         prompt = self.pending_prompt()
@@ -571,4 +585,4 @@ class ConversationPage(QWidget):
 
     def _focus_on_show(self) -> None:
         if self._alive() and self.isVisible():
-            self.composer.focus_primary()
+            self.focus_entry()

@@ -89,6 +89,9 @@ class ToolPanel(QWidget):
         # The window replaces a panel with deleteLater(): the last moment its fields can still be read.
         if event.type() == QEvent.Type.DeferredDelete and shiboken6.isValid(self):
             self.flush_edits(closing=True)
+            for editor in self.editors:
+                editor.release()
+            self.editors.clear()
         return super().event(event)
 
     # -- focus -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ shares:
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -70,6 +71,9 @@ class RecordModel(QAbstractListModel):
         self._where: dict[str, int] | None = None
         self.foreground: Callable[[Row], QColor | None] | None = None
         self.tooltip: Callable[[Row], str | None] | None = None
+
+    def release(self) -> None:
+        self._label = lambda _row: ""
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         self.beginResetModel()
@@ -227,12 +231,17 @@ class RecordEditor(QObject):
                  fill: Callable[[Row | None], None], values: Callable[[], Row],
                  check: Callable[[bool], str | None], create: Callable[..., str],
                  update: Callable[..., None], list_name: str, lines: int = 2,
-                 parent_widget: QWidget | None = None) -> None:
+                 parent_widget: QWidget | None = None, name: Callable[[Row], str] | None = None,
+                 new_texts: tuple[str, str] | None = None) -> None:
         super().__init__(panel)
-        self.panel = panel
+        # A weak link back: the panel holds its editors, and a cycle would keep a closed panel alive.
+        self._panel = weakref.ref(panel)
         self.kind, self.noun = kind, noun
         self._fill, self._values, self._check = fill, values, check
         self._create, self._update = create, update
+        self._name = name
+        # (editor title, save button) while the form holds a new record
+        self._new_texts = new_texts or (f"New {noun}", f"Add {noun}")
         self.model = RecordModel(label, lines, self)
         self.view = RecordList(self.model, list_name, parent_widget or panel.body)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -252,6 +261,21 @@ class RecordEditor(QObject):
         self._timer.setInterval(AUTOSAVE_MS)
         self._timer.timeout.connect(self.autosave)
         panel.editors.append(self)
+
+    @property
+    def panel(self) -> ToolPanel:
+        panel = self._panel()
+        assert panel is not None
+        return panel
+
+    def release(self) -> None:
+        """Drop the panel's callbacks (they refer back to it) once the panel is being deleted."""
+        self._timer.stop()
+        self._fill = lambda _row: None
+        self._values = dict
+        self._check = lambda _focus: None
+        self.model.foreground = self.model.tooltip = None
+        self.model.release()
 
     # -- wiring ------------------------------------------------------------------------------------
     def set_buttons(self, editor_title: QLabel | None, save_button: QPushButton | None,
@@ -297,8 +321,11 @@ class RecordEditor(QObject):
             self._timer.start()
 
     # -- the list ----------------------------------------------------------------------------------
-    def set_rows(self, rows: Sequence[Row]) -> None:
-        """New rows from the database; the form keeps what it holds (edits included)."""
+    def set_rows(self, rows: Sequence[Row], *, filtered: bool = False) -> None:
+        """New rows from the database; the form keeps what it holds (edits included).
+
+        `filtered`: the rows are a selection (a filter is on), so a row missing from them still exists.
+        """
         self.model.set_rows(rows)
         wanted, self._select_after_load = self._select_after_load, None
         if wanted is not None and self.model.row_of(wanted) >= 0 and not self.dirty:
@@ -309,7 +336,8 @@ class RecordEditor(QObject):
         if not self._loaded_once:
             self._loaded_once = True
             self._bring_back_draft()
-        elif self.slot.id is not None and self.model.row_of(self.slot.id) < 0 and not self.dirty:
+        elif (not filtered and self.slot.id is not None and self.model.row_of(self.slot.id) < 0
+              and not self.dirty):
             self.reset_new()  # deleted elsewhere (another panel, an import)
 
     def _mark_current(self) -> None:
@@ -351,6 +379,11 @@ class RecordEditor(QObject):
         self._mark_current()
         return True
 
+    def open_record(self, row_id: str) -> None:
+        """Show a row in the form now, or as soon as the list has loaded it (Find opens records)."""
+        if not self.pick(row_id) and self.model.row_of(row_id) < 0:
+            self._select_after_load = row_id
+
     def focus_form(self) -> None:
         if self.first_field is not None:
             self.first_field.setFocus(Qt.FocusReason.TabFocusReason)
@@ -371,9 +404,9 @@ class RecordEditor(QObject):
         editing = self.slot.id is not None
         noun = self.noun
         if self.editor_title is not None:
-            self.editor_title.setText(f"Edit {noun}" if editing else f"New {noun}")
+            self.editor_title.setText(f"Edit {noun}" if editing else self._new_texts[0])
         if self.save_button is not None:
-            self.save_button.setText("Save changes" if editing else f"Add {noun}")
+            self.save_button.setText("Save changes" if editing else self._new_texts[1])
         if self.delete_button is not None:
             self.delete_button.setEnabled(editing and not self.panel.locked)
 
@@ -464,7 +497,11 @@ class RecordEditor(QObject):
         row = self.current_row()
         if row is None or self.panel.locked:
             return
-        name = self.model.text(self.model.row_of(row["id"])).split("\n", 1)[0].strip() or f"the {self.noun}"
+        if self._name is not None:
+            name = self._name(row)
+        else:
+            name = self.model.text(self.model.row_of(row["id"])).split("\n", 1)[0].strip()
+        name = name or f"the {self.noun}"
         self._timer.stop()
         self.dirty = False
 

@@ -194,17 +194,29 @@ class PersonalityPanel(ToolPanel):
 
     def _slid(self) -> None:
         v = self.slider_values()
-        code = api.from_sliders(v["ei"], v["sn"], v["tf"], v["jp"])
-        self.slider_code.setText(code)
+        reading = api.slider_reading(v["ei"], v["sn"], v["tf"], v["jp"])
+        code = reading["code"]
+        self.slider_code.setText(reading["letters"])
+        if code is None:
+            pairs = ", ".join(reading["undecided"])
+            self.slider_code.setAccessibleName(f"Undecided on {pairs}")
+            self.use_sliders_button.setText("Undecided")
+            self.use_sliders_button.setToolTip(f"Move the {pairs} slider off the middle to get a type.")
+            self.use_sliders_button.setEnabled(False)
+            return
         self.slider_code.setAccessibleName(f"Code from the sliders: {code}")
         self.use_sliders_button.setText(f"Use {code}")
+        self.use_sliders_button.setToolTip("")
+        self.use_sliders_button.setEnabled(not self.locked)
         for i in range(self.list.count()):
             if self.list.item(i).data(CODE_ROLE) == code and self.sender() in self.sliders.values():
                 self.list.setCurrentRow(i)
 
     def choose_from_sliders(self) -> None:
         v = self.slider_values()
-        self._set(api.from_sliders(v["ei"], v["sn"], v["tf"], v["jp"]))
+        code = api.slider_reading(v["ei"], v["sn"], v["tf"], v["jp"])["code"]
+        if code is not None:
+            self._set(code)
 
     def _set(self, code: str | None) -> None:
         if self.locked:
