@@ -2,6 +2,7 @@
 
 Exit codes for every subcommand: 0 ok, 1 internal error, 2 invalid input or usage,
 3 authentication needed or wrong password, 4 service unreachable or unresolved conflict.
+Output cut short by a closed pipe (`| head`) ends quietly with 141, as the shell reports it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .. import __version__
 from ..errors import DreamTreeError
 from ..logs import setup_logging
 from . import account, content, dailydos, doctor, portability, sync, workbook
+from .inputs import check_argv
 
 # Each module registers its subcommands with `register(subparsers)`.
 COMMAND_MODULES = (doctor, content, workbook, dailydos, account, portability, sync)
@@ -23,6 +25,8 @@ COMMAND_MODULES = (doctor, content, workbook, dailydos, account, portability, sy
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 log = logging.getLogger("dreamtree")
+# What a shell reports for a command ended by a closed pipe (128 + SIGPIPE).
+PIPE_CLOSED = 141
 
 
 def build_parser(extra_commands: Sequence[Register] = ()) -> argparse.ArgumentParser:
@@ -53,6 +57,11 @@ def main(argv: Sequence[str] | None = None, extra_commands: Sequence[Register] =
     if argv == ["--version"]:  # answer before building every subcommand
         print(f"dreamtree {__version__}")
         return 0
+    try:
+        check_argv(argv)
+    except DreamTreeError as exc:
+        print(f"dreamtree: {exc}", file=sys.stderr)
+        return exc.exit_code
     parser = build_parser(extra_commands)
     args = parser.parse_args(argv)
     if args.command is None:
@@ -62,7 +71,9 @@ def main(argv: Sequence[str] | None = None, extra_commands: Sequence[Register] =
         setup_logging()
     log.info("command %s", args.command)
     try:
-        return int(args.handler(args) or 0)
+        return _finish_output(int(args.handler(args) or 0))
+    except BrokenPipeError:
+        return _closed_pipe()
     except DreamTreeError as exc:
         print(f"dreamtree: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -79,6 +90,22 @@ def main(argv: Sequence[str] | None = None, extra_commands: Sequence[Register] =
         if os.environ.get("DREAMTREE_DEBUG"):
             raise
         return 1
+
+
+def _finish_output(code: int) -> int:
+    # Buffered output meeting a closed pipe fails at this flush, still inside the handler's run.
+    sys.stdout.flush()
+    return code
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`dreamtree ... | head`): stop quietly, as other Unix tools do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return PIPE_CLOSED
 
 
 if __name__ == "__main__":

@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 from ..errors import UserInputError
 from .common import open_from_args, print_json
+from .inputs import parse_json, read_bounded
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,24 +73,12 @@ def read_value(args: argparse.Namespace) -> Any:
     if args.file is not None and args.value is not None:
         raise UserInputError("VALUE: give the answer either as VALUE or with --file, not both.")
     if args.file is not None:
-        try:
-            raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserInputError(
-                f"--file: cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}."
-            ) from None
-        where = "--file"
+        raw, where = read_bounded(args.file), "--file"
     elif args.value is not None:
         raw, where = args.value, "VALUE"
     else:
         raise UserInputError("VALUE: give the answer as JSON, e.g. '\"my answer\"', or use --file F.")
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise UserInputError(
-            f"{where}: the answer is not valid JSON ({exc.msg} at character {exc.pos}).",
-            hint="A text answer is written with double quotes inside single quotes: '\"like this\"'.",
-        ) from None
+    return parse_json(raw, where)
 
 
 def _workbook(app: Any) -> Any:
