@@ -557,6 +557,12 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        edit_menu = bar.addMenu("&Edit")
+        self.find_action = QAction("&Find…", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.open_find)
+        edit_menu.addAction(self.find_action)
+
         go_menu = bar.addMenu("&Go")
         self.go_actions: dict[str, QAction] = {}
         for index, name in enumerate(PAGE_NAMES, start=1):
@@ -576,6 +582,35 @@ class MainWindow(QMainWindow):
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+
+    def open_find(self) -> None:
+        from .dialogs.find import FindDialog
+
+        dialog = getattr(self, "_find", None)
+        if dialog is None:
+            dialog = self._find = FindDialog(self.services, self)
+            dialog.opened.connect(self.open_place)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        dialog.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        dialog.box.selectAll()
+
+    def open_place(self, place: dict[str, Any]) -> None:
+        """Open where a search result came from: an exercise, a tool record or a page."""
+        if "exercise" in place:
+            self.show_page("workbook", place["exercise"])
+        elif "tool" in place:
+            self.open_tool(place["tool"])
+            panel = self.tool_host.panel
+            if panel is not None and place.get("row"):
+                from .tools._records import RecordEditor
+
+                for editor in panel.findChildren(RecordEditor):
+                    editor.open_record(place["row"])
+        else:
+            self.show_page(place.get("page", "home"))
+        self.activateWindow()
 
     def show_about(self) -> None:
         from .dialogs.about import AboutDialog

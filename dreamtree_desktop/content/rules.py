@@ -232,4 +232,4 @@ def check_skills(seed: Seed) -> list[Problem]:
 
 
 def check_all(seed: Seed) -> list[Problem]:
-    return check_promises(seed) + check_recall(seed) + check_depth(seed)
+    return check_promises(seed) + check_recall(seed) + check_depth(seed) + check_skills(seed)

@@ -41,17 +41,17 @@ def _open_profile_dialog(qtbot: Any, dev: Any, mode: str) -> Any:
     assert button.isVisible()
     button.click()
     qtbot.waitUntil(lambda: page.cloud_dialog is not None and page.cloud_dialog.isVisible(), timeout=20_000)
-    return page, page.cloud_dialog
+    return page, page.cloud_dialog.form
 
 
-def _fill_and_submit(qtbot: Any, dialog: Any, *, email: str | None, password: str, lock: bool = False) -> None:
+def _fill_and_submit(qtbot: Any, form: Any, *, email: str | None, password: str, lock: bool = False) -> None:
     if email is not None:
-        dialog.email.edit.setText(email)
-    dialog.password.edit.setText(password)
-    if dialog.new_password:
-        dialog.confirm.edit.setText(password)
-    dialog.lock.setChecked(lock)
-    dialog.ok_button.click()
+        form.email.edit.setText(email)
+    form.password.edit.setText(password)
+    if form.new_password:
+        form.confirm.edit.setText(password)
+    form.lock.setChecked(lock)
+    form.ok_button.click()
 
 
 def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path, qtbot):
@@ -70,7 +70,7 @@ def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path,
         _page, dialog = _open_profile_dialog(qtbot, a, "create")
         assert dialog.server.text() == cloud_server.url  # the default, under "Advanced"
         assert not dialog.advanced.isVisible()
-        shot(dialog, "create-cloud-account")
+        shot(dialog.window(), "create-cloud-account")
         _fill_and_submit(qtbot, dialog, email=email, password=PASSWORD)
         # The service mails a code; the dialog asks for it in place.
         qtbot.waitUntil(lambda: dialog.awaiting_code, timeout=60_000)
@@ -79,7 +79,7 @@ def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path,
         dialog.ok_button.click()
         qtbot.waitUntil(lambda: dialog.code.error.isVisible(), timeout=30_000)  # wrong: said beside it
         assert dialog.code.text() == "0000 0000"  # what was typed stays
-        shot(dialog, "create-cloud-account-code")
+        shot(dialog.window(), "create-cloud-account-code")
         dialog.code.edit.setText(read_mailed_code(cloud_server, email))
         dialog.ok_button.click()
         qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=60_000)

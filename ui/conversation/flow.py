@@ -87,6 +87,13 @@ def save_answer(ctx: UserContext, prompt_id: str, value: Any,
     return result, load_snapshot(ctx, (*wanted, result.exercise_id))
 
 
+def skip_answer(ctx: UserContext, prompt_id: str, _value: Any = None,
+                wanted: tuple[str, ...] = ()) -> tuple[Any, Snapshot]:
+    """Skip an optional prompt (the engine stores its empty answer), then re-read."""
+    result = Workbook(ctx).skip(prompt_id)
+    return result, load_snapshot(ctx, (*wanted, result.exercise_id))
+
+
 def load_exercise(ctx: UserContext, exercise_id: str) -> Any:
     return Workbook(ctx).exercise(exercise_id)
 

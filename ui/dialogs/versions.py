@@ -36,7 +36,10 @@ REASONS = {
     "restore": "replaced when an earlier version was restored",
     "claim": "replaced when this computer joined your account",
 }
-LABEL_KEYS = ("title", "name", "activity", "label", "text", "content", "company", "role", "statement")
+LABEL_KEYS = ("title", "name", "activity", "label", "text", "content", "company", "role", "statement",
+              "skill_id", "competency_id")
+SHORT_REASONS = {"sync": "from another computer", "import": "by an import", "restore": "by a restore",
+                 "claim": "on joining your account"}
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,8 @@ class VersionsDialog(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.list = QListWidget()
         self.list.setAccessibleName("Earlier versions")
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
         self.list.currentRowChanged.connect(self._selected)
         splitter.addWidget(self.list)
         panes = QWidget()
@@ -215,9 +220,10 @@ class VersionsDialog(QDialog):
         self.loaded = True
         self.list.clear()
         for r in rows:
-            item = QListWidgetItem(f"{r.module_id} {r.title}\n{when_text(r.created_at)} · "
-                                   f"{REASONS.get(r.reason, r.reason)}")
-            item.setToolTip(f"{r.exercises} exercises, {r.records} records")
+            item = QListWidgetItem(f"{r.module_id} {r.title}\n{when_text(r.created_at)} · replaced "
+                                   f"{SHORT_REASONS.get(r.reason, r.reason)}")
+            item.setToolTip(f"{REASONS.get(r.reason, r.reason).capitalize()}; {r.exercises} exercises, "
+                            f"{r.records} records")
             self.list.addItem(item)
         self.empty.setVisible(not rows)
         index = next((i for i, r in enumerate(rows) if r.module_id == select), 0) if rows else -1
