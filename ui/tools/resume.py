@@ -1,8 +1,6 @@
-"""Resume builder: a resume assembled from the workbook (headline, summary, experiences, top skills
-and SOARED-story bullets) that the user edits and saves, then exports as a PDF or a JSON Resume
-file, and the career portfolio (portfolio_export.py). Text helpers: resume_text.py; PDF building:
-portfolio_pdf.py.
-"""
+"""Resume builder: a resume assembled from the workbook (headline, summary, experiences, top skills,
+story bullets) that the user edits, saves and exports as a PDF or a JSON Resume file; also the career
+portfolio (portfolio_export.py). Text helpers: resume_text.py; PDF building: portfolio_pdf.py."""
 
 from __future__ import annotations
 
@@ -559,6 +557,9 @@ class ResumePanel(ToolPanel):
         data = {"$schema": JSON_RESUME_SCHEMA, **self.current_resume()}
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         return self._write(path, text.encode("utf-8"), "JSON Resume")
+
+    def initial_focus(self) -> QWidget | None:
+        return self.name
 
     def export_portfolio(self, path: Path | None = None) -> None:
         self.portfolio.export(path)
