@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,8 @@ from .networking import UrlField
 from .portfolio_export import PortfolioExport
 from .portfolio_pdf import PortfolioJob, resume_pdf, write_file
 from .resume_text import (
+    DATE_RE,
+    EMAIL_RE,
     JSON_RESUME_SCHEMA,
     SECTIONS,
     entry_label,
@@ -47,15 +48,14 @@ from .resume_text import (
 )
 
 ID_ROLE = Qt.ItemDataRole.UserRole
-DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-# -- the panel ---------------------------------------------------------------------------------------
+
 class ResumePanel(ToolPanel):
     tool_id = "resume-builder"
     locked_hint = ("Answer that exercise in the workbook to save a resume here; "
                    "you can still export.")
 
+    email_error: QLabel  # made after the field that hides it
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
@@ -558,7 +558,7 @@ class ResumePanel(ToolPanel):
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         return self._write(path, text.encode("utf-8"), "JSON Resume")
 
-    def initial_focus(self) -> QWidget | None:
+    def initial_focus(self) -> QWidget | None:  # the name field, on the first tab
         return self.name
 
     def export_portfolio(self, path: Path | None = None) -> None:
