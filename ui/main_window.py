@@ -232,7 +232,9 @@ def tool_title(tool_id: str) -> str:
 def _tool_names(ctx: Any) -> dict[str, str]:
     from dreamtree_desktop.engine.workbook import Workbook
 
-    return {tool.id: tool.plural_name for tool in Workbook(ctx).tools_overview()}
+    from .words import tool_name
+
+    return {t.id: tool_name(t.id, t.singular_name, t.plural_name) for t in Workbook(ctx).tools_overview()}
 
 
 def panel_class(tool_id: str) -> type[QWidget] | None:
