@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -578,6 +579,15 @@ class MainWindow(QMainWindow):
         go_menu.addAction(close_tool)
 
         help_menu = bar.addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence("Ctrl+/"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        self.how_action = QAction("&How DreamTree works", self)
+        self.how_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.how_action.triggered.connect(self.show_how_it_works)
+        help_menu.addAction(self.how_action)
+        help_menu.addSeparator()
         about = QAction("&About DreamTree", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
@@ -611,6 +621,17 @@ class MainWindow(QMainWindow):
         else:
             self.show_page(place.get("page", "home"))
         self.activateWindow()
+
+    def show_shortcuts(self) -> None:
+        from .dialogs.help import HelpDialog, shortcuts_html
+
+        actions = [a for menu in self.menuBar().findChildren(QMenu) for a in menu.actions()]
+        HelpDialog("Keyboard shortcuts", shortcuts_html(actions), self).exec()
+
+    def show_how_it_works(self) -> None:
+        from .dialogs.help import HOW_IT_WORKS, HelpDialog
+
+        HelpDialog("How DreamTree works", HOW_IT_WORKS, self).exec()
 
     def show_about(self) -> None:
         from .dialogs.about import AboutDialog

@@ -36,10 +36,8 @@ from .widgets.scaffold import PageScaffold, label
 
 def first_exercise(ctx: Any) -> str | None:
     """Where the workbook starts for this user (runs on the worker thread)."""
-    try:
-        from dreamtree_desktop.engine.workbook import Workbook
-    except ModuleNotFoundError:
-        return None
+    from dreamtree_desktop.engine.workbook import Workbook
+
     status = Workbook(ctx).status()
     return status.next_exercise.id if status.next_exercise else None
 
@@ -163,7 +161,7 @@ class Onboarding(QWidget):
         self.steps.addWidget(self.look_step)
 
         # 4. Returning: sign in (built when chosen), then perhaps restore-or-fresh.
-        self.signin_step = _Step("Welcome back", "Sign in to the account you use on your other computer.")
+        self.signin_step = _Step("Welcome back", "")
         self.steps.addWidget(self.signin_step)
         self.signin_form: Any = None
         self.choice_step = _Step("Your account has no work saved yet", "Restore a backup, or start fresh.")
