@@ -65,11 +65,18 @@ def _has_no_answers(dev: Any) -> bool:
 
 def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server, seeded_template,
                                                                     tmp_path, qtbot):
-    email, expected = _account_with_work(cloud_server, new_folder(seeded_template, tmp_path, "old"))
+    from dreamtree_desktop.engine.workbook import Workbook
+
+    old = new_folder(seeded_template, tmp_path, "old")
+    email, expected = _account_with_work(cloud_server, old)
+    with opened(old) as (_app, ctx):
+        left_off = Workbook(ctx).status().next_exercise.id
     with device(new_folder(seeded_template, tmp_path, "new"), qtbot) as dev:
         shot(dev.window, "first-launch-welcome")
-        _returning_sign_in(qtbot, dev, email)
-        qtbot.waitUntil(lambda: dev.window.onboarding is None, timeout=60_000)
+        with qtbot.waitSignal(dev.window.onboarding.finished, timeout=60_000) as opened_at:
+            _returning_sign_in(qtbot, dev, email)
+        assert opened_at.args == [left_off]  # the workbook opens where the person left off
+        assert dev.window.onboarding is None
         assert dev.window.current_page == "workbook"
         assert dev.call(answer_of, PLAIN_PROMPT) == expected
         # Onboarding is done for good: the account's settings came along.
