@@ -202,6 +202,7 @@ class ToolHost(QWidget):
     def clear(self) -> None:
         if self.panel is not None:
             self.body.removeWidget(self.panel)
+            self.panel.hide()
             self.panel.deleteLater()
         self.panel = None
         self.tool_id = None
