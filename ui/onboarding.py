@@ -161,7 +161,7 @@ class Onboarding(QWidget):
         self.steps.addWidget(self.look_step)
 
         # 4. Returning: sign in (built when chosen), then perhaps restore-or-fresh.
-        self.signin_step = _Step("Welcome back", "Sign in to the account you use on your other computer.")
+        self.signin_step = _Step("Welcome back", "")
         self.steps.addWidget(self.signin_step)
         self.signin_form: Any = None
         self.choice_step = _Step("Your account has no work saved yet", "Restore a backup, or start fresh.")

@@ -107,6 +107,57 @@ def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path,
 
         qtbot.waitUntil(together, timeout=120_000)
         assert a.call(answer_of, PLAIN_PROMPT) == "written on the first"
+        b.window.sync.indicator.click()
+        qtbot.waitUntil(lambda: b.window.sync.indicator.details.isVisible(), timeout=5_000)
+        shot(b.window.sync.indicator.details, "sync-details-synced")
+        b.window.sync.indicator.details.hide()
+        b.window.resize(900, 700)
+        qtbot.waitUntil(lambda: b.window.rail.compact, timeout=5_000)
+        assert b.window.sync.indicator.text() == "●"  # a dot in the narrow rail; words in its tooltip
+        shot(b.window, "window-narrow")
         assert b.call(answer_of, SECOND_MODULE_PROMPT) == "written on the second"
         wait_idle(qtbot, a)
         wait_idle(qtbot, b)
+
+
+def test_account_dialog_keeps_what_was_typed_and_signs_out(cloud_server, seeded_template, tmp_path, qtbot,
+                                                           monkeypatch):
+    folder = new_folder(seeded_template, tmp_path, "dev")
+    with opened(folder) as (_app, ctx):
+        onboard(ctx)
+    email = new_email("ui-out")
+    with device(folder, qtbot) as dev:
+        page, form = _open_profile_dialog(qtbot, dev, "signin")
+        form.email.edit.setText(email)
+        form.password.edit.setText(PASSWORD)
+        form.advanced_toggle.click()
+        form.server.edit.setText("ftp://somewhere.example")
+        form.ok_button.click()
+        qtbot.waitUntil(lambda: form.server.error.isVisible(), timeout=20_000)  # beside the field
+        assert form.advanced.isVisible()
+        assert (form.email.text(), form.password.text()) == (email, PASSWORD)  # nothing typed is lost
+        shot(form.window(), "sign-in-server-error")
+        form.server.edit.setText(cloud_server.url)
+        form.ok_button.click()
+        qtbot.waitUntil(lambda: form.password.error.isVisible(), timeout=60_000)  # no such account
+        assert form.email.text() == email
+        form.cancel_button.click()
+
+        # A cloud account for this folder, then sign out: it stays here and stops syncing.
+        _page, form = _open_profile_dialog(qtbot, dev, "create")
+        _fill_and_submit(qtbot, form, email=email, password=PASSWORD)
+        qtbot.waitUntil(lambda: form.awaiting_code, timeout=60_000)
+        form.code.edit.setText(read_mailed_code(cloud_server, email))
+        form.ok_button.click()
+        qtbot.waitUntil(lambda: dev.scheduler.state == "synced", timeout=60_000)
+        qtbot.waitUntil(lambda: page.cloud_signout_button.isVisible(), timeout=20_000)
+        assert page.sync_button.isVisible() and "Last synced" in page.sync_text.text()
+        page.open_arg("account")
+        shot(dev.window, "profile-account-signed-in")
+        monkeypatch.setattr("ui.dialogs.confirm.confirm", lambda *_a, **_k: True)
+        page.cloud_signout_button.click()
+        qtbot.waitUntil(lambda: dev.scheduler.state == "off", timeout=30_000)
+        assert not dev.window.sync.indicator.isVisible()
+        qtbot.waitUntil(lambda: page.cloud_signin_button.isVisible(), timeout=20_000)
+        assert email in page.account_text.text()  # the account stays on this computer
+        wait_idle(qtbot, dev)

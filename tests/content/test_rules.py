@@ -155,3 +155,11 @@ def test_at_least_1400_skills_across_the_three_kinds() -> None:
     seed = load_seed(seed_data_dir())
     assert sum(len(v) for v in seed.skills.values()) >= 1400
     assert all(len(seed.skills[k]) >= 300 for k in ("transferable", "self_management", "knowledge"))
+
+
+def test_naming_an_earlier_part_needs_a_recall_link_from_it(seed_copy: Path) -> None:
+    _edit(seed_copy / "workbook/2.5.toml", '  from = "stories"\n  mode = "show"\n  into = "2.5.1.assessment"',
+          '  from = "career_options"\n  mode = "show"\n  into = "2.5.1.assessment"')
+    problems = [str(p) for p in check_all(load_seed(seed_copy))]
+    assert problems == ["workbook/2.5.toml: 2.5.1.block[1]: names part 1 but no recall link of 2.5.1 brings in "
+                        "an answer from it"]

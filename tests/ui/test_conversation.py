@@ -403,7 +403,12 @@ def test_citation_marker_tooltip_is_the_short_citation(qtbot: Any, onboarded: Us
     event = QHelpEvent(QEvent.Type.ToolTip, pos, viewport.mapToGlobal(pos))
     QApplication.sendEvent(viewport, event)
     qtbot.waitUntil(QToolTip.isVisible, timeout=5000)
-    assert QToolTip.text() == stored
+    from PySide6.QtGui import QTextDocument
+
+    shown = QTextDocument()
+    shown.setHtml(QToolTip.text())
+    # The markdown is rendered: the title in italics, no raw asterisks.
+    assert shown.toPlainText().strip() == stored.replace("*", "").strip()
     QToolTip.hideText()
     qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=5000)
     # away from the marker there is no tooltip

@@ -43,12 +43,14 @@ def error_words(exc: BaseException) -> tuple[str | None, str]:
 
     if isinstance(exc, WrongPasswordError):
         return "password", "Wrong password."
-    title, hint = describe_error(exc)
+    if not isinstance(exc, DreamTreeError):
+        title, hint = describe_error(exc)
+        return None, f"{title} {hint}"
+    title, hint = exc.message, exc.hint or ""
     field_name = None
-    if isinstance(exc, DreamTreeError):
-        head, sep, rest = exc.message.partition(": ")
-        if sep and head in FIELD_PREFIXES:
-            field_name, title = FIELD_PREFIXES[head], rest[:1].upper() + rest[1:]
+    head, sep, rest = title.partition(": ")
+    if sep and head in FIELD_PREFIXES:
+        field_name, title = FIELD_PREFIXES[head], rest[:1].upper() + rest[1:]
     if "dreamtree " in hint or "--" in hint:
         hint = ""  # command-line advice means nothing in the window
     return field_name, f"{title} {hint}".strip()
@@ -241,6 +243,12 @@ class AccountForm(QWidget):
         self.error.hide()
 
     def _local_problem(self) -> bool:
+        problem = self._first_local_problem()
+        if problem:
+            self.resized()
+        return problem
+
+    def _first_local_problem(self) -> bool:
         if self.awaiting_code:
             if not self.code.text().strip():
                 self.code.show_error("Enter the code from the mail.")
@@ -320,6 +328,7 @@ class AccountForm(QWidget):
         else:
             self.error.setText(words)
             self.error.show()
+        self.resized()
 
 
 class AccountDialog(QDialog):
@@ -355,7 +364,7 @@ class ChangesDialog(QDialog):
 
     WORDS: ClassVar[dict[str, str]] = {"from_account": "now holds your account's newer version",
              "added": "came from your account",
-             "kept_yours": "kept yours (it was newer)"}
+             "kept_yours": "kept yours"}
 
     def __init__(self, changes: list[work.ModuleChange], parent: QWidget | None = None) -> None:
         super().__init__(parent)
