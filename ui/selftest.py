@@ -148,6 +148,11 @@ class SelfTest:
             folder = self.root / "xdg" / var.removeprefix("XDG_").removesuffix("_HOME").lower()
             folder.mkdir(parents=True, mode=0o700)
             os.environ[var] = str(folder)
+        # Temporary files too (the theme writes small icon files there).
+        self._saved_env["TMPDIR"] = os.environ.get("TMPDIR")
+        (self.root / "tmp").mkdir(mode=0o700)
+        os.environ["TMPDIR"] = str(self.root / "tmp")
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
         return f"throwaway folder {self.root}"
 
     def step_database(self) -> str:
@@ -359,6 +364,7 @@ class SelfTest:
                 os.environ.pop(var, None)
             else:
                 os.environ[var] = value
+        tempfile.tempdir = None
 
 
 def _report(status: str, step: str, detail: str, seconds: float) -> None:
