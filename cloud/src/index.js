@@ -17,14 +17,21 @@ export const router = new Router()
 
 export default {
   async fetch(request, env) {
+    let response;
     try {
       const handler = router.match(request);
-      return await handler(request, env);
+      response = await handler(request, env);
     } catch (err) {
-      if (err instanceof ApiError) return errorResponse(err);
-      // Never leak internals: log the kind of failure only, answer a generic 500.
-      console.error(`unhandled error: ${err && err.name}: ${err && err.message}`);
-      return errorResponse(new ApiError(500, "internal_error", "internal server error"));
+      if (err instanceof ApiError) {
+        response = errorResponse(err);
+      } else {
+        // Never leak internals: log the kind of failure only, answer a generic 500.
+        console.error(`unhandled error: ${err && err.name}: ${err && err.message}`);
+        response = errorResponse(new ApiError(500, "internal_error", "internal server error"));
+      }
     }
+    // Clients measure their clock against this (docs/sync-protocol.md, "Trusted time").
+    response.headers.set("x-server-time", String(Date.now()));
+    return response;
   },
 };

@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -26,7 +27,7 @@ from dreamtree_desktop.portability import Catalog, export_document
 
 REPO = Path(__file__).resolve().parents[2]
 CLOUD_DIR = REPO / "cloud"
-PYTHON = str(REPO / ".venv" / "bin" / "python")
+PYTHON = sys.executable
 PASSWORD = "tangerine-violin-42"
 PII_PROMPT = "1.4.1.who"  # module 1.4 "Love": personal
 PLAIN_PROMPT = "1.1.2.top10-reflection"  # module 1.1: not personal

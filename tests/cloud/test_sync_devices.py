@@ -36,6 +36,7 @@ from dreamtree_desktop.errors import AuthenticationError, ServiceError
 from dreamtree_desktop.portability.revisions import get_revision, list_revisions
 from dreamtree_desktop.security.envelope import is_envelope
 from dreamtree_desktop.sync import service
+from dreamtree_desktop.sync import state as sync_state
 from dreamtree_desktop.sync.client import CloudClient, CloudUnreachable
 from dreamtree_desktop.tools import flow
 
@@ -96,7 +97,7 @@ def test_claim_uploads_everything_and_the_server_holds_no_personal_plaintext(clo
         user_id = ctx.user_id
         assert unsealed_pii(ctx) == []
         status = service.sync_status(ctx)
-        token = service._stored_token(ctx)
+        token = sync_state.stored_token(ctx)
         stored_token = app.db.scalar("SELECT value FROM app_meta WHERE key = 'sync.token'")
         secrets = [str(answer_of(ctx, pid)) for pid in (PII_PROMPT, "1.4.2.circles", "1.4.4.kindness",
                                                          "1.2.4.benefits")]
@@ -294,7 +295,7 @@ def test_sync_now_is_what_the_desktop_calls(account):
 
 def test_client_never_shows_the_token(account):
     with opened(account.a) as (_app, ctx):
-        token = service._stored_token(ctx)
+        token = sync_state.stored_token(ctx)
     assert token
     client = CloudClient(account.url, token)
     try:
