@@ -132,6 +132,19 @@ def get_settings(ctx: UserContext) -> Settings:
 
 
 def _validate(field: str, value: Any, ctx: UserContext) -> Any:
+    if field == "personality_type":
+        if value is None:
+            return None
+        if not isinstance(value, str) or ctx.db.scalar(
+            "SELECT 1 FROM personality_types WHERE code = ?", (value,)
+        ) is None:
+            raise UserInputError("personality_type: not a known personality type.")
+        return value
+    return validate_setting(field, value)
+
+
+def validate_setting(field: str, value: Any) -> Any:
+    """The stored form of one setting (all but personality_type, which needs the content)."""
     if field in ("background_color", "text_color"):
         if value not in COLOR_HEX:
             raise UserInputError(f"{field}: choose one of {', '.join(COLOR_NAMES)}.")
@@ -171,14 +184,6 @@ def _validate(field: str, value: Any, ctx: UserContext) -> Any:
         if any(ord(ch) < 32 for ch in name):
             raise UserInputError("display_name: contains characters that cannot be shown.")
         return name or None
-    if field == "personality_type":
-        if value is None:
-            return None
-        if not isinstance(value, str) or ctx.db.scalar(
-            "SELECT 1 FROM personality_types WHERE code = ?", (value,)
-        ) is None:
-            raise UserInputError("personality_type: not a known personality type.")
-        return value
     raise UserInputError(f"{field}: not a setting that can be changed here.")
 
 

@@ -121,14 +121,21 @@ class AppController(QObject):
         self._mark("data_open")
         self.opened(app_data)
 
-    def show_unlock(self, reason: str | None = None) -> None:
+    def show_unlock(self, reason: str | None = None, *, like: QWidget | None = None) -> None:
+        """The unlock window; after a lock it takes the place and size of the window it replaces."""
         from .dialogs.unlock import UnlockWindow
 
         self.unlock_window = UnlockWindow(self.folder, lambda folder, pw: open_app_data(folder, pw),
                                           reason=reason)
         window = self.unlock_window
         self.unlock_window.unlocked.connect(lambda: self.opened(window.opened_app))
-        self.unlock_window.resize(640, 480)
+        if like is not None:
+            self.unlock_window.setGeometry(like.geometry())
+            if like.isMaximized():
+                self.unlock_window.showMaximized()
+                return
+        else:
+            self.unlock_window.resize(640, 520)
         self.unlock_window.show()
 
     def show_problem(self, exc: BaseException) -> None:
@@ -186,13 +193,17 @@ class AppController(QObject):
     def _after_start(self) -> None:
         if self.window is not None:
             self.window.start_reminders()
+            from .warmup import warm_in_background
+
+            warm_in_background()
 
     # -- locking -------------------------------------------------------------------------------
     def lock(self) -> None:
         """Close the data (keys wiped) and ask for the password again."""
         if self.window is None or self.app_data is None:
             return
-        self.show_unlock("DreamTree locked itself to keep your data private. Enter your password to go on.")
+        self.show_unlock("DreamTree locked itself to keep your data private. Enter your password to go on.",
+                         like=self.window)
         window, self.window = self.window, None
         window.save_geometry()
         window.close()
@@ -224,6 +235,23 @@ class AppController(QObject):
 
     def _probe_done(self) -> None:
         self._mark("first_page_painted")
+        if os.environ.get(PROBE_ENV) == "conversation" and self.window is not None:
+            # Then on to the workbook: the figure to the conversation painted with its thread.
+            self.window.show_page("workbook")
+            self._await_conversation()
+            return
+        QTimer.singleShot(0, self.qapp.quit)
+
+    def _await_conversation(self) -> None:
+        page = self.window.page("workbook") if self.window is not None else None
+        if page is None or getattr(page, "snap", None) is None:
+            QTimer.singleShot(2, self._await_conversation)
+            return
+        _FirstPaint(page.view.viewport(), self._conversation_painted)
+        page.view.viewport().update()
+
+    def _conversation_painted(self) -> None:
+        self._mark("conversation_painted")
         QTimer.singleShot(0, self.qapp.quit)
 
 
@@ -255,6 +283,9 @@ def make_qapplication(argv: list[str] | None = None) -> QApplication:
     qapp.setApplicationVersion(__version__)
     qapp.setDesktopFileName("dreamtree")
     qapp.setStyle("Fusion")
+    from .keyboard import install
+
+    install(qapp)
     return qapp
 
 

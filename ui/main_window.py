@@ -10,7 +10,7 @@ import importlib
 import logging
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -54,7 +54,34 @@ PAGE_CLASSES: dict[str, tuple[str, str]] = {
 COMPACT_RAIL_WIDTH = 1000
 NARROW_TOOL_WIDTH = 960
 DEFAULT_SIZE = QSize(1240, 820)
+
+
+def first_launch_geometry(available: QRect) -> QRect:
+    """The default size, shrunk to fit the screen's free area (a 1366×768 laptop too), centred."""
+    width = min(DEFAULT_SIZE.width(), available.width() - 40)
+    height = min(DEFAULT_SIZE.height(), available.height() - 60)
+    rect = QRect(0, 0, max(width, 640), max(height, 480))
+    rect.moveCenter(available.center())
+    return rect
+
+
 SETTINGS_FILENAME = "window.ini"
+
+
+def first_focusable(root: QWidget) -> QWidget | None:
+    """The first control inside root that Tab would reach (scroll areas themselves skipped)."""
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    widget = root.nextInFocusChain()
+    for _ in range(500):
+        if widget is None or widget is root:
+            return None
+        if (root.isAncestorOf(widget) and widget.isVisibleTo(root) and widget.isEnabled()
+                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+                and not isinstance(widget, QAbstractScrollArea)):
+            return widget
+        widget = widget.nextInFocusChain()
+    return None
 
 
 class Rail(QWidget):
@@ -292,8 +319,14 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self._idle_watcher)
+            from .keyboard import install
+
+            install(app)
         self._reminders: Any = None
         self.tool_names: dict[str, str] = {}
+        from .sync import attach_sync
+
+        self.sync = attach_sync(self)  # automatic sync and its indicator at the foot of the rail
 
         services.navigator.go.connect(self.show_page)
         services.navigator.open_tool.connect(self.open_tool)
@@ -353,7 +386,18 @@ class MainWindow(QMainWindow):
             widget.show_exercise(arg)
         elif arg is not None and hasattr(widget, "open_arg"):
             widget.open_arg(arg)
+        self._focus_page(widget)
         self.page_changed.emit(name)
+
+    def _focus_page(self, widget: QWidget) -> None:
+        """After navigation the next keystroke belongs to the page, not to the rail."""
+        entry = getattr(widget, "focus_entry", None)
+        if callable(entry):
+            entry()
+            return
+        first = first_focusable(widget)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def current_page(self) -> str:
@@ -402,8 +446,23 @@ class MainWindow(QMainWindow):
             self._show_tool_in_middle()
         else:
             self._show_tool_in_dock()
-        panel.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._focus_panel(panel)
         self.tool_opened.emit(tool_id, origin_id)
+
+    @staticmethod
+    def _focus_panel(panel: QWidget) -> None:
+        """A panel opens ready for typing: its own choice, else its first text field."""
+        entry = getattr(panel, "focus_entry", None)
+        if callable(entry):
+            entry()
+            return
+        from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit
+
+        fields = [w for w in panel.findChildren(QWidget)
+                  if isinstance(w, QLineEdit | QPlainTextEdit | QTextEdit) and w.isVisibleTo(panel)
+                  and w.isEnabled() and not getattr(w, "isReadOnly", lambda: False)()]
+        target = fields[0] if fields else first_focusable(panel)
+        (target or panel).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _got_tool_names(self, names: dict[str, str]) -> None:
         self.tool_names.update(names)
@@ -415,6 +474,13 @@ class MainWindow(QMainWindow):
         return self._tool_in_middle
 
     def close_tool(self) -> None:
+        focused = QApplication.focusWidget()
+        had_focus = focused is None or self.tool_host.isAncestorOf(focused)
+        self._close_tool()
+        if had_focus and self.root.currentWidget() is self.shell:
+            self._focus_page(self.page(self._current or "home"))
+
+    def _close_tool(self) -> None:
         was_middle = self._tool_in_middle
         if was_middle:
             self.stack.removeWidget(self.tool_host)
@@ -582,7 +648,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(DEFAULT_SIZE)
+            self.setGeometry(first_launch_geometry(self.screen().availableGeometry()))
         state = self._store.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
@@ -598,6 +664,7 @@ class MainWindow(QMainWindow):
         self.rail.set_compact(self.width() < COMPACT_RAIL_WIDTH)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.sync.scheduler.sync_before_quit()  # bounded: a dead network delays quitting ~3 s at most
         self.save_geometry()
         app = QApplication.instance()
         if app is not None:

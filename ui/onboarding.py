@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.settings import complete_onboarding
 
 from .services import AppServices
@@ -159,7 +160,7 @@ class Onboarding(QWidget):
         changes.update(self.picker.values())
         self.finish_button.setEnabled(False)
         self.services.worker.submit(_finish, changes, on_done=self._finished, on_error=self._failed,
-                                    topics=("settings",))
+                                    topics=(topic.SETTINGS,))
 
     def _finished(self, result: tuple[Any, str | None]) -> None:
         settings, exercise = result

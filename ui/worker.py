@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 
 log = logging.getLogger("dreamtree.ui.worker")
@@ -109,7 +110,9 @@ class DbWorker(QObject):
         self._pending += 1
         if self._pending == 1:
             self.busy.emit(True)
-        self._jobs.put(_Job(fn, args, on_done, on_error, frozenset(topics)))
+        # The operation's own declaration (@topics.causes) plus whatever the caller adds.
+        published = frozenset(topics) | topic.declared_by(fn)
+        self._jobs.put(_Job(fn, args, on_done, on_error, published))
 
     def call_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run on the worker thread and wait for the result (startup and tests only)."""

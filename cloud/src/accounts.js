@@ -1,18 +1,19 @@
-// Account routes: prelogin, sign-up, sign-in/out, password change, account deletion.
+// Account routes: prelogin, sign-in/out, password change, account deletion.
 
 import { ApiError, emptyResponse, jsonResponse, readJsonObject } from "./http.js";
 import {
-  bytesToBase64 as b64, checkVerifier, dummyVerifierWork, hmacSha256, makeVerifier, randomUuid,
+  bytesToBase64 as b64, checkVerifier, dummyVerifierWork, hmacSha256, makeVerifier,
 } from "./crypto.js";
 import {
-  authSecret, checkFields, KDF_DEFAULTS, KDF_SALT_BYTES, kdfParams, normalizeEmail, uuid, wrappedDataKey,
+  authSecret, checkFields, KDF_DEFAULTS, KDF_SALT_BYTES, kdfParams, normalizeEmail, wrappedDataKey,
 } from "./validation.js";
 import { assertNotBlocked, clearFailures, recordFailure } from "./ratelimit.js";
 import { prepareSession, requireSession } from "./sessions.js";
 import { iso, nowMs } from "./time.js";
 
 export const ACCOUNT_BODY_LIMIT = 64 * 1024;
-const LIMITS = { maxBytes: ACCOUNT_BODY_LIMIT, maxDecodedBytes: ACCOUNT_BODY_LIMIT };
+export const ACCOUNT_LIMITS = { maxBytes: ACCOUNT_BODY_LIMIT, maxDecodedBytes: ACCOUNT_BODY_LIMIT };
+const LIMITS = ACCOUNT_LIMITS;
 
 const invalidCredentials = () => new ApiError(401, "invalid_credentials", "wrong e-mail address or password");
 
@@ -20,8 +21,9 @@ const invalidCredentials = () => new ApiError(401, "invalid_credentials", "wrong
 function findByEmail(db, email) {
   return db
     .prepare(
-      `SELECT e.user_id, a.verifier_hash, a.verifier_salt, a.verifier_iterations, a.kdf_json, a.wrapped_data_key
-       FROM emails e JOIN auth a ON a.user_id = e.user_id AND a.type = 'password'
+      `SELECT e.user_id, a.verifier_hash, a.verifier_salt, a.verifier_iterations, a.kdf_json, a.wrapped_data_key,
+              u.reset_at
+       FROM emails e JOIN auth a ON a.user_id = e.user_id AND a.type = 'password' JOIN users u ON u.id = e.user_id
        WHERE e.email = ?1 AND e.is_active = 1`,
     )
     .bind(email)
@@ -77,55 +79,7 @@ export async function prelogin(request, env) {
   return jsonResponse(200, { kdf });
 }
 
-// POST /v1/accounts {email, auth_secret, kdf, wrapped_data_key, user_id?} -> 201 {user_id, token}
-export async function createAccount(request, env) {
-  const { value } = await readJsonObject(request, LIMITS);
-  checkFields(value, ["email", "auth_secret", "kdf", "wrapped_data_key"], ["user_id"]);
-  const email = normalizeEmail(value.email);
-  const secret = authSecret(value.auth_secret);
-  const kdf = kdfParams(value.kdf);
-  const wrapped = wrappedDataKey(value.wrapped_data_key);
-  const userId = value.user_id === undefined || value.user_id === null ? randomUuid() : uuid(value.user_id, "user_id");
-
-  const db = env.DB;
-  const taken = async () => {
-    if (await db.prepare("SELECT 1 FROM emails WHERE email = ?1").bind(email).first()) {
-      return new ApiError(409, "email_taken", "an account with this e-mail address already exists");
-    }
-    if (await db.prepare("SELECT 1 FROM users WHERE id = ?1").bind(userId).first()) {
-      return new ApiError(409, "user_id_taken", "an account with this user id already exists");
-    }
-    return null;
-  };
-  let conflict = await taken();
-  if (conflict) throw conflict;
-
-  const verifier = await makeVerifier(secret);
-  const now = nowMs();
-  const nowIso = iso(now);
-  const session = await prepareSession(db, userId, now);
-  try {
-    await db.batch([
-      db.prepare("INSERT INTO users (id, created_at, updated_at) VALUES (?1, ?2, ?2)").bind(userId, nowIso),
-      db.prepare(
-        `INSERT INTO auth (id, user_id, type, verifier_hash, verifier_salt, verifier_iterations, kdf_json,
-                           wrapped_data_key, created_at, updated_at)
-         VALUES (?1, ?2, 'password', ?3, ?4, ?5, ?6, ?7, ?8, ?8)`,
-      ).bind(randomUuid(), userId, verifier.hash, verifier.salt, verifier.iterations, JSON.stringify(kdf), wrapped, nowIso),
-      db.prepare("INSERT INTO emails (id, user_id, email, is_active, added_at) VALUES (?1, ?2, ?3, 1, ?4)")
-        .bind(randomUuid(), userId, email, nowIso),
-      session.statement,
-    ]);
-  } catch (err) {
-    // Lost a race with a concurrent sign-up: report the conflict, not a server error.
-    conflict = await taken();
-    if (conflict) throw conflict;
-    throw err;
-  }
-  return jsonResponse(201, { user_id: userId, token: session.token, expires_at: session.expiresAt });
-}
-
-// POST /v1/sessions {email, auth_secret} -> {user_id, token, kdf, wrapped_data_key}
+// POST /v1/sessions {email, auth_secret} -> {user_id, token, expires_at, kdf, wrapped_data_key, reset_at}
 export async function login(request, env) {
   const { value } = await readJsonObject(request, LIMITS);
   checkFields(value, ["email", "auth_secret"]);
@@ -153,6 +107,7 @@ export async function login(request, env) {
     expires_at: session.expiresAt,
     kdf: JSON.parse(row.kdf_json),
     wrapped_data_key: row.wrapped_data_key,
+    reset_at: row.reset_at ?? null,
   });
 }
 

@@ -124,9 +124,10 @@ export async function getSnapshot(request, env) {
 
   const gzip = acceptsGzip(request);
   const snap = await readSnapshot(db, userId);
+  const resetAt = await resetMarker(db, userId);
   if (!snap) {
     const body = { revision: 0, schema_version: null, exported_at: null, updated_at: null,
-      size_bytes: 0, sha256: null, wallet: null };
+      size_bytes: 0, sha256: null, reset_at: resetAt, wallet: null };
     return sendJson(JSON.stringify(body), gzip, etag(0));
   }
   const { row, parts } = snap;
@@ -138,10 +139,17 @@ export async function getSnapshot(request, env) {
     updated_at: row.updated_at,
     size_bytes: row.size_bytes,
     sha256: row.sha256,
+    reset_at: resetAt,
   });
   const prefix = encoder.encode(`${head.slice(0, -1)},"wallet":`);
   const body = [prefix, ...parts, encoder.encode("}")];
   return sendJson(body, gzip, etag(row.revision));
+}
+
+/** When the account's password was last reset with a mailed code (ISO time), or null. */
+async function resetMarker(db, userId) {
+  const row = await db.prepare("SELECT reset_at FROM users WHERE id = ?1").bind(userId).first();
+  return row ? row.reset_at : null;
 }
 
 const READ_ATTEMPTS = 5;

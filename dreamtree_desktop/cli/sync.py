@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--email", help="the email to claim with (needed when the folder has no account yet)")
     p.add_argument("--no-lock", action="store_true",
                    help="when claiming here first, do not lock the database with the password")
+    p.add_argument("--code", metavar="DIGITS",
+                   help="the verification code mailed by an earlier cloud-claim (also DREAMTREE_EMAIL_CODE); "
+                        "without it a code is mailed and asked for")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=run_cloud_claim)
 
@@ -150,6 +153,7 @@ def run_login(args: argparse.Namespace) -> int:
 def run_cloud_claim(args: argparse.Namespace) -> int:
     from ..accounts.credentials import password_auth_row
     from ..sync.cloud_account import cloud_claim
+    from ..sync.signup import CODE_ENV
 
     app, password = _open_with_password(args)
     with app:
@@ -161,9 +165,18 @@ def run_cloud_claim(args: argparse.Namespace) -> int:
                 password = _new_password()
             else:
                 password = read_password()
-        result = cloud_claim(app, args.server, password, email=args.email, lock=not args.no_lock)
+        code = args.code or os.environ.get(CODE_ENV) or None
+        result = cloud_claim(app, args.server, password, email=args.email, lock=not args.no_lock,
+                             code=code, ask_code=_prompt_for_code if sys.stdin.isatty() else None)
     _print_account(args, result, "Cloud account created on")
     return 0
+
+
+def _prompt_for_code(email: str) -> str:
+    """At a terminal: say where the code went, then read it."""
+    print(f"A verification code was mailed to {email} (valid for 30 minutes). If the address already "
+          "has an account, the mail says so instead.", file=sys.stderr)
+    return input("Verification code: ")
 
 
 def _print_account(args: argparse.Namespace, result: Any, verb: str) -> None:

@@ -40,7 +40,7 @@ TEXTUAL_INPUTS = frozenset({"text", "long_text"})
 
 RECALL_SOURCES = frozenset(
     {"skills.top10", "skills.transferable", "skills.self_management", "skills.knowledge",
-     "experiences", "stories", "personality", "flow.high_activities", "flow.recent",
+     "experiences", "experiences.tasks", "skills.suggested", "stories", "personality", "flow.high_activities", "flow.recent",
      "life_dashboard", "values.work", "values.life", "values.compass", "idea_trees",
      "career_options", "budget.batna", "competency.strengths", "profile.headline",
      "profile.value_proposition", "companies", "contacts", "locations.ranked"}

@@ -200,6 +200,7 @@ def _check_competencies(check: _Checker, doc: dict[str, Any]) -> list[dict[str, 
     comps = doc.get("competency", [])
     f = "competencies.toml"
     seen: set[str] = set()
+    contexts: dict[str, str] = {}
     per_category: dict[str, int] = {}
     for i, comp in enumerate(comps):
         key = f"competency[{i}]"
@@ -224,6 +225,14 @@ def _check_competencies(check: _Checker, doc: dict[str, Any]) -> list[dict[str, 
             check.add(f, f"{key}.level", "needs exactly the levels 1 to 5")
         for j, level in enumerate(levels):
             check.text(f, f"{key}.level[{j}].description", level.get("description"))
+            context = level.get("job_context")
+            if check.text(f, f"{key}.level[{j}].job_context", context):
+                # Each level's job context names its own roles and situation: a shared
+                # boilerplate line tells the reader nothing about this competency.
+                folded = " ".join(context.split()).casefold()
+                if folded in contexts:
+                    check.add(f, f"{key}.level[{j}].job_context", f"repeats the job context of {contexts[folded]}")
+                contexts.setdefault(folded, f"{cid} level {level.get('level')}")
     for category, count in model.COMPETENCY_CATEGORIES.items():
         if per_category.get(category, 0) != count:
             check.add(f, "competency", f"category {category} needs {count} competencies, "

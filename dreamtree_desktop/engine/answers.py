@@ -186,7 +186,7 @@ class Answers:
     def has(self, prompt: PromptDef) -> bool:
         table = prompt.target_table
         if prompt.input_type == "tool":
-            return self.tool_count(prompt) >= prompt.min_records
+            return self.tool_count(prompt) >= prompt.min_records and self.ranked_enough(prompt)
         if table == "user_responses":
             entry = self.responses.get(prompt.id)
             return entry is not None and entry[1] is not None
@@ -197,6 +197,14 @@ class Answers:
             return entry is not None and (bool(entry[1]) or prompt.optional)
         row = self.rows.get(table)
         return row is not None and row[prompt.target_column] is not None
+
+    def ranked_enough(self, prompt: PromptDef) -> bool:
+        """A tool prompt whose text asks the person to rank (config.min_ranked, e.g. a top ten)
+        counts only once they have ranked that many: the app never ranks for them."""
+        need = prompt.config.get("min_ranked")
+        if not isinstance(need, int) or isinstance(need, bool) or need <= 0:
+            return True
+        return toolbridge.ranked_count(self.ctx, prompt) >= need
 
     def tool_count(self, prompt: PromptDef) -> int:
         """The tool's own count of the records that answer this prompt (read once per prompt)."""

@@ -41,6 +41,12 @@ class PromptDef:
         return bool(self.config.get("optional", False))
 
     @property
+    def later(self) -> bool:
+        """The prompt waits for something to happen first ("after your first meeting"): it may be
+        set aside, its exercise counts as answered without it, its module only once it is answered."""
+        return bool(self.config.get("later", False))
+
+    @property
     def tool(self) -> str | None:
         tool = self.config.get("tool")
         return tool if isinstance(tool, str) else None

@@ -2,6 +2,8 @@
 indexed queries.
 
 - "Resume workbook" while the workbook is incomplete (always shown, even with reminders off).
+- "Come back to" one card per prompt set aside for later in an exercise already passed (also
+  shown with reminders off: it is part of the workbook, not a reminder).
 - One card per unlocked, active tool with a reminder that is due by its own frequency: each tool
   is checked against its own table (LAST_USE): daily tools against today, weekly tools against
   the last 7 days, monthly tools against the last 30.
@@ -20,7 +22,7 @@ from ..clock import format_iso, today_local
 from ..context import UserContext
 from .competency import reassessment_due
 from .content import load
-from .progression import load_progress, next_exercise, unlocked_tools, workbook_complete
+from .progression import load_progress, next_exercise, unlocked_tools, waiting_prompts, workbook_complete
 from .views import DailyDo
 
 WINDOW_DAYS = {"daily": 0, "weekly": 7, "monthly": 30}
@@ -74,6 +76,11 @@ def is_due(ctx: UserContext, tool_id: str, frequency: str | None, today: _dt.dat
     return True
 
 
+def _first_line(text: str, limit: int = 140) -> str:
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
 def daily_dos(ctx: UserContext, today: _dt.date | None = None) -> list[DailyDo]:
     today = today or today_local()
     content = load(ctx.db)
@@ -83,6 +90,11 @@ def daily_dos(ctx: UserContext, today: _dt.date | None = None) -> list[DailyDo]:
         nxt = next_exercise(content, progress)
         if nxt is not None:
             items.append(DailyDo("resume-workbook", "resume", "Resume Workbook", nxt.title, nxt.id))
+    for ex, prompt in waiting_prompts(content, progress):
+        items.append(
+            DailyDo(f"later:{prompt.id}", "later", f"Come back to: {ex.title}", _first_line(prompt.text), ex.id,
+                    prompt.id)
+        )
     enabled = ctx.db.scalar("SELECT reminders_enabled FROM user_settings WHERE user_id = ?", (ctx.user_id,))
     if enabled is not None and not enabled:
         return items

@@ -5,17 +5,23 @@ The record is `exercise_progress`: a row appears when an exercise first counts a
 save. Progression is strictly linear: the user may answer any exercise up to and including the
 first *required* exercise without a record; everything after it is refused. Optional
 exercises never hold the user back. Modules get their `user_modules` row when their last
-required exercise is first answered; later saves in the module move `last_modified_at`.
+required exercise is first answered and none of their set-aside ("later") prompts still waits;
+later saves in the module move `last_modified_at`.
+
+A prompt marked `later` in the content needs something to happen first (a meeting, a profile
+going live). It never holds its exercise back, so the conversation goes on; until it is answered
+it waits (`Progress.waiting`), Daily Dos bring it back, and its module is not complete.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..clock import now_iso
 from ..context import UserContext
 from ..errors import UserInputError
-from .content import Content, ExerciseDef, load
+from .answers import load_answers
+from .content import Content, ExerciseDef, PromptDef, load
 
 
 class AheadOfSequenceError(UserInputError):
@@ -26,6 +32,7 @@ class AheadOfSequenceError(UserInputError):
 class Progress:
     responded: dict[str, tuple[str, str]]  # exercise id -> (first_responded_at, responded_at)
     modules: dict[str, tuple[str, str]]  # module id -> (first_completed_at, last_modified_at)
+    waiting: set[str] = field(default_factory=set)  # ids of "later" prompts without an answer
 
     def is_answered(self, exercise_id: str) -> bool:
         return exercise_id in self.responded
@@ -46,7 +53,37 @@ def load_progress(ctx: UserContext) -> Progress:
             (ctx.user_id,),
         )
     }
-    return Progress(responded, modules)
+    progress = Progress(responded, modules)
+    content = load(ctx.db)
+    later = [ex for ex in content.exercises if any(p.later for p in ex.prompts)]
+    if later:
+        answers = load_answers(ctx, content, later)
+        progress.waiting = {p.id for ex in later for p in ex.prompts if p.later and not answers.has(p)}
+    return progress
+
+
+def refresh_waiting(ctx: UserContext, content: Content, progress: Progress, ex: ExerciseDef) -> None:
+    """Re-read whether `ex`'s set-aside prompts are answered (after a save in `ex`)."""
+    later = [p for p in ex.prompts if p.later]
+    if not later:
+        return
+    answers = load_answers(ctx, content, [ex])
+    for prompt in later:
+        if answers.has(prompt):
+            progress.waiting.discard(prompt.id)
+        else:
+            progress.waiting.add(prompt.id)
+
+
+def waiting_prompts(content: Content, progress: Progress) -> list[tuple[ExerciseDef, PromptDef]]:
+    """Set-aside prompts of exercises the user has passed (answered), in workbook order."""
+    return [
+        (ex, p)
+        for ex in content.exercises
+        if progress.is_answered(ex.id)
+        for p in ex.prompts
+        if p.id in progress.waiting
+    ]
 
 
 def first_open_required(content: Content, progress: Progress) -> ExerciseDef | None:
@@ -89,12 +126,16 @@ def module_complete(content: Content, progress: Progress, module_id: str) -> boo
     module = content.modules.get(module_id)
     if module is None or not module.exercises:
         return False
-    return all(progress.is_answered(e.id) for e in module.required)
+    return all(progress.is_answered(e.id) and not _waits(e, progress) for e in module.required)
+
+
+def _waits(ex: ExerciseDef, progress: Progress) -> bool:
+    return bool(progress.waiting) and any(p.id in progress.waiting for p in ex.prompts)
 
 
 def workbook_complete(content: Content, progress: Progress) -> bool:
     return bool(content.exercises) and all(
-        progress.is_answered(e.id) for e in content.exercises if e.required
+        progress.is_answered(e.id) and not _waits(e, progress) for e in content.exercises if e.required
     )
 
 
@@ -164,6 +205,7 @@ def record_save(
     """
     db = ctx.db
     first_answer = False
+    refresh_waiting(ctx, content, progress, ex)
     if progress.is_answered(ex.id):
         db.execute(
             "UPDATE exercise_progress SET responded_at = ? WHERE user_id = ? AND exercise_id = ?",
@@ -194,7 +236,7 @@ def record_save(
         module_completed = True
 
     complete = workbook_complete(content, progress)
-    if complete and first_answer:
+    if complete and (first_answer or module_completed):
         db.execute(
             "UPDATE users SET workbook_complete = 1, updated_at = ? WHERE id = ? AND workbook_complete = 0",
             (stamp, ctx.user_id),

@@ -27,6 +27,8 @@ LABELS: dict[str, str] = {
     "skills.self_management": "Your self-management skills",
     "skills.knowledge": "What you know",
     "experiences": "Your experiences",
+    "experiences.tasks": "The tasks you listed in your experiences",
+    "skills.suggested": "Skills your tasks point to",
     "stories": "Your SOARED stories",
     "personality": "Your personality type",
     "flow.high_activities": "Activities that put you in flow",
@@ -116,18 +118,11 @@ def _names(ctx: UserContext, sql: str, *params: Any) -> list[str]:
 
 
 def _top10(ctx: UserContext, content: Content) -> list[str]:
-    ranked = _names(
-        ctx,
-        "SELECT s.name FROM user_skills us JOIN skills s ON s.id = us.skill_id "
-        "WHERE us.user_id = ? AND us.rank IS NOT NULL ORDER BY us.rank LIMIT 10",
-    )
-    if ranked:
-        return ranked
-    # Before the user ranks anything, their strongest skills stand in for the top ten.
+    """The skills the person ranked, in their order; nothing until they rank (never a guess)."""
     return _names(
         ctx,
         "SELECT s.name FROM user_skills us JOIN skills s ON s.id = us.skill_id "
-        "WHERE us.user_id = ? ORDER BY us.mastery IS NULL, us.mastery DESC, us.created_at LIMIT 10",
+        "WHERE us.user_id = ? AND us.rank IS NOT NULL ORDER BY us.rank LIMIT 10",
     )
 
 
@@ -288,6 +283,8 @@ _SOURCES: dict[str, Callable[[UserContext, Content], Any]] = {
     "skills.self_management": _skills_in("self_management"),
     "skills.knowledge": _skills_in("knowledge"),
     "experiences": _experiences,
+    "experiences.tasks": lambda ctx, content: toolbridge.experience_tasks(ctx),
+    "skills.suggested": lambda ctx, content: toolbridge.task_skill_suggestions(ctx),
     "stories": _stories,
     "personality": _personality,
     "flow.high_activities": lambda ctx, content: high_flow_activities(ctx),

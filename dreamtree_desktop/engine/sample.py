@@ -124,6 +124,7 @@ class SampleAnswers:
                     "start_date": f"{2010 + i}-01",
                     "end_date": f"{2011 + i}-06",
                     "description": "Scheduled, repaired, taught.",
+                    "tasks": ["Scheduled the weekly rota", "Repaired broken equipment", "Trained new staff"],
                 }
                 for i in range(1, n + 1)
             ]

@@ -44,6 +44,9 @@ def citations_for(content: Content, text: str | None) -> list[Citation]:
     return out
 
 
+SKIPPED = "Skipped"
+
+
 def render_answer(content: Content, answers: Answers, prompt: PromptDef) -> str | None:
     """The stored answer as text, or None when unanswered."""
     if prompt.input_type == "tool":
@@ -56,6 +59,8 @@ def render_answer(content: Content, answers: Answers, prompt: PromptDef) -> str 
         return "(this answer could not be decrypted)"
     except PiiLockedError:
         return "(private: enter your password to see it)"
+    if prompt.optional and value in (None, "", []):
+        return SKIPPED
     return render_value(prompt, value)
 
 

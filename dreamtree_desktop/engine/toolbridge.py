@@ -46,6 +46,12 @@ def count_for_origin(ctx: Any, prompt: PromptDef) -> int:
     return int(tool_module(prompt).count_for_origin(ctx, prompt.exercise_id))
 
 
+def ranked_count(ctx: Any, prompt: PromptDef) -> int:
+    """How many records the person has ranked with the prompt's tool (0 when it does not rank)."""
+    counter = getattr(tool_module(prompt), "count_ranked", None)
+    return int(counter(ctx)) if counter is not None else 0
+
+
 def _budget() -> ModuleType:
     return importlib.import_module("dreamtree_desktop.tools.budget")
 
@@ -87,3 +93,15 @@ def _money(cents: Any) -> str | None:
 
 def high_flow_activities(ctx: Any) -> list[str]:
     return list(importlib.import_module("dreamtree_desktop.tools.flow").high_flow_activities(ctx))
+
+
+def experience_tasks(ctx: Any) -> list[str]:
+    """Every task written in the user's experiences."""
+    module = importlib.import_module("dreamtree_desktop.tools.experiences")
+    return list(module.all_tasks(ctx))
+
+
+def task_skill_suggestions(ctx: Any) -> list[str]:
+    """Transferable skills the experiences' task verbs point at, as "Skill (from: task)" lines."""
+    module = importlib.import_module("dreamtree_desktop.tools.experiences")
+    return [f"{s['name']} (from: {s['tasks'][0]})" for s in module.suggest_skills(ctx)]

@@ -120,6 +120,16 @@ class PromptView(_Dict):
     optional: bool = False
     answered: bool = False
     options: list[str] | None = None  # the items a ranking orders (its options or its recalled items)
+    later: bool = False  # may be set aside until something has happened (see docs/workbook-answers.md)
+    waiting: bool = False  # a "later" prompt of a passed exercise, still without an answer
+
+
+@dataclass
+class PromptRef(_Dict):
+    prompt_id: str
+    exercise_id: str
+    exercise_title: str
+    text: str
 
 
 @dataclass
@@ -181,11 +191,11 @@ class ToolInfo(_Dict):
 @dataclass
 class DailyDo(_Dict):
     id: str
-    kind: str  # resume | tool | follow_up | reassess
+    kind: str  # resume | later | tool | follow_up | reassess
     title: str
     subtitle: str
-    target: str  # exercise id (resume), tool id (tool, follow_up, reassess)
-    item_id: str | None = None  # the job a follow_up is about
+    target: str  # exercise id (resume, later), tool id (tool, follow_up, reassess)
+    item_id: str | None = None  # the job a follow_up is about; the prompt id of a "later" card
 
 
 @dataclass

@@ -24,6 +24,7 @@ from .views import (
     Message,
     ModuleInfo,
     PartInfo,
+    PromptRef,
     PromptView,
     RecallView,
     SaveResult,
@@ -87,12 +88,14 @@ class Workbook:
                     for ex in module.exercises
                 ]
                 row = progress.modules.get(module.id)
+                waits = any(p.id in progress.waiting for ex in module.exercises for p in ex.prompts)
                 modules.append(
                     ModuleInfo(
                         module.id,
                         module.title,
                         module.summary,
-                        _group_state([i.state for i in infos], row is not None),
+                        "in_progress" if waits and row is None and any(i.state == "complete" for i in infos)
+                        else _group_state([i.state for i in infos], row is not None),
                         infos,
                         row[0] if row else None,
                         row[1] if row else None,
@@ -207,6 +210,8 @@ class Workbook:
                     optional=p.optional,
                     answered=answers.has(p),
                     options=items,
+                    later=p.later,
+                    waiting=p.id in progress.waiting and progress.is_answered(ex.id),
                 )
             )
         module = content.modules.get(ex.module_id)
@@ -290,16 +295,53 @@ class Workbook:
             prompt_id=prompt.id,
         )
 
+    def skip(self, prompt_id: str) -> SaveResult:
+        """Skip an optional prompt: its answer is stored empty ("" for text, [] for lists, false for
+        a checkbox, null otherwise; nothing for tool and profile-column prompts), which counts as an
+        answer, so the exercise can be complete without it. A prompt that is not optional is refused."""
+        content = self.content
+        prompt = self._prompt_def(prompt_id)
+        if not prompt.optional:
+            hint = "Choose Later to set it aside; Daily Dos will bring it back." if prompt.later else None
+            raise AnswerError(prompt.id, "cannot be skipped: it needs an answer", hint=hint)
+        ex = content.by_id[prompt.exercise_id]
+        progress = load_progress(self.ctx)
+        progression.check_open(content, progress, ex)
+        stamp = now_iso()
+        with self.ctx.db.transaction():
+            if prompt.input_type != "tool" and prompt.target_table in SKIPPABLE_TABLES:
+                store(self.ctx, prompt, skipped_value(prompt), stamp)
+            answered = progress.is_answered(ex.id) or self._exercise_answered(content, ex)
+            recorded = progression.record_save(self.ctx, content, progress, ex, answered, stamp)
+        return SaveResult(
+            exercise_id=ex.id,
+            module_id=ex.module_id,
+            module_completed=recorded.module_completed,
+            unlocked_tool=recorded.unlocked_tool,
+            workbook_complete=recorded.workbook_complete,
+            next_exercise=exercise_ref(progression.next_exercise(content, progress)),
+            exercise_answered=progress.is_answered(ex.id),
+            prompt_id=prompt.id,
+        )
+
+    def waiting(self) -> list[PromptRef]:
+        """Prompts set aside for later in exercises already passed, in workbook order."""
+        content = self.content
+        return [
+            PromptRef(p.id, ex.id, ex.title, p.text)
+            for ex, p in progression.waiting_prompts(content, load_progress(self.ctx))
+        ]
+
     def _choices(self, content: Content, prompt: PromptDef) -> list[str] | None:
         if prompt.target_table == "user_settings" and prompt.target_column == "personality_type":
             return sorted(content.personality_codes)
         return None
 
     def _exercise_answered(self, content: Content, ex: ExerciseDef) -> bool:
-        """Every prompt that is not optional has an answer (tool prompts: the tool's count of
+        """Every prompt that is neither optional nor set aside for later has an answer (tool prompts: the tool's count of
         records for this exercise reaches config.min_records, default 1)."""
         answers = load_answers(self.ctx, content, [ex])
-        return all(answers.has(p) for p in ex.prompts if not p.optional)
+        return all(answers.has(p) for p in ex.prompts if not p.optional and not p.later)
 
     def answer_of(self, prompt_id: str) -> Any:
         prompt = self._prompt_def(prompt_id)
@@ -317,6 +359,20 @@ class Workbook:
         """See progression.touch_module: for tool services changing a completed module's rows."""
         with self.ctx.db.transaction():
             return progression.touch_module(self.ctx, module_id)
+
+
+SKIPPABLE_TABLES = frozenset({"user_responses", "user_lists", "user_checklists"})
+
+
+def skipped_value(prompt: PromptDef) -> Any:
+    """What a skipped prompt stores: an empty answer of its own kind."""
+    if prompt.input_type in ("text", "long_text"):
+        return ""
+    if prompt.input_type in ("list", "multi_choice") or prompt.target_table == "user_lists":
+        return []
+    if prompt.input_type == "checkbox":
+        return False
+    return None
 
 
 def _safe_value(answers: Answers, prompt: PromptDef) -> Any:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ..engine.content import PromptDef
+from ..engine.content import load as load_content
 from ..storage.db import Database
 from .tables import COMPETENCY_TOOL, SINGLE_ROW_COLUMNS, TOOL_COLUMNS, module_of_exercise
 
@@ -36,6 +38,12 @@ class Catalog:
     competency_module: str | None = None
     pii_prompts: frozenset[str] = frozenset()
     pii_lists: frozenset[tuple[str, str]] = frozenset()  # (exercise id, list name)
+    # The full prompt definitions (config included), for checking answers against their prompt.
+    prompt_defs: dict[str, PromptDef] = field(default_factory=dict)
+
+    @property
+    def modules(self) -> frozenset[str]:
+        return frozenset(module for module, _full in self.exercises.values())
 
     @classmethod
     def load(cls, db: Database) -> Catalog:
@@ -74,6 +82,7 @@ class Catalog:
             skills=frozenset(r[0] for r in db.query("SELECT id FROM skills WHERE is_custom = 0")),
             competencies=frozenset(r[0] for r in db.query("SELECT id FROM competencies")),
             personality_types=frozenset(r[0] for r in db.query("SELECT code FROM personality_types")),
+            prompt_defs=dict(load_content(db).prompts),
         )
         catalog._derive_ownership()
         return catalog

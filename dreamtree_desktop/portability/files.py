@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,30 @@ def read_export_file(path: Path) -> Any:
     return parse_export_bytes(data)
 
 
+# A surrogate written as an escape; a pair is one character once parsed, a lone one cannot be
+# stored (SQLite and every file take UTF-8), so it is refused here, naming where it is.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(node: Any, path: str) -> str | None:
+    stack: list[tuple[Any, str]] = [(node, path)]
+    while stack:
+        value, here = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return here
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{here}/{key}"
+                if _SURROGATE.search(key):
+                    return here
+                stack.append((item, where))
+        elif isinstance(value, list):
+            stack.extend((item, f"{here}/{i}") for i, item in enumerate(value))
+    return None
+
+
 def parse_export_bytes(data: bytes) -> Any:
     if not data.strip():
         raise DocumentError("", "the file is empty")
@@ -51,6 +76,15 @@ def parse_export_bytes(data: bytes) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DocumentError("", f"the file is not UTF-8 text (byte {exc.start})") from None
+    parsed = _parse(text)
+    if _SURROGATE_ESCAPE.search(text):
+        where = _lone_surrogate(parsed, "")
+        if where is not None:
+            raise DocumentError(where, "the text holds a broken character (a lone surrogate escape)")
+    return parsed
+
+
+def _parse(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
@@ -68,10 +102,47 @@ def parse_export_bytes(data: bytes) -> Any:
         raise DocumentError("", "the JSON is nested too deeply") from None
 
 
+_encode_value = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_STREAM_DEPTH = 3  # top level, then modules or tables, then their rows: each row encoded alone
+_CHUNK_CHARS = 1 << 18
+
+
+def _encode_parts(value: Any, parts: list[str], depth: int) -> None:
+    if depth < _STREAM_DEPTH and isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        parts.append("{")
+        for n, (key, item) in enumerate(value.items()):
+            parts.append(("," if n else "") + _encode_value(key) + ":")
+            _encode_parts(item, parts, depth + 1)
+        parts.append("}")
+    elif depth < _STREAM_DEPTH and isinstance(value, list):
+        parts.append("[")
+        for n, item in enumerate(value):
+            if n:
+                parts.append(",")
+            _encode_parts(item, parts, depth + 1)
+        parts.append("]")
+    else:
+        parts.append(_encode_value(value))
+
+
 def encode_document(doc: dict[str, Any]) -> bytes:
-    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode(
-        "utf-8"
-    )
+    """The document as compact UTF-8 JSON and a newline, byte for byte what one `json.dumps`
+    would give, but encoded row by row: a single C-level dumps of a large backup holds the
+    interpreter lock for its whole length and freezes the window while a worker exports."""
+    parts: list[str] = []
+    _encode_parts(doc, parts, 0)
+    parts.append("\n")
+    chunks: list[bytes] = []
+    pending: list[str] = []
+    size = 0
+    for part in parts:
+        pending.append(part)
+        size += len(part)
+        if size >= _CHUNK_CHARS:
+            chunks.append("".join(pending).encode("utf-8"))
+            pending, size = [], 0
+    chunks.append("".join(pending).encode("utf-8"))
+    return b"".join(chunks)
 
 
 def write_export_file(path: Path, doc: dict[str, Any]) -> int:

@@ -60,6 +60,7 @@ TABLES: dict[str, TableSpec] = {
                 "start_date",
                 "end_date",
                 "description",
+                "tasks",
                 "origin",
                 *_TS,
             ),

@@ -14,6 +14,7 @@ from ..security.errors import KeyFileError
 from ..security.keywrap import WrappedKey
 from .canonical import digest, hash_content
 from .catalog import Catalog
+from .conform import check_rules
 from .document import FORMAT, LEGACY_VERSION, VERSION, Doc
 from .errors import DocumentError
 from .personal import check_envelopes, document_fields
@@ -263,6 +264,7 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:
             raise DocumentError(here, f"a second tombstone for {tomb['table']} {tomb['row_id']!r}")
         seen_tombs.add(key)
 
+    check_rules(doc, catalog)
     _check_personal(doc, catalog)
     _check_auth(doc)
 

@@ -8,7 +8,9 @@ API (the CLI and the UI call these):
         AuthenticationError (exit 3) when the session is gone; local data is then unchanged.
     sync_now(ctx, app=None) -> SyncResult          the desktop's "Sync now"
     sync_status(ctx) -> {server, signed_in, revision, last_synced_at}   (no network)
-    cloud_claim(app, server, password, *, email=None, lock=True) -> AccountResult
+    cloud_claim(app, server, password, *, email=None, lock=True, code=None, ask_code=None) -> AccountResult
+        the service mails a verification code first: pass `code`, or `ask_code(email) -> code`;
+        with neither, VerificationCodeSent (exit 3) once the code was mailed
     login(app, server, email, password, *, lock=True) -> AccountResult
     logout(ctx) -> bool
     push_password_change(app, old_password, new_password) -> bool

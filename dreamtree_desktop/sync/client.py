@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import random
 import time
 from collections.abc import Callable
@@ -45,9 +46,17 @@ __all__ = [
 
 log = logging.getLogger("dreamtree.sync")
 
+# The project's own service; DREAMTREE_SERVER points the app elsewhere (tests, self-hosting).
+DEFAULT_SERVER_URL = "https://sync.dreamtree.app"
+SERVER_ENV = "DREAMTREE_SERVER"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=60.0, pool=5.0)
 DEFAULT_ATTEMPTS = 3
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def default_server() -> str:
+    """The server a new sign-in or sign-up goes to unless the person picks another."""
+    return os.environ.get(SERVER_ENV, "").strip() or DEFAULT_SERVER_URL
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,7 @@ def b64(data: bytes | bytearray) -> str:
 
 
 class CloudClient:
-    """One server; `token` is the session (set by login / create_account)."""
+    """One server; `token` is the session (set by login / verify_signup / confirm_reset)."""
 
     def __init__(
         self,
@@ -113,12 +122,39 @@ class CloudClient:
             raise self._unexpected(answer)
         return kdf
 
-    def create_account(self, email: str, auth_secret: bytes | bytearray, kdf: dict[str, Any],
-                       wrapped_data_key: str, user_id: str) -> p.Session:
+    def request_signup(self, email: str, auth_secret: bytes | bytearray, kdf: dict[str, Any],
+                       wrapped_data_key: str, user_id: str) -> None:
+        """POST /v1/accounts: the service mails a verification code (or, when the address already
+        has an account, a warning to its owner: the answer is the same)."""
         body = {"email": email, "auth_secret": b64(auth_secret), "kdf": kdf,
                 "wrapped_data_key": wrapped_data_key, "user_id": user_id}
         answer = self._call("POST", p.ACCOUNTS, json_body=body, auth=False)
+        if answer.status != 202:
+            raise self._unexpected(answer)
+
+    def verify_signup(self, email: str, code: str) -> p.Session:
+        """POST /v1/accounts/verify: creates the account; CloudError code invalid_code otherwise."""
+        answer = self._call("POST", p.ACCOUNTS_VERIFY, json_body={"email": email, "code": code}, auth=False)
         session = p.parse_session(answer.body) if answer.status == 201 else None
+        if session is None:
+            raise self._unexpected(answer)
+        self.token = session.token
+        return session
+
+    def request_reset(self, email: str) -> None:
+        """POST /v1/account/reset: a reset code is mailed if the address has an account."""
+        answer = self._call("POST", p.ACCOUNT_RESET, json_body={"email": email}, auth=False)
+        if answer.status != 202:
+            raise self._unexpected(answer)
+
+    def confirm_reset(self, email: str, code: str, auth_secret: bytes | bytearray, kdf: dict[str, Any],
+                      wrapped_data_key: str) -> p.Session:
+        """POST /v1/account/reset/confirm: the account takes the new password and data key; all
+        its sessions end and this one starts. The session's reset_at is set."""
+        body = {"email": email, "code": code, "auth_secret": b64(auth_secret), "kdf": kdf,
+                "wrapped_data_key": wrapped_data_key}
+        answer = self._call("POST", p.ACCOUNT_RESET_CONFIRM, json_body=body, auth=False)
+        session = p.parse_session(answer.body) if answer.status == 200 else None
         if session is None:
             raise self._unexpected(answer)
         self.token = session.token

@@ -34,6 +34,7 @@ from . import protocol as p
 from .client import CloudClient
 from .errors import CloudError, DamagedSnapshot
 from .service import Connect, Hooks, SyncResult, _forget_refused_session, _sync_rounds, default_connect
+from .signup import AskCode, create_verified_account
 from .state import (
     META_SERVER,
     META_TOKEN,
@@ -64,12 +65,15 @@ class AccountResult:
 
 # -- claim a cloud account ------------------------------------------------------------------------
 def cloud_claim(app: AppData, server: str, password: str, *, email: str | None = None, lock: bool = True,
+                code: str | None = None, ask_code: AskCode | None = None,
                 connect: Connect = default_connect) -> AccountResult:
     """Create the cloud account of this folder's user and upload its data.
 
     An anonymous user is claimed locally first (accounts.claim: `email` needed, `lock` as there).
     The cloud account gets the same user id, KDF parameters, wrapped data key, and an auth
     secret from the same Argon2id run as the KEK, so one password opens both.
+    The service mails a code first (sync/signup.py): `code` when the user has it already, else
+    `ask_code` once it was mailed, else VerificationCodeSent (exit 3) says how to go on.
     """
     from ..accounts import claim
 
@@ -99,8 +103,8 @@ def cloud_claim(app: AppData, server: str, password: str, *, email: str | None =
     wipe(kek)
     try:
         with connect(server, None) as client:
-            session = _create_or_recover(client, stored_email, auth_secret, wrapped, wrapped_text,
-                                         app.user_id)
+            session = create_verified_account(client, stored_email, auth_secret, wrapped.kdf.to_dict(),
+                                              wrapped_text, app.user_id, code=code, ask_code=ask_code)
             ctx = UserContext.from_app(app)
             assert ctx.data_key is not None
             with db.transaction():
@@ -140,36 +144,6 @@ def _derive_checked(app: AppData, password: str, wrapped: WrappedKey) -> tuple[b
         wipe(data_key)
     throttle.reset()
     return kek, auth_secret
-
-
-def _create_or_recover(client: CloudClient, email: str, auth_secret: bytearray, wrapped: WrappedKey,
-                       wrapped_text: str, user_id: str) -> p.Session:
-    try:
-        return client.create_account(email, auth_secret, wrapped.kdf.to_dict(), wrapped_text, user_id)
-    except CloudError as exc:
-        if exc.status != 409 or exc.code not in (p.EMAIL_TAKEN, p.USER_ID_TAKEN):
-            raise
-        taken = exc
-    # Taken: an earlier claim whose answer was lost made it (same user, same password), or it is
-    # somebody else's account.
-    try:
-        session = client.login(email, auth_secret)
-    except WrongPasswordError:
-        session = None
-    if session is not None and session.user_id == user_id:
-        return session
-    if session is not None:
-        with contextlib.suppress(ServiceError, AuthenticationError):
-            client.logout()
-    if taken.code == p.EMAIL_TAKEN:
-        raise UserInputError(
-            f"email: the cloud service already has an account for {email}.",
-            hint="To use it on this device, sign in from a new data folder: "
-                 "dreamtree --data-dir NEW_FOLDER account login --server URL --email " + email,
-        )
-    raise UserInputError("The cloud service already has this user under another email address.",
-                         hint="Sign in with that address: "
-                              "dreamtree account login --server URL --email ADDRESS")
 
 
 def _parse_wrapped(text: str, whose: str) -> WrappedKey:

@@ -22,6 +22,11 @@ SESSIONS = "/v1/sessions"
 SESSION_CURRENT = "/v1/sessions/current"
 SNAPSHOT = "/v1/snapshot"
 PASSWORD = "/v1/password"
+ACCOUNTS_VERIFY = "/v1/accounts/verify"
+ACCOUNT_RESET = "/v1/account/reset"
+ACCOUNT_RESET_CONFIRM = "/v1/account/reset/confirm"
+# Every answer of the service carries its clock as integer unix milliseconds.
+SERVER_TIME_HEADER = "X-Server-Time"
 
 # The server refuses a snapshot body larger than this after gzip decoding (cloud/src/snapshot.js).
 MAX_SNAPSHOT_BODY = 50 * 1024 * 1024
@@ -41,6 +46,7 @@ RATE_LIMITED = "rate_limited"
 STALE_REVISION = "stale_revision"
 EMAIL_TAKEN = "email_taken"
 USER_ID_TAKEN = "user_id_taken"
+INVALID_CODE = "invalid_code"
 PAYLOAD_TOO_LARGE = "payload_too_large"
 SESSION_CODES = frozenset({"missing_token", "invalid_token", "token_expired"})
 
@@ -86,6 +92,7 @@ class Session:
     token: str
     kdf: dict[str, Any] | None = None
     wrapped_data_key: str | None = None
+    reset_at: str | None = None  # when the account's password was last reset with a mailed code
 
     def __repr__(self) -> str:  # the token is a bearer secret: never in a repr or a log
         return f"Session(user_id={self.user_id!r}, token=<hidden>)"
@@ -151,10 +158,12 @@ def parse_session(body: dict[str, Any] | None) -> Session | None:
         return None
     kdf = body.get("kdf")
     wrapped = body.get("wrapped_data_key")
+    reset_at = body.get("reset_at")
     return Session(
         body["user_id"], body["token"],
         kdf if isinstance(kdf, dict) else None,
         wrapped if isinstance(wrapped, str) else None,
+        reset_at if isinstance(reset_at, str) else None,
     )
 
 

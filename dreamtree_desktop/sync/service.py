@@ -169,7 +169,7 @@ def _sync_rounds(ctx: UserContext, client: CloudClient, app: AppData | None, hoo
     catalog = Catalog.load(ctx.db)
     result = SyncResult(client.server)
     bases = load_bases(ctx)
-    hasher = KeyedHasher(ctx.data_key, ctx.user_id, catalog) if ctx.data_key is not None else None
+    hasher = hasher_for(ctx, catalog)
     try:
         for round_no in range(1, p.MAX_ROUNDS + 1):
             result.rounds = round_no
@@ -191,20 +191,15 @@ def _round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Ho
            known: p.Snapshot | None) -> bool:
     """One pull-merge-push round; False when the push was refused as stale."""
     remote, revision, digest = _pull(ctx, client, catalog, result, known)
-    local = export_document(ctx, catalog)
-    if local["pii"].get("mode") != "sealed":
-        raise InternalError("an export for the cloud must keep personal fields sealed")
-    local["revisions"] = stored_entries(ctx)
-    if hasher is not None:
-        _hash_tombstones(local, bases, hasher)
+    local = local_document(ctx, catalog, bases, hasher)
     to_push = normalize(local)
     if remote is not None:
-        outcome = merge(local, remote, bases=bases, hasher=hasher, carry_revisions=True)
-        _apply(ctx, app, outcome, result, local["revisions"], changed=not _same_data(outcome.doc, to_push))
+        outcome = merge_with(local, remote, bases, hasher)
+        apply_merge(ctx, app, outcome, result, local["revisions"], changed=not _same_data(outcome.doc, to_push))
         # The merge is what both sides hold from now on (merge(A, A) == normalize(A)).
         to_push = outcome.doc
-        if _same_data(to_push, normalize(remote)) and to_push["revisions"] == remote.get("revisions", []):
-            _record_success(ctx, result, revision, digest, to_push, bases)
+        if in_agreement(to_push, remote):
+            record_success(ctx, result, revision, digest, to_push, bases)
             return True
     if hooks.before_push is not None:
         hooks.before_push(result.rounds)
@@ -214,8 +209,36 @@ def _round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Ho
         result.notes.append(f"the cloud copy changed during round {result.rounds}: pulled and merged again")
         return False
     result.pushed = True
-    _record_success(ctx, result, new_revision, digest, to_push, bases)
+    record_success(ctx, result, new_revision, digest, to_push, bases)
     return True
+
+
+def local_document(ctx: UserContext, catalog: Catalog, bases: dict[tuple[str, str], dict[str, Any]],
+                   hasher: KeyedHasher | None) -> dict[str, Any]:
+    """This folder's data as the sync sends it: the export, the kept versions, and deletions
+    carrying the keyed hash of what they deleted."""
+    local = export_document(ctx, catalog)
+    if local["pii"].get("mode") != "sealed":
+        raise InternalError("an export for the cloud must keep personal fields sealed")
+    local["revisions"] = stored_entries(ctx)
+    if hasher is not None:
+        _hash_tombstones(local, bases, hasher)
+    return local
+
+
+def merge_with(local: dict[str, Any], remote: dict[str, Any], bases: dict[tuple[str, str], dict[str, Any]],
+               hasher: KeyedHasher | None) -> MergeResult:
+    """The one merge, as sync uses it (record bases, keyed hashes, kept versions carried)."""
+    return merge(local, remote, bases=bases, hasher=hasher, carry_revisions=True)
+
+
+def in_agreement(merged: dict[str, Any], remote: dict[str, Any]) -> bool:
+    """Whether the server already holds what the merge holds (then nothing is pushed)."""
+    return _same_data(merged, normalize(remote)) and merged.get("revisions", []) == remote.get("revisions", [])
+
+
+def hasher_for(ctx: UserContext, catalog: Catalog) -> KeyedHasher | None:
+    return KeyedHasher(ctx.data_key, ctx.user_id, catalog) if ctx.data_key is not None else None
 
 
 def _hash_tombstones(doc: dict[str, Any], bases: dict[tuple[str, str], dict[str, Any]],
@@ -323,7 +346,7 @@ def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return data(a) == data(b)
 
 
-def _apply(ctx: UserContext, app: AppData | None, outcome: MergeResult, result: SyncResult,
+def apply_merge(ctx: UserContext, app: AppData | None, outcome: MergeResult, result: SyncResult,
            held: list[dict[str, Any]], *, changed: bool) -> None:
     """Write the merge here when it changes anything, and keep every version that lost a
     conflict, wherever it was seen: the merge carries them all (revision_rules)."""
@@ -374,7 +397,7 @@ def _push(client: CloudClient, doc: dict[str, Any], catalog: Catalog, revision: 
     return client.put_snapshot(upload, revision), upload.wallet_sha256
 
 
-def _record_success(ctx: UserContext, result: SyncResult, revision: int, digest: str | None,
+def record_success(ctx: UserContext, result: SyncResult, revision: int, digest: str | None,
                     agreed: dict[str, Any], bases: dict[tuple[str, str], dict[str, Any]]) -> None:
     """Both sides now hold `agreed`: it becomes the base of the next record merge."""
     db = ctx.db

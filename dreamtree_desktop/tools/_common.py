@@ -6,25 +6,36 @@ UserInputError naming the field. Text is stripped; empty optional text becomes N
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..clock import now_iso
 from ..context import UserContext
 from ..errors import InternalError, UserInputError
 from ..ids import new_id
+from ..rules.fields import (
+    MAX_RECORDS,
+    MAX_SHORT,
+    MAX_TEXT,
+    MAX_URL,
+    boolean,
+    enum,
+    integer,
+    iso_date,
+    require_mapping,
+    string_list,
+    text,
+    url,
+)
 
-MAX_TEXT = 100_000
-MAX_SHORT = 500
-MAX_URL = 2_048
-MAX_RECORDS = 1_000
+__all__ = [
+    "MAX_RECORDS", "MAX_SHORT", "MAX_TEXT", "MAX_URL", "boolean", "enum", "integer", "iso_date",
+    "require_mapping", "string_list", "text", "url",
+]
 
-_IDENT = re.compile(r"^[a-z_]+$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_EXERCISE_ID = re.compile(r"^\d+\.\d+\.\d+$")
+_IDENT = re.compile(r"[a-z_]+\Z")
+_EXERCISE_ID = re.compile(r"\d+\.\d+\.\d+\Z")
 
 
 class ToolLockedError(UserInputError):
@@ -41,125 +52,12 @@ class _Keep:
 KEEP: Any = _Keep()
 
 
-# -- validation ----------------------------------------------------------------------------------
-def require_mapping(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise UserInputError(f"{what} must be an object with named fields.")
-    return dict(value)
-
-
+# -- validation (the rules themselves live in the rulebook) ------------------------------------
 def check_keys(data: Mapping[str, Any], allowed: Iterable[str], what: str) -> None:
     allowed_set = set(allowed)
     for key in data:
         if key not in allowed_set:
             raise UserInputError(f'{what} has an unknown field "{key}".')
-
-
-def text(value: Any, field: str, *, required: bool = False, max_length: int = MAX_TEXT) -> str | None:
-    if value is None:
-        if required:
-            raise UserInputError(f"{field} is required.")
-        return None
-    if not isinstance(value, str):
-        raise UserInputError(f"{field} must be text.")
-    cleaned = value.strip()
-    if "\x00" in cleaned:
-        raise UserInputError(f"{field} must not contain NUL characters.")
-    if not cleaned:
-        if required:
-            raise UserInputError(f"{field} is required.")
-        return None
-    if len(cleaned) > max_length:
-        raise UserInputError(f"{field} is too long (at most {max_length:,} characters).")
-    return cleaned
-
-
-def integer(value: Any, field: str, low: int | None = None, high: int | None = None, *,
-            required: bool = False) -> int | None:
-    if value is None:
-        if required:
-            raise UserInputError(f"{field} is required.")
-        return None
-    if isinstance(value, bool):
-        raise UserInputError(f"{field} must be a whole number.")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int):
-        raise UserInputError(f"{field} must be a whole number.")
-    if (low is not None and value < low) or (high is not None and value > high):
-        if low is not None and high is not None:
-            raise UserInputError(f"{field} must be a whole number from {low} to {high}.")
-        if low is not None:
-            raise UserInputError(f"{field} must be at least {low}.")
-        raise UserInputError(f"{field} must be at most {high}.")
-    return value
-
-
-def boolean(value: Any, field: str, *, default: bool | None = None) -> bool:
-    if value is None and default is not None:
-        return default
-    if not isinstance(value, bool):
-        raise UserInputError(f"{field} must be true or false.")
-    return value
-
-
-def iso_date(value: Any, field: str, *, required: bool = False) -> str | None:
-    """A calendar date written YYYY-MM-DD."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise UserInputError(f"{field} is required.")
-        return None
-    if isinstance(value, _dt.datetime):
-        raise UserInputError(f"{field} must be a date written YYYY-MM-DD.")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if not isinstance(value, str) or not _DATE.match(value.strip()):
-        raise UserInputError(f"{field} must be a date written YYYY-MM-DD.")
-    try:
-        parsed = _dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UserInputError(f"{field} is not a real date.") from None
-    return parsed.isoformat()
-
-
-def url(value: Any, field: str, *, required: bool = False) -> str | None:
-    cleaned = text(value, field, required=required, max_length=MAX_URL)
-    if cleaned is None:
-        return None
-    if any(ch.isspace() for ch in cleaned):
-        raise UserInputError(f"{field} must be a web address without spaces.")
-    try:
-        parts = urlsplit(cleaned)
-    except ValueError:
-        raise UserInputError(f"{field} is not a valid web address.") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise UserInputError(f"{field} must be a web address starting with http:// or https://.")
-    return cleaned
-
-
-def enum(value: Any, field: str, choices: Sequence[str], *, required: bool = False) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise UserInputError(f"{field} is required.")
-        return None
-    if not isinstance(value, str) or value.strip() not in choices:
-        raise UserInputError(f"{field} must be one of: {', '.join(choices)}.")
-    return value.strip()
-
-
-def string_list(value: Any, field: str, *, max_items: int = MAX_RECORDS) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise UserInputError(f"{field} must be a list.")
-    if len(value) > max_items:
-        raise UserInputError(f"{field} has too many entries (at most {max_items}).")
-    out: list[str] = []
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            raise UserInputError(f"{field} must hold non-empty text entries.")
-        out.append(item.strip())
-    return out
 
 
 def record_list(value: Any, what: str, *, max_items: int = MAX_RECORDS) -> list[Any]:

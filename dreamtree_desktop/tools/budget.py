@@ -11,15 +11,15 @@ from typing import Any
 
 from ..clock import now_iso
 from ..context import UserContext
-from ..errors import UserInputError
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "budget-calculator"
 TABLE = "user_budget"
 TEXT_COLUMNS = ("benefits_needed", "notes")
 WORK_HOURS_PER_YEAR = 2080
-MAX_LINES = 200
-MAX_LINE_CENTS = 100_000_000_00  # a hundred million a month is past any real budget
+MAX_LINES = rules.MAX_BUDGET_LINES
+MAX_LINE_CENTS = rules.MAX_LINE_CENTS
 
 
 def monthly_total(lines: Sequence[Mapping[str, Any]]) -> int:
@@ -42,22 +42,7 @@ def totals(lines: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def validate_lines(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
-        raise UserInputError("lines must be a list of expense lines.")
-    if len(value) > MAX_LINES:
-        raise UserInputError(f"lines has too many entries (at most {MAX_LINES}).")
-    out = []
-    for n, raw in enumerate(value, start=1):
-        line = c.require_mapping(raw, f"lines item {n}")
-        c.check_keys(line, ("label", "monthly_cents", "essential"), f"lines item {n}")
-        out.append({
-            "label": c.text(line.get("label"), f"lines item {n} label", required=True,
-                            max_length=c.MAX_SHORT),
-            "monthly_cents": c.integer(line.get("monthly_cents"), f"lines item {n} monthly_cents", 0,
-                                       MAX_LINE_CENTS, required=True),
-            "essential": c.boolean(line.get("essential"), f"lines item {n} essential", default=False),
-        })
-    return out
+    return rules.budget_lines(value, "lines")
 
 
 def _row(ctx: UserContext) -> dict[str, Any] | None:

@@ -8,12 +8,13 @@ from typing import Any
 
 from ..context import UserContext
 from ..errors import UserInputError
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "career-options"
 TABLE = "user_career_options"
-MAX_OPTIONS = 3
-SCORES = ("coherence_score", "work_needs_score", "life_needs_score", "unknowns_score")
+MAX_OPTIONS = rules.MAX_CAREER_OPTIONS
+SCORES = rules.CAREER_SCORES
 FIELDS = ("title", "description", "rank", *SCORES)
 
 
@@ -32,14 +33,7 @@ def total_score(option: Mapping[str, Any]) -> int | None:
 
 def _validate(d: Mapping[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The career option")
-    out: dict[str, Any] = {
-        "title": c.text(d.get("title"), "title", required=True, max_length=c.MAX_SHORT),
-        "description": c.text(d.get("description"), "description"),
-        "rank": c.integer(d.get("rank"), "rank", 1, MAX_OPTIONS),
-    }
-    for field in SCORES:
-        out[field] = c.integer(d.get(field), field, 1, 10)
-    return out
+    return rules.check_record(TABLE, d)
 
 
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:

@@ -6,22 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..context import UserContext
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "networking-prep"
 TABLE = "user_companies"
-STATUSES = ("researching", "contacted", "meeting", "applied", "closed")
+STATUSES = rules.COMPANY_STATUSES
 FIELDS = ("name", "status", "research_notes", "url")
 
 
 def _validate(d: Mapping[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The company")
-    return {
-        "name": c.text(d.get("name"), "name", required=True, max_length=c.MAX_SHORT),
-        "status": c.enum(d.get("status"), "status", STATUSES),
-        "research_notes": c.text(d.get("research_notes"), "research_notes"),
-        "url": c.url(d.get("url"), "url"),
-    }
+    return rules.check_record(TABLE, d)
 
 
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:

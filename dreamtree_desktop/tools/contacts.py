@@ -7,6 +7,7 @@ from typing import Any
 
 from ..context import LOST, UserContext
 from ..ids import new_id
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "networking-prep"
@@ -21,12 +22,7 @@ def _validate(ctx: UserContext, d: Mapping[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The contact")
     return {
         "company_id": c.owned_id(ctx, "user_companies", d.get("company_id"), "company_id", "companies"),
-        "name": c.text(d.get("name"), "name", required=True, max_length=c.MAX_SHORT),
-        "title": c.text(d.get("title"), "title", max_length=c.MAX_SHORT),
-        "relationship_status": c.text(d.get("relationship_status"), "relationship_status",
-                                      max_length=c.MAX_SHORT),
-        "notes": c.text(d.get("notes"), "notes"),
-        "linkedin_url": c.url(d.get("linkedin_url"), "linkedin_url"),
+        **rules.check_record(TABLE, d),
     }
 
 

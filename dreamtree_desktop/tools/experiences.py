@@ -2,64 +2,56 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime as _dt
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..context import UserContext
 from ..errors import UserInputError
+from ..rules import fields
+from ..rules import records as rules
 from . import _common as c
 from .skills import check_skill_ids
 
 TOOL_ID = "experiences"
 TABLE = "user_experiences"
-TYPES = ("job", "education", "project", "other")
-FIELDS = ("title", "organization", "experience_type", "start_date", "end_date", "description", "skill_ids")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+TYPES = rules.EXPERIENCE_TYPES
+FIELDS = ("title", "organization", "experience_type", "start_date", "end_date", "description", "tasks",
+          "skill_ids")
+MAX_TASKS = rules.MAX_TASKS
 
 
-def partial_date(value: Any, field: str) -> str | None:
-    """YYYY-MM or YYYY-MM-DD."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, str):
-        m = _MONTH.match(value.strip())
-        if m:
-            year, month = int(m.group(1)), int(m.group(2))
-            if not 1 <= month <= 12 or year < 1:
-                raise UserInputError(f"{field} is not a real month.")
-            return value.strip()
-    try:
-        return c.iso_date(value, field)
-    except UserInputError:
-        raise UserInputError(f"{field} must be a date written YYYY-MM or YYYY-MM-DD.") from None
+partial_date = fields.partial_date
 
 
-def _bounds(value: str, *, end: bool) -> _dt.date:
-    """A month stands for its first day as a start and its last day as an end."""
-    if len(value) == 7:
-        year, month = int(value[:4]), int(value[5:])
-        day = calendar.monthrange(year, month)[1] if end else 1
-        return _dt.date(year, month, day)
-    return _dt.date.fromisoformat(value)
+def check_tasks(value: Any) -> list[str]:
+    """A list of one-line tasks ("Trained new staff"); a text of lines is read as a list too."""
+    if isinstance(value, list):
+        value = [t for t in value if not (isinstance(t, str) and not t.strip())]
+    elif isinstance(value, str):
+        value = [line for line in value.splitlines() if line.strip()]
+    tasks = c.string_list(value, "tasks", max_items=MAX_TASKS)
+    for task in tasks:
+        if "\n" in task or "\r" in task:
+            raise UserInputError("tasks: each task is one line.")
+        if "\x00" in task:
+            raise UserInputError("tasks must not contain NUL characters.")
+        if len(task) > c.MAX_SHORT:
+            raise UserInputError(f"tasks: a task is at most {c.MAX_SHORT} characters.")
+    return tasks
+
+
+def _join_tasks(tasks: list[str]) -> str | None:
+    # Stored one per line: readable in an export, and a task never spans lines.
+    return "\n".join(tasks) if tasks else None
+
+
+def split_tasks(stored: str | None) -> list[str]:
+    return [line for line in (stored or "").split("\n") if line.strip()]
 
 
 def _validate(ctx: UserContext, d: dict[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The experience")
-    out = {
-        "title": c.text(d.get("title"), "title", required=True, max_length=c.MAX_SHORT),
-        "organization": c.text(d.get("organization"), "organization", max_length=c.MAX_SHORT),
-        "experience_type": c.enum(d.get("experience_type"), "experience_type", TYPES),
-        "start_date": partial_date(d.get("start_date"), "start_date"),
-        "end_date": partial_date(d.get("end_date"), "end_date"),
-        "description": c.text(d.get("description"), "description"),
-    }
-    if out["start_date"] and out["end_date"] and \
-            _bounds(out["end_date"], end=True) < _bounds(out["start_date"], end=False):
-        raise UserInputError("end_date must not be before start_date.")
-    return out
+    return rules.check_record(TABLE, {**d, "tasks": _join_tasks(check_tasks(d.get("tasks")))})
 
 
 def _set_skills(ctx: UserContext, experience_id: str, skill_ids: list[str]) -> None:
@@ -96,6 +88,8 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
     current = c.fetch_row(ctx, TABLE, row_id, "experience")
     d = c.require_mapping(data, "The experience")
     merged = {k: current[k] for k in FIELDS if k in current} | d
+    if "tasks" not in d:
+        merged["tasks"] = split_tasks(current.get("tasks"))
     values = _validate(ctx, merged)
     skill_ids = check_skill_ids(ctx, d["skill_ids"], "skill_ids") if "skill_ids" in d else None
     with ctx.db.transaction():
@@ -115,6 +109,7 @@ def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
 def _out(ctx: UserContext, row: dict[str, Any]) -> dict[str, Any]:
     row.pop("user_id", None)
     row["skill_ids"] = _skill_ids(ctx, row["id"])
+    row["tasks"] = split_tasks(row.get("tasks"))
     return row
 
 
@@ -129,6 +124,19 @@ def list_(ctx: UserContext, experience_type: str | None = None) -> list[dict[str
     rows = c.list_rows(ctx, TABLE, "COALESCE(end_date, '9999') DESC, start_date DESC, created_at",
                        where, params)
     return [_out(ctx, r) for r in rows]
+
+
+def all_tasks(ctx: UserContext) -> list[str]:
+    """Every task of every experience, in the experiences' order (most recent first)."""
+    rows = c.list_rows(ctx, TABLE, "COALESCE(end_date, '9999') DESC, start_date DESC, created_at")
+    return [task for row in rows for task in split_tasks(row.get("tasks"))]
+
+
+def suggest_skills(ctx: UserContext, limit: int = 40) -> list[dict[str, Any]]:
+    """Transferable skills the tasks' verbs point at (see tools.taskverbs), best matches first."""
+    from .taskverbs import suggest
+
+    return suggest(ctx, all_tasks(ctx), limit=limit)
 
 
 def apply_prompt_value(ctx: UserContext, value: Any, origin: str | None, config: Mapping[str, Any]

@@ -8,12 +8,13 @@ from typing import Any
 
 from ..clock import today_local
 from ..context import UserContext
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "flow-tracker"
 TABLE = "user_flow_logs"
 FIELDS = ("activity", "energy", "focus", "logged_date")
-MAX_ACTIVITY = 1_000
+MAX_ACTIVITY = rules.MAX_ACTIVITY
 
 
 def is_high_flow(energy: int, focus: int) -> bool:
@@ -24,10 +25,9 @@ def is_high_flow(energy: int, focus: int) -> bool:
 def _validate(d: Mapping[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The flow log")
     return {
-        "activity": c.text(d.get("activity"), "activity", required=True, max_length=MAX_ACTIVITY),
-        "energy": c.integer(d.get("energy"), "energy", -2, 2, required=True),
-        "focus": c.integer(d.get("focus"), "focus", 1, 5, required=True),
-        "logged_date": c.iso_date(d.get("logged_date"), "logged_date") or today_local().isoformat(),
+        **rules.check_record(
+            TABLE, {**d, "logged_date": c.iso_date(d.get("logged_date"), "logged_date") or today_local().isoformat()}
+        ),
     }
 
 

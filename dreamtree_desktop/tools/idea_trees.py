@@ -13,11 +13,12 @@ from typing import Any
 from ..clock import now_iso
 from ..context import UserContext
 from ..errors import UserInputError
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "idea-tree"
 TABLE = "user_idea_trees"
-MAX_NODE_TEXT = 200
+MAX_NODE_TEXT = rules.MAX_NODE_TEXT
 MAX_DEPTH = 12
 MAX_NODES = 2_000
 # The exercise's guidance: three words, then nine, then twenty-seven. Shown, never enforced.

@@ -8,24 +8,22 @@ from typing import Any
 
 from ..clock import today_local
 from ..context import UserContext
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "job-prospector"
 TABLE = "user_jobs"
-PIPELINE = ("saved", "applied", "interviewing", "offer", "closed")
+PIPELINE = rules.JOB_PIPELINE
 FIELDS = ("title", "company_id", "posting_url", "application_status", "notes", "follow_up_on")
 
 
 def _validate(ctx: UserContext, d: Mapping[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The job")
+    # Any move along the pipeline is allowed, forwards or back; only the value is checked.
+    status = d.get("application_status") or "saved"
     return {
-        "title": c.text(d.get("title"), "title", required=True, max_length=c.MAX_SHORT),
+        **rules.check_record(TABLE, {**d, "application_status": status}),
         "company_id": c.owned_id(ctx, "user_companies", d.get("company_id"), "company_id", "companies"),
-        "posting_url": c.url(d.get("posting_url"), "posting_url"),
-        # Any move along the pipeline is allowed, forwards or back; only the value is checked.
-        "application_status": c.enum(d.get("application_status"), "application_status", PIPELINE) or "saved",
-        "notes": c.text(d.get("notes"), "notes"),
-        "follow_up_on": c.iso_date(d.get("follow_up_on"), "follow_up_on"),
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..clock import now_iso
 from ..context import UserContext
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "life-dashboard"
@@ -27,8 +28,7 @@ def ensure_profile(ctx: UserContext) -> None:
 
 def _validate(d: Mapping[str, Any]) -> dict[str, Any]:
     c.check_keys(d, (*GAUGES, "notes"), "The life dashboard")
-    out: dict[str, Any] = {g: c.integer(d.get(g), g, 1, 10, required=True) for g in GAUGES}
-    out["notes"] = c.text(d.get("notes"), "notes")
+    out = rules.check_record(TABLE, d)
     return out
 
 

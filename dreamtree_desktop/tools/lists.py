@@ -14,14 +14,15 @@ from ..context import UserContext
 from ..errors import UserInputError
 from ..ids import new_id
 from ..pii import LOST_MARKER
+from ..rules import records as rules
 from ..security.envelope import is_envelope
 from . import _common as c
 
 TOOL_ID = "list-builder"
 TABLE = "user_lists"
 ITEMS = "user_list_items"
-MAX_NAME = 200
-MAX_ITEMS = 1_000
+MAX_NAME = rules.MAX_LIST_NAME
+MAX_ITEMS = rules.MAX_LIST_ITEMS
 
 
 def _name(value: Any) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..context import UserContext
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "ranking-grid"
@@ -20,11 +21,7 @@ FIELDS = ("name", "rank", "traits_liked", "traits_disliked", "notes")
 def _validate(d: Mapping[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The place")
     return {
-        "name": c.text(d.get("name"), "name", required=True, max_length=c.MAX_SHORT),
-        "rank": c.integer(d.get("rank"), "rank", 1, c.MAX_RECORDS),
-        "traits_liked": c.text(d.get("traits_liked"), "traits_liked"),
-        "traits_disliked": c.text(d.get("traits_disliked"), "traits_disliked"),
-        "notes": c.text(d.get("notes"), "notes"),
+        **rules.check_record(TABLE, d),
     }
 
 

@@ -11,7 +11,7 @@ from ..errors import UserInputError
 from . import _common as c
 
 TOOL_ID = "personality-selector"
-# Each slider runs from the first letter (-100) to the second (+100); 0 leans to the first.
+# Each slider runs from the first letter (-100) to the second (+100); 0, the middle, is undecided.
 AXES = (("ei", "E", "I"), ("sn", "S", "N"), ("tf", "T", "F"), ("jp", "J", "P"))
 
 
@@ -54,14 +54,41 @@ def get(ctx: UserContext) -> dict[str, Any] | None:
     return None if code is None else type_info(ctx, code)
 
 
-def from_sliders(ei: int, sn: int, tf: int, jp: int) -> str:
-    """Four sliders, each -100..100 (negative: E, S, T, J; positive: I, N, F, P; 0 counts as the first)."""
-    letters = []
-    for (field, first, second), value in zip(AXES, (ei, sn, tf, jp), strict=True):
+def _slider_numbers(ei: Any, sn: Any, tf: Any, jp: Any) -> list[int]:
+    numbers = []
+    for (field, _first, _second), value in zip(AXES, (ei, sn, tf, jp), strict=True):
         number = c.integer(value, field, -100, 100, required=True)
         assert number is not None
-        letters.append(second if number > 0 else first)
-    return "".join(letters)
+        numbers.append(number)
+    return numbers
+
+
+def slider_reading(ei: Any, sn: Any, tf: Any, jp: Any) -> dict[str, Any]:
+    """What four sliders say: {"code": "ENFJ" or None, "letters": "E?FJ", "undecided": ["S/N"]}.
+
+    A slider in the middle (0) is undecided on its pair: its letter shows as "?" and there is no
+    code until every slider leans one way, so neutral sliders never pass for a type.
+    """
+    letters, undecided = [], []
+    for (_field, first, second), number in zip(AXES, _slider_numbers(ei, sn, tf, jp), strict=True):
+        if number == 0:
+            letters.append("?")
+            undecided.append(f"{first}/{second}")
+        else:
+            letters.append(second if number > 0 else first)
+    text = "".join(letters)
+    return {"code": None if undecided else text, "letters": text, "undecided": undecided}
+
+
+def from_sliders(ei: int, sn: int, tf: int, jp: int) -> str:
+    """The code four sliders give (negative: E, S, T, J; positive: I, N, F, P). A slider left in
+    the middle is undecided and refused with a message naming its pair."""
+    reading = slider_reading(ei, sn, tf, jp)
+    if reading["code"] is None:
+        pairs = " and ".join(reading["undecided"])
+        raise UserInputError(f"Undecided on {pairs}: move each slider towards the side that fits you "
+                             "better, or pick a type from the list.")
+    return str(reading["code"])
 
 
 def apply_prompt_value(ctx: UserContext, value: Any, origin: str | None, config: Mapping[str, Any]

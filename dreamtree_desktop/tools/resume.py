@@ -4,19 +4,18 @@ collected, and keep the user's edited copy in user_profile.resume_json."""
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from ..clock import now_iso
 from ..context import UserContext
-from ..errors import UserInputError
+from ..rules import records as rules
 from . import _common as c
 from . import experiences, skills
 from .life_dashboard import ensure_profile
 
 TOOL_ID = "resume-builder"
-MAX_BYTES = 1_000_000
+MAX_BYTES = rules.MAX_RESUME_BYTES
 
 
 def _sentence(text: str | None) -> str | None:
@@ -79,32 +78,10 @@ def assemble(ctx: UserContext) -> dict[str, Any]:
             "skills": skill_groups}
 
 
-def _check_json(value: Any, depth: int = 0) -> None:
-    if depth > 50:
-        raise UserInputError("resume is nested too deeply.")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise UserInputError("resume holds a number that is not finite.")
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise UserInputError("resume has a field name that is not text.")
-            _check_json(v, depth + 1)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _check_json(v, depth + 1)
-    elif value is not None and not isinstance(value, (str, int, float, bool)):
-        raise UserInputError("resume holds a value that is not JSON.")
-
-
 def save(ctx: UserContext, resume: Mapping[str, Any], origin: str | None = None) -> None:
     """Keep the user's edited resume (a JSON object of at most 1 MB)."""
     c.require_unlocked(ctx, TOOL_ID, origin)
-    if not isinstance(resume, Mapping):
-        raise UserInputError("resume must be a JSON object.")
-    _check_json(resume)
-    text = json.dumps(resume, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    if len(text.encode("utf-8")) > MAX_BYTES:
-        raise UserInputError("resume is too large (at most 1 MB).")
+    text = rules.resume_text(rules.resume_object(resume))
     with ctx.db.transaction():
         ensure_profile(ctx)
         ctx.db.execute("UPDATE user_profile SET resume_json = ?, updated_at = ? WHERE user_id = ?",

@@ -8,18 +8,19 @@ from typing import Any
 from ..clock import now_iso
 from ..context import UserContext
 from ..errors import UserInputError
+from ..rules import records as rules
 from . import _common as c
 
 TOOL_ID = "skills-browser"
 TABLE = "user_skills"
-CATEGORIES = ("transferable", "self_management", "knowledge")
+CATEGORIES = rules.SKILL_CATEGORIES
 CATEGORY_LABELS = {
     "transferable": "Transferable skills",
     "self_management": "Self-management skills",
     "knowledge": "Knowledge",
 }
 MAX_NAME = 200
-TOP = 10
+TOP = rules.TOP_SKILLS
 
 # Master skills, and custom skills this user created.
 _VISIBLE = "(is_custom = 0 OR created_by = ?)"
@@ -302,6 +303,11 @@ def apply_prompt_value(ctx: UserContext, value: Any, origin: str | None, config:
             ranked = set_top10(ctx, ids, origin=origin)
             kept.extend(r for r in ranked if r not in kept)
         return kept
+
+
+def count_ranked(ctx: UserContext) -> int:
+    """How many of the user's skills hold a place in their top ten."""
+    return c.count_rows(ctx, TABLE, "rank IS NOT NULL")
 
 
 def count_for_origin(ctx: UserContext, origin: str | None) -> int:

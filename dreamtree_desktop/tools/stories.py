@@ -6,26 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..context import UserContext
-from ..errors import UserInputError
+from ..rules import records as rules
 from . import _common as c
 from .skills import check_skill_ids
 
 TOOL_ID = "soared-story"
 TABLE = "user_stories"
-SOARED = ("situation", "obstacle", "action", "result", "evaluation", "discovery")
-TYPES = ("challenge", "reframe", "other")
+SOARED = rules.SOARED
+TYPES = rules.STORY_TYPES
 FIELDS = ("title", *SOARED, "story_type", "experience_id", "skill_ids")
 
 
 def validate(ctx: UserContext, d: Mapping[str, Any], *, default_type: str = "challenge") -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The story")
-    out: dict[str, Any] = {"title": c.text(d.get("title"), "title", max_length=c.MAX_SHORT)}
-    for field in SOARED:
-        out[field] = c.text(d.get(field), field)
-    if not any(out[f] for f in SOARED):
-        raise UserInputError("A story needs at least one of situation, obstacle, action, result, "
-                             "evaluation or discovery.")
-    out["story_type"] = c.enum(d.get("story_type"), "story_type", TYPES) or default_type
+    out = rules.check_record(TABLE, {**d, "story_type": d.get("story_type") or default_type})
     out["experience_id"] = c.owned_id(ctx, "user_experiences", d.get("experience_id"), "experience_id",
                                       "experiences")
     return out

@@ -1,7 +1,9 @@
 """Fixture that runs the real DreamTree cloud worker locally (wrangler dev --local + D1).
 
 The worker runs offline on 127.0.0.1 with a throwaway D1 state directory. Tests get a
-``CloudServer`` with ``.url`` and ``.d1(sql) -> list[dict]`` (a query on the local D1).
+``CloudServer`` with ``.url``, ``.d1(sql) -> list[dict]`` (a query on the local D1) and
+``.mail_dir`` (its TMPDIR, where wrangler keeps the mail it "sends": read it with
+``sync_helpers.read_mailed_code(server, email)``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sync_helpers import read_mailed_code, register_mail_dir
+
+__all__ = ["CloudServer", "read_mailed_code"]
 
 REPO = Path(__file__).resolve().parents[2]
 CLOUD_DIR = REPO / "cloud"
@@ -56,6 +61,9 @@ def _wrangler() -> str:
 def _ensure_node_modules(env: dict[str, str]) -> None:
     if (CLOUD_DIR / "node_modules" / ".bin" / "wrangler").exists():
         return
+    if (CLOUD_DIR / "node_modules").is_symlink():
+        # A shared install elsewhere: `npm ci` here would empty it for everybody.
+        raise RuntimeError(f"{CLOUD_DIR / 'node_modules'} is a link to an install without wrangler; run npm ci there")
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund"], cwd=CLOUD_DIR, env=env, check=True, timeout=600,
         stdout=subprocess.DEVNULL,
@@ -68,6 +76,7 @@ class CloudServer:
     persist_dir: Path
     env: dict[str, str]
     log_path: Path
+    mail_dir: Path
     start_seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -101,6 +110,9 @@ def cloud_server(tmp_path_factory: pytest.TempPathFactory):
     persist = base / "state"
     persist.mkdir()
     log_path = base / "wrangler-dev.log"
+    mail_dir = base / "tmp"
+    mail_dir.mkdir()
+    env["TMPDIR"] = str(mail_dir)
     # Wrangler's own debug log (it records the worker's D1 traffic): keep it in the temp dir.
     env["WRANGLER_LOG_PATH"] = str(base / "wrangler-debug")
 
@@ -120,7 +132,8 @@ def cloud_server(tmp_path_factory: pytest.TempPathFactory):
         cwd=CLOUD_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    server = CloudServer(url=url, persist_dir=persist, env=env, log_path=log_path)
+    server = CloudServer(url=url, persist_dir=persist, env=env, log_path=log_path, mail_dir=mail_dir)
+    register_mail_dir(url, mail_dir)
     try:
         deadline = started + START_TIMEOUT_S
         while True:

@@ -5,8 +5,11 @@ the environment; failure messages never show tokens or secrets."""
 from __future__ import annotations
 
 import contextlib
+import email as email_lib
+import email.policy
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -15,7 +18,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +146,70 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# -- mail the local worker "sent" ---------------------------------------------------------------
+# `wrangler dev` keeps each message of the EMAIL send_email binding as an .eml file under
+# $TMPDIR/miniflare-<random>/files/email/. Every worker the tests start gets a TMPDIR of its own
+# (its `mail_dir`), so the files of one server are exactly the mail it sent.
+_MAIL_DIRS: dict[str, Path] = {}  # server URL -> mail_dir (proxies map to their upstream's)
+MAIL_WAIT_S = 10.0
+CODE_RE = re.compile(r"\b(\d{8})\b")
+
+
+def register_mail_dir(url: str, mail_dir: Path) -> None:
+    _MAIL_DIRS[url.rstrip("/")] = mail_dir
+
+
+def _mail_dir(server: Any) -> Path:
+    if isinstance(server, str):
+        try:
+            return _MAIL_DIRS[server.rstrip("/")]
+        except KeyError:
+            raise AssertionError(f"no local worker with mail at {server}") from None
+    return Path(server.mail_dir)
+
+
+def mails_to(server: Any, address: str) -> list[email_lib.message.EmailMessage]:
+    """Every message the worker sent to `address`, oldest first."""
+    files = sorted(_mail_dir(server).glob("miniflare-*/files/email/*.eml"),
+                   key=lambda f: (f.stat().st_mtime_ns, f.name))
+    found = []
+    for f in files:
+        msg = email_lib.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+        if address.strip().lower() in str(msg["To"]).lower():
+            found.append(msg)
+    return found
+
+
+def read_mailed_code(server: Any, address: str, *, wait_s: float = MAIL_WAIT_S) -> str:
+    """The code of the latest mail to `address` that carries one (sign-up or reset). `server` is
+    the cloud_server fixture, a Worker, or the URL of either (or of a Proxy in front of one)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        for msg in reversed(mails_to(server, address)):
+            body = msg.get_body(preferencelist=("plain",))
+            m = CODE_RE.search(str(msg["Subject"])) or CODE_RE.search(body.get_content() if body else "")
+            if m:
+                return m.group(1)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no mail with a code to {address} within {wait_s:.0f} s")
+        time.sleep(0.1)
+
+
+def mailed_code(server: Any) -> Callable[[str], str]:
+    """An `ask_code` for cloud_claim that reads the code the worker mailed."""
+    return lambda address: read_mailed_code(server, address)
+
+
+def cli_claim(folder: Path, server: Any, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """`account cloud-claim` as a script runs it: the first run mails a code and stops (exit 3),
+    the second gives the code. Returns the second run."""
+    first = cli(folder, "account", "cloud-claim", *args, **kwargs)
+    assert first.returncode == 3 and "verification code was mailed" in first.stderr, first.stderr
+    address = next(a for i, a in enumerate(args) if i and args[i - 1] == "--email")
+    code = read_mailed_code(server, address)
+    return cli(folder, "account", "cloud-claim", *args, "--code", code, **kwargs)
+
+
 # -- a TCP proxy in front of the worker: goes down on demand, cuts uploads ----------------------
 class Proxy:
     """127.0.0.1:<port> -> upstream. `down()` refuses connections (a server that is off);
@@ -160,6 +227,9 @@ class Proxy:
         self._listener: socket.socket | None = None
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
+        upstream = _MAIL_DIRS.get(f"http://127.0.0.1:{upstream_port}")
+        if upstream is not None:
+            register_mail_dir(self.url, upstream)
         self.up()
 
     def up(self) -> None:
@@ -248,12 +318,12 @@ def _close(sock: socket.socket) -> None:
 
 
 # -- a worker of our own, which the tests stop and restart ---------------------------------------
-def _offline_env(log_dir: Path) -> dict[str, str]:
+def _offline_env(log_dir: Path, mail_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         WRANGLER_SEND_METRICS="false", CLOUDFLARE_CF_FETCH_ENABLED="false", WRANGLER_HIDE_BANNER="true",
         XDG_CONFIG_HOME=str(CLOUD_DIR / ".wrangler-config"), NO_COLOR="1", FORCE_COLOR="0",
-        WRANGLER_LOG_PATH=str(log_dir),
+        WRANGLER_LOG_PATH=str(log_dir), TMPDIR=str(mail_dir),
     )
     return env
 
@@ -266,9 +336,12 @@ class Worker:
         self.base = base
         self.persist = base / "state"
         self.persist.mkdir(parents=True, exist_ok=True)
-        self.env = _offline_env(base / "wrangler-debug")
+        self.mail_dir = base / "tmp"
+        self.mail_dir.mkdir(exist_ok=True)
+        self.env = _offline_env(base / "wrangler-debug", self.mail_dir)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        register_mail_dir(self.url, self.mail_dir)
         self.log_path = base / "wrangler-dev.log"
         self.proc: subprocess.Popen[bytes] | None = None
         (CLOUD_DIR / ".wrangler-config").mkdir(exist_ok=True)
@@ -331,3 +404,7 @@ class Worker:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def read_code(self, address: str) -> str:
+        """The latest code this worker mailed to `address` (an `ask_code` for cloud_claim)."""
+        return read_mailed_code(self, address)

@@ -17,6 +17,7 @@ import uuid
 
 import httpx
 import pytest
+from sync_helpers import mails_to, read_mailed_code
 
 pytestmark = pytest.mark.cloud
 
@@ -109,15 +110,24 @@ class Account:
         return r.json()["token"]
 
 
-def create_account(client: httpx.Client, user_id: str | None = None, email: str | None = None) -> Account:
-    email = email or new_email()
-    secret, kdf, wrapped = new_secret(), new_kdf(), "v1." + b64(os.urandom(60))
-    body = {"email": email, "auth_secret": secret, "kdf": kdf, "wrapped_data_key": wrapped}
+def signup_body(email: str, user_id: str | None = None) -> dict:
+    body = {"email": email, "auth_secret": new_secret(), "kdf": new_kdf(), "wrapped_data_key": "v1." + b64(os.urandom(60))}
     if user_id:
         body["user_id"] = user_id
-    r = expect(client.post("/v1/accounts", json=body), 201)
-    data = r.json()
-    return Account(client, email, secret, kdf, wrapped, data["user_id"], data["token"])
+    return body
+
+
+def create_account(client: httpx.Client, user_id: str | None = None, email: str | None = None) -> Account:
+    """Sign-up, then the verification code from the mail the worker kept."""
+    email = email or new_email()
+    body = signup_body(email, user_id)
+    r = expect(client.post("/v1/accounts", json=body), 202)
+    assert r.json() == {"status": "verification_sent"}
+    code = read_mailed_code(str(client.base_url), email.strip())
+    data = expect(client.post("/v1/accounts/verify", json={"email": email, "code": code}), 201).json()
+    assert set(data) == {"user_id", "token", "expires_at"}
+    return Account(client, email, body["auth_secret"], body["kdf"], body["wrapped_data_key"], data["user_id"],
+                   data["token"])
 
 
 def put_snapshot(client: httpx.Client, acct: Account, body: dict, if_match, *, gzip_body: bool = False):
@@ -200,6 +210,7 @@ def test_malformed_account_bodies(client, cloud_server):
         expect_error(r, status, code)
     rows = cloud_server.d1(f"SELECT COUNT(*) AS n FROM emails WHERE email = {sql_str(email)}")
     assert rows == [{"n": 0}]
+    assert mails_to(cloud_server, email) == [], "a refused sign-up mails nobody"
 
 
 # ---- accounts and sessions ----------------------------------------------------------------
@@ -244,16 +255,80 @@ def test_create_login_logout(client, cloud_server):
     expect(client.get("/v1/snapshot", headers=acct.auth), 200)
 
 
-def test_duplicate_email_and_user_id(client):
+def test_signup_with_a_taken_address_looks_the_same_and_mails_the_owner(client, cloud_server):
     uid = str(uuid.uuid4()).upper()
     acct = create_account(client, user_id=uid)
     assert acct.user_id == uid.lower(), "server keeps the desktop's user id"
-    body = {"email": " " + acct.email.upper(), "auth_secret": new_secret(), "kdf": new_kdf(),
-            "wrapped_data_key": "k"}
-    expect_error(client.post("/v1/accounts", json=body), 409, "email_taken")
-    body = {"email": new_email(), "auth_secret": new_secret(), "kdf": new_kdf(), "wrapped_data_key": "k",
-            "user_id": uid}
-    expect_error(client.post("/v1/accounts", json=body), 409, "user_id_taken")
+    mails_before = len(mails_to(cloud_server, acct.email))
+    taken = client.post("/v1/accounts", json=signup_body(" " + acct.email.upper()))
+    fresh = client.post("/v1/accounts", json=signup_body(new_email()))
+    assert (taken.status_code, taken.json()) == (fresh.status_code, fresh.json()) == (202, {"status": "verification_sent"})
+    assert set(taken.headers) - {"x-server-time"} == set(fresh.headers) - {"x-server-time"}
+    owner = mails_to(cloud_server, acct.email)
+    assert len(owner) == mails_before + 1
+    warning = owner[-1]
+    assert "already has one" in warning.get_body(("plain",)).get_content()
+    assert re.search(r"\d{8}", str(warning["Subject"]) + warning.get_body(("plain",)).get_content()) is None
+    # No code exists for the taken address: guessing one is refused like any wrong code.
+    expect_error(client.post("/v1/accounts/verify", json={"email": acct.email, "code": "12345678"}),
+                 400, "invalid_code")
+    # The owner's account is untouched.
+    acct.login()
+    expect_error(client.post("/v1/accounts", json=signup_body(new_email(), user_id=uid)), 409, "user_id_taken")
+
+
+def test_verification_codes(client, cloud_server):
+    email = new_email("verify")
+    expect(client.post("/v1/accounts", json=signup_body(email)), 202)
+    code = read_mailed_code(cloud_server, email)
+    assert re.fullmatch(r"\d{8}", code)
+    assert cloud_server.d1(f"SELECT COUNT(*) AS n FROM emails WHERE email = {sql_str(email)}") == [{"n": 0}]
+    stored = cloud_server.d1(f"SELECT * FROM email_codes WHERE email = {sql_str(email)}")
+    assert len(stored) == 1 and code not in json.dumps(stored), "the code is stored only as a hash"
+    for bad in ({"email": email}, {"email": email, "code": 12345678}, {"email": email, "code": "1234"},
+                {"email": email, "code": "abcdefgh"}, {"email": email, "code": code, "x": 1}):
+        expect_error(client.post("/v1/accounts/verify", json=bad), 400, "invalid_request")
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    expect_error(client.post("/v1/accounts/verify", json={"email": email, "code": wrong}), 400, "invalid_code")
+    spaced = f"{code[:4]} {code[4:]}"
+    r = expect(client.post("/v1/accounts/verify", json={"email": email.upper(), "code": spaced}), 201)
+    expect(client.get("/v1/snapshot", headers=bearer(r.json()["token"])), 200)
+    # Used: a second try with the same code fails.
+    expect_error(client.post("/v1/accounts/verify", json={"email": email, "code": code}), 400, "invalid_code")
+
+    # Five tries per code, counted atomically even in parallel; then even the right code fails.
+    other = new_email("tries")
+    expect(client.post("/v1/accounts", json=signup_body(other)), 202)
+    good = read_mailed_code(cloud_server, other)
+    wrongs = [f"{(int(good) + k) % 10**8:08d}" for k in range(1, 13)]
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(
+            lambda c: httpx.post(f"{cloud_server.url}/v1/accounts/verify", json={"email": other, "code": c},
+                                 timeout=60).status_code, wrongs))
+    assert answers == [400] * 12
+    expect_error(client.post("/v1/accounts/verify", json={"email": other, "code": good}), 400, "invalid_code")
+
+    # Expired codes are refused; a new sign-up mails a new code that works.
+    late = new_email("late")
+    expect(client.post("/v1/accounts", json=signup_body(late)), 202)
+    late_code = read_mailed_code(cloud_server, late)
+    cloud_server.d1(f"UPDATE email_codes SET expires_at = '2000-01-01T00:00:00.000Z' WHERE email = {sql_str(late)}")
+    expect_error(client.post("/v1/accounts/verify", json={"email": late, "code": late_code}), 400, "invalid_code")
+    expect(client.post("/v1/accounts", json=signup_body(late)), 202)
+    new_code = read_mailed_code(cloud_server, late)
+    expect(client.post("/v1/accounts/verify", json={"email": late, "code": new_code}), 201)
+
+
+def test_every_answer_states_the_server_time(client):
+    before = int(time.time() * 1000)
+    answers = [client.get("/v1/nope"), client.get("/v1/accounts"), client.get("/v1/snapshot"),
+               client.post("/v1/prelogin", json={"email": new_email()}),
+               client.post("/v1/prelogin", content=b"{", headers={"Content-Type": "application/json"})]
+    after = int(time.time() * 1000)
+    for r in answers:
+        stamp = r.headers["x-server-time"]
+        assert stamp.isdigit(), describe(r)
+        assert before - 5000 <= int(stamp) <= after + 5000, describe(r)
 
 
 def test_prelogin_known_and_unknown(client):
@@ -556,3 +631,50 @@ def test_account_delete_cascades(client, cloud_server):
                  401, "invalid_credentials")
     # The address is free again.
     create_account(client, email=acct.email)
+
+
+# ---- password reset by mailed code ---------------------------------------------------------
+
+def test_password_reset_with_a_mailed_code(client, cloud_server):
+    acct = create_account(client)
+    other = acct.login()
+    expect(put_snapshot(client, acct, snapshot_body(make_wallet()), 0), 200)
+    assert expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()["reset_at"] is None
+
+    # Known and unknown addresses get the same answer; only the owner is mailed.
+    ghost = new_email("ghost")
+    known = client.post("/v1/account/reset", json={"email": acct.email.upper()})
+    unknown = client.post("/v1/account/reset", json={"email": ghost})
+    assert (known.status_code, known.json()) == (unknown.status_code, unknown.json()) == (202, {"status": "reset_sent"})
+    assert mails_to(cloud_server, ghost) == []
+    code = read_mailed_code(cloud_server, acct.email)
+    expect_error(client.post("/v1/account/reset", json={"email": "nope"}), 400, "invalid_email")
+
+    new = signup_body(acct.email)
+    confirm = {k: new[k] for k in ("email", "auth_secret", "kdf", "wrapped_data_key")}
+    expect_error(client.post("/v1/account/reset/confirm", json={**confirm, "code": f"{(int(code) + 1) % 10**8:08d}"}),
+                 400, "invalid_code")
+    expect_error(client.post("/v1/account/reset/confirm", json={**confirm, "email": ghost, "code": code}),
+                 400, "invalid_code")
+    expect_error(client.post("/v1/account/reset/confirm", json={**confirm, "code": code, "kdf": {"alg": "x"}}),
+                 400, "invalid_request")
+    expect_error(client.post("/v1/account/reset/confirm", json={k: v for k, v in confirm.items()}),
+                 400, "invalid_request")
+    # The account is untouched so far.
+    acct.login()
+
+    r = expect(client.post("/v1/account/reset/confirm", json={**confirm, "code": code}), 200).json()
+    assert set(r) == {"user_id", "token", "expires_at", "reset_at"} and r["user_id"] == acct.user_id
+    # Every earlier session ended; the new one works; the old secret no longer signs in.
+    for token in (acct.token, other):
+        expect_error(client.get("/v1/snapshot", headers=bearer(token)), 401, "invalid_token")
+    snap = expect(client.get("/v1/snapshot", headers=bearer(r["token"])), 200).json()
+    assert snap["reset_at"] == r["reset_at"] and snap["revision"] == 1
+    expect_error(client.post("/v1/sessions", json={"email": acct.email, "auth_secret": acct.secret}),
+                 401, "invalid_credentials")
+    signed = expect(client.post("/v1/sessions", json={"email": acct.email, "auth_secret": new["auth_secret"]}),
+                    200).json()
+    assert signed["reset_at"] == r["reset_at"]
+    assert signed["kdf"] == new["kdf"] and signed["wrapped_data_key"] == new["wrapped_data_key"]
+    # The code is used up.
+    expect_error(client.post("/v1/account/reset/confirm", json={**confirm, "code": code}), 400, "invalid_code")

@@ -12,6 +12,8 @@ from sync_helpers import (
     answer_of,
     answer_through,
     cli,
+    cli_claim,
+    mails_to,
     new_email,
     new_folder,
     opened,
@@ -34,8 +36,7 @@ def test_claim_sync_login_logout(cloud_server, seeded_template, tmp_path):
     email = new_email("cli")
 
     assert cli(a, "sync").returncode == 2  # not connected yet: say how to connect
-    claim = cli(a, "account", "cloud-claim", "--server", url + "/", "--email", email.upper(), "--no-lock",
-                "--json")
+    claim = cli_claim(a, cloud_server, "--server", url + "/", "--email", email.upper(), "--no-lock", "--json")
     assert claim.returncode == 0, claim.stderr
     report = json.loads(claim.stdout)
     assert report["email"] == email and report["server"] == url and not report["locked"]
@@ -86,7 +87,7 @@ def test_login_refuses_a_folder_of_another_account(cloud_server, seeded_template
         with opened(folder) as (app, _ctx):
             ctx = own_identity(app)
             answer_through(ctx, "1.1.1")
-        run = cli(folder, "account", "cloud-claim", "--server", url, "--email", email, "--no-lock")
+        run = cli_claim(folder, cloud_server, "--server", url, "--email", email, "--no-lock")
         assert run.returncode == 0, run.stderr
         folders.append(folder)
     before = plain_export(folders[0])
@@ -96,8 +97,17 @@ def test_login_refuses_a_folder_of_another_account(cloud_server, seeded_template
     taken = new_folder(seeded_template, tmp_path, "three")
     with opened(taken) as (app, _ctx):
         own_identity(app)
+    # Claiming a taken address looks like any claim (no way to learn who has an account): the
+    # owner is mailed a warning instead of a code, and no code the claimer guesses works.
+    owner_mails = len(mails_to(cloud_server, first))
     run = cli(taken, "account", "cloud-claim", "--server", url, "--email", first, "--no-lock")
-    assert run.returncode == 2 and "already has an account" in run.stderr
+    assert run.returncode == 3 and "verification code was mailed" in run.stderr
+    warning = mails_to(cloud_server, first)[owner_mails:]
+    assert len(warning) == 1 and "already has one" in warning[0].get_body(("plain",)).get_content()
+    run = cli(taken, "account", "cloud-claim", "--server", url, "--code", "1234 5678")
+    assert run.returncode == 2 and "code is wrong, used up or expired" in run.stderr
+    run = cli(taken, "account", "cloud-claim", "--server", url, "--code", "12ab")
+    assert run.returncode == 2 and "8 digits" in run.stderr
 
 
 def test_unreachable_server_is_exit_4(seeded_template, tmp_path):

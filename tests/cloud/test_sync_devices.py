@@ -24,6 +24,7 @@ from sync_helpers import (
     answer_through,
     cli,
     flow_activities,
+    mailed_code,
     new_email,
     new_folder,
     opened,
@@ -59,7 +60,7 @@ def make_account(url: str, seeded_template: Path, tmp_path: Path, *,
         answer_through(ctx, "1.4.4")
         for activity in standalone:
             flow.log(ctx, activity, 2, 4, "2025-05-01")
-        result = service.cloud_claim(app, url, PASSWORD, email=email, lock=False)
+        result = service.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=mailed_code(url))
     assert result.sync_error is None
     assert result.sync is not None and result.sync.pushed and result.sync.revision == 1
     return Account(url, email, folder)

@@ -21,6 +21,7 @@ from sync_helpers import (
     answer_of,
     answer_through,
     cli,
+    mailed_code,
     new_email,
     new_folder,
     opened,
@@ -45,7 +46,7 @@ def claimed(url: str, seeded_template: Path, tmp_path: Path, name: str = "A") ->
     with opened(folder) as (app, _ctx):
         ctx = own_identity(app)
         answer_through(ctx, "1.4.4")
-        result = service.cloud_claim(app, url, PASSWORD, email=email, lock=False)
+        result = service.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=mailed_code(url))
         assert result.sync_error is None
         return folder, email, ctx.user_id
 

@@ -45,8 +45,8 @@ def test_case1_a_fast_clock_is_refused_and_cannot_win(cloud_server, seeded_templ
     refused ("your clock is off", exit 4, nothing written); B's later answer is what both hold."""
     account = make_account(cloud_server.url, seeded_template, tmp_path)
     b = sign_in(account, seeded_template, tmp_path, "B")
-    with opened(account.a) as (app, _ctx):
-        revision_before = service.sync_status(_ctx)["revision"]
+    with opened(account.a) as (_app, ctx):
+        revision_before = service.sync_status(ctx)["revision"]
     clock.set_offset(3600)
     try:
         with opened(account.a) as (_app, ctx):

@@ -1,4 +1,8 @@
-"""The Profile page's "Sync now" and last sync time, on a folder linked to the real worker."""
+"""Cloud account and automatic sync in the window, against the real local worker.
+
+Two windows on two data folders: sign up on one, sign in on the other, answer on both, and the
+automatic sync brings them together without any button pressed.
+"""
 
 from __future__ import annotations
 
@@ -8,68 +12,101 @@ import pytest
 from sync_helpers import (
     PASSWORD,
     PLAIN_PROMPT,
+    SECOND_MODULE_PROMPT,
     answer,
+    answer_of,
     answer_through,
     new_email,
     new_folder,
     opened,
     own_identity,
+    read_mailed_code,
 )
-
-import ui.app  # noqa: F401  (before any Qt use: lifts PySide6's refcount bug, as tests/ui/conftest.py does)
+from ui_helpers import device, onboard, shot, wait_idle
 
 pytestmark = pytest.mark.cloud
 
 
-def _services(app_data: Any) -> Any:
-    from dreamtree_desktop.context import UserContext
-    from dreamtree_desktop.settings import get_settings
-    from ui.services import AppServices, Navigator
-    from ui.theme import ThemeManager
-    from ui.worker import DbWorker
-
-    worker = DbWorker(UserContext.from_app(app_data))
-    theme = ThemeManager(worker.call_sync(get_settings))
-    return AppServices(app_data=app_data, worker=worker, theme=theme, navigator=Navigator())
+@pytest.fixture(autouse=True)
+def _server_env(cloud_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DREAMTREE_SERVER", cloud_server.url)
 
 
-def test_sync_now_and_last_sync_time_on_the_profile_page(cloud_server, seeded_template, tmp_path, qtbot):
-    from dreamtree_desktop.sync import service
-    from ui.pages.profile import ProfilePage
+def _open_profile_dialog(qtbot: Any, dev: Any, mode: str) -> Any:
+    dev.window.show_page("profile")
+    page = dev.window.page("profile")
+    qtbot.waitUntil(lambda: page.data is not None, timeout=20_000)
+    button = {"create": page.cloud_create_button, "signin": page.cloud_signin_button,
+              "again": page.cloud_again_button}[mode]
+    assert button.isVisible()
+    button.click()
+    qtbot.waitUntil(lambda: page.cloud_dialog is not None and page.cloud_dialog.isVisible(), timeout=20_000)
+    return page, page.cloud_dialog
 
-    unlinked = new_folder(seeded_template, tmp_path, "unlinked")
-    linked = new_folder(seeded_template, tmp_path, "linked")
-    with opened(linked) as (app, _ctx):
+
+def _fill_and_submit(qtbot: Any, dialog: Any, *, email: str | None, password: str, lock: bool = False) -> None:
+    if email is not None:
+        dialog.email.edit.setText(email)
+    dialog.password.edit.setText(password)
+    if dialog.new_password:
+        dialog.confirm.edit.setText(password)
+    dialog.lock.setChecked(lock)
+    dialog.ok_button.click()
+
+
+def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path, qtbot):
+    first = new_folder(seeded_template, tmp_path, "first")
+    second = new_folder(seeded_template, tmp_path, "second")
+    with opened(first) as (app, _ctx):
         ctx = own_identity(app)
-        answer_through(ctx, "1.1.2")
-        service.cloud_claim(app, cloud_server.url, PASSWORD, email=new_email("ui"), lock=False)
-        answer(ctx, PLAIN_PROMPT, "changed before Sync now")
-        user_id = ctx.user_id
+        onboard(ctx)
+        answer_through(ctx, "1.2.1")
+    with opened(second) as (_app, ctx):
+        onboard(ctx, "Sam")
+    email = new_email("ui-two")
 
-    with opened(unlinked) as (app, _ctx):
-        services = _services(app)
-        try:
-            page = ProfilePage(services)
-            qtbot.addWidget(page)
-            qtbot.waitUntil(lambda: page.data is not None, timeout=10_000)
-            assert page.sync_button.isHidden()  # nothing to sync with
-        finally:
-            services.worker.stop()
+    with device(first, qtbot) as a, device(second, qtbot) as b:
+        # Sign up on the first computer, from Profile → Account.
+        _page, dialog = _open_profile_dialog(qtbot, a, "create")
+        assert dialog.server.text() == cloud_server.url  # the default, under "Advanced"
+        assert not dialog.advanced.isVisible()
+        shot(dialog, "create-cloud-account")
+        _fill_and_submit(qtbot, dialog, email=email, password=PASSWORD)
+        # The service mails a code; the dialog asks for it in place.
+        qtbot.waitUntil(lambda: dialog.awaiting_code, timeout=60_000)
+        assert email in dialog.code_intro.text()
+        dialog.code.edit.setText("0000 0000")
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: dialog.code.error.isVisible(), timeout=30_000)  # wrong: said beside it
+        assert dialog.code.text() == "0000 0000"  # what was typed stays
+        shot(dialog, "create-cloud-account-code")
+        dialog.code.edit.setText(read_mailed_code(cloud_server, email))
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: a.scheduler.state == "synced", timeout=30_000)
+        assert a.window.sync.indicator.isVisible()
+        shot(a.window, "window-synced")
 
-    with opened(linked) as (app, _ctx):
-        services = _services(app)
-        try:
-            page = ProfilePage(services)
-            qtbot.addWidget(page)
-            page.show()
-            qtbot.waitUntil(lambda: page.data is not None, timeout=10_000)
-            assert not page.sync_button.isHidden()
-            assert page.sync_text.text().startswith("Last synced ")
-            first = page.data.sync["last_synced_at"]
-            page.sync_button.click()
-            qtbot.waitUntil(lambda: page.data.sync["last_synced_at"] != first, timeout=60_000)
-            assert page.sync_text.text().startswith("Last synced ")
-        finally:
-            services.worker.stop()
-    rows = cloud_server.d1(f"SELECT revision FROM user_wallet WHERE user_id = '{user_id}'")
-    assert rows == [{"revision": 2}]
+        # Sign in on the second: the first one's work arrives.
+        _page, dialog_b = _open_profile_dialog(qtbot, b, "signin")
+        assert dialog_b.merge_note is None  # nothing here to combine
+        _fill_and_submit(qtbot, dialog_b, email=email, password=PASSWORD)
+        qtbot.waitUntil(lambda: dialog_b.outcome is not None, timeout=60_000)
+        assert dialog_b.outcome.result.sync_error is None
+        assert b.call(answer_of, PLAIN_PROMPT) == a.call(answer_of, PLAIN_PROMPT)
+        qtbot.waitUntil(lambda: b.scheduler.state == "synced", timeout=30_000)
+
+        # Both write; nobody presses anything.
+        a.services.worker.submit(lambda c: answer(c, PLAIN_PROMPT, "written on the first"), topics=("answers",))
+        b.services.worker.submit(lambda c: answer(c, SECOND_MODULE_PROMPT, "written on the second"),
+                                 topics=("answers",))
+
+        def together() -> bool:
+            return (a.call(answer_of, SECOND_MODULE_PROMPT) == "written on the second"
+                    and b.call(answer_of, PLAIN_PROMPT) == "written on the first")
+
+        qtbot.waitUntil(together, timeout=120_000)
+        assert a.call(answer_of, PLAIN_PROMPT) == "written on the first"
+        assert b.call(answer_of, SECOND_MODULE_PROMPT) == "written on the second"
+        wait_idle(qtbot, a)
+        wait_idle(qtbot, b)

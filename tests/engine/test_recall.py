@@ -86,3 +86,14 @@ def test_later_sources(walker):
 def test_unknown_source_is_refused(wb):
     with pytest.raises(UserInputError, match="Unknown recall source"):
         wb.recall("nothing.here")
+
+
+def test_every_recall_link_resolves_to_an_answer_after_a_walkthrough(walker) -> None:
+    walker.answer_all()
+    wb = walker.wb
+    empty = []
+    for ex in wb.content.exercises:
+        for link in ex.recall:
+            if wb.recall(link.source) in (None, [], {}, ""):
+                empty.append(f"{ex.id}: {link.source}")
+    assert empty == []

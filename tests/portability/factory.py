@@ -8,7 +8,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.context import UserContext, dumps
+from dreamtree_desktop.engine.content import PromptDef
+from dreamtree_desktop.engine.sample import SampleAnswers
 from dreamtree_desktop.ids import new_id
 from dreamtree_desktop.portability.catalog import Catalog
 from dreamtree_desktop.portability.tables import TOOL_COLUMNS
@@ -42,10 +44,28 @@ def _insert(ctx: UserContext, table: str, row: dict[str, Any]) -> None:
     )
 
 
+def _budget_value(column: str) -> Any:
+    if column in ("monthly_expenses", "annual_needs", "hourly_batna"):
+        return {"monthly_expenses": 250_000, "annual_needs": 3_000_000, "hourly_batna": 1442}[column]
+    if column == "expense_lines":
+        return [{"label": f"{SECRET_WORDS[0]} rent", "monthly_cents": 250_000, "essential": True}]
+    return f"{SECRET_WORDS[0]} {column}"
+
+
+def _answer(sample: SampleAnswers, prompt: PromptDef) -> str:
+    """A valid stored answer for the prompt (the rulebook checks imported answers)."""
+    if prompt.input_type in ("text", "long_text"):
+        return f"answer to {prompt.id}"
+    items = ["first thing", "second thing"] if prompt.input_type == "ranking" else None
+    value = sample.value(prompt, items)
+    return value if isinstance(value, str) else dumps(value)
+
+
 def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
     """Answers for every prompt of the workbook, every module complete, plus tool records."""
     db, uid = ctx.db, ctx.user_id
     cat = Catalog.load(db)
+    sample = SampleAnswers(db)
     made = Made()
     skills = [r[0] for r in db.query("SELECT id FROM skills WHERE is_custom = 0 ORDER BY id LIMIT 40")]
     competencies = sorted(cat.competencies)
@@ -63,7 +83,7 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
             ex, n = prompt.exercise_id, next(_counter)
             table = prompt.target_table
             if table == "user_responses":
-                value: Any = f"answer to {prompt.id}"
+                value: Any = _answer(sample, cat.prompt_defs[prompt.id])
                 if prompt.is_pii:
                     rid = new_id()
                     stored = ctx.seal(
@@ -116,7 +136,7 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
                             (personality, uid),
                         )
                     elif t == "user_budget":
-                        single[t][c] = ctx.seal("user_budget", c, uid, f"{SECRET_WORDS[0]} {c}")
+                        single[t][c] = ctx.seal("user_budget", c, uid, _budget_value(c))
                     elif c.startswith("life_dashboard_") and c != "life_dashboard_notes":
                         single[t][c] = 7
                     elif c == "resume_json":
@@ -292,7 +312,7 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
                             "id": rid,
                             "user_id": uid,
                             "name": f"Company {n}-{i}",
-                            "status": "target",
+                            "status": "researching",
                             "origin": ex,
                             "created_at": stamp,
                             "updated_at": stamp,

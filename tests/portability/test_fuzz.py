@@ -152,6 +152,20 @@ def test_fast_path_on_odd_values(value: Any) -> None:
     assert fast == plain
 
 
+def _rule_requires(table: str, column: str) -> bool:
+    from dreamtree_desktop.errors import UserInputError
+    from dreamtree_desktop.rules import COLUMNS
+
+    rule = COLUMNS.get(table, {}).get(column)
+    if rule is None:
+        return False
+    try:
+        rule(None, column)
+    except UserInputError:
+        return True
+    return False
+
+
 def test_records_may_leave_out_their_optional_columns(data_dir: Path) -> None:
     """The schema requires only the NOT NULL columns; every other one may be missing."""
     from dreamtree_desktop.portability.schema import load_schema
@@ -167,8 +181,14 @@ def test_records_may_leave_out_their_optional_columns(data_dir: Path) -> None:
             required = set(defs[f"item_{table}"]["required"])
             for record in records:
                 for column in TABLES[table].columns:
-                    # origin stays: it is what puts a record in its module.
-                    if column not in required and column in record and column != "origin":
+                    # origin stays: it is what puts a record in its module; a story keeps one
+                    # SOARED part, which the rulebook asks of every story.
+                    keep = (
+                        column == "origin"
+                        or (table, column) == ("user_stories", "situation")
+                        or _rule_requires(table, column)
+                    )
+                    if column not in required and column in record and not keep:
                         del record[column]
                         stripped += 1
                 if "content_hash" in record:

@@ -27,8 +27,7 @@ from dreamtree_desktop.engine.workbook import Workbook
 from dreamtree_desktop.ids import new_id
 
 ROOT = Path(__file__).resolve().parents[2]
-_VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
-PYTHON = str(_VENV_PYTHON if _VENV_PYTHON.exists() else Path(sys.executable))
+PYTHON = sys.executable
 CHILD = Path(__file__).with_name("rel_child.py")
 
 PASSWORD = "tangerine-violin-42"

@@ -371,7 +371,8 @@ def test_kill_during_sync_loses_nothing_and_the_next_sync_completes(worker: Any,
     make_answered_folder(a, standalone=1000, label="a0")
     email = f"reliability-{rng.randrange(10**9)}@example.org"
     with open_app_data(a) as app:
-        assert service.cloud_claim(app, worker.url, PASSWORD, email=email, lock=False).sync_error is None
+        assert service.cloud_claim(app, worker.url, PASSWORD, email=email, lock=False,
+                                   ask_code=worker.read_code).sync_error is None
     open_app_data(b).close()
     with open_app_data(b) as app:
         assert service.login(app, worker.url, email, PASSWORD, lock=False).sync_error is None

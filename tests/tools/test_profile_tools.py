@@ -57,6 +57,12 @@ def test_from_sliders() -> None:
 
     assert personality.from_sliders(-50, 80, 10, -100) == "ENFJ"
     assert personality.from_sliders(100, -1, -30, 1) == "ISTP"
-    assert personality.from_sliders(0, 0, 0, 0) == "ESTJ"
+    with pytest.raises(UserInputError, match="Undecided on E/I and S/N and T/F and J/P"):
+        personality.from_sliders(0, 0, 0, 0)
+    with pytest.raises(UserInputError, match="Undecided on T/F:"):
+        personality.from_sliders(-5, 5, 0, 5)
+    assert personality.slider_reading(0, 0, 0, 0) == {
+        "code": None, "letters": "????", "undecided": ["E/I", "S/N", "T/F", "J/P"]}
+    assert personality.slider_reading(-5, 5, 0, 5)["letters"] == "EN?P"
     with pytest.raises(UserInputError, match="sn must be a whole number from -100 to 100"):
-        personality.from_sliders(0, 101, 0, 0)
+        personality.from_sliders(10, 101, 10, 10)

@@ -93,13 +93,17 @@ def wait_idle(qtbot: Any) -> Any:
 
 @pytest.fixture
 def make_window(qtbot: Any) -> Iterator[Any]:
-    from ui.main_window import MainWindow
+    from ui.main_window import DEFAULT_SIZE, MainWindow
 
     windows: list[Any] = []
 
-    def make(services: Any, *, show: bool = True) -> MainWindow:
+    def make(services: Any, *, show: bool = True, roomy: bool = True) -> MainWindow:
         window = MainWindow(services)
         qtbot.addWidget(window)
+        # The offscreen screen is 800×600, so a first launch would fit the window to that;
+        # most tests want the roomy desktop layout.
+        if roomy:
+            window.resize(DEFAULT_SIZE)
         if show:
             window.show()
             qtbot.waitExposed(window)

@@ -14,13 +14,14 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.sample import SampleAnswers
 from dreamtree_desktop.engine.workbook import Workbook
 from dreamtree_desktop.tools import experiences, personality, skills, stories
 from ui.conversation.composer import ListInput, LongTextInput, RankingInput, ToolInput
-from ui.conversation.model import ANSWER, CELEBRATION, CONTENT, HEADING, TRANSITION
-from ui.conversation.page import WRITE_TOPICS, ConversationPage
+from ui.conversation.model import ANSWER, CELEBRATION, CONTENT, HEADING, TRANSITION, ConversationModel, Msg
+from ui.conversation.page import ConversationPage
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -74,7 +75,7 @@ def continue_to_prompt(qtbot: Any, page: ConversationPage, *, by_mouse: bool) ->
 def as_panel(qtbot: Any, page: ConversationPage, tool_id: str, fn: Any) -> None:
     """Write through the tools' domain API on the worker, as a panel does, then say so."""
     with qtbot.waitSignal(page.answer_saved, timeout=15_000):
-        page.services.worker.submit(fn, topics={f"tool:{tool_id}"})
+        page.services.worker.submit(fn, topics={topic.tool(tool_id)})
     settle(qtbot, page)
 
 
@@ -443,18 +444,35 @@ def test_thread_of_3000_messages_opens_at_the_end_and_scrolls(qtbot: Any) -> Non
     qtbot.waitExposed(view)
     view.scrollToBottom()
     view.viewport().grab()
-    assert model.rowCount() == 3000
-    last = model.index(2999, 0)
+    # A long thread is handed to the view as a window of its newest messages.
+    shown = model.rowCount()
+    assert shown + model.hidden_earlier == 3000
+    assert shown < 3000
+    assert model.message(shown - 1) == msgs[-1]
+    last = model.index(shown - 1, 0)
     assert view.viewport().rect().intersects(view.visualRect(last))
-    assert painted and max(painted) == 2999
+    assert painted and max(painted) == shown - 1
     assert len(set(painted)) < 60  # only what is on screen is painted
 
     # Heights of rows not yet measured are refined in idle batches; the end stays in view.
     qtbot.waitUntil(lambda: not view.is_refining(), timeout=30_000)
     assert view.viewport().rect().intersects(view.visualRect(last))
     assert view.verticalScrollBar().value() == view.verticalScrollBar().maximum()
+
+    # Scrolling to the top brings the earlier messages in, keeping the text under the eyes still.
     view.scrollToTop()
     view.viewport().grab()
+    top_msg = model.message(view.indexAt(QPoint(10, 0)).row())
+    qtbot.waitUntil(lambda: model.rowCount() > shown, timeout=5_000)
+    view.viewport().grab()
+    assert model.message(view.indexAt(QPoint(10, 0)).row()) == top_msg
+    while model.hidden_earlier:
+        view.scrollToTop()
+        qtbot.wait(10)
+    qtbot.waitUntil(lambda: not view.is_refining(), timeout=30_000)
+    view.scrollToTop()
+    view.viewport().grab()
+    assert model.rowCount() == 3000 and model.message(0) == msgs[0]
     assert view.visualRect(model.index(0, 0)).top() == 0
     view.scrollTo(model.index(1500, 0), view.ScrollHint.PositionAtCenter)
     view.viewport().grab()
@@ -575,7 +593,7 @@ def test_answers_are_saved_through_the_worker_with_the_write_topics(qtbot: Any, 
     qtbot.keyClicks(page.composer.input.edit, "Teaching, mostly.")
     with qtbot.waitSignal(services.worker.changed, timeout=15_000) as changed:
         send_ctrl_enter(qtbot, page.composer.input.edit)
-    assert changed.args[0] == WRITE_TOPICS
+    assert changed.args[0] == topic.ANSWER_WRITE
     settle(qtbot, page)
     assert page.model.messages[page.model.answer_row("1.1.2.top10-reflection")].text == "Teaching, mostly."
 
@@ -730,7 +748,7 @@ def test_tool_prompt_waits_until_the_engine_says_it_has_enough(qtbot: Any, onboa
         experiences.create(c, {"title": "Barista", "experience_type": "job"}, origin="1.1.1")
 
     with qtbot.waitSignal(page.snapshot_applied, timeout=15_000):
-        services.worker.submit(add_one, topics={"tool:experiences"})
+        services.worker.submit(add_one, topics={topic.tool("experiences")})
     settle(qtbot, page)
     assert page.composer.mode == "prompt" and page.composer.spec.id == "1.1.1.experiences"
     assert "1 of at least 3" in page.composer.input.state.text()
@@ -765,3 +783,30 @@ def test_theme_change_relays_out_the_thread(qtbot: Any, onboarded: UserContext, 
     page.view.viewport().grab()
     assert page.view.visualRect(page.model.index(row, 0)).height() > height_before
     assert page.view.delegate.look.font.pixelSize() == 22
+
+
+def test_long_thread_window_follows_changes_and_finds_old_rows(qtbot: Any) -> None:
+    from ui.conversation.model import WINDOW, WINDOW_FROM
+
+    msgs = [Msg(CONTENT, f"1.1.{n % 3 + 1}", None, "instruction", f"message {n}") for n in range(WINDOW_FROM + 500)]
+    msgs[10] = Msg(ANSWER, "1.1.1", "1.1.1.old", "", "an early answer", (), "text")
+    model = ConversationModel()
+    model.set_messages(msgs)
+    assert model.rowCount() == WINDOW and model.hidden_earlier == len(msgs) - WINDOW
+
+    # A new message at the end is one row added to the window.
+    grown = [*msgs, Msg(CONTENT, "1.1.3", None, "instruction", "the newest")]
+    _first, removed, inserted = model.set_messages(grown)
+    assert (removed, inserted) == (0, 1) and model.message(model.rowCount() - 1).text == "the newest"
+
+    # Editing an answer older than the window brings that part of the thread into view.
+    edited = list(grown)
+    edited[10] = edited[10]._replace(text="changed long ago")
+    model.set_messages(edited)
+    assert model.hidden_earlier == 10
+    assert model.message(0).text == "changed long ago"
+
+    # Finding an old answer's row hands the view whatever it needs to show it.
+    model.reset(grown)
+    row = model.answer_row("1.1.1.old")
+    assert row >= 0 and model.message(row).text == "an early answer"

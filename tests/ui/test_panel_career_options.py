@@ -72,7 +72,7 @@ def test_add_score_rank_and_delete(qtbot: Any, open_panel: Any, services: Any, w
     add_option(qtbot, panel, services, wait_idle, "Garden centre manager", (6, 8, 7, 2))
     add_option(qtbot, panel, services, wait_idle, "Teacher", None)
     assert rows(services)[2]["total_score"] is None
-    assert "not fully scored" in panel.list.item(2).text()
+    assert "not fully scored" in panel.list.text(2)
     # three is the most: adding another is not offered
     assert not panel.new_button.isEnabled() and panel.limit_note.isVisible()
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidget
 
 from dreamtree_desktop.tools import experiences as api
 from tests.tools.toolhelp import unlock_tool
@@ -35,10 +34,8 @@ def rows(services: Any) -> list[dict[str, Any]]:
     return services.worker.call_sync(api.list_)
 
 
-def click_row(qtbot: Any, widget: QListWidget, row: int) -> None:
-    item = widget.item(row)
-    widget.scrollToItem(item)
-    qtbot.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, pos=widget.visualItemRect(item).center())
+def click_row(qtbot: Any, widget: Any, row: int) -> None:
+    qtbot.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, pos=widget.row_rect(row).center())
 
 
 def pick_skill(qtbot: Any, picker: Any, text: str) -> str:

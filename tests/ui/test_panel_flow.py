@@ -64,10 +64,10 @@ def test_log_edit_delete_and_undo(qtbot: Any, open_panel: Any, services: Any, wa
     assert row["high_flow"] and row["origin"] is None
     # the form is ready for the next entry; the list and high-flow activities show it
     assert panel.activity.text() == "" and panel.current_id is None
-    assert "high flow" in panel.list.item(0).text()
+    assert "high flow" in panel.list.text(0)
     assert "Sketching layouts" in panel.top.text()
 
-    rect = panel.list.visualItemRect(panel.list.item(0))
+    rect = panel.list.row_rect(0)
     qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert panel.activity.text() == "Sketching layouts" and panel.energy.value() == 2
     panel.focus.setValue(2)

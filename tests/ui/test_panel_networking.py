@@ -87,8 +87,8 @@ def test_companies_and_contacts(qtbot: Any, open_panel: Any, services: Any, wait
         "Met at the open day.")
     raw = services.worker.call_sync(raw_rows, "user_contacts")[0]
     assert "Priya" not in str(raw["name"]) and "priya" not in str(raw["linkedin_url"])  # sealed
-    assert "Green Roots Studio" in panel.contact_tab.list.item(0).text()
-    assert "1 contact" in panel.company_tab.list.item(0).text()
+    assert "Green Roots Studio" in panel.contact_tab.list.text(0)
+    assert "1 contact" in panel.company_tab.list.text(0)
 
     # delete the company: its contact is unlinked; Undo brings it back, linked again
     panel.tabs.setCurrentIndex(0)

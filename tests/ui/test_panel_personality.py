@@ -94,3 +94,22 @@ def test_locked_standalone_cannot_save(qtbot: Any, open_panel: Any, services: An
     panel.choose_selected()
     wait_idle(services)
     assert stored(services) is None
+
+
+def test_neutral_sliders_are_undecided_not_estj(qtbot: Any, open_panel: Any, services: Any,
+                                                wait_idle: Any) -> None:
+    panel = open_panel()
+    assert panel.slider_code.text() == "????"
+    assert not panel.use_sliders_button.isEnabled() and panel.use_sliders_button.text() == "Undecided"
+    panel.sliders["ei"].setValue(30)
+    panel.sliders["sn"].setValue(-30)
+    panel.sliders["jp"].setValue(-30)
+    assert panel.slider_code.text() == "IS?J"  # T/F still in the middle
+    qtbot.mouseClick(panel.use_sliders_button, Qt.MouseButton.LeftButton)
+    wait_idle(services)
+    assert stored(services) is None
+    panel.sliders["tf"].setFocus()
+    qtbot.keyClick(panel.sliders["tf"], Qt.Key.Key_PageDown)  # -25 -> T
+    assert panel.slider_code.text() == "ISTJ" and panel.use_sliders_button.isEnabled()
+    qtbot.mouseClick(panel.use_sliders_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: stored(services) == "ISTJ", timeout=5_000)

@@ -61,10 +61,10 @@ def test_create_edit_delete_and_undo(qtbot: Any, open_panel: Any, services: Any,
     assert (stored["title"], stored["obstacle"], stored["action"], stored["result"], stored["evaluation"],
             stored["discovery"]) == ("Now I know what to aim for.", "Stung.", "Book a talk with my manager.",
                                      "A clear target.", "Speak up sooner.", "Ask for feedback early.")
-    assert panel.list.count() == 1 and panel.list.item(0).text() == "Now I know what to aim for."
+    assert panel.list.count() == 1 and panel.list.text(0) == "Now I know what to aim for."
 
     panel.new()
-    rect = panel.list.visualItemRect(panel.list.item(0))
+    rect = panel.list.row_rect(0)
     qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert panel.fields["feelings"].toPlainText() == "Stung."
     panel.fields["feelings"].clear()

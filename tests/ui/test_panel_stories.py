@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidget
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.tools import experiences, stories
 from tests.tools.toolhelp import unlock_tool
 from ui.tools.skills import ID_ROLE
@@ -35,10 +35,8 @@ def rows(services: Any) -> list[dict[str, Any]]:
     return services.worker.call_sync(stories.list_)
 
 
-def click_row(qtbot: Any, widget: QListWidget, row: int) -> None:
-    item = widget.item(row)
-    widget.scrollToItem(item)
-    qtbot.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, pos=widget.visualItemRect(item).center())
+def click_row(qtbot: Any, widget: Any, row: int) -> None:
+    qtbot.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, pos=widget.row_rect(row).center())
 
 
 def test_create_edit_delete_and_undo(qtbot: Any, open_panel: Any, services: Any, wait_idle: Any) -> None:
@@ -153,7 +151,7 @@ def test_reloads_when_experiences_change_elsewhere(qtbot: Any, open_panel: Any, 
     qtbot.keyClicks(panel.parts["situation"], "Half-written")
     services.worker.call_sync(unlock_tool, "experiences")
     # as the experiences panel (or a workbook answer) would write it
-    services.worker.submit(experiences.create, {"title": "Tutor"}, topics=("tool:experiences",))
+    services.worker.submit(experiences.create, {"title": "Tutor"}, topics=(topic.tool("experiences"),))
     qtbot.waitUntil(lambda: panel.experience.count() == 2, timeout=5_000)
     assert panel.experience.itemText(1) == "Tutor"
     assert panel.parts["situation"].toPlainText() == "Half-written"  # the editor is left alone

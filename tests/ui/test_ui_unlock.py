@@ -105,3 +105,66 @@ def test_forgotten_password_resets_to_a_fresh_locked_folder(qtbot: Any, locked_f
     assert any(p.name.startswith("locked-") for p in locked_folder.iterdir())
     with pytest.raises(Exception, match=r"(?i)password"):
         open_app_data(locked_folder, PASSWORD)
+
+
+def test_reset_form_refuses_beside_the_field_and_keeps_what_was_typed(qtbot: Any, locked_folder: Path) -> None:
+    from ui.dialogs.unlock import UnlockWindow
+
+    window = UnlockWindow(locked_folder, lambda folder, pw: open_app_data(folder, pw))
+    qtbot.addWidget(window)
+    window.resize(640, 480)
+    window.show()
+    qtbot.keyClick(window.forgot_button, Qt.Key.Key_Space)
+    assert window.reset_box.isVisible() and not window.password.isVisible()
+    assert window.focusWidget() is window.reset_email
+    qtbot.keyClicks(window.reset_email, "robin@example.org")
+    qtbot.keyClick(window.reset_email, Qt.Key.Key_Return)
+    qtbot.keyClicks(window.reset_new, "short")
+    assert "5 more" in window._new_field.hint.text()  # length counted while typing
+    qtbot.keyClick(window.reset_new, Qt.Key.Key_Return)
+    qtbot.keyClicks(window.reset_again, "short")
+    qtbot.keyClick(window.reset_again, Qt.Key.Key_Return)
+    problem = window.reset_form.fields["new"].error_text
+    assert "at least 10 characters" in problem
+    assert window.reset_email.text() == "robin@example.org" and window.reset_again.text() == "short"
+    # Nothing was touched: the old password still opens the folder.
+    open_app_data(locked_folder, PASSWORD).close()
+    # The fields are laid out one under another, none squeezed, at a small window size.
+    edits = [window.reset_email, window.reset_new, window.reset_again, window.reset_button]
+    qtbot.wait(50)
+    for widget in edits:
+        assert widget.height() >= widget.sizeHint().height() - 1
+    tops = [w.mapTo(window, w.rect().topLeft()).y() for w in edits]
+    assert tops == sorted(tops) and len(set(tops)) == len(tops)
+
+
+def test_lock_keeps_the_window_where_it_was(qtbot: Any, locked_folder: Path) -> None:
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import AppController
+
+    controller = AppController(QApplication.instance(), locked_folder)
+    try:
+        controller.start()
+        unlock = controller.unlock_window
+        unlock.password.setText(PASSWORD)
+        unlock.submit()
+        qtbot.waitUntil(lambda: controller.window is not None, timeout=20_000)
+        controller.window.setGeometry(QRect(120, 90, 1000, 700))
+        controller.lock()
+        qtbot.waitUntil(lambda: controller.window is None, timeout=5_000)
+        again = controller.unlock_window
+        assert again.geometry() == QRect(120, 90, 1000, 700)
+        # A stale refusal goes away while the next attempt runs.
+        again._show("Wrong password.")
+        again.password.setText(PASSWORD)
+        again.submit()
+        assert again.message_text == "" and again.status.text() == "Unlocking…"
+        qtbot.waitUntil(lambda: controller.window is not None, timeout=20_000)
+    finally:
+        controller.shutdown()
+        if controller.unlock_window is not None:
+            controller.unlock_window.close()
+        if controller.window is not None:
+            controller.window.close()

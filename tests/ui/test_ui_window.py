@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, QSize, Qt, QThread
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QWidget
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.errors import StorageError, UserInputError
 from ui.main_window import COMPACT_RAIL_WIDTH, NARROW_TOOL_WIDTH, SETTINGS_FILENAME
@@ -77,8 +78,19 @@ def test_window_geometry_is_remembered_in_the_data_folder(qtbot: Any, onboarded:
     store = services.app_data.folder / SETTINGS_FILENAME
     assert store.exists()
     assert QSettings(str(store), QSettings.Format.IniFormat).value("window/geometry") is not None
-    second = make_window(services)
+    second = make_window(services, roomy=False)
     assert second.size() == QSize(720, 610)
+
+
+def test_first_window_fits_a_small_laptop_screen() -> None:
+    from PySide6.QtCore import QRect
+
+    from ui.main_window import first_launch_geometry
+
+    available = QRect(0, 0, 1366, 728)  # 1366×768 less a 40 px panel
+    rect = first_launch_geometry(available)
+    assert available.contains(rect)
+    assert rect.width() >= 1200 and rect.height() >= 640
 
 
 def test_core_errors_show_as_a_calm_banner(qtbot: Any, wait_idle: Any, onboarded: UserContext, services: Any,
@@ -134,7 +146,7 @@ def test_worker_runs_jobs_off_the_gui_thread(qtbot: Any, wait_idle: Any, service
     results: list[Any] = []
     with qtbot.waitSignal(services.worker.changed, timeout=5_000) as changed:
         services.worker.submit(job, 21, on_done=lambda r: results.append((r, QThread.currentThread())),
-                               topics=("answers",))
+                               topics=(topic.ANSWERS,))
     assert changed.args == [frozenset({"answers"})]
     assert results[0][0] == 42
     assert results[0][1] is QWidget().thread()  # the callback ran in the GUI thread
@@ -146,10 +158,20 @@ def test_worker_runs_jobs_off_the_gui_thread(qtbot: Any, wait_idle: Any, service
         raise UserInputError("name: too long")
 
     with qtbot.assertNotEmitted(services.worker.changed):
-        services.worker.submit(bad, on_error=errors.append, topics=("answers",))
+        services.worker.submit(bad, on_error=errors.append, topics=(topic.ANSWERS,))
         wait_idle(services)
     assert isinstance(errors[0], UserInputError)
     assert services.worker.call_sync(job, 5) == 10
+
+
+def test_worker_publishes_the_topics_an_operation_declares(qtbot: Any, services: Any) -> None:
+    @topic.causes(topic.PROFILE)
+    def declared(_ctx: UserContext) -> None:
+        return None
+
+    with qtbot.waitSignal(services.worker.changed, timeout=5_000) as changed:
+        services.worker.submit(declared, topics=(topic.ANSWERS,))
+    assert changed.args == [frozenset({topic.PROFILE, topic.ANSWERS})]
 
 
 def test_export_then_preview_import_through_the_worker(tmp_path: Any, onboarded: UserContext,

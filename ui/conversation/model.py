@@ -4,6 +4,12 @@ A thread of the whole workbook holds a few thousand messages; each is a `Msg` (a
 strings), so building, diffing and keeping them costs next to nothing. Updates are applied as the
 smallest replacement between the old and new lists (common prefix and suffix kept), so revealing a
 block is one row inserted and editing an answer is one row changed.
+
+A very long thread (tens of thousands of messages, years of use) is exposed to the view as a
+window: the newest `WINDOW` rows at first, earlier ones added in chunks as the reader scrolls up
+(`reveal_earlier`), like a chat app. QListView lays out every row it is given on each layout, so
+the window is what keeps opening and re-laying the conversation proportional to what is on
+screen rather than to the whole history. Threads up to `WINDOW_FROM` messages are shown whole.
 """
 
 from __future__ import annotations
@@ -70,10 +76,15 @@ def spoken(msg: Msg) -> str:
     return f"Guide: {msg.text}"
 
 
+WINDOW_FROM = 2_000  # threads longer than this are shown as a window of their newest rows
+WINDOW = 1_000  # rows shown at first, and rows added each time the reader reaches the top
+
+
 class ConversationModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._msgs: list[Msg] = []
+        self._msgs: list[Msg] = []  # the rows the view shows (the newest part of the thread)
+        self._earlier: list[Msg] = []  # older messages not handed to the view yet
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -82,6 +93,33 @@ class ConversationModel(QAbstractListModel):
 
     def message(self, row: int) -> Msg | None:
         return self._msgs[row] if 0 <= row < len(self._msgs) else None
+
+    @property
+    def hidden_earlier(self) -> int:
+        """Messages older than the first row, not handed to the view yet."""
+        return len(self._earlier)
+
+    def reveal_earlier(self, count: int = WINDOW) -> int:
+        """Hand up to `count` older messages to the view (inserted at the top); returns how many."""
+        count = min(count, len(self._earlier))
+        if count <= 0:
+            return 0
+        moved = self._earlier[-count:]
+        self.beginInsertRows(QModelIndex(), 0, count - 1)
+        del self._earlier[-count:]
+        self._msgs[0:0] = moved
+        self.endInsertRows()
+        return count
+
+    def _reveal_to(self, absolute: int) -> int:
+        """Make sure the message at `absolute` (index into the whole thread) is a row; its row."""
+        if absolute < 0:
+            return -1
+        hidden = len(self._earlier)
+        if absolute < hidden:
+            self.reveal_earlier(hidden - absolute)
+            hidden = len(self._earlier)
+        return absolute - hidden
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._msgs)
@@ -131,32 +169,56 @@ class ConversationModel(QAbstractListModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     # -- finding ------------------------------------------------------------------------------
+    # A row asked for by these is one the caller is about to show: an earlier message is handed
+    # to the view first, so the row returned is always valid.
+    def _thread(self) -> list[Msg]:
+        return self._earlier + self._msgs if self._earlier else self._msgs
+
     def first_row_of(self, exercise_id: str) -> int:
-        for row, msg in enumerate(self._msgs):
+        for n, msg in enumerate(self._thread()):
             if msg.exercise_id == exercise_id:
-                return row
+                return self._reveal_to(n)
         return -1
 
     def heading_row(self, exercise_id: str) -> int:
-        for row, msg in enumerate(self._msgs):
+        for n, msg in enumerate(self._thread()):
             if msg.kind == HEADING and msg.exercise_id == exercise_id:
-                return row
+                return self._reveal_to(n)
         return self.first_row_of(exercise_id)
 
     def answer_row(self, prompt_id: str) -> int:
-        for row in range(len(self._msgs) - 1, -1, -1):
-            msg = self._msgs[row]
+        thread = self._thread()
+        for n in range(len(thread) - 1, -1, -1):
+            msg = thread[n]
             if msg.kind == ANSWER and msg.prompt_id == prompt_id:
-                return row
+                return self._reveal_to(n)
         return -1
 
     # -- changing -----------------------------------------------------------------------------
     def set_messages(self, new: Sequence[Msg]) -> tuple[int, int, int]:
         """Make the model hold `new`, touching only the rows that differ.
 
-        Returns (first changed row, rows removed, rows inserted) for callers that follow along.
+        Returns (first changed row, rows removed, rows inserted) for callers that follow along;
+        rows count from the first row shown (see `hidden_earlier`).
         """
         new = list(new)
+        if not self._msgs and not self._earlier and len(new) > WINDOW_FROM:
+            self._earlier = new[: len(new) - WINDOW]  # a long thread opens as a window
+            new = new[len(new) - WINDOW :]
+        elif self._earlier:
+            hidden = len(self._earlier)
+            if len(new) >= hidden and new[:hidden] == self._earlier:
+                new = new[hidden:]  # the change is within the rows shown
+            else:
+                # Something older than the window changed (or the thread shrank): show it whole
+                # from the first difference on, so the view never holds a stale row.
+                limit = min(hidden, len(new))
+                p = 0
+                while p < limit and new[p] == self._earlier[p]:
+                    p += 1
+                self.reveal_earlier(hidden - p)
+                hidden = len(self._earlier)
+                new = new[hidden:]
         old = self._msgs
         n, m = len(old), len(new)
         limit = min(n, m)
@@ -186,7 +248,9 @@ class ConversationModel(QAbstractListModel):
 
     def reset(self, new: Sequence[Msg]) -> None:
         self.beginResetModel()
-        self._msgs = list(new)
+        msgs = list(new)
+        cut = len(msgs) - WINDOW if len(msgs) > WINDOW_FROM else 0
+        self._earlier, self._msgs = msgs[:cut], msgs[cut:]
         self.endResetModel()
 
     def append(self, msgs: Sequence[Msg]) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QVBoxLayout, QWidget
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.errors import UserInputError
 
 from .. import _refguard  # noqa: F401
@@ -38,9 +39,6 @@ from .model import ANSWER, CELEBRATION, CONTENT, TRANSITION, ConversationModel, 
 from .view import ConversationView
 
 log = logging.getLogger("dreamtree.ui.conversation")
-
-WRITE_TOPICS = frozenset({"answers", "modules", "dailydos"})
-_QUIET_TOPICS = frozenset({"dailydos", "account"})  # changes that cannot alter the conversation
 
 
 def look_from_theme(theme: Any, widget: QWidget) -> Look:
@@ -192,10 +190,10 @@ class ConversationPage(QWidget):
             self._ignore_changed -= 1
             return
         topics = frozenset(topics or ())
-        if topics and topics <= _QUIET_TOPICS:
+        if topics and topics <= topic.QUIET:
             return
         spec = self.composer.spec
-        if spec is not None and spec.tool_id and f"tool:{spec.tool_id}" in topics:
+        if spec is not None and spec.tool_id and topic.tool(spec.tool_id) in topics:
             self._tool_waiting.update(self._pending_tool_prompts())
         self._refresh_timer.start()
 
@@ -266,12 +264,13 @@ class ConversationPage(QWidget):
         before = self.model.rowCount()
         visible = self.visible_messages()
         first_changed, removed, inserted = self.model.set_messages(visible)
-        appended = inserted > removed and first_changed + inserted >= len(visible) \
+        rows = self.model.rowCount()  # a long thread shows only its newest rows
+        appended = inserted > removed and first_changed + inserted >= rows \
             and first_changed >= before - removed
         if appended or scroll:
             self.view.scrollToBottom()
         if typing and appended:
-            self._type_newest(first_changed, len(visible))
+            self._type_newest(first_changed, rows)
         self._update_composer()
 
     def _type_newest(self, start: int, end: int) -> None:
@@ -300,7 +299,21 @@ class ConversationPage(QWidget):
                 return prompt
         return None
 
+    def focus_entry(self) -> None:
+        """After navigation: the composer takes the focus as soon as it has something to offer."""
+        self._focus_pending = True
+        self._claim_focus()
+
+    def _claim_focus(self) -> None:
+        if getattr(self, "_focus_pending", False) and self.isVisible() and self.composer.mode != "idle":
+            self._focus_pending = False
+            self.composer.focus_primary()
+
     def _update_composer(self) -> None:
+        self._fill_composer()
+        self._claim_focus()
+
+    def _fill_composer(self) -> None:
         if self.snap is None or self.composer.editing:
             return
         prompt = self.pending_prompt()
@@ -411,7 +424,7 @@ class ConversationPage(QWidget):
             save_answer, prompt_id, value, self._wanted(),
             on_done=lambda res, p=prompt_id, e=editing: self._saved(p, e, res),
             on_error=lambda exc, p=prompt_id: self._save_failed(p, exc),
-            topics=WRITE_TOPICS,
+            topics=topic.ANSWER_WRITE,
         )
 
     def _saved(self, prompt_id: str, editing: bool, outcome: tuple[Any, Snapshot]) -> None:
@@ -572,4 +585,4 @@ class ConversationPage(QWidget):
 
     def _focus_on_show(self) -> None:
         if self._alive() and self.isVisible():
-            self.composer.focus_primary()
+            self.focus_entry()

@@ -56,6 +56,8 @@ class ConversationView(QListView):
         self._refine_timer.setInterval(8)
         self._refine_timer.timeout.connect(self._refine_step)
         self._refine_changed = False
+        self._refine_plan: list[int] | None = None  # rows to measure, nearest the screen first
+        self._refine_pos = 0
         self._stick_bottom = True
         self._typing_timer = QTimer(self)
         self._typing_timer.setInterval(16)
@@ -116,6 +118,23 @@ class ConversationView(QListView):
 
     def _note_scroll(self, value: int) -> None:
         self._stick_bottom = value >= self.verticalScrollBar().maximum() - 2
+        model = self.conversation_model()
+        if model is not None and model.hidden_earlier and value < self.viewport().height():
+            QTimer.singleShot(0, self._reveal_earlier)
+
+    def _reveal_earlier(self) -> None:
+        """Near the top of a long thread: hand the view the next older chunk, text kept still."""
+        model = self.conversation_model()
+        sb = self.verticalScrollBar()
+        if model is None or not model.hidden_earlier or sb.value() >= self.viewport().height():
+            return
+        anchor = self.indexAt(QPoint(8, 0))
+        row = anchor.row() if anchor.isValid() else 0
+        before = self.visualRect(anchor).top() if anchor.isValid() else 0
+        added = model.reveal_earlier()
+        self.doItemsLayout()
+        after = self.visualRect(model.index(row + added, 0)).top()
+        sb.setValue(sb.value() + after - before)
 
     def _prime(self) -> None:
         """Measure exactly the rows about to be shown, so the first paint is already right."""
@@ -156,36 +175,48 @@ class ConversationView(QListView):
                 sb.setValue(sb.value() + (after - before))
 
     def _start_refine(self, *args: Any) -> None:
+        self._refine_plan = None  # rows moved or widths changed: plan again from the screen
         if not self._refine_timer.isActive():
             self._refine_timer.start()
 
     def _refine_step(self) -> None:
-        """Measure a few unmeasured rows (those nearest the screen first) within ~6 ms."""
+        """Measure a few unmeasured rows (those nearest the screen first) within ~6 ms.
+
+        Each row of the plan is visited once per pass, so a pass over n rows costs O(n) however
+        many ticks it takes."""
         model = self.conversation_model()
         if model is None:
             self._refine_timer.stop()
             return
         msgs = model.messages
         d = self._delegate
-        deadline = time.perf_counter() + 0.008
-        first = self.indexAt(QPoint(8, 0)).row()
-        if first < 0:
-            first = len(msgs) - 1
+        deadline = time.perf_counter() + 0.006
+        if self._refine_plan is None:
+            first = self.indexAt(QPoint(8, 0)).row()
+            if first < 0:
+                first = len(msgs) - 1
+            # upward from the screen, then downward
+            self._refine_plan = [*range(first, -1, -1), *range(first + 1, len(msgs))]
+            self._refine_pos = 0
+        plan = self._refine_plan
+        pos = self._refine_pos
         done = True
-        # upward from the screen, then downward
-        for rows in (range(first, -1, -1), range(first + 1, len(msgs))):
-            for row in rows:
-                msg = msgs[row]
-                if d.is_measured(msg):
-                    continue
-                d.exact_height(msg)
-                self._refine_changed = True
-                if time.perf_counter() > deadline:
-                    done = False
-                    break
-            if not done:
+        while pos < len(plan):
+            row = plan[pos]
+            pos += 1
+            if row >= len(msgs):
+                continue
+            msg = msgs[row]
+            if d.is_measured(msg):
+                continue
+            d.exact_height(msg)
+            self._refine_changed = True
+            if time.perf_counter() > deadline:
+                done = pos >= len(plan)
                 break
+        self._refine_pos = pos
         if done:
+            self._refine_plan = None
             self._refine_timer.stop()
             if self._refine_changed:
                 # Off-screen rows only: one anchored re-layout at the end is enough (rows that

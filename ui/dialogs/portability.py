@@ -15,11 +15,12 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QWidget
 
+from dreamtree_desktop import topics as topic
+
 from ..services import AppServices
 from ..widgets.banner import Banner
 from .confirm import confirm
 
-ALL_TOPICS = ("answers", "modules", "settings", "profile", "dailydos", "account")
 MIN_BACKUP_PASSWORD = 10
 PII_WORDS = {
     "none": "There is no personal data in the file.",
@@ -208,6 +209,6 @@ def import_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
                                 kind="success")
 
         services.worker.submit(apply_import, app, path, password, force, on_done=applied,
-                               on_error=banner.show_error, topics=ALL_TOPICS)
+                               on_error=banner.show_error, topics=topic.ALL)
 
     services.worker.submit(preview_import, app, path, on_done=previewed, on_error=banner.show_error)

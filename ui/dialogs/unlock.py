@@ -14,17 +14,21 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from dreamtree_desktop.errors import AuthenticationError, StorageError
+from dreamtree_desktop.errors import AuthenticationError
+from dreamtree_desktop.security.passwords import MIN_LENGTH
 
 from ..dialogs.errors import describe_error
+from ..widgets.form import FieldForm, FormField, sentence
 from ..widgets.scaffold import label
 
 
@@ -63,7 +67,12 @@ def run_in_thread(fn: Callable[[], Any], on_done: Callable[[Any, BaseException |
 
 
 class UnlockWindow(QWidget):
-    """Asks for the password and opens the folder; emits `unlocked` with `opened_app` set."""
+    """Asks for the password and opens the folder; emits `unlocked` with `opened_app` set.
+
+    The column sits in a scroll area, so wrapped paragraphs keep their full height and a short
+    window scrolls instead of squeezing fields. "Forgot your password?" swaps the unlock form for
+    the reset form in the same place.
+    """
 
     unlocked = Signal()
 
@@ -78,29 +87,28 @@ class UnlockWindow(QWidget):
         self.opened_app: Any = None
         self.setWindowTitle("Unlock — DreamTree")
         self.setAccessibleName("Unlock DreamTree")
-        self.setMinimumSize(520, 420)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(48, 48, 48, 48)
-        outer.addStretch(1)
-        column = QVBoxLayout()
-        column.setSpacing(14)
-        title = label("Welcome back", "h1")
-        column.addWidget(title)
+        self.setMinimumSize(420, 360)
+        column = self._scrolling_column()
+        self.unlock_box = QWidget(self)
+        box = QVBoxLayout(self.unlock_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(14)
+        box.addWidget(label("Welcome back", "h1"))
         self.intro = label(reason or "Your DreamTree is locked. Enter your password to open it.", "body")
-        column.addWidget(self.intro)
+        box.addWidget(self.intro)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("Password")
         self.password.setAccessibleName("Password")
         self.password.returnPressed.connect(self.submit)
         self.password.textEdited.connect(self._edited)
-        column.addWidget(self.password)
+        box.addWidget(self.password)
         self.message = QLabel("")
         self.message.setProperty("role", "error")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Unlock message")
         self.message.hide()
-        column.addWidget(self.message)
+        box.addWidget(self.message)
         row = QHBoxLayout()
         self.status = label("", "muted")
         row.addWidget(self.status, 1)
@@ -112,76 +120,132 @@ class UnlockWindow(QWidget):
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self.submit)
         row.addWidget(self.unlock_button)
-        column.addLayout(row)
+        box.addLayout(row)
         self.forgot_button = QPushButton("Forgot your password?")
         self.forgot_button.setProperty("flat", True)
         self.forgot_button.setAccessibleName("Forgot your password")
         self.forgot_button.clicked.connect(self._show_reset)
-        column.addWidget(self.forgot_button, 0, Qt.AlignmentFlag.AlignLeft)
+        box.addWidget(self.forgot_button, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.unlock_box)
         self.reset_box = self._build_reset_box()
         column.addWidget(self.reset_box)
-        holder = QWidget()
-        holder.setMaximumWidth(460)
-        holder.setLayout(column)
-        outer.addWidget(holder, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(2)
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._tick)
         QShortcut(QKeySequence.StandardKey.Quit, self, activated=self.close)
         self.password.setFocus()
 
+    def _scrolling_column(self) -> QVBoxLayout:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(self.scroll)
+        body = QWidget()
+        body.setObjectName("ScrollBody")
+        self.scroll.setWidget(body)
+        centre = QVBoxLayout(body)
+        centre.setContentsMargins(32, 32, 32, 32)
+        centre.addStretch(1)
+        # Centred by stretches, not an alignment flag, so wrapped text gets its full height.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        inner = QWidget(body)
+        inner.setMaximumWidth(480)
+        row.addWidget(inner, 1000)
+        row.addStretch(1)
+        centre.addLayout(row)
+        centre.addStretch(2)
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(14)
+        return column
+
     def _build_reset_box(self) -> QWidget:
-        from dreamtree_desktop.accounts.password import LOCKED_RESET_NOTE, RESET_MESSAGE
+        from dreamtree_desktop.accounts.password import LOCKED_RESET_NOTE
 
         box = QWidget(self)
         layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 8, 0, 0)
-        layout.setSpacing(10)
-        layout.addWidget(label(RESET_MESSAGE, "body"))
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        layout.addWidget(label("Start again with a new password", "h2"))
+        layout.addWidget(label(
+            "Without your password, the private parts of your data (financial details, contact "
+            "details and private reflections) cannot be recovered.", "body"))
         layout.addWidget(label(LOCKED_RESET_NOTE, "muted"))
-        self.reset_email = QLineEdit()
-        self.reset_email.setPlaceholderText("Email for the fresh account")
-        self.reset_email.setAccessibleName("Email")
-        self.reset_new = QLineEdit()
-        self.reset_new.setEchoMode(QLineEdit.EchoMode.Password)
-        self.reset_new.setPlaceholderText("New password (at least 10 characters)")
-        self.reset_new.setAccessibleName("New password")
-        self.reset_again = QLineEdit()
-        self.reset_again.setEchoMode(QLineEdit.EchoMode.Password)
-        self.reset_again.setPlaceholderText("New password again")
-        self.reset_again.setAccessibleName("New password again")
-        for field in (self.reset_email, self.reset_new, self.reset_again):
+        general = QLabel("")
+        self.reset_form = FieldForm(general)
+        email = self.reset_form.add("email", FormField(
+            "Email for the fresh account", placeholder="name@example.com"))
+        new = self.reset_form.add("new", FormField(
+            "New password", secret=True, hint=f"At least {MIN_LENGTH} characters."))
+        again = self.reset_form.add("again", FormField("New password again", secret=True))
+        self.reset_email, self.reset_new, self.reset_again = email.edit, new.edit, again.edit
+        self._new_field = new
+        self.reset_new.textEdited.connect(self._count_new)
+        self.reset_email.returnPressed.connect(lambda: self.reset_new.setFocus())
+        self.reset_new.returnPressed.connect(lambda: self.reset_again.setFocus())
+        self.reset_again.returnPressed.connect(self._reset)
+        for field in (email, new, again):
             layout.addWidget(field)
+        layout.addWidget(general)
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        cancel = QPushButton("Keep trying my password")
-        cancel.clicked.connect(self._hide_reset)
-        buttons.addWidget(cancel)
+        self.reset_status = label("", "muted")
+        buttons.addWidget(self.reset_status, 1)
+        self.keep_button = QPushButton("Keep trying my password")
+        self.keep_button.clicked.connect(self._hide_reset)
+        buttons.addWidget(self.keep_button)
         self.reset_button = QPushButton("Reset and start fresh")
+        self.reset_button.setProperty("primary", True)
         self.reset_button.clicked.connect(self._reset)
         buttons.addWidget(self.reset_button)
         layout.addLayout(buttons)
         box.hide()
         return box
 
+    def _count_new(self, text: str) -> None:
+        missing = MIN_LENGTH - len(text)
+        if text and missing > 0:
+            self._new_field.hint.setText(
+                f"At least {MIN_LENGTH} characters: {missing} more to go.")
+        else:
+            self._new_field.hint.setText(f"At least {MIN_LENGTH} characters.")
+
     def _show_reset(self) -> None:
+        self.unlock_box.hide()
         self.reset_box.show()
-        self.forgot_button.hide()
         self.reset_email.setFocus()
 
     def _hide_reset(self) -> None:
         self.reset_box.hide()
-        self.forgot_button.show()
+        self.unlock_box.show()
         self.password.setFocus()
 
+    def _check_reset(self) -> bool:
+        """The same rules the core applies, checked before anything is touched."""
+        from dreamtree_desktop.security.passwords import check_password_policy
+
+        form = self.reset_form
+        form.clear()
+        email, new = form.value("email").strip(), form.value("new")
+        if not email:
+            form.set_error("email", "An email address is needed: it names the fresh account.")
+            return False
+        problems = check_password_policy(new, email)
+        if problems:
+            form.set_error("new", sentence("The new password " + "; ".join(problems)))
+            return False
+        if new != form.value("again"):
+            form.set_error("again", "This is not the same as the new password above.")
+            return False
+        return True
+
     def _reset(self) -> None:
-        if self._busy:
+        if self._busy or not self._check_reset():
             return
-        new, again = self.reset_new.text(), self.reset_again.text()
-        if new != again:
-            self._show("The two new passwords differ.")
-            return
+        new = self.reset_new.text()
         email = self.reset_email.text().strip()
         folder = self.folder
 
@@ -193,17 +257,28 @@ class UnlockWindow(QWidget):
 
         self._busy = True
         self.reset_button.setEnabled(False)
-        self.status.setText("Resetting…")
+        self.keep_button.setEnabled(False)
+        self.reset_status.setText("Resetting…")
         run_in_thread(work, self._finished_reset, self)
 
     def _finished_reset(self, result: Any, error: BaseException | None) -> None:
+        self._busy = False
         self.reset_button.setEnabled(True)
-        if error is None:
-            self.reset_box.hide()
-        self._finished(result, error)
+        self.keep_button.setEnabled(True)
+        self.reset_status.setText("")
+        if error is not None:
+            self.reset_form.show_error(error)
+            return
+        self._done = True
+        self.opened_app = result
+        self.unlocked.emit()
 
     @property
     def message_text(self) -> str:
+        if not self.reset_box.isHidden():
+            texts = [f.error_text for f in self.reset_form.fields.values()]
+            texts.append(self.reset_form.general.text() if not self.reset_form.general.isHidden() else "")
+            return " ".join(t for t in texts if t)
         return self.message.text() if self.message.isVisible() else ""
 
     def submit(self) -> None:
@@ -214,6 +289,7 @@ class UnlockWindow(QWidget):
             self._show("Enter your password first.")
             return
         self._busy = True
+        self.message.hide()  # an earlier refusal is stale while this attempt runs
         self.unlock_button.setEnabled(False)
         self.password.setEnabled(False)
         self.status.setText("Unlocking…")
@@ -235,10 +311,7 @@ class UnlockWindow(QWidget):
             text = error.message
             if "wrong" not in text.lower() and "password" not in text.lower():
                 text = "That password did not open your data."
-            self._show(text if text.endswith(".") else text + ".")
-        elif isinstance(error, StorageError):
-            message, hint = describe_error(error)
-            self._show(f"{message} {hint}")
+            self._show(sentence(text))
         else:
             message, hint = describe_error(error)
             self._show(f"{message} {hint}")
@@ -316,13 +389,6 @@ class ProblemWindow(QWidget):
         close.clicked.connect(self.close)
         row.addWidget(close)
         column.addLayout(row)
-        self.forgot_button = QPushButton("Forgot your password?")
-        self.forgot_button.setProperty("flat", True)
-        self.forgot_button.setAccessibleName("Forgot your password")
-        self.forgot_button.clicked.connect(self._show_reset)
-        column.addWidget(self.forgot_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.reset_box = self._build_reset_box()
-        column.addWidget(self.reset_box)
         holder = QWidget()
         holder.setMaximumWidth(520)
         holder.setLayout(column)

@@ -8,6 +8,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from dreamtree_desktop import topics as topic
+
 from ..services import AppServices
 from ..widgets.icons import icon
 from ..widgets.scaffold import PageScaffold
@@ -24,7 +26,7 @@ STATE_ICONS = {
     "in_progress": "in-progress",
     "complete": "complete",
 }
-REFRESH_TOPICS = {"answers", "modules", "account"}
+REFRESH_TOPICS = frozenset({topic.ANSWERS, topic.MODULES, topic.ACCOUNT})
 ROLE_KIND = Qt.ItemDataRole.UserRole
 ROLE_ID = Qt.ItemDataRole.UserRole + 1
 ROLE_STATE = Qt.ItemDataRole.UserRole + 2

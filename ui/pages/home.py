@@ -11,11 +11,13 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
+from dreamtree_desktop import topics as topic
+
 from ..services import AppServices
 from ..widgets.cards import Card, CardButton
 from ..widgets.scaffold import PageScaffold, label
 
-REFRESH_TOPICS = {"answers", "modules", "dailydos", "settings", "profile", "account"}
+REFRESH_TOPICS = topic.ALL
 _EXERCISE_ID = re.compile(r"^\d+(\.\d+)+$")
 
 
@@ -137,7 +139,7 @@ class HomePage(PageScaffold):
         self._announce_ready()
 
     def _on_changed(self, topics: frozenset[str]) -> None:
-        if topics & REFRESH_TOPICS or any(t.startswith("tool:") for t in topics):
+        if topics & REFRESH_TOPICS or topic.any_tool(topics):
             if self.isVisible():
                 self.reload()
             else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,11 +9,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from dreamtree_desktop import topics as topic
+from dreamtree_desktop.errors import UserInputError
+
 from ..services import AppServices
 from ..widgets.cards import Card
 from ..widgets.scaffold import PageScaffold, label
 
-REFRESH_TOPICS = {"answers", "modules", "profile", "account", "settings"}
+REFRESH_TOPICS = frozenset({topic.ANSWERS, topic.MODULES, topic.PROFILE, topic.ACCOUNT,
+                            topic.SETTINGS})
 SKILL_SOURCES = (
     ("skills.transferable", "Transferable"),
     ("skills.self_management", "Self-management"),
@@ -59,29 +62,28 @@ def _items(value: Any) -> list[str]:
 
 
 def load_profile(ctx: Any, app_data: Any) -> ProfileData:
-    """Gather the profile from the core services this build has (worker thread)."""
+    """Gather the profile (worker thread: the heavier imports happen here, off the GUI thread)."""
+    from dreamtree_desktop.accounts import account_status
+    from dreamtree_desktop.engine.competency import competency_results
+    from dreamtree_desktop.engine.workbook import Workbook
+    from dreamtree_desktop.sync.background import linked
+    from dreamtree_desktop.tools.resume import assemble
+
     data = ProfileData()
-    try:
-        from dreamtree_desktop.engine.workbook import Workbook
-    except ModuleNotFoundError:
-        return data
     wb = Workbook(ctx)
 
     def recall(source: str) -> Any:
         try:
             return wb.recall(source)
-        except Exception:  # a source this content does not know: leave that part out
+        except UserInputError:  # a source this content does not know: leave that part out
             return None
 
     data.headline = _text(recall("profile.headline"))
     data.summary = _text(recall("profile.value_proposition"))
-    try:
-        resume = importlib.import_module("dreamtree_desktop.tools.resume").assemble(ctx)
-        basics = resume.get("basics", {}) if isinstance(resume, dict) else {}
-        data.headline = data.headline or _text(basics.get("label"))
-        data.summary = _text(basics.get("summary")) or data.summary
-    except Exception:
-        pass
+    resume = assemble(ctx)
+    basics = resume.get("basics", {}) if isinstance(resume, dict) else {}
+    data.headline = data.headline or _text(basics.get("label"))
+    data.summary = _text(basics.get("summary")) or data.summary
     data.top10 = _items(recall("skills.top10"))
     data.skills = {title: _items(recall(source)) for source, title in SKILL_SOURCES}
     data.work_values = _text(recall("values.work"))
@@ -93,21 +95,9 @@ def load_profile(ctx: Any, app_data: Any) -> ProfileData:
     else:
         data.personality = _text(personality)
     data.career_options = _items(recall("career_options"))
-    try:
-        from dreamtree_desktop.engine.competency import competency_results
-
-        data.competency = competency_results(ctx)
-    except ModuleNotFoundError:
-        pass
-    try:
-        from dreamtree_desktop.accounts import account_status
-
-        data.account = account_status(app_data)
-    except ModuleNotFoundError:
-        pass
-    sync = _sync_module()
-    if sync is not None:
-        data.sync = sync.sync_status(ctx)
+    data.competency = competency_results(ctx)
+    data.account = account_status(app_data)
+    data.sync = linked(ctx)
     return data
 
 
@@ -144,21 +134,35 @@ class ProfilePage(PageScaffold):
         self.account_card.body.addWidget(self.account_text)
         account_row = QHBoxLayout()
         account_row.setSpacing(10)
-        self.claim_button = QPushButton("Create an account…")
+        self.claim_button = QPushButton("Password on this computer only…")
         self.change_button = QPushButton("Change password…")
         self.reset_button = QPushButton("Reset password…")
         self.lock_toggle = QPushButton("Lock with password…")
         self.lock_now = QPushButton("Lock now")
-        self.sync_button = QPushButton("Sync now")
         for button in (self.claim_button, self.change_button, self.reset_button, self.lock_toggle,
-                       self.lock_now, self.sync_button):
+                       self.lock_now):
             account_row.addWidget(button)
             button.hide()
         account_row.addStretch(1)
         self.account_card.body.addLayout(account_row)
-        self.sync_text = label("", "muted")
-        self.sync_text.hide()
+
+        # Cloud: create, sign in, sign out, sync now.
+        self.account_card.body.addWidget(label("Cloud sync", "h3"))
+        self.sync_text = label("", "body")
         self.account_card.body.addWidget(self.sync_text)
+        cloud_row = QHBoxLayout()
+        cloud_row.setSpacing(10)
+        self.cloud_create_button = QPushButton("Create a cloud account…")
+        self.cloud_signin_button = QPushButton("Sign in…")
+        self.cloud_again_button = QPushButton("Sign in again…")
+        self.sync_button = QPushButton("Sync now")
+        self.cloud_signout_button = QPushButton("Sign out")
+        for button in (self.cloud_create_button, self.cloud_signin_button, self.cloud_again_button,
+                       self.sync_button, self.cloud_signout_button):
+            cloud_row.addWidget(button)
+            button.hide()
+        cloud_row.addStretch(1)
+        self.account_card.body.addLayout(cloud_row)
         self.column.addWidget(self.account_card)
         self.column.addStretch(1)
 
@@ -168,8 +172,14 @@ class ProfilePage(PageScaffold):
         self.lock_toggle.clicked.connect(lambda: self._account_action("toggle_lock"))
         self.lock_now.clicked.connect(self._lock_now)
         self.sync_button.clicked.connect(self._sync_now)
-        self.revisions_button.setVisible(hasattr(_revisions_module(), "list_revisions"))
-        self.sync_button.setVisible(_sync_module() is not None)
+        self.cloud_create_button.clicked.connect(lambda: self.open_cloud_dialog("create"))
+        self.cloud_signin_button.clicked.connect(lambda: self.open_cloud_dialog("signin"))
+        self.cloud_again_button.clicked.connect(lambda: self.open_cloud_dialog("again"))
+        self.cloud_signout_button.clicked.connect(self._sign_out)
+        self.cloud_dialog: Any = None
+        self.changes_dialog: Any = None
+        self.versions_dialog: Any = None
+        self._own_scheduler: Any = None
 
         services.worker.changed.connect(self._on_changed)
         self.reload()
@@ -181,7 +191,7 @@ class ProfilePage(PageScaffold):
                                     on_error=self.banner.show_error)
 
     def _on_changed(self, topics: frozenset[str]) -> None:
-        if topics & REFRESH_TOPICS or any(t.startswith("tool:") for t in topics):
+        if topics & REFRESH_TOPICS or topic.any_tool(topics):
             if self.isVisible():
                 self.reload()
             else:
@@ -199,8 +209,9 @@ class ProfilePage(PageScaffold):
     def _clear_sections(self) -> None:
         while self.sections.count():
             item = self.sections.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
 
     def _show(self, data: ProfileData) -> None:
         self.data = data
@@ -298,22 +309,27 @@ class ProfilePage(PageScaffold):
         self.lock_now.setVisible(locked)
 
     def _show_sync(self, sync: dict[str, Any] | None) -> None:
-        """Shows "Sync now" for a folder linked to a cloud account, and the last successful sync."""
-        linked = bool(sync and sync.get("server"))
-        self.sync_button.setVisible(linked)
-        if not linked or sync is None:
-            self.sync_text.hide()
-            return
-        if not sync.get("signed_in"):
-            self.sync_text.setText("Signed out of your cloud account: sign in again to sync.")
+        """The cloud link: what it is, and the buttons that fit it."""
+        sync = sync or {}
+        server = sync.get("server")
+        signed_in = bool(server and sync.get("signed_in"))
+        for button in (self.cloud_create_button, self.cloud_signin_button):
+            button.setVisible(not server)
+        self.cloud_again_button.setVisible(bool(server) and not signed_in)
+        self.sync_button.setVisible(signed_in)
+        self.cloud_signout_button.setVisible(bool(server))
+        if not server:
+            self.sync_text.setText("Not signed in to a cloud account. Create one to keep a copy of your work "
+                                   "and use it on your other computers, or sign in to the one you already have.")
+        elif not signed_in:
+            self.sync_text.setText("Your cloud session has ended: sign in again to go on syncing. Nothing "
+                                   "here is lost.")
         elif sync.get("last_synced_at"):
-            from dreamtree_desktop.clock import parse_iso
+            from ..sync.indicator import when_text
 
-            when = parse_iso(sync["last_synced_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
-            self.sync_text.setText(f"Last synced {when}.")
+            self.sync_text.setText(f"Syncing with {server}. Last synced {when_text(sync['last_synced_at'])}.")
         else:
-            self.sync_text.setText("Not synced yet.")
-        self.sync_text.show()
+            self.sync_text.setText(f"Syncing with {server}. Not synced yet.")
 
     # -- actions -------------------------------------------------------------------------------
     def _export(self) -> None:
@@ -327,22 +343,12 @@ class ProfilePage(PageScaffold):
         import_flow(self.services, self, self.banner)
 
     def _revisions(self) -> None:
-        module = _revisions_module()
-        lister = getattr(module, "list_revisions", None)
-        if lister is None:
-            return
+        from ..dialogs.versions import VersionsDialog
 
-        def show(rows: list[Any]) -> None:
-            from ..dialogs.confirm import inform
-
-            lines = [" · ".join(str(v) for v in (getattr(r, "module_id", None) or (r.get("module_id") if
-                     isinstance(r, dict) else r), getattr(r, "created_at", None) or
-                     (r.get("created_at") if isinstance(r, dict) else None)) if v) for r in rows]
-            inform(self, "Earlier versions",
-                   "Versions replaced by an import or a sync are kept here." if rows else
-                   "There are no earlier versions: nothing has been replaced.", "\n".join(lines[:40]))
-
-        self.services.worker.submit(lister, on_done=show, on_error=self.banner.show_error)
+        if self.versions_dialog is None:
+            self.versions_dialog = VersionsDialog(self.services, self)
+        self.versions_dialog.reload()
+        self.versions_dialog.open()
 
     def _account_action(self, action: str) -> None:
         from ..dialogs.account import run_account_action
@@ -356,35 +362,79 @@ class ProfilePage(PageScaffold):
         if callable(request):
             request()
 
+    def scheduler(self) -> Any:
+        """The window's automatic sync; a page shown on its own gets one of its own."""
+        hookup = getattr(self.window(), "sync", None)
+        if hookup is not None:
+            return hookup.scheduler
+        if self._own_scheduler is None:
+            from ..sync.scheduler import SyncScheduler
+
+            self._own_scheduler = SyncScheduler(self.services, self)
+            self._own_scheduler.synced.connect(self.reload)
+            self._own_scheduler.state_changed.connect(self._scheduler_state)
+            self._own_scheduler.refresh(sync_after_ms=None)
+        return self._own_scheduler
+
     def _sync_now(self) -> None:
-        module = _sync_module()
-        if module is None:
-            return
-        fn = getattr(module, "sync_now", None) or getattr(module, "sync", None)
-        if fn is None:
-            return
+        scheduler = self.scheduler()
         self.sync_text.setText("Syncing…")
-        self.sync_text.show()
+        if scheduler.state == "off":
+            scheduler.refresh(sync_after_ms=0)
+        else:
+            scheduler.request()
+
+    def _scheduler_state(self) -> None:
+        scheduler = self._own_scheduler
+        if scheduler is not None and scheduler.error is not None and scheduler.state != "syncing":
+            from ..sync.dialogs import error_words
+
+            self.banner.show_message(error_words(scheduler.error)[1], kind="error")
+
+    # -- cloud account ---------------------------------------------------------------------------
+    def open_cloud_dialog(self, mode: str) -> None:
+        from ..sync.work import cloud_state
+
+        self.services.worker.submit(cloud_state, self.services.app_data,
+                                    on_done=lambda state: self._show_cloud_dialog(mode, state),
+                                    on_error=self.banner.show_error)
+
+    def _show_cloud_dialog(self, mode: str, state: dict[str, Any]) -> None:
+        from ..sync.dialogs import AccountDialog
+
+        self.cloud_dialog = AccountDialog(self.services, mode, state, self)
+        self.cloud_dialog.succeeded.connect(self._cloud_done)
+        self.cloud_dialog.open()
+
+    def _cloud_done(self, outcome: Any) -> None:
+        result = outcome.result
+        if result.sync_error is not None:
+            from ..sync.dialogs import error_words
+
+            self.banner.show_message("You are signed in, but the first sync did not complete.",
+                                     error_words(result.sync_error)[1] + " DreamTree will try again by itself.")
+        else:
+            self.banner.show_message("You are signed in: your work syncs by itself from now on.",
+                                     f"Account {result.email}.", kind="success")
+        if outcome.had_work and outcome.changes:
+            from ..sync.dialogs import ChangesDialog
+
+            self.changes_dialog = ChangesDialog(outcome.changes, self)
+            self.changes_dialog.versions_requested.connect(self._revisions)
+            self.changes_dialog.open()
+
+    def _sign_out(self) -> None:
+        from ..dialogs.confirm import confirm
+        from ..sync.work import sign_out
+
+        if not confirm(self, "Sign out of your cloud account?",
+                       "Your work stays on this computer; it stops syncing until you sign in again.",
+                       confirm_label="Sign out"):
+            return
         self.services.worker.submit(
-            fn, on_done=lambda _r: self.sync_text.setText("Synced just now."),
-            on_error=lambda exc: (self.sync_text.hide(), self.banner.show_error(exc)),
-            topics=("answers", "modules", "profile", "account"),
-        )
-
-
-def _revisions_module() -> Any:
-    return _optional("dreamtree_desktop.portability.revisions")
-
-
-def _sync_module() -> Any:
-    return _optional("dreamtree_desktop.sync")
-
-
-def _optional(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError:
-        return None
+            sign_out, on_done=lambda _ok: self.banner.show_message("Signed out. Your work stays here.",
+                                                                   kind="success"),
+            on_error=self.banner.show_error, topics=(topic.ACCOUNT,))
 
 
 Page = ProfilePage

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.settings import IDLE_LOCK_RANGE, TEXT_SIZE_RANGE, Settings, update_settings
 
 from ..services import AppServices
@@ -142,7 +143,7 @@ class SettingsPage(PageScaffold):
     # -- saving --------------------------------------------------------------------------------
     def save(self, changes: dict[str, Any]) -> None:
         self.services.worker.submit(save_settings, changes, on_done=self._saved, on_error=self._failed,
-                                    topics=("settings",))
+                                    topics=(topic.SETTINGS,))
 
     def _saved(self, settings: Settings) -> None:
         self.banner.hide()

@@ -7,11 +7,13 @@ from typing import Any
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from dreamtree_desktop import topics as topic
+
 from ..services import AppServices
 from ..widgets.cards import CardButton
 from ..widgets.scaffold import PageScaffold
 
-REFRESH_TOPICS = {"answers", "modules", "account"}
+REFRESH_TOPICS = frozenset({topic.ANSWERS, topic.MODULES, topic.ACCOUNT})
 
 
 def load_tools(ctx: Any) -> list[Any]:

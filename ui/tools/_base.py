@@ -6,9 +6,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QHideEvent
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.errors import DreamTreeError
 from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
@@ -26,7 +28,7 @@ class ToolPanel(QWidget):
 
     done = Signal()
     tool_id: str = ""
-    # Worker topics that make the panel reload; defaults to {f"tool:{tool_id}"} (see __init_subclass__).
+    # Worker topics that make the panel reload; defaults to {topic.tool(tool_id)} (see __init_subclass__).
     watch_topics: frozenset[str] = frozenset()
     # Shown under "unlocks after exercise …" when the tool is opened from the Tools page too early.
     locked_hint: str = ""
@@ -34,7 +36,7 @@ class ToolPanel(QWidget):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "tool_id" in cls.__dict__ and "watch_topics" not in cls.__dict__:
-            cls.watch_topics = frozenset({f"tool:{cls.tool_id}"})
+            cls.watch_topics = frozenset({topic.tool(cls.tool_id)})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -57,17 +59,57 @@ class ToolPanel(QWidget):
         self._locked = False
         self._write_widgets: list[QWidget] = []
         self._undo_fn: Callable[[], None] | None = None
+        # The list-and-editor pairs of this panel (ui/tools/_records.py), flushed before it goes away.
+        self.editors: list[Any] = []
         self.banner.action_clicked.connect(self._undo)
         services.worker.changed.connect(self._on_changed)
 
     # -- work on the database thread -------------------------------------------------------------
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-            write: bool = False) -> None:
+            write: bool = False, on_error: Callable[[BaseException], None] | None = None) -> None:
         """Run fn(ctx, *args) on the worker; errors show in the banner (nothing is lost in the form)."""
         topics = self.topics() if write else ()
         self.services.worker.submit(
-            fn, *args, on_done=self._alive(on_done), on_error=self._alive(self.show_error), topics=topics
+            fn, *args, on_done=self._alive(on_done), on_error=self._alive(on_error or self.show_error),
+            topics=topics,
         )
+
+    # -- unsaved edits -----------------------------------------------------------------------------
+    def flush_edits(self, closing: bool) -> None:
+        """Save what the form holds before the panel is hidden or deleted; panels with more extend this."""
+        for editor in self.editors:
+            editor.flush(closing=closing)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        if not event.spontaneous():
+            self.flush_edits(closing=False)
+        super().hideEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        # The window replaces a panel with deleteLater(): the last moment its fields can still be read.
+        if event.type() == QEvent.Type.DeferredDelete and shiboken6.isValid(self):
+            self.flush_edits(closing=True)
+            for editor in self.editors:
+                editor.release()
+            self.editors.clear()
+        return super().event(event)
+
+    # -- focus -------------------------------------------------------------------------------------
+    def initial_focus(self) -> QWidget | None:
+        """Where the first keystroke belongs when the panel opens: its first field that takes focus."""
+        widget = self.body.nextInFocusChain()
+        while widget is not None and widget is not self.body and self.body.isAncestorOf(widget):
+            if (widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isEnabled()
+                    and widget.isVisibleTo(self.body)):
+                return widget
+            widget = widget.nextInFocusChain()
+        return None
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        target = self.initial_focus()
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _alive(self, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
         """Drop replies that arrive after the panel was closed (its C++ side is gone by then)."""
@@ -81,7 +123,7 @@ class ToolPanel(QWidget):
         return deliver
 
     def topics(self) -> frozenset[str]:
-        return frozenset({f"tool:{self.tool_id}", "dailydos", "answers", "modules", "profile"})
+        return topic.tool_write(self.tool_id)
 
     def show_error(self, exc: BaseException) -> None:
         if isinstance(exc, DreamTreeError):
@@ -133,17 +175,19 @@ class ToolPanel(QWidget):
             self.done_button.clicked.connect(self.done)
             layout.addWidget(self.done_button)
 
-    def save_delete_row(self, save_text: str, delete_name: str, save: Callable[[], None],
-                        delete: Callable[[], None]) -> QHBoxLayout:
+    def save_delete_row(self, save_text: str, delete_name: str, save: Callable[[], None] | None = None,
+                        delete: Callable[[], None] | None = None) -> QHBoxLayout:
         """The row under an editor: primary save_button, delete_button, then "Done" when opened from an exercise."""
         buttons = QHBoxLayout()
         self.save_button = QPushButton(save_text, self.body)
         self.save_button.setProperty("primary", True)
-        self.save_button.clicked.connect(save)
+        if save is not None:
+            self.save_button.clicked.connect(save)
         buttons.addWidget(self.save_button)
         self.delete_button = QPushButton("Delete", self.body)
         self.delete_button.setAccessibleName(delete_name)
-        self.delete_button.clicked.connect(delete)
+        if delete is not None:
+            self.delete_button.clicked.connect(delete)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
         self.add_done_button(buttons)

@@ -5,15 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QListWidget, QPushButton, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QListView, QPushButton, QWidget
 from shiboken6 import isValid
-
-
-def fit_list(widget: QListWidget, low: int = 56, high: int = 200) -> None:
-    """Size a list to its rows (between low and high pixels) so short lists leave no gap."""
-    rows = sum(widget.sizeHintForRow(i) for i in range(widget.count()))
-    widget.setFixedHeight(max(low, min(high, rows + 2 * widget.frameWidth() + 6)))
 
 
 def if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
@@ -23,8 +16,8 @@ def if_alive(widget: QWidget, callback: Callable[[Any], None] | None) -> Callabl
     return lambda value: callback(value) if isValid(widget) else None
 
 
-def list_section(parent: QWidget, layout: QBoxLayout, heading: str, new_text: str, list_name: str,
-                 empty_text: str) -> tuple[QPushButton, QListWidget, QLabel]:
+def list_section(parent: QWidget, layout: QBoxLayout, heading: str, new_text: str, rows: QListView,
+                 empty_text: str) -> tuple[QPushButton, QListView, QLabel]:
     """A heading with a "New …" button beside it, the list of rows, and the label shown when it is empty."""
     top = QHBoxLayout()
     title = QLabel(heading, parent)
@@ -33,11 +26,8 @@ def list_section(parent: QWidget, layout: QBoxLayout, heading: str, new_text: st
     new_button = QPushButton(new_text, parent)
     top.addWidget(new_button)
     layout.addLayout(top)
-    rows = QListWidget(parent)
-    rows.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    rows.setWordWrap(True)
-    rows.setAccessibleName(list_name)
     layout.addWidget(rows)
+    QWidget.setTabOrder(new_button, rows)  # the list comes right after its "New …" button
     empty = QLabel(empty_text, parent)
     empty.setProperty("role", "muted")
     empty.setWordWrap(True)

@@ -10,7 +10,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -25,11 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.tools import budget as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
 
+AUTOSAVE_MS = 800
+# A budget that could not be saved when its panel closed (a line without a name, say), by data
+# folder: the typed texts of each line, benefits and notes. In memory only, never on disk.
+_DRAFTS: dict[str, dict[str, Any]] = {}
 _MONEY = re.compile(r"^\d+(\.\d{0,2})?$|^\.\d{1,2}$")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{0,2})?$")
 MAX_LINE_CENTS = api.MAX_LINE_CENTS
@@ -147,8 +152,11 @@ class ExpenseLine(QWidget):
         except MoneyError:
             return None
 
-    def check(self) -> dict[str, Any] | None:
-        """The line as stored, or None after showing why it cannot be saved."""
+    def typed(self) -> tuple[str, str, bool]:
+        return self.label.text(), self.amount.text(), self.essential.isChecked()
+
+    def check(self, show: bool = True) -> dict[str, Any] | None:
+        """The line as stored, or None (after showing why, when `show`) when it cannot be saved."""
         reason = None
         cents = 0
         if not self.label.text().strip():
@@ -159,8 +167,9 @@ class ExpenseLine(QWidget):
             except MoneyError as exc:
                 reason = str(exc)
         if reason:
-            self.error.setText(reason)
-            self.error.show()
+            if show:
+                self.error.setText(reason)
+                self.error.show()
             return None
         return {"label": self.label.text().strip(), "monthly_cents": cents,
                 "essential": self.essential.isChecked()}
@@ -171,13 +180,20 @@ class BudgetPanel(ToolPanel):
     locked_hint = ("Answer that exercise in the workbook to keep a budget here. "
                    "You can still try the numbers.")
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:budget-calculator", "answers"})
+    watch_topics = frozenset({topic.tool("budget-calculator"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
         self.saved: dict[str, Any] | None = None
         self.lines: list[ExpenseLine] = []
+        self.dirty = False
+        self._filling = False
+        self._loaded_once = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(AUTOSAVE_MS)
+        self._timer.timeout.connect(self._autosave)
         body = self.body_layout
 
         heading = QLabel("Monthly expenses", self.body)
@@ -231,6 +247,7 @@ class BudgetPanel(ToolPanel):
         self.benefits.setPlaceholderText("Health cover, pension, flexible hours…")
         self.benefits.setTabChangesFocus(True)
         self.benefits.setFixedHeight(72)
+        self.benefits.textChanged.connect(self._edited)
         label.setBuddy(self.benefits)
         body.addWidget(self.benefits)
         label = QLabel("Notes", self.body)
@@ -239,6 +256,7 @@ class BudgetPanel(ToolPanel):
         self.notes.setAccessibleName("Notes")
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(72)
+        self.notes.textChanged.connect(self._edited)
         label.setBuddy(self.notes)
         body.addWidget(self.notes)
         self.form_error = field_error_label(self.body)
@@ -268,6 +286,7 @@ class BudgetPanel(ToolPanel):
         if line:
             widget.set_line(line)
         widget.changed.connect(self.update_totals)
+        widget.changed.connect(self._edited)
         widget.remove_requested.connect(self.remove_line)
         self.lines.append(widget)
         self.lines_box.addWidget(widget)
@@ -278,6 +297,7 @@ class BudgetPanel(ToolPanel):
         return widget
 
     def remove_line(self, widget: ExpenseLine) -> None:
+        self._edited()
         if widget in self.lines:
             self.lines.remove(widget)
             self.lines_box.removeWidget(widget)
@@ -322,6 +342,29 @@ class BudgetPanel(ToolPanel):
 
     def _loaded(self, budget: dict[str, Any] | None) -> None:
         self.saved = budget
+        first, self._loaded_once = not self._loaded_once, True
+        if first and self._bring_back_draft():
+            return
+        if self.dirty:
+            return  # the form holds newer edits than the database; they are saved shortly
+        if budget is not None and self._shows(budget):
+            self.clear_button.setEnabled(not self.locked)
+            return  # our own save coming back: leave the fields (and the focus) alone
+        self._filling = True
+        try:
+            self._fill(budget)
+        finally:
+            self._filling = False
+
+    def _shows(self, budget: dict[str, Any]) -> bool:
+        """Whether the form already shows this budget (as it does right after saving it)."""
+        lines = self.collect(show=False)
+        stored = [{"label": ln.get("label"), "monthly_cents": int(ln.get("monthly_cents") or 0),
+                   "essential": bool(ln.get("essential"))} for ln in budget.get("lines") or []]
+        return (lines == stored and self.benefits.toPlainText() == (budget.get("benefits_needed") or "")
+                and self.notes.toPlainText() == (budget.get("notes") or ""))
+
+    def _fill(self, budget: dict[str, Any] | None) -> None:
         if budget is None:
             self._set_lines([])
             self.benefits.clear()
@@ -334,19 +377,80 @@ class BudgetPanel(ToolPanel):
         self.clear_button.setEnabled(not self.locked)
 
     # -- saving ----------------------------------------------------------------------------------
-    def collect(self) -> list[dict[str, Any]] | None:
+    def collect(self, show: bool = True) -> list[dict[str, Any]] | None:
         """The lines to store (blank lines skipped), or None when any needs fixing."""
         out: list[dict[str, Any]] = []
         ok = True
         for widget in self.lines:
             if widget.is_blank():
                 continue
-            line = widget.check()
+            line = widget.check(show)
             if line is None:
                 ok = False
             else:
                 out.append(line)
         return out if ok else None
+
+    # -- unsaved edits -----------------------------------------------------------------------------
+    def _edited(self) -> None:
+        if self._filling:
+            return
+        self.dirty = True
+        if not self.locked:
+            self._timer.start()
+
+    def _autosave(self) -> None:
+        lines = self.collect(show=False)
+        if self.dirty and lines is not None and len(lines) <= api.MAX_LINES and not self.locked:
+            self._write(lines, quiet=True)
+
+    def flush_edits(self, closing: bool) -> None:
+        if not self.dirty or self.locked:
+            return
+        lines = self.collect(show=False)
+        if lines is not None and len(lines) <= api.MAX_LINES:
+            self._write(lines, quiet=True)
+        elif closing:
+            _DRAFTS[str(self.services.app_data.folder)] = {
+                "lines": [w.typed() for w in self.lines], "benefits": self.benefits.toPlainText(),
+                "notes": self.notes.toPlainText()}
+
+    def _bring_back_draft(self) -> bool:
+        draft = _DRAFTS.pop(str(self.services.app_data.folder), None)
+        if draft is None:
+            return False
+        self._filling = True
+        try:
+            self._set_lines([])
+            for n, (label, amount, essential) in enumerate(draft["lines"]):
+                widget = self.lines[0] if n == 0 else self.add_line()
+                widget.label.setText(label)
+                widget.amount.setText(amount)
+                widget.essential.setChecked(essential)
+            self.benefits.setPlainText(draft["benefits"])
+            self.notes.setPlainText(draft["notes"])
+        finally:
+            self._filling = False
+        self.dirty = True
+        self.collect(show=True)
+        self.banner.show_message("Your unsaved budget is back.", "Fix what is marked to save it.", kind="info")
+        return True
+
+    def _write(self, lines: list[dict[str, Any]], *, quiet: bool) -> None:
+        self._timer.stop()
+        self.dirty = False
+
+        def done(_result: Any) -> None:
+            _DRAFTS.pop(str(self.services.app_data.folder), None)
+            if not quiet:
+                self.show_notice("Budget saved (encrypted).")
+
+        def failed(exc: BaseException) -> None:
+            self.dirty = True
+            self.show_error(exc)
+
+        self.run(api.save, lines, self.benefits.toPlainText(), self.notes.toPlainText(), self.origin,
+                 on_done=done, on_error=failed, write=True)
 
     def save(self) -> None:
         if self.locked:
@@ -361,13 +465,14 @@ class BudgetPanel(ToolPanel):
             self.form_error.setText(f"At most {api.MAX_LINES} expense lines.")
             self.form_error.show()
             return
-        self.run(api.save, lines, self.benefits.toPlainText(), self.notes.toPlainText(), self.origin,
-                 on_done=lambda _r: self.show_notice("Budget saved (encrypted)."), write=True)
+        self._write(lines, quiet=False)
 
     def clear_budget(self) -> None:
         if self.locked or self.saved is None:
             return
         kept = self.saved
+        self._timer.stop()
+        self.dirty = False
         self.run(api.delete, self.origin, on_done=lambda _r: self._offer_undo(kept), write=True)
 
     def _offer_undo(self, kept: dict[str, Any]) -> None:

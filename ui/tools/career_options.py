@@ -17,23 +17,20 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QWidget,
 )
 
-from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import career_options as api
 
 from ..services import AppServices
 from ..theme import ThemeManager, mix
 from ._base import ToolPanel, field_error_label
+from ._records import RecordEditor
 from .charts import ChartWidget, Series
 
-ID_ROLE = Qt.ItemDataRole.UserRole
 SCORES: tuple[tuple[str, str, str], ...] = (
     ("coherence_score", "Coherence", "How well does it fit who you are and what you have learned?"),
     ("work_needs_score", "Work needs", "How well does it meet what you need from work?"),
@@ -154,17 +151,6 @@ class GroupedBarChart(ChartWidget):
             painter.end()
 
 
-def _recreate(ctx: UserContext, data: dict[str, Any], origin: str | None, order: list[str]) -> str:
-    """Undo of a delete: the option again, back in its old place in the ranking."""
-    with ctx.db.transaction():
-        new_id = api.create(ctx, {k: v for k, v in data.items() if k not in ("id", "rank")}, origin)
-        if data.get("rank") is not None:
-            existing = {r["id"] for r in api.list_(ctx)}
-            ordered = [new_id if i == data["id"] else i for i in order]
-            api.rank(ctx, [i for i in ordered if i in existing], origin)
-    return new_id
-
-
 def _rank_ids(rows: list[dict[str, Any]]) -> list[str]:
     return [r["id"] for r in rows]
 
@@ -176,9 +162,11 @@ class CareerOptionsPanel(ToolPanel):
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.rows: list[dict[str, Any]] = []
-        self.current_id: str | None = None
         body = self.body_layout
+        self.editor = RecordEditor(
+            self, kind="career_option", noun="option", label=self._label, fill=self.fill, values=self.values,
+            check=self.check, create=api.create, update=api.update, list_name="Career options in rank order",
+            lines=1, name=lambda r: str(r["title"]))
 
         intro = QLabel("Keep up to three options. Score each from 1 to 10; unknowns count against an "
                        "option, so a lower unknowns score is better.", self.body)
@@ -190,15 +178,12 @@ class CareerOptionsPanel(ToolPanel):
         heading.setProperty("role", "h3")
         top.addWidget(heading, 1)
         self.new_button = QPushButton("New option", self.body)
-        self.new_button.clicked.connect(self.new)
+        self.new_button.clicked.connect(self.editor.new)
         top.addWidget(self.new_button)
         body.addLayout(top)
-        self.list = QListWidget(self.body)
-        self.list.setAccessibleName("Career options in rank order")
-        self.list.setWordWrap(True)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setFixedHeight(112)
-        self.list.currentItemChanged.connect(self._picked)
+        self.list = self.editor.view
+        self.list.set_height_range(56, 112)
+        QWidget.setTabOrder(self.new_button, self.list)
         body.addWidget(self.list)
         self.empty = QLabel("No options yet: add the first one below.", self.body)
         self.empty.setProperty("role", "muted")
@@ -285,37 +270,46 @@ class CareerOptionsPanel(ToolPanel):
         self.total_label.setWordWrap(True)
         body.addWidget(self.total_label)
 
-        body.addLayout(self.save_delete_row("Add option", "Delete this option", self.save, self.delete))
+        body.addLayout(self.save_delete_row("Add option", "Delete this option"))
+        self.editor.first_field = self.title
+        self.editor.set_buttons(self.editor_title, self.save_button, self.delete_button)
+        self.editor.watch(self.title, self.description, *self.spins.values())
+        self.editor.loaded.connect(lambda _row: self._after_fill())
+        self.editor.saved.connect(lambda *_a: self._sync_buttons())
 
         body.addStretch(1)
         self._write_widgets = [self.new_button, self.save_button, self.delete_button,
                                               self.up_button, self.down_button, self.by_score_button]
-        self.new()
+        self.editor.reset_new()
         self.check_unlocked()
         self.refresh()
+
+    @property
+    def current_id(self) -> str | None:
+        return self.editor.current_id
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return self.editor.model.rows
+
+    def initial_focus(self) -> QWidget | None:
+        return self.title
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(api.list_, on_done=self._loaded)
 
+    @staticmethod
+    def _label(row: dict[str, Any]) -> str:
+        total = row["total_score"]
+        score = f"total {total} of 40" if total is not None else "not fully scored"
+        place = f"{row['rank']}. " if row["rank"] is not None else ""
+        return f"{place}{row['title']} — {score}"
+
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
-        self.list.blockSignals(True)
-        self.list.clear()
-        for n, row in enumerate(rows, start=1):
-            total = row["total_score"]
-            score = f"total {total} of 40" if total is not None else "not fully scored"
-            place = f"{row['rank']}. " if row["rank"] is not None else f"{n}. "
-            item = QListWidgetItem(f"{place}{row['title']} — {score}")
-            item.setData(ID_ROLE, row["id"])
-            self.list.addItem(item)
-            if row["id"] == self.current_id:
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
+        self.editor.set_rows(rows)
         self.list.setVisible(bool(rows))
         self.empty.setVisible(not rows)
-        if self.current_id is not None and all(r["id"] != self.current_id for r in rows):
-            self.new()
         full = len(rows) >= api.MAX_OPTIONS
         self.limit_note.setText("You have three options, the most to keep: delete one to add another."
                                 if full else "")
@@ -325,7 +319,7 @@ class CareerOptionsPanel(ToolPanel):
 
     def _sync_buttons(self) -> None:
         editable = not self.locked
-        row = self.list.currentRow() if self.current_id else -1
+        row = self.editor.model.row_of(self.current_id)
         self.up_button.setEnabled(editable and row > 0)
         self.down_button.setEnabled(editable and 0 <= row < len(self.rows) - 1)
         self.by_score_button.setEnabled(editable and len(self.rows) > 1)
@@ -334,37 +328,25 @@ class CareerOptionsPanel(ToolPanel):
         self.save_button.setEnabled(editable and (self.current_id is not None or not full))
         self.delete_button.setEnabled(editable and self.current_id is not None)
 
-    # -- editing ---------------------------------------------------------------------------------
+    # -- the form --------------------------------------------------------------------------------
     def new(self) -> None:
-        self.current_id = None
-        self.list.blockSignals(True)
-        self.list.setCurrentItem(None)
-        self.list.clearSelection()
-        self.list.blockSignals(False)
-        self.editor_title.setText("New option")
-        self.save_button.setText("Add option")
-        self.title.clear()
-        self.description.clear()
-        for spin in self.spins.values():
-            spin.setValue(0)
-        self.title_error.hide()
-        self._preview_total()
-        self._sync_buttons()
+        self.editor.new()
 
-    def _picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
-        if item is None:
-            return
-        row = next((r for r in self.rows if r["id"] == item.data(ID_ROLE)), None)
-        if row is None:
-            return
-        self.current_id = row["id"]
-        self.editor_title.setText("Edit option")
-        self.save_button.setText("Save changes")
-        self.title.setText(row["title"])
+    def save(self) -> None:
+        self.editor.save()
+
+    def delete(self) -> None:
+        self.editor.delete()
+
+    def fill(self, row: dict[str, Any] | None) -> None:
+        row = row or {}
+        self.title.setText(row.get("title") or "")
         self.description.setPlainText(row.get("description") or "")
         for key, spin in self.spins.items():
             spin.setValue(row.get(key) or 0)
         self.title_error.hide()
+
+    def _after_fill(self) -> None:
         self._preview_total()
         self._sync_buttons()
 
@@ -381,28 +363,19 @@ class CareerOptionsPanel(ToolPanel):
         else:
             self.total_label.setText(f"Total: <b>{total}</b> of 40")
 
-    def save(self) -> None:
-        if not self.title.text().strip():
-            self.title_error.setText("Give the option a title.")
-            self.title_error.show()
+    def check(self, focus: bool) -> str | None:
+        if self.title.text().strip():
+            return None
+        reason = "Give the option a title."
+        self.title_error.setText(reason)
+        self.title_error.show()
+        if focus:
             self.title.setFocus()
-            return
-        data = self.values()
-        if self.current_id is None:
-            self.run(api.create, data, self.origin, on_done=self._created, write=True)
-        else:
-            self.run(api.update, self.current_id, data, self.origin,
-                     on_done=lambda _r: self.show_notice("Option saved."), write=True)
-
-    def _created(self, row_id: str) -> None:
-        self.current_id = row_id
-        self.editor_title.setText("Edit option")
-        self.save_button.setText("Save changes")
-        self.show_notice("Option added.")
+        return reason
 
     def move(self, step: int) -> None:
         ids = _rank_ids(self.rows)
-        if self.current_id not in ids:
+        if self.current_id not in ids or not self.editor.flush(ask=True):
             return
         n = ids.index(self.current_id)
         target = n + step
@@ -412,27 +385,8 @@ class CareerOptionsPanel(ToolPanel):
         self.run(api.rank, ids, self.origin, write=True)
 
     def rank_by_score(self) -> None:
+        if not self.editor.flush(ask=True):
+            return
         order = sorted(self.rows, key=lambda r: -(r["total_score"] if r["total_score"] is not None else -1))
         self.run(api.rank, _rank_ids(order), self.origin,
                  on_done=lambda _r: self.show_notice("Ranked by total score."), write=True)
-
-    def delete(self) -> None:
-        row = next((r for r in self.rows if r["id"] == self.current_id), None)
-        if row is None or self.locked:
-            return
-        kept = {k: row[k] for k in ("id", *api.FIELDS)}
-        order = _rank_ids(self.rows)
-        restore_origin = row["origin"] if row["origin"] is not None else self.origin
-
-        def offer(_r: Any) -> None:
-            def undo() -> None:
-                self.run(_recreate, kept, restore_origin, order, on_done=self._restored, write=True)
-
-            self.offer_undo(f"Deleted “{row['title']}”.", undo)
-
-        self.run(api.delete, row["id"], self.origin, on_done=offer, write=True)
-        self.new()
-
-    def _restored(self, row_id: str) -> None:
-        self.current_id = row_id
-        self.show_notice("Option restored.")

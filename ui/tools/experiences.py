@@ -7,29 +7,27 @@ import datetime as _dt
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidgetItem,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from dreamtree_desktop.context import UserContext
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.tools import experiences as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
-from ._shared import fit_list, list_section
+from ._records import RecordEditor
+from ._shared import list_section
 from .skills import SkillPicker
 
 TYPE_LABELS = {"job": "Job", "education": "Education", "project": "Project", "other": "Other"}
-ID_ROLE = Qt.ItemDataRole.UserRole
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
 
@@ -75,20 +73,19 @@ class ExperiencesPanel(ToolPanel):
     tool_id = "experiences"
     locked_hint = "Answer that exercise in the workbook to add experiences here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:experiences", "tool:skills-browser", "answers"})
+    watch_topics = frozenset({topic.tool("experiences"), topic.tool("skills-browser"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.current_id: str | None = None
-        self.rows: list[dict[str, Any]] = []
         body = self.body_layout
-
+        self.editor = RecordEditor(
+            self, kind="experience", noun="experience", label=describe, fill=self.fill, values=self.values,
+            check=self.check, create=api.create, update=api.update, list_name="Experiences")
         self.new_button, self.list, self.empty = list_section(
-            self.body, body, "Your experiences", "New experience", "Experiences",
+            self.body, body, "Your experiences", "New experience", self.editor.view,
             "Nothing here yet. Add your first job, course or project below.")
-        self.new_button.clicked.connect(self.new)
-        self.list.currentItemChanged.connect(self._picked)
+        self.new_button.clicked.connect(self.editor.new)
 
         self.editor_title = QLabel("New experience", self.body)
         self.editor_title.setProperty("role", "h3")
@@ -141,15 +138,23 @@ class ExperiencesPanel(ToolPanel):
         self.skills = SkillPicker(services, "Skills used", self.body)
         body.addWidget(self.skills)
 
-        body.addLayout(self.save_delete_row("Save experience", "Delete this experience", self.save, self.delete))
+        body.addLayout(self.save_delete_row("Add experience", "Delete this experience"))
         body.addStretch(1)
         for field in (self.start, self.end):
             field.textChanged.connect(self._check_dates)
         self.title.textChanged.connect(lambda: self.title_error.hide())
+        self.editor.first_field = self.title
+        self.editor.set_buttons(self.editor_title, self.save_button, self.delete_button)
+        self.editor.watch(self.title, self.organization, self.kind, self.start, self.end, self.description,
+                          self.skills)
         self._write_widgets = [self.save_button, self.delete_button, self.new_button]
-        self.new()
+        self.editor.reset_new()
         self.check_unlocked()
         self.refresh()
+
+    @property
+    def current_id(self) -> str | None:
+        return self.editor.current_id
 
     @staticmethod
     def _with_error(field: QWidget, error: QLabel) -> QWidget:
@@ -161,70 +166,43 @@ class ExperiencesPanel(ToolPanel):
         col.addWidget(error)
         return holder
 
+    def initial_focus(self) -> QWidget | None:
+        return self.title
+
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(api.list_, on_done=self._loaded)
 
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
-        self.list.blockSignals(True)
-        self.list.clear()
-        for row in rows:
-            item = QListWidgetItem(describe(row))
-            item.setData(ID_ROLE, row["id"])
-            self.list.addItem(item)
-            if row["id"] == self.current_id:
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
+        self.editor.set_rows(rows)
         self.list.setVisible(bool(rows))
-        fit_list(self.list)
         self.empty.setVisible(not rows)
-        if self.current_id is not None and all(r["id"] != self.current_id for r in rows):
-            self.new()
 
     def set_editable(self, editable: bool) -> None:
         super().set_editable(editable)
         self.skills.setEnabled(editable)
 
-    # -- editing ---------------------------------------------------------------------------------
+    # -- the form --------------------------------------------------------------------------------
     def new(self) -> None:
-        self.current_id = None
-        self.list.blockSignals(True)
-        self.list.clearSelection()
-        self.list.setCurrentItem(None)
-        self.list.blockSignals(False)
-        self.editor_title.setText("New experience")
-        for field in (self.title, self.organization, self.start, self.end):
-            field.clear()
-        self.kind.setCurrentIndex(0)
-        self.description.clear()
-        self.skills.clear()
-        self.title_error.hide()
-        self.date_error.hide()
-        self.delete_button.setEnabled(False)
-        self.save_button.setText("Add experience")
+        self.editor.new()
 
-    def _picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
-        if item is None:
-            return
-        row = next((r for r in self.rows if r["id"] == item.data(ID_ROLE)), None)
-        if row is not None:
-            self.load(row)
+    def save(self) -> None:
+        self.editor.save()
 
-    def load(self, row: dict[str, Any]) -> None:
-        self.current_id = row["id"]
-        self.editor_title.setText("Edit experience")
-        self.title.setText(row["title"] or "")
-        self.organization.setText(row["organization"] or "")
-        self.kind.setCurrentIndex(max(0, self.kind.findData(row["experience_type"] or "job")))
-        self.start.setText(row["start_date"] or "")
-        self.end.setText(row["end_date"] or "")
-        self.description.setPlainText(row["description"] or "")
+    def delete(self) -> None:
+        self.editor.delete()
+
+    def fill(self, row: dict[str, Any] | None) -> None:
+        row = row or {}
+        self.title.setText(row.get("title") or "")
+        self.organization.setText(row.get("organization") or "")
+        self.kind.setCurrentIndex(max(0, self.kind.findData(row.get("experience_type") or "job")))
+        self.start.setText(row.get("start_date") or "")
+        self.end.setText(row.get("end_date") or "")
+        self.description.setPlainText(row.get("description") or "")
         self.skills.load_ids(list(row.get("skill_ids") or []))
         self.title_error.hide()
         self.date_error.hide()
-        self.delete_button.setEnabled(not self.locked)
-        self.save_button.setText("Save changes")
 
     def _check_dates(self) -> bool:
         reason = check_partial_date(self.start.text())
@@ -243,6 +221,20 @@ class ExperiencesPanel(ToolPanel):
         self.date_error.setVisible(bool(reason))
         return reason is None
 
+    def check(self, focus: bool) -> str | None:
+        reason = None
+        if not self.title.text().strip():
+            reason = "Title is required: name the role, course or project."
+            self.title_error.setText(reason)
+            self.title_error.show()
+            if focus:
+                self.title.setFocus()
+        if not self._check_dates():
+            reason = reason or self.date_error.text()
+            if focus and self.title_error.isHidden():
+                self.start.setFocus()
+        return reason
+
     def values(self) -> dict[str, Any]:
         return {
             "title": self.title.text(),
@@ -253,58 +245,3 @@ class ExperiencesPanel(ToolPanel):
             "description": self.description.toPlainText(),
             "skill_ids": self.skills.skill_ids(),
         }
-
-    def save(self) -> None:
-        ok = True
-        if not self.title.text().strip():
-            self.title_error.setText("Title is required: name the role, course or project.")
-            self.title_error.show()
-            self.title.setFocus()
-            ok = False
-        if not self._check_dates():
-            ok = False
-        if not ok:
-            return
-        data = self.values()
-        if self.current_id is None:
-            self.run(api.create, data, self.origin, on_done=self._created, write=True)
-        else:
-            self.run(api.update, self.current_id, data, self.origin,
-                     on_done=lambda _r: self.show_notice("Experience saved."), write=True)
-
-    def _created(self, row_id: str) -> None:
-        self.current_id = row_id
-        self.editor_title.setText("Edit experience")
-        self.save_button.setText("Save changes")
-        self.delete_button.setEnabled(True)
-        self.show_notice("Experience added.")
-
-    def delete(self) -> None:
-        row = next((r for r in self.rows if r["id"] == self.current_id), None)
-        if row is None or self.locked:
-            return
-        kept = {k: row[k] for k in api.FIELDS if k in row}
-        restore_origin = row["origin"] if row["origin"] is not None else self.origin
-        self.run(api.delete, row["id"], self.origin,
-                 on_done=lambda _r: self._offer_undo(f"Deleted “{row['title']}”.", kept, restore_origin),
-                 write=True)
-        self.new()
-
-    def _offer_undo(self, text: str, kept: dict[str, Any], origin: str | None) -> None:
-        def undo() -> None:
-            self.run(_recreate, kept, origin, on_done=self._restored, write=True)
-
-        self.offer_undo(text, undo)
-
-    def _restored(self, row_id: str) -> None:
-        self.current_id = row_id
-        self.show_notice("Experience restored.")
-
-
-def _recreate(ctx: UserContext, kept: dict[str, Any], origin: str | None) -> str:
-    """Undo of a delete: the same experience again, with the skills that still exist."""
-    from dreamtree_desktop.tools import skills
-
-    data = dict(kept)
-    data["skill_ids"] = [s for s in kept.get("skill_ids") or [] if skills.skill(ctx, s) is not None]
-    return api.create(ctx, data, origin)

@@ -13,25 +13,23 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSlider,
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import flow as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
+from ._records import RecordEditor
 from .charts import LineChart, Series
 
-ID_ROLE = Qt.ItemDataRole.UserRole
 ENERGY_WORDS = {-2: "drained", -1: "tired", 0: "neutral", 1: "energised", 2: "buzzing"}
 FOCUS_WORDS = {1: "scattered", 2: "distracted", 3: "steady", 4: "focused", 5: "absorbed"}
 RANGES = (("Last 14 days", 14), ("Last 30 days", 30), ("Last 90 days", 90), ("Everything", None))
-RECENT = 40
 
 
 def _signed(value: int) -> str:
@@ -46,7 +44,7 @@ def short_date(iso: str) -> str:
 def _load(ctx: UserContext, days: int | None) -> dict[str, Any]:
     return {
         "series": api.series(ctx, days),
-        "logs": api.list_(ctx)[:RECENT],
+        "logs": api.list_(ctx),
         "top": api.high_flow_activities(ctx, 5),
     }
 
@@ -55,14 +53,16 @@ class FlowPanel(ToolPanel):
     tool_id = "flow-tracker"
     locked_hint = "Answer that exercise in the workbook to log activities here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:flow-tracker", "answers"})
+    watch_topics = frozenset({topic.tool("flow-tracker"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.current_id: str | None = None
-        self.logs: list[dict[str, Any]] = []
         body = self.body_layout
+        self.editor = RecordEditor(
+            self, kind="flow", noun="entry", label=self._label, fill=self.fill, values=self.values,
+            check=self.check, create=api.create, update=api.update, list_name="Your flow entries",
+            name=lambda row: str(row["activity"]), new_texts=("Log an activity", "Log it"))
 
         self.editor_title = QLabel("Log an activity", self.body)
         self.editor_title.setProperty("role", "h3")
@@ -72,7 +72,7 @@ class FlowPanel(ToolPanel):
         self.activity.setPlaceholderText("What did you do? e.g. Sketching the new layout")
         self.activity.setMaxLength(api.MAX_ACTIVITY)
         self.activity.textChanged.connect(lambda: self.activity_error.hide())
-        self.activity.returnPressed.connect(self.save)
+        self.activity.returnPressed.connect(lambda: self.editor.save())
         body.addWidget(self.activity)
         self.activity_error = field_error_label(self.body)
         body.addWidget(self.activity_error)
@@ -111,14 +111,12 @@ class FlowPanel(ToolPanel):
         buttons = QHBoxLayout()
         self.save_button = QPushButton("Log it", self.body)
         self.save_button.setProperty("primary", True)
-        self.save_button.clicked.connect(self.save)
         buttons.addWidget(self.save_button)
         self.new_button = QPushButton("New entry", self.body)
-        self.new_button.clicked.connect(self.new)
+        self.new_button.clicked.connect(self.editor.new)
         buttons.addWidget(self.new_button)
         self.delete_button = QPushButton("Delete", self.body)
         self.delete_button.setAccessibleName("Delete this entry")
-        self.delete_button.clicked.connect(self.delete)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
         body.addLayout(buttons)
@@ -151,25 +149,28 @@ class FlowPanel(ToolPanel):
         self.top.setWordWrap(True)
         body.addWidget(self.top)
 
-        heading = QLabel("Recent entries", self.body)
+        heading = QLabel("Your entries", self.body)
         heading.setProperty("role", "h3")
         body.addWidget(heading)
-        self.list = QListWidget(self.body)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setWordWrap(True)
-        self.list.setAccessibleName("Recent flow entries")
-        self.list.setWordWrap(True)
-        self.list.setMinimumHeight(120)
-        self.list.setMaximumHeight(220)
-        self.list.currentItemChanged.connect(self._picked)
+        self.list = self.editor.view
+        self.list.setParent(self.body)
+        self.list.set_height_range(120, 220)
         body.addWidget(self.list)
+        self.empty = QLabel("No entries yet.", self.body)
+        self.empty.setProperty("role", "muted")
+        body.addWidget(self.empty)
         if self.origin is not None:
             self.done_button = QPushButton("Done", self.body)
             self.done_button.clicked.connect(self.done)
             body.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignRight)
         body.addStretch(1)
         self._write_widgets = [self.save_button, self.delete_button]
-        self.new()
+        self.editor.first_field = self.activity
+        self.editor.set_buttons(self.editor_title, self.save_button, self.delete_button)
+        self.editor.watch(self.activity, self.energy, self.focus, self.date)
+        self.editor.loaded.connect(lambda _row: self._show_values())
+        self.editor.saved.connect(self._saved)
+        self.editor.reset_new()
         self.check_unlocked()
         self.refresh()
 
@@ -211,101 +212,75 @@ class FlowPanel(ToolPanel):
         self.top.setText("\n".join(f"• {t}" for t in top) if top else
                          "None yet. They appear when an activity gives energy +1 or more "
                          "with focus 4 or more.")
-        self.logs = data["logs"]
-        self.list.blockSignals(True)
-        self.list.clear()
-        for row in self.logs:
-            star = "  ★ high flow" if row["high_flow"] else ""
-            item = QListWidgetItem(f"{row['activity']}\n{row['logged_date']} · "
-                                   f"energy {_signed(row['energy'])} · focus {row['focus']}{star}")
-            item.setData(ID_ROLE, row["id"])
-            self.list.addItem(item)
-            if row["id"] == self.current_id:
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
-        if not self.logs:
-            empty = QListWidgetItem("No entries yet.")
-            empty.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.list.addItem(empty)
+        logs = data["logs"]
+        self.editor.set_rows(logs)
+        self.list.setVisible(bool(logs))
+        self.empty.setVisible(not logs)
 
-    # -- editing ---------------------------------------------------------------------------------
+    @property
+    def current_id(self) -> str | None:
+        return self.editor.current_id
+
+    @property
+    def logs(self) -> list[dict[str, Any]]:
+        return self.editor.model.rows
+
+    def initial_focus(self) -> QWidget | None:
+        return self.activity
+
+    @staticmethod
+    def _label(row: dict[str, Any]) -> str:
+        star = "  ★ high flow" if row["high_flow"] else ""
+        return (f"{row['activity']}\n{row['logged_date']} · "
+                f"energy {_signed(row['energy'])} · focus {row['focus']}{star}")
+
+    # -- the form --------------------------------------------------------------------------------
     def new(self) -> None:
-        self.current_id = None
-        self.list.blockSignals(True)
-        self.list.clearSelection()
-        self.list.setCurrentItem(None)
-        self.list.blockSignals(False)
-        self.editor_title.setText("Log an activity")
-        self.activity.clear()
-        self.energy.setValue(0)
-        self.focus.setValue(3)
-        self.date.setDate(QDate.currentDate())
-        self.activity_error.hide()
-        self.save_button.setText("Log it")
-        self.delete_button.setEnabled(False)
-        self._show_values()
+        self.editor.new()
 
-    def _picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
-        if item is None:
-            return
-        row = next((r for r in self.logs if r["id"] == item.data(ID_ROLE)), None)
-        if row is not None:
-            self.load(row)
+    def save(self) -> None:
+        self.editor.save()
 
-    def load(self, row: dict[str, Any]) -> None:
-        self.current_id = row["id"]
-        self.editor_title.setText("Edit entry")
-        self.activity.setText(row["activity"])
-        self.energy.setValue(row["energy"])
-        self.focus.setValue(row["focus"])
-        day = QDate.fromString(row["logged_date"], "yyyy-MM-dd")
-        if day > self.date.maximumDate():
-            self.date.setMaximumDate(day)
-        self.date.setDate(day)
+    def delete(self) -> None:
+        self.editor.delete()
+
+    def fill(self, row: dict[str, Any] | None) -> None:
+        if row is None:
+            self.activity.clear()
+            self.energy.setValue(0)
+            self.focus.setValue(3)
+            self.date.setDate(QDate.currentDate())
+        else:
+            self.activity.setText(row.get("activity") or "")
+            self.energy.setValue(int(row.get("energy") or 0))
+            self.focus.setValue(int(row.get("focus") or 3))
+            day = QDate.fromString(row.get("logged_date") or "", "yyyy-MM-dd")
+            if day.isValid():
+                if day > self.date.maximumDate():
+                    self.date.setMaximumDate(day)
+                self.date.setDate(day)
         self.activity_error.hide()
-        self.save_button.setText("Save changes")
-        self.delete_button.setEnabled(not self.locked)
-        self._show_values()
 
     def values(self) -> dict[str, Any]:
         return {"activity": self.activity.text(), "energy": self.energy.value(), "focus": self.focus.value(),
                 "logged_date": self.date.date().toString("yyyy-MM-dd")}
 
-    def save(self) -> None:
-        if self.locked:
-            return
-        if not self.activity.text().strip():
-            self.activity_error.setText("Activity is required: say what you did.")
-            self.activity_error.show()
+    def check(self, focus: bool) -> str | None:
+        if self.activity.text().strip():
+            return None
+        reason = "Activity is required: say what you did."
+        self.activity_error.setText(reason)
+        self.activity_error.show()
+        if focus:
             self.activity.setFocus()
-            return
-        data = self.values()
-        if self.current_id is None:
-            self.run(api.create, data, self.origin, on_done=self._logged, write=True)
-        else:
-            self.run(api.update, self.current_id, data, self.origin,
-                     on_done=lambda _r: self.show_notice("Entry saved."), write=True)
+        return reason
 
-    def _logged(self, _row_id: str) -> None:
+    def _saved(self, row_id: str, created: bool, quiet: bool) -> None:
+        if not created or quiet or row_id != self.current_id:
+            return
+        # "Log it" on a new entry: the form is ready for the next one.
         high = api.is_high_flow(self.energy.value(), self.focus.value())
-        self.new()
+        self.editor.flush()  # anything typed while the entry was being logged goes with it
+        self.editor.reset_new()
         self.show_notice("Logged — a high-flow moment!" if high else "Logged.")
         self.activity.setFocus()
-
-    def delete(self) -> None:
-        row = next((r for r in self.logs if r["id"] == self.current_id), None)
-        if row is None or self.locked:
-            return
-        kept = {k: row[k] for k in api.FIELDS}
-        restore_origin = row["origin"] if row["origin"] is not None else self.origin
-        self.run(api.delete, row["id"], self.origin,
-                 on_done=lambda _r: self._offer_undo(f"Deleted “{row['activity']}”.", kept, restore_origin),
-                 write=True)
-        self.new()
-
-    def _offer_undo(self, text: str, kept: dict[str, Any], origin: str | None) -> None:
-        def undo() -> None:
-            self.run(api.create, kept, origin, on_done=lambda _r: self.show_notice("Entry restored."),
-                     write=True)
-
-        self.offer_undo(text, undo)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QDate, QModelIndex, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -20,14 +20,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.clock import today_local
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import companies as companies_api
@@ -36,16 +35,20 @@ from dreamtree_desktop.tools import jobs as api
 from ..services import AppServices
 from ..theme import mix
 from ._base import ToolPanel, field_error_label
+from ._records import ID_ROLE, RecordEditor, RecordList, RecordModel
 from .networking import UrlField
 
-ID_ROLE = Qt.ItemDataRole.UserRole
 STAGE_LABELS = {"saved": "Saved", "applied": "Applied", "interviewing": "Interviewing", "offer": "Offer",
                 "closed": "Closed"}
 
 
 def _load(ctx: UserContext) -> dict[str, Any]:
-    return {"jobs": api.list_(ctx), "due": api.due_follow_ups(ctx), "companies": companies_api.list_(ctx),
-            "today": today_local().isoformat()}
+    jobs = api.list_(ctx)
+    counts: dict[str, int] = {}
+    for job in jobs:
+        counts[job["application_status"]] = counts.get(job["application_status"], 0) + 1
+    return {"jobs": jobs, "due": api.due_follow_ups(ctx), "companies": companies_api.list_(ctx),
+            "today": today_local().isoformat(), "counts": counts}
 
 
 def nice_date(iso: str) -> str:
@@ -53,26 +56,19 @@ def nice_date(iso: str) -> str:
     return f"{day.day} {day.strftime('%b %Y')}"
 
 
-def _recreate(ctx: UserContext, data: dict[str, Any], origin: str | None) -> str:
-    data = dict(data)
-    if data.get("company_id") and all(c["id"] != data["company_id"] for c in companies_api.list_(ctx)):
-        data["company_id"] = None
-    return api.create(ctx, data, origin)
-
-
 class JobsPanel(ToolPanel):
     tool_id = "job-prospector"
     # Companies come from the networking prep: a new one should appear in the picker here.
-    watch_topics = frozenset({"tool:job-prospector", "tool:networking-prep"})
+    watch_topics = frozenset({topic.tool("job-prospector"), topic.tool("networking-prep")})
     locked_hint = "Answer that exercise in the workbook to track jobs here."
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
         self.jobs: list[dict[str, Any]] = []
+        self._names: dict[str, str] = {}
         self.due_ids: set[str] = set()
         self.companies: list[dict[str, Any]] = []
-        self.current_id: str | None = None
         self.stage_filter: str | None = None
         self.today = ""
         body = self.body_layout
@@ -86,12 +82,13 @@ class JobsPanel(ToolPanel):
         self.due_title = QLabel(self.due_box)
         self.due_title.setStyleSheet("font-weight: 700;")
         due.addWidget(self.due_title)
-        self.due_list = QListWidget(self.due_box)
-        self.due_list.setAccessibleName("Follow-ups due")
-        self.due_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.due_model = RecordModel(self._due_label, 1, self)
+        self.due_model.tooltip = self._due_tooltip
+        self.due_list = RecordList(self.due_model, "Follow-ups due", self.due_box)
         self.due_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.due_list.itemActivated.connect(self._due_activated)
-        self.due_list.itemClicked.connect(self._due_activated)
+        self.due_list.set_height_range(40, 90)
+        self.due_list.activated.connect(self._due_activated)
+        self.due_list.clicked.connect(self._due_activated)
         due.addWidget(self.due_list)
         self.due_box.hide()
         body.addWidget(self.due_box)
@@ -126,16 +123,19 @@ class JobsPanel(ToolPanel):
         self.list_title.setStyleSheet("font-weight: 700;")
         top.addWidget(self.list_title, 1)
         self.new_button = QPushButton("New job", self.body)
-        self.new_button.clicked.connect(self.new)
         top.addWidget(self.new_button)
         body.addLayout(top)
-        self.list = QListWidget(self.body)
-        self.list.setAccessibleName("Jobs")
-        self.list.setWordWrap(True)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setMinimumHeight(110)
-        self.list.setMaximumHeight(200)
-        self.list.currentItemChanged.connect(self._picked)
+        self.editor = RecordEditor(
+            self, kind="job", noun="job", label=self._job_label, fill=self.fill, values=self.values,
+            check=self.check, create=api.create, update=api.update, list_name="Jobs",
+            name=lambda job: str(job["title"]))
+        self.editor.model.foreground = self._job_colour
+        self.editor.model.tooltip = lambda job: ("A follow-up is due for this job." if job["id"] in self.due_ids
+                                                 else None)
+        self.list = self.editor.view
+        self.list.set_height_range(110, 200)
+        self.new_button.clicked.connect(self.editor.new)
+        QWidget.setTabOrder(self.new_button, self.list)
         body.addWidget(self.list)
         self.empty = QLabel(self.body)
         self.empty.setProperty("role", "muted")
@@ -200,13 +200,19 @@ class JobsPanel(ToolPanel):
         form.addRow("Notes", self.notes)
         body.addLayout(form)
 
-        body.addLayout(self.save_delete_row("Add job", "Delete this job", self.save, self.delete))
+        body.addLayout(self.save_delete_row("Add job", "Delete this job"))
         body.addStretch(1)
+        self.editor.first_field = self.title
+        self.editor.set_buttons(self.editor_title, self.save_button, self.delete_button)
+        self.editor.watch(self.title, self.company, self.posting.edit, self.status, self.follow_check,
+                          self.follow_date, self.notes)
+        self.editor.loaded.connect(lambda _row: self._sync_next())
+        self.editor.saved.connect(lambda *_a: self._sync_next())
         self._write_widgets = [self.new_button, self.save_button, self.delete_button,
                                               self.next_button]
         services.theme.changed.connect(self._restyle)
         self._restyle()
-        self.new()
+        self.editor.reset_new()
         self.check_unlocked()
         self.refresh()
 
@@ -223,14 +229,22 @@ class JobsPanel(ToolPanel):
             f"QPushButton#Segment:checked {{ background: {p.accent}; color: {p.accent_text}; "
             f"border-color: {p.accent}; font-weight: 700; }}"
         )
-        self._fill_list()
+        if hasattr(self, "editor"):
+            self.list.viewport().update()  # due rows take the new warning colour
+
+    @property
+    def current_id(self) -> str | None:
+        return self.editor.current_id
+
+    def initial_focus(self) -> QWidget | None:
+        return self.title
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(_load, on_done=self._loaded)
 
     def topics(self) -> frozenset[str]:
-        return super().topics() | {"tool:networking-prep"}
+        return super().topics() | {topic.tool("networking-prep")}
 
     def _loaded(self, data: dict[str, Any]) -> None:
         self.jobs = data["jobs"]
@@ -238,6 +252,7 @@ class JobsPanel(ToolPanel):
         due = data["due"]
         self.due_ids = {j["id"] for j in due}
         self.companies = data["companies"]
+        self._names = {c["id"]: c["name"] for c in self.companies}
         chosen = self.company.currentData()
         self.company.blockSignals(True)
         self.company.clear()
@@ -246,56 +261,46 @@ class JobsPanel(ToolPanel):
             self.company.addItem(c["name"], c["id"])
         self.company.setCurrentIndex(max(0, self.company.findData(chosen)))
         self.company.blockSignals(False)
-        names = self._company_names()
-        self.due_list.clear()
-        for job in due:
-            at = f" at {names[job['company_id']]}" if job["company_id"] in names else ""
-            when = "today" if job["follow_up_on"] == self.today else f"since {nice_date(job['follow_up_on'])}"
-            item = QListWidgetItem(f"⚑ {job['title']} — due {when}")
-            item.setToolTip(f"{job['title']}{at}: follow up {when}.")
-            item.setData(ID_ROLE, job["id"])
-            self.due_list.addItem(item)
+        self.due_model.set_rows(due)
         self.due_title.setText(f"{len(due)} follow-up{'s' if len(due) != 1 else ''} due")
         self.due_box.setVisible(bool(due))
-        rows = sum(self.due_list.sizeHintForRow(n) for n in range(min(3, len(due))))
-        self.due_list.setFixedHeight(max(40, rows + 2 * self.due_list.frameWidth() + 4))
+        self.due_list.fit()
+        counts = data["counts"]
         for key, button in self.stage_buttons.items():
-            count = sum(1 for j in self.jobs if j["application_status"] == key)
+            count = counts.get(key, 0)
             button.setText(f"{STAGE_LABELS[key]} {count}" if count else STAGE_LABELS[key])
             button.setAccessibleDescription(f"{count} job{'s' if count != 1 else ''}")
         self._fill_list()
-        if self.current_id is not None and all(j["id"] != self.current_id for j in self.jobs):
-            self.new()
 
-    def _company_names(self) -> dict[str, str]:
-        return {c["id"]: c["name"] for c in self.companies}
+    def _due_label(self, job: dict[str, Any]) -> str:
+        when = "today" if job["follow_up_on"] == self.today else f"since {nice_date(job['follow_up_on'])}"
+        return f"⚑ {job['title']} — due {when}"
+
+    def _due_tooltip(self, job: dict[str, Any]) -> str:
+        at = f" at {self._names[job['company_id']]}" if job["company_id"] in self._names else ""
+        when = "today" if job["follow_up_on"] == self.today else f"since {nice_date(job['follow_up_on'])}"
+        return f"{job['title']}{at}: follow up {when}."
+
+    def _job_label(self, job: dict[str, Any]) -> str:
+        names = self._names
+        first = job["title"] + (f" — {names[job['company_id']]}" if job["company_id"] in names else "")
+        meta = [STAGE_LABELS.get(job["application_status"], job["application_status"])]
+        if job["follow_up_on"]:
+            meta.append(f"follow up {nice_date(job['follow_up_on'])}")
+        if job["id"] in self.due_ids:
+            meta.append("⚑ due")
+        return f"{first}\n{' · '.join(meta)}"
+
+    def _job_colour(self, job: dict[str, Any]) -> QColor | None:
+        # The app style sheet draws item backgrounds itself, so due jobs stand out by colour and flag.
+        return QColor(self.services.theme.palette.warning) if job["id"] in self.due_ids else None
 
     def _fill_list(self) -> None:
-        if not hasattr(self, "list"):
+        if not hasattr(self, "editor"):
             return
-        names = self._company_names()
-        shown = [j for j in self.jobs if self.stage_filter in (None, j["application_status"])]
-        # The app style sheet draws item backgrounds itself, so due jobs stand out by colour and flag.
-        warn = QColor(self.services.theme.palette.warning)
-        self.list.blockSignals(True)
-        self.list.clear()
-        for job in shown:
-            lines = [job["title"] + (f" — {names[job['company_id']]}" if job["company_id"] in names else "")]
-            meta = [STAGE_LABELS.get(job["application_status"], job["application_status"])]
-            if job["follow_up_on"]:
-                meta.append(f"follow up {nice_date(job['follow_up_on'])}")
-            if job["id"] in self.due_ids:
-                meta.append("⚑ due")
-            lines.append(" · ".join(meta))
-            item = QListWidgetItem("\n".join(lines))
-            item.setData(ID_ROLE, job["id"])
-            if job["id"] in self.due_ids:
-                item.setForeground(QBrush(warn))
-                item.setToolTip("A follow-up is due for this job.")
-            self.list.addItem(item)
-            if job["id"] == self.current_id:
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
+        shown = (self.jobs if self.stage_filter is None
+                 else [j for j in self.jobs if j["application_status"] == self.stage_filter])
+        self.editor.set_rows(shown, filtered=self.stage_filter is not None)
         self.list.setVisible(bool(shown))
         self.empty.setVisible(not shown)
         if self.stage_filter is None:
@@ -315,62 +320,40 @@ class JobsPanel(ToolPanel):
             button.setChecked(key == self.stage_filter)
         self._fill_list()
 
-    def _due_activated(self, item: QListWidgetItem) -> None:
-        job_id = item.data(ID_ROLE)
+    def _due_activated(self, index: QModelIndex) -> None:
+        job_id = index.data(ID_ROLE)
         job = next((j for j in self.jobs if j["id"] == job_id), None)
         if job is None:
             return
         if self.stage_filter not in (None, job["application_status"]):
             self.set_filter(None)
-        self.current_id = job_id
-        self._fill_list()
-        self.load(job)
-        self.title.setFocus()
+        if self.editor.pick(job_id):
+            self.title.setFocus()
 
-    # -- editing ---------------------------------------------------------------------------------
+    # -- the form --------------------------------------------------------------------------------
     def new(self) -> None:
-        self.current_id = None
-        self.list.blockSignals(True)
-        self.list.setCurrentItem(None)
-        self.list.clearSelection()
-        self.list.blockSignals(False)
-        self.editor_title.setText("New job")
-        self.save_button.setText("Add job")
-        self.title.clear()
-        self.title_error.hide()
-        self.company.setCurrentIndex(0)
-        self.posting.set_text("")
-        self.status.setCurrentIndex(0)
-        self.follow_check.setChecked(False)
-        self.follow_date.setDate(QDate.currentDate().addDays(7))
-        self.notes.clear()
-        self.delete_button.setEnabled(False)
-        self._sync_next()
+        self.editor.new()
 
-    def _picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
-        if item is None:
-            return
-        job = next((j for j in self.jobs if j["id"] == item.data(ID_ROLE)), None)
-        if job is not None:
-            self.load(job)
+    def save(self) -> None:
+        self.editor.save()
 
-    def load(self, job: dict[str, Any]) -> None:
-        self.current_id = job["id"]
-        self.editor_title.setText("Edit job")
-        self.save_button.setText("Save changes")
-        self.title.setText(job["title"])
+    def delete(self) -> None:
+        self.editor.delete()
+
+    def fill(self, job: dict[str, Any] | None) -> None:
+        job = job or {}
+        self.title.setText(job.get("title") or "")
         self.title_error.hide()
-        self.company.setCurrentIndex(max(0, self.company.findData(job["company_id"])))
-        self.posting.set_text(job["posting_url"] or "")
-        self.status.setCurrentIndex(max(0, self.status.findData(job["application_status"])))
-        if job["follow_up_on"]:
+        self.company.setCurrentIndex(max(0, self.company.findData(job.get("company_id"))))
+        self.posting.set_text(job.get("posting_url") or "")
+        self.status.setCurrentIndex(max(0, self.status.findData(job.get("application_status") or "saved")))
+        if job.get("follow_up_on"):
             self.follow_check.setChecked(True)
             self.follow_date.setDate(QDate.fromString(job["follow_up_on"], Qt.DateFormat.ISODate))
         else:
             self.follow_check.setChecked(False)
-        self.notes.setPlainText(job["notes"] or "")
-        self.delete_button.setEnabled(not self.locked)
-        self._sync_next()
+            self.follow_date.setDate(QDate.currentDate().addDays(7))
+        self.notes.setPlainText(job.get("notes") or "")
 
     def _sync_next(self) -> None:
         stage = self.status.currentData()
@@ -388,29 +371,17 @@ class JobsPanel(ToolPanel):
                 "posting_url": self.posting.text() or None, "application_status": self.status.currentData(),
                 "follow_up_on": follow, "notes": self.notes.toPlainText()}
 
-    def save(self) -> None:
-        ok = True
+    def check(self, focus: bool) -> str | None:
+        reason = None
         if not self.title.text().strip():
-            self.title_error.setText("Give the job a title.")
+            reason = "Give the job a title."
+            self.title_error.setText(reason)
             self.title_error.show()
-            ok = False
-        ok = self.posting.check() and ok
-        if not ok:
-            return
-        data = self.values()
-        if self.current_id is None:
-            self.run(api.create, data, self.origin, on_done=self._created, write=True)
-        else:
-            self.run(api.update, self.current_id, data, self.origin,
-                     on_done=lambda _r: self.show_notice("Job saved."), write=True)
-
-    def _created(self, row_id: str) -> None:
-        self.current_id = row_id
-        self.editor_title.setText("Edit job")
-        self.save_button.setText("Save changes")
-        self.delete_button.setEnabled(True)
-        self._sync_next()
-        self.show_notice("Job added.")
+            if focus:
+                self.title.setFocus()
+        if not self.posting.check():
+            reason = reason or self.posting.error.text()
+        return reason
 
     def advance(self) -> None:
         if self.current_id is None or self.locked:
@@ -421,25 +392,5 @@ class JobsPanel(ToolPanel):
             return
         nxt = order[order.index(stage) + 1]
         self.status.setCurrentIndex(self.status.findData(nxt))
-        self.run(api.set_status, self.current_id, nxt, self.origin,
-                 on_done=lambda _r: self.show_notice(f"Moved to {STAGE_LABELS[nxt].lower()}."), write=True)
-
-    def delete(self) -> None:
-        job = next((j for j in self.jobs if j["id"] == self.current_id), None)
-        if job is None or self.locked:
-            return
-        kept = {k: job[k] for k in api.FIELDS}
-        restore_origin = job["origin"] if job["origin"] is not None else self.origin
-
-        def offer(_r: Any) -> None:
-            def undo() -> None:
-                self.run(_recreate, kept, restore_origin, on_done=self._restored, write=True)
-
-            self.offer_undo(f"Deleted “{job['title']}”.", undo)
-
-        self.run(api.delete, job["id"], self.origin, on_done=offer, write=True)
-        self.new()
-
-    def _restored(self, row_id: str) -> None:
-        self.current_id = row_id
-        self.show_notice("Job restored.")
+        if self.editor.save(quiet=True):
+            self.show_notice(f"Moved to {STAGE_LABELS[nxt].lower()}.")

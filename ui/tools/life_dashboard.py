@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import life_dashboard as api
 
@@ -64,7 +65,7 @@ class LifeDashboardPanel(ToolPanel):
     tool_id = "life-dashboard"
     locked_hint = "Answer that exercise in the workbook to save readings here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:life-dashboard", "answers"})
+    watch_topics = frozenset({topic.tool("life-dashboard"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:

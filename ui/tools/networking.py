@@ -5,18 +5,14 @@ with an editor below it. Web addresses are checked as you type, with the reason 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QTabWidget,
@@ -24,17 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import LOST, UserContext
 from dreamtree_desktop.errors import DreamTreeError, UserInputError
 from dreamtree_desktop.tools import _common as common
 from dreamtree_desktop.tools import companies as companies_api
 from dreamtree_desktop.tools import contacts as contacts_api
-from dreamtree_desktop.tools import jobs as jobs_api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
+from ._records import RecordEditor, RecordList
 
-ID_ROLE = Qt.ItemDataRole.UserRole
 STATUS_LABELS = {"researching": "Researching", "contacted": "Contacted", "meeting": "Meeting",
                  "applied": "Applied", "closed": "Closed"}
 
@@ -60,41 +56,6 @@ def _load(ctx: UserContext) -> dict[str, Any]:
     except DreamTreeError as exc:  # the data key is not available (PiiLockedError)
         out["contacts_error"] = exc
     return out
-
-
-def _delete_company(ctx: UserContext, company_id: str, origin: str | None) -> dict[str, Any]:
-    """Delete a company; returns what Undo needs (its fields and the contacts and jobs it had)."""
-    row = companies_api.get(ctx, company_id)
-    try:
-        contact_ids = [c["id"] for c in contacts_api.list_(ctx, company_id=company_id)]
-    except DreamTreeError:  # contacts cannot be read without the data key; they cannot be relinked
-        contact_ids = []
-    job_ids = [j["id"] for j in jobs_api.list_(ctx) if j["company_id"] == company_id]
-    companies_api.delete(ctx, company_id, origin)
-    return {"row": row, "contacts": contact_ids, "jobs": job_ids}
-
-
-def _restore_company(ctx: UserContext, record: dict[str, Any], origin: str | None) -> str:
-    """Undo of a company deletion: the company again, relinked to its contacts and jobs."""
-    row = record["row"]
-    with ctx.db.transaction():
-        new_id = companies_api.create(ctx, {k: row[k] for k in companies_api.FIELDS}, origin)
-        contacts_now = {c["id"] for c in contacts_api.list_(ctx)} if record["contacts"] else set()
-        for contact_id in record["contacts"]:
-            if contact_id in contacts_now:
-                contacts_api.update(ctx, contact_id, {"company_id": new_id}, origin)
-        jobs_now = {j["id"] for j in jobs_api.list_(ctx)} if record["jobs"] else set()
-        for job_id in record["jobs"]:
-            if job_id in jobs_now:
-                jobs_api.update(ctx, job_id, {"company_id": new_id}, origin)
-    return new_id
-
-
-def _restore_contact(ctx: UserContext, data: dict[str, Any], origin: str | None) -> str:
-    data = dict(data)
-    if data.get("company_id") and all(c["id"] != data["company_id"] for c in companies_api.list_(ctx)):
-        data["company_id"] = None
-    return contacts_api.create(ctx, data, origin)
 
 
 class UrlField(QWidget):
@@ -139,6 +100,8 @@ class UrlField(QWidget):
 class _Editor(QWidget):
     """Shared shape of the two tabs: list, empty note, form, buttons."""
 
+    list: RecordList  # set by set_list
+
     def __init__(self, heading: str, new_label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.layout_ = QVBoxLayout(self)
@@ -151,12 +114,7 @@ class _Editor(QWidget):
         self.new_button = QPushButton(new_label, self)
         top.addWidget(self.new_button)
         self.layout_.addLayout(top)
-        self.list = QListWidget(self)
-        self.list.setWordWrap(True)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setMinimumHeight(110)
-        self.list.setMaximumHeight(190)
-        self.layout_.addWidget(self.list)
+        self.list_at = self.layout_.count()
         self.empty = QLabel(self)
         self.empty.setProperty("role", "muted")
         self.empty.setWordWrap(True)
@@ -179,6 +137,13 @@ class _Editor(QWidget):
         self.layout_.addLayout(buttons)
         self.layout_.addStretch(1)
 
+    def set_list(self, view: RecordList) -> None:
+        self.list = view
+        view.setParent(self)
+        view.set_height_range(110, 190)
+        self.layout_.insertWidget(self.list_at, view)
+        QWidget.setTabOrder(self.new_button, view)
+
 
 class NetworkingPanel(ToolPanel):
     tool_id = "networking-prep"
@@ -188,10 +153,9 @@ class NetworkingPanel(ToolPanel):
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.companies: list[dict[str, Any]] = []
         self.contacts: list[dict[str, Any]] = []
-        self.company_id: str | None = None
-        self.contact_id: str | None = None
+        self._names: dict[str, str] = {}
+        self._counts: dict[str, int] = {}
         body = self.body_layout
 
         self.tabs = QTabWidget(self.body)
@@ -214,8 +178,8 @@ class NetworkingPanel(ToolPanel):
         self._write_widgets = [
             self.company_tab.new_button, self.company_tab.save_button, self.company_tab.delete_button,
             self.contact_tab.new_button, self.contact_tab.save_button, self.contact_tab.delete_button]
-        self.new_company()
-        self.new_contact()
+        self.companies_editor.reset_new()
+        self.contacts_editor.reset_new()
         self.check_unlocked()
         self.refresh()
 
@@ -223,18 +187,34 @@ class NetworkingPanel(ToolPanel):
         return self.origin == "3.4.2"
 
     def topics(self) -> frozenset[str]:
-        return super().topics() | {"tool:job-prospector"}
+        return super().topics() | {topic.tool("job-prospector")}
+
+    @property
+    def company_id(self) -> str | None:
+        return self.companies_editor.current_id
+
+    @property
+    def contact_id(self) -> str | None:
+        return self.contacts_editor.current_id
+
+    @property
+    def companies(self) -> list[dict[str, Any]]:
+        return self.companies_editor.model.rows
+
+    def initial_focus(self) -> QWidget | None:
+        return self.contact_name if self.tabs.currentIndex() == 1 else self.company_name
 
     # -- building --------------------------------------------------------------------------------
     def _build_companies(self) -> None:
         tab = _Editor("Target companies", "New company", self.tabs)
         self.company_tab = tab
-        tab.list.setAccessibleName("Companies")
-        tab.list.currentItemChanged.connect(self._company_picked)
-        tab.new_button.clicked.connect(self.new_company)
-        tab.save_button.clicked.connect(self.save_company)
+        self.companies_editor = RecordEditor(
+            self, kind="company", noun="company", label=self._company_label, fill=self._fill_company,
+            values=self.company_values, check=self._check_company, create=companies_api.create,
+            update=companies_api.update, list_name="Companies", parent_widget=tab)
+        tab.set_list(self.companies_editor.view)
+        tab.new_button.clicked.connect(self.companies_editor.new)
         tab.delete_button.setAccessibleName("Delete this company")
-        tab.delete_button.clicked.connect(self.delete_company)
         tab.empty.setText("No companies yet: add the places you would like to work.")
         self.company_name = QLineEdit(tab)
         self.company_name.setAccessibleName("Company name")
@@ -266,17 +246,23 @@ class NetworkingPanel(ToolPanel):
         self.company_contacts.setProperty("role", "muted")
         self.company_contacts.setWordWrap(True)
         tab.layout_.insertWidget(tab.layout_.count() - 2, self.company_contacts)
+        editor = self.companies_editor
+        editor.first_field = self.company_name
+        editor.set_buttons(tab.editor_title, tab.save_button, tab.delete_button)
+        editor.watch(self.company_name, self.status, self.company_url.edit, self.research)
+        editor.loaded.connect(lambda _row: self._show_company_contacts())
         self.tabs.addTab(tab, "Companies")
 
     def _build_contacts(self) -> None:
         tab = _Editor("Contacts", "New contact", self.tabs)
         self.contact_tab = tab
-        tab.list.setAccessibleName("Contacts")
-        tab.list.currentItemChanged.connect(self._contact_picked)
-        tab.new_button.clicked.connect(self.new_contact)
-        tab.save_button.clicked.connect(self.save_contact)
+        self.contacts_editor = RecordEditor(
+            self, kind="contact", noun="contact", label=self._contact_label, fill=self._fill_contact,
+            values=self.contact_values, check=self._check_contact, create=contacts_api.create,
+            update=contacts_api.update, list_name="Contacts", parent_widget=tab)
+        tab.set_list(self.contacts_editor.view)
+        tab.new_button.clicked.connect(self.contacts_editor.new)
         tab.delete_button.setAccessibleName("Delete this contact")
-        tab.delete_button.clicked.connect(self.delete_contact)
         tab.empty.setText("No contacts yet: add people who could tell you about a company or a field.")
         private = QLabel("Contact details are encrypted on this computer.", tab)
         private.setProperty("role", "muted")
@@ -319,6 +305,11 @@ class NetworkingPanel(ToolPanel):
         self.contact_notes.setTabChangesFocus(True)
         self.contact_notes.setFixedHeight(90)
         tab.form.addRow("Notes", self.contact_notes)
+        editor = self.contacts_editor
+        editor.first_field = self.contact_name
+        editor.set_buttons(tab.editor_title, tab.save_button, tab.delete_button)
+        editor.watch(self.contact_name, self.contact_title, self.relationship, self.contact_company,
+                     self.contact_url.edit, self.contact_notes)
         self.tabs.addTab(tab, "Contacts")
 
     # -- loading ---------------------------------------------------------------------------------
@@ -326,33 +317,29 @@ class NetworkingPanel(ToolPanel):
         self.run(_load, on_done=self._loaded)
 
     def _loaded(self, data: dict[str, Any]) -> None:
-        self.companies = data["companies"]
-        names = {c["id"]: c["name"] for c in self.companies}
-        counts: dict[str, int] = {}
+        companies = data["companies"]
+        self._names = {c["id"]: c["name"] for c in companies}
         contacts = data["contacts"]
-        if contacts is not None:
-            for c in contacts:
-                if c["company_id"]:
-                    counts[c["company_id"]] = counts.get(c["company_id"], 0) + 1
-        self._fill(self.company_tab.list, self.companies, self.company_id,
-                   lambda c: self._company_label(c, counts.get(c["id"], 0)))
-        self.company_tab.list.setVisible(bool(self.companies))
-        self.company_tab.empty.setVisible(not self.companies)
-        if self.company_id and self.company_id not in names:
-            self.new_company()
-        self._show_company_contacts(contacts)
+        self._counts = {}
+        for c in contacts or []:
+            if c["company_id"]:
+                self._counts[c["company_id"]] = self._counts.get(c["company_id"], 0) + 1
+        self.contacts = contacts or []
+        self.companies_editor.set_rows(companies)
+        self.company_tab.list.setVisible(bool(companies))
+        self.company_tab.empty.setVisible(not companies)
+        self._show_company_contacts()
 
         chosen = self.contact_company.currentData()
         self.contact_company.blockSignals(True)
         self.contact_company.clear()
         self.contact_company.addItem("No company", None)
-        for company in self.companies:
+        for company in companies:
             self.contact_company.addItem(company["name"], company["id"])
         self.contact_company.setCurrentIndex(max(0, self.contact_company.findData(chosen)))
         self.contact_company.blockSignals(False)
 
         if contacts is None:
-            self.contacts = []
             self.contact_tab.list.hide()
             self.contact_tab.empty.setText("Your contacts are encrypted and cannot be read right now.")
             self.contact_tab.empty.show()
@@ -361,171 +348,86 @@ class NetworkingPanel(ToolPanel):
                 self.show_error(data["contacts_error"])
             return
         self.contact_tab.setEnabled(True)
-        self.contacts = contacts
-        self._fill(self.contact_tab.list, contacts, self.contact_id,
-                   lambda c: self._contact_label(c, names))
+        self.contacts_editor.set_rows(contacts)
         self.contact_tab.list.setVisible(bool(contacts))
         self.contact_tab.empty.setVisible(not contacts)
-        if self.contact_id and all(c["id"] != self.contact_id for c in contacts):
-            self.new_contact()
 
-    @staticmethod
-    def _fill(widget: QListWidget, rows: list[dict[str, Any]], current: str | None,
-              label: Callable[[dict[str, Any]], str]) -> None:
-        widget.blockSignals(True)
-        widget.clear()
-        for row in rows:
-            item = QListWidgetItem(label(row))
-            item.setData(ID_ROLE, row["id"])
-            widget.addItem(item)
-            if row["id"] == current:
-                widget.setCurrentItem(item)
-        widget.blockSignals(False)
-
-    @staticmethod
-    def _company_label(c: dict[str, Any], contacts: int) -> str:
+    def _company_label(self, c: dict[str, Any]) -> str:
+        contacts = self._counts.get(c["id"], 0)
         bits = [STATUS_LABELS.get(c["status"] or "", "No status")]
         if contacts:
             bits.append(f"{contacts} contact{'s' if contacts != 1 else ''}")
         return f"{c['name']}\n{' · '.join(bits)}"
 
-    @staticmethod
-    def _contact_label(c: dict[str, Any], companies: dict[str, str]) -> str:
-        bits = [b for b in (plain(c["title"]), companies.get(c["company_id"] or ""),
+    def _contact_label(self, c: dict[str, Any]) -> str:
+        bits = [b for b in (plain(c["title"]), self._names.get(c["company_id"] or ""),
                             plain(c["relationship_status"])) if b]
         return f"{plain(c['name']) or 'Name lost in a password reset'}\n{' · '.join(bits)}".rstrip()
 
-    def _show_company_contacts(self, contacts: list[dict[str, Any]] | None) -> None:
-        if self.company_id is None or contacts is None:
+    def _show_company_contacts(self) -> None:
+        if self.company_id is None or not self.contact_tab.isEnabled():
             self.company_contacts.hide()
             return
-        linked = [plain(c["name"]) for c in contacts if c["company_id"] == self.company_id]
+        linked = [plain(c["name"]) for c in self.contacts if c["company_id"] == self.company_id]
         self.company_contacts.setText("Contacts here: " + ", ".join(linked) if linked
                                       else "No contacts linked to this company yet.")
         self.company_contacts.show()
 
     # -- companies -------------------------------------------------------------------------------
     def new_company(self) -> None:
-        self.company_id = None
-        tab = self.company_tab
-        tab.list.blockSignals(True)
-        tab.list.setCurrentItem(None)
-        tab.list.clearSelection()
-        tab.list.blockSignals(False)
-        tab.editor_title.setText("New company")
-        tab.save_button.setText("Add company")
-        tab.delete_button.setEnabled(False)
-        self.company_name.clear()
-        self.company_name_error.hide()
-        self.status.setCurrentIndex(0)
-        self.company_url.set_text("")
-        self.research.clear()
-        self.company_contacts.hide()
+        self.companies_editor.new()
 
-    def _company_picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
-        if item is None:
-            return
-        row = next((c for c in self.companies if c["id"] == item.data(ID_ROLE)), None)
-        if row is None:
-            return
-        self.company_id = row["id"]
-        tab = self.company_tab
-        tab.editor_title.setText("Edit company")
-        tab.save_button.setText("Save changes")
-        tab.delete_button.setEnabled(not self.locked)
-        self.company_name.setText(row["name"])
+    def save_company(self) -> None:
+        self.companies_editor.save()
+
+    def delete_company(self) -> None:
+        self.companies_editor.delete()
+
+    def _fill_company(self, row: dict[str, Any] | None) -> None:
+        row = row or {}
+        self.company_name.setText(row.get("name") or "")
         self.company_name_error.hide()
-        self.status.setCurrentIndex(max(0, self.status.findData(row["status"])))
-        self.company_url.set_text(row["url"] or "")
-        self.research.setPlainText(row["research_notes"] or "")
-        self._show_company_contacts(self.contacts)
+        self.status.setCurrentIndex(max(0, self.status.findData(row.get("status"))))
+        self.company_url.set_text(row.get("url") or "")
+        self.research.setPlainText(row.get("research_notes") or "")
 
     def company_values(self) -> dict[str, Any]:
         return {"name": self.company_name.text(), "status": self.status.currentData(),
                 "url": self.company_url.text() or None, "research_notes": self.research.toPlainText()}
 
-    def save_company(self) -> None:
-        ok = True
+    def _check_company(self, focus: bool) -> str | None:
+        reason = None
         if not self.company_name.text().strip():
-            self.company_name_error.setText("Give the company a name.")
+            reason = "Give the company a name."
+            self.company_name_error.setText(reason)
             self.company_name_error.show()
-            ok = False
-        ok = self.company_url.check() and ok
-        if not ok:
-            return
-        data = self.company_values()
-        if self.company_id is None:
-            self.run(companies_api.create, data, self.origin, on_done=self._company_created, write=True)
-        else:
-            self.run(companies_api.update, self.company_id, data, self.origin,
-                     on_done=lambda _r: self.show_notice("Company saved."), write=True)
-
-    def _company_created(self, row_id: str) -> None:
-        self.company_id = row_id
-        self.company_tab.editor_title.setText("Edit company")
-        self.company_tab.save_button.setText("Save changes")
-        self.company_tab.delete_button.setEnabled(True)
-        self.show_notice("Company added.")
-
-    def delete_company(self) -> None:
-        if self.company_id is None or self.locked:
-            return
-        restore_origin = next((c["origin"] for c in self.companies if c["id"] == self.company_id), None)
-        restore_origin = restore_origin if restore_origin is not None else self.origin
-
-        def offer(record: dict[str, Any]) -> None:
-            def undo() -> None:
-                self.run(_restore_company, record, restore_origin, on_done=self._company_restored, write=True)
-
-            self.offer_undo(f"Deleted “{record['row']['name']}”.", undo)
-
-        self.run(_delete_company, self.company_id, self.origin, on_done=offer, write=True)
-        self.new_company()
-
-    def _company_restored(self, row_id: str) -> None:
-        self.company_id = row_id
-        self.show_notice("Company restored.")
+            if focus:
+                self.company_name.setFocus()
+        if not self.company_url.check():
+            reason = reason or self.company_url.error.text()
+        return reason
 
     # -- contacts --------------------------------------------------------------------------------
     def new_contact(self) -> None:
-        self.contact_id = None
-        tab = self.contact_tab
-        tab.list.blockSignals(True)
-        tab.list.setCurrentItem(None)
-        tab.list.clearSelection()
-        tab.list.blockSignals(False)
-        tab.editor_title.setText("New contact")
-        tab.save_button.setText("Add contact")
-        tab.delete_button.setEnabled(False)
-        self.contact_name.clear()
-        self.contact_name_error.hide()
-        self.contact_title.clear()
-        self.relationship.setCurrentText("")
-        if self.company_id is not None:
-            self.contact_company.setCurrentIndex(max(0, self.contact_company.findData(self.company_id)))
-        else:
-            self.contact_company.setCurrentIndex(0)
-        self.contact_url.set_text("")
-        self.contact_notes.clear()
+        self.contacts_editor.new()
 
-    def _contact_picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
-        if item is None:
-            return
-        row = next((c for c in self.contacts if c["id"] == item.data(ID_ROLE)), None)
+    def save_contact(self) -> None:
+        self.contacts_editor.save()
+
+    def delete_contact(self) -> None:
+        self.contacts_editor.delete()
+
+    def _fill_contact(self, row: dict[str, Any] | None) -> None:
         if row is None:
-            return
-        self.contact_id = row["id"]
-        tab = self.contact_tab
-        tab.editor_title.setText("Edit contact")
-        tab.save_button.setText("Save changes")
-        tab.delete_button.setEnabled(not self.locked)
-        self.contact_name.setText(plain(row["name"]))
+            # A new contact starts at the company being looked at, if any.
+            row = {"company_id": self.company_id}
+        self.contact_name.setText(plain(row.get("name")))
         self.contact_name_error.hide()
-        self.contact_title.setText(plain(row["title"]))
-        self.relationship.setCurrentText(plain(row["relationship_status"]))
-        self.contact_company.setCurrentIndex(max(0, self.contact_company.findData(row["company_id"])))
-        self.contact_url.set_text(plain(row["linkedin_url"]))
-        self.contact_notes.setPlainText(plain(row["notes"]))
+        self.contact_title.setText(plain(row.get("title")))
+        self.relationship.setCurrentText(plain(row.get("relationship_status")))
+        self.contact_company.setCurrentIndex(max(0, self.contact_company.findData(row.get("company_id"))))
+        self.contact_url.set_text(plain(row.get("linkedin_url")))
+        self.contact_notes.setPlainText(plain(row.get("notes")))
 
     def contact_values(self) -> dict[str, Any]:
         return {"name": self.contact_name.text(), "title": self.contact_title.text(),
@@ -533,46 +435,14 @@ class NetworkingPanel(ToolPanel):
                 "company_id": self.contact_company.currentData(),
                 "linkedin_url": self.contact_url.text() or None, "notes": self.contact_notes.toPlainText()}
 
-    def save_contact(self) -> None:
-        ok = True
+    def _check_contact(self, focus: bool) -> str | None:
+        reason = None
         if not self.contact_name.text().strip():
-            self.contact_name_error.setText("Give the contact a name.")
+            reason = "Give the contact a name."
+            self.contact_name_error.setText(reason)
             self.contact_name_error.show()
-            ok = False
-        ok = self.contact_url.check() and ok
-        if not ok:
-            return
-        data = self.contact_values()
-        if self.contact_id is None:
-            self.run(contacts_api.create, data, self.origin, on_done=self._contact_created, write=True)
-        else:
-            self.run(contacts_api.update, self.contact_id, data, self.origin,
-                     on_done=lambda _r: self.show_notice("Contact saved."), write=True)
-
-    def _contact_created(self, row_id: str) -> None:
-        self.contact_id = row_id
-        self.contact_tab.editor_title.setText("Edit contact")
-        self.contact_tab.save_button.setText("Save changes")
-        self.contact_tab.delete_button.setEnabled(True)
-        self.show_notice("Contact added.")
-
-    def delete_contact(self) -> None:
-        row = next((c for c in self.contacts if c["id"] == self.contact_id), None)
-        if row is None or self.locked:
-            return
-        kept = {k: (None if row[k] is LOST else row[k]) for k in contacts_api.FIELDS}
-        restore_origin = row["origin"] if row["origin"] is not None else self.origin
-        name = plain(row["name"]) or "the contact"
-
-        def offer(_r: Any) -> None:
-            def undo() -> None:
-                self.run(_restore_contact, kept, restore_origin, on_done=self._contact_restored, write=True)
-
-            self.offer_undo(f"Deleted “{name}”.", undo)
-
-        self.run(contacts_api.delete, row["id"], self.origin, on_done=offer, write=True)
-        self.new_contact()
-
-    def _contact_restored(self, row_id: str) -> None:
-        self.contact_id = row_id
-        self.show_notice("Contact restored.")
+            if focus:
+                self.contact_name.setFocus()
+        if not self.contact_url.check():
+            reason = reason or self.contact_url.error.text()
+        return reason

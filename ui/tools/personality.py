@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import personality as api
 
@@ -43,7 +44,7 @@ class PersonalityPanel(ToolPanel):
     locked_hint = ("Answer that exercise in the workbook to choose a type here; "
                    "you can still read about each one.")
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:personality-selector", "answers"})
+    watch_topics = frozenset({topic.tool("personality-selector"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -193,17 +194,29 @@ class PersonalityPanel(ToolPanel):
 
     def _slid(self) -> None:
         v = self.slider_values()
-        code = api.from_sliders(v["ei"], v["sn"], v["tf"], v["jp"])
-        self.slider_code.setText(code)
+        reading = api.slider_reading(v["ei"], v["sn"], v["tf"], v["jp"])
+        code = reading["code"]
+        self.slider_code.setText(reading["letters"])
+        if code is None:
+            pairs = ", ".join(reading["undecided"])
+            self.slider_code.setAccessibleName(f"Undecided on {pairs}")
+            self.use_sliders_button.setText("Undecided")
+            self.use_sliders_button.setToolTip(f"Move the {pairs} slider off the middle to get a type.")
+            self.use_sliders_button.setEnabled(False)
+            return
         self.slider_code.setAccessibleName(f"Code from the sliders: {code}")
         self.use_sliders_button.setText(f"Use {code}")
+        self.use_sliders_button.setToolTip("")
+        self.use_sliders_button.setEnabled(not self.locked)
         for i in range(self.list.count()):
             if self.list.item(i).data(CODE_ROLE) == code and self.sender() in self.sliders.values():
                 self.list.setCurrentRow(i)
 
     def choose_from_sliders(self) -> None:
         v = self.slider_values()
-        self._set(api.from_sliders(v["ei"], v["sn"], v["tf"], v["jp"]))
+        code = api.slider_reading(v["ei"], v["sn"], v["tf"], v["jp"])["code"]
+        if code is not None:
+            self._set(code)
 
     def _set(self, code: str | None) -> None:
         if self.locked:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.workbook import Workbook
 from dreamtree_desktop.tools import career_options, locations, ranking, skills
@@ -342,7 +343,8 @@ class RankingPanel(ToolPanel):
 
     def topics(self) -> frozenset[str]:
         # Rankings of places, options and skills change what those tools show.
-        return super().topics() | {"tool:career-options", "tool:skills-browser", "tool:list-builder"}
+        return super().topics() | {topic.tool("career-options"), topic.tool("skills-browser"),
+                                   topic.tool("list-builder")}
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QLabel,
-    QLineEdit,
-    QListWidgetItem,
-    QPlainTextEdit,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
 
-from dreamtree_desktop.context import UserContext
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.tools import reframes as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
-from ._shared import fit_list, list_section
+from ._records import RecordEditor
+from ._shared import list_section
 
-ID_ROLE = Qt.ItemDataRole.UserRole
 # Reframer fields in the order the user walks through them, with the question each answers.
 STEPS: tuple[tuple[str, str, str], ...] = (
     ("situation", "What happened", "Describe the setback plainly, as a friend would."),
@@ -42,20 +35,19 @@ class ReframerPanel(ToolPanel):
     tool_id = "failure-reframer"
     locked_hint = "Answer that exercise in the workbook to save reframes here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:failure-reframer", "tool:soared-story", "answers"})
+    watch_topics = frozenset({topic.tool("failure-reframer"), topic.tool("soared-story"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.current_id: str | None = None
-        self.rows: list[dict[str, Any]] = []
         body = self.body_layout
-
+        self.editor = RecordEditor(
+            self, kind="reframe", noun="reframe", label=reframe_label, fill=self.fill, values=self.values,
+            check=self.check, create=api.create, update=api.update, list_name="Reframes", lines=1)
         self.new_button, self.list, self.empty = list_section(
-            self.body, body, "Your reframes", "New reframe", "Reframes",
+            self.body, body, "Your reframes", "New reframe", self.editor.view,
             "No reframes yet. Something went wrong? Walk through it below.")
-        self.new_button.clicked.connect(self.new)
-        self.list.currentItemChanged.connect(self._picked)
+        self.new_button.clicked.connect(self.editor.new)
 
         self.editor_title = QLabel("New reframe", self.body)
         self.editor_title.setProperty("role", "h3")
@@ -88,65 +80,53 @@ class ReframerPanel(ToolPanel):
         self.error = field_error_label(self.body)
         body.addWidget(self.error)
 
-        body.addLayout(self.save_delete_row("Save reframe", "Delete this reframe", self.save, self.delete))
+        body.addLayout(self.save_delete_row("Save reframe", "Delete this reframe"))
         body.addStretch(1)
+        self.editor.first_field = self.fields["situation"]
+        self.editor.set_buttons(self.editor_title, self.save_button, self.delete_button)
+        self.editor.watch(*self.fields.values(), self.statement)
+        self.editor.saved.connect(self._saved)
         self._write_widgets = [self.save_button, self.delete_button, self.new_button]
-        self.new()
+        self.editor.reset_new()
         self.check_unlocked()
         self.refresh()
+
+    @property
+    def current_id(self) -> str | None:
+        return self.editor.current_id
+
+    def initial_focus(self) -> QWidget | None:
+        return self.fields["situation"]
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(api.list_, on_done=self._loaded)
 
     def _loaded(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
-        self.list.blockSignals(True)
-        self.list.clear()
-        for row in rows:
-            item = QListWidgetItem(reframe_label(row))
-            item.setData(ID_ROLE, row["id"])
-            self.list.addItem(item)
-            if row["id"] == self.current_id:
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
+        self.editor.set_rows(rows)
         self.list.setVisible(bool(rows))
-        fit_list(self.list)
         self.empty.setVisible(not rows)
-        if self.current_id is not None and all(r["id"] != self.current_id for r in rows):
-            self.new()
 
-    # -- editing ---------------------------------------------------------------------------------
+    # -- the form --------------------------------------------------------------------------------
     def new(self) -> None:
-        self.current_id = None
-        self.list.blockSignals(True)
-        self.list.clearSelection()
-        self.list.setCurrentItem(None)
-        self.list.blockSignals(False)
-        self.editor_title.setText("New reframe")
-        for edit in self.fields.values():
-            edit.clear()
-        self.statement.clear()
-        self.error.hide()
-        self.delete_button.setEnabled(False)
-        self.save_button.setText("Save reframe")
+        self.editor.new()
 
-    def _picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
-        if item is None:
-            return
-        row = next((r for r in self.rows if r["id"] == item.data(ID_ROLE)), None)
-        if row is not None:
-            self.load(row)
+    def save(self) -> None:
+        self.editor.save()
 
-    def load(self, row: dict[str, Any]) -> None:
-        self.current_id = row["id"]
-        self.editor_title.setText("Edit reframe")
+    def delete(self) -> None:
+        self.editor.delete()
+
+    def fill(self, row: dict[str, Any] | None) -> None:
+        row = row or {}
         for key, edit in self.fields.items():
             edit.setPlainText(row.get(key) or "")
         self.statement.setText(row.get("reframed_statement") or "")
         self.error.hide()
-        self.delete_button.setEnabled(not self.locked)
-        self.save_button.setText("Save changes")
+
+    def _saved(self, _row_id: str, created: bool, quiet: bool) -> None:
+        if created and not quiet:
+            self.show_notice("Reframe saved as a story.")
 
     def _edited(self) -> None:
         if self.error.isVisible() and self._has_text():
@@ -162,46 +142,12 @@ class ReframerPanel(ToolPanel):
         data["reframed_statement"] = self.statement.text()
         return data
 
-    def save(self) -> None:
-        if not self._has_text():
-            self.error.setText("Fill in at least one part before saving: even one line helps.")
-            self.error.show()
+    def check(self, focus: bool) -> str | None:
+        if self._has_text():
+            return None
+        reason = "Fill in at least one part before saving: even one line helps."
+        self.error.setText(reason)
+        self.error.show()
+        if focus:
             self.fields["situation"].setFocus()
-            return
-        data = self.values()
-        if self.current_id is None:
-            self.run(api.create, data, self.origin, on_done=self._created, write=True)
-        else:
-            self.run(api.update, self.current_id, data, self.origin,
-                     on_done=lambda _r: self.show_notice("Reframe saved."), write=True)
-
-    def _created(self, row_id: str) -> None:
-        self.current_id = row_id
-        self.editor_title.setText("Edit reframe")
-        self.save_button.setText("Save changes")
-        self.delete_button.setEnabled(True)
-        self.show_notice("Reframe saved as a story.")
-
-    def delete(self) -> None:
-        row = next((r for r in self.rows if r["id"] == self.current_id), None)
-        if row is None or self.locked:
-            return
-        kept = {k: row[k] for k in api.FIELDS}
-        restore_origin = row["origin"] if row["origin"] is not None else self.origin
-        self.run(api.delete, row["id"], self.origin,
-                 on_done=lambda _r: self._offer_undo("Reframe deleted.", kept, restore_origin), write=True)
-        self.new()
-
-    def _offer_undo(self, text: str, kept: dict[str, Any], origin: str | None) -> None:
-        def undo() -> None:
-            self.run(_recreate, kept, origin, on_done=self._restored, write=True)
-
-        self.offer_undo(text, undo)
-
-    def _restored(self, row_id: str) -> None:
-        self.current_id = row_id
-        self.show_notice("Reframe restored.")
-
-
-def _recreate(ctx: UserContext, kept: dict[str, Any], origin: str | None) -> str:
-    return api.create(ctx, kept, origin)
+        return reason

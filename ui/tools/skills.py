@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import skills as api
 
@@ -292,7 +293,7 @@ class SkillsPanel(ToolPanel):
     locked_hint = ("Answer that exercise in the workbook to use this tool here; "
                    "you can still search the skills.")
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:skills-browser", "answers"})
+    watch_topics = frozenset({topic.tool("skills-browser"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:

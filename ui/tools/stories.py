@@ -8,28 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidgetItem,
     QPlainTextEdit,
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import experiences as experiences_api
 from dreamtree_desktop.tools import stories as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
-from ._shared import fit_list, list_section
+from ._records import RecordEditor
+from ._shared import list_section
 from .skills import SkillPicker
 
-ID_ROLE = Qt.ItemDataRole.UserRole
 TYPE_LABELS = {"challenge": "Challenge", "reframe": "Reframe", "other": "Other"}
 # The six parts with the question each one answers.
 PARTS: tuple[tuple[str, str, str], ...] = (
@@ -59,22 +58,21 @@ class StoriesPanel(ToolPanel):
     tool_id = "soared-story"
     locked_hint = "Answer that exercise in the workbook to write stories here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
-    watch_topics = frozenset({"tool:soared-story", "tool:failure-reframer", "tool:experiences",
-                              "tool:skills-browser", "answers"})
+    watch_topics = frozenset({topic.tool("soared-story"), topic.tool("failure-reframer"),
+                              topic.tool("experiences"), topic.tool("skills-browser"), topic.ANSWERS})
 
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
-        self.current_id: str | None = None
-        self.rows: list[dict[str, Any]] = []
         self.experiences: list[dict[str, Any]] = []
         body = self.body_layout
-
+        self.editor = RecordEditor(
+            self, kind="story", noun="story", label=story_label, fill=self.fill, values=self.values,
+            check=self.check, create=api.create, update=api.update, list_name="Stories")
         self.new_button, self.list, self.empty = list_section(
-            self.body, body, "Your stories", "New story", "Stories",
+            self.body, body, "Your stories", "New story", self.editor.view,
             "No stories yet. Write your first one below: any part is a start.")
-        self.new_button.clicked.connect(self.new)
-        self.list.currentItemChanged.connect(self._picked)
+        self.new_button.clicked.connect(self.editor.new)
 
         self.editor_title = QLabel("New story", self.body)
         self.editor_title.setProperty("role", "h3")
@@ -121,36 +119,35 @@ class StoriesPanel(ToolPanel):
         self.skills = SkillPicker(services, "Skills this story shows", self.body)
         body.addWidget(self.skills)
 
-        body.addLayout(self.save_delete_row("Add story", "Delete this story", self.save, self.delete))
+        body.addLayout(self.save_delete_row("Add story", "Delete this story"))
         body.addStretch(1)
+        self.editor.first_field = self.title
+        self.editor.set_buttons(self.editor_title, self.save_button, self.delete_button)
+        self.editor.watch(self.title, self.kind, self.experience, *self.parts.values(), self.skills)
         self._write_widgets = [self.save_button, self.delete_button, self.new_button]
         self._fill_experiences()
-        self.new()
+        self.editor.reset_new()
         self.check_unlocked()
         self.refresh()
+
+    @property
+    def current_id(self) -> str | None:
+        return self.editor.current_id
+
+    def initial_focus(self) -> QWidget | None:
+        return self.title
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.run(_load, on_done=self._loaded)
 
     def _loaded(self, data: dict[str, Any]) -> None:
-        self.rows = data["stories"]
         self.experiences = data["experiences"]
         self._fill_experiences()
-        self.list.blockSignals(True)
-        self.list.clear()
-        for row in self.rows:
-            item = QListWidgetItem(story_label(row))
-            item.setData(ID_ROLE, row["id"])
-            self.list.addItem(item)
-            if row["id"] == self.current_id:
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
-        self.list.setVisible(bool(self.rows))
-        fit_list(self.list)
-        self.empty.setVisible(not self.rows)
-        if self.current_id is not None and all(r["id"] != self.current_id for r in self.rows):
-            self.new()
+        rows = data["stories"]
+        self.editor.set_rows(rows)
+        self.list.setVisible(bool(rows))
+        self.empty.setVisible(not rows)
 
     def _fill_experiences(self) -> None:
         chosen = self.experience.currentData()
@@ -167,34 +164,18 @@ class StoriesPanel(ToolPanel):
         super().set_editable(editable)
         self.skills.setEnabled(editable)
 
-    # -- editing ---------------------------------------------------------------------------------
+    # -- the form --------------------------------------------------------------------------------
     def new(self) -> None:
-        self.current_id = None
-        self.list.blockSignals(True)
-        self.list.clearSelection()
-        self.list.setCurrentItem(None)
-        self.list.blockSignals(False)
-        self.editor_title.setText("New story")
-        self.title.clear()
-        self.kind.setCurrentIndex(0)
-        self.experience.setCurrentIndex(0)
-        for edit in self.parts.values():
-            edit.clear()
-        self.skills.clear()
-        self.parts_error.hide()
-        self.delete_button.setEnabled(False)
-        self.save_button.setText("Add story")
+        self.editor.new()
 
-    def _picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
-        if item is None:
-            return
-        row = next((r for r in self.rows if r["id"] == item.data(ID_ROLE)), None)
-        if row is not None:
-            self.load(row)
+    def save(self) -> None:
+        self.editor.save()
 
-    def load(self, row: dict[str, Any]) -> None:
-        self.current_id = row["id"]
-        self.editor_title.setText("Edit story")
+    def delete(self) -> None:
+        self.editor.delete()
+
+    def fill(self, row: dict[str, Any] | None) -> None:
+        row = row or {}
         self.title.setText(row.get("title") or "")
         self.kind.setCurrentIndex(max(0, self.kind.findData(row.get("story_type") or "challenge")))
         self.experience.setCurrentIndex(max(0, self.experience.findData(row.get("experience_id"))))
@@ -202,8 +183,6 @@ class StoriesPanel(ToolPanel):
             edit.setPlainText(row.get(key) or "")
         self.skills.load_ids(list(row.get("skill_ids") or []))
         self.parts_error.hide()
-        self.delete_button.setEnabled(not self.locked)
-        self.save_button.setText("Save changes")
 
     def _parts_changed(self) -> None:
         if self.parts_error.isVisible() and any(e.toPlainText().strip() for e in self.parts.values()):
@@ -215,56 +194,12 @@ class StoriesPanel(ToolPanel):
                     experience_id=self.experience.currentData(), skill_ids=self.skills.skill_ids())
         return data
 
-    def save(self) -> None:
-        if not any(edit.toPlainText().strip() for edit in self.parts.values()):
-            self.parts_error.setText("Write at least one part: situation, obstacle, action, result, "
-                                     "evaluation or discovery.")
-            self.parts_error.show()
+    def check(self, focus: bool) -> str | None:
+        if any(edit.toPlainText().strip() for edit in self.parts.values()):
+            return None
+        reason = "Write at least one part: situation, obstacle, action, result, evaluation or discovery."
+        self.parts_error.setText(reason)
+        self.parts_error.show()
+        if focus:
             self.parts["situation"].setFocus()
-            return
-        data = self.values()
-        if self.current_id is None:
-            self.run(api.create, data, self.origin, on_done=self._created, write=True)
-        else:
-            self.run(api.update, self.current_id, data, self.origin,
-                     on_done=lambda _r: self.show_notice("Story saved."), write=True)
-
-    def _created(self, row_id: str) -> None:
-        self.current_id = row_id
-        self.editor_title.setText("Edit story")
-        self.save_button.setText("Save changes")
-        self.delete_button.setEnabled(True)
-        self.show_notice("Story added.")
-
-    def delete(self) -> None:
-        row = next((r for r in self.rows if r["id"] == self.current_id), None)
-        if row is None or self.locked:
-            return
-        kept = {k: row[k] for k in api.FIELDS if k in row}
-        restore_origin = row["origin"] if row["origin"] is not None else self.origin
-        name = row.get("title") or "the story"
-        self.run(api.delete, row["id"], self.origin,
-                 on_done=lambda _r: self._offer_undo(f"Deleted “{name}”.", kept, restore_origin), write=True)
-        self.new()
-
-    def _offer_undo(self, text: str, kept: dict[str, Any], origin: str | None) -> None:
-        def undo() -> None:
-            self.run(_recreate, kept, origin, on_done=self._restored, write=True)
-
-        self.offer_undo(text, undo)
-
-    def _restored(self, row_id: str) -> None:
-        self.current_id = row_id
-        self.show_notice("Story restored.")
-
-
-def _recreate(ctx: UserContext, kept: dict[str, Any], origin: str | None) -> str:
-    """Undo of a delete: the same story again (links to things deleted since are dropped)."""
-    from dreamtree_desktop.tools import skills
-
-    data = dict(kept)
-    data["skill_ids"] = [s for s in kept.get("skill_ids") or [] if skills.skill(ctx, s) is not None]
-    known = {e["id"] for e in experiences_api.list_(ctx)}
-    if data.get("experience_id") not in known:
-        data["experience_id"] = None
-    return api.create(ctx, data, origin)
+        return reason

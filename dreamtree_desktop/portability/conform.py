@@ -1,0 +1,160 @@
+"""A document against the rulebook: every record, column, answer and setting it brings in must
+pass the same checks the app's forms apply (dreamtree_desktop/rules). Runs after the schema and
+the reference checks; the first problem refuses the whole file, naming where it is.
+
+Values are brought to their stored form on the way (text stripped, as a form would store it).
+Personal values still sealed are checked once opened (see check_opened).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import UserInputError
+from ..pii import PII_COLUMNS
+from ..rules import check_column, check_record, check_settings, check_tree_edges, record_id
+from ..rules.answers import check_stored_answer, decode_stored
+from .canonical import hash_content
+from .catalog import Catalog
+from .document import Doc
+from .errors import DocumentError
+from .tables import TABLES, exercise_of
+
+# Tables a tombstone may name: the user tables of the export and the link rows inside them.
+TOMBSTONE_TABLES = frozenset(
+    {*TABLES, *(child.table for spec in TABLES.values() for child in spec.children)}
+)
+
+
+def _refuse(path: str, exc: UserInputError) -> DocumentError:
+    return DocumentError(path, exc.message.rstrip("."))
+
+
+def _guard(path: str, check: Callable[[], Any]) -> Any:
+    try:
+        return check()
+    except UserInputError as exc:
+        raise _refuse(path, exc) from None
+
+
+def check_rules(doc: Doc, catalog: Catalog) -> None:
+    sealed = doc["pii"]["mode"] == "sealed"
+    modules = catalog.modules
+    for module_id, unit in doc["modules"].items():
+        here = f"/modules/{module_id}"
+        if module_id not in modules:
+            raise DocumentError(here, f"{module_id} is not a module of the workbook")
+        for ex_id in unit["exercises"]:
+            if ex_id not in catalog.exercises:
+                raise DocumentError(f"{here}/exercises/{ex_id}", f"{ex_id} is not an exercise of the workbook")
+        _columns(unit["columns"], module_id, catalog, sealed, f"{here}/columns")
+        _rows(unit["rows"], catalog, sealed, f"{here}/rows", standalone=False)
+    _rows(doc["standalone"], catalog, sealed, "/standalone", standalone=True)
+    settings = doc.get("settings")
+    if settings is not None:
+        values = settings["values"]
+        checked = _guard("/settings/values", lambda: check_settings(values, catalog.personality_types))
+        values.update(checked)
+    for i, tomb in enumerate(doc["tombstones"]):
+        if tomb["table"] not in TOMBSTONE_TABLES:
+            raise DocumentError(f"/tombstones/{i}/table", f"{tomb['table']!r} is not a table of user records")
+        _guard(f"/tombstones/{i}/row_id", lambda t=tomb: record_id(t["row_id"], "row_id"))
+
+
+def _columns(
+    columns: dict[str, dict[str, Any]], module_id: str, catalog: Catalog, sealed: bool, base: str
+) -> None:
+    for table, values in columns.items():
+        personal = PII_COLUMNS.get(table, frozenset()) if sealed else frozenset()
+        for column, value in values.items():
+            where = f"{base}/{table}/{column}"
+            owner = catalog.column_owner.get((table, column))
+            if owner != module_id:
+                whose = f"module {owner}" if owner else "no module"
+                raise DocumentError(where, f"{table}.{column} belongs to {whose}, not to module {module_id}")
+            if column in personal or (table, column) == ("user_settings", "personality_type"):
+                continue  # personality codes are checked against the content in validate.py
+            values[column] = _guard(where, lambda t=table, c=column, v=value: check_column(t, c, v))
+
+
+def _rows(
+    rows: dict[str, list[dict[str, Any]]], catalog: Catalog, sealed: bool, base: str, *, standalone: bool
+) -> None:
+    for table, records in rows.items():
+        skip = PII_COLUMNS.get(table, frozenset()) if sealed else frozenset()
+        for i, record in enumerate(records):
+            here = f"{base}/{table}/{i}"
+            _guard(f"{here}/id", lambda r=record: record_id(r["id"], "id"))
+            origin = record.get("origin")
+            if origin is not None and exercise_of(origin) not in catalog.exercises:
+                raise DocumentError(f"{here}/origin", f"{origin!r} is not an exercise of the workbook")
+            record.update(_guard(here, lambda t=table, r=record, s=skip: check_record(t, r, skip=s)))
+            if table == "user_responses":
+                _response(record, catalog, sealed, here)
+            elif table in ("user_checklists",):
+                _prompt_of(record, catalog, here)
+            elif table == "user_lists":
+                _list_items(record, catalog, sealed, here)
+            elif table == "user_idea_trees":
+                _tree(record, here)
+            if standalone:
+                record["content_hash"] = hash_content(table, record)
+
+
+def _prompt_of(record: dict[str, Any], catalog: Catalog, here: str) -> Any:
+    prompt = catalog.prompt_defs.get(record["prompt_id"])
+    if prompt is None:
+        raise DocumentError(f"{here}/prompt_id", f"{record['prompt_id']!r} is not a prompt of the workbook")
+    if record.get("exercise_id") not in (None, prompt.exercise_id):
+        raise DocumentError(
+            f"{here}/exercise_id", f"prompt {prompt.id} belongs to exercise {prompt.exercise_id}"
+        )
+    return prompt
+
+
+def _response(record: dict[str, Any], catalog: Catalog, sealed: bool, here: str) -> None:
+    prompt = _prompt_of(record, catalog, here)
+    if prompt.target_table != "user_responses" or prompt.input_type == "tool":
+        raise DocumentError(f"{here}/prompt_id", f"prompt {prompt.id} does not store its answer as a response")
+    if prompt.is_pii and sealed:
+        return  # checked once opened
+    check_response_text(prompt, record.get("response_text"), catalog, f"{here}/response_text")
+
+
+def check_response_text(prompt: Any, stored: Any, catalog: Catalog, where: str) -> None:
+    if stored is None:
+        return
+    value = decode_stored(prompt, stored)
+    _guard(where, lambda: check_stored_answer(prompt, value, catalog.personality_types))
+
+
+def _list_items(record: dict[str, Any], catalog: Catalog, sealed: bool, here: str) -> None:
+    owned = (exercise_of(record.get("origin")), record.get("name")) in catalog.pii_lists
+    for j, item in enumerate(record["items"]):
+        where = f"{here}/items/{j}"
+        _guard(f"{where}/id", lambda it=item: record_id(it["id"], "id"))
+        _guard(f"{where}/position", lambda it=item: check_column("user_list_items", "position", it["position"]))
+        content = item.get("content")
+        if sealed and (owned or _looks_sealed(content)):
+            continue
+        item["content"] = _guard(
+            f"{where}/content", lambda c=content: check_column("user_list_items", "content", c)
+        )
+
+
+def _looks_sealed(value: Any) -> bool:
+    from .personal import looks_sealed
+
+    return looks_sealed(value)
+
+
+def _tree(record: dict[str, Any], here: str) -> None:
+    for j, node in enumerate(record["nodes"]):
+        where = f"{here}/nodes/{j}"
+        _guard(f"{where}/id", lambda n=node: record_id(n["id"], "id"))
+        node["content"] = _guard(
+            f"{where}/content", lambda n=node: check_column("user_idea_nodes", "content", n["content"])
+        )
+    edges = [(e["from_node_id"], e["to_node_id"]) for e in record["edges"]]
+    _guard(f"{here}/edges", lambda: check_tree_edges(edges))

@@ -1,0 +1,53 @@
+"""Run a blocking call (a network round trip) on a plain thread; the answer comes back in the GUI thread.
+
+Used for everything that waits on the cloud service, so neither the GUI thread nor the database
+worker ever waits on the network. A call whose receiver is gone by the time it answers (the
+window closed meanwhile) is dropped quietly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+
+class _Relay(QObject):
+    # No arguments: the answer waits in `box` (PySide6 does not always keep Python objects
+    # alive through queued signals).
+    done = Signal()
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.box: dict[str, Any] = {}
+
+
+def run_off_thread(fn: Callable[[], Any], on_done: Callable[[Any], None],
+                   on_error: Callable[[BaseException], None], parent: QObject,
+                   name: str = "dreamtree-net") -> threading.Thread:
+    relay = _Relay(parent)
+
+    def deliver() -> None:
+        box = relay.box
+        relay.deleteLater()
+        if "error" in box:
+            on_error(box["error"])
+        else:
+            on_done(box.get("result"))
+
+    relay.done.connect(deliver, Qt.ConnectionType.QueuedConnection)
+
+    def work() -> None:
+        try:
+            relay.box["result"] = fn()
+        except BaseException as exc:  # handed to on_error in the GUI thread
+            relay.box["error"] = exc
+        with contextlib.suppress(RuntimeError):  # the receiver was deleted: nobody waits any more
+            relay.done.emit()
+
+    thread = threading.Thread(target=work, name=name, daemon=True)
+    thread.start()
+    return thread
