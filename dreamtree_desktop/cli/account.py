@@ -127,14 +127,18 @@ def run_change_password(args: argparse.Namespace) -> int:
         # devices sign in with it; offline, the next `dreamtree sync` is where to retry.
         if app.db.scalar("SELECT 1 FROM app_meta WHERE key = 'sync.server'"):
             from ..errors import AuthenticationError, ServiceError
-            from ..sync.service import push_password_change
+            from ..sync.cloud_account import push_password_change
 
             try:
-                push_password_change(app, old, new)
+                sent = push_password_change(app, old, new)
             except (ServiceError, AuthenticationError) as exc:
                 print(f"dreamtree: the cloud account still has the old password: {exc}", file=sys.stderr)
                 return exc.exit_code
-            print("Your cloud account now uses the new password too.")
+            if sent == "deferred":
+                print("The cloud service cannot be reached now: your cloud account gets the new password at "
+                      "the next 'dreamtree sync' ('dreamtree sync --status' shows it is waiting).")
+            else:
+                print("Your cloud account now uses the new password too.")
     return 0
 
 

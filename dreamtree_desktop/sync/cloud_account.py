@@ -6,6 +6,7 @@ Sync itself is in service.py; what the folder remembers is in state.py.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 from dataclasses import dataclass
@@ -31,17 +32,22 @@ from ..storage.backups import make_backup
 from ..storage.db import Database
 from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
 from . import protocol as p
-from .client import CloudClient
-from .errors import CloudError, DamagedSnapshot
+from .client import CloudClient, b64
+from .errors import CloudError, CloudUnreachable, DamagedSnapshot, PasswordChangedElsewhere
 from .service import Connect, Hooks, SyncResult, _forget_refused_session, _sync_rounds, default_connect
 from .signup import AskCode, create_verified_account
 from .state import (
+    META_CLOUD_KDF,
+    META_PENDING_PASSWORD,
     META_SERVER,
     META_TOKEN,
     META_VALIDATED,
+    cloud_kdf,
     delete_meta,
     meta,
+    open_pending,
     remember_session,
+    seal_pending,
     set_meta,
     stored_token,
 )
@@ -108,7 +114,7 @@ def cloud_claim(app: AppData, server: str, password: str, *, email: str | None =
             ctx = UserContext.from_app(app)
             assert ctx.data_key is not None
             with db.transaction():
-                remember_session(db, ctx.data_key, ctx.user_id, server, session.token)
+                remember_session(db, ctx.data_key, ctx.user_id, server, session.token, wrapped.kdf.to_dict())
             outcome = AccountResult(server, stored_email, app.user_id, locked=app.keys.mode == "password")
             try:
                 with _forget_refused_session(db):
@@ -228,7 +234,8 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
         if _parse_wrapped(str(row["wrapped_data_key"]), "this folder's") != wrapped:
             _adopt_cloud_password(app, password, kek, wrapped, wrapped_text)
         with db.transaction():
-            remember_session(db, app.keys.data_key, app.user_id, client.server, session.token)
+            remember_session(db, app.keys.data_key, app.user_id, client.server, session.token, wrapped.kdf.to_dict())
+            delete_meta(db, META_PENDING_PASSWORD)  # signing in with the account's password supersedes it
         first = None
     else:
         first = _adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key)
@@ -325,7 +332,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
                 (new_id(), uid, password_hash, wrapped_text, stamp, stamp),
             )
             db.execute("UPDATE users SET is_anonymous = 0, updated_at = ? WHERE id = ?", (stamp, uid))
-            remember_session(db, account_key, uid, client.server, session.token)
+            remember_session(db, account_key, uid, client.server, session.token, session.kdf)
             if remote is not None and snap.wallet_sha256:
                 set_meta(db, META_VALIDATED, snap.wallet_sha256)
     except BaseException:
@@ -387,17 +394,16 @@ def logout(ctx: UserContext, *, connect: Connect = default_connect) -> bool:
 
 # -- password change ----------------------------------------------------------------------------------
 def push_password_change(app: AppData, old_password: str, new_password: str, *,
-                         connect: Connect = default_connect) -> bool:
+                         connect: Connect = default_connect) -> str:
     """After accounts.change_password on this device: give the cloud account the new password
     (POST /v1/password with the same data key, re-wrapped as this folder now holds it), so other
-    devices sign in with it. Returns False when the cloud already has this folder's wrapping.
-    The server then ends every other session of the account: the other devices sign in again."""
-    import hmac
-
-    from ..accounts import derive_secrets
-
+    devices sign in with it. Returns "pushed", "already" (the cloud has this folder's wrapping)
+    or "deferred": the service could not be reached, and the change is kept (sealed) and sent by
+    the next sync (`sync --status` shows it). The server then ends every other session of the
+    account: the other devices ask for the new password once."""
     db = app.db
-    server, token = meta(db, META_SERVER), stored_token(UserContext.from_app(app))
+    ctx = UserContext.from_app(app)
+    server, token = meta(db, META_SERVER), stored_token(ctx)
     if server is None or token is None:
         raise UserInputError("This data folder is not signed in to a cloud account.")
     email = active_email(db, app.user_id)
@@ -406,31 +412,95 @@ def push_password_change(app: AppData, old_password: str, new_password: str, *,
         raise UserInputError("This data folder has no account.")
     wrapped_text = str(row["wrapped_data_key"])
     wrapped = _parse_wrapped(wrapped_text, "this folder's")
-    with connect(server, token) as client, _forget_refused_session(db):
-        try:
-            cloud_params = KdfParams.from_dict(client.prelogin(email))
-        except KdfParamsError as exc:
-            raise CloudError(f"The cloud service sent unusable key parameters: {exc}.",
-                             code="bad_kdf") from None
-        if cloud_params == wrapped.kdf:
-            return False
-        new_kek, new_auth = derive_secrets(new_password, wrapped.kdf)
-        try:
+    _check_new_password(app, wrapped, new_password)
+    try:
+        with connect(server, token) as client, _forget_refused_session(db):
             try:
-                key = unwrap_with_kek(wrapped, new_kek)
-            except WrongPasswordError:
-                raise WrongPasswordError(hint="The new password does not open this folder's key.") from None
-            same = hmac.compare_digest(key, app.keys.data_key)
-            wipe(key)
-            if not same:
-                raise KeyFileError("The stored wrapped data key belongs to another data key than this folder's.")
-            old_kek, old_auth = derive_secrets(old_password, cloud_params)
-            wipe(old_kek)
-            try:
-                client.change_password(old_auth, new_auth, wrapped.kdf.to_dict(), wrapped_text)
-            finally:
-                wipe(old_auth)
-        finally:
-            wipe(new_kek)
-            wipe(new_auth)
+                cloud_params = KdfParams.from_dict(client.prelogin(email))
+            except KdfParamsError as exc:
+                raise CloudError(f"The cloud service sent unusable key parameters: {exc}.",
+                                 code="bad_kdf") from None
+            if cloud_params == wrapped.kdf:
+                return "already"
+            pending = _pending_change(old_password, new_password, cloud_params.to_dict(), wrapped, wrapped_text)
+            _send_pending(client, pending)
+    except CloudUnreachable:
+        known = cloud_kdf(db)
+        if known is None:
+            raise
+        pending = _pending_change(old_password, new_password, known, wrapped, wrapped_text)
+        with db.transaction():
+            set_meta(db, META_PENDING_PASSWORD, seal_pending(app.keys.data_key, app.user_id, pending))
+        return "deferred"
+    with db.transaction():
+        set_meta(db, META_CLOUD_KDF, json.dumps(wrapped.kdf.to_dict(), sort_keys=True))
+        delete_meta(db, META_PENDING_PASSWORD)
+    return "pushed"
+
+
+def _check_new_password(app: AppData, wrapped: WrappedKey, new_password: str) -> None:
+    import hmac
+
+    from ..accounts import derive_secrets
+
+    new_kek, new_auth = derive_secrets(new_password, wrapped.kdf)
+    wipe(new_auth)
+    try:
+        key = unwrap_with_kek(wrapped, new_kek)
+    except WrongPasswordError:
+        raise WrongPasswordError(hint="The new password does not open this folder's key.") from None
+    finally:
+        wipe(new_kek)
+    same = hmac.compare_digest(key, app.keys.data_key)
+    wipe(key)
+    if not same:
+        raise KeyFileError("The stored wrapped data key belongs to another data key than this folder's.")
+
+
+def _pending_change(old_password: str, new_password: str, old_kdf: dict[str, Any], wrapped: WrappedKey,
+                    wrapped_text: str) -> dict[str, Any]:
+    """What POST /v1/password needs, derived now: a later sync has no password to derive from."""
+    from ..accounts import derive_secrets
+
+    old_kek, old_auth = derive_secrets(old_password, KdfParams.from_dict(old_kdf))
+    new_kek, new_auth = derive_secrets(new_password, wrapped.kdf)
+    wipe(old_kek)
+    wipe(new_kek)
+    try:
+        return {"old_auth": b64(old_auth), "new_auth": b64(new_auth), "kdf": wrapped.kdf.to_dict(),
+                "wrapped": wrapped_text}
+    finally:
+        wipe(old_auth)
+        wipe(new_auth)
+
+
+def _send_pending(client: CloudClient, pending: dict[str, Any]) -> None:
+    old_auth = bytearray(base64.b64decode(pending["old_auth"]))
+    new_auth = bytearray(base64.b64decode(pending["new_auth"]))
+    try:
+        client.change_password(old_auth, new_auth, pending["kdf"], pending["wrapped"])
+    finally:
+        wipe(old_auth)
+        wipe(new_auth)
+
+
+def send_pending_password(ctx: UserContext, client: CloudClient) -> bool:
+    """At the start of a sync: a password change made here while offline goes to the account.
+    Returns whether one was sent. A refusal (the cloud password was changed elsewhere since)
+    asks for the account's password instead; this folder's data is untouched."""
+    db = ctx.db
+    if meta(db, META_PENDING_PASSWORD) is None:
+        return False
+    pending = open_pending(ctx)
+    if pending is None:
+        with db.transaction():
+            delete_meta(db, META_PENDING_PASSWORD)
+        return False
+    try:
+        _send_pending(client, pending)
+    except WrongPasswordError:
+        raise PasswordChangedElsewhere(client.server) from None
+    with db.transaction():
+        set_meta(db, META_CLOUD_KDF, json.dumps(pending["kdf"], sort_keys=True))
+        delete_meta(db, META_PENDING_PASSWORD)
     return True

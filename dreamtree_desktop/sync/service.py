@@ -18,9 +18,10 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import clock
+from ..accounts.emails import active_email
 from ..clock import now_iso
 from ..context import UserContext
-from ..errors import AuthenticationError, InternalError, UserInputError
+from ..errors import AuthenticationError, InternalError, ServiceError, UserInputError
 from ..portability import Catalog, DocumentError, apply_document, export_document, merge, validate_document
 from ..portability.canonical import key_id
 from ..portability.keyed import KeyedHasher, safe_hash
@@ -32,7 +33,14 @@ from ..storage.db import Database
 from . import protocol as p
 from .bases import load_bases, save_bases
 from .client import CloudClient
-from .errors import CloudError, DamagedSnapshot, ServerDamaged, SessionRefused, StaleRevision
+from .errors import (
+    CloudError,
+    DamagedSnapshot,
+    PasswordChangedElsewhere,
+    ServerDamaged,
+    SessionRefused,
+    StaleRevision,
+)
 from .state import (
     META_CLOCK_OFFSET,
     META_DAMAGED,
@@ -41,6 +49,7 @@ from .state import (
     META_SERVER,
     META_TOKEN,
     META_VALIDATED,
+    cloud_kdf,
     delete_meta,
     last_synced_at,
     meta,
@@ -143,8 +152,36 @@ def sync(ctx: UserContext, server: str | None = None, *, app: AppData | None = N
             "You are not signed in to the cloud service.",
             hint=f"Sign in: dreamtree account login --server {server} --email YOU@EXAMPLE.COM",
         )
-    with connect(server, token) as client, _forget_refused_session(db):
-        return _sync_rounds(ctx, client, app, hooks or Hooks())
+    from .cloud_account import send_pending_password
+
+    with connect(server, token) as client:
+        try:
+            with _forget_refused_session(db):
+                if send_pending_password(ctx, client):
+                    note = "your new password, changed here while offline, was sent to the cloud account"
+                else:
+                    note = ""
+                result = _sync_rounds(ctx, client, app, hooks or Hooks())
+        except SessionRefused:
+            if _password_changed_elsewhere(ctx, client):
+                raise PasswordChangedElsewhere(client.server) from None
+            raise
+    if note:
+        result.notes.insert(0, note)
+    return result
+
+
+def _password_changed_elsewhere(ctx: UserContext, client: CloudClient) -> bool:
+    """After a refused session: whether the account's password is no longer the one this
+    folder knows (then the session ended because another device changed it)."""
+    known = cloud_kdf(ctx.db)
+    email = active_email(ctx.db, ctx.user_id)
+    if known is None or email is None:
+        return False
+    try:
+        return client.prelogin(email) != known
+    except (ServiceError, AuthenticationError):
+        return False
 
 
 def sync_now(ctx: UserContext, app: AppData | None = None) -> SyncResult:
@@ -334,7 +371,10 @@ def _damaged(ctx: UserContext, reason: str, revision: int | None, result: SyncRe
     )
 
 
-_NOT_DATA = ("exported_at", "app", "revisions")
+# "auth" is each device's wrapping of the one data key: after a password change the devices hold
+# different wrappings until each has the new password, and comparing them would make every sync
+# push a new revision with no change in data.
+_NOT_DATA = ("exported_at", "app", "revisions", "auth")
 
 
 def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -3,6 +3,7 @@ the server, the sealed session token, the revision last merged, the last sync ti
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..context import PiiLockedError, UserContext
@@ -25,6 +26,11 @@ TOKEN_CELL = ("app_meta", "value", META_TOKEN)
 META_PENDING_PASSWORD = "sync.pending_password_change"
 # The correction last measured against the service's clock (seconds, server - device).
 META_CLOCK_OFFSET = "sync.clock_offset_s"
+# The key-derivation parameters the cloud account uses (JSON): a password change made offline
+# derives the old auth secret with them, and a refused session tells from them whether the
+# password was changed elsewhere.
+META_CLOUD_KDF = "sync.cloud_kdf"
+PENDING_CELL = ("app_meta", "value", META_PENDING_PASSWORD)
 
 
 # -- app_meta -------------------------------------------------------------------------------------
@@ -62,11 +68,42 @@ def stored_token(ctx: UserContext) -> str | None:
     return token if isinstance(token, str) else None
 
 
-def remember_session(db: Database, key: bytes | bytearray, user_id: str, server: str, token: str) -> None:
+def remember_session(db: Database, key: bytes | bytearray, user_id: str, server: str, token: str,
+                     kdf: dict[str, Any] | None = None) -> None:
     """Inside the caller's transaction. A new session starts from revision 0 (nothing seen yet)."""
     set_meta(db, META_SERVER, server)
     set_meta(db, META_TOKEN, _seal_token(key, user_id, token))
+    if kdf is not None:
+        set_meta(db, META_CLOUD_KDF, json.dumps(kdf, sort_keys=True))
     delete_meta(db, META_REVISION, META_LAST_SYNC, META_DAMAGED, META_VALIDATED)
+
+
+def cloud_kdf(db: Database) -> dict[str, Any] | None:
+    text = meta(db, META_CLOUD_KDF)
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def seal_pending(key: bytes | bytearray, user_id: str, pending: dict[str, Any]) -> str:
+    table, column, row = PENDING_CELL
+    return encrypt_value(key, json.dumps(pending), user_id=user_id, table=table, column=column, row_id=row)
+
+
+def open_pending(ctx: UserContext) -> dict[str, Any] | None:
+    """The password change waiting to be sent (auth secrets, sealed under the data key)."""
+    stored = meta(ctx.db, META_PENDING_PASSWORD)
+    if stored is None or ctx.data_key is None:
+        return None
+    table, column, row = PENDING_CELL
+    try:
+        text = decrypt_value(ctx.data_key, stored, user_id=ctx.user_id, table=table, column=column, row_id=row)
+        value = json.loads(str(text))
+    except (EnvelopeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def sync_status(ctx: UserContext) -> dict[str, Any]:

@@ -172,3 +172,59 @@ def test_case5_a_deleted_contact_is_not_brought_back_by_an_older_identical_copy(
     for folder in (a, b):
         with opened(folder) as (_app, ctx):
             assert _people(ctx) == ["Same Person"], folder.name
+
+
+def test_case6_a_password_changed_offline_is_sent_at_the_next_sync(cloud_server, seeded_template, tmp_path):
+    from sync_helpers import PASSWORD, cli, new_folder
+
+    from dreamtree_desktop.accounts import change_password
+    from dreamtree_desktop.security.errors import WrongPasswordError
+    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync.client import CloudClient
+    from dreamtree_desktop.sync.errors import PasswordChangedElsewhere
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path)
+    a = account.a
+    b = sign_in(account, seeded_template, tmp_path, "B")
+    new_password = "walnut-lantern-93"
+
+    def offline(_server, token):
+        return CloudClient("http://127.0.0.1:9", token, attempts=1)
+
+    with opened(a) as (app, _ctx):
+        change_password(app, PASSWORD, new_password)
+        assert service.push_password_change(app, PASSWORD, new_password, connect=offline) == "deferred"
+    status = cli(a, "sync", "--status")
+    assert status.returncode == 0 and "gets it at the next sync" in status.stdout
+    result = sync(a)
+    assert any("offline" in n for n in result.notes)
+    with opened(a) as (_app, ctx):
+        assert not service.sync_status(ctx)["password_change_pending"]
+    # A new computer signs in with the new password only.
+    fresh = new_folder(seeded_template, tmp_path, "C")
+    with opened(fresh) as (app, _ctx):
+        with pytest.raises(WrongPasswordError):
+            service.login(app, account.url, account.email, PASSWORD)
+        service.login(app, account.url, account.email, new_password, lock=False)
+    # B asks once for the new password (exit 3) and loses nothing made meanwhile.
+    with opened(b) as (_app, ctx):
+        flow.log(ctx, "written on B before it heard", 1, 4)
+    with pytest.raises(PasswordChangedElsewhere) as asked:
+        sync(b)
+    assert asked.value.exit_code == 3 and "new password" in str(asked.value)
+    done = cli(b, "sync")
+    assert done.returncode == 3, done.stderr
+    with opened(b) as (app, _ctx):
+        assert service.login(app, account.url, account.email, new_password).sync_error is None
+    sync(a)
+    sync(fresh)
+    for folder in (a, b, fresh):
+        with opened(folder) as (_app, ctx):
+            assert "written on B before it heard" in [r["activity"] for r in flow.list_(ctx)], folder.name
+    # No ping-pong of the key block: once settled, syncs push nothing.
+    for folder in (a, b, a, b):
+        sync(folder)
+    revision = sync(a).revision
+    for folder in (b, a, fresh):
+        again = sync(folder)
+        assert not again.pushed and again.revision == revision, folder.name
