@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -232,7 +233,9 @@ def tool_title(tool_id: str) -> str:
 def _tool_names(ctx: Any) -> dict[str, str]:
     from dreamtree_desktop.engine.workbook import Workbook
 
-    return {tool.id: tool.plural_name for tool in Workbook(ctx).tools_overview()}
+    from .words import tool_name
+
+    return {t.id: tool_name(t.id, t.singular_name, t.plural_name) for t in Workbook(ctx).tools_overview()}
 
 
 def panel_class(tool_id: str) -> type[QWidget] | None:
@@ -555,6 +558,12 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
+        edit_menu = bar.addMenu("&Edit")
+        self.find_action = QAction("&Find…", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.open_find)
+        edit_menu.addAction(self.find_action)
+
         go_menu = bar.addMenu("&Go")
         self.go_actions: dict[str, QAction] = {}
         for index, name in enumerate(PAGE_NAMES, start=1):
@@ -570,10 +579,59 @@ class MainWindow(QMainWindow):
         go_menu.addAction(close_tool)
 
         help_menu = bar.addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence("Ctrl+/"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        self.how_action = QAction("&How DreamTree works", self)
+        self.how_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.how_action.triggered.connect(self.show_how_it_works)
+        help_menu.addAction(self.how_action)
+        help_menu.addSeparator()
         about = QAction("&About DreamTree", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+
+    def open_find(self) -> None:
+        from .dialogs.find import FindDialog
+
+        dialog = getattr(self, "_find", None)
+        if dialog is None:
+            dialog = self._find = FindDialog(self.services, self)
+            dialog.opened.connect(self.open_place)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        dialog.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        dialog.box.selectAll()
+
+    def open_place(self, place: dict[str, Any]) -> None:
+        """Open where a search result came from: an exercise, a tool record or a page."""
+        if "exercise" in place:
+            self.show_page("workbook", place["exercise"])
+        elif "tool" in place:
+            self.open_tool(place["tool"])
+            panel = self.tool_host.panel
+            if panel is not None and place.get("row"):
+                from .tools._records import RecordEditor
+
+                for editor in panel.findChildren(RecordEditor):
+                    editor.open_record(place["row"])
+        else:
+            self.show_page(place.get("page", "home"))
+        self.activateWindow()
+
+    def show_shortcuts(self) -> None:
+        from .dialogs.help import HelpDialog, shortcuts_html
+
+        actions = [a for menu in self.menuBar().findChildren(QMenu) for a in menu.actions()]
+        HelpDialog("Keyboard shortcuts", shortcuts_html(actions), self).exec()
+
+    def show_how_it_works(self) -> None:
+        from .dialogs.help import HOW_IT_WORKS, HelpDialog
+
+        HelpDialog("How DreamTree works", HOW_IT_WORKS, self).exec()
 
     def show_about(self) -> None:
         from .dialogs.about import AboutDialog

@@ -2,6 +2,7 @@
 
 Exit codes for every subcommand: 0 ok, 1 internal error, 2 invalid input or usage,
 3 authentication needed or wrong password, 4 service unreachable or unresolved conflict.
+Output cut short by a closed pipe (`| head`) ends quietly with 141, as the shell reports it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import DreamTreeError
+from .inputs import check_argv
 
 # Each module registers its subcommands with `register(subparsers)`; kept as names so the
 # GUI path imports none of them.
@@ -30,6 +32,8 @@ COMMAND_MODULES = (
 )
 
 log = logging.getLogger("dreamtree")
+# What a shell reports for a command ended by a closed pipe (128 + SIGPIPE).
+PIPE_CLOSED = 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,12 +69,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not argv or (argv[0] == "--data-dir" and len(argv) == 2) or argv[0].startswith("--data-dir="):
         return _run_gui(argv)
+    try:
+        check_argv(argv)
+    except DreamTreeError as exc:
+        print(f"dreamtree: {exc}", file=sys.stderr)
+        return exc.exit_code
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         return _run_gui(argv)
     try:
-        return int(args.handler(args) or 0)
+        return _finish_output(int(args.handler(args) or 0))
+    except BrokenPipeError:
+        return _closed_pipe()
     except DreamTreeError as exc:
         print(f"dreamtree: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -87,6 +98,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("DREAMTREE_DEBUG"):
             raise
         return 1
+
+
+def _finish_output(code: int) -> int:
+    # Buffered output meeting a closed pipe fails at this flush, still inside the handler's run.
+    sys.stdout.flush()
+    return code
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`dreamtree ... | head`): stop quietly, as other Unix tools do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return PIPE_CLOSED
 
 
 def _run_gui(argv: list[str]) -> int:

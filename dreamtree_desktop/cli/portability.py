@@ -151,17 +151,9 @@ def _folder_password() -> str | None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from ..portability.catalog import Catalog
-    from ..portability.files import read_export_file
-    from ..portability.importer import (
-        Options,
-        adopt_pending_key,
-        commit_import,
-        open_quietly,
-        prepare_import,
-        refuse_without_confirmation,
-    )
-    from ..portability.validate import check_header, check_schema, validate_document
+    from ..portability.importer import Options, adopt_pending_key, open_quietly
+    from ..portability.operation import load_import_file
+    from ..portability.operation import run_import as import_into
 
     if args.adopt_key:
         if args.file:
@@ -182,35 +174,22 @@ def run_import(args: argparse.Namespace) -> int:
         raise UserInputError("Give the file to import: dreamtree import FILE.")
 
     # Checks that need no database come first: a bad file never opens the folder.
-    raw = read_export_file(Path(args.file).expanduser())
-    check_header(raw)
-    check_schema(raw)
+    raw = load_import_file(Path(args.file))
     options = Options(dry_run=args.dry_run, force=args.force, no_password=args.no_password)
     folder = resolve_data_dir(args.data_dir)
+    confirm = _ask_to_confirm if sys.stdin.isatty() and not args.json else None
     with open_quietly(folder, _folder_password) as app:
-        catalog = Catalog.load(app.db)
-        checked = validate_document(raw, catalog, schema_checked=True)
-        prepared = prepare_import(app, checked, options, _file_password, catalog)
-        report = prepared.report()
-        if args.dry_run:
-            _print_report(report, args.json, applied=False)
-            return 0
-        if prepared.needs_confirmation and not args.force:
-            if sys.stdin.isatty() and not args.json:
-                _print_report(report, False, applied=False)
-                answer = input(
-                    f"This removes {report['removed_rows']} of your {report['local_rows']} records. "
-                    "Apply anyway? [y/N] "
-                )
-                if answer.strip().lower() not in ("y", "yes"):
-                    print("Nothing was changed.")
-                    return 2
-            else:
-                refuse_without_confirmation(prepared)
-        backup = commit_import(app, prepared)
-        report["backup"] = str(backup)
-    _print_report(report, args.json, applied=True)
+        outcome = import_into(app, raw, options, _file_password, confirm=confirm)
+    _print_report(outcome.report, args.json, applied=outcome.applied)
     return 0
+
+
+def _ask_to_confirm(report: dict[str, Any]) -> bool:
+    _print_report(report, False, applied=False)
+    answer = input(
+        f"This removes {report['removed_rows']} of your {report['local_rows']} records. Apply anyway? [y/N] "
+    )
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _print_report(report: dict[str, Any], as_json: bool, *, applied: bool) -> None:

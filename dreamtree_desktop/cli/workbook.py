@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 from ..errors import UserInputError
 from .common import open_from_args, print_json
+from .inputs import parse_json, read_bounded
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,6 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     answer.add_argument("--file", metavar="F", help="read the JSON answer from a file ('-' for stdin)")
     answer.add_argument("--json", action="store_true")
     answer.set_defaults(handler=run_answer)
+
+    skip = sub.add_parser("skip", help="skip an optional prompt (its empty answer is stored)")
+    skip.add_argument("prompt_id", metavar="PROMPT_ID")
+    skip.add_argument("--json", action="store_true")
+    skip.set_defaults(handler=run_skip)
 
     recall = sub.add_parser("recall", help="an earlier answer by recall source or prompt id")
     recall.add_argument("source", metavar="SOURCE")
@@ -74,24 +78,12 @@ def read_value(args: argparse.Namespace) -> Any:
     if args.file is not None and args.value is not None:
         raise UserInputError("VALUE: give the answer either as VALUE or with --file, not both.")
     if args.file is not None:
-        try:
-            raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserInputError(
-                f"--file: cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}."
-            ) from None
-        where = "--file"
+        raw, where = read_bounded(args.file), "--file"
     elif args.value is not None:
         raw, where = args.value, "VALUE"
     else:
         raise UserInputError("VALUE: give the answer as JSON, e.g. '\"my answer\"', or use --file F.")
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise UserInputError(
-            f"{where}: the answer is not valid JSON ({exc.msg} at character {exc.pos}).",
-            hint="A text answer is written with double quotes inside single quotes: '\"like this\"'.",
-        ) from None
+    return parse_json(raw, where)
 
 
 def _workbook(app: Any) -> Any:
@@ -148,6 +140,8 @@ def run_show(args: argparse.Namespace) -> int:
         if prompt is not None:
             config = json.dumps(prompt.config, ensure_ascii=False)
             optional = ", optional" if prompt.optional else ""
+            optional += (", set aside: waiting for an answer" if prompt.waiting
+                         else ", can wait (later)" if prompt.later else "")
             print(f"  -> prompt {prompt.id} ({prompt.input_type}{optional}) {config}")
             if prompt.options:
                 print(f"     items to rank: {json.dumps(prompt.options, ensure_ascii=False)}")
@@ -166,10 +160,20 @@ def run_answer(args: argparse.Namespace) -> int:
     value = read_value(args)
     with open_from_args(args) as app:
         result = _workbook(app).answer(args.prompt_id, value)
+    return _report(args, result)
+
+
+def run_skip(args: argparse.Namespace) -> int:
+    with open_from_args(args) as app:
+        result = _workbook(app).skip(args.prompt_id)
+    return _report(args, result, "Skipped")
+
+
+def _report(args: argparse.Namespace, result: Any, verb: str = "Saved") -> int:
     if args.json:
         print_json(result.to_dict())
         return 0
-    print(f"Saved {result.prompt_id}.")
+    print(f"{verb} {result.prompt_id}.")
     if result.exercise_answered:
         print(f"Exercise {result.exercise_id} is answered.")
     if result.module_completed:

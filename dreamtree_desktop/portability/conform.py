@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import UserInputError
-from ..pii import PII_COLUMNS
-from ..rules import check_column, check_record, check_settings, check_tree_edges, record_id
+from ..pii import LOST_MARKER, PII_COLUMNS
+from ..rules import COLUMNS, check_column, check_record, check_settings, check_tree_edges, record_id
 from ..rules.answers import check_stored_answer, decode_stored
 from .canonical import hash_content
 from .catalog import Catalog
@@ -31,9 +31,9 @@ def _refuse(path: str, exc: UserInputError) -> DocumentError:
     return DocumentError(path, exc.message.rstrip("."))
 
 
-def _guard(path: str, check: Callable[[], Any]) -> Any:
+def _guard(path: str, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
-        return check()
+        return check(*args, **kwargs)
     except UserInputError as exc:
         raise _refuse(path, exc) from None
 
@@ -54,12 +54,12 @@ def check_rules(doc: Doc, catalog: Catalog) -> None:
     settings = doc.get("settings")
     if settings is not None:
         values = settings["values"]
-        checked = _guard("/settings/values", lambda: check_settings(values, catalog.personality_types))
+        checked = _guard("/settings/values", check_settings, values, catalog.personality_types)
         values.update(checked)
     for i, tomb in enumerate(doc["tombstones"]):
         if tomb["table"] not in TOMBSTONE_TABLES:
             raise DocumentError(f"/tombstones/{i}/table", f"{tomb['table']!r} is not a table of user records")
-        _guard(f"/tombstones/{i}/row_id", lambda t=tomb: record_id(t["row_id"], "row_id"))
+        _guard(f"/tombstones/{i}/row_id", record_id, tomb["row_id"], "row_id")
 
 
 def _columns(
@@ -75,7 +75,7 @@ def _columns(
                 raise DocumentError(where, f"{table}.{column} belongs to {whose}, not to module {module_id}")
             if column in personal or (table, column) == ("user_settings", "personality_type"):
                 continue  # personality codes are checked against the content in validate.py
-            values[column] = _guard(where, lambda t=table, c=column, v=value: check_column(t, c, v))
+            values[column] = _guard(where, check_column, table, column, value)
 
 
 def _rows(
@@ -85,11 +85,11 @@ def _rows(
         skip = PII_COLUMNS.get(table, frozenset()) if sealed else frozenset()
         for i, record in enumerate(records):
             here = f"{base}/{table}/{i}"
-            _guard(f"{here}/id", lambda r=record: record_id(r["id"], "id"))
+            _guard(f"{here}/id", record_id, record["id"], "id")
             origin = record.get("origin")
             if origin is not None and exercise_of(origin) not in catalog.exercises:
                 raise DocumentError(f"{here}/origin", f"{origin!r} is not an exercise of the workbook")
-            record.update(_guard(here, lambda t=table, r=record, s=skip: check_record(t, r, skip=s)))
+            record.update(_guard(here, check_record, table, record, skip=skip))
             if table == "user_responses":
                 _response(record, catalog, sealed, here)
             elif table in ("user_checklists",):
@@ -126,21 +126,19 @@ def check_response_text(prompt: Any, stored: Any, catalog: Catalog, where: str) 
     if stored is None:
         return
     value = decode_stored(prompt, stored)
-    _guard(where, lambda: check_stored_answer(prompt, value, catalog.personality_types))
+    _guard(where, check_stored_answer, prompt, value, catalog.personality_types)
 
 
 def _list_items(record: dict[str, Any], catalog: Catalog, sealed: bool, here: str) -> None:
     owned = (exercise_of(record.get("origin")), record.get("name")) in catalog.pii_lists
     for j, item in enumerate(record["items"]):
         where = f"{here}/items/{j}"
-        _guard(f"{where}/id", lambda it=item: record_id(it["id"], "id"))
-        _guard(f"{where}/position", lambda it=item: check_column("user_list_items", "position", it["position"]))
+        _guard(f"{where}/id", record_id, item["id"], "id")
+        _guard(f"{where}/position", check_column, "user_list_items", "position", item["position"])
         content = item.get("content")
         if sealed and (owned or _looks_sealed(content)):
             continue
-        item["content"] = _guard(
-            f"{where}/content", lambda c=content: check_column("user_list_items", "content", c)
-        )
+        item["content"] = _guard(f"{where}/content", check_column, "user_list_items", "content", content)
 
 
 def _looks_sealed(value: Any) -> bool:
@@ -152,9 +150,55 @@ def _looks_sealed(value: Any) -> bool:
 def _tree(record: dict[str, Any], here: str) -> None:
     for j, node in enumerate(record["nodes"]):
         where = f"{here}/nodes/{j}"
-        _guard(f"{where}/id", lambda n=node: record_id(n["id"], "id"))
-        node["content"] = _guard(
-            f"{where}/content", lambda n=node: check_column("user_idea_nodes", "content", n["content"])
-        )
+        _guard(f"{where}/id", record_id, node["id"], "id")
+        node["content"] = _guard(f"{where}/content", check_column, "user_idea_nodes", "content", node["content"])
     edges = [(e["from_node_id"], e["to_node_id"]) for e in record["edges"]]
-    _guard(f"{here}/edges", lambda: check_tree_edges(edges))
+    _guard(f"{here}/edges", check_tree_edges, edges)
+
+
+# -- personal values, once they can be opened -------------------------------------------------------
+def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: str) -> int:
+    """Open every sealed personal value of `doc` under (key, user_id) and check what it holds.
+
+    An envelope that does not open (altered, or sealed under another key or identity) refuses
+    the whole document, naming the field: nothing sealed is ever let in unread. Returns how
+    many values were opened.
+    """
+    from ..security.envelope import decrypt_value
+    from ..security.errors import EnvelopeError
+    from .personal import document_fields
+
+    opened = 0
+    for fld in document_fields(doc, catalog):
+        value = fld.value
+        if value is None or value == LOST_MARKER:
+            continue
+        row_id = fld.row_id or user_id
+        try:
+            plain = decrypt_value(
+                key, value, user_id=user_id, table=fld.table, column=fld.column, row_id=row_id
+            )
+        except EnvelopeError:
+            raise DocumentError(
+                fld.path, "could not be opened: the envelope was altered, or sealed under another key"
+            ) from None
+        except (ValueError, TypeError):
+            raise DocumentError(fld.path, "is not an encrypted envelope (damaged or altered)") from None
+        opened += 1
+        check_plain(fld.table, fld.column, plain, fld.container, catalog, fld.path)
+    return opened
+
+
+def check_plain(
+    table: str, column: str, plain: Any, container: dict[str, Any], catalog: Catalog, path: str
+) -> None:
+    """The rule of one personal value, opened."""
+    if table == "user_responses":
+        prompt = catalog.prompt_defs.get(container.get("prompt_id", ""))
+        if prompt is not None and plain is not None:
+            value = plain if not isinstance(plain, str) else decode_stored(prompt, plain)
+            _guard(path, check_stored_answer, prompt, value, catalog.personality_types)
+    elif table == "user_settings":
+        return  # location: nothing in the app writes it
+    elif table in COLUMNS and column in COLUMNS[table]:
+        _guard(path, check_column, table, column, plain)

@@ -21,6 +21,7 @@ from ..storage.lock import FolderLock
 from .apply import apply_document
 from .canonical import canonical_json, key_id
 from .catalog import Catalog
+from .conform import check_opened
 from .errors import ConfirmationNeeded, DocumentError
 from .exporter import PENDING_KEY, export_document
 from .merge import MergeResult, merge
@@ -167,6 +168,7 @@ def prepare_import(
         prepared.pii = "none"
     elif incoming["pii"]["key_id"] == key_id(local_key):
         prepared.pii = "as-is"
+        check_opened(incoming, catalog, local_key, source_uid)
         if source_uid != target_uid and not options.dry_run:
             rebind_fields(document_fields(incoming, catalog), local_key, source_uid, local_key, target_uid)
             prepared.pii = "resealed"
@@ -184,6 +186,7 @@ def prepare_import(
                 raise DocumentError(
                     "/pii/key_id", "the key in the file is not the key its personal fields were sealed with"
                 )
+            check_opened(incoming, catalog, file_key, source_uid)
             if adopt:
                 if app.keys.mode != "device":
                     raise UserInputError(

@@ -17,7 +17,7 @@ from .catalog import Catalog
 from .conform import check_rules
 from .document import FORMAT, LEGACY_VERSION, VERSION, Doc
 from .errors import DocumentError
-from .personal import check_envelopes, document_fields
+from .personal import check_envelopes, document_fields, looks_sealed
 from .schema import describe, first_error, pointer
 from .tables import TABLES, module_of_exercise
 
@@ -375,6 +375,10 @@ def _check_personal(doc: Doc, catalog: Catalog) -> None:
     limit = MAX_SEALED if mode == "sealed" else MAX_TEXT
     for f in fields:
         value = f.value
+        if mode == "plaintext" and looks_sealed(value):
+            raise DocumentError(
+                f.path, "holds an encrypted envelope, but the file says its personal values are plain"
+            )
         if type(value) is str and len(value) > limit:
             raise DocumentError(f.path, f"is {len(value):,} characters long, more than the app ever stores")
     if mode == "sealed":

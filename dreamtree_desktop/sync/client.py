@@ -160,9 +160,12 @@ class CloudClient:
         self.token = session.token
         return session
 
-    def login(self, email: str, auth_secret: bytes | bytearray) -> p.Session:
-        answer = self._call("POST", p.SESSIONS, json_body={"email": email, "auth_secret": b64(auth_secret)},
-                            auth=False)
+    def login(self, email: str, auth_secret: bytes | bytearray, device_token: str | None = None) -> p.Session:
+        """POST /v1/sessions; `device_token` (optional) is the one an earlier sign-in of this device got."""
+        body = {"email": email, "auth_secret": b64(auth_secret)}
+        if device_token:
+            body["device_token"] = device_token
+        answer = self._call("POST", p.SESSIONS, json_body=body, auth=False)
         session = p.parse_session(answer.body) if answer.status == 200 else None
         if session is None or session.kdf is None or session.wrapped_data_key is None:
             raise self._unexpected(answer)

@@ -55,3 +55,69 @@ def test_create_account_stays_open_on_a_bad_email_then_succeeds(
     assert seen["open"]
     assert onboarded.db.scalar("SELECT email FROM emails WHERE is_active = 1") == "robin@example.org"
     assert banner.title_text == "Your account is ready."
+
+
+def test_backup_password_is_asked_once_and_checked_while_typing(qtbot: Any) -> None:
+    from ui.dialogs.backup_dialogs import BackupPasswordDialog
+
+    dialog = BackupPasswordDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.first.edit, "short")
+    assert "5 more characters" in dialog.first.hint.text()
+    assert not dialog.ok.isEnabled()
+    qtbot.keyClicks(dialog.first.edit, " and long")
+    assert dialog.first.hint.text() == "Long enough."
+    qtbot.keyClicks(dialog.second.edit, "shorx")
+    assert "Not the same" in dialog.second.error_text  # said as soon as it differs
+    dialog.second.edit.clear()
+    qtbot.keyClicks(dialog.second.edit, "short and long")
+    assert dialog.ok.isEnabled() and not dialog.second.error_text
+    qtbot.keyClick(dialog.second.edit, Qt.Key.Key_Return)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert dialog.password() == "short and long"
+
+
+def test_import_preview_puts_the_removal_warning_first_and_names_modules(
+        qtbot: Any, tmp_path: Any, onboarded: UserContext, services: Any) -> None:
+    from ui.dialogs.backup_dialogs import ImportPreviewDialog
+    from ui.dialogs.portability import build_export, preview_import, write_export
+
+    out = tmp_path / "backup.json"
+    doc = services.worker.call_sync(build_export)
+    services.worker.call_sync(write_export, doc, str(out), "a long backup password")
+    report = services.worker.call_sync(preview_import, services.app_data, str(out))
+    # Own backup, made with a password: the words follow what the file holds.
+    assert report["file_has_password"] is True
+    dialog = ImportPreviewDialog(dict(report, modules={"1.1": {"action": "replaced"}},
+                                      needs_confirmation=True, removed_rows=25, local_rows=30))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.warning is not None and "25 of your 30 records" in dialog.warning.text()
+    layout = dialog.layout()
+    assert layout.itemAt(0).widget().isAncestorOf(dialog.warning)  # the first thing in the dialog
+    first = dialog.table.item(0, 0).text()
+    assert first.startswith("Module 1.1: ") and len(first) > len("Module 1.1: ")
+    assert "There is no personal data in the file" not in dialog.personal.text()
+    # Enter does not import when records would be removed.
+    cancel = dialog.findChildren(type(dialog.ok))
+    assert any(b.isDefault() and b is not dialog.ok for b in cancel)
+
+
+def test_help_lists_the_real_shortcuts(qtbot: Any, onboarded: UserContext, services: Any,
+                                       make_window: Any) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    from ui.dialogs.help import HOW_IT_WORKS, HelpDialog, shortcuts_html
+
+    window = make_window(services)
+    actions = [a for menu in window.menuBar().findChildren(QMenu) for a in menu.actions()]
+    dialog = HelpDialog("Keyboard shortcuts", shortcuts_html(actions), window)
+    qtbot.addWidget(dialog)
+    text = dialog.text.toPlainText()
+    assert "Ctrl+L" in text and "Lock" in text  # read from the menu itself
+    assert "Shift+Enter" in text and "Keyboard shortcuts" in text
+    assert window.shortcuts_action.shortcut().toString() == "Ctrl+/"
+    how = HelpDialog("How DreamTree works", HOW_IT_WORKS, window)
+    qtbot.addWidget(how)
+    assert "encrypted" in how.text.toPlainText()

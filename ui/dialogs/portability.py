@@ -13,25 +13,12 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from dreamtree_desktop import topics as topic
 
 from ..services import AppServices
 from ..widgets.banner import Banner
-from .confirm import confirm
-
-MIN_BACKUP_PASSWORD = 10
-PII_WORDS = {
-    "none": "There is no personal data in the file.",
-    "as-is": "Personal data is already sealed with this computer's key.",
-    "sealed": "The file's personal data will be sealed with your key.",
-    "resealed": "Personal data will be opened with the file's password and sealed with your key.",
-    "adopted-key": "This fresh install takes on the backup's key.",
-    "pending": "Personal data stays sealed until you give the backup's password.",
-    "skipped": "Personal data is left out: it cannot be opened without the file's password.",
-    "ask": "Personal data needs the password the backup was made with.",
-}
 
 
 def available() -> bool:
@@ -67,21 +54,10 @@ def write_export(ctx: Any, doc: dict[str, Any], path: str, backup_password: str 
 
 
 def _ask_new_backup_password(parent: QWidget) -> str | None:
-    first, ok = QInputDialog.getText(
-        parent, "Backup password",
-        "Choose a password for this backup (at least 10 characters). You will need it to restore the "
-        "personal parts of your data.", QLineEdit.EchoMode.Password)
-    if not ok or not first:
-        return None
-    second, ok = QInputDialog.getText(parent, "Backup password", "Type it again:",
-                                      QLineEdit.EchoMode.Password)
-    if not ok:
-        return None
-    if first != second:
-        raise ValueError("The two passwords are not the same.")
-    if len(first) < MIN_BACKUP_PASSWORD:
-        raise ValueError(f"The backup password needs at least {MIN_BACKUP_PASSWORD} characters.")
-    return first
+    from .backup_dialogs import BackupPasswordDialog
+
+    dialog = BackupPasswordDialog(parent)
+    return dialog.password() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 def export_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
@@ -103,11 +79,7 @@ def export_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
     def built(doc: dict[str, Any]) -> None:
         password = None
         if doc.get("auth") is None:
-            try:
-                password = _ask_new_backup_password(parent)
-            except ValueError as exc:
-                banner.show_message(str(exc), "Nothing was exported. Try again.", kind="error")
-                return
+            password = _ask_new_backup_password(parent)
             if password is None:
                 return
         services.worker.submit(write_export, doc, path, password, on_done=saved, on_error=banner.show_error)
@@ -128,7 +100,13 @@ def preview_import(ctx: Any, app: Any, path: str) -> dict[str, Any]:
     check_schema(raw)
     catalog = Catalog.load(app.db)
     checked = validate_document(raw, catalog)
-    return prepare_import(app, checked, Options(dry_run=True), lambda: None, catalog).report()
+    report = prepare_import(app, checked, Options(dry_run=True), lambda: None, catalog).report()
+    # What the file itself holds, so the preview can say it in plain words.
+    report["file_has_password"] = bool(isinstance(raw, dict) and raw.get("auth"))
+    from dreamtree_desktop.engine.content import load
+
+    report["module_titles"] = {mid: m.title for mid, m in load(app.db).modules.items()}
+    return report
 
 
 def apply_import(ctx: Any, app: Any, path: str, password: str | None, force: bool) -> str:
@@ -157,25 +135,17 @@ def apply_import(ctx: Any, app: Any, path: str, password: str | None, force: boo
 
 
 def describe_report(report: dict[str, Any]) -> str:
+    """The preview as plain lines (the dialog shows the same as a table)."""
+    from .backup_dialogs import ImportPreviewDialog, personal_data_words
+
     lines: list[str] = []
-    modules = report.get("modules") or {}
-    words = {"kept": "kept (yours is newer)", "replaced": "replaced by the backup's newer version",
-             "added": "added"}
-    for module_id, entry in modules.items():
-        action = entry.get("action", "") if isinstance(entry, dict) else str(entry)
-        revised = isinstance(entry, dict) and entry.get("revision_of")
-        kept = " (your version is kept as a revision)" if revised else ""
-        lines.append(f"Module {module_id}: {words.get(action, action)}{kept}")
-    for table, stats in (report.get("standalone") or {}).items():
-        name = table.removeprefix("user_").replace("_", " ")
-        lines.append(f"{name.capitalize()}: {stats.get('added', 0)} added, "
-                     f"{stats.get('duplicates_skipped', 0)} already here")
-    pii = report.get("personal_data")
-    if pii in PII_WORDS:
-        lines.append(PII_WORDS[pii])
     if report.get("needs_confirmation"):
         lines.append(f"Warning: {report.get('removed_rows')} of your {report.get('local_rows')} records "
                      "would be removed.")
+    lines += [f"{what}: {happens}" for what, happens in ImportPreviewDialog.rows(report)]
+    words = personal_data_words(report)
+    if words:
+        lines.append(words)
     return "\n".join(lines) or "Nothing would change."
 
 
@@ -190,18 +160,12 @@ def import_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
     app = services.app_data
 
     def previewed(report: dict[str, Any]) -> None:
-        if not confirm(parent, "Import this backup?", "Here is what would change. Your database is backed up "
-                       "first, and replaced modules are kept as revisions.", detail=describe_report(report),
-                       confirm_label="Import"):
+        from .backup_dialogs import ImportPreviewDialog
+
+        dialog = ImportPreviewDialog(report, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        password = None
-        if report.get("personal_data") == "ask":
-            text, ok = QInputDialog.getText(parent, "Backup password",
-                                            "Enter the password this backup was made with:",
-                                            QLineEdit.EchoMode.Password)
-            if not ok:
-                return
-            password = text or None
+        password = dialog.password()
         force = bool(report.get("needs_confirmation"))
 
         def applied(backup: str) -> None:

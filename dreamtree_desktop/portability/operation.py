@@ -1,0 +1,73 @@
+"""One import, start to end, for every front end (the command line and the import dialog):
+read the file -> header -> schema -> validate -> prepare -> preview -> commit.
+
+The file is read and checked before the data folder is opened, so a bad file never touches it:
+call `load_import_file` first, then `run_import` with the open folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..appdata import AppData
+from ..context import UserContext
+from .catalog import Catalog
+from .errors import ConfirmationNeeded
+from .files import read_export_file
+from .importer import Options, PasswordSource, commit_import, prepare_import, refuse_without_confirmation
+from .validate import check_header, check_schema, validate_document
+
+Confirm = Callable[[dict[str, Any]], bool]
+
+
+@dataclass
+class ImportOutcome:
+    report: dict[str, Any]  # Prepared.report(), plus "backup" once applied
+    applied: bool
+    backup: Path | None = None
+
+
+def load_import_file(path: Path) -> Any:
+    """The parsed file, its format, version and schema checked; needs no database."""
+    raw = read_export_file(Path(path).expanduser())
+    check_header(raw)
+    check_schema(raw)
+    return raw
+
+
+def run_import(
+    app: AppData,
+    raw: Any,
+    options: Options,
+    file_password: PasswordSource,
+    *,
+    confirm: Confirm | None = None,
+    ctx: UserContext | None = None,
+) -> ImportOutcome:
+    """Validate `raw` (from load_import_file) against this folder, then preview or apply it.
+
+    options.dry_run: only the preview. An import that would remove more than half of the local
+    records goes ahead with options.force, or when `confirm(report)` says yes; otherwise
+    ConfirmationNeeded is raised and nothing is written. `ctx`, the caller's context for this
+    folder, follows an identity or key the import adopts.
+    """
+    catalog = Catalog.load(app.db)
+    checked = validate_document(raw, catalog, schema_checked=True)
+    prepared = prepare_import(app, checked, options, file_password, catalog)
+    report = prepared.report()
+    if options.dry_run:
+        return ImportOutcome(report, applied=False)
+    if prepared.needs_confirmation and not options.force:
+        if confirm is None:
+            refuse_without_confirmation(prepared)
+        elif not confirm(report):
+            raise ConfirmationNeeded("The import was not applied.", hint="Nothing was changed.")
+    backup = commit_import(app, prepared, reason=options.reason)
+    if ctx is not None:
+        ctx.user_id = app.user_id
+        ctx.data_key = app.keys.data_key
+    report["backup"] = str(backup)
+    return ImportOutcome(report, applied=True, backup=backup)
