@@ -21,6 +21,7 @@ from ..errors import AuthenticationError, InternalError, ServiceError, UserInput
 from ..ids import new_id
 from ..portability import Catalog, DocumentError, apply_document, export_document, merge, validate_document
 from ..portability.canonical import canonical_json, key_id
+from ..portability.conform import check_opened
 from ..portability.merge import MergeResult, Revision, normalize
 from ..portability.personal import document_fields, rebind_fields, unit_fields
 from ..security import vault as _vault
@@ -293,6 +294,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
                 remote["pii"].get("key_id") not in (None, key_id(account_key))
             ):
                 raise DocumentError("/user", "it does not belong to this account and its key")
+            check_opened(remote, catalog, account_key, session.user_id)
         except DocumentError as exc:
             _logout_quietly(client)
             raise _unusable_for_login(str(exc)) from None

@@ -24,6 +24,7 @@ from ..context import UserContext
 from ..errors import AuthenticationError, InternalError, ServiceError, UserInputError
 from ..portability import Catalog, DocumentError, apply_document, export_document, merge, validate_document
 from ..portability.canonical import key_id
+from ..portability.conform import check_opened
 from ..portability.keyed import KeyedHasher, safe_hash
 from ..portability.merge import MergeResult, normalize
 from ..portability.revisions import store_entries, stored_entries
@@ -329,6 +330,10 @@ def _check_remote(ctx: UserContext, wallet: dict[str, Any], catalog: Catalog, *,
         doc = checked.doc
         if checked.legacy:
             raise DocumentError("/version", "a cloud copy is never in the old 1.1 format")
+        if ctx.data_key is not None and doc["user"]["id"] == ctx.user_id:
+            # Every sealed value must open under this folder's key before anything is written:
+            # a damaged or rolled-back envelope would otherwise wipe that field everywhere.
+            check_opened(doc, catalog, ctx.data_key, ctx.user_id)
     if doc["user"]["id"] != ctx.user_id:
         raise DocumentError("/user/id", "it belongs to another user")
     if doc["pii"]["mode"] != "sealed":

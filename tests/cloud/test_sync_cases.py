@@ -228,3 +228,53 @@ def test_case6_a_password_changed_offline_is_sent_at_the_next_sync(cloud_server,
     for folder in (b, a, fresh):
         again = sync(folder)
         assert not again.pushed and again.revision == revision, folder.name
+
+
+def test_case8_a_sealed_value_that_does_not_open_refuses_the_sync_with_nothing_written(
+        cloud_server, seeded_template, tmp_path):
+    """A damaged copy (or a server rolling one field back to another key's envelope) is refused:
+    exit 4, "the copy on the server is damaged", the field named, nothing written here."""
+    import json
+    import os
+
+    import httpx
+    from sync_helpers import PII_PROMPT, cli
+
+    from dreamtree_desktop.portability import Catalog, export_document
+    from dreamtree_desktop.security.envelope import encrypt_value
+    from dreamtree_desktop.sync import state as sync_state
+    from dreamtree_desktop.sync.errors import ServerDamaged
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path)
+    a = account.a
+    with opened(a) as (app, ctx):
+        doc = export_document(ctx, Catalog.load(app.db))
+        token = sync_state.stored_token(ctx)
+        status = sync_state.sync_status(ctx)
+    module = PII_PROMPT.rsplit(".", 2)[0]
+    rows = doc["modules"][module]["rows"]["user_responses"]
+    index = next(i for i, r in enumerate(rows) if r["prompt_id"] == PII_PROMPT)
+    record = rows[index]
+    # An envelope that is well formed, bound to the right cell, but sealed under another key.
+    record["response_text"] = encrypt_value(os.urandom(32), "rolled back", user_id=doc["user"]["id"],
+                                            table="user_responses", column="response_text", row_id=record["id"])
+    body = {"schema_version": "2.0", "exported_at": doc["exported_at"], "wallet": doc}
+    put = httpx.put(f"{account.url}/v1/snapshot", content=json.dumps(body), timeout=30,
+                    headers={"Authorization": f"Bearer {token}", "If-Match": str(status["revision"]),
+                             "Content-Type": "application/json"})
+    assert put.status_code == 200, put.text
+    before = plain_export(a)
+    with pytest.raises(ServerDamaged) as refused:
+        sync(a)
+    field = f"/modules/{module}/rows/user_responses/{index}/response_text"
+    assert refused.value.exit_code == 4 and refused.value.field == field
+    assert "copy on the server is damaged" in str(refused.value) and field in str(refused.value)
+    assert plain_export(a) == before
+    # The next sync repairs the cloud copy from this device, which still holds the value.
+    done = cli(a, "sync")
+    assert done.returncode == 0 and "replaced with this device's data" in done.stdout, done.stderr
+    assert plain_export(a) == before
+    with opened(a) as (_app, ctx):
+        assert answer_of(ctx, PII_PROMPT) not in (None, "rolled back")
+    fresh = sign_in(account, seeded_template, tmp_path, "C")
+    assert plain_export(fresh) == before
