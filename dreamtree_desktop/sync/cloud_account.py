@@ -35,6 +35,7 @@ from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
 from . import protocol as p
 from .client import CloudClient, b64
 from .errors import CloudError, CloudUnreachable, DamagedSnapshot, PasswordChangedElsewhere
+from .recovery import adopt_reset
 from .service import Connect, Hooks, SyncResult, _forget_refused_session, _sync_rounds, default_connect
 from .signup import AskCode, create_verified_account
 from .state import (
@@ -65,6 +66,7 @@ class AccountResult:
     email: str
     user_id: str
     adopted: bool = False  # login: this folder took the account's identity and key
+    cleared_fields: int = 0  # login after a reset elsewhere: personal fields now lost here
     locked: bool = False
     sync: SyncResult | None = None
     sync_error: ServiceError | AuthenticationError | None = None
@@ -226,13 +228,18 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
                 f"({active_email(db, app.user_id) or 'no email'}).",
                 hint="Sign in from a new data folder: dreamtree --data-dir NEW_FOLDER account login ...",
             )
-        if not hmac.compare_digest(account_key, app.keys.data_key):
-            _logout_quietly(client)
-            raise CloudError("The cloud account's data key differs from this folder's: they cannot sync.",
-                             code="key_mismatch", hint="Nothing was changed.")
         row = password_auth_row(db, app.user_id)
         assert row is not None
-        if _parse_wrapped(str(row["wrapped_data_key"]), "this folder's") != wrapped:
+        if not hmac.compare_digest(account_key, app.keys.data_key):
+            if session.reset_at is None:
+                _logout_quietly(client)
+                raise CloudError("The cloud account's data key differs from this folder's: they cannot sync.",
+                                 code="key_mismatch", hint="Nothing was changed.")
+            # The account was reset on another device (forgotten password): this folder takes
+            # the new key; its personal fields are lost, as they are everywhere else.
+            outcome.cleared_fields = adopt_reset(app, password, kek, wrapped, wrapped_text, account_key,
+                                                 session.reset_at)
+        elif _parse_wrapped(str(row["wrapped_data_key"]), "this folder's") != wrapped:
             _adopt_cloud_password(app, password, kek, wrapped, wrapped_text)
         with db.transaction():
             remember_session(db, app.keys.data_key, app.user_id, client.server, session.token, wrapped.kdf.to_dict())

@@ -42,6 +42,7 @@ from .errors import (
     SessionRefused,
     StaleRevision,
 )
+from .recovery import META_RESET_SEEN, mark_lost
 from .state import (
     META_CLOCK_OFFSET,
     META_DAMAGED,
@@ -314,7 +315,7 @@ def _pull(ctx: UserContext, client: CloudClient, catalog: Catalog, result: SyncR
         )
     known_good = snap.wallet_sha256 is not None and snap.wallet_sha256 == meta(ctx.db, META_VALIDATED)
     try:
-        doc = _check_remote(ctx, snap.wallet, catalog, validated=known_good)
+        doc = _check_remote(ctx, snap.wallet, catalog, validated=known_good, reset_at=snap.reset_at)
     except DocumentError as exc:
         _damaged(ctx, str(exc), snap.revision, result, exc)
         return None, snap.revision, None
@@ -322,14 +323,20 @@ def _pull(ctx: UserContext, client: CloudClient, catalog: Catalog, result: SyncR
 
 
 def _check_remote(ctx: UserContext, wallet: dict[str, Any], catalog: Catalog, *,
-                  validated: bool = False) -> dict[str, Any]:
-    """The pulled document, checked like any import; `validated`: these very bytes passed before."""
+                  validated: bool = False, reset_at: str | None = None) -> dict[str, Any]:
+    """The pulled document, checked like any import; `validated`: these very bytes passed before.
+    After a password reset this folder took part in, personal values still sealed under the old
+    key become the lost marker (recovery.mark_lost) before the checks."""
     doc = wallet
     if not validated:
         checked = validate_document(wallet, catalog)
         doc = checked.doc
         if checked.legacy:
             raise DocumentError("/version", "a cloud copy is never in the old 1.1 format")
+        if (reset_at is not None and ctx.data_key is not None and meta(ctx.db, META_RESET_SEEN) == reset_at
+                and doc["pii"].get("key_id") != key_id(ctx.data_key)):
+            mark_lost(doc, catalog, ctx.data_key, ctx.user_id)
+            doc["pii"]["key_id"] = key_id(ctx.data_key)
         if ctx.data_key is not None and doc["user"]["id"] == ctx.user_id:
             # Every sealed value must open under this folder's key before anything is written:
             # a damaged or rolled-back envelope would otherwise wipe that field everywhere.

@@ -278,3 +278,71 @@ def test_case8_a_sealed_value_that_does_not_open_refuses_the_sync_with_nothing_w
         assert answer_of(ctx, PII_PROMPT) not in (None, "rolled back")
     fresh = sign_in(account, seeded_template, tmp_path, "C")
     assert plain_export(fresh) == before
+
+
+def test_case7_a_forgotten_password_is_reset_through_the_cloud_and_every_device_follows(
+        cloud_server, seeded_template, tmp_path):
+    """Section 11 §5.3: reset by a mailed code; a new data key; personal fields become the lost
+    marker on the server and on each device at its next sign-in; everything else intact; the
+    other devices ask for the new password once."""
+    from sync_helpers import PASSWORD, PII_PROMPT, PLAIN_PROMPT, mailed_code, new_folder
+
+    from dreamtree_desktop.context import LOST
+    from dreamtree_desktop.security.errors import WrongPasswordError
+    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync.errors import PasswordChangedElsewhere
+    from dreamtree_desktop.sync.recovery import reset_cloud_password
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("kept through the reset",))
+    a = account.a
+    b = sign_in(account, seeded_template, tmp_path, "B")
+    c = sign_in(account, seeded_template, tmp_path, "C", lock=True)
+    with opened(a) as (_app, ctx):
+        plain_before = answer_of(ctx, PLAIN_PROMPT)
+        assert answer_of(ctx, PII_PROMPT) not in (None, LOST)
+    new_password = "juniper-compass-64"
+    with opened(a) as (app, _ctx):
+        result = reset_cloud_password(app, account.url, account.email, new_password,
+                                      ask_code=mailed_code(cloud_server))
+    assert result.cleared_fields > 0 and result.sync_error is None and result.reset_at
+    assert "can no longer be recovered" in result.message() and "everything else was kept" in result.message()
+
+    def check(folder, password=None):
+        with opened(folder, password) as (_app, ctx):
+            assert answer_of(ctx, PII_PROMPT) is LOST, folder.name
+            assert answer_of(ctx, PLAIN_PROMPT) == plain_before, folder.name
+            assert "kept through the reset" in [r["activity"] for r in flow.list_(ctx)], folder.name
+
+    check(a)
+    # B: asked once for the new password, then follows the reset.
+    with pytest.raises(PasswordChangedElsewhere):
+        sync(b)
+    with opened(b) as (app, _ctx):
+        with pytest.raises(WrongPasswordError):
+            service.login(app, account.url, account.email, PASSWORD)
+        signed = service.login(app, account.url, account.email, new_password)
+        assert signed.sync_error is None and signed.cleared_fields > 0
+    check(b)
+    # C, locked with the old password: opened with it, signed in with the new one, it is locked
+    # with the new one from then on.
+    with opened(c, PASSWORD) as (app, _ctx):
+        assert service.login(app, account.url, account.email, new_password).sync_error is None
+    check(c, new_password)
+    # A new computer sees the account as it now is.
+    d = new_folder(seeded_template, tmp_path, "D")
+    with opened(d) as (app, _ctx):
+        assert service.login(app, account.url, account.email, new_password, lock=False).sync_error is None
+    check(d)
+
+    def sync_c():
+        with opened(c, new_password) as (app, ctx):
+            return service.sync(ctx, app=app)
+
+    # Each device cleared its own copy; one more round and they all hold the same.
+    for _round in range(2):
+        sync(a)
+        sync(b)
+        sync_c()
+        sync(d)
+    assert plain_export(a) == plain_export(b) == plain_export(d) == plain_export(c, new_password)
+    assert not sync(a).pushed
