@@ -706,3 +706,25 @@ def test_password_reset_with_a_mailed_code(client, cloud_server):
     assert signed["kdf"] == new["kdf"] and signed["wrapped_data_key"] == new["wrapped_data_key"]
     # The code is used up.
     expect_error(client.post("/v1/account/reset/confirm", json={**confirm, "code": code}), 400, "invalid_code")
+
+
+def test_a_known_device_signs_in_while_a_distributed_guess_slows_new_ones(client, cloud_server):
+    from dreamtree_desktop.sync.client import CloudClient, RateLimited
+
+    acct = create_account(client)
+    secret = base64.b64decode(acct.secret)
+    with CloudClient(cloud_server.url, attempts=1) as device:
+        first = device.login(acct.email, secret)
+        kept = device.device_token
+        assert kept and first.device_token == kept and "device_token=<hidden>" in repr(device)
+    # Twenty wrong guesses, each from another address: the account's budget for new devices is spent.
+    for _ in range(20):
+        r = client.post("/v1/sessions", json={"email": acct.email, "auth_secret": new_secret()},
+                        headers={"CF-Connecting-IP": random_ip()})
+        expect_error(r, 401, "invalid_credentials")
+    with CloudClient(cloud_server.url, attempts=1) as new_device, pytest.raises(RateLimited):
+        new_device.login(acct.email, secret)
+    # The device that signed in before presents its token and gets in, with the right password only.
+    with CloudClient(cloud_server.url, attempts=1, device_token=kept) as device:
+        again = device.login(acct.email, secret)
+        assert again.user_id == acct.user_id and device.device_token == kept

@@ -107,6 +107,14 @@ def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path,
 
         qtbot.waitUntil(together, timeout=120_000)
         assert a.call(answer_of, PLAIN_PROMPT) == "written on the first"
+        b.window.sync.indicator.click()
+        qtbot.waitUntil(lambda: b.window.sync.indicator.details.isVisible(), timeout=5_000)
+        shot(b.window.sync.indicator.details, "sync-details-synced")
+        b.window.sync.indicator.details.hide()
+        b.window.resize(900, 700)
+        qtbot.waitUntil(lambda: b.window.rail.compact, timeout=5_000)
+        assert b.window.sync.indicator.text() == "●"  # a dot in the narrow rail; words in its tooltip
+        shot(b.window, "window-narrow")
         assert b.call(answer_of, SECOND_MODULE_PROMPT) == "written on the second"
         wait_idle(qtbot, a)
         wait_idle(qtbot, b)
@@ -143,6 +151,9 @@ def test_account_dialog_keeps_what_was_typed_and_signs_out(cloud_server, seeded_
         form.ok_button.click()
         qtbot.waitUntil(lambda: dev.scheduler.state == "synced", timeout=60_000)
         qtbot.waitUntil(lambda: page.cloud_signout_button.isVisible(), timeout=20_000)
+        assert page.sync_button.isVisible() and "Last synced" in page.sync_text.text()
+        page.open_arg("account")
+        shot(dev.window, "profile-account-signed-in")
         monkeypatch.setattr("ui.dialogs.confirm.confirm", lambda *_a, **_k: True)
         page.cloud_signout_button.click()
         qtbot.waitUntil(lambda: dev.scheduler.state == "off", timeout=30_000)
