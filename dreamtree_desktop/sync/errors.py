@@ -56,13 +56,19 @@ class SessionRefused(AuthenticationError):
 
 
 class RateLimited(AuthenticationError):
-    """429 on sign-in: too many wrong passwords for this address (exit 3)."""
+    """429: too many attempts (wrong passwords or codes, sign-ups, mails) for this email address
+    or from this network; the service waits longer after each one (exit 3)."""
 
     def __init__(self, retry_after: int) -> None:
-        minutes = max(1, (retry_after + 59) // 60)
+        if retry_after < 60:
+            wait = f"{max(1, retry_after)} second{'s' if retry_after != 1 else ''}"
+        else:
+            minutes = (retry_after + 59) // 60
+            wait = f"about {minutes} minute{'s' if minutes != 1 else ''}"
         super().__init__(
-            "Too many wrong passwords for this email address: the cloud service refuses sign-ins for now.",
-            hint=f"Try again in about {minutes} minute{'s' if minutes != 1 else ''}.",
+            "Too many attempts for this email address or from this network: the cloud service refuses "
+            "them for a while.",
+            hint=f"Try again in {wait}.",
         )
         self.retry_after = retry_after
 
