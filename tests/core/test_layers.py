@@ -104,11 +104,22 @@ def core_imports(path: Path, known: set[str]) -> set[str]:
     return found
 
 
+# Imports inside functions that still close a circle while their modules are split; each entry
+# names the import to remove. This list only shrinks.
+KNOWN_BACK_EDGES = {
+    ("dreamtree_desktop.sync.service", "dreamtree_desktop.sync.cloud_account"),
+    ("dreamtree_desktop.sync.recovery", "dreamtree_desktop.sync.service"),
+}
+
+
 def test_core_modules_import_each_other_without_circles() -> None:
     """Module A importing B (even inside a function) while B imports A hides an ordering bug; the
     core's imports form a tree of layers instead."""
     paths = {_module_name(p): p for p in CORE.rglob("*.py")}
     graph = {name: core_imports(path, set(paths)) for name, path in paths.items()}
+    for importer, imported in KNOWN_BACK_EDGES:
+        assert imported in graph[importer], f"{importer} no longer imports {imported}: drop it from the list"
+        graph[importer].discard(imported)
     circles = []
     state: dict[str, int] = {}
 
