@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeGuard
 
 from ..content.model import MAX_TEXT_LENGTH
 from ..errors import UserInputError
@@ -164,7 +164,9 @@ def check_value(
             day = None
         if day is None or len(value) != 10:
             raise fail(f"{value[:40]!r} is not a date in the form YYYY-MM-DD")
-        for key, test in (("min", lambda b: day < b), ("max", lambda b: day > b)):
+        checks: tuple[tuple[str, Callable[[_dt.date], bool]], ...] = (
+            ("min", lambda b: day < b), ("max", lambda b: day > b))
+        for key, test in checks:
             bound = prompt.config.get(key)
             if isinstance(bound, str):
                 try:
@@ -182,7 +184,7 @@ def check_value(
     raise fail(f"has an unknown input type {kind!r}")
 
 
-def _is_num(value: Any) -> bool:
+def _is_num(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
