@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,11 +79,40 @@ def import_file(folder: Path, path: Path, clock: Clock, tag: str) -> dict[str, A
         return prepared.report()
 
 
+def one_operation(kind: str, folder: Path, path: Path) -> None:
+    """Run one operation alone and print this process's peak memory (used with --one)."""
+    if kind == "export":
+        export_file(folder, path, Clock())
+    else:
+        import_file(folder, path, Clock(), kind)
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def memory_in_own_processes(source: Path, base: Path) -> dict[str, float]:
+    """Each operation in a fresh process: its peak RSS is its own, not the sum of what ran before."""
+    out: dict[str, float] = {}
+    path = base / "memory-export.json"
+    target = base / "memory-target"
+    for kind, folder in (("export", source), ("import", target), ("re-import", target)):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", kind, "--folder", str(folder), "--file", str(path)],
+            capture_output=True, text=True, check=True,
+        )
+        out[kind] = float(proc.stdout.strip().rsplit("peak RSS ", 1)[1].split()[0])
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50_000, help="standalone rows (default 50,000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs; the best time of each step is shown")
+    parser.add_argument("--one", choices=("export", "import", "re-import"), help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        one_operation(args.one, args.folder, args.file)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         source, fresh = base / "source", base / "second"
@@ -167,6 +197,12 @@ def main() -> None:
         print(
             f"Peak traced memory: export {export_peak / 1024 / 1024:.0f} MB, "
             f"import {import_peak / 1024 / 1024:.0f} MB; process ru_maxrss {maxrss_kb / 1024:.0f} MB"
+        )
+        own = memory_in_own_processes(source, base)
+        print(
+            "Peak RSS, each operation in its own process: "
+            f"export {own['export']:.0f} MB, import {own['import']:.0f} MB, "
+            f"re-import (merge) {own['re-import']:.0f} MB"
         )
 
 

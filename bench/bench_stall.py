@@ -110,6 +110,8 @@ def run_probe(folder: Path, out_dir: Path) -> list[tuple[str, float, float, floa
     recorder = GapRecorder()
     results: list[tuple[str, float, float, float]] = []
     steps: list[tuple[str, Callable[[], None]]] = []
+    # Work a step starts outside the database worker (the portfolio's own thread): still running?
+    extra_busy: dict[str, Callable[[], bool]] = {}
 
     def window() -> Any:
         return controller.window
@@ -165,6 +167,7 @@ def run_probe(folder: Path, out_dir: Path) -> list[tuple[str, float, float, floa
     steps.append(("answer: type and save", type_and_save))
     steps.append(("export backup (worker)", export))
     steps.append(("portfolio PDF", portfolio))
+    extra_busy["portfolio PDF"] = lambda: not window().tool_host.panel.portfolio_progress.isHidden()
 
     state = {"n": -1, "started": 0.0, "idle_since": None}
 
@@ -185,7 +188,8 @@ def run_probe(folder: Path, out_dir: Path) -> list[tuple[str, float, float, floa
         if n < 0 or n >= len(steps):
             return
         now = time.perf_counter()
-        busy = controller.services is None or worker().pending > 0
+        step_busy = extra_busy.get(steps[n][0])
+        busy = controller.services is None or worker().pending > 0 or bool(step_busy and step_busy())
         if busy:
             state["idle_since"] = None
         elif state["idle_since"] is None:

@@ -89,8 +89,11 @@ def prompt_def(exercise: dict[str, Any], p: dict[str, Any]) -> PromptDef:
 
 
 def walk(cli: Cli) -> dict[str, Any]:
+    """Answer in order; skip the first optional prompt and set aside every prompt that can wait,
+    then check they wait on Daily Dos and keep their modules open, and answer them at the end."""
     sample = SampleAnswers(Reference.from_seed(ROOT / "seed_data"))
-    answered = 0
+    answered = skipped = 0
+    set_aside: list[tuple[dict[str, Any], dict[str, Any]]] = []
     previous = None
     while True:
         status = cli.json("workbook", "status")
@@ -101,6 +104,13 @@ def walk(cli: Cli) -> dict[str, Any]:
             break
         exercise = cli.json("workbook", "show", nxt["id"])
         for p in exercise["prompts"]:
+            if p.get("later"):
+                set_aside.append((exercise, p))
+                continue
+            if p.get("optional") and not skipped:
+                cli.run("workbook", "skip", p["id"])
+                skipped += 1
+                continue
             if p["input_type"] == "ranking":  # its items may come from the prompt just answered
                 fresh = cli.json("workbook", "show", nxt["id"])
                 p = next(q for q in fresh["prompts"] if q["id"] == p["id"])
@@ -108,7 +118,19 @@ def walk(cli: Cli) -> dict[str, Any]:
             cli.run("workbook", "answer", p["id"], json.dumps(value))
             answered += 1
         previous = nxt
-    return {"prompts_answered": answered, "status": status}
+    problems = []
+    waiting = [d["item_id"] for d in json.loads(cli.run("dailydos", "--json")) if d["kind"] == "later"]
+    if waiting != [p["id"] for _, p in set_aside]:
+        problems.append(f"Daily Dos should bring back the set-aside prompts {set_aside}, not {waiting}")
+    if set_aside and status["workbook_complete"]:
+        problems.append("the workbook counted as complete with prompts set aside")
+    for exercise, p in set_aside:
+        value = sample.value(prompt_def(exercise, p), p.get("options"))
+        cli.run("workbook", "answer", p["id"], json.dumps(value))
+        answered += 1
+    status = cli.json("workbook", "status")
+    return {"prompts_answered": answered, "skipped": skipped, "set_aside": len(set_aside), "status": status,
+            "problems": problems}
 
 
 def check(cli: Cli) -> list[str]:
@@ -148,10 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         cli = Cli(Path(args.data_dir) if args.data_dir else Path(tmp) / "data", args.in_process)
         started = time.perf_counter()
         summary = walk(cli)
-        problems = check(cli)
+        problems = summary["problems"] + check(cli)
         elapsed = time.perf_counter() - started
     print(
         f"Answered {summary['prompts_answered']} prompts of {summary['status']['total']} exercises "
+        f"({summary['skipped']} skipped, {summary['set_aside']} set aside and answered last) "
         f"in {cli.calls} CLI calls, {elapsed:.1f} s."
     )
     for problem in problems:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -232,7 +233,9 @@ def tool_title(tool_id: str) -> str:
 def _tool_names(ctx: Any) -> dict[str, str]:
     from dreamtree_desktop.engine.workbook import Workbook
 
-    return {tool.id: tool.plural_name for tool in Workbook(ctx).tools_overview()}
+    from .words import tool_name
+
+    return {t.id: tool_name(t.id, t.singular_name, t.plural_name) for t in Workbook(ctx).tools_overview()}
 
 
 def panel_class(tool_id: str) -> type[QWidget] | None:
@@ -576,6 +579,15 @@ class MainWindow(QMainWindow):
         go_menu.addAction(close_tool)
 
         help_menu = bar.addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence("Ctrl+/"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        self.how_action = QAction("&How DreamTree works", self)
+        self.how_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.how_action.triggered.connect(self.show_how_it_works)
+        help_menu.addAction(self.how_action)
+        help_menu.addSeparator()
         about = QAction("&About DreamTree", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
@@ -609,6 +621,17 @@ class MainWindow(QMainWindow):
         else:
             self.show_page(place.get("page", "home"))
         self.activateWindow()
+
+    def show_shortcuts(self) -> None:
+        from .dialogs.help import HelpDialog, shortcuts_html
+
+        actions = [a for menu in self.menuBar().findChildren(QMenu) for a in menu.actions()]
+        HelpDialog("Keyboard shortcuts", shortcuts_html(actions), self).exec()
+
+    def show_how_it_works(self) -> None:
+        from .dialogs.help import HOW_IT_WORKS, HelpDialog
+
+        HelpDialog("How DreamTree works", HOW_IT_WORKS, self).exec()
 
     def show_about(self) -> None:
         from .dialogs.about import AboutDialog

@@ -2,6 +2,10 @@
 
 Nothing is written until the last step; then one transaction stores the name, colours, font
 and onboarded_at (dreamtree_desktop.settings.complete_onboarding).
+
+Beside starting fresh, the welcome offers "I already use DreamTree on another computer": sign
+in, the account's work comes here, and the workbook opens where the person left off (or, for
+an account with no work saved yet, restore a backup file or start fresh).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
@@ -45,17 +50,43 @@ def _finish(ctx: Any, changes: dict[str, Any]) -> tuple[Any, str | None]:
 
 
 class _Step(PageScaffold):
-    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
-        super().__init__(title, subtitle, max_width=760, parent=parent)
-        self.buttons = QHBoxLayout()
-        self.buttons.setSpacing(12)
+    """A step: its content scrolls; its buttons stay in a bar below, visible at any window size."""
 
-    def add_buttons(self, *buttons: QPushButton) -> None:
-        self.buttons.addStretch(1)
+    WIDTH = 760
+
+    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, subtitle, max_width=self.WIDTH, parent=parent)
+        self.footer = QFrame(self)
+        self.footer.setObjectName("StepFooter")
+        bar = QHBoxLayout(self.footer)
+        bar.setContentsMargins(self.MARGIN, 12, self.MARGIN, 20)
+        inner = QWidget(self.footer)
+        inner.setMaximumWidth(self.WIDTH)
+        bar.addStretch(1)
+        bar.addWidget(inner, 1000)
+        bar.addStretch(1)
+        self.buttons = QHBoxLayout(inner)
+        self.buttons.setContentsMargins(0, 0, 0, 0)
+        self.buttons.setSpacing(12)
+        outer = self.layout()
+        if outer is not None:
+            outer.addWidget(self.footer)
+
+    def add_buttons(self, *buttons: QPushButton, leading: tuple[QPushButton, ...] = (),
+                    inline: bool = False) -> None:
+        """`inline`: right under a short step's text instead of in the bar."""
+        row = self.buttons
+        if inline:
+            self.footer.hide()
+            row = QHBoxLayout()
+            row.setSpacing(12)
+            self.column.addSpacing(12)
+            self.column.addLayout(row)
+        for button in leading:
+            row.addWidget(button)
+        row.addStretch(1)
         for button in buttons:
-            self.buttons.addWidget(button)
-        self.column.addSpacing(12)
-        self.column.addLayout(self.buttons)
+            row.addWidget(button)
         self.column.addStretch(1)
 
 
@@ -92,7 +123,9 @@ class Onboarding(QWidget):
             "First, two quick things: what to call you, and how you like your pages to look.", "body"))
         self.begin_button = _button("Begin", primary=True)
         self.begin_button.clicked.connect(lambda: self.go_to(1))
-        self.welcome.add_buttons(self.begin_button)
+        self.returning_button = _button("I already use DreamTree on another computer")
+        self.returning_button.clicked.connect(self.start_returning)
+        self.welcome.add_buttons(self.begin_button, leading=(self.returning_button,), inline=True)
         self.steps.addWidget(self.welcome)
 
         # 2. Name
@@ -129,9 +162,61 @@ class Onboarding(QWidget):
         self.look_step.add_buttons(self.look_back, self.finish_button)
         self.steps.addWidget(self.look_step)
 
+        # 4. Returning: sign in (built when chosen), then perhaps restore-or-fresh.
+        self.signin_step = _Step("Welcome back", "")
+        self.steps.addWidget(self.signin_step)
+        self.signin_form: Any = None
+        self.choice_step = _Step("Your account has no work saved yet", "Restore a backup, or start fresh.")
+        self.steps.addWidget(self.choice_step)
+        self.choice: Any = None
+
         back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        back.activated.connect(lambda: self.go_to(max(0, self.steps.currentIndex() - 1)))
+        back.activated.connect(self._back)
         self.go_to(0)
+
+    def _back(self) -> None:
+        index = self.steps.currentIndex()
+        if index == self.steps.indexOf(self.signin_step):
+            self.go_to(0)
+        elif index != self.steps.indexOf(self.choice_step):
+            self.go_to(max(0, index - 1))
+
+    # -- returning on a new computer -------------------------------------------------------------
+    def start_returning(self) -> None:
+        from .sync.work import cloud_state
+
+        self.services.worker.submit(cloud_state, self.services.app_data, on_done=self._show_signin,
+                                    on_error=self.error.show_error)  # not expected: the folder is open
+
+    def _show_signin(self, state: dict[str, Any]) -> None:
+        from .sync.dialogs import AccountForm
+
+        if self.signin_form is None:
+            self.signin_form = AccountForm(self.services, "signin", state, self.signin_step.inner)
+            self.signin_form.cancel_button.setText("Back")
+            self.signin_form.cancelled.connect(lambda: self.go_to(0))
+            self.signin_form.succeeded.connect(self._signed_in)
+            self.signin_step.column.addWidget(self.signin_form)
+            self.signin_step.column.addStretch(1)
+        self.steps.setCurrentWidget(self.signin_step)
+        self.signin_form.email.edit.setFocus()
+
+    def _signed_in(self, outcome: Any) -> None:
+        from .sync.work import finish_fresh_start
+
+        if outcome.server_had_data:
+            self.services.worker.submit(finish_fresh_start, on_done=self._finished,
+                                        on_error=self.signin_form.show_failure, topics=(topic.SETTINGS,))
+            return
+        from .sync.returning import RestoreOrFresh
+
+        if self.choice is None:
+            self.choice = RestoreOrFresh(self.services, self.choice_step.inner)
+            self.choice.restored.connect(self._finished)
+            self.choice.fresh.connect(lambda: self.go_to(1))
+            self.choice_step.column.addWidget(self.choice)
+            self.choice_step.column.addStretch(1)
+        self.steps.setCurrentWidget(self.choice_step)
 
     def go_to(self, index: int) -> None:
         self.steps.setCurrentIndex(index)

@@ -279,8 +279,11 @@ class ThemeManager(QObject):
         self.changed.emit()
 
     def stylesheet(self) -> str:
+        # The handwritten face is for headings only: at reading sizes "1.1" would read "11".
+        key = self._settings.font
+        text_family = ensure_font("sans" if key == "handwritten" else key)
         return build_stylesheet(self._palette, self._settings.text_size, ensure_font("sans"),
-                                ensure_font(self._settings.font))
+                                ensure_font(key), text_family)
 
     # -- internals -----------------------------------------------------------------------------
     @staticmethod
@@ -296,7 +299,8 @@ class ThemeManager(QObject):
             self.apply()
 
 
-def build_stylesheet(p: Palette, size: int, ui_family: str, body_family: str) -> str:
+def build_stylesheet(p: Palette, size: int, ui_family: str, body_family: str,
+                     text_family: str | None = None) -> str:
     """The one application style sheet, filled with the palette (see resources/qss/app.qss)."""
     template = _qss_template()
     values = {f"{name}": getattr(p, name) for name in Palette.__dataclass_fields__ if name != "is_dark"}
@@ -308,6 +312,9 @@ def build_stylesheet(p: Palette, size: int, ui_family: str, body_family: str) ->
         size_h3=str(round(size * 1.15)),
         ui_family=ui_family,
         body_family=body_family,
+        text_family=text_family or body_family,
+        arrow_up=arrow_file("up", p.text),
+        arrow_down=arrow_file("down", p.text),
     )
     for key, value in values.items():
         template = template.replace("@" + key + "@", value)
@@ -315,6 +322,25 @@ def build_stylesheet(p: Palette, size: int, ui_family: str, body_family: str) ->
 
 
 _template_cache: str | None = None
+_ARROW = {"up": "M2 7 L6 3 L10 7", "down": "M2 4 L6 8 L10 4"}
+
+
+def arrow_file(direction: str, colour: str) -> str:
+    """A small chevron in the text colour, for spin boxes and dropdowns (style sheets need a file)."""
+    import os
+    import tempfile
+
+    from dreamtree_desktop.paths import atomic_write_text
+
+    folder = Path(tempfile.gettempdir()) / f"dreamtree-ui-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    path = folder / f"arrow-{direction}-{colour.lstrip('#').lower()}.svg"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="12" height="12" viewBox="0 0 12 12">'
+               f'<path d="{_ARROW[direction]}" fill="none" stroke="{colour}" stroke-width="1.8" '
+               f'stroke-linecap="round" stroke-linejoin="round"/></svg>')
+        atomic_write_text(path, svg, mode=0o644)
+    return path.as_posix()
 
 
 def _qss_template() -> str:

@@ -2,12 +2,12 @@
 
 import { ApiError, emptyResponse, jsonResponse, readJsonObject } from "./http.js";
 import {
-  bytesToBase64 as b64, checkVerifier, dummyVerifierWork, hmacSha256, makeVerifier,
+  bytesToBase64 as b64, checkVerifier, dummyVerifierWork, hmacSha256, makeVerifier, newToken, tokenId, TOKEN_RE,
 } from "./crypto.js";
 import {
   authSecret, checkFields, KDF_DEFAULTS, KDF_SALT_BYTES, kdfParams, normalizeEmail, wrappedDataKey,
 } from "./validation.js";
-import { assertNotBlocked, clearFailures, recordFailure } from "./ratelimit.js";
+import { clientAddress, key, limitRules, release, releaseStatements, reserve } from "./limits.js";
 import { prepareSession, requireSession } from "./sessions.js";
 import { iso, nowMs } from "./time.js";
 
@@ -42,18 +42,52 @@ function findByUser(db, userId) {
     .first();
 }
 
-/** Re-checks a signed-in user's auth secret, counting failures against their address. */
-async function verifyUserSecret(db, userId, secretBytes) {
+const SIGN_IN_LIMITED = "too many failed sign-in attempts; try again later";
+export const MAX_DEVICES_PER_USER = 20;
+
+/** Re-checks a signed-in user's auth secret; failures slow down that account's sessions. */
+async function verifyUserSecret(env, userId, secretBytes) {
+  const db = env.DB;
   const row = await findByUser(db, userId);
   if (!row) throw new ApiError(401, "invalid_token", "invalid session token");
-  const limiterKey = row.email || `user:${userId}`;
-  await assertNotBlocked(db, limiterKey);
-  if (!(await checkVerifier(secretBytes, row))) {
-    await recordFailure(db, limiterKey);
-    throw invalidCredentials();
-  }
-  await clearFailures(db, limiterKey);
+  const keys = [key("dev", "session", userId)];
+  const now = nowMs();
+  await reserve(db, keys, now, SIGN_IN_LIMITED, limitRules(env));
+  if (!(await checkVerifier(secretBytes, row))) throw invalidCredentials();
+  await release(db, { clear: keys }, now);
   return row;
+}
+
+/** The optional `device_token` of a sign-in: a token an earlier sign-in gave this device. */
+function deviceTokenField(value) {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || !TOKEN_RE.test(value)) {
+    throw new ApiError(400, "invalid_request", "'device_token' must be the token an earlier sign-in returned");
+  }
+  return value;
+}
+
+/**
+ * The device token to hand out after a successful sign-in, and the statements that record it:
+ * the one presented when it is this user's, else a new one; at most MAX_DEVICES_PER_USER are kept.
+ */
+export async function deviceStatements(db, userId, presented, now) {
+  const token = presented || newToken();
+  const id = await tokenId(token);
+  const nowIso = iso(now);
+  return {
+    token,
+    statements: [
+      db.prepare(
+        `INSERT INTO devices (id, user_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)
+         ON CONFLICT (id) DO UPDATE SET last_used_at = ?3 WHERE devices.user_id = ?2`,
+      ).bind(id, userId, nowIso),
+      db.prepare(
+        `DELETE FROM devices WHERE user_id = ?1 AND id NOT IN
+           (SELECT id FROM devices WHERE user_id = ?1 ORDER BY last_used_at DESC LIMIT ?2)`,
+      ).bind(userId, MAX_DEVICES_PER_USER),
+    ],
+  };
 }
 
 // POST /v1/prelogin {email} -> {kdf}
@@ -79,27 +113,38 @@ export async function prelogin(request, env) {
   return jsonResponse(200, { kdf });
 }
 
-// POST /v1/sessions {email, auth_secret} -> {user_id, token, expires_at, kdf, wrapped_data_key, reset_at}
+// POST /v1/sessions {email, auth_secret, device_token?}
+//   -> {user_id, token, expires_at, kdf, wrapped_data_key, reset_at, device_token}
 export async function login(request, env) {
   const { value } = await readJsonObject(request, LIMITS);
-  checkFields(value, ["email", "auth_secret"]);
+  checkFields(value, ["email", "auth_secret"], ["device_token"]);
   const email = normalizeEmail(value.email);
   const secret = authSecret(value.auth_secret);
+  const presented = deviceTokenField(value.device_token);
   const db = env.DB;
   const now = nowMs();
 
-  await assertNotBlocked(db, email, now);
   const row = await findByEmail(db, email);
-  const ok = row ? await checkVerifier(secret, row) : await dummyVerifierWork(secret);
-  if (!ok) {
-    await recordFailure(db, email, now);
-    throw invalidCredentials();
+  let device = null;
+  if (presented && row) {
+    device = await db.prepare("SELECT id FROM devices WHERE id = ?1 AND user_id = ?2")
+      .bind(await tokenId(presented), row.user_id).first();
   }
+  // A device that signed in before has its own budget; anybody else shares the budgets of
+  // their address, of the account, and of that pair (see limits.js).
+  const ip = clientAddress(request);
+  const keys = device ? [key("dev", device.id)] : [key("pair", ip, email), key("ip", ip), key("acct", email)];
+  await reserve(db, keys, now, SIGN_IN_LIMITED, limitRules(env));
+  const ok = row ? await checkVerifier(secret, row) : await dummyVerifierWork(secret);
+  if (!ok) throw invalidCredentials();
+
   const session = await prepareSession(db, row.user_id, now);
+  const trusted = await deviceStatements(db, row.user_id, device ? presented : null, now);
   await db.batch([
-    db.prepare("DELETE FROM login_attempts WHERE email = ?1").bind(email),
+    ...releaseStatements(db, device ? { clear: keys } : { clear: [keys[0]], refund: keys.slice(1) }, now),
     db.prepare("DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2").bind(row.user_id, iso(now)),
     session.statement,
+    ...trusted.statements,
   ]);
   return jsonResponse(200, {
     user_id: row.user_id,
@@ -108,6 +153,7 @@ export async function login(request, env) {
     kdf: JSON.parse(row.kdf_json),
     wrapped_data_key: row.wrapped_data_key,
     reset_at: row.reset_at ?? null,
+    device_token: trusted.token,
   });
 }
 
@@ -129,7 +175,7 @@ export async function changePassword(request, env) {
   const wrapped = wrappedDataKey(value.new_wrapped_data_key, "new_wrapped_data_key");
   const db = env.DB;
 
-  await verifyUserSecret(db, userId, oldSecret);
+  await verifyUserSecret(env, userId, oldSecret);
   const verifier = await makeVerifier(newSecret);
   const nowIso = iso(nowMs());
   const results = await db.batch([
@@ -151,9 +197,7 @@ export async function deleteAccount(request, env) {
   checkFields(value, ["auth_secret"]);
   const secret = authSecret(value.auth_secret);
   const db = env.DB;
-  const row = await verifyUserSecret(db, userId, secret);
-  const statements = [db.prepare("DELETE FROM users WHERE id = ?1").bind(userId)];
-  if (row.email) statements.push(db.prepare("DELETE FROM login_attempts WHERE email = ?1").bind(row.email));
-  await db.batch(statements);
+  await verifyUserSecret(env, userId, secret);
+  await db.prepare("DELETE FROM users WHERE id = ?1").bind(userId).run();
   return emptyResponse(204);
 }

@@ -144,7 +144,6 @@ export async function readJsonObject(request, limits) {
   } catch {
     throw badRequest("request body is not valid JSON", "invalid_json");
   }
-  text = null;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw badRequest("request body must be a JSON object", "invalid_json");
   }

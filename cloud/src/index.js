@@ -6,6 +6,7 @@ import { changePassword, deleteAccount, login, logout, prelogin } from "./accoun
 import { createAccount, verifyAccount } from "./signup.js";
 import { confirmReset, requestReset } from "./reset.js";
 import { getSnapshot, putSnapshot } from "./snapshot.js";
+import { configProblem } from "./config.js";
 
 export const router = new Router()
   .on("POST", "/v1/prelogin", prelogin)
@@ -21,6 +22,11 @@ export const router = new Router()
   .on("POST", "/v1/account/reset/confirm", confirmReset);
 
 async function answer(request, env) {
+  const problem = configProblem(env);
+  if (problem) {
+    console.error(`refusing to serve: ${problem} (set it with \`wrangler secret put\`; see docs/deploy.md)`);
+    return errorResponse(new ApiError(500, "misconfigured", "the service is not configured; see its log"));
+  }
   try {
     const handler = router.match(request);
     return await handler(request, env);

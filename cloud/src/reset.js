@@ -9,7 +9,8 @@ import { checkCode, codeField, codeGuard, consumeStatement, invalidCode, issueCo
 import { sendMail } from "./mail.js";
 import { SESSION_LIFETIME_MS } from "./sessions.js";
 import { iso, nowMs } from "./time.js";
-import { ACCOUNT_LIMITS } from "./accounts.js";
+import { ACCOUNT_LIMITS, deviceStatements } from "./accounts.js";
+import { clientAddress, key, limitRules, releaseStatements, reserve, TOO_MANY } from "./limits.js";
 
 function resetMail(code) {
   return {
@@ -35,6 +36,8 @@ export async function requestReset(request, env) {
   const email = normalizeEmail(value.email);
   const db = env.DB;
   const now = nowMs();
+  await reserve(db, [key("signup", clientAddress(request)), key("mail", email)], now,
+    "too many requests from this address or for this e-mail address; try again later", limitRules(env));
   const row = await db.prepare("SELECT user_id FROM emails WHERE email = ?1 AND is_active = 1").bind(email).first();
   // An unknown address gets no mail: the answer is the same, so nothing is revealed.
   if (row) {
@@ -58,6 +61,8 @@ export async function confirmReset(request, env) {
   const wrapped = wrappedDataKey(value.wrapped_data_key);
   const db = env.DB;
   const now = nowMs();
+  const ipKey = key("ip", clientAddress(request));
+  await reserve(db, [ipKey], now, TOO_MANY, limitRules(env));
   const { hash, payload } = await checkCode(db, email, "reset", code, now);
   const userId = payload.user_id;
   const verifier = await makeVerifier(secret);
@@ -81,9 +86,15 @@ export async function confirmReset(request, env) {
       `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at)
        SELECT ?5, ?4, ?6, ?6, ?7 WHERE ${guard}`,
     ).bind(...g, sessionId, nowIso, expiresAt),
-    db.prepare(`DELETE FROM login_attempts WHERE email = ?1 AND ?4 IS NOT NULL AND ${guard}`).bind(...g),
+    // The account starts afresh: no known devices, no sign-in throttle left over.
+    db.prepare(`DELETE FROM devices WHERE user_id = ?4 AND ${guard}`).bind(...g),
+    db.prepare(`DELETE FROM throttle WHERE key = ?5 AND ?4 IS NOT NULL AND ${guard}`).bind(...g, key("acct", email).key),
     consumeStatement(db, email, "reset", hash),
   ]);
   if (results[0].meta.changes !== 1) throw invalidCode();
-  return jsonResponse(200, { user_id: userId, token, expires_at: expiresAt, reset_at: nowIso });
+  const device = await deviceStatements(db, userId, null, now);
+  await db.batch([...device.statements, ...releaseStatements(db, { refund: [ipKey] }, now)]);
+  return jsonResponse(200, {
+    user_id: userId, token, expires_at: expiresAt, reset_at: nowIso, device_token: device.token,
+  });
 }

@@ -9,7 +9,10 @@ import { checkCode, codeField, consumeStatement, invalidCode, issueCode } from "
 import { sendMail } from "./mail.js";
 import { prepareSession } from "./sessions.js";
 import { iso, nowMs } from "./time.js";
-import { ACCOUNT_LIMITS } from "./accounts.js";
+import { ACCOUNT_LIMITS, deviceStatements } from "./accounts.js";
+import { clientAddress, key, limitRules, releaseStatements, reserve, TOO_MANY } from "./limits.js";
+
+const MAIL_LIMITED = "too many requests from this address or for this e-mail address; try again later";
 
 const userIdTaken = () => new ApiError(409, "user_id_taken", "an account with this user id already exists");
 
@@ -61,6 +64,7 @@ export async function createAccount(request, env) {
   const userId = value.user_id === undefined || value.user_id === null ? randomUuid() : uuid(value.user_id, "user_id");
   const db = env.DB;
   const now = nowMs();
+  await reserve(db, [key("signup", clientAddress(request)), key("mail", email)], now, MAIL_LIMITED, limitRules(env));
   if (await userExists(db, userId)) throw userIdTaken();
 
   // The verifier is made in both cases, so both answers take the same time.
@@ -93,10 +97,14 @@ export async function verifyAccount(request, env) {
   const code = codeField(value.code);
   const db = env.DB;
   const now = nowMs();
+  // Wrong codes count against the client's address like wrong passwords (each code also has 5 tries).
+  const ipKey = key("ip", clientAddress(request));
+  await reserve(db, [ipKey], now, TOO_MANY, limitRules(env));
   const { hash, payload } = await checkCode(db, email, "signup", code, now);
   const userId = payload.user_id;
   const nowIso = iso(now);
   const session = await prepareSession(db, userId, now);
+  const device = await deviceStatements(db, userId, null, now);
   try {
     // Unique keys guard the race of two right answers: the second batch fails whole.
     await db.batch([
@@ -111,6 +119,8 @@ export async function verifyAccount(request, env) {
       db.prepare("INSERT INTO emails (id, user_id, email, is_active, added_at) VALUES (?1, ?2, ?3, 1, ?4)")
         .bind(randomUuid(), userId, email, nowIso),
       session.statement,
+      ...device.statements,
+      ...releaseStatements(db, { refund: [ipKey] }, now),
     ]);
   } catch (err) {
     if (await emailExists(db, email)) throw invalidCode();
@@ -120,5 +130,7 @@ export async function verifyAccount(request, env) {
     }
     throw err;
   }
-  return jsonResponse(201, { user_id: userId, token: session.token, expires_at: session.expiresAt });
+  return jsonResponse(201, {
+    user_id: userId, token: session.token, expires_at: session.expiresAt, device_token: device.token,
+  });
 }

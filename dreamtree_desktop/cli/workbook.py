@@ -40,6 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     answer.add_argument("--json", action="store_true")
     answer.set_defaults(handler=run_answer)
 
+    skip = sub.add_parser("skip", help="skip an optional prompt (its empty answer is stored)")
+    skip.add_argument("prompt_id", metavar="PROMPT_ID")
+    skip.add_argument("--json", action="store_true")
+    skip.set_defaults(handler=run_skip)
+
     recall = sub.add_parser("recall", help="an earlier answer by recall source or prompt id")
     recall.add_argument("source", metavar="SOURCE")
     recall.add_argument("--json", action="store_true")
@@ -135,6 +140,8 @@ def run_show(args: argparse.Namespace) -> int:
         if prompt is not None:
             config = json.dumps(prompt.config, ensure_ascii=False)
             optional = ", optional" if prompt.optional else ""
+            optional += (", set aside: waiting for an answer" if prompt.waiting
+                         else ", can wait (later)" if prompt.later else "")
             print(f"  -> prompt {prompt.id} ({prompt.input_type}{optional}) {config}")
             if prompt.options:
                 print(f"     items to rank: {json.dumps(prompt.options, ensure_ascii=False)}")
@@ -153,10 +160,20 @@ def run_answer(args: argparse.Namespace) -> int:
     value = read_value(args)
     with open_from_args(args) as app:
         result = _workbook(app).answer(args.prompt_id, value)
+    return _report(args, result)
+
+
+def run_skip(args: argparse.Namespace) -> int:
+    with open_from_args(args) as app:
+        result = _workbook(app).skip(args.prompt_id)
+    return _report(args, result, "Skipped")
+
+
+def _report(args: argparse.Namespace, result: Any, verb: str = "Saved") -> int:
     if args.json:
         print_json(result.to_dict())
         return 0
-    print(f"Saved {result.prompt_id}.")
+    print(f"{verb} {result.prompt_id}.")
     if result.exercise_answered:
         print(f"Exercise {result.exercise_id} is answered.")
     if result.module_completed:

@@ -33,5 +33,5 @@ def seed_counts(seed: Seed) -> dict[str, int]:
 
 MINIMUMS = {
     "parts": 3, "modules": 15, "exercises": 50, "tools": 10, "recall_links": 12, "words": 25_000,
-    "personality_types": 16, "competencies": 15, "competency_levels": 75, "skills": 600, "references": 20,
+    "personality_types": 16, "competencies": 15, "competency_levels": 75, "skills": 1_400, "references": 20,
 }

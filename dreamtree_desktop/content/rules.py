@@ -40,6 +40,8 @@ NEEDS_EVENT = re.compile(
     re.IGNORECASE,
 )
 MODULE_MENTION = re.compile(r"\b(?:module|modules|exercise|exercises|in|from) ([1-3])\.([1-9])(?:\.([1-9]))?\b")
+PART_MENTION = re.compile(r"\b(?:in|from) (Roots|Trunk|Part 1|Part 2|Part one|Part two)\b")
+PART_NAMES = {"roots": "1", "part 1": "1", "part one": "1", "trunk": "2", "part 2": "2", "part two": "2"}
 
 # Where each engine-provided recall source comes from (module id).
 SOURCE_MODULES: dict[str, tuple[str, ...]] = {
@@ -149,15 +151,21 @@ def recall_sources(ex: dict[str, Any]) -> list[str]:
 
 
 def _mentions(ex: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(module id, where) for each earlier module named in the exercise's blocks and prompts."""
+    """(module id, or part id such as "1", and where) for each earlier module or part named in
+    the exercise's blocks and prompts ("module 2.1", "in Roots")."""
     own = ".".join(ex["id"].split(".")[:2])
     for j, block in enumerate(ex.get("block", [])):
         prompt = block.get("prompt") if isinstance(block.get("prompt"), dict) else None
         where = prompt["id"] if prompt else f"{ex['id']}.block[{j}]"
-        for match in MODULE_MENTION.finditer(block.get("text") or ""):
+        text = block.get("text") or ""
+        for match in MODULE_MENTION.finditer(text):
             module = f"{match.group(1)}.{match.group(2)}"
             if _module_key(module) < _module_key(own):
                 yield module, where
+        for match in PART_MENTION.finditer(text):
+            part = PART_NAMES[match.group(1).casefold()]
+            if int(part) < _module_key(own)[0]:
+                yield part, where
 
 
 def check_recall(seed: Seed) -> list[Problem]:
@@ -165,9 +173,11 @@ def check_recall(seed: Seed) -> list[Problem]:
     problems: list[Problem] = []
     for module_doc, ex in seed.exercises():
         sources = {m for s in recall_sources(ex) for m in _source_modules(seed, s)}
-        for module, where in _mentions(ex):
-            if module not in sources:
-                problems.append(Problem(module_doc["_file"], where, f"names module {module} but no recall "
+        sources |= {m.split(".")[0] for m in sources}
+        for named, where in _mentions(ex):
+            if named not in sources:
+                what = f"module {named}" if "." in named else f"part {named}"
+                problems.append(Problem(module_doc["_file"], where, f"names {what} but no recall "
                                         f"link of {ex['id']} brings in an answer from it"))
     return problems
 
@@ -232,4 +242,4 @@ def check_skills(seed: Seed) -> list[Problem]:
 
 
 def check_all(seed: Seed) -> list[Problem]:
-    return check_promises(seed) + check_recall(seed) + check_depth(seed)
+    return check_promises(seed) + check_recall(seed) + check_depth(seed) + check_skills(seed)

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import UserInputError
 from . import model
+from .skillnames import skill_key
 
 REF_MARKER = re.compile(r"\[ref:([a-z0-9][a-z0-9-]*)\]")
 _EXERCISE_ID = re.compile(r"^([1-9])\.([1-9][0-9]?)\.([1-9][0-9]?)$")
@@ -252,12 +253,12 @@ def _check_skills(check: _Checker, doc: dict[str, Any]) -> dict[str, list[str]]:
         for i, name in enumerate(names):
             if not check.text("skills.toml", f"{category}.names[{i}]", name):
                 continue
-            folded = name.strip().casefold()
+            folded = skill_key(name)
             if folded in seen:
-                check.add("skills.toml", f"{category}.names[{i}]", f"duplicate skill {name!r} "
-                          f"(also in {seen[folded]})")
+                check.add("skills.toml", f"{category}.names[{i}]", f"duplicate skill {name!r}: the same "
+                          f"as {seen[folded]} (case, plural and spelling variants count as one skill)")
                 continue
-            seen[folded] = category
+            seen[folded] = f"{name.strip()!r} in {category}"
             clean.append(name.strip())
         result[category] = clean
     return result

@@ -391,6 +391,9 @@ class _Mapper:
                 unknown.append(key)
         if unknown:
             self.note(f"{where}: unknown field(s) {', '.join(sorted(unknown))} ignored")
+        if table == "user_experiences" and isinstance(record.get("tasks"), list):
+            # Tasks travel as a list in older files; the column keeps one task per line.
+            record["tasks"] = "\n".join(" ".join(str(t).split()) for t in record["tasks"] if str(t).strip()) or None
         record.update(fixed)
         record.update({"id": item["id"], "origin": origin})
         for column in ("created_at", "updated_at"):

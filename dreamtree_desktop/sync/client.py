@@ -112,13 +112,18 @@ def b64(data: bytes | bytearray) -> str:
 
 
 class CloudClient:
-    """One server; `token` is the session (set by login / verify_signup / confirm_reset)."""
+    """One server; `token` is the session (set by login / verify_signup / confirm_reset).
+    `device_token` is this device's standing with the service: given at construction (the one
+    kept from an earlier sign-in), sent by login, and replaced by what each sign-in returns, so
+    the caller keeps `client.device_token` after signing in. It lets a known device past the
+    limits an attacker guessing the password can fill (docs/sync-protocol.md, "Limits")."""
 
     def __init__(
         self,
         server: str,
         token: str | None = None,
         *,
+        device_token: str | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         attempts: int = DEFAULT_ATTEMPTS,
         backoff_s: float = 0.5,
@@ -128,6 +133,7 @@ class CloudClient:
     ) -> None:
         self.server = p.normalize_server_url(server)
         self.token = token
+        self.device_token = device_token
         self.attempts = max(1, attempts)
         self.backoff_s = backoff_s
         self.max_wait_s = max_wait_s
@@ -138,7 +144,8 @@ class CloudClient:
         )
 
     def __repr__(self) -> str:
-        return f"CloudClient({self.server!r}, token={'<hidden>' if self.token else None})"
+        return (f"CloudClient({self.server!r}, token={'<hidden>' if self.token else None}, "
+                f"device_token={'<hidden>' if self.device_token else None})")
 
     def close(self) -> None:
         self._http.close()
@@ -174,6 +181,7 @@ class CloudClient:
         if session is None:
             raise self._unexpected(answer)
         self.token = session.token
+        self.device_token = session.device_token or self.device_token
         return session
 
     def request_reset(self, email: str) -> None:
@@ -193,15 +201,22 @@ class CloudClient:
         if session is None:
             raise self._unexpected(answer)
         self.token = session.token
+        self.device_token = session.device_token or self.device_token
         return session
 
-    def login(self, email: str, auth_secret: bytes | bytearray) -> p.Session:
-        answer = self._call("POST", p.SESSIONS, json_body={"email": email, "auth_secret": b64(auth_secret)},
-                            auth=False)
+    def login(self, email: str, auth_secret: bytes | bytearray, device_token: str | None = None) -> p.Session:
+        """POST /v1/sessions; `device_token` (default: the client's) is the one an earlier sign-in
+        of this device got."""
+        body = {"email": email, "auth_secret": b64(auth_secret)}
+        device_token = device_token or self.device_token
+        if device_token:
+            body["device_token"] = device_token
+        answer = self._call("POST", p.SESSIONS, json_body=body, auth=False)
         session = p.parse_session(answer.body) if answer.status == 200 else None
         if session is None or session.kdf is None or session.wrapped_data_key is None:
             raise self._unexpected(answer)
         self.token = session.token
+        self.device_token = session.device_token or self.device_token
         return session
 
     def change_password(self, old_auth_secret: bytes | bytearray, new_auth_secret: bytes | bytearray,
@@ -317,7 +332,7 @@ class CloudClient:
     def _wait(self, attempt: int, retry_after: int | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_wait_s)
-        base = min(self.backoff_s * (2 ** (attempt - 1)), self.max_wait_s)
+        base = min(self.backoff_s * (2.0 ** (attempt - 1)), self.max_wait_s)
         return base * (1 + random.random() / 4)  # jitter: devices retrying together spread out
 
     def _refusals(self, answer: Answer) -> Answer:

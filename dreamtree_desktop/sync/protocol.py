@@ -93,9 +93,12 @@ class Session:
     kdf: dict[str, Any] | None = None
     wrapped_data_key: str | None = None
     reset_at: str | None = None  # when the account's password was last reset with a mailed code
+    # Given by sign-in: presented at the next sign-in, it keeps this device past the limits an
+    # attacker guessing the password can fill (a bearer secret, like the token).
+    device_token: str | None = None
 
     def __repr__(self) -> str:  # the token is a bearer secret: never in a repr or a log
-        return f"Session(user_id={self.user_id!r}, token=<hidden>)"
+        return f"Session(user_id={self.user_id!r}, token=<hidden>, device_token=<hidden>)"
 
 
 @dataclass(frozen=True)
@@ -159,11 +162,13 @@ def parse_session(body: dict[str, Any] | None) -> Session | None:
     kdf = body.get("kdf")
     wrapped = body.get("wrapped_data_key")
     reset_at = body.get("reset_at")
+    device = body.get("device_token")
     return Session(
         body["user_id"], body["token"],
         kdf if isinstance(kdf, dict) else None,
         wrapped if isinstance(wrapped, str) else None,
         reset_at if isinstance(reset_at, str) else None,
+        device if isinstance(device, str) else None,
     )
 
 

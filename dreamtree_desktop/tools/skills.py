@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..clock import now_iso
+from ..content.skillnames import skill_key
 from ..context import UserContext
 from ..errors import UserInputError
 from ..rules import records as rules
@@ -99,9 +100,9 @@ def add_custom_skill(ctx: UserContext, name: str, category: str, origin: str | N
     cleaned = c.text(name, "name", required=True, max_length=MAX_NAME)
     cat = c.enum(category, "category", CATEGORIES, required=True)
     assert cleaned is not None
-    folded = cleaned.casefold()
+    folded = skill_key(cleaned)
     for row in ctx.db.query(f"SELECT name FROM skills WHERE category = ? AND {_VISIBLE}", (cat, ctx.user_id)):
-        if row["name"].casefold() == folded:
+        if skill_key(row["name"]) == folded:
             raise UserInputError(f'name: a skill called "{row["name"]}" already exists in this category.')
     with ctx.db.transaction():
         return c.insert_row(ctx, "skills", {

@@ -3,7 +3,8 @@
 Tasks are usually written in the past tense and skills in the imperative ("Train staff"), so the
 first word of a task is brought back to its base form (regular endings, plus a table of common
 irregular verbs) and matched against the first word of every transferable skill. Skills that
-also share other words with the task ("staff") rank higher.
+also share other words with the task ("staff") rank higher, by the share of their own words the
+task covers.
 """
 
 from __future__ import annotations
@@ -98,7 +99,10 @@ def suggest_from(tasks: Iterable[str], skills: Iterable[tuple[str, str]], limit:
             continue
         task_words = _content_words(" ".join(words[1:]))
         for skill_id, name in by_verb[verb]:
-            overlap = len(task_words & _content_words(" ".join(_WORD.findall(name.lower())[1:])))
+            # A skill whose own words the task covers completely ("Train staff" for "Trained new
+            # staff") beats one it only touches ("Plan fundraising events" for "Planned events").
+            skill_words = _content_words(" ".join(_WORD.findall(name.lower())[1:]))
+            overlap = len(task_words & skill_words) / len(skill_words) if skill_words else 0.0
             entry = scores.setdefault(skill_id, [0.0, name, []])
             entry[0] += 1 + 2 * overlap
             if task not in entry[2]:

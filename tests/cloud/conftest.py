@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sync_helpers import read_mailed_code, register_mail_dir
+from sync_helpers import ensure_dev_vars, read_mailed_code, register_mail_dir, wrangler_dev_args
 
 __all__ = ["CloudServer", "read_mailed_code"]
 
@@ -125,10 +125,9 @@ def cloud_server(tmp_path_factory: pytest.TempPathFactory):
     url = f"http://127.0.0.1:{port}"
     log = open(log_path, "wb")  # noqa: SIM115  (held by the server process for the whole session)
     started = time.monotonic()
+    ensure_dev_vars()
     proc = subprocess.Popen(
-        [_wrangler(), "dev", "--local", "--ip", "127.0.0.1", "--port", str(port),
-         "--inspector-port", str(_free_port()), "--persist-to", str(persist),
-         "--show-interactive-dev-session=false", "--log-level", "warn"],
+        wrangler_dev_args(port, persist),
         cwd=CLOUD_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True,
     )

@@ -317,6 +317,34 @@ def _close(sock: socket.socket) -> None:
         sock.close()
 
 
+# -- local configuration of a test worker --------------------------------------------------------
+# The Python tests sign up many accounts from 127.0.0.1, so the per-address sign-up, mail and
+# failure budgets are raised for them (the Worker's own vitest tests check the real ones; the
+# per-account and per-pair limits stay as deployed).
+TEST_THROTTLE_RULES = json.dumps({"signup": {"maxFree": 100000}, "mail": {"maxFree": 100000},
+                                  "ip": {"maxFree": 100000}}, separators=(",", ":"))
+
+
+def ensure_dev_vars() -> None:
+    """cloud/.dev.vars (git-ignored local secrets, as cloud/dev makes it), if it is missing."""
+    target = CLOUD_DIR / ".dev.vars"
+    if target.exists():
+        return
+    tmp = target.with_name(f".dev.vars.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"ENVIRONMENT=local\nPRELOGIN_SECRET=local-dev-{os.urandom(32).hex()}\n")
+    os.replace(tmp, target)
+
+
+def wrangler_dev_args(port: int, persist: Path) -> list[str]:
+    """`wrangler dev` on 127.0.0.1:port with its D1 state in `persist` (after ensure_dev_vars)."""
+    return [str(CLOUD_DIR / "node_modules" / ".bin" / "wrangler"), "dev", "--local", "--ip", "127.0.0.1",
+            "--port", str(port), "--inspector-port", str(free_port()), "--persist-to", str(persist),
+            "--show-interactive-dev-session=false", "--log-level", "warn",
+            "--var", f"THROTTLE_RULES:{TEST_THROTTLE_RULES}"]
+
+
 # -- a worker of our own, which the tests stop and restart ---------------------------------------
 def _offline_env(log_dir: Path, mail_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
@@ -358,11 +386,10 @@ class Worker:
 
     def start(self, timeout: float = 60.0) -> None:
         assert self.proc is None
+        ensure_dev_vars()
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the process's life
         self.proc = subprocess.Popen(
-            [self._wrangler(), "dev", "--local", "--ip", "127.0.0.1", "--port", str(self.port),
-             "--inspector-port", str(free_port()), "--persist-to", str(self.persist),
-             "--show-interactive-dev-session=false", "--log-level", "warn"],
+            wrangler_dev_args(self.port, self.persist),
             cwd=CLOUD_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )

@@ -125,7 +125,7 @@ def create_account(client: httpx.Client, user_id: str | None = None, email: str 
     assert r.json() == {"status": "verification_sent"}
     code = read_mailed_code(str(client.base_url), email.strip())
     data = expect(client.post("/v1/accounts/verify", json={"email": email, "code": code}), 201).json()
-    assert set(data) == {"user_id", "token", "expires_at"}
+    assert set(data) == {"user_id", "token", "expires_at", "device_token"}
     return Account(client, email, body["auth_secret"], body["kdf"], body["wrapped_data_key"], data["user_id"],
                    data["token"])
 
@@ -146,9 +146,16 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-@pytest.fixture(scope="module")
+def random_ip() -> str:
+    """A client address of the documentation range: the worker's limits count per address, and
+    locally it takes CF-Connecting-IP from the request (Cloudflare sets it from the connection)."""
+    return f"198.18.{os.urandom(1)[0]}.{os.urandom(1)[0]}"
+
+
+@pytest.fixture
 def client(cloud_server):
-    with httpx.Client(base_url=cloud_server.url, timeout=60.0, headers={"Accept-Encoding": "identity"}) as c:
+    headers = {"Accept-Encoding": "identity", "CF-Connecting-IP": random_ip()}
+    with httpx.Client(base_url=cloud_server.url, timeout=60.0, headers=headers) as c:
         yield c
 
 
@@ -358,25 +365,45 @@ def test_wrong_secret_and_unknown_email_401(client):
 
 def test_rate_limit_sixth_attempt_429(client, cloud_server):
     acct = create_account(client)
-    for _ in range(5):
-        expect_error(client.post("/v1/sessions", json={"email": acct.email, "auth_secret": new_secret()}),
-                     401, "invalid_credentials")
-    # The 6th attempt is refused even with the right secret.
-    r = client.post("/v1/sessions", json={"email": acct.email, "auth_secret": acct.secret})
+    known = expect(client.post("/v1/sessions", json={"email": acct.email, "auth_secret": acct.secret}), 200).json()
+    attacker = {"CF-Connecting-IP": random_ip()}
+    burst = [client.post("/v1/sessions", json={"email": acct.email, "auth_secret": new_secret()}, headers=attacker)
+             for _ in range(5)]
+    assert [r.status_code for r in burst] == [401] * 5
+    # The 6th attempt from that address waits, even with the right secret: a short, growing delay.
+    r = client.post("/v1/sessions", json={"email": acct.email, "auth_secret": acct.secret}, headers=attacker)
     body = expect_error(r, 429, "rate_limited")
-    assert 1700 <= body["retry_after"] <= 1800
+    assert 1 <= body["retry_after"] <= 5
     assert int(r.headers["retry-after"]) == body["retry_after"]
-    rows = cloud_server.d1(f"SELECT blocked_until FROM login_attempts WHERE email = {sql_str(acct.email)}")
-    assert rows and rows[0]["blocked_until"]
+    rows = cloud_server.d1(f"SELECT attempts FROM throttle WHERE key LIKE 'pair:%|' || {sql_str(acct.email)}")
+    assert rows and rows[0]["attempts"] == 5
+    # The owner, elsewhere or on the device that signed in before, is not locked out.
+    expect(client.post("/v1/sessions", json={"email": acct.email, "auth_secret": acct.secret},
+                       headers={"CF-Connecting-IP": random_ip()}), 200)
+    again = client.post("/v1/sessions", json={"email": acct.email, "auth_secret": acct.secret,
+                                              "device_token": known["device_token"]}, headers=attacker)
+    assert expect(again, 200).json()["device_token"] == known["device_token"]
     # Unknown addresses are throttled the same way (no account-existence oracle).
     ghost = new_email("ghost")
     for _ in range(5):
-        expect_error(client.post("/v1/sessions", json={"email": ghost, "auth_secret": new_secret()}),
+        expect_error(client.post("/v1/sessions", json={"email": ghost, "auth_secret": new_secret()}, headers=attacker),
                      401, "invalid_credentials")
-    expect_error(client.post("/v1/sessions", json={"email": ghost, "auth_secret": new_secret()}),
+    expect_error(client.post("/v1/sessions", json={"email": ghost, "auth_secret": new_secret()}, headers=attacker),
                  429, "rate_limited")
-    # Other accounts are unaffected; the sign-up session keeps working.
     expect(client.get("/v1/snapshot", headers=acct.auth), 200)
+
+
+def test_parallel_guesses_get_exactly_five_checks(client, cloud_server):
+    acct = create_account(client)
+    attacker = {"CF-Connecting-IP": random_ip()}
+
+    def guess(_: int) -> int:
+        return httpx.post(f"{cloud_server.url}/v1/sessions", json={"email": acct.email, "auth_secret": new_secret()},
+                          headers=attacker, timeout=60).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(guess, range(20)))
+    assert sorted(answers) == [401] * 5 + [429] * 15
 
 
 def test_forged_missing_and_expired_tokens(client, cloud_server):
@@ -618,6 +645,7 @@ def test_account_delete_cascades(client, cloud_server):
     count_sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t}) AS c{i}" for i, t in enumerate(tables))
     before = cloud_server.d1(count_sql)[0]
     assert before == {"c0": 1, "c1": 1, "c2": 1, "c3": 2, "c4": 1, "c5": 2}
+    assert cloud_server.d1(f"SELECT COUNT(*) AS n FROM devices WHERE user_id = {uid}") == [{"n": 2}]
 
     expect_error(client.request("DELETE", "/v1/account", json={"auth_secret": new_secret()}, headers=acct.auth),
                  401, "invalid_credentials")
@@ -664,7 +692,7 @@ def test_password_reset_with_a_mailed_code(client, cloud_server):
     acct.login()
 
     r = expect(client.post("/v1/account/reset/confirm", json={**confirm, "code": code}), 200).json()
-    assert set(r) == {"user_id", "token", "expires_at", "reset_at"} and r["user_id"] == acct.user_id
+    assert set(r) == {"user_id", "token", "expires_at", "reset_at", "device_token"} and r["user_id"] == acct.user_id
     # Every earlier session ended; the new one works; the old secret no longer signs in.
     for token in (acct.token, other):
         expect_error(client.get("/v1/snapshot", headers=bearer(token)), 401, "invalid_token")
@@ -678,3 +706,25 @@ def test_password_reset_with_a_mailed_code(client, cloud_server):
     assert signed["kdf"] == new["kdf"] and signed["wrapped_data_key"] == new["wrapped_data_key"]
     # The code is used up.
     expect_error(client.post("/v1/account/reset/confirm", json={**confirm, "code": code}), 400, "invalid_code")
+
+
+def test_a_known_device_signs_in_while_a_distributed_guess_slows_new_ones(client, cloud_server):
+    from dreamtree_desktop.sync.client import CloudClient, RateLimited
+
+    acct = create_account(client)
+    secret = base64.b64decode(acct.secret)
+    with CloudClient(cloud_server.url, attempts=1) as device:
+        first = device.login(acct.email, secret)
+        kept = device.device_token
+        assert kept and first.device_token == kept and "device_token=<hidden>" in repr(device)
+    # Twenty wrong guesses, each from another address: the account's budget for new devices is spent.
+    for _ in range(20):
+        r = client.post("/v1/sessions", json={"email": acct.email, "auth_secret": new_secret()},
+                        headers={"CF-Connecting-IP": random_ip()})
+        expect_error(r, 401, "invalid_credentials")
+    with CloudClient(cloud_server.url, attempts=1) as new_device, pytest.raises(RateLimited):
+        new_device.login(acct.email, secret)
+    # The device that signed in before presents its token and gets in, with the right password only.
+    with CloudClient(cloud_server.url, attempts=1, device_token=kept) as device:
+        again = device.login(acct.email, secret)
+        assert again.user_id == acct.user_id and device.device_token == kept

@@ -41,17 +41,17 @@ def _open_profile_dialog(qtbot: Any, dev: Any, mode: str) -> Any:
     assert button.isVisible()
     button.click()
     qtbot.waitUntil(lambda: page.cloud_dialog is not None and page.cloud_dialog.isVisible(), timeout=20_000)
-    return page, page.cloud_dialog
+    return page, page.cloud_dialog.form
 
 
-def _fill_and_submit(qtbot: Any, dialog: Any, *, email: str | None, password: str, lock: bool = False) -> None:
+def _fill_and_submit(qtbot: Any, form: Any, *, email: str | None, password: str, lock: bool = False) -> None:
     if email is not None:
-        dialog.email.edit.setText(email)
-    dialog.password.edit.setText(password)
-    if dialog.new_password:
-        dialog.confirm.edit.setText(password)
-    dialog.lock.setChecked(lock)
-    dialog.ok_button.click()
+        form.email.edit.setText(email)
+    form.password.edit.setText(password)
+    if form.new_password:
+        form.confirm.edit.setText(password)
+    form.lock.setChecked(lock)
+    form.ok_button.click()
 
 
 def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path, qtbot):
@@ -70,7 +70,7 @@ def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path,
         _page, dialog = _open_profile_dialog(qtbot, a, "create")
         assert dialog.server.text() == cloud_server.url  # the default, under "Advanced"
         assert not dialog.advanced.isVisible()
-        shot(dialog, "create-cloud-account")
+        shot(dialog.window(), "create-cloud-account")
         _fill_and_submit(qtbot, dialog, email=email, password=PASSWORD)
         # The service mails a code; the dialog asks for it in place.
         qtbot.waitUntil(lambda: dialog.awaiting_code, timeout=60_000)
@@ -79,7 +79,7 @@ def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path,
         dialog.ok_button.click()
         qtbot.waitUntil(lambda: dialog.code.error.isVisible(), timeout=30_000)  # wrong: said beside it
         assert dialog.code.text() == "0000 0000"  # what was typed stays
-        shot(dialog, "create-cloud-account-code")
+        shot(dialog.window(), "create-cloud-account-code")
         dialog.code.edit.setText(read_mailed_code(cloud_server, email))
         dialog.ok_button.click()
         qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=60_000)
@@ -107,6 +107,57 @@ def test_two_windows_sync_by_themselves(cloud_server, seeded_template, tmp_path,
 
         qtbot.waitUntil(together, timeout=120_000)
         assert a.call(answer_of, PLAIN_PROMPT) == "written on the first"
+        b.window.sync.indicator.click()
+        qtbot.waitUntil(lambda: b.window.sync.indicator.details.isVisible(), timeout=5_000)
+        shot(b.window.sync.indicator.details, "sync-details-synced")
+        b.window.sync.indicator.details.hide()
+        b.window.resize(900, 700)
+        qtbot.waitUntil(lambda: b.window.rail.compact, timeout=5_000)
+        assert b.window.sync.indicator.text() == "●"  # a dot in the narrow rail; words in its tooltip
+        shot(b.window, "window-narrow")
         assert b.call(answer_of, SECOND_MODULE_PROMPT) == "written on the second"
         wait_idle(qtbot, a)
         wait_idle(qtbot, b)
+
+
+def test_account_dialog_keeps_what_was_typed_and_signs_out(cloud_server, seeded_template, tmp_path, qtbot,
+                                                           monkeypatch):
+    folder = new_folder(seeded_template, tmp_path, "dev")
+    with opened(folder) as (_app, ctx):
+        onboard(ctx)
+    email = new_email("ui-out")
+    with device(folder, qtbot) as dev:
+        page, form = _open_profile_dialog(qtbot, dev, "signin")
+        form.email.edit.setText(email)
+        form.password.edit.setText(PASSWORD)
+        form.advanced_toggle.click()
+        form.server.edit.setText("ftp://somewhere.example")
+        form.ok_button.click()
+        qtbot.waitUntil(lambda: form.server.error.isVisible(), timeout=20_000)  # beside the field
+        assert form.advanced.isVisible()
+        assert (form.email.text(), form.password.text()) == (email, PASSWORD)  # nothing typed is lost
+        shot(form.window(), "sign-in-server-error")
+        form.server.edit.setText(cloud_server.url)
+        form.ok_button.click()
+        qtbot.waitUntil(lambda: form.password.error.isVisible(), timeout=60_000)  # no such account
+        assert form.email.text() == email
+        form.cancel_button.click()
+
+        # A cloud account for this folder, then sign out: it stays here and stops syncing.
+        _page, form = _open_profile_dialog(qtbot, dev, "create")
+        _fill_and_submit(qtbot, form, email=email, password=PASSWORD)
+        qtbot.waitUntil(lambda: form.awaiting_code, timeout=60_000)
+        form.code.edit.setText(read_mailed_code(cloud_server, email))
+        form.ok_button.click()
+        qtbot.waitUntil(lambda: dev.scheduler.state == "synced", timeout=60_000)
+        qtbot.waitUntil(lambda: page.cloud_signout_button.isVisible(), timeout=20_000)
+        assert page.sync_button.isVisible() and "Last synced" in page.sync_text.text()
+        page.open_arg("account")
+        shot(dev.window, "profile-account-signed-in")
+        monkeypatch.setattr("ui.dialogs.confirm.confirm", lambda *_a, **_k: True)
+        page.cloud_signout_button.click()
+        qtbot.waitUntil(lambda: dev.scheduler.state == "off", timeout=30_000)
+        assert not dev.window.sync.indicator.isVisible()
+        qtbot.waitUntil(lambda: page.cloud_signin_button.isVisible(), timeout=20_000)
+        assert email in page.account_text.text()  # the account stays on this computer
+        wait_idle(qtbot, dev)

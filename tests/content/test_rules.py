@@ -133,3 +133,33 @@ def test_part_3_depth_rules(seed_copy: Path) -> None:
           "\n  [[exercise.recall]]\n  from = \"contacts\"")
     problems = [str(p) for p in check_all(load_seed(seed_copy))]
     assert any("has 13 checkbox prompts; at most 12" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("variant", ["write REPORTS", "Write report", "Write-reports", "Organize events",
+                                     "Analyze data", "Visualize data sets"])
+def test_near_duplicate_skills_are_refused(seed_copy: Path, variant: str) -> None:
+    original = {"write REPORTS": "Write reports", "Write report": "Write reports", "Write-reports": "Write reports",
+                "Organize events": None, "Analyze data": "Analyse data", "Visualize data sets": None}[variant]
+    _edit(seed_copy / "skills.toml", '  "Edit documents",', f'  "Edit documents",\n  "{variant}",')
+    if original is None:  # a variant of a skill that is not in the list is simply a new skill
+        load_seed(seed_copy)
+        return
+    with pytest.raises(SeedValidationError) as info:
+        load_seed(seed_copy)
+    assert any(f"duplicate skill {variant!r}: the same as {original!r} in transferable" in str(p)
+               or f"duplicate skill {original!r}: the same as {variant!r} in transferable" in str(p)
+               for p in info.value.problems), info.value.problems
+
+
+def test_at_least_1400_skills_across_the_three_kinds() -> None:
+    seed = load_seed(seed_data_dir())
+    assert sum(len(v) for v in seed.skills.values()) >= 1400
+    assert all(len(seed.skills[k]) >= 300 for k in ("transferable", "self_management", "knowledge"))
+
+
+def test_naming_an_earlier_part_needs_a_recall_link_from_it(seed_copy: Path) -> None:
+    _edit(seed_copy / "workbook/2.5.toml", '  from = "stories"\n  mode = "show"\n  into = "2.5.1.assessment"',
+          '  from = "career_options"\n  mode = "show"\n  into = "2.5.1.assessment"')
+    problems = [str(p) for p in check_all(load_seed(seed_copy))]
+    assert problems == ["workbook/2.5.toml: 2.5.1.block[1]: names part 1 but no recall link of 2.5.1 brings in "
+                        "an answer from it"]

@@ -82,6 +82,7 @@ def test_status_show_and_answer(folder, tmp_path):
         (("workbook", "answer", "1.1.1.experiences", "--file", "/no/such/file.json"), "--file"),
         (("workbook", "show", "7.7.7"), "7.7.7"),
         (("workbook", "recall", "nothing.here"), "nothing.here"),
+        (("workbook", "skip", "1.1.1.experiences"), "1.1.1.experiences: cannot be skipped"),
         (("dailydos", "--today", "2026-13-01"), "--today"),
     ],
 )
@@ -119,8 +120,27 @@ def test_walkthrough_script_answers_the_whole_workbook(tmp_path, capsys):
     folder = tmp_path / "walk"
     assert walkthrough.main(["--data-dir", str(folder), "--in-process"]) == 0
     out = capsys.readouterr().out
-    assert "Walkthrough OK." in out
+    assert "Walkthrough OK." in out and "(1 skipped, 5 set aside and answered last)" in out
     final = dreamtree(folder, "workbook", "status", "--json")
     assert json.loads(final.stdout)["workbook_complete"] is True
     thread = dreamtree(folder, "workbook", "thread", "--json")
     assert thread.returncode == 0 and len(json.loads(thread.stdout)) > 500
+
+
+def test_skip_an_optional_prompt_from_a_script(folder):
+    from dreamtree_desktop.appdata import open_app_data
+    from dreamtree_desktop.cli.workbook import _workbook
+    from dreamtree_desktop.engine.sample import SampleAnswers
+
+    with open_app_data(folder) as app:
+        wb = _workbook(app)
+        sample = SampleAnswers(wb.ctx)
+        for ex in wb.content.exercises[: wb.content.by_id["1.4.1"].index]:
+            for prompt in ex.prompts:
+                items = wb.ranking_items(prompt.id) if prompt.input_type == "ranking" else None
+                wb.answer(prompt.id, sample.value(prompt, items))
+    proc = dreamtree(folder, "workbook", "skip", "1.4.1.who")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[:2] == ["Skipped 1.4.1.who.", "Exercise 1.4.1 is answered."]
+    show = dreamtree(folder, "workbook", "show", "3.5.3")
+    assert "3.5.3.learned (long_text, can wait (later))" in show.stdout

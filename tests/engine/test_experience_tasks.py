@@ -75,3 +75,35 @@ def test_tasks_travel_through_export_and_import(walker: Walker, ctx: UserContext
     checked = validate_document(doc, catalog)
     apply_document(ctx, checked.doc)
     assert experiences.get(ctx, exp_id)["tasks"] == TASKS
+
+
+def test_a_legacy_file_with_a_task_list_keeps_the_tasks(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from dreamtree_desktop.appdata import open_app_data
+    from dreamtree_desktop.context import UserContext
+
+    exp_id = "6a1f2d7e-0000-4000-8000-0000000000e1"
+    legacy = {
+        "version": "1.1",
+        "exported_at": "2024-01-15T10:30:00Z",
+        "modules": {},
+        "tool_instances": [{
+            "id": exp_id, "tool_type": "experiences", "origin": "1.1.1.v1",
+            "content_json": {"title": "Shift lead", "tasks": ["Trained new staff", "  Opened the store ", ""]},
+            "created_at": "2024-01-11T16:00:00Z", "updated_at": "2024-01-11T16:30:00Z",
+        }],
+    }
+    path = tmp_path / "legacy.json"
+    path.write_text(json.dumps(legacy), encoding="utf-8")
+    data_dir = tmp_path / "data"
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "dreamtree_desktop", "--data-dir", str(data_dir), "import",
+                           str(path), "--json"], capture_output=True, text=True, cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with open_app_data(data_dir) as app:
+        ctx = UserContext.from_app(app)
+        assert experiences.get(ctx, exp_id)["tasks"] == ["Trained new staff", "Opened the store"]

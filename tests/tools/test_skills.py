@@ -19,7 +19,12 @@ def test_search_prefix_first_and_case_insensitive(uctx) -> None:
 
 
 def test_search_category_and_whole_catalogue(uctx) -> None:
-    assert len(skills.search(uctx, "", limit=1000)) == 842
+    master = uctx.db.scalar("SELECT count(*) FROM skills WHERE is_custom = 0")
+    assert master >= 1400
+    assert len(skills.search(uctx, "", limit=1000)) == 1000  # the cap, with far more in the list
+    per_kind = [len(skills.search(uctx, "", category=k, limit=1000))
+                for k in ("transferable", "self_management", "knowledge")]
+    assert sum(per_kind) == master
     knowledge = skills.search(uctx, "", category="knowledge", limit=1000)
     assert knowledge and all(h["category"] == "knowledge" for h in knowledge)
 
@@ -129,3 +134,8 @@ def test_crud_aliases(uctx) -> None:
     assert skills.get(uctx, row_id)["mastery"] == 1
     skills.delete(uctx, row_id)
     assert skills.list_(uctx) == []
+
+
+def test_a_custom_skill_that_only_differs_in_spelling_or_plural_is_refused(uctx, rejects) -> None:
+    for name in ("Analyze data", "write REPORT", "Organise file"):
+        rejects(skills.add_custom_skill, uctx, name, "transferable", match="already exists")

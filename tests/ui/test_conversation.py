@@ -403,7 +403,12 @@ def test_citation_marker_tooltip_is_the_short_citation(qtbot: Any, onboarded: Us
     event = QHelpEvent(QEvent.Type.ToolTip, pos, viewport.mapToGlobal(pos))
     QApplication.sendEvent(viewport, event)
     qtbot.waitUntil(QToolTip.isVisible, timeout=5000)
-    assert QToolTip.text() == stored
+    from PySide6.QtGui import QTextDocument
+
+    shown = QTextDocument()
+    shown.setHtml(QToolTip.text())
+    # The markdown is rendered: the title in italics, no raw asterisks.
+    assert shown.toPlainText().strip() == stored.replace("*", "").strip()
     QToolTip.hideText()
     qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=5000)
     # away from the marker there is no tooltip
@@ -810,3 +815,54 @@ def test_long_thread_window_follows_changes_and_finds_old_rows(qtbot: Any) -> No
     model.reset(grown)
     row = model.answer_row("1.1.1.old")
     assert row >= 0 and model.message(row).text == "an early answer"
+
+
+# -- Skip and Later ------------------------------------------------------------------------------
+def test_skip_records_an_empty_answer_for_the_private_module(qtbot: Any, onboarded: UserContext,
+                                                             services: Any) -> None:
+    answer_until(onboarded, "1.4.1.who")
+    page = open_page(qtbot, services)
+    assert continue_to_prompt(qtbot, page, by_mouse=True) == "1.4.1.who"
+    skip = page.composer.skip_button
+    assert skip.isVisible() and skip.text() == "Skip"
+    qtbot.mouseClick(skip, Qt.MouseButton.LeftButton)
+    settle(qtbot, page)
+    wb = Workbook(onboarded)
+    assert wb.answer_of("1.4.1.who") == ""
+    assert any(m.kind == "answer" and m.prompt_id == "1.4.1.who" and m.text == "Skipped" for m in wb.thread())
+    assert continue_to_prompt(qtbot, page, by_mouse=False) == "1.4.1.messages"
+
+
+def test_later_sets_a_question_aside_and_daily_dos_bring_it_back(qtbot: Any, onboarded: UserContext,
+                                                                 services: Any) -> None:
+    from dreamtree_desktop.engine.dailydos import daily_dos
+
+    answer_until(onboarded, "3.5.3.questions")
+    page = open_page(qtbot, services)
+    assert continue_to_prompt(qtbot, page, by_mouse=False) == "3.5.3.questions"
+    assert not page.composer.skip_button.isVisible()  # answerable now: neither Skip nor Later
+    page.composer.input.set_value(["What surprised you in your first year?", "Who else should I ask?"])
+    qtbot.mouseClick(page.composer.send_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, page)
+    for pid in ("3.5.3.learned", "3.5.3.energy", "3.5.3.next", "3.5.3.thanks"):
+        assert continue_to_prompt(qtbot, page, by_mouse=False) == pid
+        later = page.composer.skip_button
+        assert later.isVisible() and later.text() == "Later"
+        qtbot.mouseClick(later, Qt.MouseButton.LeftButton)
+        settle(qtbot, page)
+    # The conversation goes on to the next exercise; nothing was stored for the set-aside questions.
+    assert continue_to_prompt(qtbot, page, by_mouse=True) == "3.5.4.keep-in-touch"
+    wb = Workbook(onboarded)
+    assert [w.prompt_id for w in wb.waiting()] == ["3.5.3.learned", "3.5.3.energy", "3.5.3.next", "3.5.3.thanks"]
+    cards = [d for d in daily_dos(onboarded) if d.kind == "later"]
+    assert cards[0].item_id == "3.5.3.learned" and cards[0].target == "3.5.3"
+    # Home's card opens the question itself, ready to answer.
+    page.show_exercise("3.5.3.learned")
+    settle(qtbot, page)
+    assert page.composer.editing and page.composer.spec.id == "3.5.3.learned"
+    assert page.composer.header_label.text().startswith("Answering a question you set aside")
+    qtbot.keyClicks(page.composer.input.edit, "She spends most of her week with grantees.")
+    send_ctrl_enter(qtbot, page.composer.input.edit)
+    settle(qtbot, page)
+    assert wb.answer_of("3.5.3.learned") == "She spends most of her week with grantees."
+    assert [w.prompt_id for w in wb.waiting()] == ["3.5.3.energy", "3.5.3.next", "3.5.3.thanks"]

@@ -142,3 +142,25 @@ def test_locked_standalone_cannot_save(qtbot: Any, open_panel: Any, services: An
     assert rows(services) == []
     assert "unlocks after exercise 1.1.1" in panel.banner.title_text
     assert panel.title.text() == "Sneaky"
+
+
+def test_tasks_one_per_line(qtbot: Any, open_panel: Any, services: Any, wait_idle: Any) -> None:
+    panel = open_panel()
+    qtbot.keyClicks(panel.title, "Barista")
+    panel.tasks.setFocus()
+    for n, task in enumerate(("Trained new staff", "Opened the shop at six")):
+        if n:
+            qtbot.keyClick(panel.tasks, Qt.Key.Key_Return)
+        qtbot.keyClicks(panel.tasks, task)
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(rows(services)) == 1, timeout=5_000)
+    assert rows(services)[0]["tasks"] == ["Trained new staff", "Opened the shop at six"]
+    wait_idle(services)
+    # a task over the core's length limit: the reason beside the field, nothing more written
+    qtbot.keyClick(panel.tasks, Qt.Key.Key_Return)
+    panel.tasks.insertPlainText("x" * 600)
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    wait_idle(services)
+    assert panel.tasks_error.isVisible() and "500" in panel.tasks_error.text()
+    assert rows(services)[0]["tasks"] == ["Trained new staff", "Opened the shop at six"]
+    assert panel.tasks.toPlainText().endswith("x" * 600)

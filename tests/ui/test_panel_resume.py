@@ -26,7 +26,9 @@ from dreamtree_desktop.tools import (
     stories,
 )
 from tests.tools.toolhelp import unlock_tool
-from ui.tools.resume import JSON_RESUME_SCHEMA, PortfolioBuilder, ResumePanel
+from ui.tools.portfolio_pdf import Cancelled, PortfolioBuilder, page_size
+from ui.tools.resume import ResumePanel
+from ui.tools.resume_text import JSON_RESUME_SCHEMA
 
 TOOL = "resume-builder"
 HEADLINE = "Garden designer with a planner's eye"
@@ -219,16 +221,40 @@ def test_career_portfolio_pdf(qtbot: Any, open_panel: Any, services: Any, wait_i
     from dreamtree_desktop import portfolio
 
     builder = PortfolioBuilder(services.worker.call_sync(portfolio.gather))
-    doc = builder.document()
+    pdf = builder.pdf()
+    assert pdf.startswith(b"%PDF-") and pages(pdf) == builder.pages >= 2
     titles = [title for _a, title, _b in builder.sections]
     expected = {"About me", "Experiences", "Competencies", "Flow", "Career options", "Workbook answers"}
     assert expected <= set(titles)
-    text = doc.toPlainText()
-    assert "Contents" in text and text.index("Contents") < text.index("Ran a team of four.")
-    assert doc.pageCount() >= 2
+    starts = [builder.page_numbers[anchor] for anchor, _t, _b in builder.sections]
+    assert starts == sorted(starts) and starts[0] >= 2 and starts[-1] <= builder.pages
+    cover = builder.cover_document(page_size()).toPlainText()
+    assert "Contents" in cover and all(title in cover for title in titles)
+    n = titles.index("Experiences")
+    assert any("Ran a team of four." in doc.toPlainText() for doc, _c in builder.section_documents(n, page_size()))
     assert set(builder.images) == {"competencies", "flow", "life", "options"}
+    with pytest.raises(Cancelled):
+        PortfolioBuilder(builder.data, {}).pdf(cancelled=lambda: True)
     for image in builder.images.values():
         assert colours(image) > 3
+
+
+def test_career_portfolio_cancel_writes_nothing(qtbot: Any, open_panel: Any, services: Any,
+                                                wait_idle: Any, tmp_path: Path) -> None:
+    panel = open_panel()
+    target = tmp_path / "portfolio.pdf"
+    panel.export_portfolio(target)
+    assert panel.portfolio_progress.isVisible() and not panel.portfolio_button.isEnabled()
+    panel.portfolio_cancel.setFocus()
+    qtbot.keyClick(panel.portfolio_cancel, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "cancelled" in panel.banner.title_text, timeout=10_000)
+    wait_idle(services)
+    assert not target.exists() and not panel.portfolio_progress.isVisible()
+    assert panel.portfolio_button.isEnabled()
+    # and the next export runs to the end
+    panel.export_portfolio(target)
+    qtbot.waitUntil(target.exists, timeout=10_000)
+    qtbot.waitUntil(lambda: "saved to portfolio.pdf" in panel.banner.title_text, timeout=5_000)
 
 
 def test_workbook_origin_and_done(qtbot: Any, open_panel: Any, services: Any, wait_idle: Any) -> None:

@@ -102,3 +102,22 @@ def test_import_preview_puts_the_removal_warning_first_and_names_modules(
     # Enter does not import when records would be removed.
     cancel = dialog.findChildren(type(dialog.ok))
     assert any(b.isDefault() and b is not dialog.ok for b in cancel)
+
+
+def test_help_lists_the_real_shortcuts(qtbot: Any, onboarded: UserContext, services: Any,
+                                       make_window: Any) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    from ui.dialogs.help import HOW_IT_WORKS, HelpDialog, shortcuts_html
+
+    window = make_window(services)
+    actions = [a for menu in window.menuBar().findChildren(QMenu) for a in menu.actions()]
+    dialog = HelpDialog("Keyboard shortcuts", shortcuts_html(actions), window)
+    qtbot.addWidget(dialog)
+    text = dialog.text.toPlainText()
+    assert "Ctrl+L" in text and "Lock" in text  # read from the menu itself
+    assert "Shift+Enter" in text and "Keyboard shortcuts" in text
+    assert window.shortcuts_action.shortcut().toString() == "Ctrl+/"
+    how = HelpDialog("How DreamTree works", HOW_IT_WORKS, window)
+    qtbot.addWidget(how)
+    assert "encrypted" in how.text.toPlainText()

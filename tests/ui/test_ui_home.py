@@ -81,3 +81,29 @@ def test_home_refreshes_after_an_answer(qtbot: Any, wait_idle: Any, home: Any, o
     services.worker.changed.emit(frozenset({"answers"}))
     wait_idle(services)
     qtbot.waitUntil(lambda: page.progress_detail.text() != before, timeout=5_000)
+
+
+def test_dailydo_later_card_opens_the_set_aside_question(qtbot: Any, wait_idle: Any, onboarded: UserContext,
+                                                         services: Any, make_window: Any) -> None:
+    from dreamtree_desktop.engine.sample import SampleAnswers
+
+    wb = Workbook(onboarded)
+    sample = SampleAnswers(onboarded)
+    for ex in wb.content.exercises:  # through 3.2.2, leaving its profile address for later
+        for prompt in ex.prompts:
+            if not prompt.later:
+                items = wb.ranking_items(prompt.id) if prompt.input_type == "ranking" else None
+                wb.answer(prompt.id, sample.value(prompt, items))
+        if ex.id == "3.2.2":
+            break
+    window = make_window(services)
+    page = window.page("home")
+    card = next(c for c in page.cards if c.property("dailydo_kind") == "later")
+    assert card.property("dailydo_target") == "3.2.2"
+    with qtbot.waitSignal(services.navigator.go, timeout=5_000) as signal:
+        qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+    assert signal.args == ["workbook", "3.2.2.profile-url"]
+    assert window.current_page == "workbook"
+    conversation = window.page("workbook")
+    qtbot.waitUntil(lambda: conversation.composer.editing and conversation.composer.spec is not None
+                    and conversation.composer.spec.id == "3.2.2.profile-url", timeout=15_000)

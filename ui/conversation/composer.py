@@ -64,7 +64,7 @@ class Composer(QFrame):
     submitted = Signal(str, object)  # prompt id, value
     cancel_edit = Signal()
     open_tool = Signal(str, str)  # tool id, prompt id
-    skip_clicked = Signal(str)  # prompt id (optional prompts)
+    skip_clicked = Signal(str)  # prompt id (optional prompts: Skip; "later" prompts: Later)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -234,14 +234,18 @@ class Composer(QFrame):
         widget.show()
         widget.setEnabled(not self.busy)
         self.header.setVisible(editing)
-        self.header_label.setText(f"Editing your answer to: {short(spec.text, 110)}" if editing else "")
+        verb = "Editing your answer to" if spec.answered else "Answering a question you set aside"
+        self.header_label.setText(f"{verb}: {short(spec.text, 110)}" if editing else "")
         self.cancel_button.setVisible(editing)
         self.continue_button.hide()
         is_tool = spec.input_type == "tool"
         self.send_button.setText("Save" if editing else ("Continue" if is_tool else "Send"))
         self.send_button.setVisible(not is_tool or spec.answered)
         self.send_button.setEnabled(not self.busy)
-        self.skip_button.setVisible(spec.optional and not editing and not spec.answered)
+        # One button, two meanings: Skip stores an empty answer; Later sets the question aside.
+        self.skip_button.setText("Later" if spec.later else "Skip")
+        self.skip_button.setToolTip("Come back to this from Home's Daily Dos" if spec.later else "Skip this question")
+        self.skip_button.setVisible((spec.optional or spec.later) and not editing and not spec.answered)
         self.example.setText(f"Example: {spec.example}" if spec.example else "")
         self.example.hide()
         self.example_button.setText("Show an example")

@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from .. import _refguard  # noqa: F401
+from ..words import markdown_html
 from .model import ANSWER, CELEBRATION, CENTRED_KINDS, HEADING, NOTICE, RECALL, Msg
 
 READING_CHARS = 70  # comfortable measure for running text
@@ -544,7 +545,7 @@ class MessageDelegate(QStyledItemDelegate):
         msg = self._model_msg(index)
         short = self.citation_at(msg, option.rect, event.pos()) if msg is not None else None
         if short:
-            QToolTip.showText(event.globalPos(), short, view.viewport())
+            QToolTip.showText(event.globalPos(), markdown_html(short), view.viewport())
             return True
         QToolTip.hideText()
         event.ignore()

@@ -17,6 +17,7 @@ from typing import Any
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.workbook import Workbook
 
+from ..words import format_date, tool_name, value_text
 from .model import ANSWER, CELEBRATION, CONTENT, HEADING, RECALL, TRANSITION, Msg
 
 
@@ -75,7 +76,7 @@ def load_snapshot(ctx: UserContext, wanted: tuple[str, ...] = ()) -> Snapshot:
     if status.next_exercise is not None:
         need.add(status.next_exercise.id)
     views = {eid: wb.exercise(eid) for eid in need}
-    tool_names = {t.id: t.plural_name for t in wb.tools_overview()}
+    tool_names = {t.id: tool_name(t.id, t.singular_name, t.plural_name) for t in wb.tools_overview()}
     return Snapshot(status, thread, titles, module_titles, part_titles, order, states, views, tool_names)
 
 
@@ -83,6 +84,13 @@ def save_answer(ctx: UserContext, prompt_id: str, value: Any,
                 wanted: tuple[str, ...] = ()) -> tuple[Any, Snapshot]:
     """Store one answer (the engine validates it and writes in one transaction), then re-read."""
     result = Workbook(ctx).answer(prompt_id, value)
+    return result, load_snapshot(ctx, (*wanted, result.exercise_id))
+
+
+def skip_answer(ctx: UserContext, prompt_id: str, _value: Any = None,
+                wanted: tuple[str, ...] = ()) -> tuple[Any, Snapshot]:
+    """Skip an optional prompt (the engine stores its empty answer), then re-read."""
+    result = Workbook(ctx).skip(prompt_id)
     return result, load_snapshot(ctx, (*wanted, result.exercise_id))
 
 
@@ -126,18 +134,26 @@ def build_messages(snap: Snapshot) -> list[Msg]:
             if view is not None:
                 for link in getattr(view, "recall", []) or []:
                     if link.mode == "show":
-                        out.append(Msg(RECALL, ex_id, None, "show", link.text or "", (), None, link.label))
+                        out.append(Msg(RECALL, ex_id, None, "show", _recall_text(link), (), None, link.label))
         if m.kind == "answer":
-            out.append(Msg(ANSWER, ex_id, m.prompt_id, "", m.text, (), m.input_type))
+            text = format_date(m.text, fallback=m.text) if m.input_type == "date" else m.text
+            out.append(Msg(ANSWER, ex_id, m.prompt_id, "", text, (), m.input_type))
             continue
         out.append(Msg(CONTENT, ex_id, m.prompt_id, m.content_type, m.text, _citations(m), m.input_type))
         if m.prompt_id and view is not None:
             prompt = next((p for p in view.prompts if p.id == m.prompt_id), None)
             for link in getattr(prompt, "recall", []) or []:
                 if link.mode == "show":
-                    text = link.text or "Nothing here yet."
+                    text = _recall_text(link) or "Nothing here yet."
                     out.append(Msg(RECALL, ex_id, m.prompt_id, "show", text, (), None, link.label))
     return out
+
+
+
+def _recall_text(link: Any) -> str:
+    """A composite recalled value (a personality type) as prose; anything else as the core words it."""
+    value = getattr(link, "value", None)
+    return value_text(value) if isinstance(value, dict) else (link.text or "")
 
 
 def group_range(msgs: list[Msg], exercise_id: str) -> tuple[int, int]:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import _refguard  # noqa: F401
+from ..words import date_format
 from .prompt_spec import ENTER_KEYS, PromptSpec, _is_plain_enter, short
 
 
@@ -358,7 +359,7 @@ class DateInput(PromptInput):
         super().__init__(spec, parent)
         self.date = QDateEdit(self)
         self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.date.setDisplayFormat(date_format())
         self.date.setDate(QDate.currentDate())
         self.date.setAccessibleName(self.accessibleName())
         self.date.setMinimumWidth(170)

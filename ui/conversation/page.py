@@ -32,6 +32,7 @@ from .flow import (
     problem_text,
     resume_units,
     save_answer,
+    skip_answer,
     unit_prompt,
     units,
 )
@@ -228,7 +229,7 @@ class ConversationPage(QWidget):
         if first:
             self.view.scrollToBottom()
         if target:
-            self._go_to(target, render=True)
+            self.show_exercise(target)
         self._maybe_confirm_tool()
         self.snapshot_applied.emit()
 
@@ -295,7 +296,7 @@ class ConversationPage(QWidget):
             prompt = self.snap.prompt(self.active, pid) if pid else None
             if prompt is None or prompt.answered:
                 continue
-            if not prompt.optional or n == shown - 1:
+            if not (prompt.optional or getattr(prompt, "later", False)) or n == shown - 1:
                 return prompt
         return None
 
@@ -407,13 +408,18 @@ class ConversationPage(QWidget):
                 return str(prompt.id)
         return None
 
-    def _skip(self, prompt_id: str) -> None:
-        if self.active is not None and self._units_left(self.active) > 0:
+    def _skip(self, prompt_id: str) -> None:  # Skip: store the empty answer; Later: move on
+        if self.snap is not None and self.active is not None and getattr(
+                self.snap.prompt(self.active, prompt_id), "optional", False):
+            self.submit(prompt_id, None, run=skip_answer)
+        elif self.active is not None and self._units_left(self.active) > 0:
             self.shown_units[self.active] += 1
             self.render(typing=True)
+        elif self.active is not None:
+            self.continue_()
 
     # -- answering ----------------------------------------------------------------------------
-    def submit(self, prompt_id: str, value: Any) -> None:
+    def submit(self, prompt_id: str, value: Any, run: Any = save_answer) -> None:
         """Save one answer through the engine (autosave: every answer is written at once)."""
         if self._saving:
             return
@@ -421,7 +427,7 @@ class ConversationPage(QWidget):
         self._saving = True
         self.composer.set_busy(True)
         self.services.worker.submit(
-            save_answer, prompt_id, value, self._wanted(),
+            run, prompt_id, value, self._wanted(),
             on_done=lambda res, p=prompt_id, e=editing: self._saved(p, e, res),
             on_error=lambda exc, p=prompt_id: self._save_failed(p, exc),
             topics=topic.ANSWER_WRITE,
@@ -545,11 +551,16 @@ class ConversationPage(QWidget):
 
     # -- navigation ---------------------------------------------------------------------------
     def show_exercise(self, exercise_id: Any) -> None:
-        """Scroll to an exercise already in the conversation, or continue to it when it is next."""
+        """Scroll to an exercise, or continue to it when it is next; a prompt id opens that question."""
         if not isinstance(exercise_id, str) or not exercise_id:
             return
         if self.snap is None:
             self._pending_show = exercise_id
+            return
+        owner = exercise_id.rsplit(".", 1)[0]
+        if exercise_id not in self.snap.titles and owner in self.snap.titles:
+            self._go_to(owner, render=True)
+            self.edit_prompt(owner, exercise_id)
             return
         self._go_to(exercise_id, render=True)
 

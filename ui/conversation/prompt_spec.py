@@ -38,6 +38,7 @@ class PromptSpec:
     answer: Any = None
     answered: bool = False
     optional: bool = False
+    later: bool = False  # may be set aside until something has happened (Later)
     options: list[str] | None = None
     prefill: Any = None
     tool_id: str | None = None
@@ -63,6 +64,7 @@ class PromptSpec:
             answer=getattr(view, "answer", None),
             answered=bool(getattr(view, "answered", view.answer is not None)),
             optional=bool(getattr(view, "optional", False)),
+            later=bool(getattr(view, "later", False)),
             options=list(view.options) if getattr(view, "options", None) is not None else None,
             prefill=prefill,
             tool_id=tool_id,

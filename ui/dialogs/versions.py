@@ -36,27 +36,45 @@ REASONS = {
     "restore": "replaced when an earlier version was restored",
     "claim": "replaced when this computer joined your account",
 }
-LABEL_KEYS = ("title", "name", "activity", "label", "text", "content", "company", "role", "statement")
+LABEL_KEYS = ("title", "name", "activity", "label", "text", "content", "company", "role", "statement",
+              "skill_id", "competency_id")
+SHORT_REASONS = {"sync": "from another computer", "import": "by an import", "restore": "by a restore",
+                 "claim": "on joining your account"}
 
 
 @dataclass(frozen=True)
 class VersionRow:
     id: str
-    module_id: str
+    module_id: str  # for a record: "table/id"
     title: str
     created_at: str
     reason: str
     exercises: int
     records: int
+    kind: str = "module"  # or "record"
+
+
+def _table_words(table: str) -> str:
+    return table.removeprefix("user_").replace("_", " ").rstrip("s").capitalize()
 
 
 def list_versions(ctx: Any) -> list[VersionRow]:
+    """Every kept version, newest first: modules, and single records once the sync keeps them."""
     from dreamtree_desktop.engine.workbook import Workbook
     from dreamtree_desktop.portability.revisions import list_revisions
 
     titles = {m.id: m.title for m in Workbook(ctx).content.modules.values()}
-    return [VersionRow(r.id, r.module_id, titles.get(r.module_id, ""), r.created_at, r.reason, r.exercises,
-                       r.records) for r in list_revisions(ctx)]
+    rows: list[VersionRow] = []
+    for r in list_revisions(ctx):
+        if getattr(r, "kind", "module") == "record":
+            table = str(getattr(r, "table", ""))
+            key = f"{table}/{getattr(r, 'row_id', '')}"
+            rows.append(VersionRow(r.id, key, f"{_table_words(table)} (one entry)", r.created_at,
+                                   r.reason, 0, 1, "record"))
+        else:
+            rows.append(VersionRow(r.id, str(r.module_id), titles.get(str(r.module_id), ""), r.created_at,
+                                   r.reason, r.exercises, r.records))
+    return rows
 
 
 def _open_unit(ctx: Any, unit: dict[str, Any], catalog: Any, module_id: str) -> dict[str, Any]:
@@ -122,6 +140,31 @@ def describe_unit(unit: dict[str, Any] | None, prompts: dict[str, str]) -> str:
     return "\n".join(lines) if lines else "(no answers)"
 
 
+def _open_record(ctx: Any, table: str, record: dict[str, Any], catalog: Any) -> dict[str, Any]:
+    from dreamtree_desktop.portability import DocumentError
+    from dreamtree_desktop.portability.personal import opener, rows_fields, transform
+
+    rows = {table: [json.loads(json.dumps(record))]}
+    if ctx.has_data_key:
+        with contextlib.suppress(DocumentError):
+            transform(rows_fields(rows, catalog, "/record"), ctx.user_id, opener(ctx.data_key, ctx.user_id))
+    return rows[table][0]
+
+
+def describe_record(record: dict[str, Any] | None) -> str:
+    if not record:
+        return "(nothing: this entry is not there now)"
+    skip = {"id", "user_id", "content_hash", "origin"}
+    lines = [f"{key.replace('_', ' ').capitalize()}: {_value_text(value)}" for key, value in record.items()
+             if key not in skip and value not in (None, "", [], {})]
+    return "\n".join(lines) or "(empty)"
+
+
+def _find_record(doc: dict[str, Any], table: str, row_id: str) -> dict[str, Any] | None:
+    places = [doc["standalone"].get(table, [])] + [u["rows"].get(table, []) for u in doc["modules"].values()]
+    return next((r for records in places for r in records if r.get("id") == row_id), None)
+
+
 def preview(ctx: Any, revision_id: str) -> tuple[str, str]:
     """(the earlier version, what is there now) as text."""
     from dreamtree_desktop.engine.workbook import Workbook
@@ -130,7 +173,13 @@ def preview(ctx: Any, revision_id: str) -> tuple[str, str]:
 
     info, unit = get_revision(ctx, revision_id)
     catalog = Catalog.load(ctx.db)
-    current = export_document(ctx, catalog, allow_pending=True)["modules"].get(info.module_id)
+    doc = export_document(ctx, catalog, allow_pending=True)
+    if getattr(info, "kind", "module") == "record":
+        table, record = str(unit["table"]), unit["record"]
+        now_record = _find_record(doc, table, str(record.get("id")))
+        return (describe_record(_open_record(ctx, table, record, catalog)),
+                describe_record(_open_record(ctx, table, now_record, catalog) if now_record else None))
+    current = doc["modules"].get(info.module_id)
     prompts = {pid: p.text for pid, p in Workbook(ctx).content.prompts.items()}
     earlier = describe_unit(_open_unit(ctx, unit, catalog, info.module_id), prompts)
     now = describe_unit(_open_unit(ctx, current, catalog, info.module_id) if current else None, prompts)
@@ -138,12 +187,13 @@ def preview(ctx: Any, revision_id: str) -> tuple[str, str]:
 
 
 def restore(ctx: Any, app: Any, revision_id: str) -> tuple[str, str | None]:
-    """Restore; returns the module and the id of the version it replaced (for Undo)."""
-    from dreamtree_desktop.portability.revisions import list_revisions, restore_revision
+    """Restore; returns what came back (a module id, or "table/id") and the id of the version it
+    replaced, kept just now (for Undo)."""
+    from dreamtree_desktop.portability.revisions import restore_revision
 
-    module_id = restore_revision(ctx, revision_id, app.backup_dir, app.keys.db_key)
-    replaced = [r for r in list_revisions(ctx, module_id) if r.reason == "restore"]
-    return module_id, replaced[0].id if replaced else None
+    restored = restore_revision(ctx, revision_id, app.backup_dir, app.keys.db_key)
+    replaced = [r for r in list_versions(ctx) if r.module_id == restored and r.reason == "restore"]
+    return restored, replaced[0].id if replaced else None
 
 
 class VersionsDialog(QDialog):
@@ -171,6 +221,8 @@ class VersionsDialog(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.list = QListWidget()
         self.list.setAccessibleName("Earlier versions")
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
         self.list.currentRowChanged.connect(self._selected)
         splitter.addWidget(self.list)
         panes = QWidget()
@@ -215,9 +267,11 @@ class VersionsDialog(QDialog):
         self.loaded = True
         self.list.clear()
         for r in rows:
-            item = QListWidgetItem(f"{r.module_id} {r.title}\n{when_text(r.created_at)} · "
-                                   f"{REASONS.get(r.reason, r.reason)}")
-            item.setToolTip(f"{r.exercises} exercises, {r.records} records")
+            name = r.title if r.kind == "record" else f"{r.module_id} {r.title}"
+            item = QListWidgetItem(f"{name}\n{when_text(r.created_at)} · replaced "
+                                   f"{SHORT_REASONS.get(r.reason, r.reason)}")
+            item.setToolTip(f"{REASONS.get(r.reason, r.reason).capitalize()}; {r.exercises} exercises, "
+                            f"{r.records} records")
             self.list.addItem(item)
         self.empty.setVisible(not rows)
         index = next((i for i, r in enumerate(rows) if r.module_id == select), 0) if rows else -1
@@ -254,8 +308,9 @@ class VersionsDialog(QDialog):
 
     def _restored(self, result: tuple[str, str | None]) -> None:
         module_id, self.undo_id = result
-        title = next((r.title for r in self.rows if r.module_id == module_id), "")
-        self.banner.show_message(f"Restored {module_id} {title}.".strip(),
+        row = next((r for r in self.rows if r.module_id == module_id), None)
+        name = module_id if row is None else row.title if row.kind == "record" else f"{module_id} {row.title}"
+        self.banner.show_message(f"Restored {name}.",
                                  "The version it replaced is kept here too.", kind="success",
                                  action="Undo" if self.undo_id else None)
         self.reload(select=module_id)

@@ -67,7 +67,7 @@ def greeting(name: str | None, now: _dt.datetime | None = None) -> str:
     return f"{part}, {name}" if name else part
 
 
-_DO_ICONS = {"resume": "workbook", "reassess": "competency", "follow_up": "jobs"}
+_DO_ICONS = {"resume": "workbook", "later": "workbook", "reassess": "competency", "follow_up": "jobs"}
 
 
 class HomePage(PageScaffold):
@@ -222,7 +222,9 @@ class HomePage(PageScaffold):
 
     def open_item(self, item: Any) -> None:
         nav = self.services.navigator
-        if item.kind == "resume" or _EXERCISE_ID.match(str(item.target)):
+        if item.kind == "later" and item.item_id:
+            nav.go.emit("workbook", item.item_id)  # opens the set-aside question itself
+        elif item.kind == "resume" or _EXERCISE_ID.match(str(item.target)):
             nav.go.emit("workbook", item.target)
         else:
             nav.open_tool.emit(item.target, None)
@@ -248,6 +250,8 @@ def _action_text(item: Any) -> str:
         return "Continue in the workbook →"
     if item.kind == "reassess":
         return "Open the assessment →"
+    if item.kind == "later":
+        return "Answer it now →"
     return "Open the tool →"
 
 

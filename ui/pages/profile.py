@@ -180,6 +180,7 @@ class ProfilePage(PageScaffold):
         self.changes_dialog: Any = None
         self.versions_dialog: Any = None
         self._own_scheduler: Any = None
+        self._following_sync = False
 
         services.worker.changed.connect(self._on_changed)
         self.reload()
@@ -199,8 +200,17 @@ class ProfilePage(PageScaffold):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        hookup = getattr(self.window(), "sync", None)
+        if hookup is not None and not self._following_sync:
+            self._following_sync = True  # the last-synced time follows the automatic sync
+            hookup.scheduler.synced.connect(self._synced)
         if self._stale:
             self.reload()
+
+    def _synced(self) -> None:
+        if self.data is not None and self.data.sync is not None:
+            self.data.sync["last_synced_at"] = self.window().sync.scheduler.last_synced_at
+            self._show_sync(self.data.sync)
 
     def open_arg(self, arg: object) -> None:
         if arg == "account":

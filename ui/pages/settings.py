@@ -139,6 +139,20 @@ class SettingsPage(PageScaffold):
         services.theme.changed.connect(self._theme_changed)
         services.worker.submit(load_personality_types, on_done=self._show_personality_types,
                                on_error=lambda _exc: None)
+        services.worker.changed.connect(self._data_changed)
+
+    def _data_changed(self, topics: frozenset[str]) -> None:
+        """The personality panel writes the same setting: show what is stored, wherever it was set."""
+        if topic.tool("personality-selector") in topics or topic.SETTINGS in topics:
+            from dreamtree_desktop.settings import get_settings
+
+            self.services.worker.submit(get_settings, on_done=self._show_personality,
+                                        on_error=lambda _exc: None)
+
+    def _show_personality(self, settings: Settings) -> None:
+        self.personality.blockSignals(True)
+        self.personality.setCurrentIndex(max(0, self.personality.findData(settings.personality_type)))
+        self.personality.blockSignals(False)
 
     # -- saving --------------------------------------------------------------------------------
     def save(self, changes: dict[str, Any]) -> None:
@@ -211,6 +225,8 @@ class SettingsPage(PageScaffold):
             self.personality.addItem(f"{code} — {name}" if name != code else code, code)
         current = self.services.theme.settings.personality_type
         self.personality.setCurrentIndex(max(0, self.personality.findData(current)))
+        # The stored value, not the one cached at start (the panel may have changed it since).
+        self._data_changed(frozenset({topic.SETTINGS}))
         self.personality.currentIndexChanged.connect(
             lambda _i: self.save({"personality_type": self.personality.currentData()})
         )

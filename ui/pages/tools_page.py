@@ -12,6 +12,7 @@ from dreamtree_desktop import topics as topic
 from ..services import AppServices
 from ..widgets.cards import CardButton
 from ..widgets.scaffold import PageScaffold
+from ..words import tool_name
 
 REFRESH_TOPICS = frozenset({topic.ANSWERS, topic.MODULES, topic.ACCOUNT})
 
@@ -87,7 +88,7 @@ class ToolsPage(PageScaffold):
         for index, tool in enumerate(self.tools):
             state = "Open →" if tool.unlocked else locked_text(tool)
             card = CardButton(
-                tool.plural_name,
+                tool_name(tool.id, tool.singular_name, tool.plural_name),
                 _describe(tool),
                 icon_name=tool.icon_name if tool.unlocked else "lock",
                 icon_colour=p.accent if tool.unlocked else p.muted,
@@ -95,7 +96,7 @@ class ToolsPage(PageScaffold):
                 enabled=tool.unlocked,
                 parent=self.grid_box,
             )
-            card.setAccessibleName(f"{tool.plural_name}{'' if tool.unlocked else ', locked'}")
+            card.setAccessibleName(f"{tool_name(tool.id, tool.singular_name, tool.plural_name)}{'' if tool.unlocked else ', locked'}")
             card.clicked.connect(lambda t=tool.id: self.services.navigator.open_tool.emit(t, None))
             self.grid.addWidget(card, index // columns, index % columns)
             self.cards[tool.id] = card

@@ -41,12 +41,14 @@ def error_words(exc: BaseException) -> tuple[str | None, str]:
 
     if isinstance(exc, WrongPasswordError):
         return "password", "Wrong password."
-    title, hint = describe_error(exc)
+    if not isinstance(exc, DreamTreeError):
+        title, hint = describe_error(exc)
+        return None, f"{title} {hint}"
+    title, hint = exc.message, exc.hint or ""
     field_name = None
-    if isinstance(exc, DreamTreeError):
-        head, sep, rest = exc.message.partition(": ")
-        if sep and head in FIELD_PREFIXES:
-            field_name, title = FIELD_PREFIXES[head], rest[:1].upper() + rest[1:]
+    head, sep, rest = title.partition(": ")
+    if sep and head in FIELD_PREFIXES:
+        field_name, title = FIELD_PREFIXES[head], rest[:1].upper() + rest[1:]
     if "dreamtree " in hint or "--" in hint:
         hint = ""  # command-line advice means nothing in the window
     return field_name, f"{title} {hint}".strip()
@@ -80,11 +82,14 @@ class _Field(QWidget):
         self.error.show()
 
 
-class AccountDialog(QDialog):
-    """mode: "create" (a cloud account for this folder), "signin" (an existing cloud account),
+class AccountForm(QWidget):
+    """The fields, messages and buttons of a cloud account step; in a dialog or in onboarding.
+
+    mode: "create" (a cloud account for this folder), "signin" (an existing cloud account),
     "again" (the session ended: the password once more)."""
 
     succeeded = Signal(object)  # work.AccountOutcome
+    cancelled = Signal()
 
     def __init__(self, services: AppServices, mode: str, state: dict[str, Any],
                  parent: QWidget | None = None) -> None:
@@ -97,11 +102,10 @@ class AccountDialog(QDialog):
         claimed = state.get("state") == "claimed"
         self.needs_email = not (claimed and mode in ("create", "again"))
         self.new_password = mode == "create" and not claimed
-        self.setWindowTitle({"create": "Create a cloud account", "signin": "Sign in",
-                             "again": "Sign in again"}[mode])
-        self.setMinimumWidth(480)
+        self.title = {"create": "Create a cloud account", "signin": "Sign in",
+                      "again": "Sign in again"}[mode]
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         layout.addWidget(label(self._intro(claimed), "body"))
         self.merge_note: QLabel | None = None
@@ -178,7 +182,7 @@ class AccountDialog(QDialog):
         row = QHBoxLayout()
         row.addStretch(1)
         self.cancel_button = QPushButton("Not now" if mode == "again" else "Cancel")
-        self.cancel_button.clicked.connect(self.reject)
+        self.cancel_button.clicked.connect(self.cancelled)
         self.ok_button = QPushButton({"create": "Create account", "signin": "Sign in",
                                       "again": "Sign in"}[mode])
         self.ok_button.setProperty("primary", True)
@@ -204,10 +208,15 @@ class AccountDialog(QDialog):
                 "so you can use it on your other computers. Personal answers stay encrypted with your "
                 "password; the service never sees them.")
 
+    def resized(self) -> None:
+        window = self.window()
+        if isinstance(window, QDialog):
+            window.adjustSize()
+
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
         self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.adjustSize()
+        self.resized()
 
     # -- running -------------------------------------------------------------------------------
     @property
@@ -224,7 +233,7 @@ class AccountDialog(QDialog):
         self.advanced.hide()
         self.code_box.show()
         self.code.edit.setFocus()
-        self.adjustSize()
+        self.resized()
 
     def _clear_errors(self) -> None:
         for f in (self.email, self.password, self.confirm, self.server, self.code):
@@ -232,6 +241,12 @@ class AccountDialog(QDialog):
         self.error.hide()
 
     def _local_problem(self) -> bool:
+        problem = self._first_local_problem()
+        if problem:
+            self.resized()
+        return problem
+
+    def _first_local_problem(self) -> bool:
         if self.awaiting_code:
             if not self.code.text().strip():
                 self.code.show_error("Enter the code from the mail.")
@@ -287,8 +302,10 @@ class AccountDialog(QDialog):
     def _done(self, outcome: work.AccountOutcome) -> None:
         self._set_busy(False)
         self.outcome = outcome
-        self.accept()
         self.succeeded.emit(outcome)
+
+    def show_failure(self, exc: BaseException) -> None:
+        self._failed(exc)
 
     def _failed(self, exc: BaseException) -> None:
         from dreamtree_desktop.sync.signup import VerificationCodeSent
@@ -310,6 +327,33 @@ class AccountDialog(QDialog):
         else:
             self.error.setText(words)
             self.error.show()
+        self.resized()
+
+
+class AccountDialog(QDialog):
+    """AccountForm in a window of its own (Profile, and the indicator's "Enter password…")."""
+
+    succeeded = Signal(object)  # work.AccountOutcome
+
+    def __init__(self, services: AppServices, mode: str, state: dict[str, Any],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form = AccountForm(services, mode, state, self)
+        self.setWindowTitle(self.form.title)
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.addWidget(self.form)
+        self.form.cancelled.connect(self.reject)
+        self.form.succeeded.connect(self._done)
+
+    @property
+    def outcome(self) -> work.AccountOutcome | None:
+        return self.form.outcome
+
+    def _done(self, outcome: work.AccountOutcome) -> None:
+        self.accept()
+        self.succeeded.emit(outcome)
 
 
 class ChangesDialog(QDialog):

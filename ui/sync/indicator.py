@@ -143,13 +143,16 @@ class SyncDetails(QDialog):
         row.addStretch(1)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.hide)
+        self.versions_button = QPushButton("Earlier versions…")
+        self.versions_button.clicked.connect(self._versions)
+        self.versions_dialog: QDialog | None = None
         self.password_button = QPushButton("Enter password…")
         self.password_button.clicked.connect(self._password)
         self.sync_button = QPushButton("Sync now")
         self.sync_button.setProperty("primary", True)
         self.sync_button.setDefault(True)
         self.sync_button.clicked.connect(scheduler.request)
-        for button in (self.close_button, self.password_button, self.sync_button):
+        for button in (self.versions_button, self.close_button, self.password_button, self.sync_button):
             row.addWidget(button)
         layout.addLayout(row)
         scheduler.state_changed.connect(self.refresh)
@@ -165,6 +168,15 @@ class SyncDetails(QDialog):
             lines.append(f"Cloud service: {self.scheduler.server}")
         if when and state != sc.SYNCED:
             lines.append(f"Last synced {when}.")
+        result = self.scheduler.last_result
+        brought = sorted(getattr(result, "modules", {}) or {}) if result is not None else []
+        if brought and state == sc.SYNCED:
+            lines.append("The last sync brought work from another computer: section "
+                         f"{', '.join(brought)}.")
+        kept = bool(result is not None and getattr(result, "kept_as_revision", None))
+        self.versions_button.setVisible(kept)
+        if kept:
+            lines.append("Your versions it replaced are kept under Earlier versions.")
         error = self.scheduler.error
         if error is not None and state in (sc.FAILED, sc.OFFLINE, sc.CLOCK):
             from ..dialogs.errors import describe_error
@@ -176,6 +188,14 @@ class SyncDetails(QDialog):
         self.password_button.setVisible(state == sc.PASSWORD)
         self.sync_button.setVisible(state not in (sc.PASSWORD, sc.OFF))
         self.sync_button.setEnabled(state != sc.SYNCING)
+
+    def _versions(self) -> None:
+        from ..dialogs.versions import VersionsDialog
+
+        if self.versions_dialog is None:
+            self.versions_dialog = VersionsDialog(self.services, self.parentWidget())
+        self.versions_dialog.reload()  # type: ignore[attr-defined]
+        self.versions_dialog.open()
 
     def _password(self) -> None:
         self.hide()

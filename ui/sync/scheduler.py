@@ -37,6 +37,10 @@ QUIT_BOUND_S = 3.0
 log = logging.getLogger("dreamtree.ui.sync")
 
 
+def _import_sync_code() -> None:
+    import dreamtree_desktop.sync.background  # noqa: F401
+
+
 def _status(ctx: Any) -> dict[str, Any]:
     from dreamtree_desktop.sync.background import linked
 
@@ -134,9 +138,12 @@ class SyncScheduler(QObject):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
-        """Read the folder's cloud link; sync soon if it is signed in."""
+        """Read the folder's cloud link; sync soon if it is signed in. The sync code (httpx, the
+        merge) is imported on a plain thread first, so the database worker never spends its
+        time importing while pages wait for it."""
         self._period.start(self.period_ms)
-        self.refresh(sync_after_ms=self.start_delay_ms)
+        run_off_thread(_import_sync_code, lambda _r: self.refresh(sync_after_ms=self.start_delay_ms),
+                       lambda _e: self.refresh(sync_after_ms=self.start_delay_ms), self, "dreamtree-import")
 
     def refresh(self, sync_after_ms: int | None = 0) -> None:
         if self._stopped:

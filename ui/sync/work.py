@@ -31,9 +31,13 @@ class AccountOutcome:
 
 
 def _modules(ctx: Any) -> dict[str, tuple[str, str | None]]:
+    """Each module's title and the effective time the merge compares (from the export)."""
     from dreamtree_desktop.engine.workbook import Workbook
+    from dreamtree_desktop.portability import Catalog, export_document
 
-    return {m.id: (m.title, m.last_modified_at) for part in Workbook(ctx).outline() for m in part.modules}
+    units = export_document(ctx, Catalog.load(ctx.db), allow_pending=True)["modules"]
+    return {m_id: (m.title, units[m_id].get("last_modified_at") if m_id in units else None)
+            for m_id, m in Workbook(ctx).content.modules.items()}
 
 
 def has_work(ctx: Any) -> bool:
@@ -121,11 +125,12 @@ def sign_out(ctx: Any) -> bool:
     return run(ctx)
 
 
-def finish_fresh_start(ctx: Any) -> Any:
-    """After signing in on a new computer: the account's settings, onboarding marked done."""
+def finish_fresh_start(ctx: Any) -> tuple[Any, str | None]:
+    """After signing in on a new computer: the account's settings (onboarding marked done) and
+    where the workbook goes on."""
     from dreamtree_desktop.settings import complete_onboarding, get_settings
 
     settings = get_settings(ctx)
     if not settings.onboarded:
         settings = complete_onboarding(ctx)
-    return settings
+    return settings, _next_exercise(ctx)

@@ -127,6 +127,10 @@ class RecordList(QListView):
         self.setModel(model)
         self.setAccessibleName(name)
         self.setUniformItemSizes(True)
+        # Lay rows out a few hundred per event-loop turn: the model answers in Python, and laying out
+        # 10,000 rows at once would hold the window for tens of milliseconds.
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(400)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -166,10 +170,13 @@ class RecordList(QListView):
         self.fit()
 
     def fit(self) -> None:
-        """As tall as the rows (between the set bounds), so a short list leaves no gap below it."""
+        """As tall as the rows (between the set bounds, in whole rows), so a short list leaves no gap."""
         count = self.count()
-        row = self.sizeHintForRow(0) if count else 0
-        self.setFixedHeight(max(self._low, min(self._high, row * count + 2 * self.frameWidth() + 6)))
+        row = max(1, self.sizeHintForRow(0)) if count else 0
+        chrome = 2 * self.frameWidth() + 6
+        if row:
+            count = min(count, max(1, (self._high - chrome) // row))
+        self.setFixedHeight(max(self._low, row * count + chrome))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:

@@ -40,6 +40,12 @@ _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{0,2})?$")
 MAX_LINE_CENTS = api.MAX_LINE_CENTS
 
 
+def _lines_of(budget: dict[str, Any]) -> list[dict[str, Any]]:
+    """The expense lines of a stored budget (none when they were lost to a password reset)."""
+    lines = budget.get("lines")
+    return [ln for ln in lines if isinstance(ln, dict)] if isinstance(lines, list) else []
+
+
 class MoneyError(ValueError):
     """The reason an amount cannot be read, in words for the user."""
 
@@ -360,7 +366,7 @@ class BudgetPanel(ToolPanel):
         """Whether the form already shows this budget (as it does right after saving it)."""
         lines = self.collect(show=False)
         stored = [{"label": ln.get("label"), "monthly_cents": int(ln.get("monthly_cents") or 0),
-                   "essential": bool(ln.get("essential"))} for ln in budget.get("lines") or []]
+                   "essential": bool(ln.get("essential"))} for ln in _lines_of(budget)]
         return (lines == stored and self.benefits.toPlainText() == (budget.get("benefits_needed") or "")
                 and self.notes.toPlainText() == (budget.get("notes") or ""))
 
@@ -371,7 +377,7 @@ class BudgetPanel(ToolPanel):
             self.notes.clear()
             self.clear_button.setEnabled(False)
             return
-        self._set_lines(list(budget.get("lines") or []))
+        self._set_lines(_lines_of(budget))
         self.benefits.setPlainText(budget.get("benefits_needed") or "")
         self.notes.setPlainText(budget.get("notes") or "")
         self.clear_button.setEnabled(not self.locked)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from dreamtree_desktop import topics as topic
+from dreamtree_desktop.errors import UserInputError
 from dreamtree_desktop.tools import experiences as api
 
 from ..services import AppServices
@@ -134,6 +135,15 @@ class ExperiencesPanel(ToolPanel):
         self.description.setTabChangesFocus(True)
         self.description.setFixedHeight(96)
         form.addRow("Description", self.description)
+        self.tasks = QPlainTextEdit(self.body)
+        self.tasks.setAccessibleName("Tasks")
+        self.tasks.setAccessibleDescription("One task per line")
+        self.tasks.setPlaceholderText("One task per line, e.g.\nTrained new staff\nOpened the shop at six")
+        self.tasks.setTabChangesFocus(True)
+        self.tasks.setFixedHeight(96)
+        self.tasks_error = field_error_label(self.body)
+        self.tasks.textChanged.connect(lambda: self.tasks_error.hide())
+        form.addRow("Tasks (one per line)", self._with_error(self.tasks, self.tasks_error))
         body.addLayout(form)
         self.skills = SkillPicker(services, "Skills used", self.body)
         body.addWidget(self.skills)
@@ -146,7 +156,7 @@ class ExperiencesPanel(ToolPanel):
         self.editor.first_field = self.title
         self.editor.set_buttons(self.editor_title, self.save_button, self.delete_button)
         self.editor.watch(self.title, self.organization, self.kind, self.start, self.end, self.description,
-                          self.skills)
+                          self.tasks, self.skills)
         self._write_widgets = [self.save_button, self.delete_button, self.new_button]
         self.editor.reset_new()
         self.check_unlocked()
@@ -200,6 +210,9 @@ class ExperiencesPanel(ToolPanel):
         self.start.setText(row.get("start_date") or "")
         self.end.setText(row.get("end_date") or "")
         self.description.setPlainText(row.get("description") or "")
+        tasks = row.get("tasks") or []
+        self.tasks.setPlainText("\n".join(tasks) if isinstance(tasks, list) else str(tasks))
+        self.tasks_error.hide()
         self.skills.load_ids(list(row.get("skill_ids") or []))
         self.title_error.hide()
         self.date_error.hide()
@@ -221,8 +234,26 @@ class ExperiencesPanel(ToolPanel):
         self.date_error.setVisible(bool(reason))
         return reason is None
 
+    def task_list(self) -> list[str]:
+        return [line.strip() for line in self.tasks.toPlainText().splitlines() if line.strip()]
+
+    def _check_tasks(self) -> str | None:
+        """The core's own reason for refusing the tasks, or None (the rule lives in the core)."""
+        try:
+            api.check_tasks(self.task_list())
+        except UserInputError as exc:
+            return exc.message
+        return None
+
     def check(self, focus: bool) -> str | None:
         reason = None
+        task_reason = self._check_tasks()
+        if task_reason:
+            self.tasks_error.setText(task_reason)
+            self.tasks_error.show()
+            reason = task_reason
+            if focus:
+                self.tasks.setFocus()
         if not self.title.text().strip():
             reason = "Title is required: name the role, course or project."
             self.title_error.setText(reason)
@@ -243,5 +274,6 @@ class ExperiencesPanel(ToolPanel):
             "start_date": self.start.text().strip() or None,
             "end_date": self.end.text().strip() or None,
             "description": self.description.toPlainText(),
+            "tasks": self.task_list(),
             "skill_ids": self.skills.skill_ids(),
         }

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.tools import edits
 from dreamtree_desktop.tools import idea_trees as api
 
 from ..services import AppServices
@@ -65,33 +66,6 @@ def _load(ctx: UserContext, tree_id: str | None) -> dict[str, Any]:
         out["levels"] = api.levels(ctx, chosen["id"])
         out["shared"] = {s["id"]: s["trees"] for s in api.shared_nodes(ctx)}
     return out
-
-
-def _nested_children(node: dict[str, Any], replace: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    replace = replace or {}
-    return [{"text": replace.get(c["id"], c["text"]), "children": _nested_children(c, replace)}
-            for c in node["children"]]
-
-
-def _rename_node(ctx: UserContext, tree_id: str, node_id: str, text: str, origin: str | None) -> None:
-    """Nodes are shared by text, so renaming a word in one tree rebuilds that tree with the new word
-    in its place (the root is swapped in place)."""
-    root = api.tree(ctx, tree_id)
-    if root is None:
-        return
-    if root["id"] == node_id:
-        api.update(ctx, tree_id, {"root": text}, origin)
-    else:
-        api.update(ctx, tree_id, {"children": _nested_children(root, {node_id: text})}, origin)
-
-
-def _restore_children(ctx: UserContext, tree_id: str, children: list[dict[str, Any]],
-                      origin: str | None) -> None:
-    api.update(ctx, tree_id, {"children": children}, origin)
-
-
-def _recreate_tree(ctx: UserContext, data: dict[str, Any], origin: str | None) -> str:
-    return api.create(ctx, data, origin)
 
 
 # -- layout ------------------------------------------------------------------------------------------
@@ -743,7 +717,7 @@ class IdeaTreePanel(ToolPanel):
                 self.close_editor()
                 return
             self.select_after = f"text:{text}"
-            self.run(_rename_node, tree_id, node_id, text, self.origin, on_done=self._word_saved, write=True)
+            self.run(edits.rename_tree_node, tree_id, node_id, text, self.origin, on_done=self._word_saved, write=True)
         else:
             self.run(api.add_child, tree_id, node_id, text, self.origin, on_done=self._word_saved, write=True)
 
@@ -763,14 +737,14 @@ class IdeaTreePanel(ToolPanel):
             self.banner.show_message("The root word holds the tree together.",
                                      "Rename it with F2, or delete the whole tree.", kind="info")
             return
-        tree_id, before = self.tree["id"], _nested_children(self.root)
+        tree_id, before = self.tree["id"], edits.nested_children(self.root)
         below = self._count_below(node_id)
         parent = node.parent
 
         def offer(_r: Any) -> None:
             def undo() -> None:
                 self.select_after = node_id
-                self.run(_restore_children, tree_id, before, self.origin, write=True)
+                self.run(edits.restore_tree_children, tree_id, before, self.origin, write=True)
 
             extra = f" and the {below} word{'s' if below != 1 else ''} under it" if below else ""
             self.offer_undo(f"Removed “{node.text}”{extra}.", undo)
@@ -825,13 +799,13 @@ class IdeaTreePanel(ToolPanel):
         if self.tree is None or self.root is None or self.locked:
             return
         tree = self.tree
-        data = {"root": self.root["text"], "name": tree["name"], "children": _nested_children(self.root)}
+        data = {"root": self.root["text"], "name": tree["name"], "children": edits.nested_children(self.root)}
         restore_origin = tree["origin"] if tree["origin"] is not None else self.origin
         label = tree["name"] or tree["root_text"]
 
         def offer(_r: Any) -> None:
             def undo() -> None:
-                self.run(_recreate_tree, data, restore_origin, on_done=self._tree_restored, write=True)
+                self.run(edits.restore_tree, data, restore_origin, on_done=self._tree_restored, write=True)
 
             self.offer_undo(f"Deleted the tree “{label}”.", undo)
 

@@ -4,7 +4,6 @@ F2 to rename an item, Delete to remove it (with Undo).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.workbook import Workbook
+from dreamtree_desktop.tools import edits
 from dreamtree_desktop.tools import lists as api
 
 from ..services import AppServices
@@ -38,16 +38,6 @@ def _load(ctx: UserContext, list_id: str | None) -> dict[str, Any]:
     chosen = next((r for r in rows if r["id"] == list_id), rows[0] if rows else None)
     return {"lists": rows, "current": api.get(ctx, chosen["id"]) if chosen else None,
             "private": sorted(pii_list_names(Workbook(ctx)))}
-
-
-def _recreate(ctx: UserContext, name: str, context: str | None, origin: str | None, texts: list[str],
-              pii: bool) -> str:
-    """Undo of a list deletion: the list again, with its items in order."""
-    with ctx.db.transaction():
-        list_id = api.create(ctx, name, context, origin)
-        if texts:
-            api.set_items(ctx, list_id, texts, pii=pii, origin=origin)
-    return list_id
 
 
 class ItemList(QListWidget):
@@ -362,7 +352,7 @@ class ListsPanel(ToolPanel):
 
         def offer(_r: Any) -> None:
             def undo() -> None:
-                self.run(_recreate, name, context, restore_origin, texts, pii,
+                self.run(edits.restore_list, name, context, restore_origin, texts, pii,
                          on_done=self._restored, write=True)
 
             self.offer_undo(f"Deleted the list “{pretty_list_name(name)}”.", undo)
@@ -389,7 +379,7 @@ class ListsPanel(ToolPanel):
             self.item_error.setText(f"An item can be at most {MAX_ITEM:,} characters.")
             self.item_error.show()
             return
-        self.run(_add_item, self.current["id"], text, self._pii(), self.origin,
+        self.run(edits.add_list_item, self.current["id"], text, self._pii(), self.origin,
                  on_done=lambda _r: self.new_item.clear(), write=True)
 
     def _reordered(self) -> None:
@@ -408,7 +398,7 @@ class ListsPanel(ToolPanel):
             self.refresh()
             return
         self.item_error.hide()
-        self.run(_replace_items, self.current["id"], self._texts(), self._pii(), self.origin, write=True)
+        self.run(edits.replace_list_items, self.current["id"], self._texts(), self._pii(), self.origin, write=True)
 
     def remove_item(self) -> None:
         item = self.items.currentItem()
@@ -419,17 +409,8 @@ class ListsPanel(ToolPanel):
 
         def offer(_r: Any) -> None:
             def undo() -> None:
-                self.run(_replace_items, list_id, before, pii, self.origin, write=True)
+                self.run(edits.replace_list_items, list_id, before, pii, self.origin, write=True)
 
             self.offer_undo(f"Removed “{text}”.", undo)
 
         self.run(api.remove_item, list_id, item.data(ID_ROLE), self.origin, on_done=offer, write=True)
-
-
-def _add_item(ctx: UserContext, list_id: str, text: str, pii: bool, origin: str | None) -> str:
-    return api.add_item(ctx, list_id, text, pii=pii, origin=origin)
-
-
-def _replace_items(ctx: UserContext, list_id: str, texts: Sequence[str], pii: bool, origin: str | None
-                   ) -> list[str]:
-    return api.set_items(ctx, list_id, list(texts), pii=pii, origin=origin)

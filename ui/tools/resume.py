@@ -1,25 +1,18 @@
 """Resume builder: a resume assembled from the workbook (headline, summary, experiences, top skills
 and SOARED-story bullets) that the user edits and saves, then exports as a PDF or a JSON Resume
-file. Also exports a "career portfolio": the whole workbook as a PDF with a table of contents and
-charts.
-
-PDFs are written with QPdfWriter + QTextDocument (QtGui; no QtPdf needed to write), rendered into
-memory first and then written atomically with owner-only permissions. Charts are the panels'
-QPainter charts rendered to images and embedded as document resources.
+file, and the career portfolio (portfolio_export.py). Text helpers: resume_text.py; PDF building:
+portfolio_pdf.py.
 """
 
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import json
 import re
-from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, Qt, QUrl
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -30,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QTabWidget,
     QTextBrowser,
@@ -37,460 +31,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamtree_desktop import portfolio
 from dreamtree_desktop.context import UserContext
-from dreamtree_desktop.paths import atomic_write_bytes
 from dreamtree_desktop.tools import resume as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
-from .career_options import CHART_GROUPS, GroupedBarChart, chart_values
-from .charts import BarChart, ChartWidget, LineChart, Series
 from .networking import UrlField
-
-ID_ROLE = Qt.ItemDataRole.UserRole
-JSON_RESUME_SCHEMA = "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.0.0/schema.json"
-DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PRINT_ACCENT = "#2E6A4A"
-PRINT_MUTED = "#5A5A5A"
-
-# Section key -> (label, fields). Field kinds: line, date, text (paragraph), lines (one bullet a line).
-SECTIONS: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
-    "work": ("Work experience", (
-        ("position", "Role", "line"), ("name", "Organisation", "line"), ("startDate", "Start", "date"),
-        ("endDate", "End (empty = now)", "date"), ("summary", "Summary", "text"),
-        ("highlights", "Highlights — one per line", "lines"))),
-    "projects": ("Projects", (
-        ("name", "Project", "line"), ("entity", "Organisation", "line"), ("startDate", "Start", "date"),
-        ("endDate", "End (empty = now)", "date"), ("description", "Description", "text"),
-        ("highlights", "Highlights — one per line", "lines"))),
-    "education": ("Education", (
-        ("area", "Subject", "line"), ("studyType", "Qualification", "line"),
-        ("institution", "Institution", "line"), ("startDate", "Start", "date"),
-        ("endDate", "End (empty = now)", "date"))),
-}
-
-
-# -- resume data helpers ---------------------------------------------------------------------------
-def entry_label(section: str, entry: dict[str, Any]) -> str:
-    if section == "work":
-        bits = [entry.get("position"), entry.get("name")]
-    elif section == "projects":
-        bits = [entry.get("name"), entry.get("entity")]
-    else:
-        bits = [entry.get("area"), entry.get("institution")]
-    text = " — ".join(str(b) for b in bits if b)
-    return text or "(untitled entry)"
-
-
-def skills_to_text(groups: Any) -> str:
-    lines = []
-    for group in groups or []:
-        if not isinstance(group, dict):
-            continue
-        keywords = ", ".join(str(k) for k in group.get("keywords") or [])
-        name = group.get("name") or ""
-        lines.append(f"{name}: {keywords}" if name else keywords)
-    return "\n".join(lines)
-
-
-def skills_from_text(text: str) -> list[dict[str, Any]]:
-    """One group per line: "Group: skill, skill". A line without a colon is a group of its own."""
-    groups = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        name, sep, rest = line.partition(":")
-        if not sep:
-            name, rest = "Skills", line
-        keywords = [k.strip() for k in rest.split(",") if k.strip()]
-        groups.append({"name": name.strip(), "keywords": keywords})
-    return groups
-
-
-def date_range(entry: dict[str, Any]) -> str:
-    start, end = entry.get("startDate"), entry.get("endDate")
-    if not start and not end:
-        return ""
-    return f"{_month(start) if start else ''} – {_month(end) if end else 'present'}".strip()
-
-
-def _month(value: str) -> str:
-    try:
-        if len(value) == 4:
-            return value
-        day = _dt.date.fromisoformat(value if len(value) == 10 else value + "-01")
-        return day.strftime("%b %Y")
-    except ValueError:
-        return value
-
-
-def resume_title(resume: dict[str, Any]) -> str:
-    basics = resume.get("basics") or {}
-    name, label = basics.get("name") or "", basics.get("label") or ""
-    return " — ".join(t for t in (name, label) if t) or "Resume"
-
-
-# -- HTML for print ----------------------------------------------------------------------------------
-_PRINT_CSS = (
-    f"body {{ font-size: 10.5pt; color: #1E1E1E; }}"
-    f"h1 {{ font-size: 22pt; margin: 0; }}"
-    f"h2 {{ font-size: 13pt; color: {PRINT_ACCENT}; margin-top: 14px; margin-bottom: 4px; }}"
-    f"h3 {{ font-size: 11pt; margin-top: 8px; margin-bottom: 0; }}"
-    f"p {{ margin-top: 2px; margin-bottom: 4px; }}"
-    f".muted {{ color: {PRINT_MUTED}; }}"
-    f".headline {{ font-size: 13pt; color: {PRINT_ACCENT}; }}"
+from .portfolio_export import PortfolioExport
+from .portfolio_pdf import PortfolioJob, resume_pdf, write_file
+from .resume_text import (
+    JSON_RESUME_SCHEMA,
+    SECTIONS,
+    entry_label,
+    resume_html,
+    skills_from_text,
+    skills_to_text,
 )
 
-
-def _e(value: Any) -> str:
-    return escape(str(value)) if value is not None else ""
-
-
-def _paragraphs(text: str | None) -> str:
-    if not text:
-        return ""
-    return "".join(f"<p>{_e(p)}</p>" for p in str(text).split("\n") if p.strip())
-
-
-def _bullets(items: Any) -> str:
-    items = [i for i in (items or []) if str(i).strip()]
-    if not items:
-        return ""
-    return "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>"
-
-
-def resume_html(resume: dict[str, Any]) -> str:
-    """The resume as print HTML: name and headline, contact line, summary, then the sections."""
-    basics = resume.get("basics") or {}
-    out = [f"<html><head><style>{_PRINT_CSS}</style></head><body>"]
-    out.append(f"<h1>{_e(basics.get('name') or 'Your name')}</h1>")
-    if basics.get("label"):
-        out.append(f"<p class='headline'>{_e(basics['label'])}</p>")
-    contact = [basics.get(k) for k in ("email", "phone", "url") if basics.get(k)]
-    if contact:
-        out.append(f"<p class='muted'>{' · '.join(_e(c) for c in contact)}</p>")
-    if basics.get("summary"):
-        out.append("<h2>Profile</h2>" + _paragraphs(basics["summary"]))
-    for key, (label, _fields) in SECTIONS.items():
-        entries = [e for e in resume.get(key) or [] if isinstance(e, dict)]
-        if not entries:
-            continue
-        out.append(f"<h2>{_e(label)}</h2>")
-        for entry in entries:
-            when = date_range(entry)
-            out.append(f"<h3>{_e(entry_label(key, entry))}</h3>")
-            extra = [entry.get("studyType")] if key == "education" else []
-            meta = " · ".join(_e(x) for x in [*extra, when] if x)
-            if meta:
-                out.append(f"<p class='muted'>{meta}</p>")
-            out.append(_paragraphs(entry.get("summary") or entry.get("description")))
-            out.append(_bullets(entry.get("highlights")))
-    groups = [g for g in resume.get("skills") or [] if isinstance(g, dict)]
-    if groups:
-        out.append("<h2>Skills</h2>")
-        for g in groups:
-            keywords = ", ".join(_e(k) for k in g.get("keywords") or [])
-            out.append(f"<p><b>{_e(g.get('name') or 'Skills')}:</b> {keywords}</p>")
-    out.append("</body></html>")
-    return "".join(out)
-
-
-# -- PDF -------------------------------------------------------------------------------------------
-def _new_writer(buffer: QBuffer, title: str) -> QPdfWriter:
-    writer = QPdfWriter(buffer)
-    writer.setTitle(title)
-    writer.setCreator("DreamTree")
-    writer.setResolution(96)
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
-                                     QMarginsF(18, 16, 18, 16), QPageLayout.Unit.Millimeter))
-    return writer
-
-
-def page_size(title: str = "") -> QSizeF:
-    """The printable area of an A4 page with our margins, in the document's units."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = _new_writer(buffer, title)
-    size = QSizeF(writer.width(), writer.height())
-    del writer
-    buffer.close()
-    return size
-
-
-def document_pdf(doc: QTextDocument, title: str) -> bytes:
-    """Print a document (its page size already set with page_size()) to PDF bytes in memory."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = _new_writer(buffer, title)
-    doc.print_(writer)
-    del writer  # finishes the file
-    buffer.close()
-    return bytes(data.data())
-
-
-def resume_document(resume: dict[str, Any]) -> QTextDocument:
-    doc = QTextDocument()
-    doc.setPageSize(page_size())
-    doc.setHtml(resume_html(resume))
-    return doc
-
-
-def resume_pdf(resume: dict[str, Any]) -> bytes:
-    return document_pdf(resume_document(resume), resume_title(resume))
-
-
-def chart_image(chart: ChartWidget, width: int = 640) -> QImage:
-    """Render a chart widget (light palette) into an image for a document, at twice the resolution."""
-    height = chart.height()
-    chart.resize(width, height)
-    image = QImage(width * 2, height * 2, QImage.Format.Format_ARGB32)
-    image.setDevicePixelRatio(2.0)
-    image.fill(Qt.GlobalColor.white)
-    chart.render(image)
-    return image
-
-
-def write_file(path: Path, data: bytes) -> None:
-    """Atomically, readable by the owner only."""
-    atomic_write_bytes(path, data, mode=0o600)
-
-
-# -- the career portfolio --------------------------------------------------------------------------
-STATUS_WORDS = {"saved": "Saved", "applied": "Applied", "interviewing": "Interviewing", "offer": "Offer",
-                "closed": "Closed", "researching": "Researching", "contacted": "Contacted",
-                "meeting": "Meeting"}
-CATEGORY_WORDS = {"delivery": "Delivery", "interpersonal": "Interpersonal", "strategic": "Strategic",
-                  "transferable": "Transferable", "self_management": "Self-management",
-                  "knowledge": "Knowledge"}
-
-
-class PortfolioBuilder:
-    """Builds the portfolio QTextDocument: cover and contents (with page numbers), then sections."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.images: dict[str, QImage] = {}
-        self.sections: list[tuple[str, str, str]] = []  # (anchor, title, html)
-
-    # charts ----------------------------------------------------------------------------------------
-    def _image(self, key: str, chart: ChartWidget) -> str:
-        self.images[key] = chart_image(chart)
-        return f"<p><img src='dt-chart://{key}' width='600'></p><p class='muted'>{_e(chart.summary())}</p>"
-
-    def _add(self, title: str, body: str) -> None:
-        if body:
-            self.sections.append((f"section-{len(self.sections) + 1}", title, body))
-
-    # sections --------------------------------------------------------------------------------------
-    def build_sections(self) -> None:
-        d = self.data
-        about = _paragraphs(d.get("summary"))
-        if d.get("personality"):
-            p = d["personality"]
-            about += f"<p><b>Personality type:</b> {_e(p.get('code'))} — {_e(p.get('name'))}</p>"
-            about += _paragraphs(p.get("summary"))
-        self._add("About me", about)
-
-        exp = []
-        for e in d.get("experiences") or []:
-            when = date_range({"startDate": e.get("start_date"), "endDate": e.get("end_date")})
-            org = f" — {_e(e['organization'])}" if e.get("organization") else ""
-            exp.append(f"<h3>{_e(e['title'])}{org}</h3>")
-            kind = (e.get("experience_type") or "").capitalize()
-            meta = " · ".join(x for x in (kind, when) if x)
-            if meta:
-                exp.append(f"<p class='muted'>{_e(meta)}</p>")
-            exp.append(_paragraphs(e.get("description")))
-        self._add("Experiences", "".join(exp))
-
-        skills = d.get("top_skills") or []
-        if skills:
-            rows = "".join(
-                f"<tr><td>{n}.</td><td>{_e(s['name'])}</td><td class='muted'>"
-                f"{_e(CATEGORY_WORDS.get(s['category'], s['category']))}</td>"
-                f"<td>{_e(s['mastery']) + ' of 5' if s.get('mastery') else ''}</td></tr>"
-                for n, s in enumerate(skills, start=1))
-            self._add("Top skills", f"<table cellpadding='3'>{rows}</table>")
-
-        story_html = []
-        for s in d.get("stories") or []:
-            story_html.append(f"<h3>{_e(s.get('title') or 'A story')}</h3>")
-            for part in portfolio.SOARED:
-                if s.get(part):
-                    story_html.append(f"<p><b>{part.capitalize()}:</b> {_e(s[part])}</p>")
-        self._add("SOARED stories", "".join(story_html))
-
-        comp = d.get("competency_scores") or []
-        res = d.get("competency_results")
-        if comp and res:
-            chart = BarChart(None, "Competencies (out of 5)")
-            chart.set_data([c["name"] for c in comp], [c["score"] for c in comp], max_value=5)
-            averages = ", ".join(f"{CATEGORY_WORDS.get(k, k)} {v:.1f}"
-                                 for k, v in res["category_averages"].items())
-            body = (f"<p>Overall level <b>{res['overall_level']}</b> of 5 (average {res['overall']:.2f}); "
-                    f"by category: {_e(averages)}.</p>" + self._image("competencies", chart))
-            if res["strengths"]:
-                body += f"<p><b>Strengths:</b> {_e(', '.join(res['strengths']))}</p>"
-            if res["improvements"]:
-                body += f"<p><b>Areas to improve:</b> {_e(', '.join(res['improvements']))}</p>"
-            self._add("Competencies", body)
-
-        series = d.get("flow_series") or []
-        if series:
-            chart = LineChart(None, "Flow: energy and focus by day")
-            chart.set_data([p["date"] for p in series],
-                           [Series("Energy", [p["avg_energy"] for p in series]),
-                            Series("Focus", [p["avg_focus"] for p in series])],
-                           y_min=-2, y_max=5, markers=[n for n, p in enumerate(series) if p["high_flow"]],
-                           marker_label="High flow")
-            body = self._image("flow", chart)
-            if d.get("high_flow"):
-                body += "<p><b>High-flow activities:</b></p>" + _bullets(d["high_flow"])
-            self._add("Flow", body)
-
-        life = d.get("life_dashboard")
-        if life:
-            chart = BarChart(None, "Life dashboard (out of 10)")
-            keys = ("work", "play", "love", "health")
-            chart.set_data([k.capitalize() for k in keys], [life[k] for k in keys], max_value=10)
-            self._add("Life dashboard", self._image("life", chart) + _paragraphs(life.get("notes")))
-
-        options = d.get("career_options") or []
-        if options:
-            chart = GroupedBarChart(None, "Career options side by side (out of 10)")
-            chart.set_data(CHART_GROUPS, [Series(o["title"], chart_values(o)) for o in options], max_value=10)
-            rows = "".join(
-                f"<tr><td>{_e(o['rank'] or '')}</td><td><b>{_e(o['title'])}</b></td>"
-                f"<td>{_e(o['total_score']) if o['total_score'] is not None else '—'} of 40</td></tr>"
-                for o in options)
-            self._add("Career options", f"<table cellpadding='3'>{rows}</table>"
-                      + self._image("options", chart) + "<p class='muted'>Certainty = 11 − unknowns.</p>")
-
-        places = d.get("places") or []
-        if places:
-            items = "".join(f"<li><b>{_e(p['name'])}</b>"
-                            + (f" — likes: {_e(p['liked'])}" if p.get("liked") else "")
-                            + (f"; dislikes: {_e(p['disliked'])}" if p.get("disliked") else "") + "</li>"
-                            for p in places)
-            self._add("Places", f"<ol>{items}</ol>")
-
-        trees = d.get("idea_trees") or []
-        if trees:
-            body = []
-            for t in trees:
-                counts = " · ".join(str(c) for c in t["levels"][1:]) or "no branches yet"
-                body.append(f"<h3>{_e(t['name'])}</h3><p class='muted'>Words per ring: {_e(counts)}</p>")
-                if t.get("root"):
-                    body.append(_nested(t["root"]))
-            self._add("Idea trees", "".join(body))
-
-        lists = d.get("lists") or []
-        if lists:
-            body = "".join(f"<h3>{_e(lst['name'].replace('-', ' ').capitalize())}</h3>"
-                           f"{_bullets(lst['items'])}" for lst in lists)
-            self._add("Lists", body)
-
-        companies, jobs = d.get("companies") or [], d.get("jobs") or []
-        if companies or jobs:
-            body = ""
-            if companies:
-                body += "<h3>Target companies</h3>" + _bullets(
-                    [f"{c['name']} ({STATUS_WORDS.get(c['status'] or '', 'no status')})" for c in companies])
-            if jobs:
-                body += "<h3>Jobs</h3>" + _bullets(
-                    [f"{j['title']}{' at ' + j['company'] if j.get('company') else ''} — "
-                     f"{STATUS_WORDS.get(j['status'], j['status'])}" for j in jobs])
-            self._add("Job search", body)
-
-        wb = []
-        for part in d.get("workbook") or []:
-            wb.append(f"<h3>Part {_e(part['id'])}: {_e(part['title'])}</h3>")
-            for module in part["modules"]:
-                wb.append(f"<p><b>{_e(module['id'])} {_e(module['title'])}</b></p>")
-                for ex in module["exercises"]:
-                    wb.append(f"<p class='muted'>{_e(ex['id'])} {_e(ex['title'])}</p>")
-                    for a in ex["answers"]:
-                        wb.append(f"<p><i>{_e(a['prompt'])}</i></p>{_paragraphs(a['answer'])}")
-        self._add("Workbook answers", "".join(wb))
-
-    # the document ----------------------------------------------------------------------------------
-    def html(self, pages: dict[str, int] | None = None) -> str:
-        d = self.data
-        out = [f"<html><head><style>{_PRINT_CSS}"
-               "td.toc { padding: 3px 6px; } td.page { text-align: right; padding: 3px 6px; }"
-               "</style></head><body>"]
-        out.append("<p class='muted'>Career portfolio</p>")
-        out.append(f"<h1>{_e(d.get('name') or 'My career portfolio')}</h1>")
-        if d.get("headline"):
-            out.append(f"<p class='headline'>{_e(d['headline'])}</p>")
-        out.append(f"<p class='muted'>Made with DreamTree on {_e(_long_date(d.get('generated_on')))}.</p>")
-        out.append("<h2>Contents</h2><table width='100%' cellspacing='0'>")
-        for anchor, title, _body in self.sections:
-            page = str(pages.get(anchor, "")) if pages else "00"
-            out.append(f"<tr><td class='toc'><a href='#{anchor}'>{_e(title)}</a></td>"
-                       f"<td class='page' width='60'>{page}</td></tr>")
-        out.append("</table>")
-        for n, (anchor, title, body) in enumerate(self.sections):
-            # The first section starts a new page, so the cover and contents stand alone.
-            style = " style='page-break-before: always;'" if n == 0 else ""
-            out.append(f"<h2{style}><a name='{anchor}'></a>{_e(title)}</h2>{body}")
-        out.append("</body></html>")
-        return "".join(out)
-
-    def document(self) -> QTextDocument:
-        self.build_sections()
-        doc = QTextDocument()
-        size = page_size()
-        doc.setPageSize(size)
-        for key, image in self.images.items():
-            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"dt-chart://{key}"), image)
-        doc.setHtml(self.html())
-        # Second pass: now that the layout is known, put each section's page into the contents.
-        doc.setHtml(self.html(_anchor_pages(doc, size.height())))
-        return doc
-
-
-def _nested(node: dict[str, Any]) -> str:
-    kids = "".join(_nested(c) for c in node.get("children") or [])
-    return f"<ul><li>{_e(node['text'])}{kids}</li></ul>" if kids else f"<ul><li>{_e(node['text'])}</li></ul>"
-
-
-def _long_date(iso: str | None) -> str:
-    if not iso:
-        return ""
-    day = _dt.date.fromisoformat(iso)
-    return f"{day.day} {day.strftime('%B %Y')}"
-
-
-def _anchor_pages(doc: QTextDocument, page_height: float) -> dict[str, int]:
-    layout = doc.documentLayout()
-    pages: dict[str, int] = {}
-    block = doc.begin()
-    while block.isValid():
-        it = block.begin()
-        while not it.atEnd():
-            for name in it.fragment().charFormat().anchorNames():
-                if name not in pages:
-                    top = layout.blockBoundingRect(block).top()
-                    pages[name] = int(top // page_height) + 1
-            it += 1
-        block = block.next()
-    return pages
-
-
-def portfolio_document(data: dict[str, Any]) -> QTextDocument:
-    return PortfolioBuilder(data).document()
-
-
-def portfolio_pdf(data: dict[str, Any]) -> bytes:
-    title = " — ".join(t for t in (data.get("name"), data.get("headline")) if t) or "Career portfolio"
-    return document_pdf(portfolio_document(data), f"Career portfolio: {title}")
-
+ID_ROLE = Qt.ItemDataRole.UserRole
+DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # -- the panel ---------------------------------------------------------------------------------------
 class ResumePanel(ToolPanel):
@@ -559,10 +119,8 @@ class ResumePanel(ToolPanel):
         export_row.addWidget(self.json_button)
         export_row.addStretch(1)
         body.addLayout(export_row)
-        self.portfolio_button = QPushButton("Career portfolio PDF…", self.body)
-        self.portfolio_button.setAccessibleName("Export the whole workbook as a career portfolio PDF")
-        self.portfolio_button.clicked.connect(lambda: self.export_portfolio())
-        body.addWidget(self.portfolio_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.portfolio = PortfolioExport(self, self.body)
+        body.addWidget(self.portfolio)
         note = QLabel("The portfolio gathers your workbook with charts and a table of contents. Private "
                       "answers, your budget and your contacts are left out.", self.body)
         note.setProperty("role", "muted")
@@ -1003,23 +561,24 @@ class ResumePanel(ToolPanel):
         return self._write(path, text.encode("utf-8"), "JSON Resume")
 
     def export_portfolio(self, path: Path | None = None) -> None:
-        """Gathers the workbook on the worker, then renders and writes here (charts are widgets)."""
-        path = path or self._ask_path("Export career portfolio", self._file_name("career portfolio.pdf"),
-                                      "PDF (*.pdf)")
-        if path is None:
-            return
-        self.portfolio_button.setEnabled(False)
-        self.run(portfolio.gather, on_done=lambda data: self._portfolio_ready(path, data))
+        self.portfolio.export(path)
 
-    def _portfolio_ready(self, path: Path, data: dict[str, Any]) -> None:
-        self.portfolio_button.setEnabled(True)
-        resume = self.current_resume()
-        basics = resume.get("basics") or {}
-        # The portfolio uses the name and headline as they stand in this form.
-        data = {**data, "name": basics.get("name") or data.get("name"),
-                "headline": basics.get("label") or data.get("headline"),
-                "summary": basics.get("summary") or data.get("summary")}
-        self._write(path, portfolio_pdf(data), "Career portfolio")
+    # The portfolio's controls, by the names the rest of the panel used before they moved out.
+    @property
+    def portfolio_button(self) -> QPushButton:
+        return self.portfolio.button
+
+    @property
+    def portfolio_progress(self) -> QProgressBar:
+        return self.portfolio.progress
+
+    @property
+    def portfolio_cancel(self) -> QPushButton:
+        return self.portfolio.cancel_button
+
+    @property
+    def portfolio_job(self) -> PortfolioJob | None:
+        return self.portfolio.job
 
     def _write(self, path: Path, data: bytes, what: str) -> Path | None:
         try:

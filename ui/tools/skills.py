@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.tools import edits
 from dreamtree_desktop.tools import skills as api
 
 from ..services import AppServices
@@ -274,16 +275,6 @@ class SkillPicker(QWidget):
 
 def _load_mine(ctx: UserContext) -> list[dict[str, Any]]:
     return api.list_user_skills(ctx)
-
-
-def _add_custom(ctx: UserContext, name: str, category: str, origin: str | None) -> dict[str, Any]:
-    """Create the custom skill and add it to the user's skills, in one transaction."""
-    with ctx.db.transaction():
-        skill_id = api.add_custom_skill(ctx, name, category, origin=origin)
-        api.set_user_skill(ctx, skill_id, origin=origin)
-    found = api.skill(ctx, skill_id)
-    assert found is not None
-    return found
 
 
 class SkillsPanel(ToolPanel):
@@ -605,7 +596,7 @@ class SkillsPanel(ToolPanel):
         self.detail_error.hide()
         skill_id = self._selected["id"]
         name = self._selected["name"]
-        self.run(_set_skill, skill_id, mastery, evidence, self.origin,
+        self.run(edits.rate_skill, skill_id, mastery, evidence, self.origin,
                  on_done=lambda _r: self.show_notice(f"Saved “{name}”."), write=True)
 
     def remove_selected(self) -> None:
@@ -622,7 +613,7 @@ class SkillsPanel(ToolPanel):
 
     def _offer_undo(self, text: str, kept: dict[str, Any]) -> None:
         def undo() -> None:
-            self.run(_restore_skill, kept, self.origin,
+            self.run(edits.restore_user_skill, kept, self.origin,
                      on_done=lambda _r: self.show_notice("Skill restored."), write=True)
 
         self.offer_undo(text, undo)
@@ -691,7 +682,7 @@ class SkillsPanel(ToolPanel):
             return
         self.custom_error.hide()
         category = self.custom_category.currentData()
-        self.run(_add_custom, name, category, self.origin, on_done=self._custom_added, write=True)
+        self.run(edits.add_custom_skill_as_mine, name, category, self.origin, on_done=self._custom_added, write=True)
 
     def _custom_added(self, found: dict[str, Any]) -> None:
         self.custom_name.clear()
@@ -701,17 +692,3 @@ class SkillsPanel(ToolPanel):
             "after review.", kind="success")
         self._selected = {**found, "is_custom": True}
         self._run_search()
-
-
-# Module-level so the worker never holds a reference to a widget.
-def _set_skill(ctx: UserContext, skill_id: str, mastery: int | None, evidence: str,
-               origin: str | None) -> str:
-    return api.set_user_skill(ctx, skill_id, mastery=mastery, evidence=evidence, origin=origin)
-
-
-def _restore_skill(ctx: UserContext, kept: dict[str, Any], origin: str | None) -> str:
-    rank = kept["rank"]
-    if rank is not None and any(s["rank"] == rank for s in api.top10(ctx)):
-        rank = None
-    return api.set_user_skill(ctx, kept["skill_id"], mastery=kept["mastery"], evidence=kept["evidence"],
-                              rank=rank, origin=origin)

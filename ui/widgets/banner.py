@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ..dialogs.errors import describe_error
@@ -12,6 +12,7 @@ class Banner(QFrame):
     """A dismissible message strip. kind: "info", "success" or "error"."""
 
     action_clicked = Signal()
+    SUCCESS_SECONDS = 8
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +44,10 @@ class Banner(QFrame):
         self._close.clicked.connect(self.hide)
         layout.addWidget(self._close, 0, Qt.AlignmentFlag.AlignVCenter)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        # Good news goes away by itself once read; errors stay until dismissed or fixed.
+        self._expiry = QTimer(self)
+        self._expiry.setSingleShot(True)
+        self._expiry.timeout.connect(self.hide)
         self.hide()
 
     def show_message(self, title: str, hint: str | None = None, *, kind: str = "info",
@@ -57,6 +62,9 @@ class Banner(QFrame):
         if action:
             self._action.setText(action)
         self.setAccessibleDescription(f"{title} {hint or ''}".strip())
+        self._expiry.stop()
+        if kind == "success" and not action:
+            self._expiry.start(self.SUCCESS_SECONDS * 1000)
         self.show()
 
     def show_error(self, exc: BaseException, *, action: str | None = None) -> None:

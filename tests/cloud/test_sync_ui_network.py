@@ -1,0 +1,152 @@
+"""The sync indicator and the window when the network misbehaves: the service stops and comes
+back, hangs at quit, or another computer changed the password."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QLabel
+from sync_helpers import (
+    PASSWORD,
+    PLAIN_PROMPT,
+    Worker,
+    answer,
+    answer_of,
+    answer_through,
+    mailed_code,
+    new_email,
+    new_folder,
+    opened,
+    own_identity,
+)
+from ui_helpers import device, onboard, shot, wait_idle
+
+pytestmark = pytest.mark.cloud
+NEW_PASSWORD = "marmalade-cello-58"
+
+
+def _claimed_folder(seeded_template: Any, tmp_path: Any, name: str, server_url: str, ask_code: Any) -> tuple[Any, str]:
+    from dreamtree_desktop.sync import service
+
+    folder = new_folder(seeded_template, tmp_path, name)
+    email = new_email("ui-net")
+    with opened(folder) as (app, _ctx):
+        ctx = own_identity(app)
+        onboard(ctx)
+        answer_through(ctx, "1.1.2")
+        service.cloud_claim(app, server_url, PASSWORD, email=email, lock=False, ask_code=ask_code)
+    return folder, email
+
+
+@contextlib.contextmanager
+def _hanging_server() -> Iterator[str]:
+    """Accepts connections and never answers."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+def test_indicator_offline_while_the_service_is_stopped_and_back_after(seeded_template, tmp_path, qtbot):
+    server = Worker(tmp_path / "server")
+    server.start()
+    try:
+        folder, _email = _claimed_folder(seeded_template, tmp_path, "dev", server.url, server.read_code)
+        with device(folder, qtbot) as dev:
+            indicator = dev.window.sync.indicator
+            qtbot.waitUntil(lambda: dev.scheduler.last_result is not None, timeout=30_000)
+            assert indicator.isVisible() and indicator.text().endswith(indicator.text_for_state())
+            assert "Synced" in indicator.text()
+
+            revision_before = dev.scheduler.last_result.revision
+            server.stop()
+            qtbot.waitUntil(lambda: dev.scheduler.state == "offline", timeout=60_000)
+            assert "Offline" in indicator.text()
+            indicator.click()
+            details = indicator.details
+            assert details is not None and details.isVisible()
+            assert "cannot be reached" in details.body.text()
+            shot(details, "sync-details-offline")
+            shot(dev.window, "window-offline")
+            # Working offline is normal: a change is kept here meanwhile.
+            dev.services.worker.submit(lambda c: answer(c, PLAIN_PROMPT, "written while offline"),
+                                       topics=("answers",))
+
+            server.start()
+            details.sync_button.click()  # or wait for the next automatic round
+            qtbot.waitUntil(lambda: dev.scheduler.state == "synced"
+                            and dev.scheduler.last_result.revision > revision_before, timeout=60_000)
+            assert "Synced" in indicator.text()
+            wait_idle(qtbot, dev)
+    finally:
+        server.stop()
+
+
+def test_quitting_while_the_server_hangs_returns_promptly(cloud_server, seeded_template, tmp_path, qtbot):
+    folder, _email = _claimed_folder(seeded_template, tmp_path, "dev", cloud_server.url, mailed_code(cloud_server))
+    with _hanging_server() as hanging:
+        with opened(folder) as (app, _ctx), app.db.transaction():
+            app.db.execute("UPDATE app_meta SET value = ? WHERE key = 'sync.server'", (hanging,))
+        with device(folder, qtbot) as dev:
+            qtbot.waitUntil(lambda: dev.scheduler.state == "syncing", timeout=30_000)
+            # The round trip waits on the network, not on the database thread: pages still load.
+            assert dev.call(answer_of, PLAIN_PROMPT) is not None
+            dev.services.worker.submit(lambda c: answer(c, PLAIN_PROMPT, "written during the hang"),
+                                       topics=("answers",))
+            wait_idle(qtbot, dev)
+            assert dev.scheduler.state == "syncing"
+            started = time.monotonic()
+            dev.window.close()
+            took = time.monotonic() - started
+        assert took < 5.0, f"quitting waited {took:.1f} s on a server that never answers"
+    with opened(folder) as (_app, ctx):
+        assert answer_of(ctx, PLAIN_PROMPT) == "written during the hang"  # nothing lost
+
+
+def test_password_changed_on_another_computer(cloud_server, seeded_template, tmp_path, qtbot):
+    from dreamtree_desktop import accounts
+    from dreamtree_desktop.sync import service
+
+    first, email = _claimed_folder(seeded_template, tmp_path, "first", cloud_server.url, mailed_code(cloud_server))
+    second = new_folder(seeded_template, tmp_path, "second")
+    with opened(second) as (app, _ctx):
+        service.login(app, cloud_server.url, email, PASSWORD, lock=False)
+    with opened(first) as (app, _ctx):
+        accounts.change_password(app, PASSWORD, NEW_PASSWORD)
+        assert service.push_password_change(app, PASSWORD, NEW_PASSWORD)
+
+    with device(second, qtbot) as dev:
+        dev.services.worker.submit(lambda c: answer(c, PLAIN_PROMPT, "written before signing in again"),
+                                   topics=("answers",))
+        hookup = dev.window.sync
+        qtbot.waitUntil(lambda: hookup.password_dialog is not None and hookup.password_dialog.isVisible(),
+                        timeout=60_000)
+        assert dev.scheduler.state == "password"
+        assert "Needs your password" in hookup.indicator.text()
+        dialog = hookup.password_dialog
+        form = dialog.form
+        assert form.mode == "again"
+        assert any(email in lbl.text() for lbl in form.findChildren(QLabel))
+        shot(dialog, "password-changed-elsewhere")
+        form.password.edit.setText(PASSWORD)  # the old one: refused beside the field, nothing lost
+        form.ok_button.click()
+        qtbot.waitUntil(lambda: form.password.error.isVisible(), timeout=60_000)
+        assert "Wrong password" in form.password.error.text()
+        form.password.edit.setText(NEW_PASSWORD)
+        form.ok_button.click()
+        qtbot.waitUntil(lambda: dev.scheduler.state == "synced" and dev.scheduler.last_result is not None
+                        and dev.scheduler.last_result.revision > 0, timeout=60_000)
+        assert not dialog.isVisible()
+        assert dev.call(answer_of, PLAIN_PROMPT) == "written before signing in again"
+        wait_idle(qtbot, dev)
+    with opened(first) as (_app, ctx):  # the first computer gets what the second wrote meanwhile
+        service.sync(ctx)
+        assert answer_of(ctx, PLAIN_PROMPT) == "written before signing in again"

@@ -1,0 +1,127 @@
+"""The career portfolio export of the resume panel: a button, then a progress bar with Cancel.
+
+The workbook is read on the database worker, the charts are drawn here one per turn of the event
+loop (they are widgets), then `PortfolioJob` builds and writes the PDF on its own thread. A job
+outlives the panel that started it and writes its file all the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import shiboken6
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from dreamtree_desktop import portfolio
+
+from .portfolio_pdf import CHARTS, Images, PortfolioJob, render_chart
+
+if TYPE_CHECKING:
+    from .resume import ResumePanel
+
+_RUNNING: set[PortfolioJob] = set()
+CANCELLED = "Portfolio cancelled: nothing was written."
+
+
+class PortfolioExport(QWidget):
+    def __init__(self, panel: ResumePanel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.panel = panel
+        self.job: PortfolioJob | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.button = QPushButton("Career portfolio PDF…", self)
+        self.button.setAccessibleName("Export the whole workbook as a career portfolio PDF")
+        self.button.clicked.connect(lambda: self.export())
+        row = QHBoxLayout()
+        row.addWidget(self.button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar(self)
+        self.progress.setAccessibleName("Career portfolio progress")
+        self.progress.setFormat("Building the portfolio… %p%")
+        progress_row.addWidget(self.progress, 1)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setAccessibleName("Stop building the career portfolio")
+        self.cancel_button.clicked.connect(self.cancel)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
+        self._show_progress(False)
+
+    def _alive(self, fn: Callable[..., None]) -> Callable[..., None]:
+        """fn, skipped once this widget is gone (a job can finish after its panel closed)."""
+        return lambda *args: fn(*args) if shiboken6.isValid(self) else None
+
+    def export(self, path: Path | None = None) -> None:
+        if self.job is not None or not self.cancel_button.isHidden():
+            return
+        panel = self.panel
+        path = path or panel._ask_path("Export career portfolio", panel._file_name("career portfolio.pdf"),
+                                       "PDF (*.pdf)")
+        if path is None:
+            return
+        self.button.setEnabled(False)
+        self.progress.setRange(0, 0)  # busy until the first step is done
+        self._show_progress(True)
+        panel.run(portfolio.gather, on_done=self._alive(lambda data: self._gathered(path, data)))
+
+    def _gathered(self, path: Path, data: dict[str, Any]) -> None:
+        basics = self.panel.current_resume().get("basics") or {}
+        # The portfolio uses the name and headline as they stand in the resume form.
+        data = {**data, "name": basics.get("name") or data.get("name"),
+                "headline": basics.get("label") or data.get("headline"),
+                "summary": basics.get("summary") or data.get("summary")}
+        images: Images = {}
+        keys = list(CHARTS)
+
+        def next_chart() -> None:
+            # One chart per turn of the event loop: each is a widget drawn here, on the GUI thread.
+            if not self.cancel_button.isEnabled():
+                self._finished(CANCELLED, "info")
+            elif keys:
+                render_chart(data, keys.pop(0), images)
+                QTimer.singleShot(0, self._alive(next_chart))
+            else:
+                self._start(data, images, path)
+
+        next_chart()
+
+    def _start(self, data: dict[str, Any], images: Images, path: Path) -> None:
+        job = PortfolioJob(data, images, path)
+        self.job = job
+        _RUNNING.add(job)
+        job.progress.connect(self._alive(self._progress))
+        job.written.connect(self._alive(self._written))
+        job.cancelled.connect(self._alive(lambda: self._finished(CANCELLED, "info")))
+        job.failed.connect(self._alive(lambda reason: self._finished(
+            f"Career portfolio could not be written: {reason}.", "error")))
+        job.finished.connect(lambda: (_RUNNING.discard(job), job.deleteLater()))
+        job.start()
+
+    def cancel(self) -> None:
+        self.cancel_button.setEnabled(False)
+        if self.job is not None:
+            self.job.cancel()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _written(self, path: str) -> None:
+        self.panel.last_export = Path(path)
+        self._finished(f"Career portfolio saved to {Path(path).name}.", "success")
+
+    def _finished(self, text: str, kind: str) -> None:
+        self.job = None
+        self._show_progress(False)
+        self.button.setEnabled(True)
+        self.panel.banner.show_message(text, kind=kind)
+
+    def _show_progress(self, shown: bool) -> None:
+        self.progress.setVisible(shown)
+        self.cancel_button.setVisible(shown)
+        self.cancel_button.setEnabled(shown)
