@@ -395,6 +395,8 @@ class _Mapper:
             # Tasks travel as a list in older files; the column keeps one task per line.
             record["tasks"] = "\n".join(" ".join(str(t).split()) for t in record["tasks"] if str(t).strip()) or None
         record.update(fixed)
+        if table == "user_jobs" and not record.get("application_status"):
+            record["application_status"] = "saved"  # what the job form stores when none is given
         record.update({"id": item["id"], "origin": origin})
         for column in ("created_at", "updated_at"):
             if column in spec.columns:
