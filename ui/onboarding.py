@@ -36,10 +36,8 @@ from .widgets.scaffold import PageScaffold, label
 
 def first_exercise(ctx: Any) -> str | None:
     """Where the workbook starts for this user (runs on the worker thread)."""
-    try:
-        from dreamtree_desktop.engine.workbook import Workbook
-    except ModuleNotFoundError:
-        return None
+    from dreamtree_desktop.engine.workbook import Workbook
+
     status = Workbook(ctx).status()
     return status.next_exercise.id if status.next_exercise else None
 

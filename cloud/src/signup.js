@@ -67,25 +67,23 @@ export async function createAccount(request, env) {
   await reserve(db, [key("signup", clientAddress(request)), key("mail", email)], now, MAIL_LIMITED, limitRules(env));
   if (await userExists(db, userId)) throw userIdTaken();
 
-  // The verifier is made in both cases, so both answers take the same time.
+  // Both cases do the same work (verifier, one code stored, one mail), so neither the answer nor
+  // its timing tells whether the address has an account. A code stored for a taken address is
+  // never mailed, and could not create an account anyway (the address is unique).
   const verifier = await makeVerifier(secret);
-  if (await emailExists(db, email)) {
-    const mail = ownerMail();
-    await sendMail(env, email, mail.subject, mail.text);
-  } else {
-    const payload = {
-      user_id: userId,
-      verifier_hash: verifier.hash,
-      verifier_salt: verifier.salt,
-      verifier_iterations: verifier.iterations,
-      kdf,
-      wrapped_data_key: wrapped,
-    };
-    const { code, statements } = await issueCode(db, email, "signup", payload, now);
-    await db.batch(statements);
-    const mail = codeMail(code);
-    await sendMail(env, email, mail.subject, mail.text);
-  }
+  const payload = {
+    user_id: userId,
+    verifier_hash: verifier.hash,
+    verifier_salt: verifier.salt,
+    verifier_iterations: verifier.iterations,
+    kdf,
+    wrapped_data_key: wrapped,
+  };
+  const taken = await emailExists(db, email);
+  const { code, statements } = await issueCode(db, email, "signup", payload, now);
+  await db.batch(statements);
+  const mail = taken ? ownerMail() : codeMail(code);
+  await sendMail(env, email, mail.subject, mail.text);
   return jsonResponse(202, { status: "verification_sent" });
 }
 

@@ -363,7 +363,7 @@ class ChangesDialog(QDialog):
 
     WORDS: ClassVar[dict[str, str]] = {"from_account": "now holds your account's newer version",
              "added": "came from your account",
-             "kept_yours": "kept yours (it was newer)"}
+             "kept_yours": "kept yours"}
 
     def __init__(self, changes: list[work.ModuleChange], parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -182,7 +182,8 @@ class SyncDetails(QDialog):
             from ..dialogs.errors import describe_error
 
             title, hint = describe_error(error)
-            lines.append(f"{title} {hint or ''}".strip())
+            # Offline and clock: the words above already say what to do; the error adds the facts.
+            lines.append(title if state != sc.FAILED else f"{title} {hint or ''}".strip())
         self.detail.setText("\n".join(lines))
         self.detail.setVisible(bool(lines))
         self.password_button.setVisible(state == sc.PASSWORD)
