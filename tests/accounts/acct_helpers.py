@@ -161,7 +161,7 @@ def stored_pii(app: AppData, seeded: Seeded) -> dict[tuple[str, str, str], str |
     """The stored text of every seeded PII cell, read through the open connection."""
     out = {}
     for table, column, row_id in seeded.pii:
-        key = "user_id" if table in ("user_budget", "user_settings") else "id"
+        key = "user_id" if table in ("user_budget", "user_settings", "user_profile") else "id"
         out[(table, column, row_id)] = app.db.scalar(
             f'SELECT "{column}" FROM "{table}" WHERE "{key}" = ?', (row_id,)
         )
