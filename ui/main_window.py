@@ -202,6 +202,7 @@ class ToolHost(QWidget):
     def clear(self) -> None:
         if self.panel is not None:
             self.body.removeWidget(self.panel)
+            self.panel.hide()
             self.panel.deleteLater()
         self.panel = None
         self.tool_id = None
@@ -324,7 +325,8 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self._idle_watcher)
             from .keyboard import install
 
-            install(app)
+            if isinstance(app, QApplication):
+                install(app)
         self._reminders: Any = None
         self.tool_names: dict[str, str] = {}
         from .sync import attach_sync

@@ -21,7 +21,7 @@ from ui.app import guard_refcounts, make_qapplication
 guard_refcounts()
 
 from PySide6.QtCore import QSize  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMenu, QWidget  # noqa: E402
 
 from dreamtree_desktop.appdata import AppData, open_app_data  # noqa: E402
 from dreamtree_desktop.context import UserContext  # noqa: E402
@@ -50,10 +50,13 @@ def fill_synthetic_user(ctx: UserContext, modules: tuple[str, ...] = ANSWER_MODU
 
 
 def settle(app: QApplication, services: Any = None, seconds: float = 5.0) -> None:
-    """Let queued work finish: worker jobs, their callbacks, layouts and paints."""
+    """Let queued work finish: worker jobs, their callbacks, layouts, paints and deletions."""
+    from PySide6.QtCore import QEvent
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         app.processEvents()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         worker = getattr(services, "worker", None)
         if worker is None or worker.pending == 0:
             for _ in range(5):
@@ -78,107 +81,147 @@ def build(app_data: AppData) -> tuple[Any, Any]:
     return services, MainWindow(services)
 
 
-def shoot(widget: QWidget, path: Path) -> None:
-    widget.grab().save(str(path))
-    print(path)
+SIZES: dict[str, QSize] = {"1366x768": QSize(1366, 768), "800x600": QSize(800, 600)}
+THEMES: dict[str, tuple[str, str]] = {"light": ("cream", "charcoal"), "dark": ("charcoal", "cream")}
+PAGES = ("home", "workbook", "contents", "tools", "profile", "settings")
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m ui.screenshots OUTDIR", file=sys.stderr)
-        return 2
-    out = Path(argv[0])
-    out.mkdir(parents=True, exist_ok=True)
+class Sweep:
+    """Shows every page, panel and dialog in turn; saves PNGs (when given a folder) and collects
+    layout problems (text cut off, siblings overlapping) found on each screen."""
+
+    def __init__(self, app: QApplication, out: Path | None) -> None:
+        self.app, self.out = app, out
+        self.problems: list[str] = []
+        self.shots = 0
+
+    def record(self, name: str, widget: QWidget, services: Any = None) -> None:
+        settle(self.app, services, seconds=2.0)
+        from ui.layout_check import layout_problems
+
+        self.problems += [f"{name}: {problem}" for problem in layout_problems(widget)]
+        if self.out is not None:
+            widget.grab().save(str(self.out / f"{name}.png"))
+        self.shots += 1
+
+    def dialog(self, name: str, dialog: QWidget, size: QSize, services: Any = None) -> None:
+        """A dialog at its natural size, kept inside the screen size being tried."""
+        dialog.show()
+        settle(self.app, services, seconds=0.5)
+        hint = dialog.sizeHint().expandedTo(dialog.minimumSize())
+        if dialog.minimumWidth() > size.width() or dialog.minimumHeight() > size.height():
+            self.problems.append(f"{name}: needs at least {dialog.minimumWidth()}×"
+                                 f"{dialog.minimumHeight()}, the screen is {size.width()}×{size.height()}")
+        dialog.resize(hint.boundedTo(size - QSize(40, 60)).expandedTo(dialog.minimumSize()))
+        self.record(name, dialog, services)
+        dialog.close()
+
+
+def _dialogs(services: Any, window: Any) -> list[tuple[str, Callable[[], QWidget]]]:
+    from dreamtree_desktop.errors import StorageError
+    from ui.dialogs.about import AboutDialog
+    from ui.dialogs.account import _Form
+    from ui.dialogs.backup_dialogs import BackupPasswordDialog, ImportPreviewDialog
+    from ui.dialogs.help import HOW_IT_WORKS, HelpDialog, shortcuts_html
+    from ui.dialogs.unlock import ProblemWindow, UnlockWindow
+
+    folder = services.app_data.folder
+    report = {"modules": {"1.1": {"action": "replaced", "revision_of": "x"}, "1.2": {"action": "kept"}},
+              "module_titles": {"1.1": "Skills", "1.2": "Environment"},
+              "standalone": {"user_flow_logs": {"added": 3, "duplicates_skipped": 1}},
+              "personal_data": "ask", "file_has_password": True, "needs_confirmation": True,
+              "removed_rows": 25, "local_rows": 30}
+
+    def reset() -> QWidget:
+        unlock = UnlockWindow(folder, lambda _f, _p: None)
+        unlock._show_reset()
+        return unlock
+
+    def wrong() -> QWidget:
+        unlock = UnlockWindow(folder, lambda _f, _p: None)
+        unlock._show("That password is not right. Check it and try again.")
+        return unlock
+
+    return [
+        ("dialog-about", lambda: AboutDialog(services, window)),
+        ("dialog-shortcuts", lambda: HelpDialog("Keyboard shortcuts", shortcuts_html(
+            [a for m in window.menuBar().findChildren(QMenu) for a in m.actions()]), window)),
+        ("dialog-how-it-works", lambda: HelpDialog("How DreamTree works", HOW_IT_WORKS, window)),
+        ("dialog-backup-password", lambda: BackupPasswordDialog(window)),
+        ("dialog-import-preview", lambda: ImportPreviewDialog(report, window)),
+        ("dialog-create-account", lambda: _Form(
+            window, "Create an account", "An account protects your data with a password.",
+            [("email", "Email", False), ("new", "Password", True), ("confirm", "Password again", True)],
+            ok_label="Create account", checkbox="Lock this computer's data with the password")),
+        ("window-unlock", wrong),
+        ("window-unlock-reset", reset),
+        ("window-problem", lambda: ProblemWindow(StorageError("The data folder is read-only."), folder)),
+    ]
+
+
+def sweep(out: Path | None, *, sizes: dict[str, QSize] = SIZES,
+          themes: dict[str, tuple[str, str]] = THEMES, panels: bool = True) -> Sweep:
+    """Every page, panel and dialog at each size in each theme; see Sweep."""
+    from ui.tools.registry import PANELS
+
     app = make_qapplication(["screenshots"])
     from ui.theme import load_all_fonts
 
     load_all_fonts()
+    run = Sweep(app, out)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dreamtree-shots-") as tmp:
-        # A partly completed user.
-        data = open_app_data(Path(tmp) / "user")
-        fill_synthetic_user(UserContext.from_app(data))
-        services, window = build(data)
-        window.resize(QSize(1280, 820))
-        window.show()
-        settle(app, services)
-        steps: list[tuple[str, Callable[[], None]]] = [
-            ("01-home", lambda: window.show_page("home")),
-            ("02-workbook", lambda: window.show_page("workbook")),
-            ("03-contents", lambda: window.show_page("contents")),
-            ("04-tools", lambda: window.show_page("tools")),
-            ("05-profile", lambda: window.show_page("profile")),
-            ("06-settings", lambda: window.show_page("settings")),
-            ("07-tool-dock", lambda: (window.show_page("tools"),
-                                      services.navigator.open_tool.emit("flow-tracker", None))),
-        ]
-        for name, action in steps:
-            action()
-            settle(app, services)
-            shoot(window, out / f"{name}.png")
-        window.close_tool()
-        # Dark colours, chosen in Settings.
-        settings = services.worker.call_sync(
-            lambda ctx: update_settings(ctx, background_color="charcoal", text_color="cream", font="serif"))
-        services.theme.apply_settings(settings)
-        window.show_page("home")
-        settle(app, services)
-        shoot(window, out / "08-home-dark.png")
-        window.show_page("settings")
-        settle(app, services)
-        shoot(window, out / "09-settings-dark.png")
-        # Narrow window: the rail collapses and a tool takes the middle.
-        window.resize(QSize(820, 760))
-        services.navigator.open_tool.emit("skills-browser", None)
-        settle(app, services)
-        shoot(window, out / "10-narrow-tool.png")
-        window.close_tool()
-        window.show_page("contents")
-        settle(app, services)
-        shoot(window, out / "11-narrow-contents.png")
-        from ui.dialogs.about import AboutDialog
-
-        about = AboutDialog(services, window)
-        about.show()
-        settle(app, services)
-        shoot(about, out / "12-about.png")
-        about.close()
-        window.close()
-        services.worker.stop()
-        data.close()
-        update_colours = None
-        del update_colours
-
-        # First run: onboarding.
         fresh = open_app_data(Path(tmp) / "fresh")
         services, window = build(fresh)
-        window.resize(QSize(1280, 820))
-        window.show()
-        settle(app, services)
-        onboarding = window.onboarding
-        shoot(window, out / "13-onboarding-welcome.png")
-        onboarding.go_to(1)
-        onboarding.name_edit.setText("Sam")
-        settle(app, services)
-        shoot(window, out / "14-onboarding-name.png")
-        onboarding.go_to(2)
-        settle(app, services)
-        shoot(window, out / "15-onboarding-look.png")
+        for size_name, size in sizes.items():
+            window.resize(size)
+            window.show()
+            for step in range(3):
+                window.onboarding.go_to(step)
+                run.record(f"onboarding-{step + 1}-{size_name}", window, services)
         window.close()
         services.worker.stop()
         fresh.close()
 
-        # The unlock screen, with a wrong password message.
-        from ui.dialogs.unlock import UnlockWindow
+        data = open_app_data(Path(tmp) / "user")
+        fill_synthetic_user(UserContext.from_app(data), finish=True)
+        services, window = build(data)
+        window.show()
+        for theme_name, (background, text) in themes.items():
+            settings = services.worker.call_sync(lambda ctx, b=background, t=text: update_settings(
+                ctx, background_color=b, text_color=t, colors_chosen=True))
+            services.theme.apply_settings(settings)
+            for size_name, size in sizes.items():
+                tag = f"{theme_name}-{size_name}"
+                window.resize(size)
+                for page in PAGES:
+                    window.show_page(page)
+                    run.record(f"{tag}-page-{page}", window, services)
+                if panels:
+                    window.show_page("tools")
+                    for tool_id in PANELS:
+                        services.navigator.open_tool.emit(tool_id, None)
+                        run.record(f"{tag}-panel-{tool_id}", window, services)
+                        window.close_tool()
+                for name, make in _dialogs(services, window):
+                    run.dialog(f"{tag}-{name}", make(), size, services)
+        window.close()
+        services.worker.stop()
+        data.close()
+    return run
 
-        unlock = UnlockWindow(Path(tmp) / "locked", lambda folder, pw: None)
-        unlock.resize(640, 480)
-        unlock.show()
-        unlock._show("That password is not right. Check it and try again.")
-        unlock.status.setText("Try again in 4 seconds.")
-        settle(app)
-        shoot(unlock, out / "16-unlock.png")
-        unlock.close()
-    return 0
+
+def main(argv: list[str]) -> int:
+    """`python -m ui.screenshots OUTDIR`: the sweep, saved as PNGs; exit 1 on layout problems."""
+    if len(argv) != 1:
+        print("usage: python -m ui.screenshots OUTDIR", file=sys.stderr)
+        return 2
+    run = sweep(Path(argv[0]))
+    print(f"{run.shots} screens saved in {argv[0]}")
+    for problem in run.problems:
+        print(problem)
+    return 1 if run.problems else 0
 
 
 if __name__ == "__main__":

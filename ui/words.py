@@ -14,7 +14,7 @@ from PySide6.QtCore import QDate, QDateTime, QLocale, Qt
 
 # Tools a person fills with many records, and calls by the plural ("my experiences").
 COLLECTIONS = frozenset({"experiences", "skills-browser", "soared-story", "career-options",
-                         "flow-tracker", "reframer", "lists"})
+                         "flow-tracker", "failure-reframer"})
 
 
 def sentence_case(name: str) -> str:

@@ -45,7 +45,7 @@ def _account_with_work(cloud_server: Any, folder: Path, through: str = "1.1.2") 
     return email, "the account's own answer"
 
 
-def _returning_sign_in(qtbot: Any, dev: Any, email: str) -> Any:
+def _returning_sign_in(qtbot: Any, dev: Any, email: str, *, lock: bool = False) -> Any:
     flow = dev.window.onboarding
     assert flow is not None and flow.returning_button.isVisible()
     flow.returning_button.click()
@@ -53,7 +53,7 @@ def _returning_sign_in(qtbot: Any, dev: Any, email: str) -> Any:
     form = flow.signin_form
     form.email.edit.setText(email)
     form.password.edit.setText(PASSWORD)
-    form.lock.setChecked(False)
+    form.lock.setChecked(lock)
     shot(dev.window, "first-launch-sign-in")
     form.ok_button.click()
     return flow
@@ -74,7 +74,7 @@ def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server,
     with device(new_folder(seeded_template, tmp_path, "new"), qtbot) as dev:
         shot(dev.window, "first-launch-welcome")
         with qtbot.waitSignal(dev.window.onboarding.finished, timeout=60_000) as opened_at:
-            _returning_sign_in(qtbot, dev, email)
+            _returning_sign_in(qtbot, dev, email, lock=True)  # as offered: locked with the password
         assert opened_at.args == [left_off]  # the workbook opens where the person left off
         assert dev.window.onboarding is None
         assert dev.window.current_page == "workbook"
@@ -82,6 +82,7 @@ def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server,
         # Onboarding is done for good: the account's settings came along.
         assert dev.services.theme.settings.onboarded
         qtbot.waitUntil(lambda: dev.scheduler.state == "synced", timeout=30_000)
+        assert dev.window.password_locked()
         wait_idle(qtbot, dev)
 
 

@@ -80,7 +80,13 @@ def wait_idle(qtbot: Any, dev: Device, timeout: int = 30_000) -> None:
 
 
 def shot(widget: Any, name: str) -> Path:
+    """Saves a screenshot to look at, and fails on what would look broken: text cut off by its
+    widget, widgets drawn over each other (ui/layout_check.py)."""
+    from ui.layout_check import layout_problems
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     widget.grab().save(str(path))
+    problems = layout_problems(widget)
+    assert not problems, f"{name}: " + "; ".join(problems)
     return path

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from dreamtree_desktop.tools import experiences as api
 from tests.tools.toolhelp import unlock_tool
 from ui.tools.experiences import ExperiencesPanel
-from ui.tools.skills import ID_ROLE
+from ui.tools.skill_picker import ID_ROLE
 
 TOOL = "experiences"
 

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from dreamtree_desktop.tools import life_dashboard as api
 from tests.tools.toolhelp import unlock_tool
-from ui.tools.charts import BarChart, LineChart, RadarChart, Series
+from ui.tools.charts import BarChart, LineChart, Series
 from ui.tools.life_dashboard import LifeDashboardPanel
+from ui.tools.radar_chart import RadarChart
 
 TOOL = "life-dashboard"
 

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QListWidget
 
 from dreamtree_desktop.tools import skills
 from tests.tools.toolhelp import unlock_tool
-from ui.tools.skills import ID_ROLE, INFO_ROLE, SkillsPanel
+from ui.tools.skill_picker import ID_ROLE, INFO_ROLE
+from ui.tools.skills import SkillsPanel
 
 TOOL = "skills-browser"
 

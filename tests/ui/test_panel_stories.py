@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from dreamtree_desktop import topics as topic
 from dreamtree_desktop.tools import experiences, stories
 from tests.tools.toolhelp import unlock_tool
-from ui.tools.skills import ID_ROLE
+from ui.tools.skill_picker import ID_ROLE
 from ui.tools.stories import StoriesPanel
 
 TOOL = "soared-story"

@@ -286,14 +286,28 @@ def test_story_experience_link_survives_new_story(qtbot: Any, services: Any, wai
 
 def test_tool_panels_open_with_focus_on_their_first_field(qtbot: Any, services: Any, wait_idle: Any,
                                                           onboarded: UserContext, make_window: Any) -> None:
-    window = make_window(services)
-    for tool, field in (("experiences", "title"), ("soared-story", "title")):
+    from tests.tools.toolhelp import all_tools
+    from ui.tools.registry import PANELS
+
+    for tool in services.worker.call_sync(all_tools):
         services.worker.call_sync(unlock_tool, tool)
+    window = make_window(services)
+    firsts = {"experiences": "title", "soared-story": "title", "failure-reframer": "fields",
+              "job-prospector": "title", "networking-prep": "company_name", "career-options": "title",
+              "flow-tracker": "activity", "resume-builder": "name", "personality-selector": "list"}
+    for tool in PANELS:
         services.navigator.open_tool.emit(tool, None)
         wait_idle(services)
         panel = window.tool_host.panel
-        qtbot.waitUntil(lambda p=panel, f=field: getattr(p, f).hasFocus(), timeout=2_000)
-
+        qtbot.waitUntil(lambda p=panel: p.isAncestorOf(QApplication.focusWidget()), timeout=2_000)
+        focused = QApplication.focusWidget()
+        assert focused.isEnabled() and focused.isVisible(), tool
+        if tool in firsts:
+            expected = getattr(panel, firsts[tool])
+            expected = expected["situation"] if isinstance(expected, dict) else expected
+            assert focused is expected, tool
+        if tool == "budget-calculator":
+            assert focused is panel.lines[0].label
 
 
 def test_budget_rows_survive_opening_another_tool(qtbot: Any, services: Any, wait_idle: Any,

@@ -131,7 +131,7 @@ class ImportPreviewDialog(QDialog):
         super().__init__(parent)
         self.report = report
         self.setWindowTitle("Import this backup?")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(580)
         self.setMaximumWidth(760)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
@@ -202,18 +202,20 @@ class ImportPreviewDialog(QDialog):
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        table.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # read-only: Tab goes to what can be changed
         table.setWordWrap(True)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # Rows follow their text as the columns change width.
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         for r, (what, happens) in enumerate(rows):
             table.setItem(r, 0, QTableWidgetItem(what))
             table.setItem(r, 1, QTableWidgetItem(happens))
-        table.resizeRowsToContents()
-        visible = min(len(rows), 8)
-        height = header.sizeHint().height() + sum(table.rowHeight(r) for r in range(visible)) + 6
-        table.setMinimumHeight(min(height, 320))
+        line = table.fontMetrics().lineSpacing() + 16
+        height = header.sizeHint().height() + line * min(len(rows), 5) + 4
+        table.setMinimumHeight(min(height, 240))
         table.setAccessibleName("What the import would change")
         if not rows:
             table.hide()

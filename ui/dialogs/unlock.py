@@ -66,6 +66,37 @@ def run_in_thread(fn: Callable[[], Any], on_done: Callable[[Any, BaseException |
     return thread
 
 
+def scrolling_column(window: QWidget, max_width: int) -> tuple[QScrollArea, QVBoxLayout]:
+    """A centred column in a scroll area filling window: wrapped paragraphs keep their full
+    height, and a short window scrolls instead of squeezing what is in it."""
+    outer = QVBoxLayout(window)
+    outer.setContentsMargins(0, 0, 0, 0)
+    scroll = QScrollArea(window)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    outer.addWidget(scroll)
+    body = QWidget()
+    body.setObjectName("ScrollBody")
+    scroll.setWidget(body)
+    centre = QVBoxLayout(body)
+    centre.setContentsMargins(32, 32, 32, 32)
+    centre.addStretch(1)
+    # Centred by stretches, not an alignment flag, so wrapped text gets its full height.
+    row = QHBoxLayout()
+    row.addStretch(1)
+    inner = QWidget(body)
+    inner.setMaximumWidth(max_width)
+    row.addWidget(inner, 1000)
+    row.addStretch(1)
+    centre.addLayout(row)
+    centre.addStretch(2)
+    column = QVBoxLayout(inner)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(14)
+    return scroll, column
+
+
 class UnlockWindow(QWidget):
     """Asks for the password and opens the folder; emits `unlocked` with `opened_app` set.
 
@@ -88,7 +119,7 @@ class UnlockWindow(QWidget):
         self.setWindowTitle("Unlock — DreamTree")
         self.setAccessibleName("Unlock DreamTree")
         self.setMinimumSize(420, 360)
-        column = self._scrolling_column()
+        self.scroll_area, column = scrolling_column(self, 480)
         self.unlock_box = QWidget(self)
         box = QVBoxLayout(self.unlock_box)
         box.setContentsMargins(0, 0, 0, 0)
@@ -132,36 +163,8 @@ class UnlockWindow(QWidget):
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._tick)
-        QShortcut(QKeySequence.StandardKey.Quit, self, activated=self.close)
+        QShortcut(QKeySequence.StandardKey.Quit, self, self.close)
         self.password.setFocus()
-
-    def _scrolling_column(self) -> QVBoxLayout:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(self.scroll)
-        body = QWidget()
-        body.setObjectName("ScrollBody")
-        self.scroll.setWidget(body)
-        centre = QVBoxLayout(body)
-        centre.setContentsMargins(32, 32, 32, 32)
-        centre.addStretch(1)
-        # Centred by stretches, not an alignment flag, so wrapped text gets its full height.
-        row = QHBoxLayout()
-        row.addStretch(1)
-        inner = QWidget(body)
-        inner.setMaximumWidth(480)
-        row.addWidget(inner, 1000)
-        row.addStretch(1)
-        centre.addLayout(row)
-        centre.addStretch(2)
-        column = QVBoxLayout(inner)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(14)
-        return column
 
     def _build_reset_box(self) -> QWidget:
         from dreamtree_desktop.accounts.password import LOCKED_RESET_NOTE
@@ -362,11 +365,7 @@ class ProblemWindow(QWidget):
         self.setWindowTitle("DreamTree")
         self.setMinimumSize(560, 380)
         message, hint = describe_error(error)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(48, 48, 48, 48)
-        outer.addStretch(1)
-        column = QVBoxLayout()
-        column.setSpacing(14)
+        self.scroll_area, column = scrolling_column(self, 520)
         column.addWidget(label("DreamTree could not open your data", "h2"))
         self.message = label(message, "body")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -389,8 +388,4 @@ class ProblemWindow(QWidget):
         close.clicked.connect(self.close)
         row.addWidget(close)
         column.addLayout(row)
-        holder = QWidget()
-        holder.setMaximumWidth(520)
-        holder.setLayout(column)
-        outer.addWidget(holder, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(2)
+

@@ -181,6 +181,7 @@ class HomePage(PageScaffold):
     def _render_dos(self, data: HomeData) -> None:
         for card in self.cards:
             self.dos_grid.removeWidget(card)
+            card.hide()
             card.deleteLater()
         self.cards = []
         p = self.services.theme.palette

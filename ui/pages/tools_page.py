@@ -81,6 +81,7 @@ class ToolsPage(PageScaffold):
     def _render(self) -> None:
         for card in self.cards.values():
             self.grid.removeWidget(card)
+            card.hide()
             card.deleteLater()
         self.cards = {}
         p = self.services.theme.palette

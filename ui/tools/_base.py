@@ -105,6 +105,12 @@ class ToolPanel(QWidget):
             widget = widget.nextInFocusChain()
         return None
 
+    def focus_entry(self) -> None:
+        """Called by the window when it opens the panel: focus where the first keystroke belongs."""
+        target = self.initial_focus()
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
         target = self.initial_focus()

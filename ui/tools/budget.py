@@ -286,6 +286,9 @@ class BudgetPanel(ToolPanel):
         self.check_unlocked()
         self.refresh()
 
+    def initial_focus(self) -> QWidget | None:
+        return self.lines[0].label if self.lines else self.add_button
+
     # -- lines -----------------------------------------------------------------------------------
     def add_line(self, line: dict[str, Any] | None = None, *, focus: bool = False) -> ExpenseLine:
         widget = ExpenseLine(self.body)
@@ -353,17 +356,18 @@ class BudgetPanel(ToolPanel):
             return
         if self.dirty:
             return  # the form holds newer edits than the database; they are saved shortly
-        if budget is not None and self._shows(budget):
-            self.clear_button.setEnabled(not self.locked)
-            return  # our own save coming back: leave the fields (and the focus) alone
+        if self._shows(budget):
+            self.clear_button.setEnabled(budget is not None and not self.locked)
+            return  # nothing new (our own save coming back): leave the fields and the focus alone
         self._filling = True
         try:
             self._fill(budget)
         finally:
             self._filling = False
 
-    def _shows(self, budget: dict[str, Any]) -> bool:
+    def _shows(self, budget: dict[str, Any] | None) -> bool:
         """Whether the form already shows this budget (as it does right after saving it)."""
+        budget = budget or {}
         lines = self.collect(show=False)
         stored = [{"label": ln.get("label"), "monthly_cents": int(ln.get("monthly_cents") or 0),
                    "essential": bool(ln.get("essential"))} for ln in _lines_of(budget)]

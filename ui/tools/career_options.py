@@ -159,6 +159,8 @@ class CareerOptionsPanel(ToolPanel):
     tool_id = "career-options"
     locked_hint = "Answer that exercise in the workbook to weigh options here."
 
+    title_error: QLabel  # an error label, made after the fields that hide it
+
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
@@ -191,11 +193,11 @@ class CareerOptionsPanel(ToolPanel):
         rank_row = QHBoxLayout()
         self.up_button = QPushButton("Move up", self.body)
         self.up_button.setAccessibleName("Rank the selected option higher")
-        self.up_button.clicked.connect(lambda: self.move(-1))
+        self.up_button.clicked.connect(lambda: self.move_option(-1))
         rank_row.addWidget(self.up_button)
         self.down_button = QPushButton("Move down", self.body)
         self.down_button.setAccessibleName("Rank the selected option lower")
-        self.down_button.clicked.connect(lambda: self.move(1))
+        self.down_button.clicked.connect(lambda: self.move_option(1))
         rank_row.addWidget(self.down_button)
         self.by_score_button = QPushButton("Rank by total", self.body)
         self.by_score_button.setAccessibleName("Rank the options by their total score")
@@ -373,7 +375,7 @@ class CareerOptionsPanel(ToolPanel):
             self.title.setFocus()
         return reason
 
-    def move(self, step: int) -> None:
+    def move_option(self, step: int) -> None:
         ids = _rank_ids(self.rows)
         if self.current_id not in ids or not self.editor.flush(ask=True):
             return

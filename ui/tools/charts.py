@@ -51,7 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..theme import DEFAULT_LIGHT, Palette, ThemeManager, mix
@@ -71,7 +71,7 @@ class Series:
     dashed: bool = False
 
 
-def _fmt(value: float) -> str:
+def short_number(value: float) -> str:
     return f"{value:g}" if abs(value - round(value)) > 1e-9 else str(round(value))
 
 
@@ -249,14 +249,23 @@ class LineChart(ChartWidget):
     def _make_summary(self) -> str:
         name = self._title or "Chart"
         if self.is_empty():
-            return f"{name}: no data yet."
-        parts = [f"{name}: {len(self._labels)} points from {self._labels[0]} to {self._labels[-1]}."]
+            return f"{name}: nothing recorded yet."
+        count = len(self._labels)
+        if count == 1:
+            parts = [f"{name}: one entry so far, {self._labels[0]}."]
+        else:
+            parts = [f"{name}: {count} entries, from {self._labels[0]} to {self._labels[-1]}."]
         for s in self._series:
             vals = [v for v in s.values if v is not None]
-            if vals:
-                avg = sum(vals) / len(vals)
-                parts.append(f"{s.name}: latest {_fmt(vals[-1])}, average {avg:.1f}, "
-                             f"range {_fmt(min(vals))} to {_fmt(max(vals))}.")
+            if not vals:
+                continue
+            low, high, latest = min(vals), max(vals), vals[-1]
+            if len(vals) == 1 or low == high:
+                parts.append(f"{s.name}: {short_number(latest)}.")
+            else:
+                mean = short_number(round(sum(vals) / len(vals), 2))
+                parts.append(f"{s.name}: {short_number(latest)} most recently; between "
+                             f"{short_number(low)} and {short_number(high)}, {mean} on average.")
         if self._marker_label:
             if self._markers:
                 when = ", ".join(self._labels[i] for i in self._markers[-5:])
@@ -295,7 +304,7 @@ class LineChart(ChartWidget):
             painter.setFont(font)
             metrics = QFontMetrics(font)
             ticks = self._ticks()
-            left_w = max(metrics.horizontalAdvance(_fmt(t)) for t in ticks) + 8
+            left_w = max(metrics.horizontalAdvance(short_number(t)) for t in ticks) + 8
             if self._y_title:
                 left_w += metrics.height() + 2
             bottom_h = metrics.height() + 6 + (metrics.height() + 2 if self._x_title else 0)
@@ -329,7 +338,7 @@ class LineChart(ChartWidget):
                 painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
                 painter.setPen(QColor(pal.muted))
                 painter.drawText(QRectF(area.left(), y - metrics.height() / 2, left_w - 6, metrics.height()),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _fmt(t))
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, short_number(t))
             painter.setPen(QPen(QColor(pal.border), 1))
             painter.drawLine(plot.bottomLeft(), plot.bottomRight())
             painter.drawLine(plot.topLeft(), plot.bottomLeft())
@@ -387,8 +396,8 @@ class LineChart(ChartWidget):
             painter.setPen(QPen(QColor(pal.text), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             for i in self._markers:
-                vals = [float(s.values[i]) for s in self._series
-                        if i < len(s.values) and s.values[i] is not None]
+                vals = [float(v) for s in self._series
+                        if i < len(s.values) and (v := s.values[i]) is not None]
                 if vals:
                     painter.drawEllipse(QPointF(x_of(i), y_of(max(vals))), 7, 7)
         finally:
@@ -406,7 +415,7 @@ class BarChart(ChartWidget):
         self._colors: list[str] | None = None
         self._min = 0.0
         self._max = 1.0
-        self._fmt = "{:g}"
+        self.short_number = "{:g}"
         self._horizontal = True
         self.setFixedHeight(120)
         self._set_summary(f"{title or 'Chart'}: no data yet.")
@@ -424,7 +433,7 @@ class BarChart(ChartWidget):
         self._min = float(min_value)
         top = max_value if max_value is not None else max(self._values, default=1.0)
         self._max = float(top) if top > self._min else self._min + 1.0
-        self._fmt = value_format
+        self.short_number = value_format
         self._horizontal = horizontal
         self._colors = list(colors) if colors else None
         title_h = 28 if self._title else 8
@@ -435,7 +444,7 @@ class BarChart(ChartWidget):
         name = self._title or "Chart"
         if self._labels:
             pairs = zip(self._labels, self._values, strict=True)
-            items = "; ".join(f"{lbl} {self._fmt.format(v)}" for lbl, v in pairs)
+            items = "; ".join(f"{lbl} {self.short_number.format(v)}" for lbl, v in pairs)
             self._set_summary(f"{name}: {items}.")
         else:
             self._set_summary(f"{name}: no data yet.")
@@ -467,7 +476,7 @@ class BarChart(ChartWidget):
             if self._horizontal:
                 widest = max(metrics.horizontalAdvance(t) for t in self._labels)
                 label_w = min(area.width() * 0.4, widest + 10)
-                value_w = max(metrics.horizontalAdvance(self._fmt.format(v)) for v in self._values) + 10
+                value_w = max(metrics.horizontalAdvance(self.short_number.format(v)) for v in self._values) + 10
                 bar_left = area.left() + label_w
                 bar_w = area.width() - label_w - value_w
                 row_h = area.height() / len(self._labels)
@@ -489,7 +498,7 @@ class BarChart(ChartWidget):
                     painter.setPen(QColor(pal.text))
                     painter.drawText(QRectF(bar.right() + 6, top, value_w - 6, row_h),
                                      Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                                     self._fmt.format(value))
+                                     self.short_number.format(value))
             else:
                 label_h = metrics.height() + 6
                 value_h = metrics.height() + 2
@@ -508,128 +517,10 @@ class BarChart(ChartWidget):
                     painter.drawRoundedRect(bar, 3, 3)
                     painter.setPen(QColor(pal.text))
                     painter.drawText(QRectF(x, bar.top() - value_h, slot, value_h),
-                                     Qt.AlignmentFlag.AlignCenter, self._fmt.format(value))
+                                     Qt.AlignmentFlag.AlignCenter, self.short_number.format(value))
                     elided = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(slot - 4))
                     painter.setPen(QColor(pal.muted))
                     painter.drawText(QRectF(x, plot.bottom() + 3, slot, metrics.height()),
                                      Qt.AlignmentFlag.AlignCenter, elided)
-        finally:
-            painter.end()
-
-
-class RadarChart(ChartWidget):
-    """A spider chart: one spoke per axis, one polygon per series."""
-
-    def __init__(self, theme: ThemeManager | None = None, title: str = "",
-                 parent: QWidget | None = None) -> None:
-        super().__init__(theme, title, parent)
-        self._axes: list[str] = []
-        self._series: list[Series] = []
-        self._min = 0.0
-        self._max = 5.0
-        self._ticks: list[float] | None = None
-        self.setFixedHeight(340)
-        self._set_summary(f"{title or 'Chart'}: no data yet.")
-
-    def sizeHint(self) -> QSize:
-        return QSize(420, 340)
-
-    def set_data(self, axes: Sequence[str], series: Sequence[Series], *, max_value: float,
-                 min_value: float = 0.0, ticks: Sequence[float] | None = None) -> None:
-        if max_value <= min_value:
-            raise ValueError("max_value must be greater than min_value")
-        self._axes = list(axes)
-        self._series = list(series)
-        self._min, self._max = float(min_value), float(max_value)
-        self._ticks = list(ticks) if ticks is not None else None
-        name = self._title or "Chart"
-        if self.is_empty():
-            self._set_summary(f"{name}: no data yet.")
-        else:
-            parts = [f"{name}, out of {_fmt(self._max)}."]
-            for s in self._series:
-                pairs = zip(self._axes, s.values, strict=False)
-                items = ", ".join(f"{a} {_fmt(float(v))}" for a, v in pairs if v is not None)
-                parts.append(f"{s.name}: {items}.")
-            self._set_summary(" ".join(parts))
-        self.update()
-
-    def is_empty(self) -> bool:
-        return len(self._axes) < 3 or not self._series
-
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter, pal, area = self._begin()
-        try:
-            if self.is_empty():
-                self._draw_empty(painter, pal, area)
-                return
-            entries = [(s.name, self.series_color(i, s.color), "dash" if s.dashed else "line")
-                       for i, s in enumerate(self._series)]
-            area.setBottom(area.bottom() - self._draw_legend(painter, pal, area, entries))
-            font = self._small_font(0.75)
-            painter.setFont(font)
-            metrics = QFontMetrics(font)
-            label_w = min(110.0, max(metrics.horizontalAdvance(a) for a in self._axes) + 6)
-            radius = max(20.0, min(area.width() / 2 - label_w - 4,
-                                   area.height() / 2 - metrics.height() * 1.5))
-            centre = area.center()
-            n = len(self._axes)
-
-            def point(index: int, value: float) -> QPointF:
-                angle = -math.pi / 2 + 2 * math.pi * index / n
-                frac = min(1.0, max(0.0, (value - self._min) / (self._max - self._min)))
-                return QPointF(centre.x() + math.cos(angle) * radius * frac,
-                               centre.y() + math.sin(angle) * radius * frac)
-
-            ticks = self._ticks or [self._min + (self._max - self._min) * k / 5 for k in range(1, 6)]
-            grid = QColor(mix(pal.surface, pal.text, 0.15))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            for t in ticks:
-                painter.setPen(QPen(grid, 1))
-                painter.drawPolygon(QPolygonF([point(i, t) for i in range(n)]))
-            for i in range(n):
-                painter.setPen(QPen(grid, 1))
-                painter.drawLine(centre, point(i, self._max))
-            painter.setPen(QColor(pal.muted))
-            for t in ticks:
-                p = point(0, t)
-                painter.drawText(QRectF(p.x() + 3, p.y() - metrics.height(), 30, metrics.height()),
-                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, _fmt(t))
-            # Axis labels outside the outer ring.
-            painter.setPen(QColor(pal.text))
-            for i, axis in enumerate(self._axes):
-                angle = -math.pi / 2 + 2 * math.pi * i / n
-                lx = centre.x() + math.cos(angle) * (radius + 8)
-                ly = centre.y() + math.sin(angle) * (radius + 8)
-                text = metrics.elidedText(axis, Qt.TextElideMode.ElideRight, int(label_w))
-                w = metrics.horizontalAdvance(text)
-                h = metrics.height()
-                cos = math.cos(angle)
-                if abs(cos) < 0.2:
-                    x = lx - w / 2
-                elif cos > 0:
-                    x = lx
-                else:
-                    x = lx - w
-                sin = math.sin(angle)
-                y = ly - h / 2 + sin * h / 2
-                painter.drawText(QRectF(x, y, w + 2, h), Qt.AlignmentFlag.AlignCenter, text)
-            for si, s in enumerate(self._series):
-                colour = self.series_color(si, s.color)
-                fill = QColor(colour)
-                fill.setAlpha(50)
-                pen = QPen(colour, 2)
-                if s.dashed:
-                    pen.setStyle(Qt.PenStyle.DashLine)
-                    fill.setAlpha(0)
-                poly = QPolygonF([point(i, float(v) if v is not None else self._min)
-                                  for i, v in enumerate(list(s.values)[:n])])
-                painter.setPen(pen)
-                painter.setBrush(fill)
-                painter.drawPolygon(poly)
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(colour)
-                for p in poly:
-                    painter.drawEllipse(p, 2.8, 2.8)
         finally:
             painter.end()

@@ -26,7 +26,7 @@ from ..services import AppServices
 from ._base import ToolPanel, field_error_label
 from ._records import RecordEditor
 from ._shared import list_section
-from .skills import SkillPicker
+from .skill_picker import SkillPicker
 
 TYPE_LABELS = {"job": "Job", "education": "Education", "project": "Project", "other": "Other"}
 _PARTIAL_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")

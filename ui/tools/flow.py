@@ -55,6 +55,8 @@ class FlowPanel(ToolPanel):
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({topic.tool("flow-tracker"), topic.ANSWERS})
 
+    activity_error: QLabel  # an error label, made after the fields that hide it
+
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)

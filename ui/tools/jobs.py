@@ -62,6 +62,9 @@ class JobsPanel(ToolPanel):
     watch_topics = frozenset({topic.tool("job-prospector"), topic.tool("networking-prep")})
     locked_hint = "Answer that exercise in the workbook to track jobs here."
 
+    title_error: QLabel  # an error label, made after the fields that hide it
+    follow_date: QDateEdit
+
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)

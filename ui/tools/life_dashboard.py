@@ -67,6 +67,8 @@ class LifeDashboardPanel(ToolPanel):
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({topic.tool("life-dashboard"), topic.ANSWERS})
 
+    notes_error: QLabel  # an error label, made after the fields that hide it
+
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
@@ -109,15 +111,15 @@ class LifeDashboardPanel(ToolPanel):
             self.values_shown[key] = value
         grid.setColumnStretch(1, 1)
         body.addLayout(grid)
-        label = QLabel("Notes", self.body)
-        body.addWidget(label)
+        notes_label = QLabel("Notes", self.body)
+        body.addWidget(notes_label)
         self.notes = QPlainTextEdit(self.body)
         self.notes.setAccessibleName("Notes")
         self.notes.setPlaceholderText("What is behind these numbers? What would move one of them up?")
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(80)
         self.notes.textChanged.connect(lambda: self.notes_error.hide())
-        label.setBuddy(self.notes)
+        notes_label.setBuddy(self.notes)
         body.addWidget(self.notes)
         self.notes_error = field_error_label(self.body)
         body.addWidget(self.notes_error)

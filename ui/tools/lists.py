@@ -90,6 +90,9 @@ class ListsPanel(ToolPanel):
     tool_id = "list-builder"
     locked_hint = "Answer that exercise in the workbook to build lists here."
 
+    name_error: QLabel  # an error label, made after the fields that hide it
+    item_error: QLabel  # an error label, made after the fields that hide it
+
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)

@@ -150,6 +150,9 @@ class NetworkingPanel(ToolPanel):
     locked_hint = ("Answer that exercise in the workbook to prepare your "
                    "network here.")
 
+    company_name_error: QLabel  # an error label, made after the fields that hide it
+    contact_name_error: QLabel  # an error label, made after the fields that hide it
+
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
@@ -288,8 +291,10 @@ class NetworkingPanel(ToolPanel):
         self.relationship.setEditable(True)
         self.relationship.setAccessibleName("Relationship")
         self.relationship.addItems(["", *contacts_api.RELATIONSHIP_SUGGESTIONS])
-        self.relationship.lineEdit().setPlaceholderText("cold, warm, connected…")
-        self.relationship.lineEdit().setMaxLength(500)
+        relationship_edit = self.relationship.lineEdit()
+        assert relationship_edit is not None  # the combo box is editable
+        relationship_edit.setPlaceholderText("cold, warm, connected…")
+        relationship_edit.setMaxLength(500)
         tab.form.addRow("Relationship", self.relationship)
         self.contact_company = QComboBox(tab)
         self.contact_company.setAccessibleName("Company")

@@ -46,6 +46,9 @@ class PersonalityPanel(ToolPanel):
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({topic.tool("personality-selector"), topic.ANSWERS})
 
+    def initial_focus(self) -> QWidget | None:
+        return self.list  # choosing a type starts in the list of the sixteen
+
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)

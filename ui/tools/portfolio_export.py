@@ -99,7 +99,11 @@ class PortfolioExport(QWidget):
         job.cancelled.connect(self._alive(lambda: self._finished(CANCELLED, "info")))
         job.failed.connect(self._alive(lambda reason: self._finished(
             f"Career portfolio could not be written: {reason}.", "error")))
-        job.finished.connect(lambda: (_RUNNING.discard(job), job.deleteLater()))
+        def forget() -> None:
+            _RUNNING.discard(job)
+            job.deleteLater()
+
+        job.finished.connect(forget)
         job.start()
 
     def cancel(self) -> None:

@@ -180,6 +180,8 @@ class RankingPanel(ToolPanel):
     tool_id = "ranking-grid"
     locked_hint = "Answer that exercise in the workbook to rank things here."
 
+    place_error: QLabel  # an error label, made after the fields that hide it
+
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)

@@ -1,14 +1,11 @@
-"""Resume builder: a resume assembled from the workbook (headline, summary, experiences, top skills
-and SOARED-story bullets) that the user edits and saves, then exports as a PDF or a JSON Resume
-file, and the career portfolio (portfolio_export.py). Text helpers: resume_text.py; PDF building:
-portfolio_pdf.py.
-"""
+"""Resume builder: a resume assembled from the workbook (headline, summary, experiences, top skills,
+story bullets) that the user edits, saves and exports as a PDF or a JSON Resume file; also the career
+portfolio (portfolio_export.py). Text helpers: resume_text.py; PDF building: portfolio_pdf.py."""
 
 from __future__ import annotations
 
 import copy
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +37,8 @@ from .networking import UrlField
 from .portfolio_export import PortfolioExport
 from .portfolio_pdf import PortfolioJob, resume_pdf, write_file
 from .resume_text import (
+    DATE_RE,
+    EMAIL_RE,
     JSON_RESUME_SCHEMA,
     SECTIONS,
     entry_label,
@@ -49,15 +48,14 @@ from .resume_text import (
 )
 
 ID_ROLE = Qt.ItemDataRole.UserRole
-DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-# -- the panel ---------------------------------------------------------------------------------------
+
 class ResumePanel(ToolPanel):
     tool_id = "resume-builder"
     locked_hint = ("Answer that exercise in the workbook to save a resume here; "
                    "you can still export.")
 
+    email_error: QLabel  # made after the field that hides it
     def __init__(self, services: AppServices, origin_exercise: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
@@ -559,6 +557,9 @@ class ResumePanel(ToolPanel):
         data = {"$schema": JSON_RESUME_SCHEMA, **self.current_resume()}
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         return self._write(path, text.encode("utf-8"), "JSON Resume")
+
+    def initial_focus(self) -> QWidget | None:  # the name field, on the first tab
+        return self.name
 
     def export_portfolio(self, path: Path | None = None) -> None:
         self.portfolio.export(path)

@@ -5,11 +5,9 @@ Also holds `SkillPicker`, the searchable tag picker the story and experience edi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -17,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -33,244 +30,15 @@ from dreamtree_desktop.tools import skills as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
-from ._shared import if_alive
-
-SEARCH_DELAY_MS = 150
-MASTERY_LABELS = {1: "1 – Beginner", 2: "2 – Developing", 3: "3 – Capable", 4: "4 – Strong", 5: "5 – Expert"}
-ID_ROLE = Qt.ItemDataRole.UserRole
-INFO_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def _heading(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setProperty("role", "h3")
-    return label
-
-
-def _muted(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setProperty("role", "muted")
-    label.setWordWrap(True)
-    return label
-
-
-def _names_of(ctx: UserContext, ids: list[str]) -> list[dict[str, Any]]:
-    found = [api.skill(ctx, skill_id) for skill_id in ids]
-    return [s for s in found if s is not None]
-
-
-class _ArrowKeys(QObject):
-    """Down in the search box moves into the results; Enter there adds the highlighted one."""
-
-    def __init__(self, on_down: Callable[[], None], parent: QObject) -> None:
-        super().__init__(parent)
-        self._on_down = on_down
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Down:
-            self._on_down()
-            return True
-        return False
-
-
-class SkillPicker(QWidget):
-    """Search-as-you-type skill tags: type, pick a result (click, or Enter), remove with Delete.
-
-    `skill_ids()` gives the chosen ids in order; `set_skills([{id, name}])` / `load_ids(ids)` fill
-    it; `changed` fires when the user adds or removes a tag. Searches run on the worker, ~150 ms
-    after the last keystroke; a reply to an older search is ignored.
-    """
-
-    changed = Signal()
-
-    def __init__(self, services: AppServices, title: str = "Skills", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.services = services
-        self._chosen: list[dict[str, Any]] = []
-        self._seq = 0
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
-        self.title = QLabel(title, self)
-        self.title.setStyleSheet("font-weight: 600;")
-        layout.addWidget(self.title)
-        self.tags = QListWidget(self)
-        self.tags.setAccessibleName(f"{title}: chosen")
-        self.tags.setFlow(QListView.Flow.LeftToRight)
-        self.tags.setWrapping(True)
-        self.tags.setResizeMode(QListView.ResizeMode.Adjust)
-        self.tags.setSpacing(3)
-        self.tags.setToolTip("Select a skill and press Delete to remove it")
-        self.tags.installEventFilter(self)
-        self.tags.setObjectName("SkillTags")
-        self.tags.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.tags.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        layout.addWidget(self.tags)
-        self.empty = _muted("None yet — search below to add skills.", self)
-        layout.addWidget(self.empty)
-        row = QHBoxLayout()
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search skills to add…")
-        self.search.setAccessibleName(f"Search {title.lower()}")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._schedule)
-        self.search.returnPressed.connect(self._add_current)
-        self.search.installEventFilter(_ArrowKeys(self._focus_results, self.search))
-        row.addWidget(self.search, 1)
-        self.remove_button = QPushButton("Remove", self)
-        self.remove_button.setAccessibleName("Remove the selected skill")
-        self.remove_button.clicked.connect(self._remove_selected)
-        self.remove_button.setEnabled(False)
-        row.addWidget(self.remove_button)
-        layout.addLayout(row)
-        self.results = QListWidget(self)
-        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.results.setWordWrap(True)
-        self.results.setAccessibleName(f"{title}: search results")
-        self.results.setMaximumHeight(150)
-        self.results.itemActivated.connect(self._add_item)
-        self.results.itemClicked.connect(self._add_item)
-        self.results.hide()
-        layout.addWidget(self.results)
-        self.tags.currentItemChanged.connect(lambda *_: self.remove_button.setEnabled(
-            self.tags.currentItem() is not None and self.isEnabled()))
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SEARCH_DELAY_MS)
-        self._timer.timeout.connect(self._run_search)
-        services.theme.changed.connect(self._style_tags)
-        self._style_tags()
-        self._render()
-
-    # -- public ----------------------------------------------------------------------------------
-    def skill_ids(self) -> list[str]:
-        return [s["id"] for s in self._chosen]
-
-    def set_skills(self, items: list[dict[str, Any]]) -> None:
-        self._chosen = [{"id": s["id"], "name": s["name"]} for s in items]
-        self._render()
-
-    def load_ids(self, ids: list[str]) -> None:
-        """Show these skills (names are looked up on the worker)."""
-        self._chosen = [{"id": i, "name": "…"} for i in ids]
-        self._render()
-        if ids:
-            wanted = list(ids)
-            self.services.worker.submit(_names_of, wanted,
-                                        on_done=if_alive(self, lambda found: self._named(wanted, found)))
-
-    def clear(self) -> None:
-        self._chosen = []
-        self.search.clear()
-        self._render()
-
-    # -- internals -------------------------------------------------------------------------------
-    def _named(self, wanted: list[str], found: list[dict[str, Any]]) -> None:
-        if self.skill_ids() == wanted:
-            self.set_skills(found)
-
-    def _render(self) -> None:
-        self.tags.clear()
-        for s in self._chosen:
-            item = QListWidgetItem(s["name"])
-            item.setData(ID_ROLE, s["id"])
-            self.tags.addItem(item)
-        self.tags.setVisible(bool(self._chosen))
-        self.empty.setVisible(not self._chosen)
-        self.remove_button.setVisible(bool(self._chosen))
-        self.remove_button.setEnabled(False)
-        self._fit_tags()
-
-    def _style_tags(self) -> None:
-        p = self.services.theme.palette
-        self.tags.setStyleSheet(
-            "QListWidget#SkillTags { background: transparent; border: none; }"
-            f"QListWidget#SkillTags::item {{ background: {p.accent_soft}; color: {p.text}; "
-            f"border: 1px solid {p.border}; border-radius: 10px; padding: 2px 10px; margin: 2px; }}"
-            f"QListWidget#SkillTags::item:selected {{ border: 2px solid {p.focus}; }}")
-
-    def _fit_tags(self) -> None:
-        """As tall as the wrapped tags, so one row of tags takes one row of space."""
-        if not self._chosen:
-            return
-        self.tags.doItemsLayout()
-        bottom = max(self.tags.visualItemRect(self.tags.item(i)).bottom() for i in range(self.tags.count()))
-        self.tags.setFixedHeight(max(28, min(160, bottom + 2 * self.tags.frameWidth() + 8)))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit_tags()
-
-    def _schedule(self) -> None:
-        self._timer.start()
-
-    def _run_search(self) -> None:
-        text = self.search.text().strip()
-        self._seq += 1
-        seq = self._seq
-        if not text:
-            self.results.clear()
-            self.results.hide()
-            return
-        self.services.worker.submit(api.search, text[: api.MAX_NAME], None, 12,
-                                    on_done=if_alive(self, lambda rows: self._show_results(seq, rows)))
-
-    def _show_results(self, seq: int, rows: list[dict[str, Any]]) -> None:
-        if seq != self._seq:
-            return
-        self.results.clear()
-        have = set(self.skill_ids())
-        for row in rows:
-            category = api.CATEGORY_LABELS.get(row["category"], "")
-            item = QListWidgetItem(f'{row["name"]}  ·  {category}' if category else row["name"])
-            item.setData(ID_ROLE, row["id"])
-            item.setData(INFO_ROLE, row["name"])
-            if row["id"] in have:
-                item.setText(item.text() + "  ✓")
-            self.results.addItem(item)
-        if not rows:
-            self.results.addItem(QListWidgetItem("No skill matches; try fewer letters."))
-            self.results.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
-        self.results.show()
-
-    def _focus_results(self) -> None:
-        if self.results.isVisible() and self.results.count():
-            self.results.setFocus()
-            self.results.setCurrentRow(0)
-
-    def _add_current(self) -> None:
-        item = self.results.currentItem() or (self.results.item(0) if self.results.count() else None)
-        if item is not None and self.results.isVisible():
-            self._add_item(item)
-
-    def _add_item(self, item: QListWidgetItem) -> None:
-        skill_id = item.data(ID_ROLE)
-        if not skill_id or not self.isEnabled():
-            return
-        if skill_id not in self.skill_ids():
-            self._chosen.append({"id": skill_id, "name": item.data(INFO_ROLE)})
-            self._render()
-            self.changed.emit()
-        self.search.clear()
-        self.results.hide()
-        self.search.setFocus()
-
-    def _remove_selected(self) -> None:
-        item = self.tags.currentItem()
-        if item is None:
-            return
-        skill_id = item.data(ID_ROLE)
-        self._chosen = [s for s in self._chosen if s["id"] != skill_id]
-        self._render()
-        self.changed.emit()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.tags and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
-                and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-            self._remove_selected()
-            return True
-        return super().eventFilter(watched, event)
+from .skill_picker import (
+    ID_ROLE,
+    INFO_ROLE,
+    MASTERY_LABELS,
+    SEARCH_DELAY_MS,
+    ArrowKeys,
+    heading,
+    muted,
+)
 
 
 def _load_mine(ctx: UserContext) -> list[dict[str, Any]]:
@@ -296,8 +64,8 @@ class SkillsPanel(ToolPanel):
         body = self.body_layout
 
         # Search
-        body.addWidget(_heading("Find skills", self.body))
-        self.count_label = _muted("Search by name, or narrow to one category.", self.body)
+        body.addWidget(heading("Find skills", self.body))
+        self.count_label = muted("Search by name, or narrow to one category.", self.body)
         body.addWidget(self.count_label)
         row = QHBoxLayout()
         self.search = QLineEdit(self.body)
@@ -305,7 +73,7 @@ class SkillsPanel(ToolPanel):
         self.search.setAccessibleName("Search skills")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._schedule_search)
-        self.search.installEventFilter(_ArrowKeys(self._focus_results, self.search))
+        self.search.installEventFilter(ArrowKeys(self._focus_results, self.search))
         row.addWidget(self.search, 1)
         self.category = QComboBox(self.body)
         self.category.setAccessibleName("Skill category")
@@ -340,7 +108,7 @@ class SkillsPanel(ToolPanel):
         self.detail_name.setProperty("role", "h3")
         self.detail_name.setWordWrap(True)
         card.addWidget(self.detail_name)
-        self.detail_info = _muted("", self.detail)
+        self.detail_info = muted("", self.detail)
         card.addWidget(self.detail_info)
         card.addWidget(QLabel("How well you do it", self.detail))
         self.mastery = QComboBox(self.detail)
@@ -375,7 +143,7 @@ class SkillsPanel(ToolPanel):
         body.addWidget(self.detail)
 
         # My skills
-        body.addWidget(_heading("My skills", self.body))
+        body.addWidget(heading("My skills", self.body))
         self.mine_list = QListWidget(self.body)
         self.mine_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.mine_list.setWordWrap(True)
@@ -384,12 +152,12 @@ class SkillsPanel(ToolPanel):
         self.mine_list.setMaximumHeight(200)
         self.mine_list.currentItemChanged.connect(self._mine_chosen)
         body.addWidget(self.mine_list)
-        self.mine_empty = _muted("No skills yet: find one above and add it.", self.body)
+        self.mine_empty = muted("No skills yet: find one above and add it.", self.body)
         body.addWidget(self.mine_empty)
 
         # Top 10
-        body.addWidget(_heading("Top 10", self.body))
-        body.addWidget(_muted("Your strongest skills, best first. Drag to reorder, or use Up and Down.",
+        body.addWidget(heading("Top 10", self.body))
+        body.addWidget(muted("Your strongest skills, best first. Drag to reorder, or use Up and Down.",
                               self.body))
         self.top_list = QListWidget(self.body)
         self.top_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -418,8 +186,8 @@ class SkillsPanel(ToolPanel):
         body.addWidget(self.top_error)
 
         # Custom skill
-        body.addWidget(_heading("Add your own skill", self.body))
-        body.addWidget(_muted("Missing from the list? Add it here. It is yours to use straight away and "
+        body.addWidget(heading("Add your own skill", self.body))
+        body.addWidget(muted("Missing from the list? Add it here. It is yours to use straight away and "
                               "stays pending review before it joins the shared list.", self.body))
         custom = QHBoxLayout()
         self.custom_name = QLineEdit(self.body)

@@ -27,7 +27,7 @@ from ..services import AppServices
 from ._base import ToolPanel, field_error_label
 from ._records import RecordEditor
 from ._shared import list_section
-from .skills import SkillPicker
+from .skill_picker import SkillPicker
 
 TYPE_LABELS = {"challenge": "Challenge", "reframe": "Reframe", "other": "Other"}
 # The six parts with the question each one answers.
