@@ -138,7 +138,42 @@ def _reencrypt(
             (f'UPDATE "{cell.table}" SET "{cell.column}" = ? WHERE "{cell.key_column}" = ?', (moved, cell.row_id))
         )
         done += 1
+    updates.extend(_sync_copies(app, old, new))
     return updates, _revisions(app, old, new), (done, unreadable)
+
+
+# Tables of the sync that keep whole records as JSON (their personal fields sealed as stored).
+_RECORD_COPIES = ("sync_record_bases", "record_revisions")
+
+
+def _sync_copies(app: AppData, old: bytes | bytearray, new: bytes | bytearray) -> list[Update]:
+    from ..pii import PII_COLUMNS
+
+    db, uid = app.db, app.user_id
+    present = {str(r[0]) for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    out: list[Update] = []
+    for table in _RECORD_COPIES:
+        if table not in present:
+            continue
+        key = "id" if table == "record_revisions" else "rowid"
+        for row in db.query(f"SELECT {key}, table_name, row_id, record_json FROM {table} WHERE user_id = ?", (uid,)):
+            try:
+                record = json.loads(row[3])
+            except ValueError:
+                continue
+            changed = False
+            for column in PII_COLUMNS.get(str(row[1]), ()):
+                value = record.get(column) if isinstance(record, dict) else None
+                if is_envelope(value):
+                    aad = {"user_id": uid, "table": str(row[1]), "column": column, "row_id": str(row[2])}
+                    moved = _move(value, old, new, aad)
+                    if moved is not None:
+                        record[column] = moved
+                        changed = True
+            if changed:
+                out.append((f"UPDATE {table} SET record_json = ? WHERE {key} = ?",
+                            (json.dumps(record, ensure_ascii=False, separators=(",", ":")), row[0])))
+    return out
 
 
 def _revisions(app: AppData, old: bytes | bytearray, new: bytes | bytearray) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 """Sealing personal values that were stored in plain text before their field became personal.
 
-Migration 0004 marks the newly personal prompts and leaves a flag; the values can only be sealed
+Migration 0005 marks the newly personal prompts and leaves a flag; the values can only be sealed
 where the data key is known, so the first open with the key runs `seal_pending` (the migration
 runner backed the database up just before). One transaction: on any error nothing changes and
 the flag stays for the next open.

@@ -72,7 +72,7 @@ def test_schema_records_match_the_table_lists() -> None:
     for table, columns in SINGLE_ROW_COLUMNS.items():
         assert set(single[table]["properties"]) == set(columns)
     settings = defs["v2"]["properties"]["settings"]["anyOf"][1]["properties"]["values"]["properties"]
-    # location was removed from the table (migration 0004); files that carry it still validate.
+    # location was removed from the table (migration 0005); files that carry it still validate.
     assert set(settings) == {*SETTINGS_COLUMNS, "location"}
 
 
