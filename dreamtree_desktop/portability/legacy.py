@@ -1,4 +1,4 @@
-"""Files in the spec's section 9 format (version "1.1"), mapped into a 2.0 document.
+"""Files in the earlier 1.1 format (version "1.1", docs/export-format.md "Legacy files"), mapped into a 2.0 document.
 
 The mapping is documented in docs/export-format.md ("Legacy 1.1 files"). What cannot be
 mapped (unknown tools, unknown fields, answers of exercises that no longer match, envelopes
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -23,6 +22,7 @@ from .canonical import canonical_json, hash_content, sha256_hex
 from .catalog import Catalog
 from .document import EPOCH, Doc, empty_document, module_sort_key
 from .legacy_rules import answer_problem, column_problem, record_problem
+from .legacy_rules import schema_problem as _problem
 from .schema import load_schema
 from .tables import SETTINGS_COLUMNS, SINGLE_ROW_COLUMNS, TABLES, exercise_of
 
@@ -53,22 +53,6 @@ _SETTINGS_TOOLS = {
 
 def _id(*parts: str) -> str:
     return str(uuid.uuid5(_NS, "\x1f".join(parts)))
-
-
-@cache
-def _record_validator(name: str) -> Draft202012Validator:
-    root = load_schema()
-    return Draft202012Validator({"$defs": root["$defs"], "$ref": f"#/$defs/{name}"})
-
-
-def _problem(name: str, record: dict[str, Any]) -> str | None:
-    from jsonschema.exceptions import best_match
-
-    error = best_match(_record_validator(name).iter_errors(record))
-    if error is None:
-        return None
-    where = "/".join(str(p) for p in error.absolute_path)
-    return f"{where}: {error.message[:120]}" if where else error.message[:120]
 
 
 class _Mapper:
@@ -405,29 +389,7 @@ class _Mapper:
             record["recorded_at"] = created
         if table == "user_competency_scores":
             record.pop("created_at", None)
-        for child in spec.children:
-            record[child.key] = []
-        if table in ("user_stories", "user_experiences"):
-            for skill_id in item.get("skills", []):
-                if skill_id in self.skills:
-                    record["skills"].append(
-                        {"id": _id("link", item["id"], skill_id), "skill_id": skill_id, "created_at": created}
-                    )
-                else:
-                    self.note(f"{where}: skill {skill_id!r} is unknown; left out")
-        if table == "user_lists":
-            entries = content.get("items") or []
-            record["items"] = [
-                {
-                    "id": _id("item", item["id"], str(n)),
-                    "content": str(text),
-                    "position": n,
-                    "created_at": created,
-                }
-                for n, text in enumerate(entries, start=1)
-            ]
-        if table == "user_idea_trees":
-            self.tree(record, content, created)
+        self.children(record, table, item, content, created, where)
         if table == "user_skills" and record.get("skill_id") not in self.skills:
             self.note(f"{where}: skill {record.get('skill_id')!r} is unknown; left out")
             return
@@ -441,6 +403,30 @@ class _Mapper:
             self._standalone(table, record)
         else:
             self.unit(module_id, updated)["rows"].setdefault(table, []).append(record)
+
+    def children(
+        self, record: dict[str, Any], table: str, item: dict[str, Any], content: dict[str, Any], created: str,
+        where: str,
+    ) -> None:
+        """The rows a record carries inside it: skill links, list items, a tree's nodes and edges."""
+        for child in TABLES[table].children:
+            record[child.key] = []
+        if table in ("user_stories", "user_experiences"):
+            for skill_id in item.get("skills", []):
+                if skill_id in self.skills:
+                    record["skills"].append(
+                        {"id": _id("link", item["id"], skill_id), "skill_id": skill_id, "created_at": created}
+                    )
+                else:
+                    self.note(f"{where}: skill {skill_id!r} is unknown; left out")
+        if table == "user_lists":
+            entries = content.get("items") or []
+            record["items"] = [
+                {"id": _id("item", item["id"], str(n)), "content": str(text), "position": n, "created_at": created}
+                for n, text in enumerate(entries, start=1)
+            ]
+        if table == "user_idea_trees":
+            self.tree(record, content, created)
 
     def tree(self, record: dict[str, Any], content: dict[str, Any], created: str) -> None:
         words = [str(w) for w in content.get("nodes") or [] if isinstance(w, (str, int))]

@@ -3,7 +3,11 @@ rule is left out with a note naming it (the rest of the file still imports)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from ..engine.content import PromptDef
 from ..errors import UserInputError
@@ -11,6 +15,22 @@ from ..pii import PII_COLUMNS
 from ..rules import check_column, check_record, check_tree_edges, record_id
 from ..rules.answers import check_stored_answer
 from .catalog import Catalog
+from .schema import load_schema
+
+
+@cache
+def _record_validator(name: str) -> Draft202012Validator:
+    root = load_schema()
+    return Draft202012Validator({"$defs": root["$defs"], "$ref": f"#/$defs/{name}"})
+
+
+def schema_problem(name: str, record: dict[str, Any]) -> str | None:
+    """What the export schema says of one mapped record ("rec_<table>"), or None."""
+    error = best_match(_record_validator(name).iter_errors(record))
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.absolute_path)
+    return f"{where}: {error.message[:120]}" if where else error.message[:120]
 
 
 def answer_problem(prompt: PromptDef, value: Any, catalog: Catalog) -> tuple[Any, str | None]:
