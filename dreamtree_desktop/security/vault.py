@@ -71,6 +71,9 @@ MAX_DELAY_S = 30
 WRONG_PASSWORD = "Wrong password."
 
 
+ROTATION_META_KEY = "data_key_rotation"
+
+
 def fault_point(name: str) -> None:
     """A named point between two steps of a key change. Does nothing; the crash tests replace it
     with a kill -9 to check that every intermediate state on disk reopens correctly. Callers
@@ -448,6 +451,18 @@ def stage_device_data_key(folder: Path, db_key: bytes | bytearray, data_key: byt
         staged.wipe()
 
 
+def stage_rotated_device_key(
+    folder: Path, db_key: bytes | bytearray, data_key: bytes | bytearray, marker: str
+) -> None:
+    """device.key.new for a key rotation: same database key, new data key, and the marker the
+    rotation's transaction writes to app_meta (its commit point; see settle_pending)."""
+    staged = Keys(bytearray(db_key), bytearray(data_key), "device")
+    try:
+        write_device_keys(folder, staged, filename=DEVICE_KEY_NEW_FILENAME, extra={"commits_with_meta": marker})
+    finally:
+        staged.wipe()
+
+
 def promote_staged_device_key(folder: Path) -> None:
     _promote(folder / DEVICE_KEY_NEW_FILENAME, folder / DEVICE_KEY_FILENAME)
 
@@ -461,9 +476,16 @@ def _staged_device_key_committed(folder: Path) -> bool:
     try:
         body = json.loads((folder / DEVICE_KEY_NEW_FILENAME).read_text(encoding="utf-8"))
         expected = body.get("commits_with_auth_sha256")
+        marker = body.get("commits_with_meta")
         with _probe(folder / DB_FILENAME, staged.db_key) as conn:
             if conn is None:
                 return False
+            if marker is not None:
+                # A key rotation: committed once its transaction wrote this marker.
+                found = conn.execute(
+                    "SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,)
+                ).fetchone()
+                return found is not None and hmac.compare_digest(str(found[0]), str(marker))
             if expected is None:
                 return True
             rows = conn.execute("SELECT wrapped_data_key FROM auth WHERE wrapped_data_key IS NOT NULL")

@@ -197,9 +197,9 @@ class AccountForm(QWidget):
 
     def _intro(self, claimed: bool) -> str:
         if self.mode == "again":
-            return ("Your cloud session has ended — usually because your password was changed on another "
-                    "computer. Nothing here is lost. Enter your password (the new one, if it changed) to go "
-                    "on syncing.")
+            return ("Your cloud session has ended — usually because your password was changed or reset on "
+                    "another computer. Nothing here is lost. Enter your password (the new one, if it "
+                    "changed) to go on syncing.")
         if self.mode == "signin":
             return ("Sign in to the DreamTree account you use on another computer. Your work there comes "
                     "here, and from then on both stay in step.")
