@@ -71,6 +71,9 @@ def open_quietly(folder: Path, folder_password: PasswordSource) -> AppData:
                 migrate(db, folder / BACKUP_DIRNAME, keys.db_key)
             seed_if_needed(db)
             user_id = db.scalar("SELECT id FROM users ORDER BY created_at LIMIT 1") or ensure_user(db)
+            from .sealing import seal_pending
+
+            seal_pending(db, keys.data_key)
         except BaseException:
             db.close()
             raise
