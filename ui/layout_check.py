@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QRubberBand,
+    QScrollArea,
     QSizeGrip,
     QStackedWidget,
     QToolButton,
@@ -112,6 +113,19 @@ def overlaps(parent: QWidget) -> list[str]:
     return found
 
 
+def nested_scroll(area: QScrollArea) -> str | None:
+    """A scroll area inside another: two scroll bars fighting over one wheel."""
+    parent = area.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            bar = area.verticalScrollBar()
+            if bar is not None and bar.isVisible():
+                return f"{_name(area)} scrolls inside {_name(parent)}"
+            return None
+        parent = parent.parentWidget()
+    return None
+
+
 def layout_problems(root: QWidget) -> list[str]:
     """Everything visible under root (root included) that is cut off or overlapping."""
     problems: list[str] = []
@@ -126,6 +140,10 @@ def layout_problems(root: QWidget) -> list[str]:
                 problems.append(problem)
         elif isinstance(widget, QAbstractButton):
             problem = button_problem(widget)
+            if problem:
+                problems.append(problem)
+        elif isinstance(widget, QScrollArea):
+            problem = nested_scroll(widget)
             if problem:
                 problems.append(problem)
         if not _skip_children(widget):

@@ -325,7 +325,8 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self._idle_watcher)
             from .keyboard import install
 
-            install(app)
+            if isinstance(app, QApplication):
+                install(app)
         self._reminders: Any = None
         self.tool_names: dict[str, str] = {}
         from .sync import attach_sync

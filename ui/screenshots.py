@@ -117,7 +117,7 @@ class Sweep:
         dialog.close()
 
 
-def _dialogs(services: Any, window: QWidget) -> list[tuple[str, Callable[[], QWidget]]]:
+def _dialogs(services: Any, window: Any) -> list[tuple[str, Callable[[], QWidget]]]:
     from dreamtree_desktop.errors import StorageError
     from ui.dialogs.about import AboutDialog
     from ui.dialogs.account import _Form

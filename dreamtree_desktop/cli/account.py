@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from ..accounts import (
     LOCKED_RESET_NOTE,
@@ -53,6 +54,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = commands.add_parser("reset-password", help="forgotten password: new password, personal fields lost")
     p.add_argument("--yes", action="store_true", help="confirm without being asked")
     p.add_argument("--email", help="the account email (needed when the folder is locked)")
+    p.add_argument("--server", help="the cloud server (default: the one this folder syncs with)")
+    p.add_argument("--code", metavar="DIGITS",
+                   help="the reset code mailed by the cloud service (also DREAMTREE_EMAIL_CODE); "
+                        "without it a code is mailed and asked for")
     p.set_defaults(handler=run_reset_password)
 
     p = commands.add_parser("change-email", help="use another email address for the account")
@@ -127,22 +132,25 @@ def run_change_password(args: argparse.Namespace) -> int:
         # devices sign in with it; offline, the next `dreamtree sync` is where to retry.
         if app.db.scalar("SELECT 1 FROM app_meta WHERE key = 'sync.server'"):
             from ..errors import AuthenticationError, ServiceError
-            from ..sync.service import push_password_change
+            from ..sync.cloud_account import push_password_change
 
             try:
-                push_password_change(app, old, new)
+                sent = push_password_change(app, old, new)
             except (ServiceError, AuthenticationError) as exc:
                 print(f"dreamtree: the cloud account still has the old password: {exc}", file=sys.stderr)
                 return exc.exit_code
-            print("Your cloud account now uses the new password too.")
+            if sent == "deferred":
+                print("The cloud service cannot be reached now: your cloud account gets the new password at "
+                      "the next 'dreamtree sync' ('dreamtree sync --status' shows it is waiting).")
+            else:
+                print("Your cloud account now uses the new password too.")
     return 0
 
 
 def run_reset_password(args: argparse.Namespace) -> int:
     folder = resolve_data_dir(args.data_dir)
-    print(RESET_MESSAGE)
-    if key_mode(folder) == "password":
-        print(LOCKED_RESET_NOTE)
+    # Say only what will happen: a locked folder is set aside whole, nothing of it is kept here.
+    print(LOCKED_RESET_NOTE if key_mode(folder) == "password" else RESET_MESSAGE)
     if not args.yes:
         if not sys.stdin.isatty():
             raise UserInputError("confirm: run at a terminal to confirm, or pass --yes.")
@@ -151,6 +159,8 @@ def run_reset_password(args: argparse.Namespace) -> int:
             print("Nothing was changed.")
             return 2
     new = _choose_password(NEW_PASSWORD_ENV, "New password: ")
+    if _reset_in_the_cloud(folder, args, new):
+        return 0
     outcome = reset_forgotten_password(folder, new, confirmed=True, email=args.email)
     if outcome.in_place:
         print(f"Password reset. {outcome.cleared_fields} personal field(s) can no longer be recovered; "
@@ -158,6 +168,34 @@ def run_reset_password(args: argparse.Namespace) -> int:
     else:
         print(f"Password reset. {outcome.message()}")
     return 0
+
+
+def _reset_in_the_cloud(folder: Path, args: argparse.Namespace, new: str) -> bool:
+    """A folder signed in to a cloud account (lock off) resets there too: by a mailed code, with
+    the new key and password going to the account (sync/recovery.py)."""
+    from ..sync.signup import CODE_ENV
+    from ..sync.state import META_SERVER, meta
+
+    if key_mode(folder) == "password":
+        return False
+    with open_app_data(folder) as app:
+        server = args.server or meta(app.db, META_SERVER)
+        if not server:
+            return False
+        from ..accounts.emails import active_email
+        from ..sync.recovery import reset_cloud_password
+
+        email = args.email or active_email(app.db, app.user_id)
+        if not email:
+            return False
+        code = args.code or os.environ.get(CODE_ENV) or None
+        ask = (lambda address: input(f"Reset code mailed to {address}: ")) if sys.stdin.isatty() else None
+        result = reset_cloud_password(app, server, email, new, code=code, ask_code=ask)
+    print(result.message())
+    if result.sync_error:
+        print(f"The first sync after the reset did not finish ({result.sync_error}); run 'dreamtree sync'.",
+              file=sys.stderr)
+    return True
 
 
 def run_change_email(args: argparse.Namespace) -> int:

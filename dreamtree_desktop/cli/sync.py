@@ -116,6 +116,12 @@ def _print_status(report: dict[str, Any]) -> None:
     print(f"Cloud service: {report['server']} ({state})")
     print(f"Last sync: {report['last_synced_at'] or 'never'}"
           + (f" (revision {report['revision']})" if report["revision"] is not None else ""))
+    offset = report.get("clock_offset_s")
+    if offset is not None and abs(offset) >= 1:
+        print(f"This computer's clock is {abs(offset):.0f} s {'behind' if offset > 0 else 'ahead of'} the "
+              "cloud service's; the times DreamTree writes are corrected for it.")
+    if report.get("password_change_pending"):
+        print("Password changed here while offline: the cloud account gets it at the next sync.")
 
 
 # -- account login / cloud-claim / logout -----------------------------------------------------------
@@ -124,7 +130,7 @@ CLOUD_PASSWORD_ENV = "DREAMTREE_CLOUD_PASSWORD"
 
 def run_login(args: argparse.Namespace) -> int:
     from ..security.errors import WrongPasswordError
-    from ..sync.service import login
+    from ..sync.cloud_account import login
 
     app, folder_password = _open_with_password(args)
     with app:
@@ -146,7 +152,7 @@ def run_login(args: argparse.Namespace) -> int:
 
 def run_cloud_claim(args: argparse.Namespace) -> int:
     from ..accounts.credentials import password_auth_row
-    from ..sync.service import cloud_claim
+    from ..sync.cloud_account import cloud_claim
     from ..sync.signup import CODE_ENV
 
     app, password = _open_with_password(args)
@@ -194,7 +200,7 @@ def _print_account(args: argparse.Namespace, result: Any, verb: str) -> None:
 
 
 def run_logout(args: argparse.Namespace) -> int:
-    from ..sync.service import logout
+    from ..sync.cloud_account import logout
 
     with open_from_args(args) as app:
         confirmed = logout(UserContext.from_app(app))

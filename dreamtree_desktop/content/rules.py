@@ -7,8 +7,9 @@
   prompt's own text that prompt;
 - a prompt that needs something to happen first ("After a meeting: ...") is marked `later`;
   set-aside prompts come after the exercise's other prompts, and no exercise is all `later`;
-- a prompt or block naming an earlier module ("the values you wrote in module 2.1") has a
-  recall link bringing in an answer from that module;
+- a prompt or block naming an earlier module or part ("the values you wrote in module 2.1",
+  "in Roots") has a recall link bringing in an answer from it: at that prompt, or for a block
+  anywhere in its exercise;
 - Part 3 averages at least `MIN_PART3_WORDS` words per exercise, and so does each of its
   modules, with at most `MAX_PART3_CHECKBOXES` checkbox prompts;
 - skills.toml holds at least `MIN_SKILLS` skills.
@@ -143,16 +144,19 @@ def _source_modules(seed: Seed, source: str) -> tuple[str, ...]:
     return (".".join(parts[:2]),) if len(parts) >= 3 and parts[0].isdigit() else ()
 
 
-def recall_sources(ex: dict[str, Any]) -> list[str]:
-    links = [r.get("from") for r in ex.get("recall", [])]
-    links += [p["recall"].get("from") for p in _prompts(ex) if isinstance(p.get("recall"), dict)]
-    links += [_config(p).get("from") for p in _prompts(ex) if p.get("input") == "ranking"]
+def recall_sources(ex: dict[str, Any], into: str | None = None) -> list[str]:
+    """The sources the exercise's recall links bring in; with `into`, only those shown at that
+    prompt (or at the exercise as a whole)."""
+    links = [r.get("from") for r in ex.get("recall", []) if into is None or r.get("into") in (None, into)]
+    links += [p["recall"].get("from") for p in _prompts(ex)
+              if isinstance(p.get("recall"), dict) and into in (None, p["id"])]
+    links += [_config(p).get("from") for p in _prompts(ex) if p.get("input") == "ranking" and into in (None, p["id"])]
     return [s for s in links if isinstance(s, str)]
 
 
-def _mentions(ex: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(module id, or part id such as "1", and where) for each earlier module or part named in
-    the exercise's blocks and prompts ("module 2.1", "in Roots")."""
+def _mentions(ex: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
+    """(module id or part id such as "1", where, whether a prompt names it) for each earlier
+    module or part named in the exercise's blocks and prompts ("module 2.1", "in Roots")."""
     own = ".".join(ex["id"].split(".")[:2])
     for j, block in enumerate(ex.get("block", [])):
         prompt = block.get("prompt") if isinstance(block.get("prompt"), dict) else None
@@ -161,20 +165,22 @@ def _mentions(ex: dict[str, Any]) -> Iterator[tuple[str, str]]:
         for match in MODULE_MENTION.finditer(text):
             module = f"{match.group(1)}.{match.group(2)}"
             if _module_key(module) < _module_key(own):
-                yield module, where
+                yield module, where, prompt is not None
         for match in PART_MENTION.finditer(text):
             part = PART_NAMES[match.group(1).casefold()]
             if int(part) < _module_key(own)[0]:
-                yield part, where
+                yield part, where, prompt is not None
 
 
 def check_recall(seed: Seed) -> list[Problem]:
     """A prompt or block naming an earlier module needs a recall link from that module."""
     problems: list[Problem] = []
     for module_doc, ex in seed.exercises():
-        sources = {m for s in recall_sources(ex) for m in _source_modules(seed, s)}
-        sources |= {m.split(".")[0] for m in sources}
-        for named, where in _mentions(ex):
+        for named, where, in_prompt in _mentions(ex):
+            # A prompt naming an earlier answer shows it right there; a block, anywhere in the exercise.
+            shown = recall_sources(ex, where if in_prompt else None)
+            sources = {m for s in shown for m in _source_modules(seed, s)}
+            sources |= {m.split(".")[0] for m in sources}
             if named not in sources:
                 what = f"module {named}" if "." in named else f"part {named}"
                 problems.append(Problem(module_doc["_file"], where, f"names {what} but no recall "

@@ -231,6 +231,10 @@ def commit_import(app: AppData, prepared: Prepared, *, reason: str = "import") -
     ctx = UserContext.from_app(app)
     with db.transaction():
         apply_document(ctx, prepared.result.doc, prepared.result.revisions, reason)
+        if prepared.result.record_revisions:
+            from .revisions import keep_revisions
+
+            keep_revisions(ctx, (), prepared.result.record_revisions, reason)
         if prepared.pending is not None:
             # Also kept while a key is being adopted: if the process stops before device.key is
             # rewritten, 'import --adopt-key' finishes the job.

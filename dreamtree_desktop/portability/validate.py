@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..clock import format_iso
+from ..clock import format_iso, future_limit
 from ..security.errors import KeyFileError
 from ..security.keywrap import WrappedKey
 from .canonical import digest, hash_content
@@ -91,6 +91,10 @@ def validate_document(raw: Any, catalog: Catalog, *, schema_checked: bool = Fals
 _CHECKED_TS: set[str] = set()
 
 
+# The latest stamp a document may carry (trusted now + tolerance), fixed per validation.
+_limit: list[str] = [""]
+
+
 def _timestamp(container: dict[str, Any], key: str, path: str) -> None:
     value = container.get(key)
     if value is None or value in _CHECKED_TS:
@@ -101,6 +105,7 @@ def _timestamp(container: dict[str, Any], key: str, path: str) -> None:
             _dt.datetime.fromisoformat(value[:-1])
         except ValueError:
             raise DocumentError(f"{path}/{key}", f"{value!r} is not a real date and time") from None
+        _not_future(value, f"{path}/{key}")
         if len(_CHECKED_TS) < 100_000:
             _CHECKED_TS.add(value)
         return
@@ -112,6 +117,21 @@ def _timestamp(container: dict[str, Any], key: str, path: str) -> None:
         moment = moment.replace(tzinfo=_dt.UTC)
     # One form everywhere, so timestamps compare correctly as text.
     container[key] = format_iso(moment)
+    _not_future(container[key], f"{path}/{key}")
+
+
+def _not_future(value: str, where: str) -> None:
+    """A stamp later than trusted now + tolerance was written by a clock running ahead: taken in,
+    it would win every merge until real time caught up."""
+    if not _limit[0]:
+        _limit[0] = format_iso(future_limit())
+    if value > _limit[0]:
+        raise DocumentError(
+            where,
+            f"{value} is later than now ({_limit[0][:19]}Z plus a few minutes): the clock of the "
+            "computer that wrote it was ahead",
+            hint="Set that computer's clock right and export or sync again. Nothing was changed.",
+        )
 
 
 class _Refs:
@@ -130,6 +150,7 @@ class _Refs:
 
 
 def check_semantics(doc: Doc, catalog: Catalog) -> None:
+    _limit[0] = format_iso(future_limit())
     _timestamp(doc, "exported_at", "")
     _timestamp(doc["user"], "created_at", "/user")
     refs = _Refs(doc, catalog)

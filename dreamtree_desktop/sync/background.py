@@ -25,12 +25,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..context import UserContext
-from ..errors import AuthenticationError, InternalError, UserInputError
-from ..portability import Catalog, DocumentError, export_document, merge
+from ..errors import AuthenticationError, UserInputError
+from ..portability import Catalog, DocumentError
+from ..portability.keyed import KeyedHasher
 from ..portability.merge import MergeResult, normalize
 from . import protocol as p
 from . import service as s
-from .client import CloudClient, CloudError, DamagedSnapshot
+from . import state
+from .bases import load_bases
+from .client import CloudClient
+from .errors import CloudError, DamagedSnapshot
 
 if TYPE_CHECKING:
     from ..appdata import AppData
@@ -46,6 +50,8 @@ class Prepared:
     local: dict[str, Any]
     changes: int  # the database connection's change counter when `local` was exported
     result: s.SyncResult
+    bases: dict[tuple[str, str], dict[str, Any]]  # the last agreement (record merge)
+    hasher: KeyedHasher | None  # keyed content hashes (needs only the data key)
 
 
 @dataclass
@@ -56,6 +62,7 @@ class Fetched:
     remote: dict[str, Any] | None = None
     outcome: MergeResult | None = None
     damaged: str | None = None  # why the server's copy cannot be used
+    problem: DocumentError | None = None  # the failed check, naming the field
 
 
 @dataclass
@@ -80,21 +87,21 @@ def linked(ctx: UserContext) -> dict[str, Any]:
 
 def prepare(ctx: UserContext, result: s.SyncResult | None = None) -> Prepared:
     """Database step 1: the session and this folder's data as an export document."""
-    server = s._meta(ctx.db, s.META_SERVER)
+    server = state.meta(ctx.db, state.META_SERVER)
     if server is None:
         raise UserInputError("This data folder is not connected to a cloud account.")
-    token = s._stored_token(ctx)
+    token = state.stored_token(ctx)
     if token is None:
         raise AuthenticationError("You are not signed in to the cloud service.")
     catalog = Catalog.load(ctx.db)
     changes = _changes(ctx)
-    local = export_document(ctx, catalog)
-    if local["pii"].get("mode") != "sealed":
-        raise InternalError("an export for the cloud must keep personal fields sealed")
+    bases = load_bases(ctx)
+    hasher = s.hasher_for(ctx, catalog)
+    local = s.local_document(ctx, catalog, bases, hasher)
     if result is None:
         result = s.SyncResult(server)
     result.rounds += 1
-    return Prepared(server, token, catalog, local, changes, result)
+    return Prepared(server, token, catalog, local, changes, result, bases, hasher)
 
 
 def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_connect) -> Fetched:
@@ -122,9 +129,10 @@ def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_con
         fetched.remote = s._check_remote(ctx, snap.wallet, prepared.catalog)
     except DocumentError as exc:
         fetched.damaged = str(exc)
+        fetched.problem = exc
         return fetched
     fetched.digest = snap.wallet_sha256
-    fetched.outcome = merge(prepared.local, fetched.remote)
+    fetched.outcome = s.merge_with(prepared.local, fetched.remote, prepared.bases, prepared.hasher)
     return fetched
 
 
@@ -134,21 +142,20 @@ def settle(ctx: UserContext, fetched: Fetched, app: AppData | None = None) -> Se
     result = prepared.result
     remote = fetched.remote
     if fetched.damaged is not None:
-        s._damaged(ctx, fetched.damaged, fetched.revision, result)  # raises unless it is to be replaced
+        s._damaged(ctx, fetched.damaged, fetched.revision, result, fetched.problem)  # raises unless it is to be replaced
         remote = None
     local = prepared.local
     outcome = fetched.outcome
     if _changes(ctx) != prepared.changes:
-        local = export_document(ctx, prepared.catalog)
-        outcome = merge(local, remote) if remote is not None else None
+        local = s.local_document(ctx, prepared.catalog, prepared.bases, prepared.hasher)
+        outcome = s.merge_with(local, remote, prepared.bases, prepared.hasher) if remote is not None else None
     to_push = normalize(local)
     settled = Settled(prepared, fetched.revision, result=result)
     if remote is not None and outcome is not None:
-        if not s._same_data(outcome.doc, to_push):
-            s._apply(ctx, app, outcome, result)
+        s.apply_merge(ctx, app, outcome, result, local["revisions"], changed=not s._same_data(outcome.doc, to_push))
         to_push = outcome.doc
-        if s._same_data(to_push, normalize(remote)):
-            s._record_success(ctx.db, result, fetched.revision, fetched.digest)
+        if s.in_agreement(to_push, remote):
+            s.record_success(ctx, result, fetched.revision, fetched.digest, to_push, prepared.bases)
             settled.done = True
             return settled
     settled.to_push = to_push
@@ -167,23 +174,26 @@ def finish(ctx: UserContext, settled: Settled, sent: tuple[int, str]) -> s.SyncR
     """Database step 3: the push landed."""
     result = settled.result
     result.pushed = True
-    s._record_success(ctx.db, result, sent[0], sent[1])
+    assert settled.to_push is not None
+    s.record_success(ctx, result, sent[0], sent[1], settled.to_push, settled.prepared.bases)
     return result
 
 
 def forget_session(ctx: UserContext) -> None:
     """The server refused the session for good: drop it, so the folder shows "signed out"."""
     with ctx.db.transaction():
-        s._delete_meta(ctx.db, s.META_TOKEN)
+        state.delete_meta(ctx.db, state.META_TOKEN)
 
 
 def sign_out(ctx: UserContext, connect: Connect = s.default_connect) -> bool:
     """Sign out on this computer: end the session and forget the server, so nothing tries to
     sync until the person signs in again. Returns whether the server confirmed."""
-    confirmed = s.logout(ctx, connect=connect)
+    from .cloud_account import logout
+
+    confirmed = logout(ctx, connect=connect)
     with ctx.db.transaction():
-        s._delete_meta(ctx.db, s.META_SERVER, s.META_REVISION, s.META_LAST_SYNC, s.META_DAMAGED,
-                       s.META_VALIDATED)
+        state.delete_meta(ctx.db, state.META_SERVER, state.META_REVISION, state.META_LAST_SYNC,
+                          state.META_DAMAGED, state.META_VALIDATED)
     return confirmed
 
 

@@ -132,7 +132,7 @@ def all_tasks(ctx: UserContext) -> list[str]:
     return [task for row in rows for task in split_tasks(row.get("tasks"))]
 
 
-def suggest_skills(ctx: UserContext, limit: int = 40) -> list[dict[str, Any]]:
+def suggest_skills(ctx: UserContext, limit: int = 20) -> list[dict[str, Any]]:
     """Transferable skills the tasks' verbs point at (see tools.taskverbs), best matches first."""
     from .taskverbs import suggest
 

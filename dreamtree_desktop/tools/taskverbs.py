@@ -4,7 +4,7 @@ Tasks are usually written in the past tense and skills in the imperative ("Train
 first word of a task is brought back to its base form (regular endings, plus a table of common
 irregular verbs) and matched against the first word of every transferable skill. Skills that
 also share other words with the task ("staff") rank higher, by the share of their own words the
-task covers.
+task covers; each task brings at most a few skills, so a common verb cannot flood the list.
 """
 
 from __future__ import annotations
@@ -72,49 +72,60 @@ def base_forms(word: str) -> list[str]:
     return seen
 
 
+def _stem(word: str) -> str:
+    for ending, keep in (("ing", 5), ("ed", 4), ("es", 4), ("s", 3)):
+        if word.endswith(ending) and len(word) > keep:
+            return word[: -len(ending)]
+    return word
+
+
 def _content_words(text: str) -> set[str]:
-    words = set()
-    for w in _WORD.findall(text.lower()):
-        if w in _STOP or len(w) < 3:
-            continue
-        words.add(w[:-1] if w.endswith("s") and len(w) > 3 else w)
-    return words
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) >= 3}
 
 
-def suggest_from(tasks: Iterable[str], skills: Iterable[tuple[str, str]], limit: int = 40
+PER_TASK = 3  # skills kept per task: a verb like "plan" starts dozens of skills
+PER_TASK_UNMATCHED = 2  # when no skill shares a word with the task, the first ones in list order
+
+
+def suggest_from(tasks: Iterable[str], skills: Iterable[tuple[str, str]], limit: int = 20
                  ) -> list[dict[str, Any]]:
-    """skills: (id, name) pairs. Returns [{skill_id, name, tasks: [task, ...]}], best first."""
-    by_verb: dict[str, list[tuple[str, str]]] = {}
-    for skill_id, name in skills:
+    """skills: (id, name) pairs in the master list's order. Returns [{skill_id, name, tasks:
+    [task, ...]}], best first: for each task the skills starting with its verb that share most of
+    their words with it (or, when none does, the first of them in list order)."""
+    by_verb: dict[str, list[tuple[int, str, str]]] = {}
+    for order, (skill_id, name) in enumerate(skills):
         words = _WORD.findall(name.lower())
         if words:
-            by_verb.setdefault(words[0], []).append((skill_id, name))
-    scores: dict[str, list[Any]] = {}  # skill id -> [score, name, tasks]
+            by_verb.setdefault(words[0], []).append((order, skill_id, name))
+    scores: dict[str, list[Any]] = {}  # skill id -> [score, order, name, tasks]
     for task in tasks:
         words = _WORD.findall(task.lower())
-        if not words:
-            continue
-        verb = next((f for f in base_forms(words[0]) if f in by_verb), None)
+        verb = next((f for f in base_forms(words[0]) if f in by_verb), None) if words else None
         if verb is None:
             continue
         task_words = _content_words(" ".join(words[1:]))
-        for skill_id, name in by_verb[verb]:
-            # A skill whose own words the task covers completely ("Train staff" for "Trained new
-            # staff") beats one it only touches ("Plan fundraising events" for "Planned events").
+        ranked = []
+        for order, skill_id, name in by_verb[verb]:
             skill_words = _content_words(" ".join(_WORD.findall(name.lower())[1:]))
+            # The share of the skill's own words the task covers: "Train staff" for "Trained new
+            # staff" beats "Plan fundraising events" for "Planned events".
             overlap = len(task_words & skill_words) / len(skill_words) if skill_words else 0.0
-            entry = scores.setdefault(skill_id, [0.0, name, []])
-            entry[0] += 1 + 2 * overlap
-            if task not in entry[2]:
-                entry[2].append(task)
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
-    return [{"skill_id": sid, "name": v[1], "tasks": v[2]} for sid, v in ranked[:limit]]
+            ranked.append((-overlap, order, skill_id, name))
+        ranked.sort()
+        matched = [r for r in ranked if r[0] < 0][:PER_TASK] or ranked[:PER_TASK_UNMATCHED]
+        for neg_overlap, order, skill_id, name in matched:
+            entry = scores.setdefault(skill_id, [0.0, order, name, []])
+            entry[0] += 1 - 2 * neg_overlap
+            if task not in entry[3]:
+                entry[3].append(task)
+    best = sorted(scores.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
+    return [{"skill_id": sid, "name": v[2], "tasks": v[3]} for sid, v in best[:limit]]
 
 
-def suggest(ctx: UserContext, tasks: Iterable[str], limit: int = 40) -> list[dict[str, Any]]:
+def suggest(ctx: UserContext, tasks: Iterable[str], limit: int = 20) -> list[dict[str, Any]]:
     skills = ctx.db.query(
         "SELECT id, name FROM skills WHERE category = 'transferable' AND (is_custom = 0 OR created_by = ?) "
-        "ORDER BY name",
+        "ORDER BY is_custom, rowid",
         (ctx.user_id,),
     )
     return suggest_from(tasks, [(str(r[0]), str(r[1])) for r in skills if r is not None], limit=limit)

@@ -722,7 +722,7 @@ def test_a_known_device_signs_in_while_a_distributed_guess_slows_new_ones(client
         r = client.post("/v1/sessions", json={"email": acct.email, "auth_secret": new_secret()},
                         headers={"CF-Connecting-IP": random_ip()})
         expect_error(r, 401, "invalid_credentials")
-    with CloudClient(cloud_server.url, attempts=1) as new_device, pytest.raises(RateLimited):
+    with CloudClient(cloud_server.url, attempts=1) as new_device, pytest.raises(RateLimited, match="Try again in"):
         new_device.login(acct.email, secret)
     # The device that signed in before presents its token and gets in, with the right password only.
     with CloudClient(cloud_server.url, attempts=1, device_token=kept) as device:

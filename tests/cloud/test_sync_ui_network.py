@@ -129,8 +129,17 @@ def test_password_changed_on_another_computer(cloud_server, seeded_template, tmp
         hookup = dev.window.sync
         qtbot.waitUntil(lambda: hookup.password_dialog is not None and hookup.password_dialog.isVisible(),
                         timeout=60_000)
+        first_dialog = hookup.password_dialog
+        first_dialog.form.cancel_button.click()  # "Not now": the app does not ask again meanwhile
+        qtbot.wait(3_000)  # the automatic sync keeps its rhythm (every 2 s here)
+        assert hookup.password_dialog is first_dialog and not first_dialog.isVisible()
         assert dev.scheduler.state == "password"
-        assert "Needs your password" in hookup.indicator.text()
+        wait_idle(qtbot, dev)
+
+    with device(second, qtbot) as dev:  # the next start asks once more
+        hookup = dev.window.sync
+        qtbot.waitUntil(lambda: hookup.password_dialog is not None and hookup.password_dialog.isVisible(),
+                        timeout=60_000)
         dialog = hookup.password_dialog
         form = dialog.form
         assert form.mode == "again"

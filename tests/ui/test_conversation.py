@@ -866,3 +866,28 @@ def test_later_sets_a_question_aside_and_daily_dos_bring_it_back(qtbot: Any, onb
     settle(qtbot, page)
     assert wb.answer_of("3.5.3.learned") == "She spends most of her week with grantees."
     assert [w.prompt_id for w in wb.waiting()] == ["3.5.3.energy", "3.5.3.next", "3.5.3.thanks"]
+
+
+def test_the_top_ten_must_be_ranked_by_the_person(qtbot: Any, onboarded: UserContext, services: Any) -> None:
+    answer_until(onboarded, "1.1.2.skills")
+    page = open_page(qtbot, services)
+    assert continue_to_prompt(qtbot, page, by_mouse=False) == "1.1.2.skills"
+
+    def rate_only(c: UserContext) -> None:
+        for n, s in enumerate(skills.search(c, "", "transferable", 12)):
+            skills.set_user_skill(c, s["id"], mastery=1 + n % 5, origin="1.1.2")
+
+    page._tool_waiting.add("1.1.2.skills")  # the panel was opened from the conversation
+    as_panel(qtbot, page, "skills-browser", rate_only)
+    # Twelve rated but none ranked: the conversation waits and says why.
+    assert page.composer.spec.id == "1.1.2.skills"
+    assert "Now rank your top 10" in page.composer.input.state.text()
+    assert not Workbook(onboarded).exercise("1.1.2").prompts[0].answered
+
+    def rank(c: UserContext) -> None:
+        skills.set_top10(c, [s["id"] for s in skills.search(c, "", "transferable", 10)], origin="1.1.2")
+
+    page._tool_waiting.add("1.1.2.skills")
+    as_panel(qtbot, page, "skills-browser", rank)
+    qtbot.waitUntil(lambda: page.composer.spec is not None
+                    and page.composer.spec.id == "1.1.2.top10-reflection", timeout=15_000)

@@ -420,6 +420,9 @@ class ToolInput(PromptInput):
         if self.spec.answered:
             text = f"Done: {count} saved. Open the panel again to add or change anything." if count else \
                 "Done. Open the panel again to change it."
+        elif isinstance(need, int) and need > 1 and count >= need and self.spec.config.get("min_ranked"):
+            text = (f"{count} saved. Now rank your top {self.spec.config['min_ranked']} in the panel; "
+                    "the conversation continues once they are in order.")
         elif isinstance(need, int) and need > 1:
             text = f"{count} of at least {need} so far. The conversation continues when you have enough."
         else:

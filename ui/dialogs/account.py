@@ -81,7 +81,7 @@ class _Form(QDialog):
         return self.fields[key].text()
 
     def on_ok(self, run: Callable[[], None]) -> None:
-        """run() starts the real work; it must call finished() or failed() when it ends."""
+        """run() starts the real work; it must call succeeded() or failed() when it ends."""
         self._run = run
 
     def _check(self) -> None:
@@ -109,7 +109,7 @@ class _Form(QDialog):
         self.status.setText("Working…")
         self._run()
 
-    def finished(self, _result: Any = None) -> None:
+    def succeeded(self, _result: Any = None) -> None:
         self.accept()
 
     def failed(self, exc: BaseException) -> None:
@@ -128,7 +128,7 @@ def run_account_action(services: AppServices, parent: QWidget, banner: Banner, a
                hint: str | Callable[[], str] = "") -> None:
         """Run work on the worker while the form stays open; close it only on success."""
         def start() -> None:
-            services.worker.submit(lambda _ctx: work(), on_done=form.finished, on_error=form.failed,
+            services.worker.submit(lambda _ctx: work(), on_done=form.succeeded, on_error=form.failed,
                                    topics=topic.ACCOUNT_WRITE)
 
         form.on_ok(start)

@@ -59,8 +59,8 @@ def shortcuts_html(actions: list[QAction]) -> str:
         if keys:
             rows.append((keys, action.text().replace("&", "").rstrip("…")))
     parts = ["<h2>Keyboard shortcuts</h2>", "<h3>Menus</h3>", _table(rows)]
-    for title, keys in IN_PLACE_KEYS:
-        parts += [f"<h3>{escape(title)}</h3>", _table(keys)]
+    for title, pairs in IN_PLACE_KEYS:
+        parts += [f"<h3>{escape(title)}</h3>", _table(pairs)]
     return "\n".join(parts)
 
 

@@ -89,49 +89,29 @@ def export_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
 
 # -- import ------------------------------------------------------------------------------------
 def preview_import(ctx: Any, app: Any, path: str) -> dict[str, Any]:
-    """Validate the file and report what an import would change; writes nothing (worker thread)."""
-    from dreamtree_desktop.portability.catalog import Catalog
-    from dreamtree_desktop.portability.files import read_export_file
-    from dreamtree_desktop.portability.importer import Options, prepare_import
-    from dreamtree_desktop.portability.validate import check_header, check_schema, validate_document
+    """What an import would change (the core's dry run); writes nothing (worker thread)."""
+    from dreamtree_desktop.engine.content import load
+    from dreamtree_desktop.portability.importer import Options
+    from dreamtree_desktop.portability.operation import load_import_file, run_import
 
-    raw = read_export_file(Path(path))
-    check_header(raw)
-    check_schema(raw)
-    catalog = Catalog.load(app.db)
-    checked = validate_document(raw, catalog)
-    report = prepare_import(app, checked, Options(dry_run=True), lambda: None, catalog).report()
+    raw = load_import_file(Path(path))
+    report = run_import(app, raw, Options(dry_run=True), lambda: None, ctx=ctx).report
     # What the file itself holds, so the preview can say it in plain words.
     report["file_has_password"] = bool(isinstance(raw, dict) and raw.get("auth"))
-    from dreamtree_desktop.engine.content import load
-
     report["module_titles"] = {mid: m.title for mid, m in load(app.db).modules.items()}
     return report
 
 
 def apply_import(ctx: Any, app: Any, path: str, password: str | None, force: bool) -> str:
-    """Import for real (the core backs the database up first); returns the backup's path."""
-    from dreamtree_desktop.portability.catalog import Catalog
-    from dreamtree_desktop.portability.files import read_export_file
-    from dreamtree_desktop.portability.importer import Options, commit_import, prepare_import
-    from dreamtree_desktop.portability.validate import check_header, check_schema, validate_document
+    """Import for real through the core's one import operation (it backs the database up first
+    and moves the context to an identity or key the import adopts); returns the backup's path."""
+    from dreamtree_desktop.portability.importer import Options
+    from dreamtree_desktop.portability.operation import load_import_file, run_import
 
-    raw = read_export_file(Path(path))
-    check_header(raw)
-    check_schema(raw)
-    catalog = Catalog.load(app.db)
-    checked = validate_document(raw, catalog)
+    raw = load_import_file(Path(path))
     options = Options(force=force, no_password=password is None)
-    prepared = prepare_import(app, checked, options, lambda: password, catalog)
-    if prepared.needs_confirmation and not force:
-        from dreamtree_desktop.portability.importer import refuse_without_confirmation
-
-        refuse_without_confirmation(prepared)
-    backup = commit_import(app, prepared)
-    # A restore into a fresh install can adopt the backup's identity and key: follow them.
-    ctx.user_id = app.user_id
-    ctx.data_key = app.keys.data_key
-    return str(backup)
+    outcome = run_import(app, raw, options, lambda: password, ctx=ctx)
+    return str(outcome.backup)
 
 
 def describe_report(report: dict[str, Any]) -> str:

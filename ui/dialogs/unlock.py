@@ -119,7 +119,7 @@ class UnlockWindow(QWidget):
         self.setWindowTitle("Unlock — DreamTree")
         self.setAccessibleName("Unlock DreamTree")
         self.setMinimumSize(420, 360)
-        self.scroll, column = scrolling_column(self, 480)
+        self.scroll_area, column = scrolling_column(self, 480)
         self.unlock_box = QWidget(self)
         box = QVBoxLayout(self.unlock_box)
         box.setContentsMargins(0, 0, 0, 0)
@@ -163,7 +163,7 @@ class UnlockWindow(QWidget):
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._tick)
-        QShortcut(QKeySequence.StandardKey.Quit, self, activated=self.close)
+        QShortcut(QKeySequence.StandardKey.Quit, self, self.close)
         self.password.setFocus()
 
     def _build_reset_box(self) -> QWidget:
@@ -365,7 +365,7 @@ class ProblemWindow(QWidget):
         self.setWindowTitle("DreamTree")
         self.setMinimumSize(560, 380)
         message, hint = describe_error(error)
-        self.scroll, column = scrolling_column(self, 520)
+        self.scroll_area, column = scrolling_column(self, 520)
         column.addWidget(label("DreamTree could not open your data", "h2"))
         self.message = label(message, "body")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -171,6 +171,10 @@ class SyncScheduler(QObject):
                 QTimer.singleShot(sync_after_ms, lambda: self.request("start"))
         elif status.get("server"):
             self._set_state(PASSWORD)
+            if sync_after_ms is not None and not self._asked_password:
+                # The session ended while the app was closed: ask once, now.
+                self._asked_password = True
+                self.password_needed.emit()
         else:
             self._set_state(OFF)
 

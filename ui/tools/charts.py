@@ -249,14 +249,23 @@ class LineChart(ChartWidget):
     def _make_summary(self) -> str:
         name = self._title or "Chart"
         if self.is_empty():
-            return f"{name}: no data yet."
-        parts = [f"{name}: {len(self._labels)} points from {self._labels[0]} to {self._labels[-1]}."]
+            return f"{name}: nothing recorded yet."
+        count = len(self._labels)
+        if count == 1:
+            parts = [f"{name}: one entry so far, {self._labels[0]}."]
+        else:
+            parts = [f"{name}: {count} entries, from {self._labels[0]} to {self._labels[-1]}."]
         for s in self._series:
             vals = [v for v in s.values if v is not None]
-            if vals:
-                avg = sum(vals) / len(vals)
-                parts.append(f"{s.name}: latest {short_number(vals[-1])}, average {avg:.1f}, "
-                             f"range {short_number(min(vals))} to {short_number(max(vals))}.")
+            if not vals:
+                continue
+            low, high, latest = min(vals), max(vals), vals[-1]
+            if len(vals) == 1 or low == high:
+                parts.append(f"{s.name}: {short_number(latest)}.")
+            else:
+                mean = short_number(round(sum(vals) / len(vals), 2))
+                parts.append(f"{s.name}: {short_number(latest)} most recently; between "
+                             f"{short_number(low)} and {short_number(high)}, {mean} on average.")
         if self._marker_label:
             if self._markers:
                 when = ", ".join(self._labels[i] for i in self._markers[-5:])
