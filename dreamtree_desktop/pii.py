@@ -1,4 +1,4 @@
-"""Which stored fields are personal (spec 11 §6.1) and so held as encrypted envelopes."""
+"""Which stored fields are personal (docs/security.md, "Personal fields") and so held as encrypted envelopes."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ from .common import open_from_args, print_json, read_password
 NEW_PASSWORD_ENV = "DREAMTREE_NEW_PASSWORD"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("account", help="email, password and lock with password")
     commands = parser.add_subparsers(dest="account_command", metavar="ACTION", required=True)
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from ..clock import utcnow
 from ..errors import DreamTreeError, StorageError, UserInputError
-from ..paths import BACKUP_DIRNAME, DB_FILENAME, resolve_data_dir
+from ..paths import BACKUP_DIRNAME, DB_FILENAME, atomic_copy, atomic_file, move_into_place, resolve_data_dir
 from ..storage.backups import list_backups
 from .common import open_from_args, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("doctor", help="check the database and list backups")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
@@ -132,16 +132,14 @@ def restore_backup(folder: Path, name: str) -> None:
         db_path = folder / DB_FILENAME
         stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
         aside = folder / f"{DB_FILENAME}.replaced-{stamp}"
-        tmp = folder / f".{DB_FILENAME}.restoring"
-        shutil.copyfile(source, tmp)
-        os.chmod(tmp, 0o600)
-        if db_path.exists():
-            os.replace(db_path, aside)
-        for suffix in ("-wal", "-shm"):
-            companion = Path(f"{db_path}{suffix}")
-            if companion.exists():
-                os.replace(companion, Path(f"{aside}{suffix}"))
-        os.replace(tmp, db_path)
+        with atomic_file(db_path) as tmp:
+            shutil.copyfile(source, tmp)
+            if db_path.exists():
+                move_into_place(db_path, aside)
+            for suffix in ("-wal", "-shm"):
+                companion = Path(f"{db_path}{suffix}")
+                if companion.exists():
+                    move_into_place(companion, Path(f"{aside}{suffix}"))
     except OSError as exc:
         raise DreamTreeError(f"Restoring the backup failed: {exc.strerror}. Nothing was replaced.") from None
     finally:
@@ -150,14 +148,13 @@ def restore_backup(folder: Path, name: str) -> None:
 
 def _check_backup(folder: Path, source: Path, password: str | None) -> None:
     """The backup must open with this folder's key and pass both integrity checks."""
+    from ..security.folder_keys import load_or_create_keys
     from ..storage.db import Database
-    from ..storage.keystore import load_or_create_keys
 
     keys, _ = load_or_create_keys(folder, password)
     probe = folder / f".{source.name}.probe"
     try:
-        shutil.copyfile(source, probe)
-        os.chmod(probe, 0o600)
+        atomic_copy(source, probe)
         try:
             db = Database(probe, keys.db_key)
         except StorageError:

@@ -1,7 +1,7 @@
 """Seed the content and reference tables from seed_data/, idempotently, in one transaction.
 
 A fingerprint of the seed files is kept in app_meta: an unchanged workbook costs one hash on
-launch. When files change, rows are upserted; per spec 14.2 a text edit within the same
+launch. When files change, rows are upserted; a text edit within the same
 exercise version updates the row in place and increments its `version` (a row revision), and a
 new exercise version in the files deactivates the old rows and adds new ones.
 """

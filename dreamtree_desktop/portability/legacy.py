@@ -1,4 +1,4 @@
-"""Files in the spec's section 9 format (version "1.1"), mapped into a 2.0 document.
+"""Files in the earlier 1.1 format (version "1.1", docs/export-format.md "Legacy files"), mapped into a 2.0 document.
 
 The mapping is documented in docs/export-format.md ("Legacy 1.1 files"). What cannot be
 mapped (unknown tools, unknown fields, answers of exercises that no longer match, envelopes

@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dreamtree_cli import run_dreamtree
+
 from dreamtree_desktop.appdata import AppData
 from dreamtree_desktop.clock import now_iso
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.ids import new_id
 
 ROOT = Path(__file__).resolve().parents[2]
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
-PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
+PYTHON = sys.executable
 
 PASSWORD = "tangerine-violin-42"
 NEW_PASSWORD = "plum-orchestra-77"
@@ -38,10 +39,7 @@ def cli(folder: Path, *args: str, password: str | None = None, new_password: str
     if new_password is not None:
         full_env["DREAMTREE_NEW_PASSWORD"] = new_password
     full_env.update(env or {})
-    return subprocess.run(
-        [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(folder), "account", *args],
-        capture_output=True, text=True, env=full_env, stdin=subprocess.DEVNULL, cwd=ROOT, timeout=180,
-    )
+    return run_dreamtree("account", *args, data_dir=folder, env=full_env)
 
 
 @dataclass

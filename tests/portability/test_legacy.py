@@ -1,4 +1,4 @@
-"""Files in the spec's section 9 format (version "1.1") import into the normalized tables."""
+"""Files in the earlier 1.1 format (version "1.1") import into the normalized tables."""
 
 from __future__ import annotations
 
