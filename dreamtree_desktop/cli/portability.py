@@ -19,7 +19,7 @@ BACKUP_PASSWORD_ENV = "DREAMTREE_BACKUP_PASSWORD"
 FILE_PASSWORD_ENV = "DREAMTREE_FILE_PASSWORD"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = subparsers.add_parser("export", help="write a JSON backup of your data")
     export.add_argument(
         "--out", metavar="FILE", required=True, help="the file to write (replaced atomically)"

@@ -21,7 +21,7 @@ from ..storage.keystore import key_mode
 from .common import open_from_args, print_json, read_password
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("sync", help="sync with your cloud account (pull, merge, push)")
     parser.add_argument("--server", metavar="URL",
                         help="the cloud service (needed only if the folder does not know it yet)")
@@ -54,15 +54,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_logout)
 
 
-def _account_actions(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
+Actions = argparse._SubParsersAction  # argparse's type for a group of subcommands
+
+
+def _account_actions(
+    subparsers: Actions[argparse.ArgumentParser],
+) -> Actions[argparse.ArgumentParser]:
     account = subparsers.choices.get("account")
     if account is None:
         account = subparsers.add_parser("account", help="email, password and cloud account")
-        return account.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+        created: Actions[argparse.ArgumentParser] = account.add_subparsers(
+            dest="account_command", metavar="ACTION", required=True)
+        return created
     for action in account._actions:
         if isinstance(action, argparse._SubParsersAction):
             return action
-    return account.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+    added: Actions[argparse.ArgumentParser] = account.add_subparsers(
+        dest="account_command", metavar="ACTION", required=True)
+    return added
 
 
 def _open_with_password(args: argparse.Namespace) -> tuple[AppData, str | None]:

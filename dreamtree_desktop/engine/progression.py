@@ -1,4 +1,4 @@
-"""Where the user is in the workbook (spec section 12, on the per-exercise record).
+"""Where the user is in the workbook, from the per-exercise record (docs/workbook-answers.md).
 
 The record is `exercise_progress`: a row appears when an exercise first counts as answered
 (every prompt that is not optional has an answer) and its `responded_at` moves on every later

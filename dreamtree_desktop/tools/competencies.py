@@ -156,7 +156,7 @@ def compute(rows: list[Mapping[str, Any]], one_year_ago: str) -> CompetencyResul
         strengths=[_entry(r) for r in rows if int(r["score"]) >= strong],
         improvements=[_entry(r) for r in rows if int(r["score"]) <= weak],
         assessed_at=oldest,
-        # As the spec's SQL: MIN(assessed_at) < DATE('now', '-1 year'), compared as text.
+        # MIN(assessed_at) < DATE('now', '-1 year'), compared as text.
         reassessment_due=oldest < one_year_ago,
     )
 

@@ -1,4 +1,4 @@
-"""Forgotten password: PII becomes LOST_MARKER, everything else is kept (spec 11 §5.3); with the lock
+"""Forgotten password: PII becomes LOST_MARKER, everything else is kept; with the lock
 on, the locked database is set aside and the folder starts fresh."""
 
 from __future__ import annotations

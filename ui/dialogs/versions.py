@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
+
 from ..services import AppServices
 from ..widgets.banner import Banner
 from ..widgets.scaffold import label
 
-ALL_TOPICS = ("answers", "modules", "settings", "profile", "dailydos", "account")
 REASONS = {
     "sync": "replaced by a sync from another computer",
     "import": "replaced by an import",
@@ -304,7 +305,7 @@ class VersionsDialog(QDialog):
             return
         self.restore_button.setEnabled(False)
         self.services.worker.submit(restore, self.services.app_data, revision_id, on_done=self._restored,
-                                    on_error=self.banner.show_error, topics=ALL_TOPICS)
+                                    on_error=self.banner.show_error, topics=topic.ALL)
 
     def _restored(self, result: tuple[str, str | None]) -> None:
         module_id, self.undo_id = result
@@ -325,4 +326,4 @@ class VersionsDialog(QDialog):
             self.reload(select=result[0])
 
         self.services.worker.submit(restore, self.services.app_data, undo_id, on_done=undone,
-                                    on_error=self.banner.show_error, topics=ALL_TOPICS)
+                                    on_error=self.banner.show_error, topics=topic.ALL)
