@@ -263,10 +263,10 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:
     for i, tomb in enumerate(doc["tombstones"]):
         here = f"/tombstones/{i}"
         _timestamp(tomb, "deleted_at", here)
-        key = (tomb["table"], tomb["row_id"])
-        if key in seen_tombs:
+        tomb_key = (tomb["table"], tomb["row_id"])
+        if tomb_key in seen_tombs:
             raise DocumentError(here, f"a second tombstone for {tomb['table']} {tomb['row_id']!r}")
-        seen_tombs.add(key)
+        seen_tombs.add(tomb_key)
 
     check_rules(doc, catalog)
     _check_personal(doc, catalog)
