@@ -283,10 +283,10 @@ def _tombstones(doc: Doc) -> None:
     for i, tomb in enumerate(doc["tombstones"]):
         here = f"/tombstones/{i}"
         _timestamp(tomb, "deleted_at", here)
-        key = (tomb["table"], tomb["row_id"])
-        if key in seen_tombs:
+        tomb_key = (tomb["table"], tomb["row_id"])
+        if tomb_key in seen_tombs:
             raise DocumentError(here, f"a second tombstone for {tomb['table']} {tomb['row_id']!r}")
-        seen_tombs.add(key)
+        seen_tombs.add(tomb_key)
 
 
 def _personality(code: Any, path: str, catalog: Catalog) -> None:
