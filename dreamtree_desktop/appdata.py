@@ -72,6 +72,10 @@ def open_app_data(folder: Path, password: str | None = None, *, seed: bool = Tru
                 # Device mode needs no vault code (and so no Argon2 import) on the way to the window.
                 with contextlib.suppress(StorageError), db.transaction():
                     db.execute("UPDATE user_settings SET lock_with_password = 0 WHERE lock_with_password = 1")
+            # Values stored before their field became personal are sealed once the key is known.
+            from .portability.sealing import seal_pending
+
+            seal_pending(db, keys.data_key)
         except BaseException:
             db.close()
             raise

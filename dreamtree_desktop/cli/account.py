@@ -68,6 +68,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("state", choices=("on", "off"))
     p.set_defaults(handler=run_lock)
 
+    p = commands.add_parser(
+        "rotate-key", help="a new encryption key: every personal value re-encrypted, the key re-wrapped"
+    )
+    p.add_argument("--json", action="store_true", help="print what was re-encrypted as JSON")
+    p.set_defaults(handler=run_rotate_key)
+
     p = commands.add_parser("status", help="anonymous or claimed, email, lock mode")
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(handler=run_status)
@@ -119,6 +125,32 @@ def run_unlock(args: argparse.Namespace) -> int:
         if app.keys.mode == "device":
             verify_password(app, password).wipe()
     print("Password accepted.")
+    return 0
+
+
+def run_rotate_key(args: argparse.Namespace) -> int:
+    from ..accounts.credentials import password_auth_row
+    from ..accounts.rotate import rotate_data_key
+
+    folder = resolve_data_dir(args.data_dir)
+    if key_mode(folder) == "password":
+        app, password = _open_with_password(args)
+    else:
+        app = open_app_data(folder)
+        password = None
+    with app:
+        if password is None and password_auth_row(app.db, app.user_id) is not None:
+            password = read_password()
+        done = rotate_data_key(app, password)
+    if args.json:
+        print_json(done.__dict__)
+    else:
+        print(
+            f"New encryption key in place: {done.resealed} personal values re-encrypted"
+            + (f", {done.revisions} kept versions" if done.revisions else "")
+            + (f"; {done.unreadable} could not be opened and were left as they were" if done.unreadable else "")
+            + ". A copy of the old key opens nothing written from now on; the next sync sends the change."
+        )
     return 0
 
 

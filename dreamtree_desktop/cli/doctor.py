@@ -7,11 +7,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..clock import utcnow
 from ..errors import DreamTreeError, StorageError, UserInputError
 from ..paths import BACKUP_DIRNAME, DB_FILENAME, atomic_copy, atomic_file, move_into_place, resolve_data_dir
-from ..storage.backups import list_backups
+from ..storage.backups import list_backups, make_backup
 from .common import open_from_args, print_json
 
 
@@ -22,6 +23,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--restore-backup",
         metavar="NAME",
         help="replace the database with this backup (the current file is kept aside)",
+    )
+    parser.add_argument(
+        "--quarantine",
+        metavar="FILE",
+        help="move the rows that break the data rules into FILE (a backup is made first)",
     )
     parser.set_defaults(handler=run)
 
@@ -68,10 +74,36 @@ def run(args: argparse.Namespace) -> int:
             "exercises": db.scalar("SELECT count(*) FROM exercise_sequence"),
             "skills": db.scalar("SELECT count(*) FROM skills WHERE is_custom = 0"),
         }
-        report["backups"] = backups
+        _check_user_data(app, report, args.quarantine)
+        report["backups"] = [b.path.name for b in list_backups(folder / BACKUP_DIRNAME)]
         report["healthy"] = not report["problems"]
     _print(report, args.json)
     return 0 if report["healthy"] else 2
+
+
+def _check_user_data(app: Any, report: dict, quarantine_to: str | None) -> None:
+    """Every row against the rulebook, every sealed value opened; optionally moved aside."""
+    from ..context import UserContext
+    from ..portability.audit import audit, quarantine
+    from ..portability.catalog import Catalog
+
+    ctx = UserContext.from_app(app)
+    findings, counts = audit(ctx, Catalog.load(app.db))
+    data = {**counts, "problems": [f.as_dict() for f in findings], "quarantined": 0}
+    if findings and quarantine_to is not None:
+        target = Path(quarantine_to).expanduser()
+        if not target.parent.is_dir():
+            raise UserInputError(f"--quarantine: the folder {target.parent} does not exist.")
+        data["backup"] = str(make_backup(app.db, app.backup_dir, app.keys.db_key, reason="quarantine"))
+        data["quarantined"] = quarantine(ctx, findings, target)
+        data["quarantine_file"] = str(target)
+        findings, _counts = audit(ctx, Catalog.load(app.db))
+    report["user_data"] = data
+    report["problems"].extend(f"user data: {f}" for f in findings)
+    if findings:
+        report["problems"].append(
+            "Rows that break the data rules can be moved aside: dreamtree doctor --quarantine FILE"
+        )
 
 
 def _print(report: dict, as_json: bool) -> None:
@@ -91,6 +123,10 @@ def _print(report: dict, as_json: bool) -> None:
         print(f"User: {'anonymous' if user['anonymous'] else 'claimed account'}"
               f"{', workbook complete' if user['workbook_complete'] else ''}")
         print(f"Content: {report['content']['exercises']} exercises, {report['content']['skills']} skills")
+        data = report.get("user_data")
+        if data:
+            print(f"User data: {data['rows']} rows checked, {data['sealed_values_opened']} sealed values opened"
+                  + (f"; {data['quarantined']} moved to {data['quarantine_file']}" if data["quarantined"] else ""))
     for problem in report["problems"]:
         print(f"Problem: {problem}", file=sys.stderr)
     if report.get("backups"):

@@ -71,6 +71,9 @@ def open_quietly(folder: Path, folder_password: PasswordSource) -> AppData:
                 migrate(db, folder / BACKUP_DIRNAME, keys.db_key)
             seed_if_needed(db)
             user_id = db.scalar("SELECT id FROM users ORDER BY created_at LIMIT 1") or ensure_user(db)
+            from .sealing import seal_pending
+
+            seal_pending(db, keys.data_key)
         except BaseException:
             db.close()
             raise
@@ -113,8 +116,8 @@ class Prepared:
     @property
     def needs_confirmation(self) -> bool:
         preview = self.result.preview
-        local = preview.get("local_rows", 0)
-        return local > 0 and preview.get("removed_rows", 0) * 2 > local
+        local = int(preview.get("local_rows", 0))
+        return local > 0 and int(preview.get("removed_rows", 0)) * 2 > local
 
     def report(self) -> dict[str, Any]:
         preview = self.result.preview

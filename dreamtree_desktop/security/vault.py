@@ -1,4 +1,4 @@
-"""The password vault, the unlock throttle, and the key-file state machine.
+"""The password vault and the key-file state machine (the unlock throttle: security/throttle.py).
 
 `vault.json` (0600) holds the SQLCipher key and the field data key, each wrapped (security/keywrap)
 under one KEK derived from the password; the KDF parameters are stored once at the top and inside
@@ -17,11 +17,9 @@ docs/security.md; `settle_pending` (no password needed) and `unlock_vault` (with
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import hashlib
 import hmac
 import json
-import math
 import os
 import secrets
 from dataclasses import dataclass
@@ -29,8 +27,8 @@ from pathlib import Path
 
 import sqlcipher3
 
-from ..clock import format_iso, parse_iso, utcnow
-from ..errors import AuthenticationError, StorageError
+from ..clock import utcnow
+from ..errors import StorageError
 from ..paths import (
     BACKUP_DIRNAME,
     DB_FILENAME,
@@ -56,20 +54,23 @@ from ..storage.probe import probe as _probe
 from .errors import KeyFileError, WrongPasswordError
 from .kdf import LABEL_KEK, KdfParams, derive_master, derive_subkey, wipe
 from .keywrap import WrappedKey, unwrap_with_kek, wrap_with_kek
+from .throttle import FAILURES_FILENAME as FAILURES_FILENAME
+from .throttle import FIRST_DELAY_S as FIRST_DELAY_S
+from .throttle import FREE_FAILURES as FREE_FAILURES
+from .throttle import MAX_DELAY_S as MAX_DELAY_S
+from .throttle import WRONG_PASSWORD as WRONG_PASSWORD
+from .throttle import UnlockDelayError as UnlockDelayError
+from .throttle import UnlockThrottle as UnlockThrottle
+from .throttle import delay_after as delay_after
 
 VERSION = 1
-FAILURES_FILENAME = "unlock-failures.json"
 ASIDE_PREFIX = "locked-"
 KEY_LEN = 32
 _VAULT_FIELDS = frozenset({"v", "kdf", "wrapped_db_key", "wrapped_data_key"})
 _MAX_VAULT_LEN = 64 * 1024
 
-# Wrong-password throttle: the first two failures are free, then the wait doubles from 1 s up to 30 s.
-FREE_FAILURES = 2
-FIRST_DELAY_S = 1
-MAX_DELAY_S = 30
-WRONG_PASSWORD = "Wrong password."
-
+# The app_meta key a key rotation's transaction writes its marker to (its commit point).
+ROTATION_META_KEY = "data_key_rotation"
 
 def fault_point(name: str) -> None:
     """A named point between two steps of a key change. Does nothing; the crash tests replace it
@@ -183,94 +184,6 @@ def open_vault(vault: Vault, password: str) -> tuple[bytearray, bytearray]:
 
 def write_vault(folder: Path, text: str, *, pending: bool = False) -> None:
     atomic_write_text(folder / (VAULT_NEW_FILENAME if pending else VAULT_FILENAME), text)
-
-
-# -- the wrong-password throttle ---------------------------------------------------------------
-
-
-class UnlockDelayError(AuthenticationError):
-    """Too many wrong passwords in a row: the next attempt is refused until the wait is over."""
-
-    def __init__(self, wait_seconds: int) -> None:
-        self.wait_seconds = wait_seconds
-        unit = "second" if wait_seconds == 1 else "seconds"
-        super().__init__(
-            f"Too many wrong passwords: wait {wait_seconds} {unit} before trying again.",
-            hint="Nothing was checked or changed.",
-        )
-
-
-def delay_after(failures: int) -> int:
-    if failures <= FREE_FAILURES:
-        return 0
-    return int(min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** min(failures - FREE_FAILURES - 1, 16)))
-
-
-class UnlockThrottle:
-    """`unlock-failures.json` (0600): the count of wrong passwords in a row and when the next try
-    is allowed. It slows someone guessing at the keyboard; against a copied folder the Argon2id
-    cost is what protects the keys."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = Path(folder) / FAILURES_FILENAME
-
-    def _read(self) -> tuple[int, _dt.datetime | None]:
-        try:
-            body = json.loads(self.path.read_text(encoding="utf-8"))
-            failures = body["failures"]
-            if type(failures) is not int or failures < 0:
-                raise ValueError
-            nxt = body.get("next_allowed_at")
-            return failures, (parse_iso(nxt) if nxt else None)
-        except FileNotFoundError:
-            return 0, None
-        except (OSError, ValueError, KeyError, TypeError):
-            # A damaged counter is treated as a long run of failures, so breaking it saves no time.
-            return FREE_FAILURES + 1, None
-
-    @property
-    def failures(self) -> int:
-        return self._read()[0]
-
-    def wait_seconds(self) -> int:
-        _, nxt = self._read()
-        if nxt is None:
-            return 0
-        remaining = (nxt - utcnow()).total_seconds()
-        # A next_allowed_at far in the future (clock moved back, edited file) is capped.
-        return 0 if remaining <= 0 else min(MAX_DELAY_S, math.ceil(remaining))
-
-    def check(self) -> None:
-        wait = self.wait_seconds()
-        if wait > 0:
-            raise UnlockDelayError(wait)
-
-    def record_failure(self) -> int:
-        """Count one wrong password; returns the wait before the next attempt (seconds)."""
-        failures = self._read()[0] + 1
-        delay = delay_after(failures)
-        now = utcnow()
-        body = {
-            "v": 1,
-            "failures": failures,
-            "last_failure_at": format_iso(now),
-            "next_allowed_at": format_iso(now + _dt.timedelta(seconds=delay)) if delay else None,
-        }
-        with contextlib.suppress(OSError):
-            atomic_write_text(self.path, json.dumps(body))
-        return delay
-
-    def reset(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-
-    def wrong_password(self) -> WrongPasswordError:
-        """Record a failure and return the error to raise (saying how long to wait, if at all)."""
-        delay = self.record_failure()
-        if delay:
-            unit = "second" if delay == 1 else "seconds"
-            return WrongPasswordError(WRONG_PASSWORD, hint=f"Wait {delay} {unit} before trying again.")
-        return WrongPasswordError(WRONG_PASSWORD, hint="Check it and try again.")
 
 
 # -- probing and re-keying database files ------------------------------------------------------
@@ -448,6 +361,18 @@ def stage_device_data_key(folder: Path, db_key: bytes | bytearray, data_key: byt
         staged.wipe()
 
 
+def stage_rotated_device_key(
+    folder: Path, db_key: bytes | bytearray, data_key: bytes | bytearray, marker: str
+) -> None:
+    """device.key.new for a key rotation: same database key, new data key, and the marker the
+    rotation's transaction writes to app_meta (its commit point; see settle_pending)."""
+    staged = Keys(bytearray(db_key), bytearray(data_key), "device")
+    try:
+        write_device_keys(folder, staged, filename=DEVICE_KEY_NEW_FILENAME, extra={"commits_with_meta": marker})
+    finally:
+        staged.wipe()
+
+
 def promote_staged_device_key(folder: Path) -> None:
     _promote(folder / DEVICE_KEY_NEW_FILENAME, folder / DEVICE_KEY_FILENAME)
 
@@ -461,9 +386,16 @@ def _staged_device_key_committed(folder: Path) -> bool:
     try:
         body = json.loads((folder / DEVICE_KEY_NEW_FILENAME).read_text(encoding="utf-8"))
         expected = body.get("commits_with_auth_sha256")
+        marker = body.get("commits_with_meta")
         with _probe(folder / DB_FILENAME, staged.db_key) as conn:
             if conn is None:
                 return False
+            if marker is not None:
+                # A key rotation: committed once its transaction wrote this marker.
+                found = conn.execute(
+                    "SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,)
+                ).fetchone()
+                return found is not None and hmac.compare_digest(str(found[0]), str(marker))
             if expected is None:
                 return True
             rows = conn.execute("SELECT wrapped_data_key FROM auth WHERE wrapped_data_key IS NOT NULL")
