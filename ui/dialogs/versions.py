@@ -155,9 +155,12 @@ def _open_record(ctx: Any, table: str, record: dict[str, Any], catalog: Any) -> 
 def describe_record(record: dict[str, Any] | None) -> str:
     if not record:
         return "(nothing: this entry is not there now)"
-    skip = {"id", "user_id", "content_hash", "origin"}
-    lines = [f"{key.replace('_', ' ').capitalize()}: {_value_text(value)}" for key, value in record.items()
-             if key not in skip and value not in (None, "", [], {})]
+    from ..sync.indicator import when_text
+
+    skip = {"id", "user_id", "content_hash", "origin", "created_at", "updated_at"}
+    lines = [f"Last changed {when_text(record['updated_at'])}", ""] if record.get("updated_at") else []
+    lines += [f"{key.replace('_', ' ').capitalize()}: {_value_text(value)}"
+              for key, value in sorted(record.items()) if key not in skip and value not in (None, "", [], {})]
     return "\n".join(lines) or "(empty)"
 
 
