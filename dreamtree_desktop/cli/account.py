@@ -167,7 +167,7 @@ def _push_rotated_key(app: AppData, password: str | None) -> str | None:
     from ..sync.service import push_password_change
 
     try:
-        return push_password_change(app, password, password)
+        return str(push_password_change(app, password, password))
     except (ServiceError, AuthenticationError) as exc:
         return f"the cloud account still has the old key: {exc}"
 
