@@ -35,7 +35,7 @@ from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
 from . import protocol as p
 from .client import CloudClient, b64
 from .errors import CloudError, CloudUnreachable, DamagedSnapshot, PasswordChangedElsewhere
-from .recovery import adopt_reset
+from .recovery import META_RESET_SEEN, adopt_reset, mark_lost
 from .service import Connect, Hooks, SyncResult, _forget_refused_session, _sync_rounds, default_connect
 from .signup import AskCode, create_verified_account
 from .state import (
@@ -279,7 +279,8 @@ def _adopt_cloud_password(app: AppData, password: str, kek: bytearray, wrapped: 
 
 
 def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,
-                   password: str, wrapped_text: str, account_key: bytearray) -> p.Snapshot:
+                   password: str, wrapped_text: str, account_key: bytearray, *,
+                   reset_at: str | None = None) -> p.Snapshot:
     """An anonymous folder becomes the account's: its data (if any) joins the account's snapshot
     under the account's user id and data key. Returns the snapshot it merged with."""
     from ..portability.importer import is_fresh
@@ -297,6 +298,10 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     if snap.wallet is not None:
         try:
             remote = validate_document(snap.wallet, catalog).doc
+            if reset_at is not None and remote["pii"].get("key_id") != key_id(account_key):
+                # This device is resetting the account: what the old key sealed is lost.
+                mark_lost(remote, catalog, account_key, session.user_id)
+                remote["pii"]["key_id"] = key_id(account_key)
             if remote["user"]["id"] != session.user_id or remote["pii"]["mode"] != "sealed" or (
                 remote["pii"].get("key_id") not in (None, key_id(account_key))
             ):
@@ -342,6 +347,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
             )
             db.execute("UPDATE users SET is_anonymous = 0, updated_at = ? WHERE id = ?", (stamp, uid))
             remember_session(db, account_key, uid, client.server, session.token, session.kdf)
+            if reset_at is not None:
+                set_meta(db, META_RESET_SEEN, reset_at)
             if remote is not None and snap.wallet_sha256:
                 set_meta(db, META_VALIDATED, snap.wallet_sha256)
     except BaseException:

@@ -59,8 +59,13 @@ class ResetResult:
     cleared_fields: int
     reset_at: str | None
     sync_error: str | None = None
+    new_device: bool = False
 
     def message(self) -> str:
+        if self.new_device:
+            return ("Password reset in your cloud account. The personal fields (financial info, contact details, "
+                    "private reflections) can no longer be recovered on any device; this computer now holds "
+                    "everything else from the account, and your other devices will ask for the new password once.")
         return (f"Password reset here and in your cloud account. {self.cleared_fields} personal field(s) on "
                 "this computer can no longer be recovered, and the same fields are cleared on your other "
                 "devices when they next sync; everything else was kept. Your other devices will ask for "
@@ -77,6 +82,9 @@ def reset_cloud_password(app: AppData, server: str, email: str, new_password: st
     server = p.normalize_server_url(server)
     email = normalize_email(email)
     db = app.db
+    if password_auth_row(db, app.user_id) is None and app.keys.mode == "device":
+        return _reset_from_new_device(app, server, email, new_password, code=code, ask_code=ask_code,
+                                      connect=connect or default_connect)
     if password_auth_row(db, app.user_id) is None or active_email(db, app.user_id) != email:
         raise UserInputError(
             f"email: this data folder does not hold the cloud account {email}.",
@@ -124,6 +132,51 @@ def reset_cloud_password(app: AppData, server: str, email: str, new_password: st
             _sync_rounds(ctx, client, app, Hooks())
         except (ServiceError, AuthenticationError) as exc:
             result.sync_error = str(exc)  # the next sync finishes it; the reset itself is done
+    return result
+
+
+def _reset_from_new_device(app: AppData, server: str, email: str, new_password: str, *, code: str | None,
+                           ask_code: AskCode | None, connect: Connect) -> ResetResult:
+    """A folder without an account (a new computer, or a fresh one) resets the account: a new
+    data key and password go to the account; the folder takes the account's data with every
+    personal value lost, and pushes that."""
+    import secrets
+
+    from ..accounts import derive_secrets
+    from ..accounts.credentials import new_credentials
+    from ..security.passwords import enforce_password_policy
+    from .cloud_account import _adopt_account
+    from .service import Hooks, _sync_rounds
+    from .signup import normalize_code
+
+    enforce_password_policy(new_password, email)
+    with connect(server, None) as client:
+        if code is None:
+            client.request_reset(email)
+            if ask_code is None:
+                raise ResetCodeSent(email)
+            code = ask_code(email)
+        code = normalize_code(code)
+        account_key = bytearray(secrets.token_bytes(32))
+        try:
+            with new_credentials(new_password, account_key) as creds:
+                kek, auth_secret = derive_secrets(new_password, creds.params)
+                wipe(kek)
+                try:
+                    session = client.confirm_reset(email, code, auth_secret, creds.params.to_dict(),
+                                                   creds.wrapped_data_key)
+                finally:
+                    wipe(auth_secret)
+                ctx = UserContext.from_app(app)
+                _adopt_account(app, ctx, client, session, email, new_password, creds.wrapped_data_key,
+                               account_key, reset_at=session.reset_at or "")
+        finally:
+            wipe(account_key)
+        result = ResetResult(email, server, 0, session.reset_at, new_device=True)
+        try:
+            _sync_rounds(UserContext.from_app(app), client, app, Hooks())
+        except (ServiceError, AuthenticationError) as exc:
+            result.sync_error = str(exc)
     return result
 
 

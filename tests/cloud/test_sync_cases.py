@@ -346,3 +346,39 @@ def test_case7_a_forgotten_password_is_reset_through_the_cloud_and_every_device_
         sync(d)
     assert plain_export(a) == plain_export(b) == plain_export(d) == plain_export(c, new_password)
     assert not sync(a).pushed
+
+
+def test_case7_the_reset_can_start_on_a_new_computer(cloud_server, seeded_template, tmp_path):
+    from sync_helpers import PII_PROMPT, PLAIN_PROMPT, cli, new_folder, read_mailed_code
+
+    from dreamtree_desktop.context import LOST
+    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync.errors import PasswordChangedElsewhere
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("kept through the reset",))
+    a = account.a
+    with opened(a) as (_app, ctx):
+        plain_before = answer_of(ctx, PLAIN_PROMPT)
+    new_password = "saffron-glacier-71"
+    fresh = new_folder(seeded_template, tmp_path, "N")
+    # As a script runs it: the first run mails the code and stops (exit 3), the second gives it.
+    first = cli(fresh, "account", "reset-password", "--yes", "--email", account.email, "--server", account.url,
+                password=None, extra_env={"DREAMTREE_NEW_PASSWORD": new_password})
+    assert first.returncode == 3 and "reset code was mailed" in first.stderr, first.stderr
+    code = read_mailed_code(cloud_server, account.email)
+    done = cli(fresh, "account", "reset-password", "--yes", "--email", account.email, "--server", account.url,
+               "--code", code, password=None, extra_env={"DREAMTREE_NEW_PASSWORD": new_password})
+    assert done.returncode == 0, done.stderr
+    assert "can no longer be recovered on any device" in done.stdout and "everything else" in done.stdout
+    with opened(fresh) as (_app, ctx):
+        assert answer_of(ctx, PII_PROMPT) is LOST
+        assert answer_of(ctx, PLAIN_PROMPT) == plain_before
+        assert "kept through the reset" in [r["activity"] for r in flow.list_(ctx)]
+    with pytest.raises(PasswordChangedElsewhere):
+        sync(a)
+    with opened(a) as (app, _ctx):
+        assert service.login(app, account.url, account.email, new_password).cleared_fields > 0
+    for folder in (fresh, a, fresh):
+        sync(folder)
+    assert plain_export(a) == plain_export(fresh)
+
