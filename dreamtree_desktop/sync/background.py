@@ -35,6 +35,7 @@ from . import state
 from .bases import load_bases
 from .client import CloudClient
 from .errors import CloudError, DamagedSnapshot
+from .recovery import META_RESET_SEEN
 
 if TYPE_CHECKING:
     from ..appdata import AppData
@@ -52,6 +53,7 @@ class Prepared:
     result: s.SyncResult
     bases: dict[tuple[str, str], dict[str, Any]]  # the last agreement (record merge)
     hasher: KeyedHasher | None  # keyed content hashes (needs only the data key)
+    reset_seen: str | None = None  # the account reset this folder took part in (recovery.py)
 
 
 @dataclass
@@ -101,7 +103,8 @@ def prepare(ctx: UserContext, result: s.SyncResult | None = None) -> Prepared:
     if result is None:
         result = s.SyncResult(server)
     result.rounds += 1
-    return Prepared(server, token, catalog, local, changes, result, bases, hasher)
+    reset_seen = state.meta(ctx.db, META_RESET_SEEN)
+    return Prepared(server, token, catalog, local, changes, result, bases, hasher, reset_seen)
 
 
 def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_connect) -> Fetched:
@@ -126,7 +129,8 @@ def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_con
     # The digest of the bytes this device validated last is known only to the database; a
     # second validation of the same bytes costs time, never correctness.
     try:
-        fetched.remote = s._check_remote(ctx, snap.wallet, prepared.catalog)
+        fetched.remote = s._check_remote(ctx, snap.wallet, prepared.catalog, reset_at=snap.reset_at,
+                                         reset_seen=prepared.reset_seen)
     except DocumentError as exc:
         fetched.damaged = str(exc)
         fetched.problem = exc
