@@ -9,6 +9,7 @@ widget or touches Qt objects, which must stay on the GUI thread.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import threading
@@ -56,6 +57,10 @@ def _warm(names: list[str]) -> None:
             importlib.import_module(name)
         except Exception:  # a module that cannot load fails again, visibly, when it is opened
             log.debug("warm-up import of %s failed", name, exc_info=True)
+    # Everything loaded so far (modules, classes, the content model) lives as long as the app:
+    # moved out of the collector's reach, it is no longer walked by every full collection, which
+    # otherwise pauses the window for tens of milliseconds at a time.
+    gc.freeze()
 
 
 def warm_in_background() -> threading.Thread:

@@ -142,6 +142,9 @@ def run_rotate_key(args: argparse.Namespace) -> int:
         if password is None and password_auth_row(app.db, app.user_id) is not None:
             password = read_password()
         done = rotate_data_key(app, password)
+        pushed = _push_rotated_key(app, password)
+    if pushed is not None and pushed not in ("pushed", "already", "deferred"):
+        print(f"dreamtree: {pushed}", file=sys.stderr)
     if args.json:
         print_json(done.__dict__)
     else:
@@ -152,6 +155,21 @@ def run_rotate_key(args: argparse.Namespace) -> int:
             + ". A copy of the old key opens nothing written from now on; the next sync sends the change."
         )
     return 0
+
+
+def _push_rotated_key(app: AppData, password: str | None) -> str | None:
+    """A folder signed in to a cloud account gives the account the re-wrapped new key now (the
+    service ends the other sessions, so other devices fetch it at their next sign-in); offline,
+    the change waits, sealed, for the next sync."""
+    if password is None or not app.db.scalar("SELECT 1 FROM app_meta WHERE key = 'sync.server'"):
+        return None
+    from ..errors import AuthenticationError, ServiceError
+    from ..sync.service import push_password_change
+
+    try:
+        return str(push_password_change(app, password, password))
+    except (ServiceError, AuthenticationError) as exc:
+        return f"the cloud account still has the old key: {exc}"
 
 
 def run_change_password(args: argparse.Namespace) -> int:

@@ -116,8 +116,8 @@ class Prepared:
     @property
     def needs_confirmation(self) -> bool:
         preview = self.result.preview
-        local = preview.get("local_rows", 0)
-        return local > 0 and preview.get("removed_rows", 0) * 2 > local
+        local = int(preview.get("local_rows", 0))
+        return local > 0 and int(preview.get("removed_rows", 0)) * 2 > local
 
     def report(self) -> dict[str, Any]:
         preview = self.result.preview

@@ -80,7 +80,8 @@ class _Mapper:
             }
         elif when and when > modules[module_id]["last_modified_at"]:
             modules[module_id]["last_modified_at"] = when
-        return modules[module_id]
+        unit: dict[str, Any] = modules[module_id]
+        return unit
 
     def note(self, text: str) -> None:
         self.notes.append(text)

@@ -31,6 +31,10 @@ def seal_pending(db: Database, data_key: bytes | bytearray | None) -> int | None
         for (user_id,) in db.query("SELECT id FROM users"):
             count += _seal_user(db, str(user_id), data_key)
         db.execute("DELETE FROM app_meta WHERE key = ?", (FLAG,))
+        if count and db.scalar("SELECT 1 FROM sqlite_master WHERE name = 'search_index'"):
+            # The search index dropped the plain words when the rows changed; merging its
+            # segments removes them from the index pages too.
+            db.execute("INSERT INTO search_index(search_index) VALUES ('optimize')")
     return count
 
 

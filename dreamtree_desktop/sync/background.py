@@ -20,6 +20,7 @@ again at prepare. The rules themselves (validation, merge, apply, push) are the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,10 @@ class Prepared:
     result: s.SyncResult
     bases: dict[tuple[str, str], dict[str, Any]]  # the last agreement (record merge)
     hasher: KeyedHasher | None  # keyed content hashes (needs only the data key)
+    # A password changed here while offline, still to be sent (opened from app_meta), and
+    # whether fetch sent it.
+    pending_password: dict[str, Any] | None = None
+    password_sent: bool = False
     reset_seen: str | None = None  # the account reset this folder took part in (recovery.py)
 
 
@@ -103,14 +108,19 @@ def prepare(ctx: UserContext, result: s.SyncResult | None = None) -> Prepared:
     if result is None:
         result = s.SyncResult(server)
     result.rounds += 1
-    reset_seen = state.meta(ctx.db, META_RESET_SEEN)
-    return Prepared(server, token, catalog, local, changes, result, bases, hasher, reset_seen)
+    pending = None
+    if result.rounds == 1 and state.meta(ctx.db, state.META_PENDING_PASSWORD) is not None:
+        pending = state.open_pending(ctx)
+    return Prepared(server, token, catalog, local, changes, result, bases, hasher, pending,
+                    reset_seen=state.meta(ctx.db, META_RESET_SEEN))
 
 
 def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_connect) -> Fetched:
     """Network step: pull, check and merge. Touches no database."""
     result = prepared.result
     with connect(prepared.server, prepared.token) as client:
+        if prepared.pending_password is not None:
+            _send_pending_password(client, prepared)
         try:
             snap = client.get_snapshot()
         except DamagedSnapshot as exc:
@@ -140,10 +150,31 @@ def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_con
     return fetched
 
 
+def _send_pending_password(client: CloudClient, prepared: Prepared) -> None:
+    """A password changed here while offline goes to the account first (as service.sync does)."""
+    from ..security.errors import WrongPasswordError
+    from .cloud_account import _send_pending
+    from .errors import PasswordChangedElsewhere
+
+    assert prepared.pending_password is not None
+    try:
+        _send_pending(client, prepared.pending_password)
+    except WrongPasswordError:
+        raise PasswordChangedElsewhere(client.server) from None
+    prepared.password_sent = True
+
+
 def settle(ctx: UserContext, fetched: Fetched, app: AppData | None = None) -> Settled:
     """Database step 2: apply the merge here (merging again if this folder changed meanwhile)."""
     prepared = fetched.prepared
     result = prepared.result
+    if prepared.password_sent and prepared.pending_password is not None:
+        with ctx.db.transaction():
+            state.set_meta(ctx.db, state.META_CLOUD_KDF, json.dumps(prepared.pending_password["kdf"],
+                                                                     sort_keys=True))
+            state.delete_meta(ctx.db, state.META_PENDING_PASSWORD)
+        prepared.pending_password = None
+        result.notes.insert(0, "your new password, changed here while offline, was sent to the cloud account")
     remote = fetched.remote
     if fetched.damaged is not None:
         s._damaged(ctx, fetched.damaged, fetched.revision, result, fetched.problem)  # raises unless it is to be replaced

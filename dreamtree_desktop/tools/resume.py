@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..clock import now_iso
-from ..context import LOST, UserContext
+from ..context import UserContext
 from ..rules import records as rules
 from . import _common as c
 from . import experiences, skills
@@ -93,9 +93,14 @@ def save(ctx: UserContext, resume: Mapping[str, Any], origin: str | None = None)
 def saved(ctx: UserContext) -> dict[str, Any] | None:
     stored = ctx.db.scalar("SELECT resume_json FROM user_profile WHERE user_id = ?", (ctx.user_id,))
     text = ctx.unseal("user_profile", "resume_json", ctx.user_id, stored)
-    if text is None or text is LOST:
+    if not isinstance(text, str):
+        return None  # nothing saved, or lost in a password reset
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        # A damaged copy (doctor lists it and can move it aside): the builder starts afresh.
         return None
-    return json.loads(text) if isinstance(text, str) else None
+    return value if isinstance(value, dict) else None
 
 
 def load(ctx: UserContext) -> dict[str, Any]:

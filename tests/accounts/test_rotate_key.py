@@ -82,3 +82,24 @@ def test_a_crash_during_rotation_leaves_a_folder_that_opens(
     _readable(data_dir, seeded)
     changed = _old_data_key(data_dir) != before
     assert changed == (point == "rotate:committed")
+
+
+def test_a_claimed_account_gets_the_new_key_wrapped_under_its_password(data_dir: Path) -> None:
+    from dreamtree_desktop.security.keywrap import unwrap_with_password
+
+    seeded = _seed(data_dir)
+    password = "tangerine-violin-42"
+    claimed = cli(data_dir, "claim", "--email", "sam@example.org", "--no-lock", password=password)
+    assert claimed.returncode == 0, claimed.stderr
+    wrong = cli(data_dir, "rotate-key", password="not the password at all")
+    assert wrong.returncode == 3
+    old_key = _old_data_key(data_dir)
+    done = cli(data_dir, "rotate-key", password=password)
+    assert done.returncode == 0, done.stderr
+    new_key = _old_data_key(data_dir)
+    assert new_key != old_key
+    with open_app_data(data_dir) as app:
+        wrapped = app.db.scalar("SELECT wrapped_data_key FROM auth WHERE user_id = ?", (app.user_id,))
+    assert bytes(unwrap_with_password(wrapped, password)) == new_key
+    assert cli(data_dir, "unlock", password=password).returncode == 0
+    _readable(data_dir, seeded)

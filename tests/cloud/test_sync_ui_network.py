@@ -181,3 +181,29 @@ def test_indicator_says_the_clock_is_off(cloud_server, seeded_template, tmp_path
         indicator.details.sync_button.click()
         qtbot.waitUntil(lambda: dev.scheduler.state == "synced", timeout=60_000)
         wait_idle(qtbot, dev)
+
+
+def test_password_changed_here_while_offline_reaches_the_account(seeded_template, tmp_path, qtbot):
+    from dreamtree_desktop import accounts
+    from dreamtree_desktop.sync import service
+
+    server = Worker(tmp_path / "server")
+    server.start()
+    try:
+        folder, email = _claimed_folder(seeded_template, tmp_path, "dev", server.url, server.read_code)
+        server.stop()
+        with opened(folder) as (app, _ctx):
+            accounts.change_password(app, PASSWORD, NEW_PASSWORD)
+            assert service.push_password_change(app, PASSWORD, NEW_PASSWORD) == "deferred"
+        server.start()
+        with device(folder, qtbot) as dev:
+            qtbot.waitUntil(lambda: dev.scheduler.last_result is not None, timeout=60_000)
+            assert dev.scheduler.state == "synced"
+            assert any("password" in note for note in dev.scheduler.last_result.notes)
+            wait_idle(qtbot, dev)
+        # Another computer now signs in with the new password.
+        other = new_folder(seeded_template, tmp_path, "other")
+        with opened(other) as (app, _ctx):
+            assert service.login(app, server.url, email, NEW_PASSWORD, lock=False).sync_error is None
+    finally:
+        server.stop()

@@ -221,3 +221,33 @@ def test_valid_drawn_records_survive_export_then_import(tmp_path_factory: pytest
             for column in COLUMNS[table]:
                 if column in record:
                     assert got[record["id"]][column] == record[column], (table, column)
+
+
+def test_an_answer_that_breaks_its_prompt_is_refused_by_the_answer_engine(data_dir: Path) -> None:
+    """The answer door: `workbook answer` refuses, names the prompt, and writes nothing."""
+    with open_app_data(data_dir) as app:
+        catalog = Catalog.load(app.db)
+        with app.db.transaction():  # every exercise open, so only the value decides
+            for ex_id, (_module, full_id) in catalog.exercises.items():
+                app.db.execute(
+                    "INSERT INTO exercise_progress(user_id, exercise_id, full_exercise_id, first_responded_at, "
+                    "responded_at) VALUES (?, ?, ?, '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z')",
+                    (app.user_id, ex_id, full_id),
+                )
+    slider = next(p for p in catalog.prompt_defs.values()
+                  if p.input_type == "slider" and isinstance(p.config.get("max"), int))
+    choice = next(p for p in catalog.prompt_defs.values()
+                  if p.input_type == "single_choice" and p.config.get("options"))
+    before = db_fingerprint(data_dir)
+    experience = json.dumps([{"title": "Clerk", "start_date": "2019-13"}])
+    for prompt_id, raw, named in (
+        (slider.id, json.dumps(slider.config["max"] + 89), slider.id),
+        (choice.id, json.dumps("not one of the options"), choice.id),
+        (slider.id, "1" * 5000, "VALUE"),
+        (slider.id, "[" * 5000 + "]" * 5000, "VALUE"),
+        ("1.1.1.experiences", experience, "start_date"),
+    ):
+        done = run_cli(data_dir, "workbook", "answer", prompt_id, raw)
+        assert done.returncode == 2, (prompt_id, done.returncode, done.stderr)
+        assert named in done.stderr and "not open" not in done.stderr, done.stderr
+        assert db_fingerprint(data_dir) == before

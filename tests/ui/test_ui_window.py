@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, QSize, Qt, QThread, QUrl, Slot
@@ -236,3 +237,30 @@ def test_every_page_and_tool_panel_entry_resolves_to_a_widget_class() -> None:
     for tool_id in PANELS:
         found = panel_class(tool_id)
         assert isinstance(found, type) and issubclass(found, QWidget), tool_id
+
+
+def test_an_exception_in_a_slot_of_the_gui_thread_reaches_the_log(tmp_path: Any) -> None:
+    """The installed app has no console: a failure in a Qt slot must leave its traceback in the log."""
+    import subprocess
+    import sys
+
+    code = (
+        "import ui\n"
+        "from dreamtree_desktop.logs import setup_logging\n"
+        "from ui.launch import install_qt_message_handler\n"
+        "setup_logging()\n"
+        "install_qt_message_handler()\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "def on_click():\n"
+        "    raise RuntimeError('a slot failed')\n"
+        "QTimer.singleShot(0, on_click)\n"
+        "QTimer.singleShot(100, app.quit)\n"
+        "app.exec()\n"
+    )
+    env = {"DREAMTREE_LOG_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False)
+    text = (tmp_path / "dreamtree.log").read_text(encoding="utf-8")
+    assert "uncaught RuntimeError" in text and "in on_click" in text and "a slot failed" in text
