@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.restore_backup is not None:
         restore_backup(folder, args.restore_backup)
         print(f"Restored {args.restore_backup}. The previous database was kept beside it.")
-    report: dict = {"data_dir": str(folder), "problems": []}
+    report: dict[str, Any] = {"data_dir": str(folder), "problems": []}
     backups = [b.path.name for b in list_backups(folder / BACKUP_DIRNAME)]
     try:
         app = open_from_args(args)
@@ -59,10 +59,11 @@ def run(args: argparse.Namespace) -> int:
             if report[key] != "ok":
                 report["problems"].extend(f"{key}: {p}" for p in report[key])
         user = db.one("SELECT id, is_anonymous, workbook_complete FROM users WHERE id = ?", (app.user_id,))
-        report["user"] = {
-            "anonymous": bool(user["is_anonymous"]),
-            "workbook_complete": bool(user["workbook_complete"]),
-        }
+        if user is not None:  # opening the folder made sure of it
+            report["user"] = {
+                "anonymous": bool(user["is_anonymous"]),
+                "workbook_complete": bool(user["workbook_complete"]),
+            }
         report["key_mode"] = app.keys.mode
         # An import whose key was not adopted leaves personal fields sealed under the backup's key.
         if db.scalar("SELECT 1 FROM app_meta WHERE key = 'pending_wrapped_data_key'"):
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report["healthy"] else 2
 
 
-def _check_user_data(app: Any, report: dict, quarantine_to: str | None) -> None:
+def _check_user_data(app: Any, report: dict[str, Any], quarantine_to: str | None) -> None:
     """Every row against the rulebook, every sealed value opened; optionally moved aside."""
     from ..context import UserContext
     from ..portability.audit import audit, quarantine
@@ -106,7 +107,7 @@ def _check_user_data(app: Any, report: dict, quarantine_to: str | None) -> None:
         )
 
 
-def _print(report: dict, as_json: bool) -> None:
+def _print(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(report)
         for problem in report["problems"]:

@@ -229,10 +229,10 @@ def _seed_workbook(db: Database, seed: Seed, stamp: str, numbers: dict[str, int]
         for display, block in enumerate(ex.get("block", []), start=1):
             text = render_citations(block["text"].strip(), numbers)
             prompt = block.get("prompt")
-            pid = prompt["id"] if prompt else None
+            pid: str | None = prompt["id"] if prompt else None
             content_rows.append((seed_id("content", full_id, str(display)), part_id, module_id, eid, version,
                                  full_id, block["type"], text, display, pid))
-            if prompt:
+            if prompt and pid is not None:
                 active_prompts.add(pid)
                 _upsert_prompt(db, prompt, full_id, eid, module_id, display, text, version, stamp, numbers)
         for src in ex.get("sources", []):

@@ -182,7 +182,7 @@ def touch_module(ctx: UserContext, module_id: str, stamp: str | None = None) -> 
         "UPDATE user_modules SET last_modified_at = ? WHERE user_id = ? AND module_id = ?",
         (stamp or now_iso(), ctx.user_id, module_of(module_id)),
     )
-    return cursor.rowcount > 0
+    return bool(cursor.rowcount > 0)
 
 
 touch_origin = touch_module

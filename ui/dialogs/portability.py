@@ -128,16 +128,22 @@ def import_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
         from .backup_dialogs import ImportPreviewDialog
 
         dialog = ImportPreviewDialog(report, parent)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        password = dialog.password()
         force = bool(report.get("needs_confirmation"))
+        backups: list[str] = []
 
-        def applied(backup: str) -> None:
-            banner.show_message("Backup imported.", f"Your previous data was saved first to {backup}.",
+        def start() -> None:
+            # The dialog stays open while the import runs: a wrong backup password is said
+            # beside its field, with what was typed still there.
+            def applied(backup: str) -> None:
+                backups.append(backup)
+                dialog.succeeded()
+
+            services.worker.submit(apply_import, app, path, dialog.password(), force, on_done=applied,
+                                   on_error=dialog.failed, topics=topic.ALL)
+
+        dialog.on_ok(start)
+        if dialog.exec() == QDialog.DialogCode.Accepted and backups:
+            banner.show_message("Backup imported.", f"Your previous data was saved first to {backups[0]}.",
                                 kind="success")
-
-        services.worker.submit(apply_import, app, path, password, force, on_done=applied,
-                               on_error=banner.show_error, topics=topic.ALL)
 
     services.worker.submit(preview_import, app, path, on_done=previewed, on_error=banner.show_error)
