@@ -156,10 +156,10 @@ def run_account_action(services: AppServices, parent: QWidget, banner: Banner, a
         def change() -> Any:
             from dreamtree_desktop.sync.cloud_account import queue_password_change
 
-            result = accounts.change_password(app, form.value("old"), form.value("new"))
+            accounts.change_password(app, form.value("old"), form.value("new"))
             # A signed-in cloud account gets the new password with the next sync.
             queue_password_change(app, form.value("old"), form.value("new"))
-            return result
+            return None
 
         submit(form, change, "Your password was changed.")
     elif action == "reset":
