@@ -459,6 +459,27 @@ def push_password_change(app: AppData, old_password: str, new_password: str, *,
     return "pushed"
 
 
+def queue_password_change(app: AppData, old_password: str, new_password: str) -> bool:
+    """After accounts.change_password in the window: keep the change (sealed) for the next sync to
+    send, with no network round trip here (the window's syncs run off the database worker).
+    False when this folder is not signed in to a cloud account, so there is nothing to send."""
+    db = app.db
+    known = cloud_kdf(db)
+    row = password_auth_row(db, app.user_id)
+    if meta(db, META_SERVER) is None or stored_token(UserContext.from_app(app)) is None or known is None \
+            or row is None:
+        return False
+    wrapped_text = str(row["wrapped_data_key"])
+    wrapped = _parse_wrapped(wrapped_text, "this folder's")
+    _check_new_password(app, wrapped, new_password)
+    if KdfParams.from_dict(known) == wrapped.kdf:
+        return False  # the cloud already has this wrapping
+    pending = _pending_change(old_password, new_password, known, wrapped, wrapped_text)
+    with db.transaction():
+        set_meta(db, META_PENDING_PASSWORD, seal_pending(app.keys.data_key, app.user_id, pending))
+    return True
+
+
 def _check_new_password(app: AppData, wrapped: WrappedKey, new_password: str) -> None:
     import hmac
 
