@@ -354,14 +354,15 @@ class MainWindow(QMainWindow):
         self._idle_timer = QTimer(self)
         self._idle_timer.setSingleShot(True)
         self._idle_timer.timeout.connect(self._on_idle)
+        # Installed only while the idle lock runs: every event of the application passes through
+        # an app-wide Python filter, a cost the many people without a password lock need not pay.
         self._idle_watcher = _IdleWatcher(self._idle_timer, self)
+        self._watching_idle = False
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            app.installEventFilter(self._idle_watcher)
             from .keyboard import install
 
-            if isinstance(app, QApplication):
-                install(app)
+            install(app)
         self._reminders: Any = None
         self.tool_names: dict[str, str] = {}
         from .sync import attach_sync
@@ -712,10 +713,23 @@ class MainWindow(QMainWindow):
         if minutes > 0 and self.password_locked():
             self._idle_timer.setInterval(minutes * 60_000)
             self._idle_timer.start()
+            self._watch_idle(True)
         else:
             self._idle_timer.stop()
             self._idle_timer.setInterval(0)
+            self._watch_idle(False)
         self.lock_action.setEnabled(True)
+
+    def _watch_idle(self, on: bool) -> None:
+        app = QApplication.instance()
+        watcher = getattr(self, "_idle_watcher", None)
+        if not isinstance(app, QApplication) or watcher is None or on == self._watching_idle:
+            return
+        if on:
+            app.installEventFilter(watcher)
+        else:
+            app.removeEventFilter(watcher)
+        self._watching_idle = on
 
     @property
     def idle_timer(self) -> QTimer:
@@ -762,9 +776,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sync.scheduler.sync_before_quit()  # bounded: a dead network delays quitting ~3 s at most
         self.save_geometry()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self._idle_watcher)
+        self._watch_idle(False)
         self._idle_timer.stop()
         if self._reminders is not None:
             self._reminders.stop()

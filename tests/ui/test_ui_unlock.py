@@ -52,6 +52,8 @@ def test_wrong_password_is_refused_inline_then_right_one_opens(qtbot: Any, locke
 
 
 def test_app_starts_locked_and_locks_again(qtbot: Any, locked_folder: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from ui.app import AppController
@@ -69,6 +71,11 @@ def test_app_starts_locked_and_locks_again(qtbot: Any, locked_folder: Path) -> N
         # Auto-lock runs only with a password: the idle timer follows idle_lock_minutes.
         assert window.idle_timer.isActive()
         assert window.idle_timer.interval() == controller.services.theme.settings.idle_lock_minutes * 60_000
+        # Any key press anywhere starts the count again.
+        qtbot.wait(300)
+        before = window.idle_timer.remainingTime()
+        QTest.keyClick(window, Qt.Key.Key_Shift)
+        assert window.idle_timer.remainingTime() > before
         with qtbot.waitSignal(window.lock_requested):
             window.idle_timer.timeout.emit()
         qtbot.waitUntil(lambda: controller.window is None, timeout=5_000)
