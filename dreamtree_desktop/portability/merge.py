@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .canonical import canonical_json, digest, hash_content
-from .document import Doc, Unit, copy_unit, module_sort_key, record_keys, row_count, stamp_of
+from .document import (
+    Doc,
+    Unit,
+    copy_unit,
+    iter_record_keys,
+    module_sort_key,
+    record_keys,
+    row_count,
+    stamp_of,
+)
 from .tables import INSERT_ORDER, TABLES, module_of_exercise
 
 Record = dict[str, Any]
@@ -185,8 +194,9 @@ def merge(local: Doc, incoming: Doc) -> MergeResult:
 
 def _removed(local: Doc, out: Doc) -> int:
     """How many of the local records (and exercise records) the result no longer holds."""
-    gone = len(record_keys(local) - record_keys(out))
-    return gone
+    kept = record_keys(out)
+    # Only the missing keys are collected: a set of every local key would be as large as `kept`.
+    return len({key for key in iter_record_keys(local) if key not in kept})
 
 
 def _union(left: list[Record], right: list[Record], key: Any, stamp: str | None) -> tuple[list[Record], int]:
