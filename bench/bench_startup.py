@@ -62,7 +62,7 @@ def one_run(folder: Path, probe: str = "1") -> dict[str, float]:
     env.pop("DREAMTREE_PASSWORD", None)
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dreamtree_desktop", "--data-dir", str(folder)],
+        [sys.executable, "-m", "ui.launch", "--data-dir", str(folder)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -11,8 +11,10 @@ from .clock import now_iso, parse_iso, utcnow
 from .errors import StorageError
 from .ids import new_id
 from .paths import BACKUP_DIRNAME, DB_FILENAME, ensure_private_dir
+from .security.folder_keys import load_or_create_keys
+from .security.lockstate import reconcile_after_open
 from .storage.db import Database
-from .storage.keystore import Keys, load_or_create_keys
+from .storage.keystore import Keys
 from .storage.lock import FolderLock
 from .storage.migrations import migrate
 
@@ -65,13 +67,15 @@ def open_app_data(folder: Path, password: str | None = None, *, seed: bool = Tru
             user_id = ensure_user(db)
             # The key files decide the lock mode; the database's view of it follows (docs/security.md).
             if keys.mode == "password":
-                from .accounts.lockmode import reconcile_after_open
-
                 reconcile_after_open(folder, db, keys, user_id, password)
             else:
                 # Device mode needs no vault code (and so no Argon2 import) on the way to the window.
                 with contextlib.suppress(StorageError), db.transaction():
                     db.execute("UPDATE user_settings SET lock_with_password = 0 WHERE lock_with_password = 1")
+            # Values stored before their field became personal are sealed once the key is known.
+            from .portability.sealing import seal_pending
+
+            seal_pending(db, keys.data_key)
         except BaseException:
             db.close()
             raise

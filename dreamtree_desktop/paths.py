@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import StorageError
@@ -52,26 +54,64 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Temp file in the same folder (permissions set before any byte), fsync, rename, fsync dir."""
+@contextlib.contextmanager
+def atomic_file(path: Path, *, mode: int = 0o600) -> Iterator[Path]:
+    """The one way the core writes a file. Yields a temp path beside `path`, created owner-only
+    before any byte is written; when the block ends, the temp file gets `mode`, is fsynced and
+    renamed over `path`, and the folder is fsynced. If the block fails, `path` is untouched and
+    the temp file is removed. Writers that produce the file themselves (SQLCipher's export, a
+    copy) write to the yielded path; `atomic_write_bytes` covers plain data."""
+    path = Path(path)
     folder = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    tmp = Path(tmp_name)
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
+        # Owner-only while it fills (mkstemp's default, made explicit); the final mode is set
+        # before the rename, so the file appears under its name with exactly `mode`.
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+        yield tmp
+        os.chmod(tmp, mode)
+        _fsync_file(tmp)
+        os.replace(tmp, path)
         fsync_dir(folder)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+            tmp.unlink()
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Write `data` to `path` atomically with `mode` (see `atomic_file`)."""
+    with atomic_file(path, mode=mode) as tmp, open(tmp, "r+b") as handle:
+        handle.write(data)
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def atomic_copy(source: Path, target: Path, *, mode: int = 0o600) -> None:
+    """Copy `source` to `target` atomically, private from the first byte."""
+    with atomic_file(target, mode=mode) as tmp:
+        shutil.copyfile(source, tmp)
+
+
+def move_into_place(source: Path, target: Path) -> None:
+    """Rename an already written and synced file or folder over `target`, then sync the folder
+    so the rename itself survives a power cut."""
+    os.replace(source, target)
+    fsync_dir(Path(target).parent)
+    if Path(source).parent != Path(target).parent:
+        fsync_dir(Path(source).parent)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(folder: Path) -> None:

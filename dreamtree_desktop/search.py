@@ -187,7 +187,7 @@ def _ensure_sealed_index(ctx: UserContext) -> bool:
 
 
 def _has_sealed_table(ctx: UserContext) -> bool:
-    return ctx.db.scalar("SELECT count(*) FROM temp.sqlite_master WHERE name = 'search_sealed'") == 1
+    return bool(ctx.db.scalar("SELECT count(*) FROM temp.sqlite_master WHERE name = 'search_sealed'") == 1)
 
 
 # -- searching ---------------------------------------------------------------------------------------
@@ -302,10 +302,10 @@ def _describe(ctx: UserContext, table: str, row_id: str, snippet: str, words: li
         noun = "Reframe" if kind == "reframe" else source.noun
         return Hit(table, row_id, noun, title or noun, snippet, tool_id, None, None)
     if table in ("user_profile", "user_values"):
-        exercise = _exercise_writing(ctx, source, row_id, words)
-        if exercise is not None:
-            return Hit(table, row_id, source.noun, f"Exercise {exercise[0]}: {exercise[1]}", snippet, None,
-                       exercise[0], None)
+        written_in = _exercise_writing(ctx, source, row_id, words)
+        if written_in is not None:
+            return Hit(table, row_id, source.noun, f"Exercise {written_in[0]}: {written_in[1]}", snippet, None,
+                       written_in[0], None)
         page = "profile"
     return Hit(table, row_id, source.noun, title or source.noun, snippet, tool_id, None, page)
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import now_iso
 from .errors import UserInputError
+from .topics import SETTINGS, causes
 
 if TYPE_CHECKING:
     from .context import UserContext
@@ -187,6 +188,7 @@ def validate_setting(field: str, value: Any) -> Any:
     raise UserInputError(f"{field}: not a setting that can be changed here.")
 
 
+@causes(SETTINGS)
 def update_settings(ctx: UserContext, **changes: Any) -> Settings:
     """Validate and store the given fields in one transaction; returns the settings after it.
 

@@ -17,6 +17,7 @@ SETTINGS = "settings"  # the settings table (appearance, reminders, names)
 PROFILE = "profile"  # the profile summary built from answers and tools
 DAILYDOS = "dailydos"  # the daily to-do list
 ACCOUNT = "account"  # account, password lock and sign-in state
+SYNC = "sync"  # marks changes a sync itself made, so they start no new sync
 
 TOOL_PREFIX = "tool:"
 
@@ -69,5 +70,5 @@ def causes(*topics: str) -> Callable[[F], F]:
 
 def declared_by(fn: object) -> frozenset[str]:
     """The topics `fn` declared with @causes (empty when it declared none)."""
-    value = getattr(fn, ATTRIBUTE, frozenset())
-    return value if isinstance(value, frozenset) else frozenset()
+    value: object = getattr(fn, ATTRIBUTE, None)
+    return frozenset(str(t) for t in value) if isinstance(value, frozenset) else frozenset()

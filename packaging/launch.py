@@ -1,11 +1,9 @@
-"""Entry script of the frozen app: the same `dreamtree` command as the checkout's console script.
-
-(dreamtree_desktop/__main__.py uses a relative import, which a frozen entry script cannot.)
-"""
+"""Entry script of the frozen app: the same `dreamtree` command as the checkout's console script
+(ui/launch.py: the window when no command is given, otherwise the command line)."""
 
 import sys
 
-from dreamtree_desktop.cli.main import main
+from ui.launch import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,13 +29,17 @@ bootstrap_python() {
             "$PY" -m venv "$VENV"
         fi
     fi
-    local stamp="$VENV/.installed-$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)${extras:+-$extras}"
-    if [ ! -f "$stamp" ]; then
-        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-        "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}"
-        rm -f "$VENV"/.installed-*
-        touch "$stamp"
-    fi
+    # One stamp per pyproject.toml and extra, so run-app and run-tests share the environment: the
+    # test install includes the app, so run-app accepts any stamp of this pyproject.toml, and an
+    # install removes only the stamps of other pyproject.toml versions.
+    local hash; hash=$(sha256sum < "$ROOT/pyproject.toml" | cut -c1-16)
+    local stamp="$VENV/.installed-$hash${extras:+-$extras}"
+    if [ -f "$stamp" ]; then return 0; fi
+    if [ -z "$extras" ] && compgen -G "$VENV/.installed-$hash*" >/dev/null; then return 0; fi
+    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+    "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}"
+    find "$VENV" -maxdepth 1 -name '.installed-*' ! -name ".installed-$hash*" -delete
+    touch "$stamp"
 }
 
 bootstrap_qt_libs() {

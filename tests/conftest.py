@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("DREAMTREE_DATA_DIR", None)
 os.environ.pop("DREAMTREE_PASSWORD", None)
 os.environ.pop("DREAMTREE_NEW_PASSWORD", None)
+# The log file of in-process commands (and of their children) goes to a throwaway folder, never
+# to the real user's log folder.
+os.environ["DREAMTREE_LOG_DIR"] = tempfile.mkdtemp(prefix="dreamtree-test-log-")
 
 from dreamtree_desktop.appdata import AppData, open_app_data
 from dreamtree_desktop.context import UserContext

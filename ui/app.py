@@ -30,22 +30,23 @@ guard_refcounts()
 
 # The core modules start-up needs, imported before PySide6: once PySide6 is loaded, its import
 # hook inspects the source of every module imported after it, which is wasted work for these.
+import dreamtree_desktop.accounts.lockmode  # noqa: E402
 import dreamtree_desktop.appdata  # noqa: E402
+import dreamtree_desktop.content.loader  # noqa: E402
 import dreamtree_desktop.context  # noqa: E402
+import dreamtree_desktop.engine.dailydos  # noqa: E402
+import dreamtree_desktop.engine.workbook  # noqa: E402
+import dreamtree_desktop.security.vault  # noqa: E402
 import dreamtree_desktop.settings  # noqa: E402
 import dreamtree_desktop.storage.keystore  # noqa: E402,F401
 
-for _name in ("dreamtree_desktop.security.vault", "dreamtree_desktop.accounts.lockmode",
-              "dreamtree_desktop.content.loader", "dreamtree_desktop.engine.workbook",
-              "dreamtree_desktop.engine.dailydos"):
-    with contextlib.suppress(ImportError):
-        __import__(_name)
-
+# isort: split
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from dreamtree_desktop import APP_NAME, __version__  # noqa: E402
+from dreamtree_desktop.accounts.lockmode import lock as lock_folder  # noqa: E402
 from dreamtree_desktop.appdata import AppData, open_app_data  # noqa: E402
 from dreamtree_desktop.errors import DreamTreeError  # noqa: E402
 from dreamtree_desktop.paths import resolve_data_dir  # noqa: E402
@@ -216,12 +217,10 @@ class AppController(QObject):
             services.worker.stop()
         app_data, self.app_data = self.app_data, None
         if app_data is not None:
-            locker = _accounts_lock()
-            if locker is not None:
-                try:
-                    locker(app_data)
-                except Exception:  # closing must never fail: fall back to a plain close
-                    log.debug("accounts lock failed; closing the folder directly", exc_info=True)
+            try:
+                lock_folder(app_data)
+            except Exception:  # closing must never fail: fall back to a plain close
+                log.exception("locking the folder failed; closing it directly")
             app_data.close()
 
     def shutdown(self) -> None:
@@ -253,21 +252,6 @@ class AppController(QObject):
     def _conversation_painted(self) -> None:
         self._mark("conversation_painted")
         QTimer.singleShot(0, self.qapp.quit)
-
-
-def _accounts_lock() -> Any:
-    """The accounts service's lock function, when that service is part of this build."""
-    try:
-        import importlib
-
-        accounts = importlib.import_module("dreamtree_desktop.accounts")
-    except ModuleNotFoundError:
-        return None
-    for name in ("lock", "lock_session"):
-        fn = getattr(accounts, name, None)
-        if callable(fn):
-            return fn
-    return None
 
 
 def make_qapplication(argv: list[str] | None = None) -> QApplication:

@@ -6,12 +6,12 @@ pays only for what the first paint needs.
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from dreamtree_desktop.logs import log_dir
 
 from .services import PAGE_NAMES, AppServices
 from .widgets.banner import Banner
@@ -42,14 +44,55 @@ PAGE_TITLES: dict[str, str] = {
     "settings": "Settings",
 }
 PAGE_ICONS: dict[str, str] = {name: name for name in PAGE_NAMES}
-# page -> (module, class); imported on first show.
-PAGE_CLASSES: dict[str, tuple[str, str]] = {
-    "home": ("ui.pages.home", "HomePage"),
-    "workbook": ("ui.conversation.page", "ConversationPage"),
-    "contents": ("ui.pages.contents", "ContentsPage"),
-    "tools": ("ui.pages.tools_page", "ToolsPage"),
-    "profile": ("ui.pages.profile", "ProfilePage"),
-    "settings": ("ui.pages.settings", "SettingsPage"),
+
+
+# Each page's module is imported when the page is first shown (start-up builds only the first).
+PageClass = Callable[[AppServices], QWidget]
+
+
+def _home_page() -> PageClass:
+    from .pages.home import HomePage
+
+    return HomePage
+
+
+def _workbook_page() -> PageClass:
+    from .conversation.page import ConversationPage
+
+    return ConversationPage
+
+
+def _contents_page() -> PageClass:
+    from .pages.contents import ContentsPage
+
+    return ContentsPage
+
+
+def _tools_page() -> PageClass:
+    from .pages.tools_page import ToolsPage
+
+    return ToolsPage
+
+
+def _profile_page() -> PageClass:
+    from .pages.profile import ProfilePage
+
+    return ProfilePage
+
+
+def _settings_page() -> PageClass:
+    from .pages.settings import SettingsPage
+
+    return SettingsPage
+
+
+PAGE_CLASSES: dict[str, Callable[[], PageClass]] = {
+    "home": _home_page,
+    "workbook": _workbook_page,
+    "contents": _contents_page,
+    "tools": _tools_page,
+    "profile": _profile_page,
+    "settings": _settings_page,
 }
 # Below this width the rail shows icons only; below NARROW_TOOL the tool panel takes the middle.
 COMPACT_RAIL_WIDTH = 1000
@@ -239,24 +282,16 @@ def _tool_names(ctx: Any) -> dict[str, str]:
     return {t.id: tool_name(t.id, t.singular_name, t.plural_name) for t in Workbook(ctx).tools_overview()}
 
 
-def panel_class(tool_id: str) -> type[QWidget] | None:
-    """The panel class registered for a tool in ui/tools/registry.py, if that exists."""
-    try:
-        registry = importlib.import_module("ui.tools.registry")
-    except ModuleNotFoundError:
-        return None
-    lookup = getattr(registry, "panel_class", None)
-    found = lookup(tool_id) if callable(lookup) else getattr(registry, "PANELS", {}).get(tool_id)
-    return found if isinstance(found, type) else None
-
-
 def panel_for(services: AppServices, tool_id: str, origin: str | None) -> QWidget:
+    from .tools.registry import panel_class
+
     cls = panel_class(tool_id)
     if cls is None:
         from .pages.unavailable import UnavailablePanel
 
         return UnavailablePanel(services, tool_id)
-    return cls(services, origin_exercise=origin)
+    make: Callable[..., QWidget] = cls  # every panel takes (services, origin_exercise=...)
+    return make(services, origin_exercise=origin)
 
 
 class MainWindow(QMainWindow):
@@ -321,7 +356,7 @@ class MainWindow(QMainWindow):
         self._idle_timer.timeout.connect(self._on_idle)
         self._idle_watcher = _IdleWatcher(self._idle_timer, self)
         app = QApplication.instance()
-        if app is not None:
+        if isinstance(app, QApplication):
             app.installEventFilter(self._idle_watcher)
             from .keyboard import install
 
@@ -359,16 +394,7 @@ class MainWindow(QMainWindow):
         return name in self._pages
 
     def _build_page(self, name: str) -> QWidget:
-        module_name, class_name = PAGE_CLASSES[name]
-        try:
-            module = importlib.import_module(module_name)
-            cls = getattr(module, class_name)
-        except (ModuleNotFoundError, AttributeError):
-            log.debug("page %s is not available", name, exc_info=True)
-            from .pages.unavailable import UnavailablePage
-
-            return UnavailablePage(self.services, PAGE_TITLES[name])
-        widget = cls(self.services)
+        widget = PAGE_CLASSES[name]()(self.services)
         if name == "home" and hasattr(widget, "ready"):
             widget.ready.connect(self.first_page_ready)
         return widget
@@ -594,6 +620,16 @@ class MainWindow(QMainWindow):
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+        open_logs = QAction("Open &Log Folder", self)
+        open_logs.setObjectName("open_log_folder")
+        open_logs.triggered.connect(self.open_log_folder)
+        help_menu.addAction(open_logs)
+
+    def open_log_folder(self) -> None:
+        """Show the folder of dreamtree.log in the file manager (to attach it to a report)."""
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def open_find(self) -> None:
         from .dialogs.find import FindDialog

@@ -18,10 +18,8 @@ CHECK_EVERY_MS = 30 * 60_000
 
 def due_tool_reminders(ctx: Any) -> list[Any]:
     """Daily Dos of kind "tool" (runs on the worker thread)."""
-    try:
-        from dreamtree_desktop.engine.dailydos import daily_dos
-    except ModuleNotFoundError:
-        return []
+    from dreamtree_desktop.engine.dailydos import daily_dos
+
     return [item for item in daily_dos(ctx) if getattr(item, "kind", "") == "tool"]
 
 

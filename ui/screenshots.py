@@ -20,7 +20,7 @@ from ui.app import guard_refcounts, make_qapplication
 
 guard_refcounts()
 
-from PySide6.QtCore import QSize  # noqa: E402
+from PySide6.QtCore import QSize, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMenu, QWidget  # noqa: E402
 
 from dreamtree_desktop.appdata import AppData, open_app_data  # noqa: E402
@@ -106,9 +106,12 @@ class Sweep:
 
     def dialog(self, name: str, dialog: QWidget, size: QSize, services: Any = None) -> None:
         """A dialog at its natural size, kept inside the screen size being tried."""
+        chosen = dialog.testAttribute(Qt.WidgetAttribute.WA_Resized)  # a size the dialog chose itself
         dialog.show()
         settle(self.app, services, seconds=0.5)
         hint = dialog.sizeHint().expandedTo(dialog.minimumSize())
+        if chosen:
+            hint = hint.expandedTo(dialog.size())
         if dialog.minimumWidth() > size.width() or dialog.minimumHeight() > size.height():
             self.problems.append(f"{name}: needs at least {dialog.minimumWidth()}×"
                                  f"{dialog.minimumHeight()}, the screen is {size.width()}×{size.height()}")

@@ -9,6 +9,7 @@ widget or touches Qt objects, which must stay on the GUI thread.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import threading
@@ -30,26 +31,36 @@ EXTRA_MODULES = (
 
 
 def modules_to_warm() -> list[str]:
-    """Every page, tool panel and dialog module the window can open."""
-    from .main_window import PAGE_CLASSES
+    """Every tool panel and dialog module the window can open (pages: `_warm_pages`)."""
     from .tools.registry import PANELS
 
-    names: list[str] = []
-    for entry in [*PAGE_CLASSES.values(), *PANELS.values()]:
-        if isinstance(entry, tuple) and entry and isinstance(entry[0], str):
-            names.append(entry[0])
-        elif isinstance(entry, str):
-            names.append(entry.partition(":")[0])
+    names = [entry.partition(":")[0] for entry in PANELS.values()]
     names.extend(EXTRA_MODULES)
     return list(dict.fromkeys(names))
 
 
+def _warm_pages() -> None:
+    """Each page's loader imports its module and returns the class (nothing is built)."""
+    from .main_window import PAGE_CLASSES
+
+    for name, load in PAGE_CLASSES.items():
+        try:
+            load()
+        except Exception:  # a page that cannot load fails again, visibly, when it is opened
+            log.debug("warm-up import of page %s failed", name, exc_info=True)
+
+
 def _warm(names: list[str]) -> None:
+    _warm_pages()
     for name in names:
         try:
             importlib.import_module(name)
         except Exception:  # a module that cannot load fails again, visibly, when it is opened
             log.debug("warm-up import of %s failed", name, exc_info=True)
+    # Everything loaded so far (modules, classes, the content model) lives as long as the app:
+    # moved out of the collector's reach, it is no longer walked by every full collection, which
+    # otherwise pauses the window for tens of milliseconds at a time.
+    gc.freeze()
 
 
 def warm_in_background() -> threading.Thread:

@@ -14,6 +14,7 @@ from ..errors import UserInputError
 from ..security.errors import KeyFileError, WrongPasswordError
 from ..security.kdf import LABEL_AUTH, LABEL_KEK, KdfParams, derive_master, derive_subkey, wipe
 from ..security.keywrap import WrappedKey, unwrap_with_kek, wrap_with_kek
+from ..security.lockstate import password_auth_row as password_auth_row  # also offered here
 from ..security.vault import UnlockThrottle
 from ..storage.db import Database, Row
 
@@ -61,14 +62,6 @@ def new_credentials(password: str, data_key: bytes | bytearray) -> Credentials:
     except BaseException:
         wipe(kek)
         raise
-
-
-def password_auth_row(db: Database, user_id: str) -> Row | None:
-    return db.one(
-        "SELECT id, password_hash, wrapped_data_key FROM auth WHERE user_id = ? AND type = 'password' "
-        "ORDER BY created_at LIMIT 1",
-        (user_id,),
-    )
 
 
 def require_claimed(db: Database, user_id: str) -> Row:

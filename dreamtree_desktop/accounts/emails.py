@@ -1,7 +1,7 @@
 """Account email addresses: stored lowercase and trimmed, unique, one active per user.
 
 Changing the email adds a row and deactivates the old one; it has no effect on any key
-(spec 11 §4.2, §5.2 "Email change"). The shape rule is the cloud service's, so an address
+(docs/security.md, "Email"). The shape rule is the cloud service's, so an address
 accepted here is accepted there.
 """
 

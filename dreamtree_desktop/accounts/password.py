@@ -22,7 +22,7 @@ from .pii_audit import pii_cells
 if TYPE_CHECKING:
     from ..appdata import AppData
 
-# Spec 11 §5.3, shown (and confirmed) before a reset.
+# Shown (and confirmed) before a reset (docs/security.md, "Password reset").
 RESET_MESSAGE = (
     "Your encrypted personal data (financial info, contact details, and private reflections) cannot "
     "be recovered without your original password. All other progress has been preserved."
@@ -51,10 +51,10 @@ def _need_confirmation(confirmed: bool) -> None:
 
 def change_password(app: AppData, old_password: str, new_password: str) -> None:
     """Re-wrap the data key (and, with the lock on, the database key) under the new password.
-    PII is untouched (spec 11 §5.2): its ciphertexts stay byte-identical.
+    PII is untouched: its ciphertexts stay byte-identical.
 
     With the lock on, replacing vault.json is the commit point; the auth row follows, and if a
-    crash comes between, opening with the new password completes it (lockmode.reconcile_after_open).
+    crash comes between, opening with the new password completes it (security.lockstate.reconcile_after_open).
     """
     row = require_claimed(app.db, app.user_id)
     enforce_password_policy(new_password, active_email(app.db, app.user_id))

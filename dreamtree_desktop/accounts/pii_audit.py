@@ -1,4 +1,4 @@
-"""Where personal fields live (spec 11 §6.1), and a check that every one is sealed.
+"""Where personal fields live (docs/security.md), and a check that every one is sealed.
 
 A PII cell is a column of pii.PII_COLUMNS, the answer of a prompt marked is_pii (module 1.4
 "Love"), or an item of a list whose context is an exercise of such a module. Stored, each holds

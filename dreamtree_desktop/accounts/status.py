@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..context import UserContext
+from ..security.lockstate import lock_with_password
 from ..security.vault import UnlockThrottle
 from ..storage.keystore import key_mode
 from .credentials import password_auth_row
 from .emails import active_email
-from .lockmode import idle_lock_minutes, lock_with_password
+from .lockmode import idle_lock_minutes
 from .pii_audit import unsealed_pii
 
 if TYPE_CHECKING:

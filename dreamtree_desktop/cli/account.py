@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from ..accounts import (
     LOCKED_RESET_NOTE,
@@ -34,7 +35,7 @@ from .common import open_from_args, print_json, read_password
 NEW_PASSWORD_ENV = "DREAMTREE_NEW_PASSWORD"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("account", help="email, password and lock with password")
     commands = parser.add_subparsers(dest="account_command", metavar="ACTION", required=True)
 
@@ -53,6 +54,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = commands.add_parser("reset-password", help="forgotten password: new password, personal fields lost")
     p.add_argument("--yes", action="store_true", help="confirm without being asked")
     p.add_argument("--email", help="the account email (needed when the folder is locked)")
+    p.add_argument("--server", help="the cloud server (default: the one this folder syncs with)")
+    p.add_argument("--code", metavar="DIGITS",
+                   help="the reset code mailed by the cloud service (also DREAMTREE_EMAIL_CODE); "
+                        "without it a code is mailed and asked for")
     p.set_defaults(handler=run_reset_password)
 
     p = commands.add_parser("change-email", help="use another email address for the account")
@@ -62,6 +67,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = commands.add_parser("lock", help="turn 'lock with password' on or off")
     p.add_argument("state", choices=("on", "off"))
     p.set_defaults(handler=run_lock)
+
+    p = commands.add_parser(
+        "rotate-key", help="a new encryption key: every personal value re-encrypted, the key re-wrapped"
+    )
+    p.add_argument("--json", action="store_true", help="print what was re-encrypted as JSON")
+    p.set_defaults(handler=run_rotate_key)
 
     p = commands.add_parser("status", help="anonymous or claimed, email, lock mode")
     p.add_argument("--json", action="store_true", help="print as JSON")
@@ -117,6 +128,50 @@ def run_unlock(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_rotate_key(args: argparse.Namespace) -> int:
+    from ..accounts.credentials import password_auth_row
+    from ..accounts.rotate import rotate_data_key
+
+    folder = resolve_data_dir(args.data_dir)
+    if key_mode(folder) == "password":
+        app, password = _open_with_password(args)
+    else:
+        app = open_app_data(folder)
+        password = None
+    with app:
+        if password is None and password_auth_row(app.db, app.user_id) is not None:
+            password = read_password()
+        done = rotate_data_key(app, password)
+        pushed = _push_rotated_key(app, password)
+    if pushed is not None and pushed not in ("pushed", "already", "deferred"):
+        print(f"dreamtree: {pushed}", file=sys.stderr)
+    if args.json:
+        print_json(done.__dict__)
+    else:
+        print(
+            f"New encryption key in place: {done.resealed} personal values re-encrypted"
+            + (f", {done.revisions} kept versions" if done.revisions else "")
+            + (f"; {done.unreadable} could not be opened and were left as they were" if done.unreadable else "")
+            + ". A copy of the old key opens nothing written from now on; the next sync sends the change."
+        )
+    return 0
+
+
+def _push_rotated_key(app: AppData, password: str | None) -> str | None:
+    """A folder signed in to a cloud account gives the account the re-wrapped new key now (the
+    service ends the other sessions, so other devices fetch it at their next sign-in); offline,
+    the change waits, sealed, for the next sync."""
+    if password is None or not app.db.scalar("SELECT 1 FROM app_meta WHERE key = 'sync.server'"):
+        return None
+    from ..errors import AuthenticationError, ServiceError
+    from ..sync.service import push_password_change
+
+    try:
+        return str(push_password_change(app, password, password))
+    except (ServiceError, AuthenticationError) as exc:
+        return f"the cloud account still has the old key: {exc}"
+
+
 def run_change_password(args: argparse.Namespace) -> int:
     app, old = _open_with_password(args)
     with app:
@@ -127,22 +182,25 @@ def run_change_password(args: argparse.Namespace) -> int:
         # devices sign in with it; offline, the next `dreamtree sync` is where to retry.
         if app.db.scalar("SELECT 1 FROM app_meta WHERE key = 'sync.server'"):
             from ..errors import AuthenticationError, ServiceError
-            from ..sync.service import push_password_change
+            from ..sync.cloud_account import push_password_change
 
             try:
-                push_password_change(app, old, new)
+                sent = push_password_change(app, old, new)
             except (ServiceError, AuthenticationError) as exc:
                 print(f"dreamtree: the cloud account still has the old password: {exc}", file=sys.stderr)
                 return exc.exit_code
-            print("Your cloud account now uses the new password too.")
+            if sent == "deferred":
+                print("The cloud service cannot be reached now: your cloud account gets the new password at "
+                      "the next 'dreamtree sync' ('dreamtree sync --status' shows it is waiting).")
+            else:
+                print("Your cloud account now uses the new password too.")
     return 0
 
 
 def run_reset_password(args: argparse.Namespace) -> int:
     folder = resolve_data_dir(args.data_dir)
-    print(RESET_MESSAGE)
-    if key_mode(folder) == "password":
-        print(LOCKED_RESET_NOTE)
+    # Say only what will happen: a locked folder is set aside whole, nothing of it is kept here.
+    print(LOCKED_RESET_NOTE if key_mode(folder) == "password" else RESET_MESSAGE)
     if not args.yes:
         if not sys.stdin.isatty():
             raise UserInputError("confirm: run at a terminal to confirm, or pass --yes.")
@@ -151,6 +209,8 @@ def run_reset_password(args: argparse.Namespace) -> int:
             print("Nothing was changed.")
             return 2
     new = _choose_password(NEW_PASSWORD_ENV, "New password: ")
+    if _reset_in_the_cloud(folder, args, new):
+        return 0
     outcome = reset_forgotten_password(folder, new, confirmed=True, email=args.email)
     if outcome.in_place:
         print(f"Password reset. {outcome.cleared_fields} personal field(s) can no longer be recovered; "
@@ -158,6 +218,34 @@ def run_reset_password(args: argparse.Namespace) -> int:
     else:
         print(f"Password reset. {outcome.message()}")
     return 0
+
+
+def _reset_in_the_cloud(folder: Path, args: argparse.Namespace, new: str) -> bool:
+    """A folder signed in to a cloud account (lock off) resets there too: by a mailed code, with
+    the new key and password going to the account (sync/recovery.py)."""
+    from ..sync.signup import CODE_ENV
+    from ..sync.state import META_SERVER, meta
+
+    if key_mode(folder) == "password":
+        return False
+    with open_app_data(folder) as app:
+        server = args.server or meta(app.db, META_SERVER)
+        if not server:
+            return False
+        from ..accounts.emails import active_email
+        from ..sync.recovery import reset_cloud_password
+
+        email = args.email or active_email(app.db, app.user_id)
+        if not email:
+            return False
+        code = args.code or os.environ.get(CODE_ENV) or None
+        ask = (lambda address: input(f"Reset code mailed to {address}: ")) if sys.stdin.isatty() else None
+        result = reset_cloud_password(app, server, email, new, code=code, ask_code=ask)
+    print(result.message())
+    if result.sync_error:
+        print(f"The first sync after the reset did not finish ({result.sync_error}); run 'dreamtree sync'.",
+              file=sys.stderr)
+    return True
 
 
 def run_change_email(args: argparse.Namespace) -> int:

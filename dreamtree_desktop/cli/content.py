@@ -13,7 +13,7 @@ from ..errors import UserInputError
 from .common import print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("content", help="workbook content tools")
     sub = parser.add_subparsers(dest="content_command", metavar="ACTION", required=True)
     check = sub.add_parser("check", help="validate seed_data/ and print counts")

@@ -8,7 +8,7 @@ from .common import open_from_args, print_json
 from .workbook import parse_day
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("dailydos", help="what is worth doing today")
     parser.add_argument("--today", metavar="YYYY-MM-DD", help="the date to compute them for (default: today)")
     parser.add_argument("--json", action="store_true")

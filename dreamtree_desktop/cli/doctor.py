@@ -7,21 +7,27 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..clock import utcnow
 from ..errors import DreamTreeError, StorageError, UserInputError
-from ..paths import BACKUP_DIRNAME, DB_FILENAME, resolve_data_dir
-from ..storage.backups import list_backups
+from ..paths import BACKUP_DIRNAME, DB_FILENAME, atomic_copy, atomic_file, move_into_place, resolve_data_dir
+from ..storage.backups import list_backups, make_backup
 from .common import open_from_args, print_json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("doctor", help="check the database and list backups")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--restore-backup",
         metavar="NAME",
         help="replace the database with this backup (the current file is kept aside)",
+    )
+    parser.add_argument(
+        "--quarantine",
+        metavar="FILE",
+        help="move the rows that break the data rules into FILE (a backup is made first)",
     )
     parser.set_defaults(handler=run)
 
@@ -31,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.restore_backup is not None:
         restore_backup(folder, args.restore_backup)
         print(f"Restored {args.restore_backup}. The previous database was kept beside it.")
-    report: dict = {"data_dir": str(folder), "problems": []}
+    report: dict[str, Any] = {"data_dir": str(folder), "problems": []}
     backups = [b.path.name for b in list_backups(folder / BACKUP_DIRNAME)]
     try:
         app = open_from_args(args)
@@ -53,10 +59,11 @@ def run(args: argparse.Namespace) -> int:
             if report[key] != "ok":
                 report["problems"].extend(f"{key}: {p}" for p in report[key])
         user = db.one("SELECT id, is_anonymous, workbook_complete FROM users WHERE id = ?", (app.user_id,))
-        report["user"] = {
-            "anonymous": bool(user["is_anonymous"]),
-            "workbook_complete": bool(user["workbook_complete"]),
-        }
+        if user is not None:  # opening the folder made sure of it
+            report["user"] = {
+                "anonymous": bool(user["is_anonymous"]),
+                "workbook_complete": bool(user["workbook_complete"]),
+            }
         report["key_mode"] = app.keys.mode
         # An import whose key was not adopted leaves personal fields sealed under the backup's key.
         if db.scalar("SELECT 1 FROM app_meta WHERE key = 'pending_wrapped_data_key'"):
@@ -68,13 +75,39 @@ def run(args: argparse.Namespace) -> int:
             "exercises": db.scalar("SELECT count(*) FROM exercise_sequence"),
             "skills": db.scalar("SELECT count(*) FROM skills WHERE is_custom = 0"),
         }
-        report["backups"] = backups
+        _check_user_data(app, report, args.quarantine)
+        report["backups"] = [b.path.name for b in list_backups(folder / BACKUP_DIRNAME)]
         report["healthy"] = not report["problems"]
     _print(report, args.json)
     return 0 if report["healthy"] else 2
 
 
-def _print(report: dict, as_json: bool) -> None:
+def _check_user_data(app: Any, report: dict[str, Any], quarantine_to: str | None) -> None:
+    """Every row against the rulebook, every sealed value opened; optionally moved aside."""
+    from ..context import UserContext
+    from ..portability.audit import audit, quarantine
+    from ..portability.catalog import Catalog
+
+    ctx = UserContext.from_app(app)
+    findings, counts = audit(ctx, Catalog.load(app.db))
+    data = {**counts, "problems": [f.as_dict() for f in findings], "quarantined": 0}
+    if findings and quarantine_to is not None:
+        target = Path(quarantine_to).expanduser()
+        if not target.parent.is_dir():
+            raise UserInputError(f"--quarantine: the folder {target.parent} does not exist.")
+        data["backup"] = str(make_backup(app.db, app.backup_dir, app.keys.db_key, reason="quarantine"))
+        data["quarantined"] = quarantine(ctx, findings, target)
+        data["quarantine_file"] = str(target)
+        findings, _counts = audit(ctx, Catalog.load(app.db))
+    report["user_data"] = data
+    report["problems"].extend(f"user data: {f}" for f in findings)
+    if findings:
+        report["problems"].append(
+            "Rows that break the data rules can be moved aside: dreamtree doctor --quarantine FILE"
+        )
+
+
+def _print(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(report)
         for problem in report["problems"]:
@@ -91,6 +124,10 @@ def _print(report: dict, as_json: bool) -> None:
         print(f"User: {'anonymous' if user['anonymous'] else 'claimed account'}"
               f"{', workbook complete' if user['workbook_complete'] else ''}")
         print(f"Content: {report['content']['exercises']} exercises, {report['content']['skills']} skills")
+        data = report.get("user_data")
+        if data:
+            print(f"User data: {data['rows']} rows checked, {data['sealed_values_opened']} sealed values opened"
+                  + (f"; {data['quarantined']} moved to {data['quarantine_file']}" if data["quarantined"] else ""))
     for problem in report["problems"]:
         print(f"Problem: {problem}", file=sys.stderr)
     if report.get("backups"):
@@ -132,16 +169,14 @@ def restore_backup(folder: Path, name: str) -> None:
         db_path = folder / DB_FILENAME
         stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
         aside = folder / f"{DB_FILENAME}.replaced-{stamp}"
-        tmp = folder / f".{DB_FILENAME}.restoring"
-        shutil.copyfile(source, tmp)
-        os.chmod(tmp, 0o600)
-        if db_path.exists():
-            os.replace(db_path, aside)
-        for suffix in ("-wal", "-shm"):
-            companion = Path(f"{db_path}{suffix}")
-            if companion.exists():
-                os.replace(companion, Path(f"{aside}{suffix}"))
-        os.replace(tmp, db_path)
+        with atomic_file(db_path) as tmp:
+            shutil.copyfile(source, tmp)
+            if db_path.exists():
+                move_into_place(db_path, aside)
+            for suffix in ("-wal", "-shm"):
+                companion = Path(f"{db_path}{suffix}")
+                if companion.exists():
+                    move_into_place(companion, Path(f"{aside}{suffix}"))
     except OSError as exc:
         raise DreamTreeError(f"Restoring the backup failed: {exc.strerror}. Nothing was replaced.") from None
     finally:
@@ -150,14 +185,13 @@ def restore_backup(folder: Path, name: str) -> None:
 
 def _check_backup(folder: Path, source: Path, password: str | None) -> None:
     """The backup must open with this folder's key and pass both integrity checks."""
+    from ..security.folder_keys import load_or_create_keys
     from ..storage.db import Database
-    from ..storage.keystore import load_or_create_keys
 
     keys, _ = load_or_create_keys(folder, password)
     probe = folder / f".{source.name}.probe"
     try:
-        shutil.copyfile(source, probe)
-        os.chmod(probe, 0o600)
+        atomic_copy(source, probe)
         try:
             db = Database(probe, keys.db_key)
         except StorageError:

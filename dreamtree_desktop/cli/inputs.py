@@ -28,7 +28,14 @@ def read_bounded(name: str, *, limit: int = MAX_VALUE_BYTES, what: str = "--file
     """The UTF-8 text of a file ('-' for standard input), refused past `limit` bytes."""
     try:
         if name == "-":
-            data = _read(sys.stdin.buffer, limit, what)
+            binary = getattr(sys.stdin, "buffer", None)
+            if binary is None:  # a text stream put in place of stdin (embedding, tests)
+                text = sys.stdin.read(limit + 1)
+                data = text.encode("utf-8", "surrogateescape")
+                if len(text) > limit:
+                    raise UserInputError(f"{what}: the input is larger than {limit // (1024 * 1024)} MB.")
+            else:
+                data = _read(binary, limit, what)
         else:
             with Path(name).open("rb") as handle:
                 data = _read(handle, limit, what)

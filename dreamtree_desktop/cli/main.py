@@ -1,4 +1,4 @@
-"""`dreamtree`: the GUI when no subcommand is given, otherwise a scriptable command.
+"""`dreamtree COMMAND`: the scriptable commands (ui/launch.py opens the window when none is given).
 
 Exit codes for every subcommand: 0 ok, 1 internal error, 2 invalid input or usage,
 3 authentication needed or wrong password, 4 service unreachable or unresolved conflict.
@@ -8,35 +8,28 @@ Output cut short by a closed pipe (`| head`) ends quietly with 141, as the shell
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import DreamTreeError
+from ..logs import setup_logging
+from . import account, content, dailydos, doctor, portability, sync, workbook
 from .inputs import check_argv
 
-# Each module registers its subcommands with `register(subparsers)`; kept as names so the
-# GUI path imports none of them.
-COMMAND_MODULES = (
-    "doctor",
-    "content",
-    "workbook",
-    "dailydos",
-    "account",
-    "portability",
-    "sync",
-    "selftest",
-)
+# Each module registers its subcommands with `register(subparsers)`.
+COMMAND_MODULES = (doctor, content, workbook, dailydos, account, portability, sync)
+
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 log = logging.getLogger("dreamtree")
 # What a shell reports for a command ended by a closed pipe (128 + SIGPIPE).
 PIPE_CLOSED = 141
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra_commands: Sequence[Register] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dreamtree",
         description="DreamTree: a private career and life-design workbook.",
@@ -48,36 +41,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="data folder (default: $DREAMTREE_DATA_DIR, else the platform's data folder)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__package__}.{name}":
-                continue
-            raise
+    for module in COMMAND_MODULES:
         module.register(subparsers)
+    for register in extra_commands:
+        register(subparsers)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, extra_commands: Sequence[Register] = ()) -> int:
+    """Run one command; `extra_commands` are registered beside the core's (the GUI's self-test)."""
     os.umask(0o077)
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--self-test"]:  # the smoke test CI runs on the frozen bundle
         argv = ["self-test", *argv[1:]]
-    if argv == ["--version"]:  # answer before importing every subcommand
+    if argv == ["--version"]:  # answer before building every subcommand
         print(f"dreamtree {__version__}")
         return 0
-    if not argv or (argv[0] == "--data-dir" and len(argv) == 2) or argv[0].startswith("--data-dir="):
-        return _run_gui(argv)
     try:
         check_argv(argv)
     except DreamTreeError as exc:
         print(f"dreamtree: {exc}", file=sys.stderr)
         return exc.exit_code
-    parser = build_parser()
+    parser = build_parser(extra_commands)
     args = parser.parse_args(argv)
     if args.command is None:
-        return _run_gui(argv)
+        parser.print_help(sys.stderr)
+        return 2
+    if getattr(args, "log_file", True):
+        setup_logging()
+    log.info("command %s", args.command)
     try:
         return _finish_output(int(args.handler(args) or 0))
     except BrokenPipeError:
@@ -89,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("dreamtree: interrupted", file=sys.stderr)
         return 1
     except Exception:
-        log.debug("internal error", exc_info=True)
+        log.exception("internal error in %s", args.command)
         print(
             "dreamtree: an internal error occurred; nothing more was changed. "
             "Run with DREAMTREE_DEBUG=1 to see details.",
@@ -114,17 +106,6 @@ def _closed_pipe() -> int:
     except (OSError, ValueError):
         pass
     return PIPE_CLOSED
-
-
-def _run_gui(argv: list[str]) -> int:
-    data_dir = None
-    if argv and argv[0] == "--data-dir":
-        data_dir = argv[1]
-    elif argv and argv[0].startswith("--data-dir="):
-        data_dir = argv[0].split("=", 1)[1]
-    from ui.app import run
-
-    return run(data_dir)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ BACKUP_PASSWORD_ENV = "DREAMTREE_BACKUP_PASSWORD"
 FILE_PASSWORD_ENV = "DREAMTREE_FILE_PASSWORD"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = subparsers.add_parser("export", help="write a JSON backup of your data")
     export.add_argument(
         "--out", metavar="FILE", required=True, help="the file to write (replaced atomically)"
@@ -53,10 +53,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.set_defaults(handler=run_import)
 
-    rev = subparsers.add_parser("revisions", help="module versions kept when a merge replaced them")
+    rev = subparsers.add_parser("revisions", help="module and record versions kept when a merge replaced them")
     sub = rev.add_subparsers(dest="revisions_command", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="list the kept versions, newest first")
     listing.add_argument("--module", metavar="ID", help="only this module (e.g. 1.1)")
+    listing.add_argument("--record", metavar="TABLE/ID", help="only this standalone record")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=run_revisions_list)
     show = sub.add_parser("show", help="show what a kept version holds")
@@ -260,7 +261,7 @@ def run_revisions_list(args: argparse.Namespace) -> int:
     from ..portability.revisions import list_revisions
 
     with open_from_args(args) as app:
-        found = list_revisions(UserContext.from_app(app), args.module)
+        found = list_revisions(UserContext.from_app(app), args.module, record=args.record)
     if args.json:
         print_json([r.as_dict() for r in found])
         return 0
@@ -268,6 +269,11 @@ def run_revisions_list(args: argparse.Namespace) -> int:
         print("No kept versions.")
         return 0
     for r in found:
+        if r.kind == "record":
+            lost = "the whole record" if r.fields in ([], ["*"]) else ", ".join(r.fields)
+            print(f"{r.id}  record {r.table}/{r.row_id} last changed {r.last_modified_at or '-'}  kept "
+                  f"{r.created_at} ({r.reason}): {lost}")
+            continue
         print(
             f"{r.id}  module {r.module_id:<5} last changed {r.last_modified_at or '-'}  kept {r.created_at} "
             f"({r.reason}): {r.exercises} exercises, {r.records} records"
@@ -280,6 +286,15 @@ def run_revisions_show(args: argparse.Namespace) -> int:
 
     with open_from_args(args) as app:
         info, snapshot = get_revision(UserContext.from_app(app), args.revision)
+    if info.kind == "record":
+        if args.json:
+            print_json({"revision": info.as_dict(), "record": snapshot["record"]})
+            return 0
+        print(f"Revision {info.id} of record {info.table}/{info.row_id}, last changed {info.last_modified_at}, "
+              f"kept {info.created_at} ({info.reason}).")
+        for key, value in sorted(snapshot["record"].items()):
+            print(f"  {key}: {value}")
+        return 0
     if args.json:
         print_json({"revision": info.as_dict(), "module": snapshot})
         return 0
@@ -298,11 +313,9 @@ def run_revisions_restore(args: argparse.Namespace) -> int:
     from ..portability.revisions import restore_revision
 
     with open_from_args(args) as app:
-        module_id = restore_revision(
+        restored = restore_revision(
             UserContext.from_app(app), args.revision, app.backup_dir, app.keys.db_key
         )
-    print(
-        f"Module {module_id} restored from revision {args.revision}; the version it replaced is kept as a "
-        "revision."
-    )
+    what = f"Record {restored}" if "/" in restored else f"Module {restored}"
+    print(f"{what} restored from revision {args.revision}; the version it replaced is kept as a revision.")
     return 0

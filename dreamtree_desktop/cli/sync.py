@@ -21,7 +21,7 @@ from ..storage.keystore import key_mode
 from .common import open_from_args, print_json, read_password
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("sync", help="sync with your cloud account (pull, merge, push)")
     parser.add_argument("--server", metavar="URL",
                         help="the cloud service (needed only if the folder does not know it yet)")
@@ -54,15 +54,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_logout)
 
 
-def _account_actions(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
+Actions = argparse._SubParsersAction  # argparse's type for a group of subcommands
+
+
+def _account_actions(
+    subparsers: Actions[argparse.ArgumentParser],
+) -> Actions[argparse.ArgumentParser]:
     account = subparsers.choices.get("account")
     if account is None:
         account = subparsers.add_parser("account", help="email, password and cloud account")
-        return account.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+        created: Actions[argparse.ArgumentParser] = account.add_subparsers(
+            dest="account_command", metavar="ACTION", required=True)
+        return created
     for action in account._actions:
         if isinstance(action, argparse._SubParsersAction):
             return action
-    return account.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+    added: Actions[argparse.ArgumentParser] = account.add_subparsers(
+        dest="account_command", metavar="ACTION", required=True)
+    return added
 
 
 def _open_with_password(args: argparse.Namespace) -> tuple[AppData, str | None]:
@@ -116,6 +125,12 @@ def _print_status(report: dict[str, Any]) -> None:
     print(f"Cloud service: {report['server']} ({state})")
     print(f"Last sync: {report['last_synced_at'] or 'never'}"
           + (f" (revision {report['revision']})" if report["revision"] is not None else ""))
+    offset = report.get("clock_offset_s")
+    if offset is not None and abs(offset) >= 1:
+        print(f"This computer's clock is {abs(offset):.0f} s {'behind' if offset > 0 else 'ahead of'} the "
+              "cloud service's; the times DreamTree writes are corrected for it.")
+    if report.get("password_change_pending"):
+        print("Password changed here while offline: the cloud account gets it at the next sync.")
 
 
 # -- account login / cloud-claim / logout -----------------------------------------------------------
@@ -124,7 +139,7 @@ CLOUD_PASSWORD_ENV = "DREAMTREE_CLOUD_PASSWORD"
 
 def run_login(args: argparse.Namespace) -> int:
     from ..security.errors import WrongPasswordError
-    from ..sync.service import login
+    from ..sync.cloud_account import login
 
     app, folder_password = _open_with_password(args)
     with app:
@@ -146,7 +161,7 @@ def run_login(args: argparse.Namespace) -> int:
 
 def run_cloud_claim(args: argparse.Namespace) -> int:
     from ..accounts.credentials import password_auth_row
-    from ..sync.service import cloud_claim
+    from ..sync.cloud_account import cloud_claim
     from ..sync.signup import CODE_ENV
 
     app, password = _open_with_password(args)
@@ -194,7 +209,7 @@ def _print_account(args: argparse.Namespace, result: Any, verb: str) -> None:
 
 
 def run_logout(args: argparse.Namespace) -> int:
-    from ..sync.service import logout
+    from ..sync.cloud_account import logout
 
     with open_from_args(args) as app:
         confirmed = logout(UserContext.from_app(app))

@@ -16,7 +16,7 @@ from .common import open_from_args, print_json
 from .inputs import parse_json, read_bounded
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("workbook", help="the workbook: status, exercises, answers")
     sub = parser.add_subparsers(dest="workbook_command", metavar="ACTION", required=True)
 

@@ -1,7 +1,7 @@
 """Seed the content and reference tables from seed_data/, idempotently, in one transaction.
 
 A fingerprint of the seed files is kept in app_meta: an unchanged workbook costs one hash on
-launch. When files change, rows are upserted; per spec 14.2 a text edit within the same
+launch. When files change, rows are upserted; a text edit within the same
 exercise version updates the row in place and increments its `version` (a row revision), and a
 new exercise version in the files deactivates the old rows and adds new ones.
 """
@@ -17,6 +17,7 @@ from typing import Any
 from ..assets import seed_data_dir
 from ..clock import now_iso
 from ..ids import seed_id
+from ..pii import is_personal_prompt
 from ..storage.db import Database
 from . import model
 from .validate import REF_MARKER, Seed, load_seed
@@ -199,8 +200,9 @@ def _upsert_tools(db: Database, seed: Seed, stamp: str) -> None:
     )
 
 
-def _is_pii(module_id: str, target: dict[str, Any]) -> bool:
-    return module_id in model.PII_MODULES or target.get("table") in model.PII_TABLES
+def _is_pii(module_id: str, target: dict[str, Any], prompt_id: str) -> bool:
+    # The list of personal prompts lives in the core (pii.py), keyed by prompt id.
+    return module_id in model.PII_MODULES or target.get("table") in model.PII_TABLES or is_personal_prompt(prompt_id)
 
 
 def _seed_workbook(db: Database, seed: Seed, stamp: str, numbers: dict[str, int]) -> None:
@@ -227,10 +229,10 @@ def _seed_workbook(db: Database, seed: Seed, stamp: str, numbers: dict[str, int]
         for display, block in enumerate(ex.get("block", []), start=1):
             text = render_citations(block["text"].strip(), numbers)
             prompt = block.get("prompt")
-            pid = prompt["id"] if prompt else None
+            pid: str | None = prompt["id"] if prompt else None
             content_rows.append((seed_id("content", full_id, str(display)), part_id, module_id, eid, version,
                                  full_id, block["type"], text, display, pid))
-            if prompt:
+            if prompt and pid is not None:
                 active_prompts.add(pid)
                 _upsert_prompt(db, prompt, full_id, eid, module_id, display, text, version, stamp, numbers)
         for src in ex.get("sources", []):
@@ -298,7 +300,7 @@ def _upsert_prompt(db: Database, prompt: dict[str, Any], full_id: str, eid: str,
     values = (
         full_id, eid, module_id, display, prompt["input"], text, json.dumps(config, sort_keys=True),
         target["table"], target.get("column"), target.get("list"),
-        render_citations(prompt.get("example"), numbers), int(_is_pii(module_id, target)),
+        render_citations(prompt.get("example"), numbers), int(_is_pii(module_id, target, prompt["id"])),
     )
     old = db.one(
         "SELECT full_exercise_id, exercise_id, module_id, display_order, input_type, prompt_text, config_json, "

@@ -6,7 +6,8 @@
   prompts in its reach: the module transition covers the module, a block its exercise, a
   prompt's own text that prompt;
 - a prompt that needs something to happen first ("After a meeting: ...") is marked `later`;
-  set-aside prompts come after the exercise's other prompts, and no exercise is all `later`;
+  set-aside prompts come after the exercise's other prompts with a block after them, and no
+  exercise is all `later`;
 - a prompt or block naming an earlier module or part ("the values you wrote in module 2.1",
   "in Roots") has a recall link bringing in an answer from it: at that prompt, or for a block
   anywhere in its exercise;
@@ -31,6 +32,7 @@ MIN_SKILLS = 1_400
 
 SKIP_PROMISE = re.compile(
     r"\b(?:you (?:can|may|are free to) (?:always )?skip|skip (?:a|any|this|that|the) (?:question|prompt)"
+    r"|if you(?:'d| would) rather not (?:answer|say|write)|(?:is|are) entirely optional"
     r"|(?:this|these|the) (?:question|questions|prompt|prompts) (?:is|are) optional"
     r"|leave (?:it|this|that|them|any|a question) (?:blank|empty|unanswered))",
     re.IGNORECASE,
@@ -119,6 +121,11 @@ def _exercise_promises(rel: str, ex: dict[str, Any]) -> list[Problem]:
         config = _config(prompt)
         if config.get("later") and config.get("optional"):
             problems.append(Problem(rel, prompt["id"], "a prompt is either optional or later, not both"))
+    blocks = ex.get("block", [])
+    if blocks and isinstance(blocks[-1].get("prompt"), dict) and _config(blocks[-1]["prompt"]).get("later"):
+        # Later moves the conversation on to what follows; a closing reflection gives it somewhere to go.
+        problems.append(Problem(rel, blocks[-1]["prompt"]["id"], "a prompt set aside for later needs a "
+                                "block after it, such as the exercise's reflection"))
     later = [i for i, p in enumerate(prompts) if _config(p).get("later")]
     if later:
         if len(later) == len(prompts):

@@ -1,9 +1,9 @@
-"""Competency results (spec 3.17 and the assessment flow) and the yearly re-assessment (spec 13).
+"""Competency results and the yearly re-assessment (docs/workbook-answers.md).
 
 Category averages and the overall average are plain means of the 1-5 scores. Strengths are the
 competencies scoring at least floor(overall + 0.3); improvements score at most
 floor(overall - 0.3). Re-assessment is due once the oldest score is more than a year old: as
-in the spec's `MIN(assessed_at) < DATE('now', '-1 year')`, from the day after its anniversary.
+as `MIN(assessed_at) < DATE('now', '-1 year')`, from the day after its anniversary.
 """
 
 from __future__ import annotations

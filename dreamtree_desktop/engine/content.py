@@ -249,12 +249,12 @@ def _read(db: Database, fingerprint: str | None) -> Content:
         )
         exercises.append(ex)
         by_full[ex.full_id] = ex
-        module = modules.get(ex.module_id)
-        if module is None:
-            module = modules[ex.module_id] = ModuleDef(
+        owner = modules.get(ex.module_id)
+        if owner is None:
+            owner = modules[ex.module_id] = ModuleDef(
                 ex.module_id, ex.part_id, ex.module_id, None, None, None
             )
-        module.exercises.append(ex)
+        owner.exercises.append(ex)
 
     prompts: dict[str, PromptDef] = {}
     for row in db.query(
@@ -262,9 +262,10 @@ def _read(db: Database, fingerprint: str | None) -> Content:
         "config_json, target_table, target_column, target_list, example, is_pii FROM prompts "
         "WHERE is_active = 1 ORDER BY display_order"
     ):
-        ex = by_full.get(row["full_exercise_id"])
-        if ex is None:
+        found = by_full.get(row["full_exercise_id"])
+        if found is None:
             continue
+        ex = found
         try:
             config = json.loads(row["config_json"] or "{}")
         except ValueError:
@@ -290,9 +291,10 @@ def _read(db: Database, fingerprint: str | None) -> Content:
         "SELECT full_exercise_id, content_type, content_text, display_order, prompt_id FROM exercise_content "
         "WHERE is_active = 1 ORDER BY full_exercise_id, display_order"
     ):
-        ex = by_full.get(row["full_exercise_id"])
-        if ex is None:
+        found = by_full.get(row["full_exercise_id"])
+        if found is None:
             continue
+        ex = found
         text = row["content_text"]
         ex.blocks.append(
             BlockDef(
@@ -312,9 +314,9 @@ def _read(db: Database, fingerprint: str | None) -> Content:
         by_id[ex.full_id] = ex
 
     for row in db.query("SELECT exercise_id, source, mode, into_prompt_id FROM recall_links ORDER BY id"):
-        ex = by_id.get(row["exercise_id"])
-        if ex is not None:
-            ex.recall.append(RecallLink(row["source"], row["mode"], row["into_prompt_id"]))
+        linked = by_id.get(row["exercise_id"])
+        if linked is not None:
+            linked.recall.append(RecallLink(row["source"], row["mode"], row["into_prompt_id"]))
 
     tools: dict[str, ToolDef] = {}
     unlocked_by = {ex.unlocks_tool: ex.id for ex in exercises if ex.unlocks_tool}

@@ -1,4 +1,4 @@
-"""Daily Dos (spec section 11): what is worth doing today, worked out in Python from a few
+"""Daily Dos (docs/workbook-answers.md): what is worth doing today, worked out in Python from a few
 indexed queries.
 
 - "Resume workbook" while the workbook is incomplete (always shown, even with reminders off).
@@ -8,7 +8,7 @@ indexed queries.
   is checked against its own table (LAST_USE): daily tools against today, weekly tools against
   the last 7 days, monthly tools against the last 30.
 - Job follow-ups whose date has come, for jobs not closed.
-- Competency re-assessment once the scores are more than a year old (spec section 13).
+- Competency re-assessment once the scores are more than a year old (docs/workbook-answers.md).
 
 `today` is injectable (tests and `dreamtree dailydos --today`); timestamps are UTC, so a window
 starts at local midnight of its first day, converted to UTC.

@@ -1,4 +1,4 @@
-"""Where the user is in the workbook (spec section 12, on the per-exercise record).
+"""Where the user is in the workbook, from the per-exercise record (docs/workbook-answers.md).
 
 The record is `exercise_progress`: a row appears when an exercise first counts as answered
 (every prompt that is not optional has an answer) and its `responded_at` moves on every later
@@ -182,7 +182,7 @@ def touch_module(ctx: UserContext, module_id: str, stamp: str | None = None) -> 
         "UPDATE user_modules SET last_modified_at = ? WHERE user_id = ? AND module_id = ?",
         (stamp or now_iso(), ctx.user_id, module_of(module_id)),
     )
-    return cursor.rowcount > 0
+    return bool(cursor.rowcount > 0)
 
 
 touch_origin = touch_module

@@ -198,7 +198,8 @@ def _life_dashboard(ctx: UserContext, content: Content) -> dict[str, Any] | None
 
 def _column(table: str, column: str) -> Callable[[UserContext, Content], str | None]:
     def read(ctx: UserContext, content: Content) -> str | None:
-        return ctx.db.scalar(f"SELECT {column} FROM {table} WHERE user_id = ?", (ctx.user_id,))
+        value = ctx.db.scalar(f"SELECT {column} FROM {table} WHERE user_id = ?", (ctx.user_id,))
+        return None if value is None else str(value)
 
     return read
 

@@ -45,6 +45,9 @@ def citations_for(content: Content, text: str | None) -> list[Citation]:
 
 
 SKIPPED = "Skipped"
+# A question set aside for later, in an exercise already passed: its bubble says so (and, like any
+# answer, can be opened to answer it now).
+SET_ASIDE = "Set aside for later: Home's Daily Dos will bring it back."
 
 
 def render_answer(content: Content, answers: Answers, prompt: PromptDef) -> str | None:
@@ -175,6 +178,8 @@ def build_thread(
             )
             if prompt is not None:
                 text = render_answer(content, answers, prompt)
+                if text is None and prompt.id in progress.waiting and progress.is_answered(ex.id):
+                    text = SET_ASIDE
                 if text is not None:
                     messages.append(
                         Message("answer", ex.id, prompt.id, "answer", text, [], prompt.input_type)

@@ -7,7 +7,6 @@ registry gives the module that handles that pair, and every module offers
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 from typing import Any
 
@@ -53,7 +52,9 @@ def ranked_count(ctx: Any, prompt: PromptDef) -> int:
 
 
 def _budget() -> ModuleType:
-    return importlib.import_module("dreamtree_desktop.tools.budget")
+    from ..tools import budget
+
+    return budget
 
 
 def budget_set_column(ctx: Any, column: str, value: Any, origin: str) -> None:
@@ -92,16 +93,20 @@ def _money(cents: Any) -> str | None:
 
 
 def high_flow_activities(ctx: Any) -> list[str]:
-    return list(importlib.import_module("dreamtree_desktop.tools.flow").high_flow_activities(ctx))
+    from ..tools import flow
+
+    return list(flow.high_flow_activities(ctx))
 
 
 def experience_tasks(ctx: Any) -> list[str]:
     """Every task written in the user's experiences."""
-    module = importlib.import_module("dreamtree_desktop.tools.experiences")
+    from ..tools import experiences as module
+
     return list(module.all_tasks(ctx))
 
 
 def task_skill_suggestions(ctx: Any) -> list[str]:
     """Transferable skills the experiences' task verbs point at, as "Skill (from: task)" lines."""
-    module = importlib.import_module("dreamtree_desktop.tools.experiences")
+    from ..tools import experiences as module
+
     return [f"{s['name']} (from: {s['tasks'][0]})" for s in module.suggest_skills(ctx)]

@@ -10,6 +10,7 @@ from ..clock import now_iso
 from ..context import PiiLockedError, UserContext
 from ..errors import UserInputError
 from ..security.errors import EnvelopeError
+from ..topics import ANSWER_WRITE, causes
 from . import progression, recall
 from .answers import Answers, load_answers, store
 from .content import Content, ExerciseDef, PromptDef, load
@@ -263,6 +264,7 @@ class Workbook:
         return [str(o) for o in options] if isinstance(options, list) else []
 
     # -- answering -----------------------------------------------------------------------------------
+    @causes(*ANSWER_WRITE)
     def answer(self, prompt_id: str, value: Any) -> SaveResult:
         """Check and store one answer, then update the exercise, module and workbook records."""
         content = self.content
@@ -295,6 +297,7 @@ class Workbook:
             prompt_id=prompt.id,
         )
 
+    @causes(*ANSWER_WRITE)
     def skip(self, prompt_id: str) -> SaveResult:
         """Skip an optional prompt: its answer is stored empty ("" for text, [] for lists, false for
         a checkbox, null otherwise; nothing for tool and profile-column prompts), which counts as an

@@ -17,11 +17,10 @@ _KEY_ID_LABEL = b"dreamtree/key-id/v1"
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 # json's C encoder, built once: JSONEncoder.encode builds it again on every call, which is most
 # of the cost of hashing 50,000 small records.
+_C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)  # absent without the C accelerator
 _C_ITERENCODE = (
-    json.encoder.c_make_encoder(
-        None, None, json.encoder.encode_basestring, None, ":", ",", True, False, False
-    )
-    if json.encoder.c_make_encoder is not None
+    _C_MAKE_ENCODER(None, None, json.encoder.encode_basestring, None, ":", ",", True, False, False)
+    if _C_MAKE_ENCODER is not None
     else None
 )
 

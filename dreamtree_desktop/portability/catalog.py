@@ -40,6 +40,7 @@ class Catalog:
     pii_lists: frozenset[tuple[str, str]] = frozenset()  # (exercise id, list name)
     # The full prompt definitions (config included), for checking answers against their prompt.
     prompt_defs: dict[str, PromptDef] = field(default_factory=dict)
+    required: dict[str, frozenset[str]] = field(default_factory=dict)  # module -> required exercises
 
     @property
     def modules(self) -> frozenset[str]:
@@ -76,13 +77,15 @@ class Catalog:
                 "ORDER BY sequence_order"
             )
         }
+        content = load_content(db)
         catalog = cls(
             prompts=prompts,
             exercises=exercises,
             skills=frozenset(r[0] for r in db.query("SELECT id FROM skills WHERE is_custom = 0")),
             competencies=frozenset(r[0] for r in db.query("SELECT id FROM competencies")),
             personality_types=frozenset(r[0] for r in db.query("SELECT code FROM personality_types")),
-            prompt_defs=dict(load_content(db).prompts),
+            prompt_defs=dict(content.prompts),
+            required={m.id: frozenset(e.id for e in m.required) for m in content.modules.values()},
         )
         catalog._derive_ownership()
         return catalog

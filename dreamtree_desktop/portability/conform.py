@@ -54,6 +54,8 @@ def check_rules(doc: Doc, catalog: Catalog) -> None:
     settings = doc.get("settings")
     if settings is not None:
         values = settings["values"]
+        # Files from before location was removed may still carry it; nothing stores it now.
+        values.pop("location", None)
         checked = _guard("/settings/values", check_settings, values, catalog.personality_types)
         values.update(checked)
     for i, tomb in enumerate(doc["tombstones"]):

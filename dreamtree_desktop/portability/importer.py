@@ -13,10 +13,11 @@ from ..appdata import AppData, ensure_user, open_app_data
 from ..context import UserContext
 from ..errors import AuthenticationError, UserInputError
 from ..paths import BACKUP_DIRNAME, DB_FILENAME, ensure_private_dir
+from ..security.folder_keys import load_or_create_keys
 from ..security.keywrap import unwrap_with_password
 from ..storage.backups import make_backup
 from ..storage.db import Database
-from ..storage.keystore import Keys, key_mode, load_or_create_keys, write_device_keys
+from ..storage.keystore import Keys, key_mode, write_device_keys
 from ..storage.lock import FolderLock
 from .apply import apply_document
 from .canonical import canonical_json, key_id
@@ -70,6 +71,9 @@ def open_quietly(folder: Path, folder_password: PasswordSource) -> AppData:
                 migrate(db, folder / BACKUP_DIRNAME, keys.db_key)
             seed_if_needed(db)
             user_id = db.scalar("SELECT id FROM users ORDER BY created_at LIMIT 1") or ensure_user(db)
+            from .sealing import seal_pending
+
+            seal_pending(db, keys.data_key)
         except BaseException:
             db.close()
             raise
@@ -112,8 +116,8 @@ class Prepared:
     @property
     def needs_confirmation(self) -> bool:
         preview = self.result.preview
-        local = preview.get("local_rows", 0)
-        return local > 0 and preview.get("removed_rows", 0) * 2 > local
+        local = int(preview.get("local_rows", 0))
+        return local > 0 and int(preview.get("removed_rows", 0)) * 2 > local
 
     def report(self) -> dict[str, Any]:
         preview = self.result.preview
@@ -233,6 +237,10 @@ def commit_import(app: AppData, prepared: Prepared, *, reason: str = "import") -
     ctx = UserContext.from_app(app)
     with db.transaction():
         apply_document(ctx, prepared.result.doc, prepared.result.revisions, reason)
+        if prepared.result.record_revisions:
+            from .revisions import keep_revisions
+
+            keep_revisions(ctx, (), prepared.result.record_revisions, reason)
         if prepared.pending is not None:
             # Also kept while a key is being adopted: if the process stops before device.key is
             # rewritten, 'import --adopt-key' finishes the job.

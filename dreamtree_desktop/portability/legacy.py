@@ -1,4 +1,4 @@
-"""Files in the spec's section 9 format (version "1.1"), mapped into a 2.0 document.
+"""Files in the earlier 1.1 format (version "1.1", docs/export-format.md "Legacy files"), mapped into a 2.0 document.
 
 The mapping is documented in docs/export-format.md ("Legacy 1.1 files"). What cannot be
 mapped (unknown tools, unknown fields, answers of exercises that no longer match, envelopes
@@ -11,16 +11,18 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from ..clock import format_iso, parse_iso
 from ..security.envelope import is_envelope
+from ..settings import combination_problem
 from .canonical import canonical_json, hash_content, sha256_hex
 from .catalog import Catalog
 from .document import EPOCH, Doc, empty_document, module_sort_key
+from .legacy_rules import answer_problem, column_problem, record_problem
+from .legacy_rules import schema_problem as _problem
 from .schema import load_schema
 from .tables import SETTINGS_COLUMNS, SINGLE_ROW_COLUMNS, TABLES, exercise_of
 
@@ -53,22 +55,6 @@ def _id(*parts: str) -> str:
     return str(uuid.uuid5(_NS, "\x1f".join(parts)))
 
 
-@cache
-def _record_validator(name: str) -> Draft202012Validator:
-    root = load_schema()
-    return Draft202012Validator({"$defs": root["$defs"], "$ref": f"#/$defs/{name}"})
-
-
-def _problem(name: str, record: dict[str, Any]) -> str | None:
-    from jsonschema.exceptions import best_match
-
-    error = best_match(_record_validator(name).iter_errors(record))
-    if error is None:
-        return None
-    where = "/".join(str(p) for p in error.absolute_path)
-    return f"{where}: {error.message[:120]}" if where else error.message[:120]
-
-
 class _Mapper:
     def __init__(self, raw: dict[str, Any], catalog: Catalog) -> None:
         self.raw = raw
@@ -78,6 +64,9 @@ class _Mapper:
         self.doc = empty_document(LEGACY_USER, self.stamp, exported_at=self.stamp)
         self.doc["pii"] = {"mode": "plaintext", "key_id": None}
         self.skills = set(catalog.skills)
+        self.answered: dict[str, dict[str, Any]] = {}  # exercise id -> its progress, once stored
+        self.stored: set[str] = set()  # exercises something was stored for
+        self.custom_names: set[str] = set()
 
     def unit(self, module_id: str, when: str | None = None) -> dict[str, Any]:
         modules = self.doc["modules"]
@@ -91,7 +80,8 @@ class _Mapper:
             }
         elif when and when > modules[module_id]["last_modified_at"]:
             modules[module_id]["last_modified_at"] = when
-        return modules[module_id]
+        unit: dict[str, Any] = modules[module_id]
+        return unit
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -108,6 +98,11 @@ class _Mapper:
                 self.note(f"custom_skills[{i}]: unknown field(s) {', '.join(extra)} ignored")
             if skill["id"] in self.catalog.skills:
                 continue
+            name_key = str(skill["name"]).strip().casefold()
+            if skill["id"] in self.skills or name_key in self.custom_names:
+                self.note(f"custom_skills[{i}]: {skill['name']!r} is listed twice; the second was left out")
+                continue
+            self.custom_names.add(name_key)
             self.doc["custom_skills"].append(
                 {
                     "id": skill["id"],
@@ -145,6 +140,15 @@ class _Mapper:
             if problem:
                 self.note(f"settings.{key}: {problem}; left out")
                 del values[key]
+        if "background_color" in values or "text_color" in values:
+            problem = combination_problem(
+                values.get("background_color", "cream"), values.get("text_color", "charcoal")
+            )
+            if problem:
+                self.note(f"settings: the colour pair was left out: {problem}")
+                values.pop("background_color", None)
+                values.pop("text_color", None)
+                values.pop("colors_chosen", None)
         if values:
             self.doc["settings"] = {"created_at": self.stamp, "updated_at": self.stamp, "values": values}
 
@@ -189,9 +193,13 @@ class _Mapper:
             self.note(f"{where}: not an exercise of module {module_id}; left out")
             return
         known = self.catalog.exercises.get(ex_id)
-        full_id = key if key != ex_id else (known[1] if known else f"{ex_id}.v1")
+        if known is None:
+            self.note(f"{where}: {ex_id} is not an exercise of the workbook; left out")
+            return
+        full_id = key if key != ex_id else known[1]
         when = given.get("responded_at") or last
-        unit["exercises"][ex_id] = {
+        # The exercise counts as answered only once something of it is actually stored.
+        self.answered[ex_id] = {
             "full_exercise_id": full_id,
             "first_responded_at": when,
             "responded_at": when,
@@ -204,6 +212,7 @@ class _Mapper:
                 self.note(f"{where}: skill {skill_id!r} is unknown; left out")
                 continue
             rows = unit["rows"].setdefault("user_skills", [])
+            self.stored.add(ex_id)
             if any(r["skill_id"] == skill_id for r in rows):
                 continue
             rows.append(
@@ -223,76 +232,94 @@ class _Mapper:
             self.answer(unit, ex_id, given["response_json"], when, where)
 
     def answer(self, unit: dict[str, Any], ex_id: str, value: Any, when: str, where: str) -> None:
-        prompts = [
-            p for p in self.catalog.prompts.values() if p.exercise_id == ex_id and p.input_type != "tool"
-        ]
-        by_id = {p.id: p for p in prompts}
+        every = {p.id: p for p in self.catalog.prompts.values() if p.exercise_id == ex_id}
+        answerable = [p for p in every.values() if p.input_type != "tool"]
         pairs: list[tuple[Any, Any]] = []
-        if isinstance(value, dict) and value and all(k in by_id or f"{ex_id}.{k}" in by_id for k in value):
-            pairs = [(by_id.get(k) or by_id[f"{ex_id}.{k}"], v) for k, v in value.items()]
-        elif len(prompts) == 1:
-            single = value["answer"] if isinstance(value, dict) and set(value) == {"answer"} else value
-            pairs = [(prompts[0], single)]
+        keyed = isinstance(value, dict) and value and all(k in every or f"{ex_id}.{k}" in every for k in value)
+        if keyed:
+            pairs = [(every.get(k) or every[f"{ex_id}.{k}"], v) for k, v in value.items()]
+        elif len(answerable) == 1 and not (isinstance(value, dict) and set(value) - {"answer"}):
+            single = value["answer"] if isinstance(value, dict) else value
+            pairs = [(answerable[0], single)]
         else:
-            self.note(f"{where}: the answer does not match the exercise's {len(prompts)} prompts; left out")
+            self.note(
+                f"{where}: the answer does not match the exercise's {len(answerable)} prompts; left out"
+            )
             return
-        for prompt, answer in pairs:
+        for info, answer in pairs:
+            if info.input_type == "tool":
+                self.note(f"{where}: {info.id} is answered with the tool's records, not here; left out")
+                continue
             if is_envelope(answer):
                 self.note(f"{where}: an encrypted answer cannot be opened without its key; left out")
                 continue
-            table = prompt.target_table
-            if table == "user_responses":
-                text = answer if isinstance(answer, str) or prompt.is_pii else canonical_json(answer)
-                unit["rows"].setdefault("user_responses", []).append(
-                    {
-                        "id": _id("response", prompt.id),
-                        "prompt_id": prompt.id,
-                        "exercise_id": ex_id,
-                        "activity_id": None,
-                        "response_text": text,
-                        "created_at": when,
-                        "updated_at": when,
-                    }
-                )
-            elif table in SINGLE_ROW_COLUMNS and prompt.target_column in SINGLE_ROW_COLUMNS[table]:
-                unit["columns"].setdefault(table, {})[prompt.target_column] = answer
-            elif (
-                table == "user_lists" and isinstance(answer, list) and all(isinstance(a, str) for a in answer)
-            ):
-                name = prompt.target_list or prompt.id
-                list_id = _id("list", ex_id, name)
-                unit["rows"].setdefault("user_lists", []).append(
-                    {
-                        "id": list_id,
-                        "name": name,
-                        "context": ex_id,
-                        "origin": ex_id,
-                        "created_at": when,
-                        "updated_at": when,
-                        "items": [
-                            {
-                                "id": _id("item", list_id, str(n)),
-                                "content": text,
-                                "position": n,
-                                "created_at": when,
-                            }
-                            for n, text in enumerate(answer, start=1)
-                        ],
-                    }
-                )
-            elif table == "user_checklists" and isinstance(answer, bool):
-                unit["rows"].setdefault("user_checklists", []).append(
-                    {
-                        "id": _id("checklist", prompt.id),
-                        "prompt_id": prompt.id,
-                        "exercise_id": ex_id,
-                        "checked": answer,
-                        "created_at": when,
-                        "updated_at": when,
-                    }
-                )
+            prompt = self.catalog.prompt_defs[info.id]
+            checked, problem = answer_problem(prompt, answer, self.catalog)
+            if problem is None:
+                problem = self.store_answer(unit, ex_id, info, checked, when)
+            if problem is not None:
+                self.note(f"{where}: the answer to {info.id} was left out: {problem}")
             else:
-                self.note(f"{where}: an answer for {table} could not be mapped; left out")
+                self.stored.add(ex_id)
+
+    def store_answer(self, unit: dict[str, Any], ex_id: str, prompt: Any, answer: Any, when: str) -> str | None:
+        """Put a checked answer where the app keeps it; returns why it could not be, or None."""
+        table = prompt.target_table
+        if table == "user_responses":
+            text = answer if isinstance(answer, str) or prompt.is_pii else canonical_json(answer)
+            unit["rows"].setdefault("user_responses", []).append(
+                {
+                    "id": _id("response", prompt.id),
+                    "prompt_id": prompt.id,
+                    "exercise_id": ex_id,
+                    "activity_id": None,
+                    "response_text": text,
+                    "created_at": when,
+                    "updated_at": when,
+                }
+            )
+        elif table in SINGLE_ROW_COLUMNS and prompt.target_column in SINGLE_ROW_COLUMNS[table]:
+            if self.catalog.column_owner.get((table, prompt.target_column)) != prompt.module_id:
+                return f"{table}.{prompt.target_column} belongs to another module"
+            stored, problem = (
+                (answer, None)
+                if table == "user_settings"
+                else column_problem(table, prompt.target_column, answer)
+            )
+            if problem is not None:
+                return problem
+            unit["columns"].setdefault(table, {})[prompt.target_column] = stored
+        elif table == "user_lists" and isinstance(answer, list):
+            name = prompt.target_list or prompt.id
+            list_id = _id("list", ex_id, name)
+            unit["rows"].setdefault("user_lists", []).append(
+                {
+                    "id": list_id,
+                    "name": name,
+                    "context": ex_id,
+                    "origin": ex_id,
+                    "created_at": when,
+                    "updated_at": when,
+                    "items": [
+                        {"id": _id("item", list_id, str(n)), "content": text, "position": n, "created_at": when}
+                        for n, text in enumerate(answer, start=1)
+                    ],
+                }
+            )
+        elif table == "user_checklists" and isinstance(answer, bool):
+            unit["rows"].setdefault("user_checklists", []).append(
+                {
+                    "id": _id("checklist", prompt.id),
+                    "prompt_id": prompt.id,
+                    "exercise_id": ex_id,
+                    "checked": answer,
+                    "created_at": when,
+                    "updated_at": when,
+                }
+            )
+        else:
+            return f"an answer for {table} could not be mapped"
+        return None
 
     def tool_instances(self) -> None:
         for i, item in enumerate(self.raw.get("tool_instances", [])):
@@ -353,6 +380,8 @@ class _Mapper:
             # Tasks travel as a list in older files; the column keeps one task per line.
             record["tasks"] = "\n".join(" ".join(str(t).split()) for t in record["tasks"] if str(t).strip()) or None
         record.update(fixed)
+        if table == "user_jobs" and not record.get("application_status"):
+            record["application_status"] = "saved"  # what the job form stores when none is given
         record.update({"id": item["id"], "origin": origin})
         for column in ("created_at", "updated_at"):
             if column in spec.columns:
@@ -361,7 +390,27 @@ class _Mapper:
             record["recorded_at"] = created
         if table == "user_competency_scores":
             record.pop("created_at", None)
-        for child in spec.children:
+        self.children(record, table, item, content, created, where)
+        if table == "user_skills" and record.get("skill_id") not in self.skills:
+            self.note(f"{where}: skill {record.get('skill_id')!r} is unknown; left out")
+            return
+        problem = _problem(f"rec_{table}", record) or record_problem(table, record)
+        if problem:
+            self.note(f"{where}: {problem}; left out")
+            return
+        if origin is not None and module_id is not None:
+            self.stored.add(origin)
+        if module_id is None:
+            self._standalone(table, record)
+        else:
+            self.unit(module_id, updated)["rows"].setdefault(table, []).append(record)
+
+    def children(
+        self, record: dict[str, Any], table: str, item: dict[str, Any], content: dict[str, Any], created: str,
+        where: str,
+    ) -> None:
+        """The rows a record carries inside it: skill links, list items, a tree's nodes and edges."""
+        for child in TABLES[table].children:
             record[child.key] = []
         if table in ("user_stories", "user_experiences"):
             for skill_id in item.get("skills", []):
@@ -374,27 +423,11 @@ class _Mapper:
         if table == "user_lists":
             entries = content.get("items") or []
             record["items"] = [
-                {
-                    "id": _id("item", item["id"], str(n)),
-                    "content": str(text),
-                    "position": n,
-                    "created_at": created,
-                }
+                {"id": _id("item", item["id"], str(n)), "content": str(text), "position": n, "created_at": created}
                 for n, text in enumerate(entries, start=1)
             ]
         if table == "user_idea_trees":
             self.tree(record, content, created)
-        if table == "user_skills" and record.get("skill_id") not in self.skills:
-            self.note(f"{where}: skill {record.get('skill_id')!r} is unknown; left out")
-            return
-        problem = _problem(f"rec_{table}", record)
-        if problem:
-            self.note(f"{where}: {problem}; left out")
-            return
-        if module_id is None:
-            self._standalone(table, record)
-        else:
-            self.unit(module_id, updated)["rows"].setdefault(table, []).append(record)
 
     def tree(self, record: dict[str, Any], content: dict[str, Any], created: str) -> None:
         words = [str(w) for w in content.get("nodes") or [] if isinstance(w, (str, int))]
@@ -439,8 +472,41 @@ class _Mapper:
                 self.note(f"{where}: unknown field {key!r} ignored")
             elif is_envelope(value):
                 self.note(f"{where}: encrypted field {key!r} cannot be opened without its key; left out")
+            elif table == "user_settings":
+                if value is not None and value not in self.catalog.personality_types:
+                    self.note(f"{where}: personality type {str(value)[:20]!r} is unknown; left out")
+                else:
+                    target[key] = value
             else:
-                target[key] = value
+                stored, problem = column_problem(table, key, value)
+                if problem is not None:
+                    self.note(f"{where}: {key} left out: {problem}")
+                else:
+                    target[key] = stored
+
+    def derive_progress(self) -> None:
+        """Exercises count as answered, and modules as complete, only for what was stored; a
+        module travels with every column it owns, as an export writes it."""
+        modules = self.doc["modules"]
+        for ex_id, progress in self.answered.items():
+            if ex_id in self.stored:
+                module_id = self.catalog.exercises[ex_id][0]
+                self.unit(module_id)["exercises"][ex_id] = progress
+        for module_id in list(modules):
+            unit = modules[module_id]
+            required = self.catalog.required.get(module_id, frozenset())
+            if not required or not required <= set(unit["exercises"]):
+                unit["first_completed_at"] = None
+            has_rows = any(unit["rows"].values())
+            has_columns = any(v is not None for cols in unit["columns"].values() for v in cols.values())
+            if not (unit["exercises"] or has_rows or has_columns):
+                del modules[module_id]
+                continue
+            for (table, column), owner in self.catalog.column_owner.items():
+                if owner == module_id:
+                    unit["columns"].setdefault(table, {}).setdefault(column, None)
+            for table in list(unit["columns"]):
+                unit["columns"][table] = dict(sorted(unit["columns"][table].items()))
 
     def _standalone(self, table: str, record: dict[str, Any]) -> None:
         record["content_hash"] = hash_content(table, record)
@@ -462,6 +528,7 @@ class _Mapper:
         if extra:
             self.note(f"unknown section(s) {', '.join(extra)} ignored")
         doc = self.doc
+        self.derive_progress()
         doc["modules"] = {m: doc["modules"][m] for m in sorted(doc["modules"], key=module_sort_key)}
         # The old format could name one record twice (an answer's skills and the skills tool):
         # the first one stays, so the file still imports.

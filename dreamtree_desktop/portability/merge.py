@@ -1,14 +1,21 @@
 """The one merge: restore, account claim and sync all combine two documents with it.
 
-Rules (docs/export-format.md, "Merge rules"):
+Rules (docs/export-format.md, "Merge rules"; docs/sync-protocol.md, "Record-level merge"):
 - Modules: the side with the newer effective `last_modified_at` wins whole; the other side
   becomes a Revision (never dropped). Equal timestamps: the unit whose canonical JSON has the
   greater SHA-256 wins, so every device picks the same one whatever the order.
-- Standalone items: union by id (the newer `updated_at` wins for an id on both sides), then
-  items with equal `content_hash` found only on one side each are duplicates: per hash the
-  result holds as many as the side holding more, the earliest created first.
-- Tombstones: union; a tombstone removes a record whose timestamp is not newer
-  (deletion wins ties), and is itself dropped when the record was edited after it.
+- Standalone items: union by id. An id on both sides with different content is merged field by
+  field against the version both sides last agreed on (`bases`, kept per record by sync): a
+  field changed on one side only takes that change; a field changed on both takes the newer
+  record's value, and the other side's record is kept as a RecordRevision. Without a base the
+  newer record wins whole, the other is kept as a RecordRevision. Then items found only on one
+  side each with equal content are duplicates: per content the result holds as many as the
+  side holding more, the earliest created first. Content is compared by `hasher` (the keyed
+  hash of the plaintext, portability/keyed.py) when given, else by `content_hash`.
+- Tombstones: union; a tombstone removes a record whose timestamp is not newer (deletion wins
+  ties), and is itself dropped when the record was edited after it. A tombstone carrying a
+  keyed hash also removes an identical record that no agreement holds yet and that was created
+  before the deletion (a copy made elsewhere before it); one created after the deletion stays.
 - Settings: newer `updated_at` wins. Custom skills: union by id.
 `merge` is pure: it never changes its arguments, and merge(A, A) == normalize(A).
 """
@@ -16,13 +23,19 @@ Rules (docs/export-format.md, "Merge rules"):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
+from typing import Any, Protocol
 
-from .canonical import canonical_json, digest, hash_content
+from ..clock import format_iso, parse_iso
+from . import revision_rules as rules
+from .canonical import canonical_json, digest, hash_content, sha256_hex
 from .document import (
+    EPOCH,
     Doc,
     Unit,
+    copy_record,
     copy_unit,
     iter_record_keys,
     module_sort_key,
@@ -30,6 +43,8 @@ from .document import (
     row_count,
     stamp_of,
 )
+from .errors import DocumentError
+from .settle import settle
 from .tables import INSERT_ORDER, TABLES, module_of_exercise
 
 Record = dict[str, Any]
@@ -45,11 +60,38 @@ class Revision:
     side: str  # "local" or "incoming"
 
 
+@dataclass(frozen=True)
+class RecordRevision:
+    """A standalone record's version that lost a merge (whole, as that side held it)."""
+
+    table: str
+    row_id: str
+    updated_at: str | None
+    record: Record
+    side: str  # "local" or "incoming"
+    fields: tuple[str, ...]  # the fields whose value lost ("*": the whole record, no base known)
+    conflict_at: str | None = None  # the winning version's stamp
+
+
 @dataclass
 class MergeResult:
     doc: Doc
     revisions: list[Revision] = field(default_factory=list)
     preview: dict[str, Any] = field(default_factory=dict)
+    record_revisions: list[RecordRevision] = field(default_factory=list)
+
+
+class Hasher(Protocol):
+    """The keyed content hash (portability/keyed.py), and the opened view of a record."""
+
+    def __call__(self, table: str, record: Record) -> str: ...
+
+    def plain(self, table: str, record: Record) -> Record: ...
+
+
+Bases = Mapping[tuple[str, str], Record]
+# Bookkeeping fields: never merged field by field.
+_BOOKKEEPING = frozenset({"id", "content_hash", "created_at", "origin"})
 
 
 def effective_modified(unit: Unit, tombstone_stamp: str | None = None) -> str:
@@ -81,8 +123,21 @@ def _unit_content(unit: Unit) -> str:
     return canonical_json({k: v for k, v in unit.items() if k != "last_modified_at"})
 
 
-def merge(local: Doc, incoming: Doc) -> MergeResult:
-    """Combine two documents of the same user (same id, PII under the same key)."""
+# A module's base (what both sides last agreed on) is the digest of its content, kept under this
+# table name among the record bases.
+MODULE_BASE = "module"
+
+
+def unit_digest(unit: Unit) -> str:
+    return sha256_hex(_unit_content(unit))
+
+
+def merge(local: Doc, incoming: Doc, *, bases: Bases | None = None, hasher: Hasher | None = None,
+          carry_revisions: bool = False) -> MergeResult:
+    """Combine two documents of the same user (same id, PII under the same key). `bases`: the
+    last agreed version of standalone records by (table, id); `hasher`: the keyed content hash;
+    `carry_revisions`: the result's "revisions" holds both sides' kept versions and the ones
+    this merge adds (sync: every device keeps every lost version)."""
     preview: dict[str, Any] = {
         "modules": {},
         "standalone": {},
@@ -91,7 +146,6 @@ def merge(local: Doc, incoming: Doc) -> MergeResult:
         "tombstones": {},
         "notes": [],
     }
-    revisions: list[Revision] = []
     out: Doc = {
         "format": local.get("format"),
         "version": local.get("version"),
@@ -105,91 +159,123 @@ def merge(local: Doc, incoming: Doc) -> MergeResult:
         "pii": dict(local.get("pii") or {}),
         "auth": local.get("auth") if local.get("auth") is not None else incoming.get("auth"),
     }
-
-    # Modules ------------------------------------------------------------------------------
-    local_mods, incoming_mods = local.get("modules", {}), incoming.get("modules", {})
-    lt, it = _tombstone_stamps(local), _tombstone_stamps(incoming)
-    modules: dict[str, Unit] = {}
-    for module_id in sorted(set(local_mods) | set(incoming_mods), key=module_sort_key):
-        lu, iu = local_mods.get(module_id), incoming_mods.get(module_id)
-        if iu is None:
-            assert lu is not None
-            winner, action, loser, loser_side = lu, "kept", None, ""
-            l_time, i_time = effective_modified(lu, lt.get(module_id)), None
-        elif lu is None:
-            winner, action, loser, loser_side = iu, "added", None, ""
-            l_time, i_time = None, effective_modified(iu, it.get(module_id))
-        else:
-            l_time = effective_modified(lu, lt.get(module_id))
-            i_time = effective_modified(iu, it.get(module_id))
-            # Equal times: the greater digest wins, the same on every device.
-            local_wins = l_time > i_time if l_time != i_time else digest(lu) >= digest(iu)
-            if local_wins:
-                winner, action, loser, loser_side = lu, "kept", iu, "incoming"
-            else:
-                winner, action, loser, loser_side = iu, "replaced", lu, "local"
-            if loser is not None and _unit_content(lu) == _unit_content(iu):
-                loser = None
-                action = "kept"
-        unit = dict(winner)
-        unit["last_modified_at"] = l_time if winner is lu else i_time
-        unit["rows"] = {t: list(recs) for t, recs in winner.get("rows", {}).items()}
-        modules[module_id] = unit
-        entry: dict[str, Any] = {"action": action, "local_modified": l_time, "incoming_modified": i_time}
-        if loser is not None:
-            revisions.append(
-                Revision(module_id, l_time if loser is lu else i_time, copy_unit(loser), loser_side)
-            )
-            entry["revision_of"] = loser_side
-        preview["modules"][module_id] = entry
-    out["modules"] = modules
-
-    # Settings -----------------------------------------------------------------------------
-    ls, is_ = local.get("settings"), incoming.get("settings")
-    if ls is None or is_ is None:
-        out["settings"] = ls if ls is not None else is_
-        preview["settings"] = "kept" if is_ is None else "added"
-    else:
-        if canonical_json(ls) == canonical_json(is_):
-            local_wins = True
-        elif ls.get("updated_at") != is_.get("updated_at"):
-            local_wins = (ls.get("updated_at") or "") > (is_.get("updated_at") or "")
-        else:
-            local_wins = digest(ls) >= digest(is_)
-        out["settings"] = ls if local_wins else is_
-        preview["settings"] = "kept" if local_wins else "replaced"
-
-    # Custom skills and tombstones -------------------------------------------------------
+    out["modules"], revisions = _merge_modules(local, incoming, preview, bases or {})
+    out["settings"], preview["settings"] = _merge_settings(local.get("settings"), incoming.get("settings"))
     out["custom_skills"], added = _union(
         local.get("custom_skills", []), incoming.get("custom_skills", []), lambda s: s["id"], None
     )
     preview["custom_skills"] = {"added": added}
     out["tombstones"], added = _union(
-        local.get("tombstones", []),
-        incoming.get("tombstones", []),
-        lambda t: (t["table"], t["row_id"]),
-        "deleted_at",
+        local.get("tombstones", []), incoming.get("tombstones", []),
+        lambda t: (t["table"], t["row_id"]), "deleted_at",
     )
     preview["tombstones"] = {"added": added}
-    tombs = {(t["table"], t["row_id"]): t["deleted_at"] for t in out["tombstones"]}
-
-    # Standalone items -----------------------------------------------------------------------
-    standalone: dict[str, list[Record]] = {}
-    ls_all, is_all = local.get("standalone", {}), incoming.get("standalone", {})
-    for table in [t for t in INSERT_ORDER if t in ls_all or t in is_all]:
-        merged, stats = _merge_items(table, ls_all.get(table, []), is_all.get(table, []), tombs)
-        if merged:
-            standalone[table] = merged
-        if stats["added"] or stats["duplicates_skipped"] or stats["updated"] or is_all.get(table):
-            preview["standalone"][table] = stats
-    out["standalone"] = standalone
+    items = _Items(out["tombstones"], bases or {}, hasher)
+    out["standalone"] = items.merge_all(local.get("standalone", {}), incoming.get("standalone", {}), preview)
 
     notes = settle(out)
     preview["notes"].extend(notes)
     preview["local_rows"] = row_count(local)
     preview["removed_rows"] = _removed(local, out) if preview["local_rows"] else 0
     preview["revisions"] = [{"module": r.module_id, "side": r.side} for r in revisions]
-    return MergeResult(out, revisions, preview)
+    preview["records"] = record_changes(local.get("standalone", {}), out["standalone"], items.merged)
+    preview["record_revisions"] = [
+        {"table": r.table, "id": r.row_id, "side": r.side, "fields": list(r.fields)} for r in items.revisions
+    ]
+    if carry_revisions:
+        out["revisions"] = rules.union(local.get("revisions", ()), incoming.get("revisions", ()),
+                                       _entries(revisions, items.revisions, preview))
+    return MergeResult(out, revisions, preview, items.revisions)
+
+
+def _entries(revisions: list[Revision], records: list[RecordRevision],
+             preview: dict[str, Any]) -> list[rules.Entry]:
+    """This merge's lost versions as travelling entries, created when the conflict happened."""
+    out = []
+    for r in revisions:
+        seen = preview["modules"][r.module_id]
+        at = max(seen.get("local_modified") or "", seen.get("incoming_modified") or "") or EPOCH
+        out.append(rules.entry("module", r.module_id, r.last_modified_at, r.snapshot, at))
+    for rr in records:
+        out.append(rules.entry("record", f"{rr.table}/{rr.row_id}", rr.updated_at, rr.record,
+                               rr.conflict_at or rr.updated_at or EPOCH, fields=rr.fields))
+    return out
+
+
+def _merge_modules(local: Doc, incoming: Doc, preview: dict[str, Any],
+                   bases: Bases) -> tuple[dict[str, Unit], list[Revision]]:
+    local_mods, incoming_mods = local.get("modules", {}), incoming.get("modules", {})
+    lt, it = _tombstone_stamps(local), _tombstone_stamps(incoming)
+    modules: dict[str, Unit] = {}
+    revisions: list[Revision] = []
+    for module_id in sorted(set(local_mods) | set(incoming_mods), key=module_sort_key):
+        lu, iu = local_mods.get(module_id), incoming_mods.get(module_id)
+        l_time = effective_modified(lu, lt.get(module_id)) if lu is not None else None
+        i_time = effective_modified(iu, it.get(module_id)) if iu is not None else None
+        winner, action, loser, loser_side = _module_winner(lu, iu, l_time, i_time)
+        base = bases.get((MODULE_BASE, module_id))
+        if loser is not None and base is not None and base.get("digest") == unit_digest(loser):
+            loser = None  # the version both sides agreed on, changed on one side only: no conflict
+        unit = dict(winner)
+        unit["last_modified_at"] = l_time if winner is lu else i_time
+        unit["rows"] = {t: list(recs) for t, recs in winner.get("rows", {}).items()}
+        modules[module_id] = unit
+        entry: dict[str, Any] = {"action": action, "local_modified": l_time, "incoming_modified": i_time}
+        if loser is not None:
+            revisions.append(Revision(module_id, l_time if loser is lu else i_time, copy_unit(loser), loser_side))
+            entry["revision_of"] = loser_side
+        preview["modules"][module_id] = entry
+    return modules, revisions
+
+
+def _module_winner(lu: Unit | None, iu: Unit | None, l_time: str | None,
+                   i_time: str | None) -> tuple[Unit, str, Unit | None, str]:
+    """(winner, action, loser or None, loser's side)."""
+    if iu is None:
+        assert lu is not None
+        return lu, "kept", None, ""
+    if lu is None:
+        return iu, "added", None, ""
+    assert l_time is not None and i_time is not None
+    # Equal times: the greater digest wins, the same on every device.
+    local_wins = l_time > i_time if l_time != i_time else digest(lu) >= digest(iu)
+    if _unit_content(lu) == _unit_content(iu):
+        return (lu, "kept", None, "") if local_wins else (iu, "kept", None, "")
+    return (lu, "kept", iu, "incoming") if local_wins else (iu, "replaced", lu, "local")
+
+
+def _merge_settings(ls: dict[str, Any] | None, is_: dict[str, Any] | None) -> tuple[Any, str]:
+    if ls is None or is_ is None:
+        return (ls if ls is not None else is_), ("kept" if is_ is None else "added")
+    if canonical_json(ls) == canonical_json(is_):
+        local_wins = True
+    elif ls.get("updated_at") != is_.get("updated_at"):
+        local_wins = (ls.get("updated_at") or "") > (is_.get("updated_at") or "")
+    else:
+        local_wins = digest(ls) >= digest(is_)
+    return (ls, "kept") if local_wins else (is_, "replaced")
+
+
+def record_changes(before: dict[str, list[Record]], after: dict[str, list[Record]],
+                   merged: set[tuple[str, str]]) -> dict[str, list[str]]:
+    """What a merge did to this side's standalone records, each named "table/id"."""
+    old = {(t, r["id"]): r for t, records in before.items() for r in records}
+    new = {(t, r["id"]): r for t, records in after.items() for r in records}
+    out: dict[str, list[str]] = {"added": [], "changed": [], "merged": [], "removed": []}
+    for key in sorted(new.keys() - old.keys()):
+        out["added"].append(f"{key[0]}/{key[1]}")
+    for key in sorted(old.keys() - new.keys()):
+        out["removed"].append(f"{key[0]}/{key[1]}")
+    for key in sorted(old.keys() & new.keys()):
+        if key in merged:
+            out["merged"].append(f"{key[0]}/{key[1]}")
+        elif _content(old[key]) != _content(new[key]):
+            out["changed"].append(f"{key[0]}/{key[1]}")
+    return out
+
+
+def _content(record: Record) -> Record:
+    return {k: v for k, v in record.items() if k != "content_hash"}
 
 
 def _removed(local: Doc, out: Doc) -> int:
@@ -211,14 +297,11 @@ def _union(left: list[Record], right: list[Record], key: Any, stamp: str | None)
         elif mine != r:
             if stamp and mine.get(stamp) != r.get(stamp):
                 by_key[k] = r if (r.get(stamp) or "") > (mine.get(stamp) or "") else mine
+            elif stamp and bool(mine.get("content_hash")) != bool(r.get("content_hash")):
+                by_key[k] = r if r.get("content_hash") else mine  # the one that knows the content
             else:
                 by_key[k] = r if digest(r) > digest(mine) else mine
     return [by_key[k] for k in sorted(by_key, key=canonical_json)], added
-
-
-def _hash(table: str, record: Record) -> str:
-    value = record.get("content_hash")
-    return value if isinstance(value, str) else hash_content(table, record)
 
 
 def _newer(table: str, a: Record, b: Record) -> Record:
@@ -231,65 +314,180 @@ def _newer(table: str, a: Record, b: Record) -> Record:
     return a if digest(a) >= digest(b) else b
 
 
-def _merge_items(
-    table: str, left: list[Record], right: list[Record], tombs: dict[tuple[str, str], str]
-) -> tuple[list[Record], dict[str, int]]:
-    stats = {"added": 0, "duplicates_skipped": 0, "updated": 0, "kept": len(left)}
+class _Items:
+    """Merging the standalone items of both sides (see the module's rules)."""
 
-    def alive(records: list[Record]) -> list[Record]:
-        # Deleted items go first, so a deleted copy never stands in for a live duplicate.
-        if not tombs:
+    def __init__(self, tombstones: list[Record], bases: Bases, hasher: Hasher | None) -> None:
+        self.tombs = {(t["table"], t["row_id"]): t["deleted_at"] for t in tombstones}
+        self.tomb_hashes: dict[str, dict[str, str]] = defaultdict(dict)
+        for t in tombstones:
+            if t.get("content_hash"):
+                known = self.tomb_hashes[t["table"]]
+                known[t["content_hash"]] = max(known.get(t["content_hash"], ""), t["deleted_at"])
+        self.bases = bases
+        self.hasher = hasher
+        self.revisions: list[RecordRevision] = []
+        self.merged: set[tuple[str, str]] = set()
+
+    def merge_all(self, ls_all: dict[str, list[Record]], is_all: dict[str, list[Record]],
+                  preview: dict[str, Any]) -> dict[str, list[Record]]:
+        standalone: dict[str, list[Record]] = {}
+        for table in [t for t in INSERT_ORDER if t in ls_all or t in is_all]:
+            merged, stats = self.merge_table(table, ls_all.get(table, []), is_all.get(table, []))
+            if merged:
+                standalone[table] = merged
+            if stats["added"] or stats["duplicates_skipped"] or stats["updated"] or is_all.get(table):
+                preview["standalone"][table] = stats
+        return standalone
+
+    def content_key(self, table: str, record: Record) -> str:
+        if self.hasher is not None:
+            try:
+                return self.hasher(table, record)
+            except DocumentError:
+                pass  # a value that does not open is compared as it is stored
+        value = record.get("content_hash")
+        return value if isinstance(value, str) else hash_content(table, record)
+
+    def alive(self, table: str, records: list[Record]) -> list[Record]:
+        """Deleted items go first, so a deleted copy never stands in for a live duplicate."""
+        hashed = self.tomb_hashes.get(table)
+        if not self.tombs and not hashed:
             return records
-        return [
-            r
-            for r in records
-            if tombs.get((table, r["id"]), "") < stamp_of(table, r) or (table, r["id"]) not in tombs
-        ]
+        out = []
+        for r in records:
+            when = self.tombs.get((table, r["id"]))
+            if when is not None and when >= stamp_of(table, r):
+                continue
+            if hashed and (table, r["id"]) not in self.bases and self._copy_of_deleted(table, r, hashed):
+                continue
+            out.append(r)
+        return out
 
-    left, right = alive(left), alive(right)
-    if not left or not right:
-        # One side alone: nothing to compare, every copy it holds stays.
-        stats["added"] = len(right) if not left else 0
-        return sorted(left or right, key=lambda r: r["id"]), stats
-    lmap = {r["id"]: r for r in left}
-    rmap = {r["id"]: r for r in right}
-    result: dict[str, Record] = {}
-    for rid, record in lmap.items():
-        other = rmap.get(rid)
-        if other is not None:
-            chosen = _newer(table, record, other)
-            if chosen is other and other != record:
-                stats["updated"] += 1
-            result[rid] = chosen
-    left_only = [r for rid, r in lmap.items() if rid not in rmap]
-    right_only = [r for rid, r in rmap.items() if rid not in lmap]
-    if not left_only and not right_only:
+    def _copy_of_deleted(self, table: str, record: Record, hashed: dict[str, str]) -> bool:
+        deleted_at = hashed.get(self.content_key(table, record))
+        return deleted_at is not None and (record.get("created_at") or "") <= deleted_at
+
+    def merge_table(self, table: str, left: list[Record], right: list[Record]) -> tuple[list[Record], dict[str, int]]:
+        stats = {"added": 0, "duplicates_skipped": 0, "updated": 0, "kept": len(left)}
+        left, right = self.alive(table, left), self.alive(table, right)
+        if not left or not right:
+            # One side alone: nothing to compare, every copy it holds stays.
+            stats["added"] = len(right) if not left else 0
+            return sorted(left or right, key=lambda r: r["id"]), stats
+        lmap = {r["id"]: r for r in left}
+        rmap = {r["id"]: r for r in right}
+        result: dict[str, Record] = {}
+        for rid, record in lmap.items():
+            other = rmap.get(rid)
+            if other is not None:
+                chosen = record if record == other else self.reconcile(table, record, other)
+                if chosen is not record and _content(chosen) != _content(record):
+                    stats["updated"] += 1
+                result[rid] = chosen
+        left_only = [r for rid, r in lmap.items() if rid not in rmap]
+        right_only = [r for rid, r in rmap.items() if rid not in lmap]
+        if left_only or right_only:
+            self._dedupe(table, left, right, left_only, right_only, result, stats)
         return [result[k] for k in sorted(result)], stats
-    # Per content: as many copies as the side holding more had, the earliest created first.
-    count_left: dict[str, int] = defaultdict(int)
-    count_right: dict[str, int] = defaultdict(int)
-    for record in left:
-        count_left[_hash(table, record)] += 1
-    for record in right:
-        count_right[_hash(table, record)] += 1
-    shared: dict[str, int] = defaultdict(int)
-    for record in result.values():
-        shared[_hash(table, record)] += 1
-    candidates: dict[str, list[tuple[Record, bool]]] = defaultdict(list)
-    for record in left_only:
-        candidates[_hash(table, record)].append((record, False))
-    for record in right_only:
-        candidates[_hash(table, record)].append((record, True))
-    for content_hash, group in candidates.items():
-        room = max(count_left[content_hash], count_right[content_hash]) - shared[content_hash]
-        group.sort(key=lambda pair: (pair[0].get("created_at") or "", pair[0]["id"]))
-        for index, (record, incoming) in enumerate(group):
-            if index < room:
-                result[record["id"]] = record
-                stats["added"] += incoming
-            elif incoming:
-                stats["duplicates_skipped"] += 1
-    return [result[k] for k in sorted(result)], stats
+
+    def reconcile(self, table: str, mine: Record, theirs: Record) -> Record:
+        """One record on both sides with different content: three-way against the base."""
+        if _content(mine) == _content(theirs):
+            return _newer(table, mine, theirs)
+        base = self.bases.get((table, mine["id"]))
+        newer = _newer(table, mine, theirs)
+        older = theirs if newer is mine else mine
+        at = stamp_of(table, newer)
+        if base is None:
+            self._keep(table, older, "local" if older is mine else "incoming", ("*",), at)
+            return newer
+        views = [base, mine, theirs]
+        if self.hasher is not None:
+            # Sealed values are compared by what they say: a device re-seals every field of a
+            # record it edits, so their ciphertext differs even where the value did not change.
+            views = [self.hasher.plain(table, r) for r in views]
+        merged, conflicts = _three_way(views, mine, theirs, newer)
+        if conflicts:
+            self._keep(table, older, "local" if older is mine else "incoming", conflicts, at)
+        for side in (theirs, mine):
+            if _same_fields(merged, side):
+                return side
+        column = TABLES[table].stamp
+        if column != "created_at":
+            # The combination is newer than both inputs, so a device comparing stamps alone
+            # (one with no base for this record) takes it too.
+            merged[column] = _later(stamp_of(table, newer))
+        self.merged.add((table, mine["id"]))
+        return merged
+
+    def _keep(self, table: str, record: Record, side: str, fields: tuple[str, ...], at: str) -> None:
+        stamp = record.get(TABLES[table].stamp)
+        self.revisions.append(RecordRevision(table, record["id"], stamp, copy_record(record), side, fields, at))
+
+    def _dedupe(self, table: str, left: list[Record], right: list[Record], left_only: list[Record],
+                right_only: list[Record], result: dict[str, Record], stats: dict[str, int]) -> None:
+        """Per content: as many copies as the side holding more had, the earliest created first."""
+        key = self.content_key
+        count_left: dict[str, int] = defaultdict(int)
+        count_right: dict[str, int] = defaultdict(int)
+        for record in left:
+            count_left[key(table, record)] += 1
+        for record in right:
+            count_right[key(table, record)] += 1
+        shared: dict[str, int] = defaultdict(int)
+        for record in result.values():
+            shared[key(table, record)] += 1
+        candidates: dict[str, list[tuple[Record, bool]]] = defaultdict(list)
+        for record in left_only:
+            candidates[key(table, record)].append((record, False))
+        for record in right_only:
+            candidates[key(table, record)].append((record, True))
+        for content_hash, group in candidates.items():
+            room = max(count_left[content_hash], count_right[content_hash]) - shared[content_hash]
+            group.sort(key=lambda pair: (pair[0].get("created_at") or "", pair[0]["id"]))
+            for index, (record, incoming) in enumerate(group):
+                if index < room:
+                    result[record["id"]] = record
+                    stats["added"] += incoming
+                elif incoming:
+                    stats["duplicates_skipped"] += 1
+
+
+def _same_fields(merged: Record, side: Record) -> bool:
+    return all(merged.get(k) == v for k, v in side.items() if k not in ("content_hash", "updated_at")) and all(
+        k in side for k in merged if k not in ("content_hash", "updated_at"))
+
+
+def _later(stamp: str) -> str:
+    try:
+        return format_iso(parse_iso(stamp) + timedelta(milliseconds=1))
+    except ValueError:
+        return stamp
+
+
+def _three_way(views: list[Record], mine: Record, theirs: Record,
+               newer: Record) -> tuple[Record, tuple[str, ...]]:
+    """Field by field, comparing `views` (base, mine, theirs as values say): one side changed
+    it, that side's value; both changed it differently, the newer record's (named a conflict)."""
+    base, seen_mine, seen_theirs = views
+    merged: Record = {}
+    conflicts: list[str] = []
+    for name in sorted(set(mine) | set(theirs)):
+        a, b = seen_mine.get(name), seen_theirs.get(name)
+        if name in _BOOKKEEPING:
+            merged[name] = newer.get(name)
+        elif a == b:
+            merged[name] = (newer if name in newer else mine).get(name)
+        elif a == base.get(name):
+            merged[name] = theirs.get(name)
+        elif b == base.get(name):
+            merged[name] = mine.get(name)
+        else:
+            merged[name] = newer.get(name)
+            conflicts.append(name)
+    merged.pop("content_hash", None)  # settle hashes what the record now holds
+    return merged, tuple(c for c in conflicts if c != "updated_at" and not c.endswith("_at"))
 
 
 # -- settling a document: the invariants the database needs ---------------------------------------
@@ -310,281 +508,3 @@ def normalize(doc: Doc) -> Doc:
     out["tombstones"] = sorted(doc.get("tombstones", []), key=lambda t: (t["table"], t["row_id"]))
     settle(out)
     return out
-
-
-class _Place:
-    """Where a record sits: a list in a unit, and its index there."""
-
-    __slots__ = ("index", "module", "records")
-
-    def __init__(self, module: str | None, records: list[Record], index: int) -> None:
-        self.module, self.records, self.index = module, records, index
-
-
-def settle(doc: Doc) -> list[str]:
-    """Make a document the merge owns consistent, in place (lists and records are replaced,
-    never edited, so records shared with the inputs stay untouched). Returns notes."""
-    notes: list[str] = []
-    originals = {id(r) for records in doc["standalone"].values() for r in records}
-    units: list[tuple[str | None, dict[str, list[Record]]]] = [
-        (m, u["rows"]) for m, u in doc["modules"].items()
-    ] + [(None, doc["standalone"])]
-
-    # 1. Tombstones against records (and child rows against their own tombstones).
-    tombs = {(t["table"], t["row_id"]): t["deleted_at"] for t in doc["tombstones"]}
-    beaten: set[tuple[str, str]] = set()
-    if tombs:
-        tomb_tables = {t for t, _ in tombs}
-        for _module, rows in units:
-            for table in list(rows):
-                if table not in tomb_tables and not _children_tombstoned(table, tomb_tables):
-                    continue
-                kept = []
-                for record in rows[table]:
-                    when = tombs.get((table, record["id"]))
-                    if when is not None:
-                        if when >= stamp_of(table, record):
-                            continue
-                        beaten.add((table, record["id"]))
-                    kept.append(_drop_dead_children(table, record, tombs))
-                rows[table] = kept
-        if beaten:
-            doc["tombstones"] = [t for t in doc["tombstones"] if (t["table"], t["row_id"]) not in beaten]
-
-    # Custom skills deleted after they were made go, with every use of them.
-    gone_skills = {
-        s["id"]
-        for s in doc.get("custom_skills", ())
-        if tombs.get(("skills", s["id"]), "") >= (s.get("created_at") or "~")
-    }
-    if gone_skills:
-        doc["custom_skills"] = [s for s in doc["custom_skills"] if s["id"] not in gone_skills]
-        for _module, rows in units:
-            if "user_skills" in rows:
-                rows["user_skills"] = [r for r in rows["user_skills"] if r["skill_id"] not in gone_skills]
-            for table in ("user_experiences", "user_stories"):
-                records = rows.get(table)
-                for i, record in enumerate(records or ()):
-                    links = record.get("skills") or []
-                    if any(link["skill_id"] in gone_skills for link in links):
-                        records[i] = {
-                            **record,
-                            "skills": [x for x in links if x["skill_id"] not in gone_skills],
-                        }
-
-    # 2. One record per id, and per natural key (user_skills.skill_id, ...).
-    for table in INSERT_ORDER:
-        spec = TABLES[table]
-        keys = [("id",), spec.natural_key] if spec.natural_key else [("id",)]
-        for key in keys:
-            values = [
-                tuple(r.get(c) for c in key) if len(key) > 1 else r.get(key[0])
-                for _m, rows in units
-                for r in rows.get(table, ())
-            ]
-            if len(set(values)) == len(values):
-                continue  # the usual case: nothing to combine
-            seen: dict[tuple[Any, ...], _Place] = {}
-            losers: list[_Place] = []
-            for module, rows in units:
-                for index, record in enumerate(rows.get(table, ())):
-                    k = tuple(record.get(c) for c in key)
-                    place = _Place(module, rows[table], index)
-                    other = seen.get(k)
-                    if other is None:
-                        seen[k] = place
-                        continue
-                    if _place_beats(table, place, other):
-                        seen[k] = place
-                        losers.append(other)
-                    else:
-                        losers.append(place)
-            if losers:
-                notes.append(f"{len(losers)} {table} record(s) with the same {'/'.join(key)} were combined")
-                doomed: dict[int, set[int]] = defaultdict(set)
-                lists: dict[int, list[Record]] = {}
-                for place in losers:
-                    doomed[id(place.records)].add(place.index)
-                    lists[id(place.records)] = place.records
-                for list_id, indexes in doomed.items():
-                    records = lists[list_id]
-                    records[:] = [r for i, r in enumerate(records) if i not in indexes]
-
-    # 3. Idea nodes: one node per text across all trees (the database keeps content unique).
-    _settle_nodes(doc, units)
-
-    # 4. References to records no longer present become NULL (ON DELETE SET NULL).
-    targets = {target for spec in TABLES.values() for _c, target in spec.refs}
-    present: dict[str, set[str]] = {t: set() for t in targets}
-    for _module, rows in units:
-        for table in targets & rows.keys():
-            present[table].update(r["id"] for r in rows[table])
-    for _module, rows in units:
-        for table, records in rows.items():
-            refs = TABLES[table].refs
-            if not refs:
-                continue
-            for i, record in enumerate(records):
-                dangling = [c for c, target in refs if record.get(c) and record[c] not in present[target]]
-                if dangling:
-                    fixed = dict(record)
-                    for c in dangling:
-                        fixed[c] = None
-                    records[i] = fixed
-
-    # 5. Child rows: unique ids, and one link per skill within a parent.
-    seen_child: dict[str, set[str]] = defaultdict(set)
-    for _module, rows in units:
-        for table in INSERT_ORDER:
-            spec = TABLES[table]
-            if not spec.children or table not in rows:
-                continue
-            records = rows[table]
-            for i, record in enumerate(records):
-                changed = False
-                new = dict(record)
-                for child in spec.children:
-                    if child.key == "nodes":
-                        continue
-                    items = record.get(child.key) or []
-                    keep = []
-                    links: set[str] = set()
-                    for item in items:
-                        if item["id"] in seen_child[child.table]:
-                            continue
-                        link = item.get("skill_id")
-                        if link is not None:
-                            if link in links:
-                                continue
-                            links.add(link)
-                        seen_child[child.table].add(item["id"])
-                        keep.append(item)
-                    if len(keep) != len(items):
-                        new[child.key] = keep
-                        changed = True
-                if changed:
-                    records[i] = new
-
-    # 6. Canonical order; standalone items carry a hash of what they now hold.
-    for unit in doc["modules"].values():
-        unit["rows"] = {
-            t: sorted(unit["rows"][t], key=lambda r: r["id"]) for t in INSERT_ORDER if unit["rows"].get(t)
-        }
-    standalone = doc["standalone"]
-    for table in list(standalone):
-        records = standalone[table]
-        for i, record in enumerate(records):
-            # Records settle rebuilt changed content; the others carry a checked hash.
-            if id(record) in originals and isinstance(record.get("content_hash"), str):
-                continue
-            fresh = hash_content(table, record)
-            if fresh != record.get("content_hash"):
-                records[i] = {**record, "content_hash": fresh}
-    doc["standalone"] = {
-        t: sorted(standalone[t], key=lambda r: r["id"]) for t in INSERT_ORDER if standalone.get(t)
-    }
-    return notes
-
-
-def _children_tombstoned(table: str, tomb_tables: set[str]) -> bool:
-    return any(c.table in tomb_tables for c in TABLES[table].children)
-
-
-def _drop_dead_children(table: str, record: Record, tombs: dict[tuple[str, str], str]) -> Record:
-    spec = TABLES[table]
-    new: Record | None = None
-    for child in spec.children:
-        items = record.get(child.key) or []
-        alive = [
-            c
-            for c in items
-            if (child.table, c["id"]) not in tombs
-            or tombs[(child.table, c["id"])] < (c.get("created_at") or "")
-        ]
-        if len(alive) != len(items):
-            new = new or dict(record)
-            new[child.key] = alive
-    return new or record
-
-
-def _place_beats(table: str, a: _Place, b: _Place) -> bool:
-    ra, rb = a.records[a.index], b.records[b.index]
-    sa, sb = stamp_of(table, ra), stamp_of(table, rb)
-    if sa != sb:
-        return sa > sb
-    if (a.module is None) != (b.module is None):
-        return a.module is not None  # a module's record beats a standalone copy
-    return digest(ra) > digest(rb)
-
-
-def _settle_nodes(doc: Doc, units: list[tuple[str | None, dict[str, list[Record]]]]) -> None:
-    trees = [
-        (rows["user_idea_trees"], i)
-        for _m, rows in units
-        if rows.get("user_idea_trees")
-        for i in range(len(rows["user_idea_trees"]))
-    ]
-    orphans = doc["standalone"].get("user_idea_nodes", [])
-    if not trees and not orphans:
-        return
-    # The text of each node id; where one id carries different texts, the newest tree's wins.
-    text_of: dict[str, tuple[str, str]] = {}
-    for records, i in trees:
-        tree = records[i]
-        for node in tree.get("nodes") or ():
-            candidate = (tree.get("updated_at") or "", node["content"])
-            if node["id"] not in text_of or candidate > text_of[node["id"]]:
-                text_of[node["id"]] = candidate
-    for node in orphans:
-        text_of.setdefault(node["id"], ("", node["content"]))
-    canonical: dict[str, str] = {}
-    for node_id, (_when, text) in sorted(text_of.items()):
-        canonical.setdefault(text, node_id)
-    remap = {node_id: canonical[text] for node_id, (_when, text) in text_of.items()}
-    nodes_by_id: dict[str, Record] = {}
-    for records, i in trees:
-        for node in records[i].get("nodes") or ():
-            cid = remap[node["id"]]
-            best = nodes_by_id.get(cid)
-            if best is None or node["id"] == cid:
-                nodes_by_id[cid] = {
-                    "id": cid,
-                    "content": text_of[node["id"]][1],
-                    "created_at": node.get("created_at"),
-                }
-    for node in orphans:
-        cid = remap[node["id"]]
-        nodes_by_id.setdefault(
-            cid, {"id": cid, "content": node["content"], "created_at": node.get("created_at")}
-        )
-    used: set[str] = set()
-    for records, i in trees:
-        tree = records[i]
-        ids = {remap[n["id"]] for n in tree.get("nodes") or ()}
-        edges = []
-        pairs: set[tuple[str, str]] = set()
-        for edge in sorted(tree.get("edges") or (), key=lambda e: e["id"]):
-            a, b = remap.get(edge["from_node_id"]), remap.get(edge["to_node_id"])
-            if a is None or b is None or a not in ids or b not in ids or (a, b) in pairs:
-                continue
-            pairs.add((a, b))
-            edges.append(
-                edge
-                if (a, b) == (edge["from_node_id"], edge["to_node_id"])
-                else {**edge, "from_node_id": a, "to_node_id": b}
-            )
-        root = remap.get(tree.get("root_node_id") or "")
-        if root is not None and root not in ids:
-            root = None
-        nodes = [nodes_by_id[n] for n in sorted(ids)]
-        new = {**tree, "root_node_id": root, "nodes": nodes, "edges": edges}
-        if new != tree:
-            records[i] = new
-        used.update(ids)
-    loose = sorted({remap[n["id"]] for n in orphans} - used)
-    if loose or "user_idea_nodes" in doc["standalone"]:
-        fresh = [nodes_by_id[n] for n in loose]
-        if fresh != orphans:
-            doc["standalone"]["user_idea_nodes"] = fresh
-        if not fresh:
-            doc["standalone"].pop("user_idea_nodes", None)

@@ -109,12 +109,6 @@ def rows_fields(rows: dict[str, list[dict[str, Any]]], catalog: Catalog, path: s
 
 
 def document_fields(doc: Doc, catalog: Catalog) -> Iterator[Field]:
-    settings = doc.get("settings")
-    if isinstance(settings, dict):
-        values = settings.get("values", {})
-        for column in PII_COLUMNS["user_settings"]:
-            if column in values:
-                yield Field(values, column, "user_settings", column, None, f"/settings/values/{column}")
     for module_id, unit in doc.get("modules", {}).items():
         yield from unit_fields(unit, catalog, f"/modules/{module_id}")
     yield from rows_fields(doc.get("standalone", {}), catalog, "/standalone")

@@ -59,7 +59,8 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
 @cache
 def load_schema() -> dict[str, Any]:
     text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def schema_text() -> str:
@@ -261,7 +262,8 @@ def _make_validator_class(compiler: _Compiler) -> type:
             if not fast(item):
                 yield from validator.descend(item, items_schema, path=index)
 
-    return validators.extend(base, {"properties": properties, "items": items})
+    extended: type = validators.extend(base, {"properties": properties, "items": items})
+    return extended
 
 
 @cache
@@ -287,7 +289,7 @@ def first_error(document: Any) -> ValidationError | None:
 
 
 def describe(error: ValidationError) -> str:
-    message = error.message
+    message = str(error.message)
     if len(message) > 200:
         message = message[:197] + "..."
     return message

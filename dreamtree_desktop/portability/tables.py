@@ -259,7 +259,6 @@ SETTINGS_COLUMNS: tuple[str, ...] = (
     "idle_lock_minutes",
     "reminders_enabled",
     "display_name",
-    "location",
     "onboarded_at",
 )
 SETTINGS_BOOLEANS = frozenset({"colors_chosen", "reminders_enabled"})

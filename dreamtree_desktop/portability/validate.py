@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..clock import format_iso
+from ..clock import format_iso, future_limit
 from ..security.errors import KeyFileError
 from ..security.keywrap import WrappedKey
 from .canonical import digest, hash_content
@@ -83,12 +83,20 @@ def validate_document(raw: Any, catalog: Catalog, *, schema_checked: bool = Fals
 
         raw, notes = map_legacy(raw, catalog)
         check_schema(raw)
+        if notes and not (raw["modules"] or raw["standalone"] or raw["settings"] or raw["custom_skills"]):
+            # Everything was left out: applying would only stamp the folder, so refuse instead.
+            shown = "; ".join(notes[:3]) + (f" (and {len(notes) - 3} more)" if len(notes) > 3 else "")
+            raise DocumentError("", f"nothing in the file can be imported: {shown}")
     check_semantics(raw, catalog)
     return Checked(raw, legacy, notes)
 
 
 # -- semantics ---------------------------------------------------------------------------------
 _CHECKED_TS: set[str] = set()
+
+
+# The latest stamp a document may carry (trusted now + tolerance), fixed per validation.
+_limit: list[str] = [""]
 
 
 def _timestamp(container: dict[str, Any], key: str, path: str) -> None:
@@ -101,6 +109,7 @@ def _timestamp(container: dict[str, Any], key: str, path: str) -> None:
             _dt.datetime.fromisoformat(value[:-1])
         except ValueError:
             raise DocumentError(f"{path}/{key}", f"{value!r} is not a real date and time") from None
+        _not_future(value, f"{path}/{key}")
         if len(_CHECKED_TS) < 100_000:
             _CHECKED_TS.add(value)
         return
@@ -112,6 +121,21 @@ def _timestamp(container: dict[str, Any], key: str, path: str) -> None:
         moment = moment.replace(tzinfo=_dt.UTC)
     # One form everywhere, so timestamps compare correctly as text.
     container[key] = format_iso(moment)
+    _not_future(container[key], f"{path}/{key}")
+
+
+def _not_future(value: str, where: str) -> None:
+    """A stamp later than trusted now + tolerance was written by a clock running ahead: taken in,
+    it would win every merge until real time caught up."""
+    if not _limit[0]:
+        _limit[0] = format_iso(future_limit())
+    if value > _limit[0]:
+        raise DocumentError(
+            where,
+            f"{value} is later than now ({_limit[0][:19]}Z plus a few minutes): the clock of the "
+            "computer that wrote it was ahead",
+            hint="Set that computer's clock right and export or sync again. Nothing was changed.",
+        )
 
 
 class _Refs:
@@ -133,7 +157,24 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:
     _timestamp(doc, "exported_at", "")
     _timestamp(doc["user"], "created_at", "/user")
     refs = _Refs(doc, catalog)
+    _custom_skills(doc, catalog)
+    _settings_section(doc, catalog)
+    units = _units(doc, catalog)
+    # Ids first, so references can be checked against every record of the file.
+    for module_id, rows, base in units:
+        _ids(refs, catalog, module_id, rows, base)
+    for _module_id, rows, base in units:
+        _references(refs, catalog, rows, base)
+    _tombstones(doc)
+    check_rules(doc, catalog)
+    _check_personal(doc, catalog)
+    _check_auth(doc)
 
+
+Units = list[tuple[str | None, dict[str, list[dict[str, Any]]], str]]
+
+
+def _custom_skills(doc: Doc, catalog: Catalog) -> None:
     seen_custom: set[str] = set()
     for i, skill in enumerate(doc["custom_skills"]):
         here = f"/custom_skills/{i}"
@@ -146,6 +187,8 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:
             )
         seen_custom.add(skill["id"])
 
+
+def _settings_section(doc: Doc, catalog: Catalog) -> None:
     settings = doc.get("settings")
     if settings is not None:
         for key in ("created_at", "updated_at"):
@@ -153,7 +196,9 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:
         _timestamp(settings["values"], "onboarded_at", "/settings/values")
         _personality(settings["values"].get("personality_type"), "/settings/values/personality_type", catalog)
 
-    units: list[tuple[str | None, dict[str, list[dict[str, Any]]], str]] = []
+
+def _units(doc: Doc, catalog: Catalog) -> Units:
+    units: Units = []
     for module_id, unit in doc["modules"].items():
         here = f"/modules/{module_id}"
         for key in ("first_completed_at", "last_modified_at"):
@@ -175,77 +220,73 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:
                 )
         units.append((module_id, unit["rows"], f"{here}/rows"))
     units.append((None, doc["standalone"], "/standalone"))
+    return units
 
-    # Ids first, so references can be checked against every record of the file.
-    for module_id, rows, base in units:
-        for table, records in rows.items():
-            spec = TABLES[table]
-            seen = refs.ids[table]
-            for i, record in enumerate(records):
-                here = f"{base}/{table}/{i}"
-                rid = record["id"]
-                if rid in seen:
-                    raise DocumentError(f"{here}/id", f"duplicate id {rid!r} (also at {seen[rid]})")
-                seen[rid] = here
-                for key in _RECORD_TIMES:
-                    if key in record:
-                        _timestamp(record, key, here)
-                for key in spec.natural_key:
-                    if table == "user_idea_nodes":
-                        continue
-                    natural = (table, record.get(key))
-                    if natural in refs.natural:
-                        raise DocumentError(
-                            f"{here}/{key}",
-                            f"{record.get(key)!r} appears twice in {table} (also at {refs.natural[natural]})",
-                        )
-                    refs.natural[natural] = here
-                _owner(catalog, module_id, table, record, here)
 
-    for _module_id, rows, base in units:
-        for table, records in rows.items():
-            spec = TABLES[table]
-            for i, record in enumerate(records):
-                here = f"{base}/{table}/{i}"
-                for column, target in spec.refs:
-                    value = record.get(column)
-                    if value is not None and value not in refs.ids[target]:
-                        raise DocumentError(
-                            f"{here}/{column}", f"{value!r} names no record of {target} in the file"
-                        )
-                if table == "user_flow_logs":
-                    try:
-                        _dt.date.fromisoformat(record["logged_date"])
-                    except ValueError:
-                        raise DocumentError(
-                            f"{here}/logged_date", f"{record['logged_date']!r} is not a real date"
-                        ) from None
-                elif table == "user_skills":
-                    refs.skill(record["skill_id"], f"{here}/skill_id")
-                elif (
-                    table == "user_competency_scores" and record["competency_id"] not in catalog.competencies
-                ):
+def _ids(
+    refs: _Refs, catalog: Catalog, module_id: str | None, rows: dict[str, list[dict[str, Any]]], base: str
+) -> None:
+    for table, records in rows.items():
+        spec = TABLES[table]
+        seen = refs.ids[table]
+        for i, record in enumerate(records):
+            here = f"{base}/{table}/{i}"
+            rid = record["id"]
+            if rid in seen:
+                raise DocumentError(f"{here}/id", f"duplicate id {rid!r} (also at {seen[rid]})")
+            seen[rid] = here
+            for key in _RECORD_TIMES:
+                if key in record:
+                    _timestamp(record, key, here)
+            for key in spec.natural_key:
+                if table == "user_idea_nodes":
+                    continue
+                natural = (table, record.get(key))
+                if natural in refs.natural:
                     raise DocumentError(
-                        f"{here}/competency_id", f"unknown competency {record['competency_id']!r}"
+                        f"{here}/{key}",
+                        f"{record.get(key)!r} appears twice in {table} (also at {refs.natural[natural]})",
                     )
-                _children(refs, table, record, here)
-                if base == "/standalone" and record["content_hash"] != hash_content(table, record):
-                    raise DocumentError(
-                        f"{here}/content_hash", "the content_hash does not match the item's content"
-                    )
+                refs.natural[natural] = here
+            _owner(catalog, module_id, table, record, here)
 
+
+def _references(refs: _Refs, catalog: Catalog, rows: dict[str, list[dict[str, Any]]], base: str) -> None:
+    for table, records in rows.items():
+        spec = TABLES[table]
+        for i, record in enumerate(records):
+            here = f"{base}/{table}/{i}"
+            for column, target in spec.refs:
+                value = record.get(column)
+                if value is not None and value not in refs.ids[target]:
+                    raise DocumentError(f"{here}/{column}", f"{value!r} names no record of {target} in the file")
+            _record_refs(refs, catalog, table, record, here)
+            _children(refs, table, record, here)
+            if base == "/standalone" and record["content_hash"] != hash_content(table, record):
+                raise DocumentError(f"{here}/content_hash", "the content_hash does not match the item's content")
+
+
+def _record_refs(refs: _Refs, catalog: Catalog, table: str, record: dict[str, Any], here: str) -> None:
+    if table == "user_flow_logs":
+        try:
+            _dt.date.fromisoformat(record["logged_date"])
+        except ValueError:
+            raise DocumentError(f"{here}/logged_date", f"{record['logged_date']!r} is not a real date") from None
+    elif table == "user_skills":
+        refs.skill(record["skill_id"], f"{here}/skill_id")
+    elif table == "user_competency_scores" and record["competency_id"] not in catalog.competencies:
+        raise DocumentError(f"{here}/competency_id", f"unknown competency {record['competency_id']!r}")
+
+
+def _tombstones(doc: Doc) -> None:
     seen_tombs: set[tuple[str, str]] = set()
     for i, tomb in enumerate(doc["tombstones"]):
         here = f"/tombstones/{i}"
         _timestamp(tomb, "deleted_at", here)
-        key = (tomb["table"], tomb["row_id"])
-        if key in seen_tombs:
+        tomb_key = (tomb["table"], tomb["row_id"])
+        if tomb_key in seen_tombs:
             raise DocumentError(here, f"a second tombstone for {tomb['table']} {tomb['row_id']!r}")
-        seen_tombs.add(key)
-
-    check_rules(doc, catalog)
-    _check_personal(doc, catalog)
-    _check_auth(doc)
+        seen_tombs.add(tomb_key)
 
 
 def _personality(code: Any, path: str, catalog: Catalog) -> None:

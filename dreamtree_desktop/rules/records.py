@@ -54,11 +54,19 @@ def _long(required: bool = False, max_length: int = f.MAX_TEXT) -> Check:
     return partial(f.text, required=required, max_length=max_length)
 
 
-def _int(low: int, high: int, required: bool = False) -> Check:
-    def check(value: Any, field: str) -> Any:
+class _Whole:
+    """A whole number from low to high; `bounds` lets tests draw values from the rule itself."""
+
+    def __init__(self, low: int, high: int, required: bool) -> None:
+        self.bounds = (low, high, required)
+
+    def __call__(self, value: Any, field: str) -> Any:
+        low, high, required = self.bounds
         return f.integer(value, field, low, high, required=required)
 
-    return check
+
+def _int(low: int, high: int, required: bool = False) -> Check:
+    return _Whole(low, high, required)
 
 
 def _enum(choices: tuple[str, ...], required: bool = False) -> Check:

@@ -25,8 +25,6 @@ def check_settings(values: Mapping[str, Any], personality_types: Collection[str]
             out[name] = value
         elif name in ("colors_chosen", "reminders_enabled"):
             out[name] = f.boolean(value, name)
-        elif name == "location":
-            out[name] = value  # personal, sealed: nothing in the app reads it as a setting
         else:
             out[name] = validate_setting(name, value)
     background, text = out.get("background_color"), out.get("text_color")

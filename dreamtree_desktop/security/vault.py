@@ -1,4 +1,4 @@
-"""The password vault, the unlock throttle, and the key-file state machine.
+"""The password vault and the key-file state machine (the unlock throttle: security/throttle.py).
 
 `vault.json` (0600) holds the SQLCipher key and the field data key, each wrapped (security/keywrap)
 under one KEK derived from the password; the KDF parameters are stored once at the top and inside
@@ -17,28 +17,27 @@ docs/security.md; `settle_pending` (no password needed) and `unlock_vault` (with
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import hashlib
 import hmac
 import json
-import math
 import os
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlcipher3
 
-from ..clock import format_iso, parse_iso, utcnow
-from ..errors import AuthenticationError, StorageError
+from ..clock import utcnow
+from ..errors import StorageError
 from ..paths import (
     BACKUP_DIRNAME,
     DB_FILENAME,
     DEVICE_KEY_FILENAME,
     VAULT_FILENAME,
+    atomic_file,
     atomic_write_text,
     fsync_dir,
+    move_into_place,
 )
 from ..storage.backups import make_backup
 from ..storage.db import Database
@@ -46,26 +45,32 @@ from ..storage.keystore import (
     DEVICE_KEY_NEW_FILENAME,
     VAULT_NEW_FILENAME,
     Keys,
+    aborted_lock_on,
     read_device_keys,
     write_device_keys,
 )
+from ..storage.probe import key_opens
+from ..storage.probe import probe as _probe
 from .errors import KeyFileError, WrongPasswordError
 from .kdf import LABEL_KEK, KdfParams, derive_master, derive_subkey, wipe
 from .keywrap import WrappedKey, unwrap_with_kek, wrap_with_kek
+from .throttle import FAILURES_FILENAME as FAILURES_FILENAME
+from .throttle import FIRST_DELAY_S as FIRST_DELAY_S
+from .throttle import FREE_FAILURES as FREE_FAILURES
+from .throttle import MAX_DELAY_S as MAX_DELAY_S
+from .throttle import WRONG_PASSWORD as WRONG_PASSWORD
+from .throttle import UnlockDelayError as UnlockDelayError
+from .throttle import UnlockThrottle as UnlockThrottle
+from .throttle import delay_after as delay_after
 
 VERSION = 1
-FAILURES_FILENAME = "unlock-failures.json"
 ASIDE_PREFIX = "locked-"
 KEY_LEN = 32
 _VAULT_FIELDS = frozenset({"v", "kdf", "wrapped_db_key", "wrapped_data_key"})
 _MAX_VAULT_LEN = 64 * 1024
 
-# Wrong-password throttle: the first two failures are free, then the wait doubles from 1 s up to 30 s.
-FREE_FAILURES = 2
-FIRST_DELAY_S = 1
-MAX_DELAY_S = 30
-WRONG_PASSWORD = "Wrong password."
-
+# The app_meta key a key rotation's transaction writes its marker to (its commit point).
+ROTATION_META_KEY = "data_key_rotation"
 
 def fault_point(name: str) -> None:
     """A named point between two steps of a key change. Does nothing; the crash tests replace it
@@ -181,173 +186,25 @@ def write_vault(folder: Path, text: str, *, pending: bool = False) -> None:
     atomic_write_text(folder / (VAULT_NEW_FILENAME if pending else VAULT_FILENAME), text)
 
 
-# -- the wrong-password throttle ---------------------------------------------------------------
-
-
-class UnlockDelayError(AuthenticationError):
-    """Too many wrong passwords in a row: the next attempt is refused until the wait is over."""
-
-    def __init__(self, wait_seconds: int) -> None:
-        self.wait_seconds = wait_seconds
-        unit = "second" if wait_seconds == 1 else "seconds"
-        super().__init__(
-            f"Too many wrong passwords: wait {wait_seconds} {unit} before trying again.",
-            hint="Nothing was checked or changed.",
-        )
-
-
-def delay_after(failures: int) -> int:
-    if failures <= FREE_FAILURES:
-        return 0
-    return min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** min(failures - FREE_FAILURES - 1, 16))
-
-
-class UnlockThrottle:
-    """`unlock-failures.json` (0600): the count of wrong passwords in a row and when the next try
-    is allowed. It slows someone guessing at the keyboard; against a copied folder the Argon2id
-    cost is what protects the keys."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = Path(folder) / FAILURES_FILENAME
-
-    def _read(self) -> tuple[int, _dt.datetime | None]:
-        try:
-            body = json.loads(self.path.read_text(encoding="utf-8"))
-            failures = body["failures"]
-            if type(failures) is not int or failures < 0:
-                raise ValueError
-            nxt = body.get("next_allowed_at")
-            return failures, (parse_iso(nxt) if nxt else None)
-        except FileNotFoundError:
-            return 0, None
-        except (OSError, ValueError, KeyError, TypeError):
-            # A damaged counter is treated as a long run of failures, so breaking it saves no time.
-            return FREE_FAILURES + 1, None
-
-    @property
-    def failures(self) -> int:
-        return self._read()[0]
-
-    def wait_seconds(self) -> int:
-        _, nxt = self._read()
-        if nxt is None:
-            return 0
-        remaining = (nxt - utcnow()).total_seconds()
-        # A next_allowed_at far in the future (clock moved back, edited file) is capped.
-        return 0 if remaining <= 0 else min(MAX_DELAY_S, math.ceil(remaining))
-
-    def check(self) -> None:
-        wait = self.wait_seconds()
-        if wait > 0:
-            raise UnlockDelayError(wait)
-
-    def record_failure(self) -> int:
-        """Count one wrong password; returns the wait before the next attempt (seconds)."""
-        failures = self._read()[0] + 1
-        delay = delay_after(failures)
-        now = utcnow()
-        body = {
-            "v": 1,
-            "failures": failures,
-            "last_failure_at": format_iso(now),
-            "next_allowed_at": format_iso(now + _dt.timedelta(seconds=delay)) if delay else None,
-        }
-        with contextlib.suppress(OSError):
-            atomic_write_text(self.path, json.dumps(body))
-        return delay
-
-    def reset(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-
-    def wrong_password(self) -> WrongPasswordError:
-        """Record a failure and return the error to raise (saying how long to wait, if at all)."""
-        delay = self.record_failure()
-        if delay:
-            unit = "second" if delay == 1 else "seconds"
-            return WrongPasswordError(WRONG_PASSWORD, hint=f"Wait {delay} {unit} before trying again.")
-        return WrongPasswordError(WRONG_PASSWORD, hint="Check it and try again.")
-
-
 # -- probing and re-keying database files ------------------------------------------------------
-
-
-def _key_pragma(key: bytes | bytearray) -> str:
-    if len(key) != KEY_LEN:
-        raise ValueError("database keys are 32 bytes")
-    return f"PRAGMA key = \"x'{bytes(key).hex()}'\""
-
-
-@contextlib.contextmanager
-def _quiet(conn: sqlcipher3.Connection) -> Iterator[None]:
-    # SQLCipher logs every failed page HMAC to stderr; a probe expects failures.
-    previous = conn.execute("PRAGMA cipher_log_level").fetchone()[0]
-    conn.execute("PRAGMA cipher_log_level = NONE")
-    try:
-        yield
-    finally:
-        with contextlib.suppress(sqlcipher3.Error):
-            conn.execute(f"PRAGMA cipher_log_level = {previous}")
-
-
-@contextlib.contextmanager
-def _probe(path: Path, key: bytes | bytearray) -> Iterator[sqlcipher3.Connection | None]:
-    """A connection to path opened with key, or None when the key does not open it."""
-    try:
-        if path.stat().st_size == 0:
-            yield None
-            return
-    except OSError:
-        yield None
-        return
-    conn = sqlcipher3.connect(str(path), isolation_level=None)
-    try:
-        ok = True
-        with _quiet(conn):
-            try:
-                conn.execute(_key_pragma(key))
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except sqlcipher3.DatabaseError:
-                ok = False
-        yield conn if ok else None
-    finally:
-        conn.close()
-
-
-def key_opens(path: Path, key: bytes | bytearray) -> bool:
-    with _probe(path, key) as conn:
-        return conn is not None
 
 
 def rekey_file(path: Path, old: bytes | bytearray, new: bytes | bytearray) -> bool:
     """Re-encrypt an idle database file (a backup) from old to new: copied with sqlcipher_export
     into a private temp file, then renamed over it. False when old does not open it."""
-    tmp = path.with_name(f".{path.name}.rekey")
-    with _probe(path, old) as conn:
+    if not key_opens(path, old):
+        return False
+    # The probe closes before atomic_file moves the copy over the original.
+    with atomic_file(path) as tmp, _probe(path, old) as conn:
         if conn is None:
-            return False
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            raise StorageError(f"{path.name} stopped opening with its key while being re-encrypted.")
+        conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{bytes(new).hex()}'\"", (str(tmp),))
         try:
-            conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{bytes(new).hex()}'\"", (str(tmp),))
-            try:
-                conn.execute("SELECT sqlcipher_export('rekeyed')")
-                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-                conn.execute(f"PRAGMA rekeyed.user_version = {version}")
-            finally:
-                conn.execute("DETACH DATABASE rekeyed")
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            raise
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+            conn.execute("SELECT sqlcipher_export('rekeyed')")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA rekeyed.user_version = {version}")
+        finally:
+            conn.execute("DETACH DATABASE rekeyed")
     return True
 
 
@@ -402,8 +259,7 @@ def secure_delete(path: Path) -> None:
 
 
 def _promote(source: Path, target: Path) -> None:
-    os.replace(source, target)
-    fsync_dir(target.parent)
+    move_into_place(source, target)
 
 
 def _device_keys_or_none(folder: Path, filename: str) -> Keys | None:
@@ -505,6 +361,18 @@ def stage_device_data_key(folder: Path, db_key: bytes | bytearray, data_key: byt
         staged.wipe()
 
 
+def stage_rotated_device_key(
+    folder: Path, db_key: bytes | bytearray, data_key: bytes | bytearray, marker: str
+) -> None:
+    """device.key.new for a key rotation: same database key, new data key, and the marker the
+    rotation's transaction writes to app_meta (its commit point; see settle_pending)."""
+    staged = Keys(bytearray(db_key), bytearray(data_key), "device")
+    try:
+        write_device_keys(folder, staged, filename=DEVICE_KEY_NEW_FILENAME, extra={"commits_with_meta": marker})
+    finally:
+        staged.wipe()
+
+
 def promote_staged_device_key(folder: Path) -> None:
     _promote(folder / DEVICE_KEY_NEW_FILENAME, folder / DEVICE_KEY_FILENAME)
 
@@ -518,9 +386,16 @@ def _staged_device_key_committed(folder: Path) -> bool:
     try:
         body = json.loads((folder / DEVICE_KEY_NEW_FILENAME).read_text(encoding="utf-8"))
         expected = body.get("commits_with_auth_sha256")
+        marker = body.get("commits_with_meta")
         with _probe(folder / DB_FILENAME, staged.db_key) as conn:
             if conn is None:
                 return False
+            if marker is not None:
+                # A key rotation: committed once its transaction wrote this marker.
+                found = conn.execute(
+                    "SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,)
+                ).fetchone()
+                return found is not None and hmac.compare_digest(str(found[0]), str(marker))
             if expected is None:
                 return True
             rows = conn.execute("SELECT wrapped_data_key FROM auth WHERE wrapped_data_key IS NOT NULL")
@@ -531,19 +406,6 @@ def _staged_device_key_committed(folder: Path) -> bool:
         return False
     finally:
         staged.wipe()
-
-
-def aborted_lock_on(folder: Path) -> bool:
-    """vault.json.new beside a device.key that still opens the database: the re-key never happened."""
-    if not (folder / VAULT_NEW_FILENAME).exists() or (folder / VAULT_FILENAME).exists():
-        return False
-    device = _device_keys_or_none(folder, DEVICE_KEY_FILENAME)
-    if device is None:
-        return False
-    try:
-        return key_opens(folder / DB_FILENAME, device.db_key)
-    finally:
-        device.wipe()
 
 
 def settle_pending(folder: Path) -> None:
@@ -652,7 +514,7 @@ def _move_aside(folder: Path, target: Path) -> None:
     for name in _ASIDE_NAMES:
         source = folder / name
         if source.exists() and not (target / name).exists():
-            os.replace(source, target / name)
+            move_into_place(source, target / name)
     UnlockThrottle(folder).reset()
     fsync_dir(target)
     fsync_dir(folder)

@@ -48,10 +48,12 @@ def rotate(backup_dir: Path, keep: int = KEEP, *, protect: Path | None = None) -
     others = [info for info in list_backups(backup_dir) if protect is None or info.path != protect]
     for info in others[keep - 1 if protect is not None else keep:]:
         info.path.unlink(missing_ok=True)
-    # A copy cut short (killed mid-backup) stays as ".NAME.db.partial"; whoever makes a backup holds
-    # the folder lock, so no other copy can be in progress.
-    for partial in backup_dir.glob(".*.db.partial"):
-        partial.unlink(missing_ok=True)
+    # A copy cut short (killed mid-backup) stays as atomic_file's ".NAME.db.*.tmp" (older versions
+    # left ".NAME.db.partial"); whoever makes a backup holds the folder lock, so no other copy can
+    # be in progress.
+    for pattern in (".*.db.*.tmp", ".*.db.partial"):
+        for partial in backup_dir.glob(pattern):
+            partial.unlink(missing_ok=True)
 
 
 def backup_if_due(

@@ -12,16 +12,21 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
 
 from ..errors import InternalError, StorageError, UserInputError
+from ..paths import atomic_file
 
 PAGE_SIZE = 4096
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
-Row = sqlcipher3.Row
+if TYPE_CHECKING:
+    # sqlcipher3 ships no type information; its Row is sqlite3.Row's twin.
+    from sqlite3 import Row as Row
+else:
+    Row = sqlcipher3.Row
 
 
 def _key_pragma(key: bytes | bytearray) -> str:
@@ -182,10 +187,12 @@ class Database:
                 raise self._map(exc) from None
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        return self.execute(sql, params).fetchall()
+        rows: list[Row] = self.execute(sql, params).fetchall()
+        return rows
 
     def one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        return self.execute(sql, params).fetchone()
+        row: Row | None = self.execute(sql, params).fetchone()
+        return row
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = self.one(sql, params)
@@ -250,13 +257,7 @@ class Database:
 
     def export_copy(self, target: Path, key: bytes | bytearray) -> None:
         """A consistent encrypted copy (sqlcipher_export), written private then moved in place."""
-        target = Path(target)
-        tmp = target.with_name(f".{target.name}.partial")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-        with self._lock:
+        with self._lock, atomic_file(Path(target)) as tmp:
             try:
                 self.conn.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{bytes(key).hex()}'\"", (str(tmp),))
                 try:
@@ -266,10 +267,7 @@ class Database:
                 finally:
                     self.conn.execute("DETACH DATABASE backup")
             except sqlcipher3.Error as exc:
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
                 raise self._map(exc) from None
-        os.replace(tmp, target)
 
     def rekey(self, new_key: bytes | bytearray) -> None:
         with self._lock:

@@ -7,7 +7,8 @@ Two modes:
   file on disk opens the database without it (see security/vault.py).
 The SQLCipher key and the field data key are independent random keys.
 Switching between the modes, and finishing a switch a crash interrupted, is security/vault.py's
-job; `load_or_create_keys` lets it settle any half-done switch first (docs/security.md).
+job; `security.folder_keys.load_or_create_keys` lets it settle any half-done switch first
+(docs/security.md).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ..errors import AuthenticationError, StorageError
+from ..errors import StorageError
 from ..paths import DB_FILENAME, DEVICE_KEY_FILENAME, VAULT_FILENAME, atomic_write_text
+from .probe import key_opens
 
 # Written first during a key change and renamed over the real file once the database agrees.
 DEVICE_KEY_NEW_FILENAME = f"{DEVICE_KEY_FILENAME}.new"
@@ -42,7 +45,7 @@ def new_device_keys() -> Keys:
 
 
 def write_device_keys(
-    folder: Path, keys: Keys, *, filename: str = DEVICE_KEY_FILENAME, extra: dict | None = None
+    folder: Path, keys: Keys, *, filename: str = DEVICE_KEY_FILENAME, extra: dict[str, Any] | None = None
 ) -> None:
     body = {"v": 1, "db_key": bytes(keys.db_key).hex(), "data_key": bytes(keys.data_key).hex()}
     if extra:
@@ -74,7 +77,7 @@ def key_mode(folder: Path) -> str | None:
     # A vault.json.new left by an interrupted lock-on counts: if the old key file still opened the
     # database, opening the folder discards it (settle_pending) before anyone asks for a password.
     if (folder / VAULT_FILENAME).exists() or (
-        (folder / VAULT_NEW_FILENAME).exists() and not _aborted_lock_on(folder)
+        (folder / VAULT_NEW_FILENAME).exists() and not aborted_lock_on(folder)
     ):
         return "password"
     if (folder / DEVICE_KEY_FILENAME).exists():
@@ -82,45 +85,15 @@ def key_mode(folder: Path) -> str | None:
     return None
 
 
-def _change_pending(folder: Path) -> bool:
-    return (
-        (folder / DEVICE_KEY_NEW_FILENAME).exists()
-        or (folder / VAULT_NEW_FILENAME).exists()
-        or any(folder.glob("locked-*.partial"))
-    )
-
-
-def _aborted_lock_on(folder: Path) -> bool:
-    from ..security.vault import aborted_lock_on
-
-    return aborted_lock_on(folder)
-
-
-def load_or_create_keys(folder: Path, password: str | None = None) -> tuple[Keys, bool]:
-    """Return the folder's keys and whether they were just created (a brand-new folder)."""
-    if _change_pending(folder):
-        # Only an interrupted key change needs the vault code (and its Argon2 and AES imports).
-        from ..security.vault import settle_pending
-
-        settle_pending(folder)
-    mode = key_mode(folder)
-    if mode == "password":
-        if password is None:
-            raise AuthenticationError(
-                "This data folder is locked with a password.",
-                hint="Enter your password to unlock it (DREAMTREE_PASSWORD for scripts).",
-            )
-        from ..security.vault import unlock_vault
-
-        return unlock_vault(folder, password), False
-    if mode == "device":
-        return read_device_keys(folder), False
-    db_path = folder / DB_FILENAME
-    if db_path.exists() and db_path.stat().st_size > 0:
-        raise StorageError(
-            f"The key file for {db_path} is missing, so the database cannot be opened.",
-            hint="Put the key file back, or restore a JSON backup into a new data folder.",
-        )
-    keys = new_device_keys()
-    write_device_keys(folder, keys)
-    return keys, True
+def aborted_lock_on(folder: Path) -> bool:
+    """vault.json.new beside a device.key that still opens the database: the re-key never happened."""
+    if not (folder / VAULT_NEW_FILENAME).exists() or (folder / VAULT_FILENAME).exists():
+        return False
+    try:
+        device = read_device_keys(folder, DEVICE_KEY_FILENAME)
+    except StorageError:
+        return False
+    try:
+        return key_opens(folder / DB_FILENAME, device.db_key)
+    finally:
+        device.wipe()

@@ -13,7 +13,7 @@ API (the CLI and the UI call these):
         with neither, VerificationCodeSent (exit 3) once the code was mailed
     login(app, server, email, password, *, lock=True) -> AccountResult
     logout(ctx) -> bool
-    push_password_change(app, old_password, new_password) -> bool
+    push_password_change(app, old_password, new_password) -> "pushed" | "already" | "deferred"
         after accounts.change_password: the cloud account takes the new password (the other
         devices' sessions end; signing in there again adopts it)
 

@@ -20,17 +20,22 @@ again at prepare. The rules themselves (validation, merge, apply, push) are the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..context import UserContext
-from ..errors import AuthenticationError, InternalError, UserInputError
-from ..portability import Catalog, DocumentError, export_document, merge
+from ..errors import AuthenticationError, UserInputError
+from ..portability import Catalog, DocumentError
+from ..portability.keyed import KeyedHasher
 from ..portability.merge import MergeResult, normalize
 from . import protocol as p
 from . import service as s
-from .client import CloudClient, CloudError, DamagedSnapshot
+from . import state
+from .bases import load_bases
+from .client import CloudClient
+from .errors import CloudError, DamagedSnapshot
 
 if TYPE_CHECKING:
     from ..appdata import AppData
@@ -46,6 +51,12 @@ class Prepared:
     local: dict[str, Any]
     changes: int  # the database connection's change counter when `local` was exported
     result: s.SyncResult
+    bases: dict[tuple[str, str], dict[str, Any]]  # the last agreement (record merge)
+    hasher: KeyedHasher | None  # keyed content hashes (needs only the data key)
+    # A password changed here while offline, still to be sent (opened from app_meta), and
+    # whether fetch sent it.
+    pending_password: dict[str, Any] | None = None
+    password_sent: bool = False
 
 
 @dataclass
@@ -56,6 +67,7 @@ class Fetched:
     remote: dict[str, Any] | None = None
     outcome: MergeResult | None = None
     damaged: str | None = None  # why the server's copy cannot be used
+    problem: DocumentError | None = None  # the failed check, naming the field
 
 
 @dataclass
@@ -80,27 +92,32 @@ def linked(ctx: UserContext) -> dict[str, Any]:
 
 def prepare(ctx: UserContext, result: s.SyncResult | None = None) -> Prepared:
     """Database step 1: the session and this folder's data as an export document."""
-    server = s._meta(ctx.db, s.META_SERVER)
+    server = state.meta(ctx.db, state.META_SERVER)
     if server is None:
         raise UserInputError("This data folder is not connected to a cloud account.")
-    token = s._stored_token(ctx)
+    token = state.stored_token(ctx)
     if token is None:
         raise AuthenticationError("You are not signed in to the cloud service.")
     catalog = Catalog.load(ctx.db)
     changes = _changes(ctx)
-    local = export_document(ctx, catalog)
-    if local["pii"].get("mode") != "sealed":
-        raise InternalError("an export for the cloud must keep personal fields sealed")
+    bases = load_bases(ctx)
+    hasher = s.hasher_for(ctx, catalog)
+    local = s.local_document(ctx, catalog, bases, hasher)
     if result is None:
         result = s.SyncResult(server)
     result.rounds += 1
-    return Prepared(server, token, catalog, local, changes, result)
+    pending = None
+    if result.rounds == 1 and state.meta(ctx.db, state.META_PENDING_PASSWORD) is not None:
+        pending = state.open_pending(ctx)
+    return Prepared(server, token, catalog, local, changes, result, bases, hasher, pending)
 
 
 def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_connect) -> Fetched:
     """Network step: pull, check and merge. Touches no database."""
     result = prepared.result
     with connect(prepared.server, prepared.token) as client:
+        if prepared.pending_password is not None:
+            _send_pending_password(client, prepared)
         try:
             snap = client.get_snapshot()
         except DamagedSnapshot as exc:
@@ -122,33 +139,54 @@ def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_con
         fetched.remote = s._check_remote(ctx, snap.wallet, prepared.catalog)
     except DocumentError as exc:
         fetched.damaged = str(exc)
+        fetched.problem = exc
         return fetched
     fetched.digest = snap.wallet_sha256
-    fetched.outcome = merge(prepared.local, fetched.remote)
+    fetched.outcome = s.merge_with(prepared.local, fetched.remote, prepared.bases, prepared.hasher)
     return fetched
+
+
+def _send_pending_password(client: CloudClient, prepared: Prepared) -> None:
+    """A password changed here while offline goes to the account first (as service.sync does)."""
+    from ..security.errors import WrongPasswordError
+    from .cloud_account import _send_pending
+    from .errors import PasswordChangedElsewhere
+
+    assert prepared.pending_password is not None
+    try:
+        _send_pending(client, prepared.pending_password)
+    except WrongPasswordError:
+        raise PasswordChangedElsewhere(client.server) from None
+    prepared.password_sent = True
 
 
 def settle(ctx: UserContext, fetched: Fetched, app: AppData | None = None) -> Settled:
     """Database step 2: apply the merge here (merging again if this folder changed meanwhile)."""
     prepared = fetched.prepared
     result = prepared.result
+    if prepared.password_sent and prepared.pending_password is not None:
+        with ctx.db.transaction():
+            state.set_meta(ctx.db, state.META_CLOUD_KDF, json.dumps(prepared.pending_password["kdf"],
+                                                                     sort_keys=True))
+            state.delete_meta(ctx.db, state.META_PENDING_PASSWORD)
+        prepared.pending_password = None
+        result.notes.insert(0, "your new password, changed here while offline, was sent to the cloud account")
     remote = fetched.remote
     if fetched.damaged is not None:
-        s._damaged(ctx, fetched.damaged, fetched.revision, result)  # raises unless it is to be replaced
+        s._damaged(ctx, fetched.damaged, fetched.revision, result, fetched.problem)  # raises unless it is to be replaced
         remote = None
     local = prepared.local
     outcome = fetched.outcome
     if _changes(ctx) != prepared.changes:
-        local = export_document(ctx, prepared.catalog)
-        outcome = merge(local, remote) if remote is not None else None
+        local = s.local_document(ctx, prepared.catalog, prepared.bases, prepared.hasher)
+        outcome = s.merge_with(local, remote, prepared.bases, prepared.hasher) if remote is not None else None
     to_push = normalize(local)
     settled = Settled(prepared, fetched.revision, result=result)
     if remote is not None and outcome is not None:
-        if not s._same_data(outcome.doc, to_push):
-            s._apply(ctx, app, outcome, result)
+        s.apply_merge(ctx, app, outcome, result, local["revisions"], changed=not s._same_data(outcome.doc, to_push))
         to_push = outcome.doc
-        if s._same_data(to_push, normalize(remote)):
-            s._record_success(ctx.db, result, fetched.revision, fetched.digest)
+        if s.in_agreement(to_push, remote):
+            s.record_success(ctx, result, fetched.revision, fetched.digest, to_push, prepared.bases)
             settled.done = True
             return settled
     settled.to_push = to_push
@@ -167,23 +205,26 @@ def finish(ctx: UserContext, settled: Settled, sent: tuple[int, str]) -> s.SyncR
     """Database step 3: the push landed."""
     result = settled.result
     result.pushed = True
-    s._record_success(ctx.db, result, sent[0], sent[1])
+    assert settled.to_push is not None
+    s.record_success(ctx, result, sent[0], sent[1], settled.to_push, settled.prepared.bases)
     return result
 
 
 def forget_session(ctx: UserContext) -> None:
     """The server refused the session for good: drop it, so the folder shows "signed out"."""
     with ctx.db.transaction():
-        s._delete_meta(ctx.db, s.META_TOKEN)
+        state.delete_meta(ctx.db, state.META_TOKEN)
 
 
 def sign_out(ctx: UserContext, connect: Connect = s.default_connect) -> bool:
     """Sign out on this computer: end the session and forget the server, so nothing tries to
     sync until the person signs in again. Returns whether the server confirmed."""
-    confirmed = s.logout(ctx, connect=connect)
+    from .cloud_account import logout
+
+    confirmed = logout(ctx, connect=connect)
     with ctx.db.transaction():
-        s._delete_meta(ctx.db, s.META_SERVER, s.META_REVISION, s.META_LAST_SYNC, s.META_DAMAGED,
-                       s.META_VALIDATED)
+        state.delete_meta(ctx.db, state.META_SERVER, state.META_REVISION, state.META_LAST_SYNC,
+                          state.META_DAMAGED, state.META_VALIDATED)
     return confirmed
 
 

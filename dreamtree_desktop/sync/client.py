@@ -19,10 +19,30 @@ from typing import Any
 
 import httpx
 
-from .. import __version__
-from ..errors import AuthenticationError, ServiceError
+from .. import __version__, clock
 from ..security.errors import WrongPasswordError
 from . import protocol as p
+from .errors import (
+    UNREACHABLE_HINT,
+    ClockSkew,
+    CloudError,
+    CloudUnreachable,
+    DamagedSnapshot,
+    RateLimited,
+    SessionRefused,
+    StaleRevision,
+)
+
+__all__ = [
+    "ClockSkew",
+    "CloudClient",
+    "CloudError",
+    "CloudUnreachable",
+    "DamagedSnapshot",
+    "RateLimited",
+    "SessionRefused",
+    "StaleRevision",
+]
 
 log = logging.getLogger("dreamtree.sync")
 
@@ -32,76 +52,11 @@ SERVER_ENV = "DREAMTREE_SERVER"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=60.0, pool=5.0)
 DEFAULT_ATTEMPTS = 3
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
-UNREACHABLE_HINT = "Your data here is unchanged; it syncs the next time the service can be reached."
 
 
 def default_server() -> str:
     """The server a new sign-in or sign-up goes to unless the person picks another."""
     return os.environ.get(SERVER_ENV, "").strip() or DEFAULT_SERVER_URL
-
-
-class CloudError(ServiceError):
-    """The service answered, but not with what was asked (exit 4)."""
-
-    def __init__(self, message: str, *, status: int = 0, code: str = "", hint: str | None = None,
-                 revision: int | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.status = status
-        self.code = code
-        self.revision = revision  # the snapshot revision the answer named (ETag), when it did
-
-
-class DamagedSnapshot(CloudError):
-    """GET /v1/snapshot answered with something unreadable: too large, not gzip, not JSON, or
-    not a snapshot. `revision` comes from the ETag header when there was one."""
-
-    def __init__(self, reason: str, revision: int | None) -> None:
-        super().__init__(f"The copy in your cloud account cannot be read: {reason}.", status=200,
-                         code="damaged_snapshot", hint="Your data here is unchanged.", revision=revision)
-        self.reason = reason
-
-
-class CloudUnreachable(CloudError):
-    """No answer: offline, server down, connection cut, timeout (exit 4)."""
-
-
-class StaleRevision(CloudError):
-    """409: the snapshot moved on since it was pulled; `revision` is the server's current one."""
-
-    def __init__(self, revision: int) -> None:
-        super().__init__(f"The cloud copy changed meanwhile (now revision {revision}).", status=409,
-                         code=p.STALE_REVISION)
-        self.revision = revision
-
-
-class SessionRefused(AuthenticationError):
-    """401 on a signed-in route: the token expired, was revoked, or is not ours (exit 3)."""
-
-    def __init__(self, code: str, server: str) -> None:
-        expired = code == "token_expired"
-        super().__init__(
-            "Your cloud session has expired." if expired else "Your cloud session is no longer valid.",
-            hint=f"Sign in again: dreamtree account login --server {server} --email YOU@EXAMPLE.COM",
-        )
-        self.code = code
-
-
-class RateLimited(AuthenticationError):
-    """429: too many attempts (wrong passwords or codes, sign-ups, mails) for this email address
-    or from this network; the service waits longer after each one (exit 3)."""
-
-    def __init__(self, retry_after: int) -> None:
-        if retry_after < 60:
-            wait = f"{max(1, retry_after)} second{'s' if retry_after != 1 else ''}"
-        else:
-            minutes = (retry_after + 59) // 60
-            wait = f"about {minutes} minute{'s' if minutes != 1 else ''}"
-        super().__init__(
-            "Too many attempts for this email address or from this network: the cloud service refuses "
-            "them for a while.",
-            hint=f"Try again in {wait}.",
-        )
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -148,6 +103,10 @@ class CloudClient:
             base_url=self.server, timeout=timeout, transport=transport, follow_redirects=False,
             headers={"User-Agent": f"DreamTree-Desktop/{__version__}", "Accept": "application/json"},
         )
+
+        # Server time - device time, measured from X-Server-Time (None until an answer has it).
+        self.clock_offset_s: float | None = None
+        self._best_round_trip: float | None = None
 
     def __repr__(self) -> str:
         return (f"CloudClient({self.server!r}, token={'<hidden>' if self.token else None}, "
@@ -310,7 +269,9 @@ class CloudClient:
     def _exchange(self, method: str, path: str, json_body: Any, content: bytes | None,
                   headers: dict[str, str], limit: int) -> Answer:
         request = self._http.build_request(method, path, json=json_body, content=content, headers=headers)
+        sent = clock.device_now().timestamp()
         response = self._http.send(request, stream=True)
+        received = clock.device_now().timestamp()
         try:
             parts: list[bytes] = []
             size = 0
@@ -331,9 +292,27 @@ class CloudClient:
                              revision=_etag_revision(response.headers)) from None
         finally:
             response.close()
+        self._measure_clock(response.headers, sent, received)
         data = b"".join(parts)
         body = p.parse_json_object(data) if data else None
         return Answer(response.status_code, response.headers, body, wire, data)
+
+    def _measure_clock(self, headers: httpx.Headers, sent: float, received: float) -> None:
+        """The server stamped its answer somewhere between sending and receiving: the midpoint
+        is the best guess, off by at most half the round trip. Too far off: refuse before any
+        route's answer is used (so nothing is written)."""
+        value = (headers.get("x-server-time") or "").strip()
+        if not value.isdigit():
+            return
+        offset = int(value) / 1000 - (sent + received) / 2
+        if abs(offset) > clock.TOLERANCE.total_seconds():
+            raise ClockSkew(offset)
+        # The quickest exchange bounds the error best (a long upload widens the window).
+        round_trip = received - sent
+        if self._best_round_trip is None or round_trip <= self._best_round_trip:
+            self._best_round_trip = round_trip
+            self.clock_offset_s = offset
+            clock.set_trusted_offset(offset)
 
     def _wait(self, attempt: int, retry_after: int | None) -> float:
         if retry_after is not None:

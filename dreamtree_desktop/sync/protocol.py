@@ -112,6 +112,7 @@ class Snapshot:
     size_bytes: int = 0  # of the wallet JSON as stored
     wire_bytes: int = 0  # what crossed the network (gzip)
     wallet_sha256: str | None = None  # of the wallet's bytes as received (computed here)
+    reset_at: str | None = None  # when the account's password was last reset with a mailed code
 
 
 @dataclass(frozen=True)
@@ -202,4 +203,5 @@ def parse_snapshot(body: dict[str, Any] | None, wire_bytes: int,
         size if type(size) is int else 0,
         wire_bytes,
         digest if wallet is not None else None,
+        body.get("reset_at") if isinstance(body.get("reset_at"), str) else None,
     )

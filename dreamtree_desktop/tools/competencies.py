@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -137,7 +137,7 @@ def _entry(row: Mapping[str, Any]) -> tuple[str, str, int]:
     return (str(row["competency_id"]), str(row["name"]), int(row["score"]))
 
 
-def compute(rows: list[Mapping[str, Any]], one_year_ago: str) -> CompetencyResults | None:
+def compute(rows: Sequence[Mapping[str, Any]], one_year_ago: str) -> CompetencyResults | None:
     """The pure calculation over score rows ({competency_id, name, category, score, assessed_at})."""
     if not rows:
         return None
@@ -156,7 +156,7 @@ def compute(rows: list[Mapping[str, Any]], one_year_ago: str) -> CompetencyResul
         strengths=[_entry(r) for r in rows if int(r["score"]) >= strong],
         improvements=[_entry(r) for r in rows if int(r["score"]) <= weak],
         assessed_at=oldest,
-        # As the spec's SQL: MIN(assessed_at) < DATE('now', '-1 year'), compared as text.
+        # MIN(assessed_at) < DATE('now', '-1 year'), compared as text.
         reassessment_due=oldest < one_year_ago,
     )
 

@@ -126,7 +126,8 @@ def add_child(ctx: UserContext, tree_id: str, parent_node_id: str, text: str,
 
 def _subtree_edges(edges: list[dict[str, Any]], node_id: str) -> list[dict[str, Any]]:
     """The edge into node_id and every edge below it."""
-    out, frontier = [], [node_id]
+    out: list[dict[str, Any]] = []
+    frontier = [node_id]
     out.extend(e for e in edges if e["to_node_id"] == node_id)
     while frontier:
         current = frontier.pop()
@@ -227,7 +228,7 @@ def level_counts(nested: Mapping[str, Any] | None) -> list[int]:
 def levels(ctx: UserContext, tree_id: str) -> list[dict[str, Any]]:
     """Guidance per ring: depth, count, target (1, 3, 9, 27) and whether it is met. Not enforced."""
     counts = level_counts(tree(ctx, tree_id))
-    out = []
+    out: list[dict[str, Any]] = []
     for depth, target in enumerate(TARGETS):
         count = counts[depth] if depth < len(counts) else 0
         out.append({"depth": depth, "count": count, "target": target, "met": count >= target})
@@ -302,7 +303,7 @@ def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None)
     d = c.require_mapping(data, "The idea tree")
     _validate_value(d)
     with ctx.db.transaction():
-        tree_id = create_tree(ctx, d["root"], d.get("name"), origin=origin)["id"]
+        tree_id = str(create_tree(ctx, d["root"], d.get("name"), origin=origin)["id"])
         _build(ctx, tree_id, d.get("children"), origin)
     return tree_id
 

@@ -82,15 +82,25 @@ def save(ctx: UserContext, resume: Mapping[str, Any], origin: str | None = None)
     """Keep the user's edited resume (a JSON object of at most 1 MB)."""
     c.require_unlocked(ctx, TOOL_ID, origin)
     text = rules.resume_text(rules.resume_object(resume))
+    # Sealed whole: the resume holds the person's email, phone and address.
+    sealed = ctx.seal("user_profile", "resume_json", ctx.user_id, text)
     with ctx.db.transaction():
         ensure_profile(ctx)
         ctx.db.execute("UPDATE user_profile SET resume_json = ?, updated_at = ? WHERE user_id = ?",
-                       (text, now_iso(), ctx.user_id))
+                       (sealed, now_iso(), ctx.user_id))
 
 
 def saved(ctx: UserContext) -> dict[str, Any] | None:
-    text = ctx.db.scalar("SELECT resume_json FROM user_profile WHERE user_id = ?", (ctx.user_id,))
-    return None if text is None else json.loads(text)
+    stored = ctx.db.scalar("SELECT resume_json FROM user_profile WHERE user_id = ?", (ctx.user_id,))
+    text = ctx.unseal("user_profile", "resume_json", ctx.user_id, stored)
+    if not isinstance(text, str):
+        return None  # nothing saved, or lost in a password reset
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        # A damaged copy (doctor lists it and can move it aside): the builder starts afresh.
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def load(ctx: UserContext) -> dict[str, Any]:

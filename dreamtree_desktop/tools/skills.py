@@ -10,6 +10,7 @@ from ..content.skillnames import skill_key
 from ..context import UserContext
 from ..errors import UserInputError
 from ..rules import records as rules
+from ..storage.db import Row
 from . import _common as c
 
 TOOL_ID = "skills-browser"
@@ -76,8 +77,9 @@ def search(ctx: UserContext, text: str | None, category: str | None = None, limi
     """Skills whose name contains text (case-insensitive), names starting with it first."""
     needle = c.text(text, "text", max_length=MAX_NAME) or ""
     category = c.enum(category, "category", CATEGORIES)
-    limit = c.integer(limit, "limit", 1, 1000, required=True)
-    assert limit is not None
+    checked_limit = c.integer(limit, "limit", 1, 1000, required=True)
+    assert checked_limit is not None
+    limit = checked_limit
     sql = f"SELECT id, name, category, is_custom FROM skills WHERE {_VISIBLE}"
     params: list[Any] = [ctx.user_id]
     if category:
@@ -136,7 +138,7 @@ _USER_SELECT = (
 )
 
 
-def _user_dict(row: Mapping[str, Any]) -> dict[str, Any]:
+def _user_dict(row: Row) -> dict[str, Any]:
     out = dict(row)
     out["is_custom"] = bool(out["is_custom"])
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,14 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dreamtree_cli import run_dreamtree
+
 from dreamtree_desktop.appdata import AppData
 from dreamtree_desktop.clock import now_iso
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.ids import new_id
 
 ROOT = Path(__file__).resolve().parents[2]
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
-PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
+PYTHON = sys.executable
 
 PASSWORD = "tangerine-violin-42"
 NEW_PASSWORD = "plum-orchestra-77"
@@ -38,10 +40,7 @@ def cli(folder: Path, *args: str, password: str | None = None, new_password: str
     if new_password is not None:
         full_env["DREAMTREE_NEW_PASSWORD"] = new_password
     full_env.update(env or {})
-    return subprocess.run(
-        [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(folder), "account", *args],
-        capture_output=True, text=True, env=full_env, stdin=subprocess.DEVNULL, cwd=ROOT, timeout=180,
-    )
+    return run_dreamtree("account", *args, data_dir=folder, env=full_env)
 
 
 @dataclass
@@ -93,8 +92,10 @@ def seed_user_data(app: AppData) -> Seeded:
                  seal("user_contacts", "linkedin_url", cid, f"https://www.linkedin.com/in/piitoken-{n}"),
                  stamp, stamp),
             )
-        db.execute("UPDATE user_settings SET location = ? WHERE user_id = ?",
-                   (seal("user_settings", "location", uid, "PIITOKEN-42 Elm Street, Springfield"), uid))
+        resume = json.dumps({"basics": {"location": {"address": "PIITOKEN-42 Elm Street, Springfield"}}})
+        db.execute("INSERT INTO user_profile(user_id, resume_json, created_at, updated_at) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT(user_id) DO UPDATE SET resume_json = excluded.resume_json",
+                   (uid, seal("user_profile", "resume_json", uid, resume), stamp, stamp))
         seeded.response_id = new_id()
         db.execute(
             "INSERT INTO user_responses(id, user_id, prompt_id, exercise_id, response_text, created_at, "
@@ -158,7 +159,7 @@ def stored_pii(app: AppData, seeded: Seeded) -> dict[tuple[str, str, str], str |
     """The stored text of every seeded PII cell, read through the open connection."""
     out = {}
     for table, column, row_id in seeded.pii:
-        key = "user_id" if table in ("user_budget", "user_settings") else "id"
+        key = "user_id" if table in ("user_budget", "user_settings", "user_profile") else "id"
         out[(table, column, row_id)] = app.db.scalar(
             f'SELECT "{column}" FROM "{table}" WHERE "{key}" = ?', (row_id,)
         )

@@ -1,4 +1,4 @@
-"""Password change re-wraps the keys only: PII ciphertexts stay byte-identical (spec 11 §5.2)."""
+"""Password change re-wraps the keys only: PII ciphertexts stay byte-identical."""
 
 from __future__ import annotations
 

@@ -37,6 +37,7 @@ from dreamtree_desktop.errors import AuthenticationError, ServiceError
 from dreamtree_desktop.portability.revisions import get_revision, list_revisions
 from dreamtree_desktop.security.envelope import is_envelope
 from dreamtree_desktop.sync import service
+from dreamtree_desktop.sync import state as sync_state
 from dreamtree_desktop.sync.client import CloudClient, CloudUnreachable
 from dreamtree_desktop.tools import flow
 
@@ -97,7 +98,7 @@ def test_claim_uploads_everything_and_the_server_holds_no_personal_plaintext(clo
         user_id = ctx.user_id
         assert unsealed_pii(ctx) == []
         status = service.sync_status(ctx)
-        token = service._stored_token(ctx)
+        token = sync_state.stored_token(ctx)
         stored_token = app.db.scalar("SELECT value FROM app_meta WHERE key = 'sync.token'")
         secrets = [str(answer_of(ctx, pid)) for pid in (PII_PROMPT, "1.4.2.circles", "1.4.4.kindness",
                                                          "1.2.4.benefits")]
@@ -155,12 +156,12 @@ def test_edits_to_different_modules_on_two_devices_both_survive(account, seeded_
     result = sync(b)
     assert result.applied and result.pushed and result.modules == {"1.1": "replaced"}
     assert sync(account.a).applied
-    for folder, replaced in ((account.a, "1.2"), (b, "1.1")):
+    for folder in (account.a, b):
         with opened(folder) as (_app, ctx):
             assert answer_of(ctx, PLAIN_PROMPT) == "A rewrote module 1.1"
             assert answer_of(ctx, SECOND_MODULE_PROMPT) == "B rewrote module 1.2"
-            # The version each device had of the module the other one changed stays viewable.
-            assert [r.module_id for r in list_revisions(ctx)] == [replaced]
+            # Each module changed on one side only: no conflict, nothing to keep.
+            assert list_revisions(ctx) == []
     assert plain_export(account.a) == plain_export(b)
     # Settled: another round changes nothing anywhere.
     for folder in (account.a, b):
@@ -168,25 +169,22 @@ def test_edits_to_different_modules_on_two_devices_both_survive(account, seeded_
         assert not again.applied and not again.pushed and again.revision == 3
 
 
-def test_same_module_newer_wins_and_the_older_is_kept_on_the_device_that_lost(account, seeded_template,
-                                                                             tmp_path):
+def test_same_module_newer_wins_and_the_older_is_kept_on_both_devices(account, seeded_template, tmp_path):
     b = sign_in(account, seeded_template, tmp_path, "B")
     edit(account.a, PLAIN_PROMPT, "older words from A")
     edit(b, PLAIN_PROMPT, "newer words from B")
     sync(account.a)
-    result_b = sync(b)
-    assert result_b.pushed and result_b.kept_as_revision == []
+    result_b = sync(b)  # B sees the conflict: its version wins, A's is kept here too
+    assert result_b.pushed and result_b.kept_as_revision == [] and result_b.revisions_kept == ["module 1.1"]
     result_a = sync(account.a)
-    assert result_a.applied and result_a.kept_as_revision == ["1.1"] and not result_a.pushed
-    with opened(account.a) as (_app, ctx):
-        assert answer_of(ctx, PLAIN_PROMPT) == "newer words from B"
-        kept = list_revisions(ctx, "1.1")
-        assert [(r.module_id, r.reason) for r in kept] == [("1.1", "sync")]
-        _info, unit = get_revision(ctx, kept[0].id)
-        assert "older words from A" in json.dumps(unit)
-    with opened(b) as (_app, ctx):
-        assert answer_of(ctx, PLAIN_PROMPT) == "newer words from B"
-        assert list_revisions(ctx) == []
+    assert result_a.applied and result_a.revisions_kept == ["module 1.1"] and not result_a.pushed
+    for folder in (account.a, b):
+        with opened(folder) as (_app, ctx):
+            assert answer_of(ctx, PLAIN_PROMPT) == "newer words from B"
+            kept = list_revisions(ctx, "1.1")
+            assert [(r.module_id, r.reason) for r in kept] == [("1.1", "sync")]
+            _info, unit = get_revision(ctx, kept[0].id)
+            assert "older words from A" in json.dumps(unit)
     assert plain_export(account.a) == plain_export(b)
 
 
@@ -295,7 +293,7 @@ def test_sync_now_is_what_the_desktop_calls(account):
 
 def test_client_never_shows_the_token(account):
     with opened(account.a) as (_app, ctx):
-        token = service._stored_token(ctx)
+        token = sync_state.stored_token(ctx)
     assert token
     client = CloudClient(account.url, token)
     try:
@@ -324,15 +322,15 @@ def test_turning_the_lock_on_does_not_undo_a_setting_changed_on_another_device(
 def test_a_password_changed_on_one_device_reaches_the_others(account, seeded_template, tmp_path):
     from dreamtree_desktop.accounts import change_password, verify_password
     from dreamtree_desktop.security.errors import WrongPasswordError
-    from dreamtree_desktop.sync.client import SessionRefused
+    from dreamtree_desktop.sync.errors import PasswordChangedElsewhere
 
     new_password = "plum-orchestra-77"
     b = sign_in(account, seeded_template, tmp_path, "B")
     locked = sign_in(account, seeded_template, tmp_path, "D", lock=True)
     with opened(account.a) as (app, _ctx):
         change_password(app, PASSWORD, new_password)
-        assert service.push_password_change(app, PASSWORD, new_password)
-        assert not service.push_password_change(app, PASSWORD, new_password)  # already there
+        assert service.push_password_change(app, PASSWORD, new_password) == "pushed"
+        assert service.push_password_change(app, PASSWORD, new_password) == "already"
     assert sync(account.a).revision >= 1  # A's own session stays valid
 
     fresh = new_folder(seeded_template, tmp_path, "C")
@@ -342,9 +340,11 @@ def test_a_password_changed_on_one_device_reaches_the_others(account, seeded_tem
         service.login(app, account.url, account.email, new_password, lock=False)
     assert plain_export(fresh) == plain_export(account.a)
 
-    # B's session ended with the change; signing in with the new password adopts it locally.
-    with pytest.raises(SessionRefused):
+    # B's session ended with the change: it asks for the new password (exit 3); signing in with
+    # it adopts it locally.
+    with pytest.raises(PasswordChangedElsewhere) as asked:
         sync(b)
+    assert asked.value.exit_code == 3 and "new password" in str(asked.value)
     with opened(b) as (app, _ctx):
         result = service.login(app, account.url, account.email, new_password)
         assert result.sync_error is None and not result.adopted

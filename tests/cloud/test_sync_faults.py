@@ -33,6 +33,7 @@ from dreamtree_desktop.accounts import account_status
 from dreamtree_desktop.errors import ServiceError
 from dreamtree_desktop.portability import Catalog, DocumentError, export_document
 from dreamtree_desktop.sync import protocol, service
+from dreamtree_desktop.sync import state as sync_state
 from dreamtree_desktop.sync.client import CloudClient, CloudUnreachable, SessionRefused
 
 pytestmark = pytest.mark.cloud
@@ -69,7 +70,7 @@ def raw_put(url: str, folder: Path, wallet: dict, if_match: int) -> httpx.Respon
     """A snapshot written by something else than this client (another app, a bug, an attacker
     holding the token): the server only checks its envelope."""
     with opened(folder) as (_app, ctx):
-        token = service._stored_token(ctx)
+        token = sync_state.stored_token(ctx)
     body = {"schema_version": str(wallet.get("version")), "exported_at": "2026-01-31T12:00:00Z",
             "wallet": wallet}
     return httpx.put(f"{url}/v1/snapshot", json=body, timeout=30,
@@ -114,7 +115,7 @@ def test_forged_token_is_exit_3_until_signing_in_again(cloud_server, seeded_temp
     folder, email, _uid = claimed(cloud_server.url, seeded_template, tmp_path)
     edit(folder, "written before the token went bad")
     with opened(folder) as (app, ctx), app.db.transaction():
-        forged = service._seal_token(ctx.data_key, ctx.user_id, "A" * 43)
+        forged = sync_state._seal_token(ctx.data_key, ctx.user_id, "A" * 43)
         app.db.execute("UPDATE app_meta SET value = ? WHERE key = 'sync.token'", (forged,))
     before = plain_export(folder)
     run = cli(folder, "sync")
@@ -218,7 +219,9 @@ def test_malformed_snapshot_is_refused_then_replaced_by_the_next_sync(cloud_serv
     with pytest.raises(ServiceError) as caught:
         sync(folder)
     assert caught.value.exit_code == 4
-    assert "cannot be used" in str(caught.value) and "Sync again to replace" in str(caught.value)
+    assert "the copy on the server is damaged" in str(caught.value).lower()
+    assert "/exported_at" in str(caught.value) or "exported_at" in str(caught.value)
+    assert "Sync again to replace" in str(caught.value)
     assert plain_export(folder) == before
     result = sync(folder)
     assert result.pushed and result.revision == 3 and any("replaced" in n for n in result.notes)
@@ -281,7 +284,7 @@ def test_a_document_that_fails_validation_is_never_pushed(cloud_server, seeded_t
     with opened(folder) as (app, ctx):
         catalog = Catalog.load(app.db)
         doc = export_document(ctx, catalog)
-        token = service._stored_token(ctx)
+        token = sync_state.stored_token(ctx)
     unit = doc["modules"]["1.4"]
     record = unit["rows"]["user_responses"][0]
     record["response_text"] = "a personal answer in clear"  # a sealed document must hold envelopes

@@ -152,6 +152,7 @@ def test_account_dialog_keeps_what_was_typed_and_signs_out(cloud_server, seeded_
         qtbot.waitUntil(lambda: dev.scheduler.state == "synced", timeout=60_000)
         qtbot.waitUntil(lambda: page.cloud_signout_button.isVisible(), timeout=20_000)
         assert page.sync_button.isVisible() and "Last synced" in page.sync_text.text()
+        wait_idle(qtbot, dev)
         page.open_arg("account")
         shot(dev.window, "profile-account-signed-in")
         monkeypatch.setattr("ui.dialogs.confirm.confirm", lambda *_a, **_k: True)

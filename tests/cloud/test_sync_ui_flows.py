@@ -183,3 +183,42 @@ def test_folder_with_work_joins_account_with_other_work(cloud_server, seeded_tem
         qtbot.waitUntil(lambda: dev.call(answer_of, PLAIN_PROMPT) == before, timeout=20_000)
         assert restored != before
         wait_idle(qtbot, dev)
+
+
+def test_earlier_versions_of_a_single_record(cloud_server, seeded_template, tmp_path, qtbot):
+    from test_sync_devices import make_account, sign_in, sync
+
+    from dreamtree_desktop.tools import flow
+    from ui.dialogs.versions import VersionsDialog
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("shared log",))
+    a, b = account.a, sign_in(account, seeded_template, tmp_path, "B")
+    with opened(a) as (_app, ctx):
+        row = next(r["id"] for r in flow.list_(ctx) if r["activity"] == "shared log")
+        flow.update(ctx, row, {"activity": "A's words"})
+    with opened(b) as (_app, ctx):
+        onboard(ctx)
+        flow.update(ctx, row, {"activity": "B's later words"})
+    sync(a)
+    sync(b)  # both changed the same field: the later one wins, A's is kept as a version of the record
+
+    def activity(c: Any) -> str:
+        return str(flow.get(c, row)["activity"])
+
+    with device(b, qtbot) as dev:
+        versions = VersionsDialog(dev.services, dev.window)
+        versions.reload()
+        versions.open()
+        qtbot.waitUntil(lambda: versions.loaded, timeout=20_000)
+        index = next(i for i, r in enumerate(versions.rows) if r.kind == "record")
+        versions.list.setCurrentRow(index)
+        assert "Flow log" in versions.list.item(index).text()
+        qtbot.waitUntil(lambda: "A's words" in versions.earlier.toPlainText(), timeout=20_000)
+        assert "B's later words" in versions.current.toPlainText()
+        shot(versions, "earlier-versions-record")
+        versions.restore_button.click()
+        qtbot.waitUntil(lambda: dev.call(activity) == "A's words", timeout=20_000)
+        qtbot.waitUntil(lambda: versions.undo_id is not None, timeout=20_000)
+        versions.undo()
+        qtbot.waitUntil(lambda: dev.call(activity) == "B's later words", timeout=20_000)
+        wait_idle(qtbot, dev)

@@ -159,3 +159,51 @@ def test_password_changed_on_another_computer(cloud_server, seeded_template, tmp
     with opened(first) as (_app, ctx):  # the first computer gets what the second wrote meanwhile
         service.sync(ctx)
         assert answer_of(ctx, PLAIN_PROMPT) == "written before signing in again"
+
+
+def test_indicator_says_the_clock_is_off(cloud_server, seeded_template, tmp_path, qtbot):
+    from dreamtree_desktop.clock import set_offset
+
+    folder, _email = _claimed_folder(seeded_template, tmp_path, "dev", cloud_server.url, mailed_code(cloud_server))
+    with device(folder, qtbot) as dev:
+        qtbot.waitUntil(lambda: dev.scheduler.last_result is not None, timeout=30_000)
+        indicator = dev.window.sync.indicator
+        try:
+            set_offset(3 * 3600)  # this computer's clock runs three hours ahead
+            dev.scheduler.request()
+            qtbot.waitUntil(lambda: dev.scheduler.state == "clock", timeout=60_000)
+            assert "Clock is off" in indicator.text()
+            indicator.click()
+            assert "clock" in indicator.details.body.text()
+            shot(indicator.details, "sync-details-clock")
+        finally:
+            set_offset(0)
+        indicator.details.sync_button.click()
+        qtbot.waitUntil(lambda: dev.scheduler.state == "synced", timeout=60_000)
+        wait_idle(qtbot, dev)
+
+
+def test_password_changed_here_while_offline_reaches_the_account(seeded_template, tmp_path, qtbot):
+    from dreamtree_desktop import accounts
+    from dreamtree_desktop.sync import service
+
+    server = Worker(tmp_path / "server")
+    server.start()
+    try:
+        folder, email = _claimed_folder(seeded_template, tmp_path, "dev", server.url, server.read_code)
+        server.stop()
+        with opened(folder) as (app, _ctx):
+            accounts.change_password(app, PASSWORD, NEW_PASSWORD)
+            assert service.push_password_change(app, PASSWORD, NEW_PASSWORD) == "deferred"
+        server.start()
+        with device(folder, qtbot) as dev:
+            qtbot.waitUntil(lambda: dev.scheduler.last_result is not None, timeout=60_000)
+            assert dev.scheduler.state == "synced"
+            assert any("password" in note for note in dev.scheduler.last_result.notes)
+            wait_idle(qtbot, dev)
+        # Another computer now signs in with the new password.
+        other = new_folder(seeded_template, tmp_path, "other")
+        with opened(other) as (app, _ctx):
+            assert service.login(app, server.url, email, NEW_PASSWORD, lock=False).sync_error is None
+    finally:
+        server.stop()

@@ -163,3 +163,20 @@ def test_naming_an_earlier_part_needs_a_recall_link_from_it(seed_copy: Path) -> 
     problems = [str(p) for p in check_all(load_seed(seed_copy))]
     assert problems == ["workbook/2.5.toml: 2.5.1.block[1]: names part 1 but no recall link of 2.5.1 brings in "
                         "an answer from it"]
+
+
+def test_a_set_aside_prompt_needs_somewhere_to_go(seed_copy: Path) -> None:
+    path = seed_copy / "workbook/3.5.toml"
+    text = path.read_text()
+    start = text.index('  [[exercise.block]]\n  type = "reflection"\n  text = """After each meeting')
+    end = text.index('[[exercise]]\nid = "3.5.4"')
+    path.write_text(text[:start] + text[end:])
+    problems = [str(p) for p in check_all(load_seed(seed_copy))]
+    assert any("3.5.3.thanks: a prompt set aside for later needs a block after it" in p for p in problems)
+
+
+def test_other_ways_of_promising_a_skip_are_caught(seed_copy: Path) -> None:
+    _edit(seed_copy / "workbook/2.2.toml", '  type = "instruction"\n  text = """',
+          '  type = "instruction"\n  text = """If you would rather not answer, move on. ')
+    problems = [str(p) for p in check_all(load_seed(seed_copy))]
+    assert problems and all("promises skipping" in p for p in problems)

@@ -1,4 +1,4 @@
-"""The v3 schema as the spec defines it, plus the documented fixes."""
+"""The v3 schema, plus the additions docs/schema.md lists."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ SPEC_TABLES = {
     "content_sources": ["id", "exercise_id", "reference_id", "usage_type", "notes"],
 }
 
-# (child table, column) -> (parent table, on_delete) from the spec's relationship summary.
+# (child table, column) -> (parent table, on_delete): the v3 design's foreign keys.
 SPEC_FOREIGN_KEYS = {
     ("auth", "user_id"): ("users", "CASCADE"),
     ("emails", "user_id"): ("users", "CASCADE"),

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.errors import AlreadyRunningError, StorageError
@@ -20,9 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "dreamtree_desktop", *args], capture_output=True, text=True,
-                          env=full_env, cwd=ROOT, timeout=120)
+    return run_dreamtree(*args, env=env, timeout=120)
 
 
 def test_first_launch_creates_an_anonymous_user_and_later_launches_reuse_it(data_dir: Path) -> None:

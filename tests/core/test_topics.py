@@ -47,3 +47,12 @@ def test_ui_uses_the_constants_not_bare_strings() -> None:
                         inner.value in NAMES or inner.value.startswith(topic.TOOL_PREFIX)):
                     found.append(f"{path.relative_to(ROOT)}:{inner.lineno}: {inner.value!r}")
     assert found == []
+
+
+def test_core_operations_declare_what_they_change(ctx: object) -> None:
+    from dreamtree_desktop.engine.workbook import Workbook
+    from dreamtree_desktop.settings import update_settings
+
+    assert topic.declared_by(update_settings) == {topic.SETTINGS}
+    assert topic.declared_by(Workbook(ctx).answer) == topic.ANSWER_WRITE
+    assert topic.declared_by(Workbook.skip) == topic.ANSWER_WRITE

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from dreamtree_cli import run_dreamtree
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def dreamtree(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DREAMTREE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "dreamtree_desktop", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        timeout=60,
-        check=False,
-    )
+    return run_dreamtree(*args, data_dir=data_dir, stdin=stdin, timeout=60)
 
 
 @pytest.fixture

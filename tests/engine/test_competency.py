@@ -1,4 +1,4 @@
-"""Competency results (spec 3.17) and re-assessment (spec 13), hand-computed."""
+"""Competency results and the yearly re-assessment, hand-computed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Daily Dos (spec section 11): resume card, reminders per tool table and frequency, follow-ups,
+"""Daily Dos: resume card, reminders per tool table and frequency, follow-ups,
 re-assessment, and the reminders setting. Tools are unlocked by recording their unlocking
 exercise (the rule is: unlocked when that exercise has an exercise_progress row)."""
 

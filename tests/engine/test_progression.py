@@ -1,4 +1,4 @@
-"""Progression (spec section 12 on exercise_progress), module completion and tool unlocks."""
+"""Progression (on exercise_progress), module completion and tool unlocks."""
 
 from __future__ import annotations
 

@@ -65,7 +65,12 @@ def test_set_aside_prompts_let_the_conversation_go_on(walker, ctx):
     view = walker.wb.exercise("3.5.3")
     waiting = [p.id for p in view.prompts if p.waiting]
     assert waiting == LATER_353
-    assert [w.prompt_id for w in walker.wb.waiting()] == LATER_353
+    bubbles = {m.prompt_id: m.text for m in walker.wb.thread() if m.kind == "answer" and m.exercise_id == "3.5.3"}
+    assert all(bubbles[p] == "Set aside for later: Home's Daily Dos will bring it back." for p in LATER_353)
+    walker.answer_prompt("3.5.3.learned")
+    bubbles = {m.prompt_id: m.text for m in walker.wb.thread() if m.kind == "answer" and m.exercise_id == "3.5.3"}
+    assert bubbles["3.5.3.learned"] == "Answer to 3.5.3.learned" and bubbles["3.5.3.energy"].startswith("Set aside")
+    assert [w.prompt_id for w in walker.wb.waiting()] == LATER_353[1:]
 
 
 def test_daily_dos_bring_set_aside_prompts_back_even_with_reminders_off(walker, ctx):

@@ -39,7 +39,7 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
 
 def run_dreamtree(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "dreamtree_desktop", *args],
+        [sys.executable, "-m", "ui.launch", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
     )
 

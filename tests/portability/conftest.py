@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.appdata import AppData, open_app_data
 from dreamtree_desktop.context import UserContext
@@ -31,22 +31,7 @@ def run_cli(
     stdin: str | None = None,
     timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("DREAMTREE_") or k == "DREAMTREE_CLOCK_OFFSET_SECONDS"
-    }
-    full_env.update(env or {})
-    return subprocess.run(
-        [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(data_dir), *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
+    return run_dreamtree(*args, data_dir=data_dir, env=env, stdin=stdin, timeout=timeout)
 
 
 def db_fingerprint(folder: Path) -> str:

@@ -140,7 +140,8 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
                     elif c.startswith("life_dashboard_") and c != "life_dashboard_notes":
                         single[t][c] = 7
                     elif c == "resume_json":
-                        single[t][c] = json.dumps({"basics": {"name": "Resume"}})
+                        resume = json.dumps({"basics": {"name": "Resume", "location": {"city": "Lyon"}}})
+                        single[t][c] = ctx.seal("user_profile", "resume_json", uid, resume)
                     else:
                         single[t][c] = "notes"
                 if prompt.tool == "life-dashboard":
@@ -357,8 +358,7 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
                 (uid, module_id, stamp, stamp),
             )
         db.execute(
-            "UPDATE user_settings SET location = ?, display_name = 'Sam', updated_at = ? WHERE user_id = ?",
-            (ctx.seal("user_settings", "location", uid, "Lyon"), stamp, uid),
+            "UPDATE user_settings SET display_name = 'Sam', updated_at = ? WHERE user_id = ?", (stamp, uid)
         )
         ctx.tombstone("user_flow_logs", new_id())
         if standalone:
@@ -381,9 +381,14 @@ def _list(ctx: UserContext, made: Made, name: str, origin: str | None, stamp: st
         },
     )
     made.add("user_lists", rid)
+    personal = (origin, name) in Catalog.load(ctx.db).pii_lists
+    rows = []
+    for i in range(1, items + 1):
+        item_id = new_id()
+        text = f"{name} item {i}"
+        rows.append((item_id, rid, ctx.seal("user_list_items", "content", item_id, text) if personal else text, i, stamp))
     ctx.db.executemany(
-        "INSERT INTO user_list_items(id, list_id, content, position, created_at) VALUES (?, ?, ?, ?, ?)",
-        [(new_id(), rid, f"{name} item {i}", i, stamp) for i in range(1, items + 1)],
+        "INSERT INTO user_list_items(id, list_id, content, position, created_at) VALUES (?, ?, ?, ?, ?)", rows
     )
     return rid
 

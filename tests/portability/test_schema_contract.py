@@ -72,7 +72,8 @@ def test_schema_records_match_the_table_lists() -> None:
     for table, columns in SINGLE_ROW_COLUMNS.items():
         assert set(single[table]["properties"]) == set(columns)
     settings = defs["v2"]["properties"]["settings"]["anyOf"][1]["properties"]["values"]["properties"]
-    assert set(settings) == set(SETTINGS_COLUMNS)
+    # location was removed from the table (migration 0005); files that carry it still validate.
+    assert set(settings) == {*SETTINGS_COLUMNS, "location"}
 
 
 def test_every_single_row_column_belongs_to_a_module(catalog: Catalog) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from dreamtree_cli import run_dreamtree
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,5 +21,4 @@ def remount_read_only(point: Path) -> None:
 
 def run_cli(*args: str, env: dict[str, str] | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dreamtree_desktop", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, cwd=ROOT, timeout=timeout)
+    return run_dreamtree(*args, env=env, timeout=timeout)

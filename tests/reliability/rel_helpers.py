@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dreamtree_cli import dreamtree_argv, run_dreamtree
+
 from dreamtree_desktop.accounts.pii_audit import pii_cells
 from dreamtree_desktop.appdata import AppData, open_app_data
 from dreamtree_desktop.clock import now_iso
@@ -65,11 +67,7 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def cli(folder: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 180,
         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """`dreamtree --data-dir FOLDER ARGS` in a child process; secrets only through `env`."""
-    return subprocess.run(
-        [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(folder), *args],
-        capture_output=True, text=True, env=clean_env(env), cwd=ROOT, timeout=timeout,
-        input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
+    return run_dreamtree(*args, data_dir=folder, env=clean_env(env), stdin=stdin, timeout=timeout)
 
 
 @dataclass
@@ -134,7 +132,7 @@ def run_and_kill(argv: Sequence[str], delay: float, *, env: dict[str, str] | Non
 
 
 def cli_argv(folder: Path, *args: str) -> list[str]:
-    return [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(folder), *args]
+    return dreamtree_argv(*args, data_dir=folder)
 
 
 # -- building folders ----------------------------------------------------------------------------

@@ -277,12 +277,14 @@ def test_a_damaged_backup_is_refused_and_the_database_kept(folder: Path) -> None
 
 # -- backups that a kill or a skewed clock would have lost -------------------------------------
 def test_a_backup_cut_short_by_a_kill_is_cleaned_up_by_the_next(folder: Path) -> None:
-    partial = folder / "backups" / ".20260101T000000000000Z-import.db.partial"
-    partial.parent.mkdir(exist_ok=True)
-    partial.write_bytes(os.urandom(4096))  # what export_copy leaves when killed mid-copy
+    left = [folder / "backups" / ".20260101T000000000000Z-import.db.k3x9q1.tmp",  # what export_copy
+            folder / "backups" / ".20260101T000000000000Z-import.db.partial"]  # leaves when killed
+    left[0].parent.mkdir(exist_ok=True)
+    for partial in left:
+        partial.write_bytes(os.urandom(4096))
     with open_app_data(folder) as app:
         make_backup(app.db, app.backup_dir, app.keys.db_key, reason="manual")
-    assert not partial.exists()
+    assert not any(partial.exists() for partial in left)
 
 
 @pytest.mark.slow

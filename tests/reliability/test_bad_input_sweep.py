@@ -40,6 +40,7 @@ from rel_helpers import (
     file_hashes,
     make_answered_folder,
 )
+from rulebook_cases import rulebook_cases
 
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.portability.canonical import digest, hash_content
@@ -501,7 +502,8 @@ def cli_cases(folder: Path, tmp: Path) -> list[dict[str, Any]]:
 def all_cases(setting: dict[str, Any]) -> list[dict[str, Any]]:
     corpus = setting["base"] / "corpus"
     corpus.mkdir(exist_ok=True)
-    files = {**document_cases(setting["doc"], setting["raw"]), **envelope_cases(setting["doc"])}
+    files = {**document_cases(setting["doc"], setting["raw"]), **envelope_cases(setting["doc"]),
+             **rulebook_cases(setting["doc"])}
     cases = []
     for n, (name, data) in enumerate(files.items()):
         path = corpus / f"{n:03d}.json"
@@ -514,7 +516,7 @@ def all_cases(setting: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_bad_input_exits_2_and_leaves_the_database_byte_for_byte(setting: dict[str, Any]) -> None:
     target: Path = setting["target"]
     cases = all_cases(setting)
-    assert len(cases) >= 200, len(cases)
+    assert sum(c["name"].startswith("file: ") for c in cases) >= 600, len(cases)
     cases_file = setting["base"] / "cases.json"
     cases_file.write_text(json.dumps(cases), encoding="utf-8")
     before = file_hashes(target)

@@ -1,6 +1,7 @@
 """Clock skew: two devices of one user (same identity and data key), one clock hours off,
-exchange exports both ways. What wins follows the merge rules applied to the skewed
-timestamps; what loses is never dropped silently where the rules promise a revision.
+exchange exports. A stamp later than trusted now plus five minutes is refused on import (the
+shared validation), so a fast clock can no longer win every merge; with clocks right the later
+edit wins and the other is kept as a revision.
 
 docs/reliability.md ("Clock skew") states exactly what happens; these tests pin it down.
 """
@@ -21,7 +22,6 @@ from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.clock import set_offset
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.workbook import Workbook
-from dreamtree_desktop.storage.backups import list_backups
 from dreamtree_desktop.tools import flow
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
@@ -104,109 +104,87 @@ def _revision_values(folder: Path) -> dict[str, str]:
     return out
 
 
-# (first editor, its clock offset, second editor, its clock offset, which edit wins)
-CASES = {
-    "clocks right: the later edit wins": ("b", 0, "a", 0, "second"),
-    "earlier editor's clock 5 h fast: its older edit wins": ("b", SKEW, "a", 0, "first"),
-    "later editor's clock 5 h slow: its newer edit loses": ("a", 0, "b", -SKEW, "first"),
-}
+
+def _fingerprint(folder: Path) -> str:
+    with open_app_data(folder) as app:
+        return user_digest(app)
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_concurrent_module_edits_under_skew_keep_the_loser_as_a_revision(case: str, pair: tuple[Path, Path],
-                                                                         tmp_path: Path) -> None:
+def test_concurrent_module_edits_with_clocks_right_keep_the_loser_as_a_revision(pair: tuple[Path, Path],
+                                                                                tmp_path: Path) -> None:
     a, b = pair
-    devices = {"a": a, "b": b}
-    first, first_offset, second, second_offset, winner = CASES[case]
-    offsets = {first: first_offset, second: second_offset}
-    values = {"first": f"edited first, on {first}", "second": f"edited second, on {second}"}
-    # Real time: the first edit, then the second. The clocks say what CASES says.
-    _answer(devices[first], first_offset, values["first"])
-    _answer(devices[second], second_offset, values["second"])
-    exports = {name: tmp_path / f"{name}.json" for name in devices}
-    for name, folder in devices.items():
-        _export(folder, offsets[name], exports[name])
-    for name, folder in devices.items():
-        other = "b" if name == "a" else "a"
-        report = _import(folder, offsets[name], exports[other])
-        assert report["modules"][MODULE].get("revision_of"), report["modules"][MODULE]
-
-    expected, lost = values[winner], values["first" if winner == "second" else "second"]
-    for name, folder in devices.items():
-        assert _current(folder) == expected, f"{case}: device {name} shows {_current(folder)!r}"
-        kept = _revision_values(folder)
-        assert lost in kept.values(), f"{case}: the losing edit is not kept as a revision on {name}: {kept}"
-    # Both devices converge: the same data, whichever way the files went.
-    with open_app_data(a) as app_a:
-        digest_a = user_digest(app_a, skip_tables=("module_revisions", "tombstones"))
-    with open_app_data(b) as app_b:
-        digest_b = user_digest(app_b, skip_tables=("module_revisions", "tombstones"))
-    assert digest_a == digest_b
-
-    # The user can take the lost edit back; under skew, the next exchange undoes that until real time
-    # passes the fast clock's stamp, and the restored version becomes a revision again (not lost).
-    victim = devices[second] if winner == "first" else devices[first]
-    rev_id = next(rid for rid, value in _revision_values(victim).items() if value == lost)
-    victim_name = second if winner == "first" else first
-    done = cli(victim, "revisions", "restore", rev_id,
-               env={"DREAMTREE_CLOCK_OFFSET_SECONDS": str(offsets[victim_name])})
+    _answer(b, 0, "edited first, on b")
+    _answer(a, 0, "edited second, on a")
+    exports = {name: tmp_path / f"{name}.json" for name in ("a", "b")}
+    _export(a, 0, exports["a"])
+    _export(b, 0, exports["b"])
+    report = _import(a, 0, exports["b"])
+    assert report["modules"][MODULE].get("revision_of"), report["modules"][MODULE]
+    _import(b, 0, exports["a"])
+    for folder in (a, b):
+        assert _current(folder) == "edited second, on a"
+        assert "edited first, on b" in _revision_values(folder).values()
+    # A restore is an edit made now: it wins the next exchange.
+    rev_id = next(rid for rid, value in _revision_values(a).items() if value == "edited first, on b")
+    done = cli(a, "revisions", "restore", rev_id)
     assert done.returncode == 0, done.stderr
-    assert _current(victim) == lost
-    other_name = "b" if victim_name == "a" else "a"
     again = tmp_path / "again.json"
-    _export(devices[other_name], offsets[other_name], again)
-    _import(victim, offsets[victim_name], again)
-    now_shown = _current(victim)
-    if case.startswith("clocks right"):
-        assert now_shown == lost, "without skew a restore is an edit made now, and wins the next merge"
-    else:
-        assert now_shown == expected, "under skew the fast clock's stamp still wins the next merge"
-    assert lost in _revision_values(victim).values() or now_shown == lost
+    _export(a, 0, again)
+    _import(b, 0, again)
+    assert _current(b) == "edited first, on b"
 
 
-def test_standalone_records_under_skew(pair: tuple[Path, Path], tmp_path: Path) -> None:
-    """Standalone records: every record added on either device survives any skew (union by id).
-    One record edited on both: the later *clock* wins and the other edit is not kept as a
-    revision; it is in the backup the import made first. A deletion stamped by a fast clock
-    removes a record the other device edited later in real time (also only in that backup)."""
+@pytest.mark.parametrize("skew", [SKEW, 366 * 24 * HOURS])
+def test_an_export_from_a_fast_clock_is_refused_and_changes_nothing(skew: int, pair: tuple[Path, Path],
+                                                                   tmp_path: Path) -> None:
+    """Case 1 of the sync issue, by file: the fast clock's stamps are later than trusted now."""
     a, b = pair
-    with open_app_data(a) as app:
-        ctx = UserContext.from_app(app)
-        shared = ctx.db.scalar("SELECT id FROM user_flow_logs WHERE activity = 'shared flow log'")
-        doomed = ctx.db.scalar("SELECT id FROM user_flow_logs WHERE activity LIKE 'row activity%' LIMIT 1")
-    # B, clock 5 h fast: adds a record, edits `shared`, deletes `doomed`.
-    with _at(SKEW), open_app_data(b) as app:
-        ctx = UserContext.from_app(app)
-        added_b = flow.log(ctx, "added on b", 1, 4)
-        flow.update(ctx, shared, {"activity": "edited on b, earlier in real time"})
-        flow.delete(ctx, doomed)
-    time.sleep(0.02)
-    # A, clock right, later in real time: adds a record, edits both.
-    with open_app_data(a) as app:
-        ctx = UserContext.from_app(app)
-        added_a = flow.log(ctx, "added on a", 1, 4)
-        flow.update(ctx, shared, {"activity": "edited on a, later in real time"})
-        flow.update(ctx, doomed, {"activity": "edited on a after b deleted it"})
+    _answer(b, skew, "written while b's clock ran ahead")
+    out = tmp_path / "b.json"
+    _export(b, skew, out)
+    before = _fingerprint(a)
+    env = {"DREAMTREE_CLOCK_OFFSET_SECONDS": "0"}
+    done = cli(a, "import", str(out), "--force", env=env)
+    assert done.returncode == 2, done.stderr
+    assert "later than now" in done.stderr and "clock" in done.stderr and " at /" in done.stderr
+    assert _fingerprint(a) == before
+    assert _current(a) != "written while b's clock ran ahead"
+
+
+def test_a_slow_clock_cannot_take_in_data_written_since(pair: tuple[Path, Path], tmp_path: Path) -> None:
+    """The slow device sees the other's stamps as future ones and refuses them; the other takes
+    the slow device's edit in, where it loses to the later one and is kept as a revision."""
+    a, b = pair
+    _answer(a, 0, "edited first, on a")
+    _answer(b, -SKEW, "edited second, on b with a slow clock")
     exports = {"a": tmp_path / "a.json", "b": tmp_path / "b.json"}
     _export(a, 0, exports["a"])
-    _export(b, SKEW, exports["b"])
-    backups_before = {p.path.name for p in list_backups(a / "backups")}
+    _export(b, -SKEW, exports["b"])
+    refused = cli(b, "import", str(exports["a"]), "--force", env={"DREAMTREE_CLOCK_OFFSET_SECONDS": str(-SKEW)})
+    assert refused.returncode == 2 and "later than now" in refused.stderr
     _import(a, 0, exports["b"])
-    _import(b, SKEW, exports["a"])
-    for folder in (a, b):
-        with open_app_data(folder) as app:
-            logs = {r[0]: r[1] for r in app.db.query("SELECT id, activity FROM user_flow_logs")}
-        assert added_a in logs and added_b in logs, "a record added on either side is never lost"
-        assert logs[shared] == "edited on b, earlier in real time", "the later clock wins a record"
-        assert doomed not in logs, "a deletion stamped by the fast clock wins over a later edit"
-    # A's edits are not revisions (standalone records have none), but the import's backup has them.
-    backup = next(p for p in list_backups(a / "backups") if p.path.name not in backups_before)
-    assert backup.reason == "import"
-    copy = tmp_path / "from-backup"
-    copy.mkdir()
-    shutil.copy2(a / "device.key", copy / "device.key")
-    shutil.copy2(backup.path, copy / "dreamtree.db")
-    with open_app_data(copy) as app:
-        logs = {r[0]: r[1] for r in app.db.query("SELECT id, activity FROM user_flow_logs")}
-    assert logs[shared] == "edited on a, later in real time"
-    assert logs[doomed] == "edited on a after b deleted it"
+    assert _current(a) == "edited first, on a"
+    assert "edited second, on b with a slow clock" in _revision_values(a).values()
+
+
+def test_standalone_record_edited_on_both_keeps_the_loser_as_a_record_revision(pair: tuple[Path, Path],
+                                                                             tmp_path: Path) -> None:
+    a, b = pair
+    with open_app_data(a) as app:
+        shared = app.db.scalar("SELECT id FROM user_flow_logs WHERE activity = 'shared flow log'")
+    with open_app_data(b) as app:
+        flow.update(UserContext.from_app(app), shared, {"activity": "edited on b, first"})
+    time.sleep(0.02)
+    with open_app_data(a) as app:
+        flow.update(UserContext.from_app(app), shared, {"activity": "edited on a, later"})
+    out = tmp_path / "b.json"
+    _export(b, 0, out)
+    _import(a, 0, out)
+    with open_app_data(a) as app:
+        assert app.db.scalar("SELECT activity FROM user_flow_logs WHERE id = ?", (shared,)) == "edited on a, later"
+    listing = cli(a, "revisions", "list", "--record", f"user_flow_logs/{shared}", "--json")
+    assert listing.returncode == 0, listing.stderr
+    kept = json.loads(listing.stdout)
+    assert len(kept) == 1 and kept[0]["kind"] == "record"
+    shown = json.loads(cli(a, "revisions", "show", kept[0]["id"], "--json").stdout)
+    assert shown["record"]["activity"] == "edited on b, first"

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from typing import Any
 
 import pytest
@@ -227,16 +226,12 @@ def test_fresh_salt_and_iv_per_wrap() -> None:
     assert a["iv"] != b["iv"] and a["ciphertext"] != b["ciphertext"]
 
 
-def test_default_params_round_trip_and_timing(capsys: pytest.CaptureFixture[str]) -> None:
-    """The one test at real strength (m=64 MiB, t=3, p=4) with a fresh salt."""
+def test_default_params_round_trip() -> None:
+    """The one test at real strength (m=64 MiB, t=3, p=4) with a fresh salt (its time: bench/bench_crypto.py)."""
     dk = new_data_key()
     wrapped = wrap_with_password(dk, PASSWORD)
     assert json.loads(wrapped)["kdf"]["m_kib"] == 65536
     assert len(base64.b64decode(json.loads(wrapped)["kdf"]["salt"])) == 16
-    start = time.perf_counter()
     assert unwrap_with_password(wrapped, PASSWORD) == dk
-    elapsed = time.perf_counter() - start
     with pytest.raises(SecurityError):
         unwrap_with_password(wrapped, "not the password")
-    with capsys.disabled():
-        print(f"\n[timing] default-parameter unwrap: {elapsed:.3f} s")

@@ -89,7 +89,9 @@ def test_save_and_load(uctx, rejects) -> None:
     edited = resume.assemble(uctx)
     edited["basics"]["label"] = "Programme lead"
     resume.save(uctx, edited)
-    assert json.loads(rows(uctx, "user_profile")[0]["resume_json"]) == edited
+    stored = rows(uctx, "user_profile")[0]["resume_json"]
+    assert "Programme lead" not in stored  # sealed: the resume holds email, phone and address
+    assert json.loads(uctx.unseal("user_profile", "resume_json", uctx.user_id, stored)) == edited
     assert resume.load(uctx) == edited
     rejects(resume.save, uctx, ["not", "an", "object"], match="resume must be a JSON object")
     rejects(resume.save, uctx, {"basics": {"summary": "x" * 1_000_001}}, match="too large")

@@ -866,6 +866,11 @@ def test_later_sets_a_question_aside_and_daily_dos_bring_it_back(qtbot: Any, onb
     settle(qtbot, page)
     assert wb.answer_of("3.5.3.learned") == "She spends most of her week with grantees."
     assert [w.prompt_id for w in wb.waiting()] == ["3.5.3.energy", "3.5.3.next", "3.5.3.thanks"]
+    # The thread marks the others as set aside; opening that bubble answers the question.
+    row = page.model.answer_row("3.5.3.energy")
+    assert row >= 0 and page.model.message(row).text.startswith("Set aside for later")
+    page.edit_row(row)
+    assert page.composer.editing and page.composer.spec.id == "3.5.3.energy"
 
 
 def test_the_top_ten_must_be_ranked_by_the_person(qtbot: Any, onboarded: UserContext, services: Any) -> None:

@@ -95,7 +95,7 @@ def test_chart_draws_energy_focus_and_high_flow(qtbot: Any, open_panel: Any, ser
     wait_idle(services)
     chart = panel.chart
     assert not chart.is_empty()
-    assert "5 points" in chart.summary() and "High-flow day: 2" in chart.summary()
+    assert "5 entries" in chart.summary() and "High-flow day: 2" in chart.summary()
     assert panel.summary.text() == chart.summary()
     assert chart.accessibleDescription() == chart.summary()
     out = tmp_path / "flow-chart.png"

@@ -91,7 +91,7 @@ def test_save_edit_and_delete_readings(qtbot: Any, open_panel: Any, services: An
     reading = current(services)
     assert reading is not None and reading["play"] == 6
     assert panel.list.count() == 2
-    assert "2 points" in panel.trend.summary()
+    assert "2 entries" in panel.trend.summary()
     image = panel.trend.grab().toImage()
     assert image.save(str(tmp_path / "trend.png")) and len(colours(image)) > 10
     bars = panel.bars.grab().toImage()
@@ -146,11 +146,11 @@ def test_chart_widgets_draw_and_describe(qtbot: Any, services: Any, tmp_path: Pa
     line = LineChart(theme, "Scores")
     qtbot.addWidget(line)
     line.resize(420, 260)
-    assert line.is_empty() and "no data" in line.summary()
+    assert line.is_empty() and "nothing recorded yet" in line.summary()
     blank = line.grab().toImage()
     line.set_data(["Mon", "Tue", "Wed"], [Series("A", [1, None, 3]), Series("B", [2, 2, 2], dashed=True)],
                   y_min=0, y_max=4, markers=[2], marker_label="Best")
-    assert "A: latest 3" in line.summary() and "Best: 1 (Wed)" in line.summary()
+    assert "A: 3 most recently" in line.summary() and "Best: 1 (Wed)" in line.summary()
     drawn = line.grab().toImage()
     assert drawn != blank and len(colours(drawn)) > 10
     bar = BarChart(theme, "Bars")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import stat
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from dreamtree_desktop.tools import (
     stories,
 )
 from tests.tools.toolhelp import unlock_tool
-from ui.tools.portfolio_pdf import Cancelled, PortfolioBuilder, page_size
+from ui.tools.portfolio_pdf import FOOTER, Cancelled, PortfolioBuilder, page_size
 from ui.tools.resume import ResumePanel
 from ui.tools.resume_text import JSON_RESUME_SCHEMA
 
@@ -275,3 +276,32 @@ def test_locked_standalone_cannot_save(qtbot: Any, open_panel: Any, services: An
     wait_idle(services)
     assert saved(services) is None
     assert "unlocks after exercise 3.2.3" in panel.banner.title_text
+
+
+def test_portfolio_pages_never_draw_one_entry_over_another(services: Any) -> None:
+    """A long section is laid out in several documents; each goes on below where the last one ended."""
+    def many(ctx: UserContext) -> None:
+        unlock_tool(ctx, "soared-story")
+        for n in range(160):
+            stories.create(ctx, {"title": f"Story {n}", "situation": "A long queue at the counter.",
+                                 "action": "Opened a second till.", "result": "Everyone served by nine."})
+
+    from dreamtree_desktop import portfolio
+
+    services.worker.call_sync(many)
+    builder = PortfolioBuilder(services.worker.call_sync(portfolio.gather), {})
+    builder.build_sections()
+    size = page_size()
+    height = size.height() - FOOTER
+    n = [title for _a, title, _b in builder.sections].index("SOARED stories")
+    run = builder.section_documents(n, size)
+    assert len(run) > 2 and any(continued for _d, continued in run)
+    for (before, _c), (after, continued) in pairwise(run):
+        if not continued:
+            continue
+        last = before.documentLayout().blockBoundingRect(before.lastBlock()).bottom()
+        used = last - (before.pageCount() - 1) * height
+        first_text = after.documentLayout().blockBoundingRect(after.begin().next()).top()
+        assert first_text >= used - 1, "an entry would be drawn over the one before it"
+    text = " ".join(doc.toPlainText() for doc, _c in run)
+    assert all(f"Story {k}" in text for k in range(160))

@@ -121,3 +121,66 @@ def test_help_lists_the_real_shortcuts(qtbot: Any, onboarded: UserContext, servi
     how = HelpDialog("How DreamTree works", HOW_IT_WORKS, window)
     qtbot.addWidget(how)
     assert "encrypted" in how.text.toPlainText()
+
+
+def test_import_with_a_wrong_backup_password_keeps_the_dialog_and_the_typing(
+        qtbot: Any, tmp_path: Any, data_dir: Any, make_services: Any, wait_idle: Any) -> None:
+    from dreamtree_desktop.appdata import open_app_data
+    from ui.dialogs.backup_dialogs import ImportPreviewDialog
+    from ui.dialogs.portability import build_export, write_export
+    from ui.screenshots import fill_synthetic_user
+    from ui.widgets.banner import Banner
+
+    # A backup made elsewhere (another key), protected by a password.
+    other = open_app_data(tmp_path / "other")
+    try:
+        other_ctx = UserContext.from_app(other)
+        fill_synthetic_user(other_ctx, finish=True)  # with personal fields
+        out = tmp_path / "backup.json"
+        write_export(other_ctx, build_export(other_ctx), str(out), "the right backup password")
+    finally:
+        other.close()
+
+    here = open_app_data(data_dir)
+    fill_synthetic_user(UserContext.from_app(here), ("1.1",))  # not fresh: the backup's key is not adopted
+    before = here.db.scalar("SELECT count(*) FROM user_experiences")
+    services = make_services(here)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    banner = Banner(parent)
+    seen: dict[str, Any] = {}
+
+    def drive() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ImportPreviewDialog):
+            QTimer.singleShot(20, drive)
+            return
+        try:
+            field = dialog.password_field
+            assert field is not None, dialog.report.get("personal_data")
+            qtbot.keyClicks(field.edit, "a wrong backup password")
+            qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: bool(field.error_text or dialog.form.general.text()), timeout=20_000)
+            seen["error"] = field.error_text or dialog.form.general.text()
+            seen["kept"] = field.text()
+            seen["open"] = dialog.isVisible()
+        finally:
+            seen.setdefault("open", False)
+            dialog.reject()
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from ui.dialogs import portability
+
+    original = QFileDialog.getOpenFileName
+    QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: (str(out), ""))  # type: ignore[method-assign]
+    try:
+        QTimer.singleShot(0, drive)
+        portability.import_flow(services, parent, banner)
+        qtbot.waitUntil(lambda: "open" in seen, timeout=30_000)
+    finally:
+        QFileDialog.getOpenFileName = original  # type: ignore[method-assign]
+    wait_idle(services)
+    assert seen["open"] and seen["kept"] == "a wrong backup password"
+    assert "password" in seen["error"].lower()
+    assert here.db.scalar("SELECT count(*) FROM user_experiences") == before  # nothing was imported

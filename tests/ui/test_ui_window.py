@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, QThread
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QObject, QSettings, QSize, Qt, QThread, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from dreamtree_desktop import topics as topic
@@ -194,3 +195,72 @@ def test_export_then_preview_import_through_the_worker(tmp_path: Any, onboarded:
     backup = services.worker.call_sync(apply_import, services.app_data, str(out), None, False)
     assert backup
     assert services.worker.call_sync(lambda ctx: ctx.user_id) == services.app_data.user_id
+
+
+class _UrlCatcher(QObject):
+    """Receives what QDesktopServices would hand to the file manager."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url)
+
+
+def test_help_menu_opens_the_log_folder(tmp_path: Any, monkeypatch: Any, onboarded: UserContext,
+                                        services: Any, make_window: Any) -> None:
+    monkeypatch.setenv("DREAMTREE_LOG_DIR", str(tmp_path / "logs"))
+    window = make_window(services)
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    try:
+        help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+        action = next(a for a in help_menu.actions() if a.objectName() == "open_log_folder")
+        assert action.text().replace("&", "") == "Open Log Folder"
+        action.trigger()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [url.toLocalFile() for url in catcher.opened] == [str(tmp_path / "logs")]
+    assert (tmp_path / "logs").is_dir()
+
+
+def test_every_page_and_tool_panel_entry_resolves_to_a_widget_class() -> None:
+    from ui.main_window import PAGE_CLASSES, PAGE_TITLES
+    from ui.tools.registry import PANELS, panel_class
+
+    assert set(PAGE_CLASSES) == set(PAGE_TITLES)
+    for name, load in PAGE_CLASSES.items():
+        cls = load()
+        assert isinstance(cls, type) and issubclass(cls, QWidget), name
+    for tool_id in PANELS:
+        found = panel_class(tool_id)
+        assert isinstance(found, type) and issubclass(found, QWidget), tool_id
+
+
+def test_an_exception_in_a_slot_of_the_gui_thread_reaches_the_log(tmp_path: Any) -> None:
+    """The installed app has no console: a failure in a Qt slot must leave its traceback in the log."""
+    import subprocess
+    import sys
+
+    code = (
+        "import ui\n"
+        "from dreamtree_desktop.logs import setup_logging\n"
+        "from ui.launch import install_qt_message_handler\n"
+        "setup_logging()\n"
+        "install_qt_message_handler()\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "def on_click():\n"
+        "    raise RuntimeError('a slot failed')\n"
+        "QTimer.singleShot(0, on_click)\n"
+        "QTimer.singleShot(100, app.quit)\n"
+        "app.exec()\n"
+    )
+    env = {"DREAMTREE_LOG_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False)
+    text = (tmp_path / "dreamtree.log").read_text(encoding="utf-8")
+    assert "uncaught RuntimeError" in text and "in on_click" in text and "a slot failed" in text

@@ -28,12 +28,9 @@ LICENSES = RESOURCES / "licenses"
 
 def components() -> list[tuple[str, str, str]]:
     """(part, licence, licence file name) for each bundled part."""
-    try:
-        import sqlcipher3
+    import sqlcipher3
 
-        sqlite = f" (SQLite {sqlcipher3.sqlite_version})"
-    except ImportError:  # pragma: no cover - the app cannot run without it
-        sqlite = ""
+    sqlite = f" (SQLite {sqlcipher3.sqlite_version})"
     return [
         (f"SQLCipher{sqlite}", "BSD-style licence (Zetetic LLC)", "SQLCipher-BSD.txt"),
         ("sqlcipher3 Python bindings", "zlib-style licence", "sqlcipher3-zlib.txt"),

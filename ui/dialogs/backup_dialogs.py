@@ -7,6 +7,7 @@ what happens to each module and to the other records.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -168,10 +169,15 @@ class ImportPreviewDialog(QDialog):
             self.password_field = FormField("Backup password", secret=True,
                                             hint="Leave it empty to keep the personal fields sealed.")
             layout.addWidget(self.password_field)
+        self.form = FieldForm(QLabel(""))
+        if self.password_field is not None:
+            self.form.add("password", self.password_field)
+        layout.addWidget(self.form.general)
+        self._run: Callable[[], None] | None = None
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok = buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setProperty("primary", True)
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self._import)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         # A destructive import is never the default answer to Enter.
@@ -220,6 +226,25 @@ class ImportPreviewDialog(QDialog):
         if not rows:
             table.hide()
         return table
+
+    def on_ok(self, run: Callable[[], None]) -> None:
+        """run() starts the import; it must call succeeded() or failed() when it ends."""
+        self._run = run
+
+    def _import(self) -> None:
+        self.form.clear()
+        if self._run is None:
+            self.accept()
+            return
+        self.ok.setEnabled(False)
+        self._run()
+
+    def succeeded(self) -> None:
+        self.accept()
+
+    def failed(self, exc: BaseException) -> None:
+        self.ok.setEnabled(True)
+        self.form.show_error(exc)
 
     def password(self) -> str | None:
         if self.password_field is None:

@@ -9,7 +9,6 @@ When the portability package is not part of this build, the actions say so inlin
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +18,6 @@ from dreamtree_desktop import topics as topic
 
 from ..services import AppServices
 from ..widgets.banner import Banner
-
-
-def available() -> bool:
-    return importlib.util.find_spec("dreamtree_desktop.portability") is not None
-
-
-def _coming_soon(banner: Banner, what: str) -> None:
-    banner.show_message(f"{what} is coming soon.", "This build of DreamTree does not include it yet.")
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -61,9 +52,6 @@ def _ask_new_backup_password(parent: QWidget) -> str | None:
 
 
 def export_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
-    if not available():
-        _coming_soon(banner, "Export")
-        return
     suggested = str(Path.home() / f"dreamtree-backup-{_dt.date.today().isoformat()}.json")
     path, _filter = QFileDialog.getSaveFileName(parent, "Export a backup", suggested,
                                                 "DreamTree backup (*.json)")
@@ -130,9 +118,6 @@ def describe_report(report: dict[str, Any]) -> str:
 
 
 def import_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
-    if not available():
-        _coming_soon(banner, "Import and restore")
-        return
     path, _filter = QFileDialog.getOpenFileName(parent, "Import or restore a backup", str(Path.home()),
                                                 "DreamTree backup (*.json);;All files (*)")
     if not path:
@@ -143,16 +128,22 @@ def import_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
         from .backup_dialogs import ImportPreviewDialog
 
         dialog = ImportPreviewDialog(report, parent)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        password = dialog.password()
         force = bool(report.get("needs_confirmation"))
+        backups: list[str] = []
 
-        def applied(backup: str) -> None:
-            banner.show_message("Backup imported.", f"Your previous data was saved first to {backup}.",
+        def start() -> None:
+            # The dialog stays open while the import runs: a wrong backup password is said
+            # beside its field, with what was typed still there.
+            def applied(backup: str) -> None:
+                backups.append(backup)
+                dialog.succeeded()
+
+            services.worker.submit(apply_import, app, path, dialog.password(), force, on_done=applied,
+                                   on_error=dialog.failed, topics=topic.ALL)
+
+        dialog.on_ok(start)
+        if dialog.exec() == QDialog.DialogCode.Accepted and backups:
+            banner.show_message("Backup imported.", f"Your previous data was saved first to {backups[0]}.",
                                 kind="success")
-
-        services.worker.submit(apply_import, app, path, password, force, on_done=applied,
-                               on_error=banner.show_error, topics=topic.ALL)
 
     services.worker.submit(preview_import, app, path, on_done=previewed, on_error=banner.show_error)

@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
+
 from ..services import AppServices
 from ..widgets.banner import Banner
 from ..widgets.scaffold import label
 
-ALL_TOPICS = ("answers", "modules", "settings", "profile", "dailydos", "account")
 REASONS = {
     "sync": "replaced by a sync from another computer",
     "import": "replaced by an import",
@@ -154,9 +155,12 @@ def _open_record(ctx: Any, table: str, record: dict[str, Any], catalog: Any) -> 
 def describe_record(record: dict[str, Any] | None) -> str:
     if not record:
         return "(nothing: this entry is not there now)"
-    skip = {"id", "user_id", "content_hash", "origin"}
-    lines = [f"{key.replace('_', ' ').capitalize()}: {_value_text(value)}" for key, value in record.items()
-             if key not in skip and value not in (None, "", [], {})]
+    from ..sync.indicator import when_text
+
+    skip = {"id", "user_id", "content_hash", "origin", "created_at", "updated_at"}
+    lines = [f"Last changed {when_text(record['updated_at'])}", ""] if record.get("updated_at") else []
+    lines += [f"{key.replace('_', ' ').capitalize()}: {_value_text(value)}"
+              for key, value in sorted(record.items()) if key not in skip and value not in (None, "", [], {})]
     return "\n".join(lines) or "(empty)"
 
 
@@ -304,7 +308,7 @@ class VersionsDialog(QDialog):
             return
         self.restore_button.setEnabled(False)
         self.services.worker.submit(restore, self.services.app_data, revision_id, on_done=self._restored,
-                                    on_error=self.banner.show_error, topics=ALL_TOPICS)
+                                    on_error=self.banner.show_error, topics=topic.ALL)
 
     def _restored(self, result: tuple[str, str | None]) -> None:
         module_id, self.undo_id = result
@@ -325,4 +329,4 @@ class VersionsDialog(QDialog):
             self.reload(select=result[0])
 
         self.services.worker.submit(restore, self.services.app_data, undo_id, on_done=undone,
-                                    on_error=self.banner.show_error, topics=ALL_TOPICS)
+                                    on_error=self.banner.show_error, topics=topic.ALL)

@@ -37,14 +37,11 @@ class HomeData:
 
 def load_home(ctx: Any) -> HomeData:
     """Everything Home shows (runs on the worker thread)."""
+    from dreamtree_desktop.engine.dailydos import daily_dos
+    from dreamtree_desktop.engine.workbook import Workbook
     from dreamtree_desktop.settings import get_settings
 
     settings = get_settings(ctx)
-    try:
-        from dreamtree_desktop.engine.dailydos import daily_dos
-        from dreamtree_desktop.engine.workbook import Workbook
-    except ModuleNotFoundError:
-        return HomeData(settings.display_name, engine=False)
     wb = Workbook(ctx)
     status = wb.status()
     modules_total = len(wb.content.modules)

@@ -221,6 +221,7 @@ class ProfilePage(PageScaffold):
             item = self.sections.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()  # gone at once, not a frame later when it is deleted
                 widget.deleteLater()
 
     def _show(self, data: ProfileData) -> None:

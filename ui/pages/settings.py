@@ -35,21 +35,10 @@ def save_settings(ctx: Any, changes: dict[str, Any]) -> Settings:
 
 
 def load_personality_types(ctx: Any) -> list[tuple[str, str]]:
-    """(code, name) of the personality types, when the core offers them (worker thread)."""
-    try:
-        from dreamtree_desktop.tools import personality
-    except ImportError:
-        return []
-    lister = getattr(personality, "types", None) or getattr(personality, "list_types", None)
-    if lister is None:
-        return []
-    result = []
-    for entry in lister(ctx):
-        if isinstance(entry, dict):
-            result.append((str(entry.get("code")), str(entry.get("name") or entry.get("code"))))
-        else:
-            result.append((str(entry.code), str(getattr(entry, "name", entry.code))))
-    return result
+    """(code, name) of the personality types (worker thread)."""
+    from dreamtree_desktop.tools import personality
+
+    return [(str(entry["code"]), str(entry.get("name") or entry["code"])) for entry in personality.types(ctx)]
 
 
 class SettingsPage(PageScaffold):

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import topics as topic
+
 from ..services import AppServices
 from ..widgets.scaffold import label
 from . import work
@@ -195,9 +197,9 @@ class AccountForm(QWidget):
 
     def _intro(self, claimed: bool) -> str:
         if self.mode == "again":
-            return ("Your cloud session has ended — usually because your password was changed on another "
-                    "computer. Nothing here is lost. Enter your password (the new one, if it changed) to go "
-                    "on syncing.")
+            return ("Your cloud session has ended — usually because your password was changed or reset on "
+                    "another computer. Nothing here is lost. Enter your password (the new one, if it "
+                    "changed) to go on syncing.")
         if self.mode == "signin":
             return ("Sign in to the DreamTree account you use on another computer. Your work there comes "
                     "here, and from then on both stay in step.")
@@ -284,12 +286,11 @@ class AccountForm(QWidget):
             self.services.worker.submit(work.create_cloud_account, app, server,
                                         email if self.needs_email else None, password, lock, code,
                                         on_done=self._done, on_error=self._failed,
-                                        topics=("account", "profile", "settings", "answers", "modules"))
+                                        topics=topic.ALL - {topic.DAILYDOS})
         else:
             self.services.worker.submit(work.sign_in, app, server, email, password, lock,
                                         on_done=self._done, on_error=self._failed,
-                                        topics=("account", "profile", "settings", "answers", "modules",
-                                                "dailydos"))
+                                        topics=topic.ALL)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

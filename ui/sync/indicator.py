@@ -56,6 +56,22 @@ def when_text(stamp: str | None) -> str:
     return f"{local.day} {local.strftime('%b %H:%M')}"
 
 
+def describe_result(result: object) -> str:
+    """What a sync changed here, in a few words ("" when nothing)."""
+    if result is None:
+        return ""
+    parts: list[str] = []
+    modules = sorted(getattr(result, "modules", {}) or {})
+    if modules:
+        parts.append(f"section{'s' if len(modules) != 1 else ''} {', '.join(modules)}")
+    records = getattr(result, "records", {}) or {}
+    for what in ("added", "changed", "merged", "removed"):
+        count = len(records.get(what, []))
+        if count:
+            parts.append(f"{count} entr{'ies' if count != 1 else 'y'} {what}")
+    return "; ".join(parts)
+
+
 class SyncIndicator(QToolButton):
     """A small status button: a coloured dot and a few words. Hidden when not signed in."""
 
@@ -169,11 +185,11 @@ class SyncDetails(QDialog):
         if when and state != sc.SYNCED:
             lines.append(f"Last synced {when}.")
         result = self.scheduler.last_result
-        brought = sorted(getattr(result, "modules", {}) or {}) if result is not None else []
+        brought = describe_result(result)
         if brought and state == sc.SYNCED:
-            lines.append("The last sync brought work from another computer: section "
-                         f"{', '.join(brought)}.")
-        kept = bool(result is not None and getattr(result, "kept_as_revision", None))
+            lines.append(f"The last sync brought work from another computer: {brought}.")
+        kept = bool(result is not None and (getattr(result, "kept_as_revision", None)
+                                            or getattr(result, "revisions_kept", None)))
         self.versions_button.setVisible(kept)
         if kept:
             lines.append("Your versions it replaced are kept under Earlier versions.")

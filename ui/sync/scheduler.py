@@ -20,6 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
+from dreamtree_desktop import topics as topic
+
 from ..services import AppServices
 from .runner import run_off_thread
 
@@ -32,7 +34,7 @@ CLOCK = "clock"
 FAILED = "failed"
 
 # Topics a sync's own changes are announced with; "sync" marks them so they start no new sync.
-SYNC_TOPICS = frozenset({"answers", "modules", "settings", "profile", "dailydos", "account", "sync"})
+SYNC_TOPICS = topic.ALL | {topic.SYNC}
 QUIT_BOUND_S = 3.0
 log = logging.getLogger("dreamtree.ui.sync")
 
@@ -184,9 +186,9 @@ class SyncScheduler(QObject):
         self.state_changed.emit()
 
     def _on_changed(self, topics: frozenset[str]) -> None:
-        if "sync" in topics:
+        if topic.SYNC in topics:
             return
-        if "account" in topics:
+        if topic.ACCOUNT in topics:
             self.refresh()
             return
         if self.state not in (OFF, PASSWORD) and not self._stopped:

@@ -89,8 +89,8 @@ def sign_in(ctx: Any, app: Any, server: str, email: str, password: str, lock: bo
     """Sign in to an existing cloud account (a new computer, or this folder again)."""
     from dreamtree_desktop.sync import service
 
-    before = _modules(ctx)
     had_work = has_work(ctx)
+    before = _modules(ctx) if had_work else {}  # only a merge has something to report
     since = now_iso()
     result = service.login(app, server, email, password, lock=lock)
     ctx.user_id = app.user_id  # a new computer takes the account's identity

@@ -223,7 +223,7 @@ class LineChart(ChartWidget):
         self._y_title = ""
         self._x_title = ""
         self.setFixedHeight(260)
-        self._set_summary(f"{title or 'Chart'}: no data yet.")
+        self._set_summary(f"{title or 'Chart'}: nothing recorded yet.")
 
     def sizeHint(self) -> QSize:
         return QSize(420, 260)
@@ -418,7 +418,7 @@ class BarChart(ChartWidget):
         self.short_number = "{:g}"
         self._horizontal = True
         self.setFixedHeight(120)
-        self._set_summary(f"{title or 'Chart'}: no data yet.")
+        self._set_summary(f"{title or 'Chart'}: nothing recorded yet.")
 
     def sizeHint(self) -> QSize:
         return QSize(420, self.height())
@@ -447,7 +447,7 @@ class BarChart(ChartWidget):
             items = "; ".join(f"{lbl} {self.short_number.format(v)}" for lbl, v in pairs)
             self._set_summary(f"{name}: {items}.")
         else:
-            self._set_summary(f"{name}: no data yet.")
+            self._set_summary(f"{name}: nothing recorded yet.")
         self.update()
 
     def is_empty(self) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from dreamtree_desktop import portfolio
 
@@ -40,10 +40,13 @@ class PortfolioExport(QWidget):
         row.addWidget(self.button)
         row.addStretch(1)
         layout.addLayout(row)
+        self.status = QLabel(self)
+        self.status.setProperty("role", "muted")
+        layout.addWidget(self.status)
         progress_row = QHBoxLayout()
         self.progress = QProgressBar(self)
+        self.progress.setTextVisible(False)  # the words are in the status line above it
         self.progress.setAccessibleName("Career portfolio progress")
-        self.progress.setFormat("Building the portfolio… %p%")
         progress_row.addWidget(self.progress, 1)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setAccessibleName("Stop building the career portfolio")
@@ -66,6 +69,7 @@ class PortfolioExport(QWidget):
             return
         self.button.setEnabled(False)
         self.progress.setRange(0, 0)  # busy until the first step is done
+        self.status.setText("Reading your workbook…")
         self._show_progress(True)
         panel.run(portfolio.gather, on_done=self._alive(lambda data: self._gathered(path, data)))
 
@@ -114,6 +118,7 @@ class PortfolioExport(QWidget):
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(done)
+        self.status.setText(f"Building the portfolio… {100 * done // max(1, total)} %")
 
     def _written(self, path: str) -> None:
         self.panel.last_export = Path(path)
@@ -127,5 +132,6 @@ class PortfolioExport(QWidget):
 
     def _show_progress(self, shown: bool) -> None:
         self.progress.setVisible(shown)
+        self.status.setVisible(shown)
         self.cancel_button.setVisible(shown)
         self.cancel_button.setEnabled(shown)

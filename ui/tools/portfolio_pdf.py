@@ -38,6 +38,7 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextBlockFormat,
     QTextCursor,
     QTextDocument,
 )
@@ -403,8 +404,8 @@ class PortfolioBuilder:
         """One section as a run of small paged documents, each going on where the last one ended.
 
         Each holds about CHUNK characters of entries, so no single layout holds the thread for long. A document
-        that continues the page of the one before starts with a top margin as tall as what that page
-        already holds; the flag says whether its first page is such a continued page.
+        that continues the page of the one before starts with an empty line as tall as what that
+        page already holds; the flag says whether its first page is such a continued page.
         """
         anchor, title, pieces = self.sections[n]
         height = size.height() - FOOTER
@@ -413,13 +414,18 @@ class PortfolioBuilder:
         for n, chunk in enumerate(_chunks(pieces)):
             check()
             doc = self._new_document(size)
-            head = f"<h2><a name='{anchor}'></a>{esc(title)}</h2>" if n == 0 else ""
-            QTextCursor(doc).insertHtml(head + chunk)
+            cursor = QTextCursor(doc)
             if used:
-                cursor = QTextCursor(doc)
-                block = cursor.blockFormat()
-                block.setTopMargin(block.topMargin() + used)
-                cursor.setBlockFormat(block)
+                # A first, empty line exactly as tall as what the page already holds. (A top margin
+                # would not do: the layout drops margins at the top of a page.)
+                spacer = QTextBlockFormat()
+                spacer.setLineHeight(used, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
+                spacer.setTopMargin(0)
+                spacer.setBottomMargin(0)
+                cursor.setBlockFormat(spacer)
+                cursor.insertBlock(QTextBlockFormat())
+            head = f"<h2><a name='{anchor}'></a>{esc(title)}</h2>" if n == 0 else ""
+            cursor.insertHtml(head + chunk)
             pages = doc.pageCount()  # lays the document out
             out.append((doc, used > 0))
             bottom = doc.documentLayout().blockBoundingRect(doc.lastBlock()).bottom()

@@ -31,10 +31,6 @@ def panel_class(tool_id: str) -> type[QWidget] | None:
     if target is None:
         return None
     module_name, _, class_name = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
-    return getattr(module, class_name)
+    # A wrong name fails loudly here (and in tests/ui/test_ui_window.py), never as a missing panel.
+    panel: type[QWidget] = getattr(importlib.import_module(module_name), class_name)
+    return panel

@@ -1,4 +1,4 @@
--- Schema v3 (data-architecture-v3.md, section 12) with the departures listed in docs/schema.md.
+-- The v3 table design with the additions listed in docs/schema.md.
 -- Timestamps are ISO 8601 UTC with milliseconds ("2026-01-02T03:04:05.678Z") so they sort as text.
 
 -- Core -----------------------------------------------------------------------------------------
@@ -417,7 +417,7 @@ CREATE INDEX idx_user_checklists_user ON user_checklists(user_id);
 CREATE INDEX idx_user_checklists_exercise ON user_checklists(user_id, exercise_id);
 
 -- Progress and sync metadata -------------------------------------------------------------------
--- The per-exercise record the progression reads (spec 11 §3.1 "responded_at").
+-- The per-exercise record the progression reads: when each exercise was first and last answered.
 CREATE TABLE exercise_progress (
     user_id TEXT NOT NULL,
     exercise_id TEXT NOT NULL,

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..paths import default_data_dir
+from dreamtree_desktop import __version__
+from dreamtree_desktop.paths import default_data_dir
 
 # Content the seeded workbook must hold at least (the full workbook has 53 exercises).
 MIN_EXERCISES = 50
@@ -40,7 +40,7 @@ class StepFailed(Exception):
     """A self-test step found a problem (the message says what)."""
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "self-test",
         help="smoke-test this installation in a throwaway folder (also: dreamtree --self-test)",
@@ -56,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="Qt platform plugin to render with (default: offscreen; e.g. xcb under Xvfb)",
     )
-    parser.set_defaults(handler=run)
+    # No log file: the self-test reports on stdout and must write nowhere but its throwaway folder.
+    parser.set_defaults(handler=run, log_file=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -147,10 +148,15 @@ class SelfTest:
             folder = self.root / "xdg" / var.removeprefix("XDG_").removesuffix("_HOME").lower()
             folder.mkdir(parents=True, mode=0o700)
             os.environ[var] = str(folder)
+        # Temporary files too (the theme writes small icon files there).
+        self._saved_env["TMPDIR"] = os.environ.get("TMPDIR")
+        (self.root / "tmp").mkdir(mode=0o700)
+        os.environ["TMPDIR"] = str(self.root / "tmp")
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
         return f"throwaway folder {self.root}"
 
     def step_database(self) -> str:
-        from ..appdata import open_app_data
+        from dreamtree_desktop.appdata import open_app_data
 
         assert self.root is not None
         self.app_data = open_app_data(self.root / "data")
@@ -196,9 +202,9 @@ class SelfTest:
         return "seeded " + ", ".join(f"{n} {name}" for name, n in counts.items()) + "; no answers"
 
     def step_crypto(self) -> str:
-        from ..context import UserContext
-        from ..security.kdf import KdfParams, derive_master
-        from ..security.passwords import check_password_policy
+        from dreamtree_desktop.context import UserContext
+        from dreamtree_desktop.security.kdf import KdfParams, derive_master
+        from dreamtree_desktop.security.passwords import check_password_policy
 
         # Argon2id through the cffi bindings, at a cost far below real use (this only checks
         # that the native code loads and runs); a known password must give a known length.
@@ -224,14 +230,14 @@ class SelfTest:
         """Qt starts with the platform plugin asked for, and the bundled fonts, icons and style load."""
         os.environ["QT_QPA_PLATFORM"] = self.platform
         # ui.app first: it applies its PySide6 workaround on import, before any Qt call.
-        from ui import app as ui_app  # noqa: I001 (must come first)
+        from . import app as ui_app  # noqa: I001 (must come first)
 
         from PySide6.QtCore import QCoreApplication, QSize, qInstallMessageHandler
         from PySide6.QtGui import QFontDatabase, QIcon
 
-        from ui.theme import FONT_FAMILIES, load_all_fonts
+        from dreamtree_desktop.assets import resources_dir
 
-        from ..assets import resources_dir
+        from .theme import FONT_FAMILIES, load_all_fonts
 
         # A missing platform plugin makes Qt abort the process; say which instead.
         plugin_dirs = [Path(p) / "platforms" for p in QCoreApplication.libraryPaths()]
@@ -358,6 +364,7 @@ class SelfTest:
                 os.environ.pop(var, None)
             else:
                 os.environ[var] = value
+        tempfile.tempdir = None
 
 
 def _report(status: str, step: str, detail: str, seconds: float) -> None:

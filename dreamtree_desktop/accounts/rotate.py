@@ -1,0 +1,203 @@
+"""Rotating the data key: a new random key, every sealed value re-encrypted under it, the key
+re-wrapped for a claimed account, so a key file copied earlier, or a vault from before a password
+change, opens nothing written from now on.
+
+Crash-safe like the other key changes: device.key.new (same database key, new data key, and a
+marker) is written first; the database transaction that re-encrypts every value and writes the
+marker is the commit point; then device.key.new replaces device.key. Opening the folder after a
+crash finishes or undoes it (security/vault.settle_pending).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..clock import now_iso
+from ..errors import UserInputError
+from ..pii import LOST_MARKER
+from ..security import vault as _vault
+from ..security.envelope import decrypt_value, encrypt_value, is_envelope
+from ..security.errors import EnvelopeError
+from ..security.kdf import wipe
+from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
+from .credentials import new_credentials, password_auth_row, verify_password
+from .pii_audit import PiiCell, pii_cells
+
+if TYPE_CHECKING:
+    from ..appdata import AppData
+
+# The sync service pushes the re-wrapped key and the re-encrypted values when it sees this.
+ROTATED_META_KEY = "data_key_rotated_at"
+
+
+@dataclass
+class Rotated:
+    resealed: int  # values re-encrypted under the new key
+    unreadable: int  # envelopes that did not open under the old key (left as they were)
+    revisions: int  # kept module versions re-encrypted
+
+
+def rotate_data_key(app: AppData, password: str | None = None) -> Rotated:
+    """Give the folder a new data key. A claimed account needs its password (the new key is
+    wrapped under it). With the password lock on, the keys live in the vault: turn the lock off
+    first (rotation rewrites device.key only)."""
+    db, uid = app.db, app.user_id
+    if app.keys.mode != "device":
+        raise UserInputError(
+            "This folder is locked with a password; rotating its key is done with the lock off.",
+            hint="Turn the password lock off, rotate, then turn it on again. Nothing was changed.",
+        )
+    row = password_auth_row(db, uid)
+    wrapped: str | None = None
+    new_key = bytearray(secrets.token_bytes(32))
+    old_key = bytearray(app.keys.data_key)
+    try:
+        if row is not None:
+            if password is None:
+                raise UserInputError("Your account password is needed to wrap the new key.")
+            verify_password(app, password).wipe()
+            with new_credentials(password, new_key) as creds:
+                wrapped = creds.wrapped_data_key
+        updates, revisions, count = _reencrypt(app, old_key, new_key)
+        marker = secrets.token_hex(16)
+        _vault.stage_rotated_device_key(app.folder, app.keys.db_key, new_key, marker)
+        _vault.fault_point("rotate:staged")
+        try:
+            with db.transaction():
+                _apply(db, updates)
+                db.executemany("UPDATE module_revisions SET snapshot_json = ? WHERE id = ?", revisions)
+                if row is not None and wrapped is not None:
+                    db.execute(
+                        "UPDATE auth SET wrapped_data_key = ?, updated_at = ? WHERE id = ?",
+                        (wrapped, now_iso(), row["id"]),
+                    )
+                for key, value in ((_vault.ROTATION_META_KEY, marker), (ROTATED_META_KEY, now_iso())):
+                    db.execute(
+                        "INSERT INTO app_meta(key, value) VALUES (?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (key, value),
+                    )
+        except BaseException:
+            _vault.secure_delete(app.folder / DEVICE_KEY_NEW_FILENAME)
+            raise
+        _vault.fault_point("rotate:committed")
+        _vault.promote_staged_device_key(app.folder)
+        app.keys.data_key[:] = new_key
+    finally:
+        wipe(new_key)
+        wipe(old_key)
+    return Rotated(count[0], count[1], len(revisions))
+
+
+Update = tuple[str, tuple[Any, ...]]
+
+
+def _apply(db: Any, updates: list[Update]) -> None:
+    for sql, params in updates:
+        db.execute(sql, params)
+
+
+def _move(value: Any, old: bytes | bytearray, new: bytes | bytearray, aad: dict[str, str]) -> str | None:
+    """The envelope re-encrypted under the new key; None when it does not open (left as is)."""
+    try:
+        plain = decrypt_value(old, value, **aad)
+    except (EnvelopeError, ValueError, TypeError):
+        return None
+    return encrypt_value(new, plain, **aad)
+
+
+def _reencrypt(
+    app: AppData, old: bytes | bytearray, new: bytes | bytearray
+) -> tuple[list[Update], list[tuple[str, str]], tuple[int, int]]:
+    db, uid = app.db, app.user_id
+    updates: list[Update] = []
+    done = unreadable = 0
+    seen: set[tuple[str, str, str]] = set()
+    cells = list(pii_cells(db, uid))
+    # List items the tools sealed on request belong to lists no prompt marks personal.
+    for item in db.query(
+        "SELECT i.id, i.content FROM user_list_items i JOIN user_lists l ON l.id = i.list_id WHERE l.user_id = ?",
+        (uid,),
+    ):
+        if is_envelope(item["content"]):
+            cells.append(PiiCell("user_list_items", "content", "id", str(item["id"]), item["content"]))
+    for cell in cells:
+        marker = (cell.table, cell.column, cell.row_id)
+        if cell.value is None or cell.value == LOST_MARKER or not is_envelope(cell.value) or marker in seen:
+            continue
+        seen.add(marker)
+        aad = {"user_id": uid, "table": cell.table, "column": cell.column, "row_id": cell.row_id}
+        moved = _move(cell.value, old, new, aad)
+        if moved is None:
+            unreadable += 1
+            continue
+        updates.append(
+            (f'UPDATE "{cell.table}" SET "{cell.column}" = ? WHERE "{cell.key_column}" = ?', (moved, cell.row_id))
+        )
+        done += 1
+    updates.extend(_sync_copies(app, old, new))
+    return updates, _revisions(app, old, new), (done, unreadable)
+
+
+# Tables of the sync that keep whole records as JSON (their personal fields sealed as stored).
+_RECORD_COPIES = ("sync_record_bases", "record_revisions")
+
+
+def _sync_copies(app: AppData, old: bytes | bytearray, new: bytes | bytearray) -> list[Update]:
+    from ..pii import PII_COLUMNS
+
+    db, uid = app.db, app.user_id
+    present = {str(r[0]) for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    out: list[Update] = []
+    for table in _RECORD_COPIES:
+        if table not in present:
+            continue
+        key = "id" if table == "record_revisions" else "rowid"
+        for row in db.query(f"SELECT {key}, table_name, row_id, record_json FROM {table} WHERE user_id = ?", (uid,)):
+            try:
+                record = json.loads(row[3])
+            except ValueError:
+                continue
+            changed = False
+            for column in PII_COLUMNS.get(str(row[1]), ()):
+                value = record.get(column) if isinstance(record, dict) else None
+                if is_envelope(value):
+                    aad = {"user_id": uid, "table": str(row[1]), "column": column, "row_id": str(row[2])}
+                    moved = _move(value, old, new, aad)
+                    if moved is not None:
+                        record[column] = moved
+                        changed = True
+            if changed:
+                out.append((f"UPDATE {table} SET record_json = ? WHERE {key} = ?",
+                            (json.dumps(record, ensure_ascii=False, separators=(",", ":")), row[0])))
+    return out
+
+
+def _revisions(app: AppData, old: bytes | bytearray, new: bytes | bytearray) -> list[tuple[str, str]]:
+    from ..portability.canonical import canonical_json
+    from ..portability.catalog import Catalog
+    from ..portability.personal import unit_fields
+
+    out: list[tuple[str, str]] = []
+    catalog: Catalog | None = None
+    for rev_id, module_id, snapshot in app.db.query(
+        "SELECT id, module_id, snapshot_json FROM module_revisions WHERE user_id = ?", (app.user_id,)
+    ):
+        catalog = catalog or Catalog.load(app.db)
+        unit = json.loads(snapshot)
+        changed = False
+        for fld in unit_fields(unit, catalog, f"/revisions/{module_id}"):
+            if not is_envelope(fld.value):
+                continue
+            aad = {"user_id": app.user_id, "table": fld.table, "column": fld.column,
+                   "row_id": fld.row_id or app.user_id}
+            moved = _move(fld.value, old, new, aad)
+            if moved is not None:
+                fld.container[fld.key] = moved
+                changed = True
+        if changed:
+            out.append((canonical_json(unit), str(rev_id)))
+    return out

@@ -1,0 +1,74 @@
+"""Keyed content hashes: what a standalone record says, hashed under a key only its owner holds.
+
+The plain `content_hash` of an export covers a record's sealed values as ciphertext, which is
+random per sealing, so two devices that each add "Same Person" never see duplicates. The keyed
+hash is HMAC-SHA256 of the record's canonical *plaintext* content (`canonical.content_fields`,
+personal values opened) under HKDF-SHA256(data key, info "dreamtree/content-hash/v1"): equal
+content gives equal hashes on every device of the user, and the server, which never holds the
+data key, learns nothing from it it could not see before (it only ever sees the hash on
+tombstones, and only equality between them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from ..security.kdf import derive_subkey, wipe
+from .canonical import canonical_json, content_fields
+from .catalog import Catalog
+from .document import copy_record
+from .errors import DocumentError
+from .personal import opener, rows_fields, transform
+
+LABEL = "dreamtree/content-hash/v1"
+
+Record = dict[str, Any]
+
+
+class KeyedHasher:
+    """hasher(table, record) -> hex HMAC of its plaintext content. Raises DocumentError when a
+    sealed value does not open (the caller's validation names the field)."""
+
+    def __init__(self, data_key: bytes | bytearray, user_id: str, catalog: Catalog) -> None:
+        self._key = derive_subkey(data_key, LABEL)
+        self._open = opener(data_key, user_id)
+        self._user_id = user_id
+        self._catalog = catalog
+        self._cache: dict[tuple[str, str, str], str] = {}
+
+    def __call__(self, table: str, record: Record) -> str:
+        plain_hash = record.get("content_hash")
+        cache_key = (table, str(record.get("id")), plain_hash if isinstance(plain_hash, str) else "")
+        if cache_key[2] and cache_key in self._cache:
+            return self._cache[cache_key]
+        plain = copy_record(record)
+        transform(rows_fields({table: [plain]}, self._catalog, ""), self._user_id, self._open)
+        text = canonical_json({"table": table, "content": content_fields(table, plain)})
+        value = hmac.new(bytes(self._key), text.encode("utf-8"), hashlib.sha256).hexdigest()
+        if cache_key[2]:
+            self._cache[cache_key] = value
+        return value
+
+    def plain(self, table: str, record: Record) -> Record:
+        """A copy with its sealed values opened (for comparing values, never for storing);
+        a value that does not open stays as it is."""
+        plain = copy_record(record)
+        try:
+            transform(rows_fields({table: [plain]}, self._catalog, ""), self._user_id, self._open)
+        except DocumentError:
+            return copy_record(record)
+        return plain
+
+    def close(self) -> None:
+        wipe(self._key)
+        self._cache.clear()
+
+
+def safe_hash(hasher: KeyedHasher, table: str, record: Record) -> str | None:
+    """The keyed hash, or None for a record whose sealed values do not open."""
+    try:
+        return hasher(table, record)
+    except DocumentError:
+        return None
