@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,9 +100,26 @@ def parse_export_text(text: str) -> Any:
     return parsed
 
 
+# Short values recur across records (timestamps, dates, statuses, kinds): one object each
+# instead of one per record makes a large document a fifth smaller. Ids are longer and unique.
+_SHARED_MAX = 24
+
+
+def _sharing_short_values() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    seen: dict[str, str] = {}
+
+    def share(obj: dict[str, Any]) -> dict[str, Any]:
+        for key, value in obj.items():
+            if type(value) is str and len(value) <= _SHARED_MAX:
+                obj[key] = seen.setdefault(value, value)
+        return obj
+
+    return share
+
+
 def _parse(text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, object_hook=_sharing_short_values())
     except json.JSONDecodeError as exc:
         body = text.rstrip()
         if (
