@@ -88,6 +88,10 @@ def instrument() -> Stages:
     stages.wrap(service, "normalize", "normalize (change checks)")
     stages.wrap(service, "_same_data", "compare (change checks)")
     stages.wrap(service, "apply_document", "apply locally (one transaction)")
+    stages.wrap(service, "check_opened", "open every sealed value (pulled copy)")
+    stages.wrap(service, "load_bases", "record bases: load")
+    stages.wrap(service, "save_bases", "record bases: save the agreement")
+    stages.wrap(service, "stored_entries", "kept versions: load")
     stages.wrap(protocol, "encode_upload", "encode + gzip")
     stages.wrap(sync_client.CloudClient, "put_snapshot", "push: PUT (compare-and-set)")
     return stages

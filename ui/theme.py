@@ -268,7 +268,7 @@ class ThemeManager(QObject):
 
     def apply(self) -> None:
         app = QGuiApplication.instance()
-        if app is not None:
+        if isinstance(app, QGuiApplication):
             from PySide6.QtWidgets import QApplication
 
             app.setPalette(self._palette.qpalette())

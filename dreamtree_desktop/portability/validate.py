@@ -154,6 +154,7 @@ class _Refs:
 
 
 def check_semantics(doc: Doc, catalog: Catalog) -> None:
+    _limit[0] = format_iso(future_limit())
     _timestamp(doc, "exported_at", "")
     _timestamp(doc["user"], "created_at", "/user")
     refs = _Refs(doc, catalog)

@@ -7,7 +7,8 @@ API (the CLI and the UI call these):
         ServiceError (exit 4) when the service cannot be reached or the copies do not settle,
         AuthenticationError (exit 3) when the session is gone; local data is then unchanged.
     sync_now(ctx, app=None) -> SyncResult          the desktop's "Sync now"
-    sync_status(ctx) -> {server, signed_in, revision, last_synced_at}   (no network)
+    sync_status(ctx) -> {server, signed_in, revision, last_synced_at, clock_offset_s,
+                         password_change_pending}   (no network)
     cloud_claim(app, server, password, *, email=None, lock=True, code=None, ask_code=None) -> AccountResult
         the service mails a verification code first: pass `code`, or `ask_code(email) -> code`;
         with neither, VerificationCodeSent (exit 3) once the code was mailed
@@ -15,7 +16,13 @@ API (the CLI and the UI call these):
     logout(ctx) -> bool
     push_password_change(app, old_password, new_password) -> "pushed" | "already" | "deferred"
         after accounts.change_password: the cloud account takes the new password (the other
-        devices' sessions end; signing in there again adopts it)
+        devices' sessions end; signing in there again adopts it); offline it is kept and sent by
+        the next sync
+
+Modules: service (sync rounds, SyncResult), cloud_account (claim, login, logout, password),
+recovery (forgotten password through the cloud: reset_cloud_password), state (what the folder
+remembers), bases (the last agreement per record), errors (typed errors: ClockSkew,
+ServerDamaged, PasswordChangedElsewhere, Offline...), background (the window's sync in steps).
 
 Imports are lazy: the window imports this package to decide whether to show "Sync now", and
 should not pay for httpx and the merge until the user syncs.

@@ -36,6 +36,7 @@ from . import state
 from .bases import load_bases
 from .client import CloudClient
 from .errors import CloudError, DamagedSnapshot
+from .recovery import META_RESET_SEEN
 
 if TYPE_CHECKING:
     from ..appdata import AppData
@@ -57,6 +58,7 @@ class Prepared:
     # whether fetch sent it.
     pending_password: dict[str, Any] | None = None
     password_sent: bool = False
+    reset_seen: str | None = None  # the account reset this folder took part in (recovery.py)
 
 
 @dataclass
@@ -109,7 +111,8 @@ def prepare(ctx: UserContext, result: s.SyncResult | None = None) -> Prepared:
     pending = None
     if result.rounds == 1 and state.meta(ctx.db, state.META_PENDING_PASSWORD) is not None:
         pending = state.open_pending(ctx)
-    return Prepared(server, token, catalog, local, changes, result, bases, hasher, pending)
+    return Prepared(server, token, catalog, local, changes, result, bases, hasher, pending,
+                    reset_seen=state.meta(ctx.db, META_RESET_SEEN))
 
 
 def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_connect) -> Fetched:
@@ -136,7 +139,8 @@ def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_con
     # The digest of the bytes this device validated last is known only to the database; a
     # second validation of the same bytes costs time, never correctness.
     try:
-        fetched.remote = s._check_remote(ctx, snap.wallet, prepared.catalog)
+        fetched.remote = s._check_remote(ctx, snap.wallet, prepared.catalog, reset_at=snap.reset_at,
+                                         reset_seen=prepared.reset_seen)
     except DocumentError as exc:
         fetched.damaged = str(exc)
         fetched.problem = exc

@@ -51,6 +51,7 @@ from .state import (
     remember_session,
     seal_pending,
     set_meta,
+    stored_device_token,
     stored_token,
 )
 
@@ -117,7 +118,8 @@ def cloud_claim(app: AppData, server: str, password: str, *, email: str | None =
             ctx = UserContext.from_app(app)
             assert ctx.data_key is not None
             with db.transaction():
-                remember_session(db, ctx.data_key, ctx.user_id, server, session.token, wrapped.kdf.to_dict())
+                remember_session(db, ctx.data_key, ctx.user_id, server, session.token, wrapped.kdf.to_dict(),
+                                 device_token=client.device_token)
             outcome = AccountResult(server, stored_email, app.user_id, locked=app.keys.mode == "password")
             try:
                 with _forget_refused_session(db):
@@ -180,6 +182,7 @@ def login(app: AppData, server: str, email: str, password: str, *, lock: bool = 
     server = p.normalize_server_url(server)
     email = normalize_email(email)
     with connect(server, None) as client:
+        client.device_token = client.device_token or stored_device_token(app.db)
         try:
             params = KdfParams.from_dict(client.prelogin(email))
         except KdfParamsError as exc:
@@ -242,7 +245,8 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
         elif _parse_wrapped(str(row["wrapped_data_key"]), "this folder's") != wrapped:
             _adopt_cloud_password(app, password, kek, wrapped, wrapped_text)
         with db.transaction():
-            remember_session(db, app.keys.data_key, app.user_id, client.server, session.token, wrapped.kdf.to_dict())
+            remember_session(db, app.keys.data_key, app.user_id, client.server, session.token, wrapped.kdf.to_dict(),
+                             device_token=client.device_token)
             delete_meta(db, META_PENDING_PASSWORD)  # signing in with the account's password supersedes it
         first = None
     else:
@@ -346,7 +350,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
                 (new_id(), uid, password_hash, wrapped_text, stamp, stamp),
             )
             db.execute("UPDATE users SET is_anonymous = 0, updated_at = ? WHERE id = ?", (stamp, uid))
-            remember_session(db, account_key, uid, client.server, session.token, session.kdf)
+            remember_session(db, account_key, uid, client.server, session.token, session.kdf,
+                             device_token=client.device_token)
             if reset_at is not None:
                 set_meta(db, META_RESET_SEEN, reset_at)
             if remote is not None and snap.wallet_sha256:
@@ -452,6 +457,27 @@ def push_password_change(app: AppData, old_password: str, new_password: str, *,
         set_meta(db, META_CLOUD_KDF, json.dumps(wrapped.kdf.to_dict(), sort_keys=True))
         delete_meta(db, META_PENDING_PASSWORD)
     return "pushed"
+
+
+def queue_password_change(app: AppData, old_password: str, new_password: str) -> bool:
+    """After accounts.change_password in the window: keep the change (sealed) for the next sync to
+    send, with no network round trip here (the window's syncs run off the database worker).
+    False when this folder is not signed in to a cloud account, so there is nothing to send."""
+    db = app.db
+    known = cloud_kdf(db)
+    row = password_auth_row(db, app.user_id)
+    if meta(db, META_SERVER) is None or stored_token(UserContext.from_app(app)) is None or known is None \
+            or row is None:
+        return False
+    wrapped_text = str(row["wrapped_data_key"])
+    wrapped = _parse_wrapped(wrapped_text, "this folder's")
+    _check_new_password(app, wrapped, new_password)
+    if KdfParams.from_dict(known) == wrapped.kdf:
+        return False  # the cloud already has this wrapping
+    pending = _pending_change(old_password, new_password, known, wrapped, wrapped_text)
+    with db.transaction():
+        set_meta(db, META_PENDING_PASSWORD, seal_pending(app.keys.data_key, app.user_id, pending))
+    return True
 
 
 def _check_new_password(app: AppData, wrapped: WrappedKey, new_password: str) -> None:

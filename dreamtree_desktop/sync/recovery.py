@@ -123,7 +123,8 @@ def reset_cloud_password(app: AppData, server: str, email: str, new_password: st
         finally:
             wipe(auth_secret)
         with db.transaction():
-            remember_session(db, app.keys.data_key, app.user_id, server, session.token, wrapped.kdf.to_dict())
+            remember_session(db, app.keys.data_key, app.user_id, server, session.token, wrapped.kdf.to_dict(),
+                             device_token=client.device_token)
             if session.reset_at:
                 set_meta(db, META_RESET_SEEN, session.reset_at)
         result = ResetResult(email, server, cleared, session.reset_at)

@@ -315,7 +315,8 @@ def _pull(ctx: UserContext, client: CloudClient, catalog: Catalog, result: SyncR
         )
     known_good = snap.wallet_sha256 is not None and snap.wallet_sha256 == meta(ctx.db, META_VALIDATED)
     try:
-        doc = _check_remote(ctx, snap.wallet, catalog, validated=known_good, reset_at=snap.reset_at)
+        doc = _check_remote(ctx, snap.wallet, catalog, validated=known_good, reset_at=snap.reset_at,
+                            reset_seen=meta(ctx.db, META_RESET_SEEN))
     except DocumentError as exc:
         _damaged(ctx, str(exc), snap.revision, result, exc)
         return None, snap.revision, None
@@ -323,7 +324,8 @@ def _pull(ctx: UserContext, client: CloudClient, catalog: Catalog, result: SyncR
 
 
 def _check_remote(ctx: UserContext, wallet: dict[str, Any], catalog: Catalog, *,
-                  validated: bool = False, reset_at: str | None = None) -> dict[str, Any]:
+                  validated: bool = False, reset_at: str | None = None,
+                  reset_seen: str | None = None) -> dict[str, Any]:
     """The pulled document, checked like any import; `validated`: these very bytes passed before.
     After a password reset this folder took part in, personal values still sealed under the old
     key become the lost marker (recovery.mark_lost) before the checks."""
@@ -333,7 +335,7 @@ def _check_remote(ctx: UserContext, wallet: dict[str, Any], catalog: Catalog, *,
         doc = checked.doc
         if checked.legacy:
             raise DocumentError("/version", "a cloud copy is never in the old 1.1 format")
-        if (reset_at is not None and ctx.data_key is not None and meta(ctx.db, META_RESET_SEEN) == reset_at
+        if (reset_at is not None and ctx.data_key is not None and reset_seen == reset_at
                 and doc["pii"].get("key_id") != key_id(ctx.data_key)):
             mark_lost(doc, catalog, ctx.data_key, ctx.user_id)
             doc["pii"]["key_id"] = key_id(ctx.data_key)

@@ -13,6 +13,7 @@ from ..storage.db import Database
 
 META_SERVER = "sync.server"
 META_TOKEN = "sync.token"
+META_DEVICE_TOKEN = "sync.device_token"  # kept across sign-outs: the computer stays known
 META_REVISION = "sync.revision"
 META_LAST_SYNC = "sync.last_synced_at"
 # Revision of a cloud copy found unreadable: the next sync that finds it so again replaces it.
@@ -69,13 +70,23 @@ def stored_token(ctx: UserContext) -> str | None:
 
 
 def remember_session(db: Database, key: bytes | bytearray, user_id: str, server: str, token: str,
-                     kdf: dict[str, Any] | None = None) -> None:
-    """Inside the caller's transaction. A new session starts from revision 0 (nothing seen yet)."""
+                     kdf: dict[str, Any] | None = None, device_token: str | None = None) -> None:
+    """Inside the caller's transaction. A new session starts from revision 0 (nothing seen yet).
+
+    `device_token` is this computer's standing with the service (given at each sign-in): kept,
+    and presented at the next sign-in, it lets a computer that signed in before past the
+    account-wide limit that a distributed guesser runs into."""
     set_meta(db, META_SERVER, server)
     set_meta(db, META_TOKEN, _seal_token(key, user_id, token))
+    if device_token:
+        set_meta(db, META_DEVICE_TOKEN, device_token)
     if kdf is not None:
         set_meta(db, META_CLOUD_KDF, json.dumps(kdf, sort_keys=True))
     delete_meta(db, META_REVISION, META_LAST_SYNC, META_DAMAGED, META_VALIDATED)
+
+
+def stored_device_token(db: Database) -> str | None:
+    return meta(db, META_DEVICE_TOKEN)
 
 
 def cloud_kdf(db: Database) -> dict[str, Any] | None:

@@ -370,3 +370,32 @@ def test_changing_the_password_from_the_cli_updates_the_cloud_account(account, s
     fresh = new_folder(seeded_template, tmp_path, "E")
     with opened(fresh) as (app, _ctx):
         service.login(app, account.url, account.email, new_password, lock=False)
+
+
+def test_a_computer_that_signed_in_before_keeps_its_way_in_during_a_distributed_guess(
+        account, seeded_template, tmp_path):
+    import os
+
+    import httpx
+
+    from dreamtree_desktop.sync.client import RateLimited
+
+    b = sign_in(account, seeded_template, tmp_path, "B")
+    with opened(b) as (app, _ctx):
+        kept = sync_state.stored_device_token(app.db)
+    assert kept
+    # Twenty wrong guesses, each from another address, spend the account's budget for new computers.
+    with httpx.Client(base_url=account.url) as raw:
+        for _ in range(20):
+            r = raw.post("/v1/sessions", json={"email": account.email,
+                                               "auth_secret": base64.b64encode(os.urandom(32)).decode()},
+                         headers={"CF-Connecting-IP": f"198.18.{os.urandom(1)[0]}.{os.urandom(1)[0]}"})
+            assert r.status_code == 401
+    c = new_folder(seeded_template, tmp_path, "C")
+    with opened(c) as (app, _ctx), pytest.raises(RateLimited):
+        service.login(app, account.url, account.email, PASSWORD, lock=False)
+    # B presents the token it kept and signs in again with the right password.
+    with opened(b) as (app, _ctx):
+        again = service.login(app, account.url, account.email, PASSWORD, lock=False)
+        assert again.sync_error is None
+        assert sync_state.stored_device_token(app.db) == kept

@@ -207,3 +207,34 @@ def test_password_changed_here_while_offline_reaches_the_account(seeded_template
             assert service.login(app, server.url, email, NEW_PASSWORD, lock=False).sync_error is None
     finally:
         server.stop()
+
+
+def test_password_changed_in_the_window_reaches_the_account_with_the_next_sync(seeded_template, tmp_path,
+                                                                               qtbot):
+    from dreamtree_desktop import accounts
+    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync.cloud_account import queue_password_change
+
+    server = Worker(tmp_path / "server")
+    server.start()
+    try:
+        folder, email = _claimed_folder(seeded_template, tmp_path, "dev", server.url, server.read_code)
+        # What the window's Change password dialog does: the change, then the queue, no network.
+        with opened(folder) as (app, ctx):
+            accounts.change_password(app, PASSWORD, NEW_PASSWORD)
+            assert queue_password_change(app, PASSWORD, NEW_PASSWORD)
+            assert service.sync_status(ctx).get("password_change_pending")
+        with device(folder, qtbot) as dev:
+            qtbot.waitUntil(lambda: dev.scheduler.last_result is not None, timeout=60_000)
+            assert dev.scheduler.state == "synced"
+            wait_idle(qtbot, dev)
+        other = new_folder(seeded_template, tmp_path, "other")
+        with opened(other) as (app, _ctx):
+            assert service.login(app, server.url, email, NEW_PASSWORD, lock=False).sync_error is None
+        # A folder with no cloud account has nothing to send.
+        lonely = new_folder(seeded_template, tmp_path, "lonely")
+        with opened(lonely) as (app, _ctx):
+            accounts.claim(app, "lonely@example.org", PASSWORD, lock=False)
+            assert not queue_password_change(app, PASSWORD, NEW_PASSWORD)
+    finally:
+        server.stop()

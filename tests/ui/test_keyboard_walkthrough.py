@@ -265,7 +265,7 @@ def test_wheel_over_an_unfocused_dropdown_scrolls_the_page(qtbot: Any, onboarded
     assert combos, "Settings has dropdowns"
     combo = combos[-1]
     before = combo.currentIndex()
-    bar = page.scroll.verticalScrollBar()
+    bar = page.scroll_area.verticalScrollBar()
     assert bar.maximum() > 0, "the page must be taller than the window for this test"
     bar.setValue(bar.maximum())
     start = bar.value()

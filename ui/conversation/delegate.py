@@ -67,6 +67,8 @@ class Look:
     quote_bar: QColor
     focus: QColor
     panel: QColor | None = None  # celebration background; derived from accent when None
+    # Family for labels and small print when the reading face does not work small (handwriting).
+    small_family: str | None = None
 
     def __post_init__(self) -> None:
         if self.panel is None:
@@ -165,6 +167,9 @@ class MessageDelegate(QStyledItemDelegate):
         self._small_bold.setWeight(QFont.Weight.DemiBold)
         self._label_font = QFont(base)
         self._label_font.setWeight(QFont.Weight.DemiBold)
+        if look.small_family:  # "Module 1.1" must not read "Module 11"
+            for font in (self._small, self._small_bold, self._label_font):
+                font.setFamily(look.small_family)
         self._fh = self._fm.height()
         self._lead = round(self._fh * 0.38)  # extra space between lines
         self._line = self._fh + self._lead

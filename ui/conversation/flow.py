@@ -150,10 +150,25 @@ def build_messages(snap: Snapshot) -> list[Msg]:
 
 
 
+# A recalled earlier answer is a reminder beside a question: a list of thousands of rows is quoted
+# in part (the tool that holds it shows it whole), so laying it out never holds up the window.
+RECALL_LINES = 50
+
+
 def _recall_text(link: Any) -> str:
     """A composite recalled value (a personality type) as prose; anything else as the core words it."""
     value = getattr(link, "value", None)
-    return value_text(value) if isinstance(value, dict) else (link.text or "")
+    text = value_text(value) if isinstance(value, dict) else (link.text or "")
+    return first_lines(text, RECALL_LINES)
+
+
+def first_lines(text: str, limit: int) -> str:
+    """text cut to its first `limit` lines, saying how many more there are."""
+    pieces = text.split("\n", limit)
+    if len(pieces) <= limit or not pieces[limit].strip():
+        return text
+    rest = pieces[limit].rstrip("\n").count("\n") + 1
+    return "\n".join(pieces[:limit]) + f"\n… and {rest:,} more line{'s' if rest > 1 else ''}"
 
 
 def group_range(msgs: list[Msg], exercise_id: str) -> tuple[int, int]:

@@ -60,7 +60,17 @@ def look_from_theme(theme: Any, widget: QWidget) -> Look:
         bubble_border=mix(c(palette.bubble), c(palette.accent), 0.3),
         quote_bar=c(palette.accent),
         focus=c(getattr(palette, "focus", palette.accent)),
+        small_family=_small_family(theme),
     )
+
+
+def _small_family(theme: Any) -> str | None:
+    """The interface face for small print when the chosen face is handwriting."""
+    if getattr(theme, "font_key", None) != "handwritten":
+        return None
+    from ..theme import ensure_font
+
+    return ensure_font("sans")
 
 
 class ConversationPage(QWidget):

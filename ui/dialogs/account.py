@@ -153,8 +153,15 @@ def run_account_action(services: AppServices, parent: QWidget, banner: Banner, a
         form = _Form(parent, "Change password", "Enter your current password, then the new one twice.",
                      [("old", "Current password", True), ("new", "New password", True),
                       ("confirm", "New password again", True)], ok_label="Change password")
-        submit(form, lambda: accounts.change_password(app, form.value("old"), form.value("new")),
-               "Your password was changed.")
+        def change() -> Any:
+            from dreamtree_desktop.sync.cloud_account import queue_password_change
+
+            accounts.change_password(app, form.value("old"), form.value("new"))
+            # A signed-in cloud account gets the new password with the next sync.
+            queue_password_change(app, form.value("old"), form.value("new"))
+            return None
+
+        submit(form, change, "Your password was changed.")
     elif action == "reset":
         if not confirm(parent, "Reset your password?", "Only do this if you have forgotten it.",
                        detail=accounts.RESET_MESSAGE, confirm_label="Reset password"):

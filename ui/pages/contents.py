@@ -95,9 +95,9 @@ class ContentsPage(PageScaffold):
 
     def _render(self) -> None:
         p = self.services.theme.palette
-        expanded = {self.tree.topLevelItem(i).data(0, ROLE_ID) for i in range(self.tree.topLevelItemCount())
-                    if self.tree.topLevelItem(i).isExpanded()}
-        current = self.tree.currentItem().data(0, ROLE_ID) if self.tree.currentItem() else None
+        expanded = {item.data(0, ROLE_ID) for item in _top_items(self.tree) if item.isExpanded()}
+        selected = self.tree.currentItem()
+        current = selected.data(0, ROLE_ID) if selected is not None else None
         self.tree.clear()
         bold = self.tree.font()
         bold.setBold(True)
@@ -147,22 +147,22 @@ class ContentsPage(PageScaffold):
         # The page scrolls as a whole, so the tree is as tall as its visible rows.
         rows = 0
         height = 0
-        iterator = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        iterator = _top_items(self.tree)
         while iterator:
             item = iterator.pop(0)
             rows += 1
             height += max(self.tree.visualItemRect(item).height(), self.tree.sizeHintForRow(0), 28)
             if item.isExpanded():
-                iterator[0:0] = [item.child(i) for i in range(item.childCount())]
+                iterator[0:0] = _children(item)
         self.tree.setFixedHeight(max(120, height + 8))
 
     def item_for(self, exercise_id: str) -> QTreeWidgetItem | None:
-        pending = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        pending = _top_items(self.tree)
         while pending:
             item = pending.pop()
             if item.data(0, ROLE_KIND) == "exercise" and item.data(0, ROLE_ID) == exercise_id:
                 return item
-            pending.extend(item.child(i) for i in range(item.childCount()))
+            pending.extend(_children(item))
         return None
 
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
@@ -189,3 +189,11 @@ class ContentsPage(PageScaffold):
 
 
 Page = ContentsPage
+
+
+def _top_items(tree: QTreeWidget) -> list[QTreeWidgetItem]:
+    return [item for i in range(tree.topLevelItemCount()) if (item := tree.topLevelItem(i)) is not None]
+
+
+def _children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    return [child for i in range(item.childCount()) if (child := item.child(i)) is not None]

@@ -214,7 +214,7 @@ class ProfilePage(PageScaffold):
 
     def open_arg(self, arg: object) -> None:
         if arg == "account":
-            self.scroll.ensureWidgetVisible(self.account_card)
+            self.scroll_area.ensureWidgetVisible(self.account_card)
 
     def _clear_sections(self) -> None:
         while self.sections.count():

@@ -160,7 +160,7 @@ class SettingsPage(PageScaffold):
         self.follow_system.blockSignals(True)
         self.follow_system.setChecked(False)
         self.follow_system.blockSignals(False)
-        values = dict(self.picker.values())
+        values: dict[str, Any] = dict(self.picker.values())
         values["colors_chosen"] = True
         self.save(values)
 

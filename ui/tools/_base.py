@@ -220,7 +220,6 @@ def field_error_label(parent: QWidget) -> QLabel:
     label = QLabel(parent)
     label.setObjectName("FieldError")
     label.setWordWrap(True)
-    label.setStyleSheet("color: #B3261E; font-size: 12px;")
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.hide()
     return label

@@ -213,7 +213,8 @@ class CareerOptionsPanel(ToolPanel):
         self.chart = GroupedBarChart(services.theme, "Side by side (out of 10)", self.body)
         self.chart.set_empty_text("Score an option to compare them here.")
         body.addWidget(self.chart)
-        self.chart_note = QLabel("Certainty = 11 − unknowns, so every bar reads “higher is better”.",
+        self.chart_note = QLabel("Certainty is the opposite of unknowns: the fewer unknowns an option has, the taller "
+                                 "its certainty bar, so a taller bar is better on every measure.",
                                  self.body)
         self.chart_note.setProperty("role", "muted")
         self.chart_note.setWordWrap(True)

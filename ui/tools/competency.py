@@ -169,8 +169,7 @@ class CompetencyPanel(ToolPanel):
             self.done_button.clicked.connect(self.done)
             buttons.addWidget(self.done_button)
             body.addLayout(buttons)
-        services.theme.changed.connect(self._restyle)
-        self._restyle()
+        self.setObjectName("CompetencyPanel")  # its cards are styled in the application sheet
         self.show_page(0)
         self.check_unlocked()
         self.refresh()
@@ -204,7 +203,7 @@ class CompetencyPanel(ToolPanel):
         layout.addWidget(self.definition)
         ask = QLabel("Which of these sounds most like you today?", page)
         ask.setWordWrap(True)
-        ask.setStyleSheet("font-weight: 600;")
+        ask.setProperty("role", "field-label")
         layout.addWidget(ask)
         self.options_box = QVBoxLayout()
         self.options_box.setSpacing(8)
@@ -267,20 +266,6 @@ class CompetencyPanel(ToolPanel):
         box.addWidget(self.assessed_label)
         layout.addWidget(self.results_box)
         self.pages.append(page)
-
-    def _restyle(self) -> None:
-        p = self.services.theme.palette
-        self.setStyleSheet(
-            f"QFrame#ChoiceCard {{ background: {p.surface}; border: 1px solid {p.border}; "
-            "border-radius: 10px; }"
-            f"QFrame#ChoiceCard:hover {{ border-color: {p.accent}; }}"
-            f"QFrame#ChoiceCard[selected=\"true\"] {{ background: {p.accent_soft}; "
-            f"border: 2px solid {p.accent}; }}"
-            f"QFrame#ChoiceCard:focus {{ border: 2px solid {p.focus}; }}"
-            f"QFrame#ChoiceCard:disabled {{ background: {p.background}; }}"
-            f"QPushButton:checked {{ background: {p.accent_soft}; border-color: {p.accent}; "
-            "font-weight: 700; }"
-        )
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:

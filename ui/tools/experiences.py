@@ -102,10 +102,10 @@ class ExperiencesPanel(ToolPanel):
         self.title_error = field_error_label(self.body)
         form.addRow("Title (required)", self._with_error(self.title, self.title_error))
         self.organization = QLineEdit(self.body)
-        self.organization.setAccessibleName("Organization")
+        self.organization.setAccessibleName("Organisation")
         self.organization.setPlaceholderText("Employer, school or group")
         self.organization.setMaxLength(500)
-        form.addRow("Organization", self.organization)
+        form.addRow("Organisation", self.organization)
         self.kind = QComboBox(self.body)
         self.kind.setAccessibleName("Type")
         for key, label in TYPE_LABELS.items():

@@ -278,7 +278,8 @@ class IdeaTreePanel(ToolPanel):
         self.picker.blockSignals(False)
         keep = self.view.selected_id() if previous == self.current_id else None
         self._show()
-        self._draw(fit=previous != self.current_id)
+        # A new tree, or a grown one the person has not zoomed by hand: show all of it.
+        self._draw(fit=previous != self.current_id or self.view.auto_fit)
         target = self.select_after or keep
         self.select_after = None
         if target and target.startswith("text:"):

@@ -83,7 +83,7 @@ class JobsPanel(ToolPanel):
         due.setContentsMargins(14, 10, 14, 10)
         due.setSpacing(6)
         self.due_title = QLabel(self.due_box)
-        self.due_title.setStyleSheet("font-weight: 700;")
+        self.due_title.setProperty("role", "strong")
         due.addWidget(self.due_title)
         self.due_model = RecordModel(self._due_label, 1, self)
         self.due_model.tooltip = self._due_tooltip
@@ -123,7 +123,7 @@ class JobsPanel(ToolPanel):
 
         top = QHBoxLayout()
         self.list_title = QLabel("All jobs", self.body)
-        self.list_title.setStyleSheet("font-weight: 700;")
+        self.list_title.setProperty("role", "strong")
         top.addWidget(self.list_title, 1)
         self.new_button = QPushButton("New job", self.body)
         top.addWidget(self.new_button)
@@ -221,17 +221,11 @@ class JobsPanel(ToolPanel):
 
     def _restyle(self) -> None:
         p = self.services.theme.palette
-        self.setStyleSheet(
+        # Only the due box takes a sheet of its own (its tint is mixed from the palette); the
+        # segment buttons are styled in the application sheet, so no other child is re-polished.
+        self.due_box.setStyleSheet(
             f"QFrame#DueBox {{ background: {mix(p.background, p.warning, 0.12)}; "
-            f"border: 1px solid {p.warning}; border-radius: 10px; }}"
-            "QPushButton#Segment { border-radius: 0; padding: 6px 4px; }"
-            "QPushButton#Segment[edge=\"first\"] { border-top-left-radius: 8px; "
-            "border-bottom-left-radius: 8px; }"
-            "QPushButton#Segment[edge=\"last\"] { border-top-right-radius: 8px; "
-            "border-bottom-right-radius: 8px; }"
-            f"QPushButton#Segment:checked {{ background: {p.accent}; color: {p.accent_text}; "
-            f"border-color: {p.accent}; font-weight: 700; }}"
-        )
+            f"border: 1px solid {p.warning}; border-radius: 10px; }}")
         if hasattr(self, "editor"):
             self.list.viewport().update()  # due rows take the new warning colour
 

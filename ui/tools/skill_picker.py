@@ -83,7 +83,7 @@ class SkillPicker(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         self.title = QLabel(title, self)
-        self.title.setStyleSheet("font-weight: 600;")
+        self.title.setProperty("role", "field-label")
         layout.addWidget(self.title)
         self.tags = QListWidget(self)
         self.tags.setAccessibleName(f"{title}: chosen")

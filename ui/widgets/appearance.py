@@ -108,7 +108,7 @@ class AppearancePicker(QWidget):
             button.setAccessibleName(f"Font: {FONT_LABELS[key]} ({FONT_FAMILIES[key]})")
             self.font_group.addButton(button)
             self.font_buttons[key] = button
-            button.toggled.connect(lambda on, k=key: on and self._on_font(k))
+            button.toggled.connect(lambda on, k=key: self._on_font(k) if on else None)
             fonts.addWidget(button, index // 2, index % 2)
         layout.addLayout(fonts)
 

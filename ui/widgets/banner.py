@@ -27,7 +27,7 @@ class Banner(QFrame):
         self._title = QLabel(self)
         self._title.setWordWrap(True)
         self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._title.setStyleSheet("font-weight: 700;")
+        self._title.setObjectName("BannerTitle")
         self._hint = QLabel(self)
         self._hint.setWordWrap(True)
         self._hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
