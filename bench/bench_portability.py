@@ -6,13 +6,18 @@ adopts the identity and the key), then the same file is imported again (every re
 sides: the full merge). Times are wall clock and CPU; peak memory comes from tracemalloc (a
 separate run, since tracing slows Python down) and ru_maxrss.
 
-    .venv/bin/python bench/bench_portability.py [--rows 50000] [--repeat 3]
+    .venv/bin/python bench/bench_portability.py [--rows 50000] [--repeat 3] [--keep DIR] [--memory-only]
+
+--keep DIR keeps the heavy user's data folder in DIR and reuses it on the next run with the same
+--rows (building 200,000 rows takes minutes); --memory-only prints only the per-process peaks.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -93,6 +98,7 @@ def memory_in_own_processes(source: Path, base: Path) -> dict[str, float]:
     out: dict[str, float] = {}
     path = base / "memory-export.json"
     target = base / "memory-target"
+    shutil.rmtree(target, ignore_errors=True)  # a kept folder from an earlier run
     for kind, folder in (("export", source), ("import", target), ("re-import", target)):
         proc = subprocess.run(
             [sys.executable, __file__, "--one", kind, "--folder", str(folder), "--file", str(path)],
@@ -106,6 +112,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50_000, help="standalone rows (default 50,000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs; the best time of each step is shown")
+    parser.add_argument("--keep", type=Path, help="keep the heavy user in DIR and reuse it next time")
+    parser.add_argument("--memory-only", action="store_true", help="only the per-process memory peaks")
     parser.add_argument("--one", choices=("export", "import", "re-import"), help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
@@ -113,97 +121,129 @@ def main() -> None:
     if args.one:
         one_operation(args.one, args.folder, args.file)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        source, fresh = base / "source", base / "second"
-        started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        if args.keep is not None:
+            base = args.keep.resolve()
+            base.mkdir(parents=True, exist_ok=True)
+        else:
+            base = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        run(args, base)
+
+
+def build_heavy_user(source: Path, rows: int, keep: bool) -> int:
+    """The heavy user's folder (reused when kept from an earlier run with as many rows)."""
+    marker = source.parent / "rows.txt"
+    if keep and source.is_dir() and marker.is_file() and marker.read_text().strip() == str(rows):
         with open_app_data(source) as app:
-            ctx = UserContext.from_app(app)
-            made = populate(ctx)
-            add_standalone(ctx, args.rows, made=made)
-            rows = sum(
-                app.db.scalar(f"SELECT count(*) FROM {t}")
-                for t in (
-                    "user_flow_logs",
-                    "user_stories",
-                    "user_contacts",
-                    "user_jobs",
-                    "user_list_items",
-                    "user_lists",
-                    "user_responses",
-                    "user_checklists",
-                    "user_skills",
-                    "user_experiences",
-                    "user_companies",
-                    "user_career_options",
-                    "user_locations",
-                    "user_competency_scores",
-                    "exercise_progress",
-                )
-            )
-        print(
-            f"Heavy user: every module answered plus {args.rows:,} standalone rows; {rows:,} rows in all "
-            f"(made in {time.perf_counter() - started:.1f} s)"
+            return count_rows(app)
+    shutil.rmtree(source, ignore_errors=True)
+    with open_app_data(source) as app:
+        ctx = UserContext.from_app(app)
+        made = populate(ctx)
+        add_standalone(ctx, rows, made=made)
+        total = count_rows(app)
+    if keep:
+        marker.write_text(str(rows))
+    return total
+
+
+def count_rows(app: Any) -> int:
+    return sum(
+        app.db.scalar(f"SELECT count(*) FROM {t}")
+        for t in (
+            "user_flow_logs",
+            "user_stories",
+            "user_contacts",
+            "user_jobs",
+            "user_list_items",
+            "user_lists",
+            "user_responses",
+            "user_checklists",
+            "user_skills",
+            "user_experiences",
+            "user_companies",
+            "user_career_options",
+            "user_locations",
+            "user_competency_scores",
+            "exercise_progress",
         )
-        clocks = []
-        for attempt in range(args.repeat):
-            path = base / f"export-{attempt}.json"
-            clock = Clock()
-            export_file(source, path, clock)
-            size = path.stat().st_size
-            first = import_file(base / f"{fresh.name}-{attempt}", path, clock, "import")
-            again = import_file(base / f"{fresh.name}-{attempt}", path, clock, "re-import")
-            clocks.append(clock)
-        # The best of the runs: the least disturbed by whatever else the machine was doing.
+    )
+
+
+def run(args: argparse.Namespace, base: Path) -> None:
+    source, fresh = base / "source", base / "second"
+    started = time.perf_counter()
+    rows = build_heavy_user(source, args.rows, args.keep is not None)
+    print(
+        f"Heavy user: every module answered plus {args.rows:,} standalone rows; {rows:,} rows in all "
+        f"(made or reused in {time.perf_counter() - started:.1f} s)"
+    )
+    if args.memory_only:
+        report_memory(source, base)
+        return
+    clocks = []
+    for attempt in range(args.repeat):
+        path = base / f"export-{attempt}.json"
         clock = Clock()
-        for i, (name, _wall, _cpu) in enumerate(clocks[0].rows):
-            clock.rows.append((name, min(c.rows[i][1] for c in clocks), min(c.rows[i][2] for c in clocks)))
+        export_file(source, path, clock)
+        size = path.stat().st_size
+        first = import_file(base / f"{fresh.name}-{attempt}", path, clock, "import")
+        again = import_file(base / f"{fresh.name}-{attempt}", path, clock, "re-import")
+        clocks.append(clock)
+    # The best of the runs: the least disturbed by whatever else the machine was doing.
+    clock = Clock()
+    for i, (name, _wall, _cpu) in enumerate(clocks[0].rows):
+        clock.rows.append((name, min(c.rows[i][1] for c in clocks), min(c.rows[i][2] for c in clocks)))
 
-        print(f"\nExport file: {size / 1024 / 1024:.1f} MB; best of {args.repeat} runs")
-        print(f"{'step':<44} {'wall s':>8} {'cpu s':>8}")
-        for name, wall, cpu in clock.rows:
-            print(f"{name:<44} {wall:>8.3f} {cpu:>8.3f}")
-        export_steps = [r[0] for r in clock.rows if r[0].startswith("export:")]
-        import_steps = [r[0] for r in clock.rows if r[0].startswith("import:")]
-        reimport_steps = [r[0] for r in clock.rows if r[0].startswith("re-import:")]
-        without_kdf = [n for n in export_steps if "Argon2id" not in n]
-        print()
-        for label, names, goal in (
-            ("export, total", export_steps, 1.0),
-            ("export, without the Argon2id key wrap", without_kdf, 1.0),
-            ("import + merge into a fresh folder", import_steps, 2.0),
-            ("re-import (merge 50k against 50k)", reimport_steps, 2.0),
-        ):
-            wall, cpu = clock.total(names)
-            verdict = "meets" if wall < goal else ("MISSES (CPU time meets)" if cpu < goal else "MISSES")
-            print(f"{label:<44} {wall:>8.3f} {cpu:>8.3f}   goal < {goal:.0f} s: {verdict}")
-        print("(Wall time well above CPU time means the process waited: other work on the machine, or disk.)")
-        print(
-            f"\nFirst import: identity {first['identity']}, personal data {first['personal_data']}; "
-            f"re-import: {sum(s['added'] for s in again['standalone'].values())} added, "
-            f"{len(again['revisions'])} revisions"
-        )
+    print(f"\nExport file: {size / 1024 / 1024:.1f} MB; best of {args.repeat} runs")
+    print(f"{'step':<44} {'wall s':>8} {'cpu s':>8}")
+    for name, wall, cpu in clock.rows:
+        print(f"{name:<44} {wall:>8.3f} {cpu:>8.3f}")
+    export_steps = [r[0] for r in clock.rows if r[0].startswith("export:")]
+    import_steps = [r[0] for r in clock.rows if r[0].startswith("import:")]
+    reimport_steps = [r[0] for r in clock.rows if r[0].startswith("re-import:")]
+    without_kdf = [n for n in export_steps if "Argon2id" not in n]
+    print()
+    for label, names, goal in (
+        ("export, total", export_steps, 1.0),
+        ("export, without the Argon2id key wrap", without_kdf, 1.0),
+        ("import + merge into a fresh folder", import_steps, 2.0),
+        ("re-import (merge 50k against 50k)", reimport_steps, 2.0),
+    ):
+        wall, cpu = clock.total(names)
+        verdict = "meets" if wall < goal else ("MISSES (CPU time meets)" if cpu < goal else "MISSES")
+        print(f"{label:<44} {wall:>8.3f} {cpu:>8.3f}   goal < {goal:.0f} s: {verdict}")
+    print("(Wall time well above CPU time means the process waited: other work on the machine, or disk.)")
+    print(
+        f"\nFirst import: identity {first['identity']}, personal data {first['personal_data']}; "
+        f"re-import: {sum(s['added'] for s in again['standalone'].values())} added, "
+        f"{len(again['revisions'])} revisions"
+    )
 
-        # Memory: the same work again under tracemalloc.
-        second = base / "third"
-        tracemalloc.start()
-        export_file(source, base / "export2.json", Clock())
-        _, export_peak = tracemalloc.get_traced_memory()
-        tracemalloc.reset_peak()
-        import_file(second, path, Clock(), "import")
-        _, import_peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(
-            f"Peak traced memory: export {export_peak / 1024 / 1024:.0f} MB, "
-            f"import {import_peak / 1024 / 1024:.0f} MB; process ru_maxrss {maxrss_kb / 1024:.0f} MB"
-        )
-        own = memory_in_own_processes(source, base)
-        print(
-            "Peak RSS, each operation in its own process: "
-            f"export {own['export']:.0f} MB, import {own['import']:.0f} MB, "
-            f"re-import (merge) {own['re-import']:.0f} MB"
-        )
+    # Memory: the same work again under tracemalloc.
+    second = base / "third"
+    tracemalloc.start()
+    export_file(source, base / "export2.json", Clock())
+    _, export_peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    import_file(second, path, Clock(), "import")
+    _, import_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        f"Peak traced memory: export {export_peak / 1024 / 1024:.0f} MB, "
+        f"import {import_peak / 1024 / 1024:.0f} MB; process ru_maxrss {maxrss_kb / 1024:.0f} MB"
+    )
+    report_memory(source, base)
+
+
+def report_memory(source: Path, base: Path) -> None:
+    own = memory_in_own_processes(source, base)
+    print(
+        "Peak RSS, each operation in its own process: "
+        f"export {own['export']:.0f} MB, import {own['import']:.0f} MB, "
+        f"re-import (merge) {own['re-import']:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

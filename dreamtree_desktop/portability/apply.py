@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any
 
@@ -194,17 +194,14 @@ def _insert_records(ctx: UserContext, doc: Doc) -> None:
             f"INSERT INTO {table} (user_id, {', '.join(columns)}) "
             f"VALUES ({', '.join('?' * (len(columns) + 1))})"
         )
+        # Rows are made as SQLite takes them, never a second copy of the whole table at once.
         if spec.booleans:
-            rows = [
+            values: Iterable[tuple[Any, ...]] = (
                 (uid, *(int(r.get(c)) if c in spec.booleans else r.get(c) for c in columns)) for r in records
-            ]
+            )
         else:
-            pick = itemgetter(*columns)
-            try:
-                rows = [(uid, *pick(r)) for r in records]
-            except KeyError:  # optional columns may be left out of a record
-                rows = [(uid, *map(r.get, columns)) for r in records]
-        db.executemany(sql, rows)
+            values = _values(uid, records, columns)
+        db.executemany(sql, values)
         for child in spec.children:
             if child.key == "nodes":
                 continue
@@ -212,8 +209,17 @@ def _insert_records(ctx: UserContext, doc: Doc) -> None:
             db.executemany(
                 f"INSERT INTO {child.table} ({child.parent_column}, {', '.join(ccols)}) "
                 f"VALUES ({', '.join('?' * (len(ccols) + 1))})",
-                [(r["id"], *(c.get(k) for k in ccols)) for r in records for c in r.get(child.key) or ()],
+                ((r["id"], *(c.get(k) for k in ccols)) for r in records for c in r.get(child.key) or ()),
             )
+
+
+def _values(uid: str, records: list[dict[str, Any]], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
+    pick = itemgetter(*columns)
+    for record in records:
+        try:
+            yield (uid, *pick(record))
+        except KeyError:  # optional columns may be left out of a record
+            yield (uid, *map(record.get, columns))
 
 
 def _write_single_rows(ctx: UserContext, doc: Doc, old_created: dict[str, Any], stamp: str) -> None:

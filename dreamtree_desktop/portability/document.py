@@ -73,12 +73,14 @@ def row_count(doc: Doc) -> int:
 
 
 def record_keys(doc: Doc) -> set[tuple[str, str]]:
-    keys: set[tuple[str, str]] = set()
+    return set(iter_record_keys(doc))
+
+
+def iter_record_keys(doc: Doc) -> Iterator[tuple[str, str]]:
     for module_id, unit in doc.get("modules", {}).items():
-        keys.update(("exercise", f"{module_id}/{ex}") for ex in unit.get("exercises", {}))
+        yield from (("exercise", f"{module_id}/{ex}") for ex in unit.get("exercises", {}))
     for _module, table, record in iter_records(doc):
-        keys.add((table, record["id"]))
-    return keys
+        yield table, record["id"]
 
 
 def copy_unit(unit: Unit) -> Unit:

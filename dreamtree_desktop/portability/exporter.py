@@ -12,7 +12,7 @@ from ..security.keywrap import WrappedKey, wrap_with_password
 from ..security.passwords import enforce_password_policy
 from .canonical import digest, hash_content, key_id
 from .catalog import Catalog
-from .document import Doc, empty_document, module_sort_key
+from .document import Doc, empty_document, iter_records, module_sort_key
 from .errors import PendingKeyError
 from .personal import document_fields, opener, transform
 from .tables import (
@@ -26,11 +26,21 @@ from .tables import (
 PENDING_KEY = "pending_wrapped_data_key"
 
 
-def export_document(ctx: UserContext, catalog: Catalog | None = None, *, allow_pending: bool = False) -> Doc:
+def export_document(
+    ctx: UserContext,
+    catalog: Catalog | None = None,
+    *,
+    allow_pending: bool = False,
+    share_with: Doc | None = None,
+) -> Doc:
     """The user's data as an export document; PII stays sealed as stored.
 
     `auth` carries the account's wrapped data key when the user has one, else None (the CLI
     then wraps the key under a backup password, or writes PII decrypted on request).
+
+    share_with: a document about to be merged with this one (an import). A stored record equal
+    to one of its records is that very object rather than a copy, so a re-import of a large
+    file does not hold every record twice. Neither document may then be edited in place.
     """
     db = ctx.db
     if not allow_pending and db.scalar("SELECT 1 FROM app_meta WHERE key = ?", (PENDING_KEY,)):
@@ -89,13 +99,14 @@ def export_document(ctx: UserContext, catalog: Catalog | None = None, *, allow_p
         }
         stamps[module_id].append(responded)
 
-    records = _read_records(ctx)
+    records = _read_records(ctx, _by_id(share_with) if share_with is not None else {})
     for table in INSERT_ORDER:
         spec = TABLES[table]
         for record in records.get(table, ()):
             module_id = _owner(catalog, spec.owner, record)
             if module_id is None:
-                record["content_hash"] = hash_content(table, record)
+                if "content_hash" not in record:  # a shared record carries its checked hash
+                    record["content_hash"] = hash_content(table, record)
                 standalone[table].append(record)
             else:
                 modules[module_id]["rows"].setdefault(table, []).append(record)
@@ -190,18 +201,50 @@ def _owner(catalog: Catalog, how: str, record: dict[str, Any]) -> str | None:
     return None
 
 
-def _read_records(ctx: UserContext) -> dict[str, list[dict[str, Any]]]:
+Known = dict[str, dict[str, dict[str, Any]]]  # table -> id -> record of the other document
+
+
+def _by_id(doc: Doc) -> Known:
+    known: Known = defaultdict(dict)
+    for module_id, table, record in iter_records(doc):
+        rid = record.get("id")
+        # Shaped as this export shapes it: standalone items carry their hash, module records not.
+        if isinstance(rid, str) and ("content_hash" in record) == (module_id is None):
+            known[table][rid] = record
+    return known
+
+
+def _same(table: str, record: dict[str, Any], other: dict[str, Any] | None) -> dict[str, Any]:
+    """`other` when it is what this export would make of `record`, else `record`."""
+    if other is None:
+        return record
+    extra = len(other) - len(record)
+    if extra not in (0, 1):
+        return record
+    for key, value in record.items():
+        theirs = other.get(key, record)  # `record` itself: never a value, so a missing key differs
+        if theirs != value or type(theirs) is not type(value):
+            return record
+    if extra and other.get("content_hash") != hash_content(table, record):
+        return record
+    return other
+
+
+def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, Any]]]:
     db, uid = ctx.db, ctx.user_id
     out: dict[str, list[dict[str, Any]]] = {}
     for table, spec in TABLES.items():
         if table == "user_idea_nodes":
             continue
         cols = spec.columns
-        rows = db.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE user_id = ?", (uid,)).fetchall()
-        records = [dict(zip(cols, r, strict=True)) for r in rows]
-        for column in spec.booleans:
-            for record in records:
+        theirs = {} if spec.children else known.get(table, {})  # children are compared below
+        records = []
+        # Row by row, each record shared as soon as it is made: never the table twice in memory.
+        for row in db.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE user_id = ?", (uid,)):
+            record = dict(zip(cols, row, strict=True))
+            for column in spec.booleans:
                 record[column] = bool(record[column])
+            records.append(_same(table, record, theirs.get(record["id"])) if theirs else record)
         out[table] = records
 
     def children(sql: str) -> dict[str, list[dict[str, Any]]]:
@@ -249,6 +292,10 @@ def _read_records(ctx: UserContext) -> dict[str, list[dict[str, Any]]]:
         record["edges"] = tree_edges
         used.update(ids)
     out["user_idea_nodes"] = [dict(n) for i, n in sorted(nodes.items()) if i not in used]
+    for table, spec in TABLES.items():
+        others = known.get(table)
+        if others and spec.children:
+            out[table] = [_same(table, r, others.get(r["id"])) for r in out[table]]
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,19 @@ def read_export_file(path: Path) -> Any:
         )
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # Sized by the file, not the limit: a read of the limit reserves all of it up front.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew since: the rest, up to just past the limit
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         raise DocumentError("", f"{path} cannot be read ({exc.strerror})") from None
     if len(data) > MAX_FILE_BYTES:
         raise DocumentError("", "the file grew past the size limit while being read")
-    return parse_export_bytes(data)
+    # The bytes, the text and the parsed document are each about as large as the file (the
+    # document several times more): each goes as soon as the next exists, so at most two are alive.
+    text = _decode(data)
+    del data
+    return parse_export_text(text)
 
 
 # A surrogate written as an escape; a pair is one character once parsed, a lone one cannot be
@@ -70,23 +78,48 @@ def _lone_surrogate(node: Any, path: str) -> str | None:
 
 
 def parse_export_bytes(data: bytes) -> Any:
-    if not data.strip():
+    return parse_export_text(_decode(data))
+
+
+def _decode(data: bytes) -> str:
+    if not data or data.isspace():  # what `not data.strip()` says, without copying the file
         raise DocumentError("", "the file is empty")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DocumentError("", f"the file is not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_export_text(text: str) -> Any:
+    escaped = _SURROGATE_ESCAPE.search(text) is not None
     parsed = _parse(text)
-    if _SURROGATE_ESCAPE.search(text):
+    if escaped:
         where = _lone_surrogate(parsed, "")
         if where is not None:
             raise DocumentError(where, "the text holds a broken character (a lone surrogate escape)")
     return parsed
 
 
+# Short values recur across records (timestamps, dates, statuses, kinds): one object each
+# instead of one per record makes a large document a fifth smaller. Ids are longer and unique.
+_SHARED_MAX = 24
+
+
+def _sharing_short_values() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    seen: dict[str, str] = {}
+
+    def share(obj: dict[str, Any]) -> dict[str, Any]:
+        for key, value in obj.items():
+            if type(value) is str and len(value) <= _SHARED_MAX:
+                obj[key] = seen.setdefault(value, value)
+        return obj
+
+    return share
+
+
 def _parse(text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, object_hook=_sharing_short_values())
     except json.JSONDecodeError as exc:
         body = text.rstrip()
         if (

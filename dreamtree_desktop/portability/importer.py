@@ -150,7 +150,6 @@ def prepare_import(
     ctx = UserContext.from_app(app)
     catalog = catalog or Catalog.load(app.db)
     incoming = checked.doc
-    local = export_document(ctx, catalog, allow_pending=True)
     fresh = is_fresh(ctx)
     legacy = checked.legacy
     same = not legacy and incoming["user"]["id"] == ctx.user_id
@@ -214,6 +213,9 @@ def prepare_import(
             prepared.skipped = strip_personal(incoming, catalog)
             prepared.pii = "skipped"
 
+    # Read once the file's personal fields are final: local records equal to the file's are then
+    # the file's own objects, not copies (a key adoption rewrites local fields, so never shares).
+    local = export_document(ctx, catalog, allow_pending=True, share_with=None if adopt else incoming)
     if adopt:
         # The local rows (a fresh install holds at most settings) follow the new identity.
         if not options.dry_run:

@@ -37,6 +37,7 @@ from .document import (
     Unit,
     copy_record,
     copy_unit,
+    iter_record_keys,
     module_sort_key,
     record_keys,
     row_count,
@@ -279,7 +280,9 @@ def _content(record: Record) -> Record:
 
 def _removed(local: Doc, out: Doc) -> int:
     """How many of the local records (and exercise records) the result no longer holds."""
-    return len(record_keys(local) - record_keys(out))
+    kept = record_keys(out)
+    # Only the missing keys are collected: a set of every local key would be as large as `kept`.
+    return len({key for key in iter_record_keys(local) if key not in kept})
 
 
 def _union(left: list[Record], right: list[Record], key: Any, stamp: str | None) -> tuple[list[Record], int]:
