@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from dreamtree_desktop.logs import log_dir
 
+from .idle import IdleClock
 from .services import PAGE_NAMES, AppServices
 from .widgets.banner import Banner
 from .widgets.icons import icon
@@ -252,24 +253,6 @@ class ToolHost(QWidget):
         self.origin = None
 
 
-class _IdleWatcher(QObject):
-    """Restarts the idle timer on any user input anywhere in the application."""
-
-    _INPUT: ClassVar[set[QEvent.Type]] = {
-        QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-        QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.InputMethod,
-    }
-
-    def __init__(self, timer: QTimer, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._timer = timer
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in self._INPUT and self._timer.interval() > 0 and self._timer.isActive():
-            self._timer.start()
-        return False
-
-
 def tool_title(tool_id: str) -> str:
     return " ".join(part.capitalize() for part in tool_id.split("-"))
 
@@ -351,13 +334,8 @@ class MainWindow(QMainWindow):
         self._store = QSettings(str(services.app_data.folder / SETTINGS_FILENAME), QSettings.Format.IniFormat)
 
         # Auto-lock after idle time (only when the folder is locked with a password).
-        self._idle_timer = QTimer(self)
-        self._idle_timer.setSingleShot(True)
-        self._idle_timer.timeout.connect(self._on_idle)
-        # Installed only while the idle lock runs: every event of the application passes through
-        # an app-wide Python filter, a cost the many people without a password lock need not pay.
-        self._idle_watcher = _IdleWatcher(self._idle_timer, self)
-        self._watching_idle = False
+        self._idle = IdleClock(self)
+        self._idle.timer.timeout.connect(self._on_idle)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             from .keyboard import install
@@ -710,30 +688,12 @@ class MainWindow(QMainWindow):
         """Idle lock and reminders follow the current settings."""
         settings = self.services.theme.settings
         minutes = settings.idle_lock_minutes
-        if minutes > 0 and self.password_locked():
-            self._idle_timer.setInterval(minutes * 60_000)
-            self._idle_timer.start()
-            self._watch_idle(True)
-        else:
-            self._idle_timer.stop()
-            self._idle_timer.setInterval(0)
-            self._watch_idle(False)
+        self._idle.run(minutes if self.password_locked() else 0)
         self.lock_action.setEnabled(True)
-
-    def _watch_idle(self, on: bool) -> None:
-        app = QApplication.instance()
-        watcher = getattr(self, "_idle_watcher", None)
-        if not isinstance(app, QApplication) or watcher is None or on == self._watching_idle:
-            return
-        if on:
-            app.installEventFilter(watcher)
-        else:
-            app.removeEventFilter(watcher)
-        self._watching_idle = on
 
     @property
     def idle_timer(self) -> QTimer:
-        return self._idle_timer
+        return self._idle.timer
 
     def start_reminders(self) -> None:
         """Begin system-tray reminders (called once the window is up, off the startup path)."""
@@ -776,8 +736,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.sync.scheduler.sync_before_quit()  # bounded: a dead network delays quitting ~3 s at most
         self.save_geometry()
-        self._watch_idle(False)
-        self._idle_timer.stop()
+        self._idle.run(0)
         if self._reminders is not None:
             self._reminders.stop()
         super().closeEvent(event)

@@ -14,7 +14,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QVBoxLayout, QWidget
 
 from dreamtree_desktop import topics as topic
@@ -22,7 +22,6 @@ from dreamtree_desktop.errors import UserInputError
 
 from .. import _refguard  # noqa: F401
 from .composer import Composer, PromptSpec
-from .delegate import Look, mix
 from .flow import (
     Snapshot,
     build_messages,
@@ -36,41 +35,11 @@ from .flow import (
     unit_prompt,
     units,
 )
+from .look import look_from_theme
 from .model import ANSWER, CELEBRATION, CONTENT, TRANSITION, ConversationModel, Msg
 from .view import ConversationView
 
 log = logging.getLogger("dreamtree.ui.conversation")
-
-
-def look_from_theme(theme: Any, widget: QWidget) -> Look:
-    """The delegate's look from the ThemeManager (falls back to the widget's palette)."""
-    palette = getattr(theme, "palette", None)
-    if palette is None or not hasattr(palette, "accent"):
-        return Look.from_widget(widget)
-    font = theme.font() if callable(getattr(theme, "font", None)) else QFont(widget.font())
-    c = QColor
-    return Look(
-        font=font,
-        text=c(palette.text),
-        background=c(palette.background),
-        accent=c(palette.accent),
-        muted=c(palette.muted),
-        bubble=c(palette.bubble),
-        bubble_text=c(palette.bubble_text),
-        bubble_border=mix(c(palette.bubble), c(palette.accent), 0.3),
-        quote_bar=c(palette.accent),
-        focus=c(getattr(palette, "focus", palette.accent)),
-        small_family=_small_family(theme),
-    )
-
-
-def _small_family(theme: Any) -> str | None:
-    """The interface face for small print when the chosen face is handwriting."""
-    if getattr(theme, "font_key", None) != "handwritten":
-        return None
-    from ..theme import ensure_font
-
-    return ensure_font("sans")
 
 
 class ConversationPage(QWidget):
