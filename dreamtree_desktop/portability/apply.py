@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any
 
+from .. import search
 from ..clock import now_iso
 from ..context import UserContext
 from ..errors import InternalError, UserInputError
@@ -35,6 +36,9 @@ def apply_document(
         raise InternalError("apply_document needs a document whose personal fields are sealed")
     db = ctx.db
     with db.transaction():
+        indexed = search.has_index(db)
+        if indexed:
+            search.suspend_index(db)  # rebuilt in bulk below: row-by-row upkeep is far slower here
         target = doc["user"]["id"]
         if target != ctx.user_id:
             adopt_identity(ctx, target, doc["user"]["created_at"])
@@ -98,6 +102,8 @@ def apply_document(
             "UPDATE users SET workbook_complete = ?, updated_at = ? WHERE id = ?",
             (int(bool(doc["user"].get("workbook_complete"))), stamp, uid),
         )
+        if indexed:
+            search.rebuild_index(db)
 
 
 def store_revisions(

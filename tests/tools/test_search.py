@@ -92,3 +92,20 @@ def test_any_text_is_a_valid_search(uctx: UserContext, text: str) -> None:
 def test_a_search_too_long_is_refused_clearly(uctx: UserContext) -> None:
     with pytest.raises(UserInputError, match="200 characters"):
         search.search(uctx, "x" * 201)
+
+
+def test_the_index_follows_a_whole_folder_write(uctx: UserContext) -> None:
+    from dreamtree_desktop.portability import Catalog, export_document
+    from dreamtree_desktop.portability.apply import apply_document
+
+    sid = stories.create(uctx, {"title": "The lighthouse keeper", "action": "Kept the lamp lit",
+                                "story_type": "challenge"})
+    doc = export_document(uctx, Catalog.load(uctx.db))
+    stories.delete(uctx, sid)
+    assert search.search(uctx, "lighthouse").hits == ()
+    apply_document(uctx, doc)  # what an import or a sync does: the data replaced in one transaction
+    assert [h.row_id for h in search.search(uctx, "lighthouse").hits] == [sid]
+    assert uctx.db.scalar("SELECT count(*) FROM app_meta WHERE key = ?", (search.SUSPENDED_KEY,)) == 0
+    stories.update(uctx, sid, {"title": "The harbour keeper", "action": "Kept the lamp lit",
+                               "story_type": "challenge"})
+    assert [h.row_id for h in search.search(uctx, "harbour").hits] == [sid]  # triggers work again

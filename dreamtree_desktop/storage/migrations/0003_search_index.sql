@@ -7,325 +7,325 @@ CREATE TABLE search_rows (
     UNIQUE (source, row_id)
 );
 CREATE VIRTUAL TABLE search_index USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
-CREATE TRIGGER search_user_responses_insert AFTER INSERT ON user_responses BEGIN
+CREATE TRIGGER search_user_responses_insert AFTER INSERT ON user_responses WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_responses' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_responses' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_responses', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.response_text LIKE '{"v":%' THEN '' ELSE coalesce(new.response_text, '') END);
 END;
-CREATE TRIGGER search_user_responses_update AFTER UPDATE OF response_text ON user_responses BEGIN
+CREATE TRIGGER search_user_responses_update AFTER UPDATE OF response_text ON user_responses WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_responses' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_responses' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_responses', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.response_text LIKE '{"v":%' THEN '' ELSE coalesce(new.response_text, '') END);
 END;
-CREATE TRIGGER search_user_responses_delete AFTER DELETE ON user_responses BEGIN
+CREATE TRIGGER search_user_responses_delete AFTER DELETE ON user_responses WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_responses' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_responses' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_responses', id FROM user_responses;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.response_text LIKE '{"v":%' THEN '' ELSE coalesce(x.response_text, '') END FROM user_responses AS x JOIN search_rows AS r ON r.source = 'user_responses' AND r.row_id = x.id;
-CREATE TRIGGER search_user_stories_insert AFTER INSERT ON user_stories BEGIN
+CREATE TRIGGER search_user_stories_insert AFTER INSERT ON user_stories WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_stories' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_stories' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_stories', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.title LIKE '{"v":%' THEN '' ELSE coalesce(new.title, '') END || ' ' || CASE WHEN new.situation LIKE '{"v":%' THEN '' ELSE coalesce(new.situation, '') END || ' ' || CASE WHEN new.obstacle LIKE '{"v":%' THEN '' ELSE coalesce(new.obstacle, '') END || ' ' || CASE WHEN new.action LIKE '{"v":%' THEN '' ELSE coalesce(new.action, '') END || ' ' || CASE WHEN new.result LIKE '{"v":%' THEN '' ELSE coalesce(new.result, '') END || ' ' || CASE WHEN new.evaluation LIKE '{"v":%' THEN '' ELSE coalesce(new.evaluation, '') END || ' ' || CASE WHEN new.discovery LIKE '{"v":%' THEN '' ELSE coalesce(new.discovery, '') END);
 END;
-CREATE TRIGGER search_user_stories_update AFTER UPDATE OF title, situation, obstacle, action, result, evaluation, discovery ON user_stories BEGIN
+CREATE TRIGGER search_user_stories_update AFTER UPDATE OF title, situation, obstacle, action, result, evaluation, discovery ON user_stories WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_stories' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_stories' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_stories', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.title LIKE '{"v":%' THEN '' ELSE coalesce(new.title, '') END || ' ' || CASE WHEN new.situation LIKE '{"v":%' THEN '' ELSE coalesce(new.situation, '') END || ' ' || CASE WHEN new.obstacle LIKE '{"v":%' THEN '' ELSE coalesce(new.obstacle, '') END || ' ' || CASE WHEN new.action LIKE '{"v":%' THEN '' ELSE coalesce(new.action, '') END || ' ' || CASE WHEN new.result LIKE '{"v":%' THEN '' ELSE coalesce(new.result, '') END || ' ' || CASE WHEN new.evaluation LIKE '{"v":%' THEN '' ELSE coalesce(new.evaluation, '') END || ' ' || CASE WHEN new.discovery LIKE '{"v":%' THEN '' ELSE coalesce(new.discovery, '') END);
 END;
-CREATE TRIGGER search_user_stories_delete AFTER DELETE ON user_stories BEGIN
+CREATE TRIGGER search_user_stories_delete AFTER DELETE ON user_stories WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_stories' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_stories' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_stories', id FROM user_stories;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.title LIKE '{"v":%' THEN '' ELSE coalesce(x.title, '') END || ' ' || CASE WHEN x.situation LIKE '{"v":%' THEN '' ELSE coalesce(x.situation, '') END || ' ' || CASE WHEN x.obstacle LIKE '{"v":%' THEN '' ELSE coalesce(x.obstacle, '') END || ' ' || CASE WHEN x.action LIKE '{"v":%' THEN '' ELSE coalesce(x.action, '') END || ' ' || CASE WHEN x.result LIKE '{"v":%' THEN '' ELSE coalesce(x.result, '') END || ' ' || CASE WHEN x.evaluation LIKE '{"v":%' THEN '' ELSE coalesce(x.evaluation, '') END || ' ' || CASE WHEN x.discovery LIKE '{"v":%' THEN '' ELSE coalesce(x.discovery, '') END FROM user_stories AS x JOIN search_rows AS r ON r.source = 'user_stories' AND r.row_id = x.id;
-CREATE TRIGGER search_user_experiences_insert AFTER INSERT ON user_experiences BEGIN
+CREATE TRIGGER search_user_experiences_insert AFTER INSERT ON user_experiences WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_experiences' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_experiences' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_experiences', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.title LIKE '{"v":%' THEN '' ELSE coalesce(new.title, '') END || ' ' || CASE WHEN new.organization LIKE '{"v":%' THEN '' ELSE coalesce(new.organization, '') END || ' ' || CASE WHEN new.description LIKE '{"v":%' THEN '' ELSE coalesce(new.description, '') END || ' ' || CASE WHEN new.tasks LIKE '{"v":%' THEN '' ELSE coalesce(new.tasks, '') END);
 END;
-CREATE TRIGGER search_user_experiences_update AFTER UPDATE OF title, organization, description, tasks ON user_experiences BEGIN
+CREATE TRIGGER search_user_experiences_update AFTER UPDATE OF title, organization, description, tasks ON user_experiences WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_experiences' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_experiences' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_experiences', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.title LIKE '{"v":%' THEN '' ELSE coalesce(new.title, '') END || ' ' || CASE WHEN new.organization LIKE '{"v":%' THEN '' ELSE coalesce(new.organization, '') END || ' ' || CASE WHEN new.description LIKE '{"v":%' THEN '' ELSE coalesce(new.description, '') END || ' ' || CASE WHEN new.tasks LIKE '{"v":%' THEN '' ELSE coalesce(new.tasks, '') END);
 END;
-CREATE TRIGGER search_user_experiences_delete AFTER DELETE ON user_experiences BEGIN
+CREATE TRIGGER search_user_experiences_delete AFTER DELETE ON user_experiences WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_experiences' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_experiences' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_experiences', id FROM user_experiences;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.title LIKE '{"v":%' THEN '' ELSE coalesce(x.title, '') END || ' ' || CASE WHEN x.organization LIKE '{"v":%' THEN '' ELSE coalesce(x.organization, '') END || ' ' || CASE WHEN x.description LIKE '{"v":%' THEN '' ELSE coalesce(x.description, '') END || ' ' || CASE WHEN x.tasks LIKE '{"v":%' THEN '' ELSE coalesce(x.tasks, '') END FROM user_experiences AS x JOIN search_rows AS r ON r.source = 'user_experiences' AND r.row_id = x.id;
-CREATE TRIGGER search_user_locations_insert AFTER INSERT ON user_locations BEGIN
+CREATE TRIGGER search_user_locations_insert AFTER INSERT ON user_locations WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_locations' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_locations' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_locations', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.name LIKE '{"v":%' THEN '' ELSE coalesce(new.name, '') END || ' ' || CASE WHEN new.traits_liked LIKE '{"v":%' THEN '' ELSE coalesce(new.traits_liked, '') END || ' ' || CASE WHEN new.traits_disliked LIKE '{"v":%' THEN '' ELSE coalesce(new.traits_disliked, '') END || ' ' || CASE WHEN new.notes LIKE '{"v":%' THEN '' ELSE coalesce(new.notes, '') END);
 END;
-CREATE TRIGGER search_user_locations_update AFTER UPDATE OF name, traits_liked, traits_disliked, notes ON user_locations BEGIN
+CREATE TRIGGER search_user_locations_update AFTER UPDATE OF name, traits_liked, traits_disliked, notes ON user_locations WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_locations' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_locations' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_locations', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.name LIKE '{"v":%' THEN '' ELSE coalesce(new.name, '') END || ' ' || CASE WHEN new.traits_liked LIKE '{"v":%' THEN '' ELSE coalesce(new.traits_liked, '') END || ' ' || CASE WHEN new.traits_disliked LIKE '{"v":%' THEN '' ELSE coalesce(new.traits_disliked, '') END || ' ' || CASE WHEN new.notes LIKE '{"v":%' THEN '' ELSE coalesce(new.notes, '') END);
 END;
-CREATE TRIGGER search_user_locations_delete AFTER DELETE ON user_locations BEGIN
+CREATE TRIGGER search_user_locations_delete AFTER DELETE ON user_locations WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_locations' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_locations' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_locations', id FROM user_locations;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.name LIKE '{"v":%' THEN '' ELSE coalesce(x.name, '') END || ' ' || CASE WHEN x.traits_liked LIKE '{"v":%' THEN '' ELSE coalesce(x.traits_liked, '') END || ' ' || CASE WHEN x.traits_disliked LIKE '{"v":%' THEN '' ELSE coalesce(x.traits_disliked, '') END || ' ' || CASE WHEN x.notes LIKE '{"v":%' THEN '' ELSE coalesce(x.notes, '') END FROM user_locations AS x JOIN search_rows AS r ON r.source = 'user_locations' AND r.row_id = x.id;
-CREATE TRIGGER search_user_career_options_insert AFTER INSERT ON user_career_options BEGIN
+CREATE TRIGGER search_user_career_options_insert AFTER INSERT ON user_career_options WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_career_options' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_career_options' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_career_options', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.title LIKE '{"v":%' THEN '' ELSE coalesce(new.title, '') END || ' ' || CASE WHEN new.description LIKE '{"v":%' THEN '' ELSE coalesce(new.description, '') END);
 END;
-CREATE TRIGGER search_user_career_options_update AFTER UPDATE OF title, description ON user_career_options BEGIN
+CREATE TRIGGER search_user_career_options_update AFTER UPDATE OF title, description ON user_career_options WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_career_options' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_career_options' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_career_options', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.title LIKE '{"v":%' THEN '' ELSE coalesce(new.title, '') END || ' ' || CASE WHEN new.description LIKE '{"v":%' THEN '' ELSE coalesce(new.description, '') END);
 END;
-CREATE TRIGGER search_user_career_options_delete AFTER DELETE ON user_career_options BEGIN
+CREATE TRIGGER search_user_career_options_delete AFTER DELETE ON user_career_options WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_career_options' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_career_options' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_career_options', id FROM user_career_options;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.title LIKE '{"v":%' THEN '' ELSE coalesce(x.title, '') END || ' ' || CASE WHEN x.description LIKE '{"v":%' THEN '' ELSE coalesce(x.description, '') END FROM user_career_options AS x JOIN search_rows AS r ON r.source = 'user_career_options' AND r.row_id = x.id;
-CREATE TRIGGER search_user_flow_logs_insert AFTER INSERT ON user_flow_logs BEGIN
+CREATE TRIGGER search_user_flow_logs_insert AFTER INSERT ON user_flow_logs WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_flow_logs' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_flow_logs' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_flow_logs', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.activity LIKE '{"v":%' THEN '' ELSE coalesce(new.activity, '') END);
 END;
-CREATE TRIGGER search_user_flow_logs_update AFTER UPDATE OF activity ON user_flow_logs BEGIN
+CREATE TRIGGER search_user_flow_logs_update AFTER UPDATE OF activity ON user_flow_logs WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_flow_logs' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_flow_logs' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_flow_logs', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.activity LIKE '{"v":%' THEN '' ELSE coalesce(new.activity, '') END);
 END;
-CREATE TRIGGER search_user_flow_logs_delete AFTER DELETE ON user_flow_logs BEGIN
+CREATE TRIGGER search_user_flow_logs_delete AFTER DELETE ON user_flow_logs WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_flow_logs' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_flow_logs' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_flow_logs', id FROM user_flow_logs;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.activity LIKE '{"v":%' THEN '' ELSE coalesce(x.activity, '') END FROM user_flow_logs AS x JOIN search_rows AS r ON r.source = 'user_flow_logs' AND r.row_id = x.id;
-CREATE TRIGGER search_user_companies_insert AFTER INSERT ON user_companies BEGIN
+CREATE TRIGGER search_user_companies_insert AFTER INSERT ON user_companies WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_companies' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_companies' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_companies', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.name LIKE '{"v":%' THEN '' ELSE coalesce(new.name, '') END || ' ' || CASE WHEN new.research_notes LIKE '{"v":%' THEN '' ELSE coalesce(new.research_notes, '') END);
 END;
-CREATE TRIGGER search_user_companies_update AFTER UPDATE OF name, research_notes ON user_companies BEGIN
+CREATE TRIGGER search_user_companies_update AFTER UPDATE OF name, research_notes ON user_companies WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_companies' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_companies' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_companies', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.name LIKE '{"v":%' THEN '' ELSE coalesce(new.name, '') END || ' ' || CASE WHEN new.research_notes LIKE '{"v":%' THEN '' ELSE coalesce(new.research_notes, '') END);
 END;
-CREATE TRIGGER search_user_companies_delete AFTER DELETE ON user_companies BEGIN
+CREATE TRIGGER search_user_companies_delete AFTER DELETE ON user_companies WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_companies' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_companies' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_companies', id FROM user_companies;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.name LIKE '{"v":%' THEN '' ELSE coalesce(x.name, '') END || ' ' || CASE WHEN x.research_notes LIKE '{"v":%' THEN '' ELSE coalesce(x.research_notes, '') END FROM user_companies AS x JOIN search_rows AS r ON r.source = 'user_companies' AND r.row_id = x.id;
-CREATE TRIGGER search_user_contacts_insert AFTER INSERT ON user_contacts BEGIN
+CREATE TRIGGER search_user_contacts_insert AFTER INSERT ON user_contacts WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_contacts' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_contacts' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_contacts', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.name LIKE '{"v":%' THEN '' ELSE coalesce(new.name, '') END || ' ' || CASE WHEN new.title LIKE '{"v":%' THEN '' ELSE coalesce(new.title, '') END || ' ' || CASE WHEN new.relationship_status LIKE '{"v":%' THEN '' ELSE coalesce(new.relationship_status, '') END || ' ' || CASE WHEN new.notes LIKE '{"v":%' THEN '' ELSE coalesce(new.notes, '') END);
 END;
-CREATE TRIGGER search_user_contacts_update AFTER UPDATE OF name, title, relationship_status, notes ON user_contacts BEGIN
+CREATE TRIGGER search_user_contacts_update AFTER UPDATE OF name, title, relationship_status, notes ON user_contacts WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_contacts' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_contacts' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_contacts', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.name LIKE '{"v":%' THEN '' ELSE coalesce(new.name, '') END || ' ' || CASE WHEN new.title LIKE '{"v":%' THEN '' ELSE coalesce(new.title, '') END || ' ' || CASE WHEN new.relationship_status LIKE '{"v":%' THEN '' ELSE coalesce(new.relationship_status, '') END || ' ' || CASE WHEN new.notes LIKE '{"v":%' THEN '' ELSE coalesce(new.notes, '') END);
 END;
-CREATE TRIGGER search_user_contacts_delete AFTER DELETE ON user_contacts BEGIN
+CREATE TRIGGER search_user_contacts_delete AFTER DELETE ON user_contacts WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_contacts' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_contacts' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_contacts', id FROM user_contacts;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.name LIKE '{"v":%' THEN '' ELSE coalesce(x.name, '') END || ' ' || CASE WHEN x.title LIKE '{"v":%' THEN '' ELSE coalesce(x.title, '') END || ' ' || CASE WHEN x.relationship_status LIKE '{"v":%' THEN '' ELSE coalesce(x.relationship_status, '') END || ' ' || CASE WHEN x.notes LIKE '{"v":%' THEN '' ELSE coalesce(x.notes, '') END FROM user_contacts AS x JOIN search_rows AS r ON r.source = 'user_contacts' AND r.row_id = x.id;
-CREATE TRIGGER search_user_jobs_insert AFTER INSERT ON user_jobs BEGIN
+CREATE TRIGGER search_user_jobs_insert AFTER INSERT ON user_jobs WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_jobs' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_jobs' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_jobs', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.title LIKE '{"v":%' THEN '' ELSE coalesce(new.title, '') END || ' ' || CASE WHEN new.notes LIKE '{"v":%' THEN '' ELSE coalesce(new.notes, '') END);
 END;
-CREATE TRIGGER search_user_jobs_update AFTER UPDATE OF title, notes ON user_jobs BEGIN
+CREATE TRIGGER search_user_jobs_update AFTER UPDATE OF title, notes ON user_jobs WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_jobs' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_jobs' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_jobs', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.title LIKE '{"v":%' THEN '' ELSE coalesce(new.title, '') END || ' ' || CASE WHEN new.notes LIKE '{"v":%' THEN '' ELSE coalesce(new.notes, '') END);
 END;
-CREATE TRIGGER search_user_jobs_delete AFTER DELETE ON user_jobs BEGIN
+CREATE TRIGGER search_user_jobs_delete AFTER DELETE ON user_jobs WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_jobs' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_jobs' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_jobs', id FROM user_jobs;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.title LIKE '{"v":%' THEN '' ELSE coalesce(x.title, '') END || ' ' || CASE WHEN x.notes LIKE '{"v":%' THEN '' ELSE coalesce(x.notes, '') END FROM user_jobs AS x JOIN search_rows AS r ON r.source = 'user_jobs' AND r.row_id = x.id;
-CREATE TRIGGER search_user_idea_trees_insert AFTER INSERT ON user_idea_trees BEGIN
+CREATE TRIGGER search_user_idea_trees_insert AFTER INSERT ON user_idea_trees WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_idea_trees' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_idea_trees' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_idea_trees', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.name LIKE '{"v":%' THEN '' ELSE coalesce(new.name, '') END);
 END;
-CREATE TRIGGER search_user_idea_trees_update AFTER UPDATE OF name ON user_idea_trees BEGIN
+CREATE TRIGGER search_user_idea_trees_update AFTER UPDATE OF name ON user_idea_trees WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_idea_trees' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_idea_trees' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_idea_trees', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.name LIKE '{"v":%' THEN '' ELSE coalesce(new.name, '') END);
 END;
-CREATE TRIGGER search_user_idea_trees_delete AFTER DELETE ON user_idea_trees BEGIN
+CREATE TRIGGER search_user_idea_trees_delete AFTER DELETE ON user_idea_trees WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_idea_trees' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_idea_trees' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_idea_trees', id FROM user_idea_trees;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.name LIKE '{"v":%' THEN '' ELSE coalesce(x.name, '') END FROM user_idea_trees AS x JOIN search_rows AS r ON r.source = 'user_idea_trees' AND r.row_id = x.id;
-CREATE TRIGGER search_user_idea_nodes_insert AFTER INSERT ON user_idea_nodes BEGIN
+CREATE TRIGGER search_user_idea_nodes_insert AFTER INSERT ON user_idea_nodes WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_idea_nodes' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_idea_nodes' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_idea_nodes', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.content LIKE '{"v":%' THEN '' ELSE coalesce(new.content, '') END);
 END;
-CREATE TRIGGER search_user_idea_nodes_update AFTER UPDATE OF content ON user_idea_nodes BEGIN
+CREATE TRIGGER search_user_idea_nodes_update AFTER UPDATE OF content ON user_idea_nodes WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_idea_nodes' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_idea_nodes' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_idea_nodes', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.content LIKE '{"v":%' THEN '' ELSE coalesce(new.content, '') END);
 END;
-CREATE TRIGGER search_user_idea_nodes_delete AFTER DELETE ON user_idea_nodes BEGIN
+CREATE TRIGGER search_user_idea_nodes_delete AFTER DELETE ON user_idea_nodes WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_idea_nodes' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_idea_nodes' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_idea_nodes', id FROM user_idea_nodes;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.content LIKE '{"v":%' THEN '' ELSE coalesce(x.content, '') END FROM user_idea_nodes AS x JOIN search_rows AS r ON r.source = 'user_idea_nodes' AND r.row_id = x.id;
-CREATE TRIGGER search_user_lists_insert AFTER INSERT ON user_lists BEGIN
+CREATE TRIGGER search_user_lists_insert AFTER INSERT ON user_lists WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_lists' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_lists' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_lists', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.name LIKE '{"v":%' THEN '' ELSE coalesce(new.name, '') END || ' ' || CASE WHEN new.context LIKE '{"v":%' THEN '' ELSE coalesce(new.context, '') END);
 END;
-CREATE TRIGGER search_user_lists_update AFTER UPDATE OF name, context ON user_lists BEGIN
+CREATE TRIGGER search_user_lists_update AFTER UPDATE OF name, context ON user_lists WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_lists' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_lists' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_lists', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.name LIKE '{"v":%' THEN '' ELSE coalesce(new.name, '') END || ' ' || CASE WHEN new.context LIKE '{"v":%' THEN '' ELSE coalesce(new.context, '') END);
 END;
-CREATE TRIGGER search_user_lists_delete AFTER DELETE ON user_lists BEGIN
+CREATE TRIGGER search_user_lists_delete AFTER DELETE ON user_lists WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_lists' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_lists' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_lists', id FROM user_lists;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.name LIKE '{"v":%' THEN '' ELSE coalesce(x.name, '') END || ' ' || CASE WHEN x.context LIKE '{"v":%' THEN '' ELSE coalesce(x.context, '') END FROM user_lists AS x JOIN search_rows AS r ON r.source = 'user_lists' AND r.row_id = x.id;
-CREATE TRIGGER search_user_list_items_insert AFTER INSERT ON user_list_items BEGIN
+CREATE TRIGGER search_user_list_items_insert AFTER INSERT ON user_list_items WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_list_items' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_list_items' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_list_items', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.content LIKE '{"v":%' THEN '' ELSE coalesce(new.content, '') END);
 END;
-CREATE TRIGGER search_user_list_items_update AFTER UPDATE OF content ON user_list_items BEGIN
+CREATE TRIGGER search_user_list_items_update AFTER UPDATE OF content ON user_list_items WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_list_items' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_list_items' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_list_items', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.content LIKE '{"v":%' THEN '' ELSE coalesce(new.content, '') END);
 END;
-CREATE TRIGGER search_user_list_items_delete AFTER DELETE ON user_list_items BEGIN
+CREATE TRIGGER search_user_list_items_delete AFTER DELETE ON user_list_items WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_list_items' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_list_items' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_list_items', id FROM user_list_items;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.content LIKE '{"v":%' THEN '' ELSE coalesce(x.content, '') END FROM user_list_items AS x JOIN search_rows AS r ON r.source = 'user_list_items' AND r.row_id = x.id;
-CREATE TRIGGER search_user_skills_insert AFTER INSERT ON user_skills BEGIN
+CREATE TRIGGER search_user_skills_insert AFTER INSERT ON user_skills WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_skills' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_skills' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_skills', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.evidence LIKE '{"v":%' THEN '' ELSE coalesce(new.evidence, '') END);
 END;
-CREATE TRIGGER search_user_skills_update AFTER UPDATE OF evidence ON user_skills BEGIN
+CREATE TRIGGER search_user_skills_update AFTER UPDATE OF evidence ON user_skills WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_skills' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_skills' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_skills', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.evidence LIKE '{"v":%' THEN '' ELSE coalesce(new.evidence, '') END);
 END;
-CREATE TRIGGER search_user_skills_delete AFTER DELETE ON user_skills BEGIN
+CREATE TRIGGER search_user_skills_delete AFTER DELETE ON user_skills WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_skills' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_skills' AND row_id = old.id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_skills', id FROM user_skills;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.evidence LIKE '{"v":%' THEN '' ELSE coalesce(x.evidence, '') END FROM user_skills AS x JOIN search_rows AS r ON r.source = 'user_skills' AND r.row_id = x.id;
-CREATE TRIGGER search_user_profile_insert AFTER INSERT ON user_profile BEGIN
+CREATE TRIGGER search_user_profile_insert AFTER INSERT ON user_profile WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_profile' AND row_id = new.user_id);
     DELETE FROM search_rows WHERE source = 'user_profile' AND row_id = new.user_id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_profile', new.user_id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.headline LIKE '{"v":%' THEN '' ELSE coalesce(new.headline, '') END || ' ' || CASE WHEN new.summary LIKE '{"v":%' THEN '' ELSE coalesce(new.summary, '') END || ' ' || CASE WHEN new.identity_story LIKE '{"v":%' THEN '' ELSE coalesce(new.identity_story, '') END || ' ' || CASE WHEN new.allegory LIKE '{"v":%' THEN '' ELSE coalesce(new.allegory, '') END || ' ' || CASE WHEN new.value_proposition LIKE '{"v":%' THEN '' ELSE coalesce(new.value_proposition, '') END || ' ' || CASE WHEN new.life_dashboard_notes LIKE '{"v":%' THEN '' ELSE coalesce(new.life_dashboard_notes, '') END || ' ' || CASE WHEN new.resume_json LIKE '{"v":%' THEN '' ELSE coalesce(new.resume_json, '') END);
 END;
-CREATE TRIGGER search_user_profile_update AFTER UPDATE OF headline, summary, identity_story, allegory, value_proposition, life_dashboard_notes, resume_json ON user_profile BEGIN
+CREATE TRIGGER search_user_profile_update AFTER UPDATE OF headline, summary, identity_story, allegory, value_proposition, life_dashboard_notes, resume_json ON user_profile WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_profile' AND row_id = old.user_id);
     DELETE FROM search_rows WHERE source = 'user_profile' AND row_id = old.user_id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_profile', new.user_id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.headline LIKE '{"v":%' THEN '' ELSE coalesce(new.headline, '') END || ' ' || CASE WHEN new.summary LIKE '{"v":%' THEN '' ELSE coalesce(new.summary, '') END || ' ' || CASE WHEN new.identity_story LIKE '{"v":%' THEN '' ELSE coalesce(new.identity_story, '') END || ' ' || CASE WHEN new.allegory LIKE '{"v":%' THEN '' ELSE coalesce(new.allegory, '') END || ' ' || CASE WHEN new.value_proposition LIKE '{"v":%' THEN '' ELSE coalesce(new.value_proposition, '') END || ' ' || CASE WHEN new.life_dashboard_notes LIKE '{"v":%' THEN '' ELSE coalesce(new.life_dashboard_notes, '') END || ' ' || CASE WHEN new.resume_json LIKE '{"v":%' THEN '' ELSE coalesce(new.resume_json, '') END);
 END;
-CREATE TRIGGER search_user_profile_delete AFTER DELETE ON user_profile BEGIN
+CREATE TRIGGER search_user_profile_delete AFTER DELETE ON user_profile WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_profile' AND row_id = old.user_id);
     DELETE FROM search_rows WHERE source = 'user_profile' AND row_id = old.user_id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_profile', user_id FROM user_profile;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.headline LIKE '{"v":%' THEN '' ELSE coalesce(x.headline, '') END || ' ' || CASE WHEN x.summary LIKE '{"v":%' THEN '' ELSE coalesce(x.summary, '') END || ' ' || CASE WHEN x.identity_story LIKE '{"v":%' THEN '' ELSE coalesce(x.identity_story, '') END || ' ' || CASE WHEN x.allegory LIKE '{"v":%' THEN '' ELSE coalesce(x.allegory, '') END || ' ' || CASE WHEN x.value_proposition LIKE '{"v":%' THEN '' ELSE coalesce(x.value_proposition, '') END || ' ' || CASE WHEN x.life_dashboard_notes LIKE '{"v":%' THEN '' ELSE coalesce(x.life_dashboard_notes, '') END || ' ' || CASE WHEN x.resume_json LIKE '{"v":%' THEN '' ELSE coalesce(x.resume_json, '') END FROM user_profile AS x JOIN search_rows AS r ON r.source = 'user_profile' AND r.row_id = x.user_id;
-CREATE TRIGGER search_user_values_insert AFTER INSERT ON user_values BEGIN
+CREATE TRIGGER search_user_values_insert AFTER INSERT ON user_values WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_values' AND row_id = new.user_id);
     DELETE FROM search_rows WHERE source = 'user_values' AND row_id = new.user_id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_values', new.user_id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.work_values LIKE '{"v":%' THEN '' ELSE coalesce(new.work_values, '') END || ' ' || CASE WHEN new.life_values LIKE '{"v":%' THEN '' ELSE coalesce(new.life_values, '') END || ' ' || CASE WHEN new.compass_statement LIKE '{"v":%' THEN '' ELSE coalesce(new.compass_statement, '') END);
 END;
-CREATE TRIGGER search_user_values_update AFTER UPDATE OF work_values, life_values, compass_statement ON user_values BEGIN
+CREATE TRIGGER search_user_values_update AFTER UPDATE OF work_values, life_values, compass_statement ON user_values WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_values' AND row_id = old.user_id);
     DELETE FROM search_rows WHERE source = 'user_values' AND row_id = old.user_id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_values', new.user_id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.work_values LIKE '{"v":%' THEN '' ELSE coalesce(new.work_values, '') END || ' ' || CASE WHEN new.life_values LIKE '{"v":%' THEN '' ELSE coalesce(new.life_values, '') END || ' ' || CASE WHEN new.compass_statement LIKE '{"v":%' THEN '' ELSE coalesce(new.compass_statement, '') END);
 END;
-CREATE TRIGGER search_user_values_delete AFTER DELETE ON user_values BEGIN
+CREATE TRIGGER search_user_values_delete AFTER DELETE ON user_values WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_values' AND row_id = old.user_id);
     DELETE FROM search_rows WHERE source = 'user_values' AND row_id = old.user_id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_values', user_id FROM user_values;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.work_values LIKE '{"v":%' THEN '' ELSE coalesce(x.work_values, '') END || ' ' || CASE WHEN x.life_values LIKE '{"v":%' THEN '' ELSE coalesce(x.life_values, '') END || ' ' || CASE WHEN x.compass_statement LIKE '{"v":%' THEN '' ELSE coalesce(x.compass_statement, '') END FROM user_values AS x JOIN search_rows AS r ON r.source = 'user_values' AND r.row_id = x.user_id;
-CREATE TRIGGER search_user_budget_insert AFTER INSERT ON user_budget BEGIN
+CREATE TRIGGER search_user_budget_insert AFTER INSERT ON user_budget WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_budget' AND row_id = new.user_id);
     DELETE FROM search_rows WHERE source = 'user_budget' AND row_id = new.user_id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_budget', new.user_id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.notes LIKE '{"v":%' THEN '' ELSE coalesce(new.notes, '') END || ' ' || CASE WHEN new.expense_lines LIKE '{"v":%' THEN '' ELSE coalesce(new.expense_lines, '') END);
 END;
-CREATE TRIGGER search_user_budget_update AFTER UPDATE OF notes, expense_lines ON user_budget BEGIN
+CREATE TRIGGER search_user_budget_update AFTER UPDATE OF notes, expense_lines ON user_budget WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_budget' AND row_id = old.user_id);
     DELETE FROM search_rows WHERE source = 'user_budget' AND row_id = old.user_id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_budget', new.user_id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.notes LIKE '{"v":%' THEN '' ELSE coalesce(new.notes, '') END || ' ' || CASE WHEN new.expense_lines LIKE '{"v":%' THEN '' ELSE coalesce(new.expense_lines, '') END);
 END;
-CREATE TRIGGER search_user_budget_delete AFTER DELETE ON user_budget BEGIN
+CREATE TRIGGER search_user_budget_delete AFTER DELETE ON user_budget WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_budget' AND row_id = old.user_id);
     DELETE FROM search_rows WHERE source = 'user_budget' AND row_id = old.user_id;
 END;
 INSERT INTO search_rows(source, row_id) SELECT 'user_budget', user_id FROM user_budget;
 INSERT INTO search_index(rowid, body) SELECT r.rowid, CASE WHEN x.notes LIKE '{"v":%' THEN '' ELSE coalesce(x.notes, '') END || ' ' || CASE WHEN x.expense_lines LIKE '{"v":%' THEN '' ELSE coalesce(x.expense_lines, '') END FROM user_budget AS x JOIN search_rows AS r ON r.source = 'user_budget' AND r.row_id = x.user_id;
-CREATE TRIGGER search_user_dashboard_snapshots_insert AFTER INSERT ON user_dashboard_snapshots BEGIN
+CREATE TRIGGER search_user_dashboard_snapshots_insert AFTER INSERT ON user_dashboard_snapshots WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_dashboard_snapshots' AND row_id = new.id);
     DELETE FROM search_rows WHERE source = 'user_dashboard_snapshots' AND row_id = new.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_dashboard_snapshots', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.notes LIKE '{"v":%' THEN '' ELSE coalesce(new.notes, '') END);
 END;
-CREATE TRIGGER search_user_dashboard_snapshots_update AFTER UPDATE OF notes ON user_dashboard_snapshots BEGIN
+CREATE TRIGGER search_user_dashboard_snapshots_update AFTER UPDATE OF notes ON user_dashboard_snapshots WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_dashboard_snapshots' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_dashboard_snapshots' AND row_id = old.id;
     INSERT INTO search_rows(source, row_id) VALUES ('user_dashboard_snapshots', new.id);
     INSERT INTO search_index(rowid, body) VALUES (last_insert_rowid(), CASE WHEN new.notes LIKE '{"v":%' THEN '' ELSE coalesce(new.notes, '') END);
 END;
-CREATE TRIGGER search_user_dashboard_snapshots_delete AFTER DELETE ON user_dashboard_snapshots BEGIN
+CREATE TRIGGER search_user_dashboard_snapshots_delete AFTER DELETE ON user_dashboard_snapshots WHEN NOT EXISTS (SELECT 1 FROM app_meta WHERE key = 'search.suspended') BEGIN
     DELETE FROM search_index WHERE rowid IN (SELECT rowid FROM search_rows WHERE source = 'user_dashboard_snapshots' AND row_id = old.id);
     DELETE FROM search_rows WHERE source = 'user_dashboard_snapshots' AND row_id = old.id;
 END;
