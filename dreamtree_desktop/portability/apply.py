@@ -203,7 +203,7 @@ def _insert_records(ctx: UserContext, doc: Doc) -> None:
         # Rows are made as SQLite takes them, never a second copy of the whole table at once.
         if spec.booleans:
             values: Iterable[tuple[Any, ...]] = (
-                (uid, *(int(r.get(c)) if c in spec.booleans else r.get(c) for c in columns)) for r in records
+                (uid, *(_flag(r.get(c)) if c in spec.booleans else r.get(c) for c in columns)) for r in records
             )
         else:
             values = _values(uid, records, columns)
@@ -217,6 +217,10 @@ def _insert_records(ctx: UserContext, doc: Doc) -> None:
                 f"VALUES ({', '.join('?' * (len(ccols) + 1))})",
                 ((r["id"], *(c.get(k) for k in ccols)) for r in records for c in r.get(child.key) or ()),
             )
+
+
+def _flag(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def _values(uid: str, records: list[dict[str, Any]], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:

@@ -146,11 +146,10 @@ class FindDialog(QDialog):
             self.status.setText("Type a word or two: answers, stories, tools and notes are searched.")
             return
         self.status.setText("Searching…")
-        self.services.worker.submit(
-            search.search, text,
-            on_done=lambda res, asked=text: self._answered(asked, res),
-            on_error=lambda exc: self._failed(exc),
-        )
+        def answered(results: search.Results) -> None:
+            self._answered(text, results)
+
+        self.services.worker.submit(search.search, text, on_done=answered, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(getattr(exc, "message", None) or "The search could not run. Try other words.")
