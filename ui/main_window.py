@@ -562,7 +562,7 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.request_quit)
         file_menu.addAction(quit_action)
 
         edit_menu = bar.addMenu("&Edit")
@@ -611,33 +611,14 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def open_find(self) -> None:
-        from .dialogs.find import FindDialog
+        from .dialogs.find import open_find
 
-        dialog = getattr(self, "_find", None)
-        if dialog is None:
-            dialog = self._find = FindDialog(self.services, self)
-            dialog.opened.connect(self.open_place)
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
-        dialog.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        dialog.box.selectAll()
+        open_find(self)
 
     def open_place(self, place: dict[str, Any]) -> None:
-        """Open where a search result came from: an exercise, a tool record or a page."""
-        if "exercise" in place:
-            self.show_page("workbook", place["exercise"])
-        elif "tool" in place:
-            self.open_tool(place["tool"])
-            panel = self.tool_host.panel
-            if panel is not None and place.get("row"):
-                from .tools._records import RecordEditor
+        from .dialogs.find import open_place
 
-                for editor in panel.findChildren(RecordEditor):
-                    editor.open_record(place["row"])
-        else:
-            self.show_page(place.get("page", "home"))
-        self.activateWindow()
+        open_place(self, place)
 
     def show_shortcuts(self) -> None:
         from .dialogs.help import HelpDialog, shortcuts_html
@@ -733,7 +714,23 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         self.rail.set_compact(self.width() < COMPACT_RAIL_WIDTH)
 
+    def request_quit(self) -> None:
+        """Quit as the person asked (menu, Ctrl+Q): edits that cannot be saved are asked about."""
+        self._quit_asked = True
+        try:
+            self.close()
+        finally:
+            self._quit_asked = False
+
+    def _keep_editing(self) -> bool:
+        """True when the person chose to stay with edits in the tool panel that cannot be saved."""
+        return any(not editor.flush(ask=True) for editor in getattr(self.tool_host.panel, "editors", ()))
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Closed by the person (window manager or Quit), not by code: ask before discarding.
+        if (event.spontaneous() or getattr(self, "_quit_asked", False)) and self._keep_editing():
+            event.ignore()
+            return
         self.sync.scheduler.sync_before_quit()  # bounded: a dead network delays quitting ~3 s at most
         self.save_geometry()
         self._idle.run(0)

@@ -346,3 +346,27 @@ def test_budget_rows_survive_opening_another_tool(qtbot: Any, services: Any, wai
     assert panel.lines[2].amount.text() == "twenty" and panel.lines[2].error.isVisible()
     assert "unsaved budget is back" in panel.banner.title_text
     assert len(services.worker.call_sync(budget.get)["lines"]) == 2
+
+
+def test_quitting_with_unsaveable_edits_asks_first(qtbot: Any, services: Any, wait_idle: Any,
+                                                   make_window: Any) -> None:
+    case = CASES[0]
+    first, _second = _prepare(case, services)
+    window = make_window(services)
+    services.navigator.open_tool.emit(case.tool, None)
+    wait_idle(services)
+    panel = window.tool_host.panel
+    _click_row(qtbot, panel.list, first)
+    panel.title.setFocus()
+    qtbot.keyClick(panel.title, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(panel.title, Qt.Key.Key_Delete)
+    qtbot.keyClicks(panel.organization, "Quay Co")
+    asked: list[str] = []
+    _answer_question(qtbot, "keep", asked)
+    window.request_quit()  # File → Quit (Ctrl+Q)
+    qtbot.waitUntil(lambda: bool(asked), timeout=5_000)
+    assert "Title is required" in asked[0]
+    assert window.isVisible() and panel.organization.text() == "Quay Co"  # kept, nothing lost
+    _answer_question(qtbot, "discard", asked)
+    window.request_quit()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)

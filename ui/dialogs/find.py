@@ -197,3 +197,34 @@ class FindDialog(QDialog):
     def _open(self, hit: Any) -> None:
         if isinstance(hit, search.Hit):
             self.opened.emit(search.describe_place(hit))
+
+
+def open_find(window: Any) -> None:
+    """Show the window's one Find dialog (made on first use) with the search box ready."""
+    dialog = getattr(window, "_find", None)
+    if dialog is None:
+        dialog = window._find = FindDialog(window.services, window)
+        dialog.opened.connect(window.open_place)
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    dialog.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    dialog.box.selectAll()
+
+
+def open_place(window: Any, place: dict[str, Any]) -> None:
+    """Open where a search result came from: an exercise, a tool record (selected) or a page."""
+    if "exercise" in place:
+        window.show_page("workbook", place["exercise"])
+    elif "tool" in place:
+        window.open_tool(place["tool"])
+        panel = window.tool_host.panel
+        if panel is not None and place.get("row"):
+            from ..tools._records import RecordEditor
+
+            for editor in panel.findChildren(RecordEditor):
+                editor.open_record(place["row"])
+    else:
+        window.show_page(place.get("page", "home"))
+    window.activateWindow()
+
