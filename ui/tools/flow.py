@@ -23,6 +23,7 @@ from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import flow as api
 
 from ..services import AppServices
+from ..words import date_format
 from ._base import ToolPanel, field_error_label
 from ._records import RecordEditor
 from .charts import LineChart, Series
@@ -95,7 +96,7 @@ class FlowPanel(ToolPanel):
         grid.addWidget(self.focus_value, 1, 2)
         self.date = QDateEdit(self.body)
         self.date.setAccessibleName("Date")
-        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.date.setDisplayFormat(date_format())
         self.date.setCalendarPopup(True)
         self.date.setMaximumDate(QDate.currentDate())
         self.date.setDate(QDate.currentDate())

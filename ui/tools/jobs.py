@@ -34,6 +34,7 @@ from dreamtree_desktop.tools import jobs as api
 
 from ..services import AppServices
 from ..theme import mix
+from ..words import date_format
 from ._base import ToolPanel, field_error_label
 from ._records import ID_ROLE, RecordEditor, RecordList, RecordModel
 from .networking import UrlField
@@ -190,7 +191,7 @@ class JobsPanel(ToolPanel):
         follow.addWidget(self.follow_check)
         self.follow_date = QDateEdit(self.body)
         self.follow_date.setCalendarPopup(True)
-        self.follow_date.setDisplayFormat("d MMM yyyy")
+        self.follow_date.setDisplayFormat(date_format())
         self.follow_date.setAccessibleName("Follow-up date")
         self.follow_date.setEnabled(False)
         follow.addWidget(self.follow_date, 1)
