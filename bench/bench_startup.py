@@ -120,8 +120,8 @@ def anki_run(python: str, base: Path, *, prepare: bool = False) -> dict[str, flo
     return launch([python, str(ROOT / "bench" / "anki_probe.py"), "-b", str(base)], extra)
 
 
-def summary(values: list[float]) -> str:
-    return f"{statistics.median(values):.3f} ({min(values):.3f}–{max(values):.3f})"
+def summary(values: list[float], digits: int = 3) -> str:
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
 
 def print_own(runs: list[dict[str, float]]) -> None:
@@ -150,17 +150,18 @@ def print_side_by_side(ours: list[dict[str, float]], anki: list[dict[str, float]
           "median (min–max)")
     print(f"  {'figure':<34} {'DreamTree':>22} {'Anki':>22} {'ratio':>7}")
     rows = (
-        ("window shown, s", "window_shown"),
-        ("first page painted, s", "first_page_painted"),
-        ("CPU s of the app's process to it", "first_page_painted_cpu"),
-        ("peak RSS of the app's process, MB", "peak_rss_mb"),
+        ("window shown, s", "window_shown", 3),
+        ("first page painted, s", "first_page_painted", 3),
+        ("CPU s to it, main process", "first_page_painted_cpu", 3),
+        ("CPU s, start to exit, with helpers", "cpu_to_exit", 3),
+        ("peak RSS of the app's process, MB", "peak_rss_mb", 0),
     )
-    for label, key in rows:
+    for label, key, digits in rows:
         a = [r[key] for r in ours if key in r]
         b = [r[key] for r in anki if key in r]
         if a and b:
             ratio = statistics.median(a) / statistics.median(b)
-            print(f"  {label:<34} {summary(a):>22} {summary(b):>22} {ratio:>6.2f}×")
+            print(f"  {label:<34} {summary(a, digits):>22} {summary(b, digits):>22} {ratio:>6.2f}×")
     conv = [r["conversation_painted"] for r in ours if "conversation_painted" in r]
     if conv:
         first = statistics.median(r["first_page_painted"] for r in anki)
