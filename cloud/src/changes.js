@@ -47,17 +47,19 @@ async function headRevision(db, userId) {
 
 // ---- GET ----------------------------------------------------------------------------------
 
-// The page: up to ?5 items after the position (?2, ?3, ?4), in (revision, kind, item_key) order;
-// `fits` is 0 for the items after the body-size budget ?6 is used up (their bodies are not read).
+// The page: up to ?5 items after the position (?2, ?3, ?4), in (revision, kind, item_key) order,
+// walked on the covering index; `fits` is 0 for the items after the body-size budget ?6 is used
+// up, and only the bodies of those that fit are read.
 const PAGE_SQL = `
-SELECT kind, item_key, revision, fits, CASE WHEN fits THEN body END AS body FROM (
-  SELECT kind, item_key, revision, body,
-         COALESCE(SUM(length(CAST(body AS BLOB))) OVER (
-           ORDER BY revision, kind, item_key ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) < ?6 AS fits
-  FROM (SELECT kind, item_key, revision, body FROM sync_items
-        WHERE user_id = ?1 AND (revision, kind, item_key) > (?2, ?3, ?4)
-        ORDER BY revision, kind, item_key LIMIT ?5))
-ORDER BY revision, kind, item_key`;
+SELECT p.kind, p.item_key, p.revision, p.fits, CASE WHEN p.fits THEN s.body END AS body
+FROM (SELECT kind, item_key, revision,
+             COALESCE(SUM(body_bytes) OVER (
+               ORDER BY revision, kind, item_key ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) < ?6 AS fits
+      FROM (SELECT kind, item_key, revision, body_bytes FROM sync_items
+            WHERE user_id = ?1 AND (revision, kind, item_key) > (?2, ?3, ?4)
+            ORDER BY revision, kind, item_key LIMIT ?5)) AS p
+JOIN sync_items AS s ON s.user_id = ?1 AND s.kind = p.kind AND s.item_key = p.item_key
+ORDER BY p.revision, p.kind, p.item_key`;
 
 export async function getChanges(request, env) {
   const { userId } = await requireSession(request, env);
@@ -102,7 +104,8 @@ export async function getChanges(request, env) {
 // ---- POST ---------------------------------------------------------------------------------
 
 const UPSERT = `ON CONFLICT (user_id, kind, item_key) DO UPDATE
-  SET revision = excluded.revision, body = excluded.body, updated_at = excluded.updated_at`;
+  SET revision = excluded.revision, body_bytes = excluded.body_bytes, body = excluded.body,
+      updated_at = excluded.updated_at`;
 const GUARD = "EXISTS (SELECT 1 FROM sync_heads WHERE user_id = ?1 AND write_id = ?2)";
 
 /** Bytes of the UTF-8 encoding of a string (without encoding it). */
@@ -121,13 +124,13 @@ function utf8Length(text) {
 export function itemStatements(db, userId, writeId, revision, nowIso, items) {
   const statements = [];
   const many = db.prepare(
-    `INSERT INTO sync_items (user_id, kind, item_key, revision, body, updated_at)
-     SELECT ?1, j.value ->> 0, j.value ->> 1, ?3, j.value ->> 2, ?4 FROM json_each(?5) AS j
+    `INSERT INTO sync_items (user_id, kind, item_key, revision, body_bytes, body, updated_at)
+     SELECT ?1, j.value ->> 0, j.value ->> 1, ?3, j.value ->> 3, j.value ->> 2, ?4 FROM json_each(?5) AS j
      WHERE ${GUARD} ${UPSERT}`,
   );
   const one = db.prepare(
-    `INSERT INTO sync_items (user_id, kind, item_key, revision, body, updated_at)
-     SELECT ?1, ?5, ?6, ?3, ?7, ?4 WHERE ${GUARD} ${UPSERT}`,
+    `INSERT INTO sync_items (user_id, kind, item_key, revision, body_bytes, body, updated_at)
+     SELECT ?1, ?5, ?6, ?3, ?8, ?7, ?4 WHERE ${GUARD} ${UPSERT}`,
   );
   let chunk = [];
   let size = 2;
@@ -137,11 +140,11 @@ export function itemStatements(db, userId, writeId, revision, nowIso, items) {
     size = 2;
   };
   for (const item of items) {
-    const fragment = JSON.stringify([item.kind, item.key, item.body]);
+    const fragment = JSON.stringify([item.kind, item.key, item.body, item.size]);
     const bytes = utf8Length(fragment) + 1;
     if (bytes + 2 > MAX_BOUND_JSON_BYTES) {
       // Escaping can make a body of up to 1,000,000 bytes nearly twice as long: bind it alone.
-      statements.push(one.bind(userId, writeId, revision, nowIso, item.kind, item.key, item.body));
+      statements.push(one.bind(userId, writeId, revision, nowIso, item.kind, item.key, item.body, item.size));
       continue;
     }
     if (size + bytes > MAX_BOUND_JSON_BYTES) flush();
