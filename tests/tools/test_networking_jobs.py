@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from dreamtree_desktop.security.envelope import is_envelope
 from dreamtree_desktop.context import UNREADABLE, UnreadableEntryError
+from dreamtree_desktop.security.envelope import is_envelope
 from dreamtree_desktop.security.errors import EnvelopeError
 from dreamtree_desktop.tools import companies, contacts, jobs
 
