@@ -20,8 +20,9 @@ API (the CLI and the UI call these):
         the next sync
 
 Modules: service (sync rounds, SyncResult), cloud_account (claim, login, logout, password),
-recovery (forgotten password through the cloud: reset_cloud_password), state (what the folder
-remembers), bases (the last agreement per record), errors (typed errors: ClockSkew,
+recovery (forgotten password through the cloud: reset_cloud_password), lost (the "lost" marker
+after a reset, used by sync, sign-in and recovery alike), pending (a password change made offline,
+sent by the next sync), state (what the folder remembers), bases (the last agreement per record), errors (typed errors: ClockSkew,
 ServerDamaged, PasswordChangedElsewhere, Offline...), background (the window's sync in steps).
 
 Imports are lazy: the window imports this package to decide whether to show "Sync now", and
@@ -52,6 +53,9 @@ __all__ = [
 ]
 
 
+_ACCOUNT_NAMES = frozenset({"AccountResult", "cloud_claim", "login", "logout", "push_password_change"})
+
+
 def sync_now(ctx: UserContext, app: AppData | None = None) -> SyncResult:
     from .service import sync_now as run
 
@@ -63,6 +67,10 @@ def __getattr__(name: str) -> Any:
         from .client import CloudClient
 
         return CloudClient
+    if name in _ACCOUNT_NAMES:
+        from . import cloud_account
+
+        return getattr(cloud_account, name)
     if name in __all__:
         from . import service
 
