@@ -248,6 +248,22 @@ describe("incremental sync: pages", () => {
     expect(rest.items[0].body).toBe(String((fits) % 5).repeat(size - 2));
   });
 
+  it("never lets a cursor bring back items at or below `since`", async () => {
+    const acct = await newAccount();
+    await push(acct, many(3, "a"), 0);
+    await push(acct, many(3, "b"), 1);
+    const first = await json(await pull(acct, "since=0&limit=1"));
+    expect(first.items.map((x) => x.key)).toEqual(["a/00000"]);
+    const later = await json(await pull(acct, `since=1&after=${encodeURIComponent(first.cursor)}`));
+    expect(later.items.map((x) => x.key)).toEqual(["b/00000", "b/00001", "b/00002"]);
+    // A cursor past the newest item gives an empty last page.
+    const end = await json(await pull(acct, "since=0&limit=6"));
+    expect(end.cursor).toBeNull();
+    const last = await json(await pull(acct, "since=0&limit=5"));
+    const tail = await json(await pull(acct, `since=0&limit=1&after=${encodeURIComponent(last.cursor)}`));
+    expect([tail.items.map((x) => x.key), tail.cursor]).toEqual([["b/00002"], null]);
+  });
+
   it("refuses a malformed query", async () => {
     const acct = await newAccount();
     await push(acct, many(2), 0);
