@@ -48,7 +48,7 @@ PAGE_ICONS: dict[str, str] = {name: name for name in PAGE_NAMES}
 
 
 # Each page's module is imported when the page is first shown (start-up builds only the first).
-PageClass = Callable[[AppServices], QWidget]
+PageClass = Callable[[AppServices, QWidget], QWidget]
 
 
 def _home_page() -> PageClass:
@@ -265,16 +265,18 @@ def _tool_names(ctx: Any) -> dict[str, str]:
     return {t.id: tool_name(t.id, t.singular_name, t.plural_name) for t in Workbook(ctx).tools_overview()}
 
 
-def panel_for(services: AppServices, tool_id: str, origin: str | None) -> QWidget:
+def panel_for(services: AppServices, tool_id: str, origin: str | None, parent: QWidget | None = None) -> QWidget:
+    """A new panel, made as a child of `parent` (where it will show): moving a finished panel of a
+    hundred widgets under a new parent afterwards restyles every one of them again."""
     from .tools.registry import panel_class
 
     cls = panel_class(tool_id)
     if cls is None:
         from .pages.unavailable import UnavailablePanel
 
-        return UnavailablePanel(services, tool_id)
-    make: Callable[..., QWidget] = cls  # every panel takes (services, origin_exercise=...)
-    return make(services, origin_exercise=origin)
+        return UnavailablePanel(services, tool_id, parent)
+    make: Callable[..., QWidget] = cls  # every panel takes (services, origin_exercise=..., parent=...)
+    return make(services, origin_exercise=origin, parent=parent)
 
 
 class MainWindow(QMainWindow):
@@ -373,7 +375,9 @@ class MainWindow(QMainWindow):
         return name in self._pages
 
     def _build_page(self, name: str) -> QWidget:
-        widget = PAGE_CLASSES[name]()(self.services)
+        # Made as a child of the stack it shows in: moving a finished page there would restyle
+        # every one of its widgets again.
+        widget = PAGE_CLASSES[name]()(self.services, self.stack)
         if name == "home" and hasattr(widget, "ready"):
             widget.ready.connect(self.first_page_ready)
         return widget
@@ -440,7 +444,7 @@ class MainWindow(QMainWindow):
     def open_tool(self, tool_id: str, origin: object = None) -> None:
         origin_id = origin if isinstance(origin, str) else None
         try:
-            panel = panel_for(self.services, tool_id, origin_id)
+            panel = panel_for(self.services, tool_id, origin_id, self.tool_host)
         except Exception as exc:  # a panel that cannot be built must not take the window down
             log.debug("tool panel %s failed to open", tool_id, exc_info=True)
             self.banner.show_error(exc)
@@ -511,7 +515,8 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(self.tool_host)
             self._tool_in_middle = False
             self.stack.setCurrentWidget(self.page(self._current or "home"))
-        self.dock.setWidget(self.tool_host)
+        if self.dock.widget() is not self.tool_host:  # setting it again would hide and show it all
+            self.dock.setWidget(self.tool_host)
         self.dock.show()
         width = max(360, min(520, self.width() // 3))
         self.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
