@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import clock
+from .. import clock, clock_memory
 from ..accounts.emails import active_email
 from ..clock import now_iso
 from ..context import UserContext
@@ -42,9 +42,9 @@ from .errors import (
     SessionRefused,
     StaleRevision,
 )
-from .recovery import META_RESET_SEEN, mark_lost
+from .lost import META_RESET_SEEN, mark_lost
+from .pending import send_pending_password
 from .state import (
-    META_CLOCK_OFFSET,
     META_DAMAGED,
     META_LAST_SYNC,
     META_REVISION,
@@ -154,8 +154,6 @@ def sync(ctx: UserContext, server: str | None = None, *, app: AppData | None = N
             "You are not signed in to the cloud service.",
             hint=f"Sign in: dreamtree account login --server {server} --email YOU@EXAMPLE.COM",
         )
-    from .cloud_account import send_pending_password
-
     with connect(server, token) as client:
         try:
             with _forget_refused_session(db):
@@ -328,7 +326,7 @@ def _check_remote(ctx: UserContext, wallet: dict[str, Any], catalog: Catalog, *,
                   reset_seen: str | None = None) -> dict[str, Any]:
     """The pulled document, checked like any import; `validated`: these very bytes passed before.
     After a password reset this folder took part in, personal values still sealed under the old
-    key become the lost marker (recovery.mark_lost) before the checks."""
+    key become the lost marker (lost.mark_lost) before the checks."""
     doc = wallet
     if not validated:
         checked = validate_document(wallet, catalog)
@@ -462,7 +460,7 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, digest: 
         delete_meta(db, META_DAMAGED)
         if digest:
             set_meta(db, META_VALIDATED, digest)
-        set_meta(db, META_CLOCK_OFFSET, f"{clock.trusted_offset():.3f}")
+        clock_memory.remember(db)
         save_bases(ctx, agreed, bases)
         db.executemany(
             "UPDATE tombstones SET content_hash = ? WHERE user_id = ? AND table_name = ? AND row_id = ? "
@@ -487,14 +485,4 @@ def _observe(doc: dict[str, Any]) -> None:
     clock.observe(latest or None)
 
 
-def __getattr__(name: str) -> Any:
-    """The account operations live in cloud_account; older callers find them here too."""
-    if name in _ACCOUNT_NAMES:
-        from . import cloud_account
-
-        return getattr(cloud_account, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-_ACCOUNT_NAMES = frozenset({"AccountResult", "cloud_claim", "login", "logout", "push_password_change"})
 __all__ = ["Hooks", "SyncResult", "last_synced_at", "sync", "sync_now", "sync_status"]
