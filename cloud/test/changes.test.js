@@ -301,6 +301,16 @@ describe("incremental sync: pages", () => {
     expect([tail.items.map((x) => x.key), tail.cursor]).toEqual([["b/00002"], null]);
   });
 
+  it("walks keys of any script and punctuation one by one without skipping or repeating", async () => {
+    const acct = await newAccount();
+    const keys = ["Z", "a", "é", "🌳", "~", 'quote"d', "back\\slash", "日本", "a b", "%2F/slash", "ÿ", "\u2028"];
+    await push(acct, keys.map((k, i) => item(k, i)), 0);
+    const { items, pages } = await pullAll(acct, 0, 1);
+    expect(pages).toBe(keys.length);
+    expect(items.map((x) => x.key).sort()).toEqual([...keys].sort());
+    expect(new Set(items.map((x) => x.key)).size).toBe(keys.length);
+  });
+
   it("refuses a malformed query", async () => {
     const acct = await newAccount();
     await push(acct, many(2), 0);
