@@ -8,6 +8,7 @@ API (the CLI and the UI call these):
         AuthenticationError (exit 3) when the session is gone; local data is then unchanged.
     sync_now(ctx, app=None) -> SyncResult          the desktop's "Sync now"
     sync_status(ctx) -> {server, signed_in, revision, last_synced_at, clock_offset_s,
+                         clock_measured_at, clock_offset_stale,
                          password_change_pending}   (no network)
     cloud_claim(app, server, password, *, email=None, lock=True, code=None, ask_code=None) -> AccountResult
         the service mails a verification code first: pass `code`, or `ask_code(email) -> code`;

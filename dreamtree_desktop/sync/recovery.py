@@ -42,10 +42,11 @@ if TYPE_CHECKING:
 class ResetCodeSent(AuthenticationError):
     """A reset code was mailed and nobody was there to type it (exit 3)."""
 
-    def __init__(self, email: str) -> None:
+    def __init__(self, email: str, server: str | None = None) -> None:
+        where = f" --server {server}" if server else ""
         super().__init__(
             f"A reset code was mailed to {email} (if the address has a cloud account).",
-            hint="Finish within 30 minutes: dreamtree account reset-password --email ADDRESS --code CODE "
+            hint=f"Finish within 30 minutes: dreamtree account reset-password --email ADDRESS{where} --code CODE "
                  "(or set DREAMTREE_EMAIL_CODE). Nothing was changed yet.",
         )
 
