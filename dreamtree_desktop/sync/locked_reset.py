@@ -156,5 +156,6 @@ def _take_account(folder: Path, client: CloudClient, session: p.Session, email: 
             f"The cloud account was reset and the locked database moved to {aside}, but this folder could "
             f"not take the account's copy: {exc.message}",
             hint=f"This folder now opens without a password. Finish with: dreamtree account reset-password "
-                 f"--email {email} --server {client.server} (a new code is mailed).",
+                 f"--email {email} --server {client.server} (a new code is mailed), then lock it again with "
+                 "'dreamtree account lock on'.",
         ) from None

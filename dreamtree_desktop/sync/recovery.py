@@ -10,6 +10,8 @@ Every other device finds its session ended; it asks for the new password once
 (PasswordChangedElsewhere, exit 3). Signing in with it, the folder sees the account was reset
 (`reset_at`) and takes the account's new data key: its own personal fields become the marker as
 well (they were sealed under a key that no longer opens anything elsewhere), nothing else changes.
+
+A folder locked with the forgotten password cannot be opened at all: locked_reset.py.
 """
 
 from __future__ import annotations

@@ -113,3 +113,46 @@ def test_a_locked_folder_without_a_server_is_told_how_to_keep_its_cloud_data(see
                 extra_env={"DREAMTREE_NEW_PASSWORD": NEW_PASSWORD})
     assert asked.returncode == 2 and "--server URL" in asked.stdout
     assert (folder / "vault.json").exists() and not list(folder.glob("locked-*"))
+
+
+class _Killed(BaseException):
+    """Stands for the process dying at a step boundary (nothing after it runs)."""
+
+
+def test_a_reset_cut_short_after_the_set_aside_is_finished_by_running_it_again(
+        cloud_server, seeded_template, tmp_path, monkeypatch):
+    from sync_helpers import mailed_code
+
+    from dreamtree_desktop.security import vault
+    from dreamtree_desktop.sync.locked_reset import reset_locked_folder_through_cloud
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("kept through the reset",))
+    with opened(account.a) as (_app, ctx):
+        plain_synced = answer_of(ctx, PLAIN_PROMPT)
+    locked = sign_in(account, seeded_template, tmp_path, "L", lock=True)
+
+    def die(name: str) -> None:
+        if name == "reset-locked-cloud:set-aside":
+            raise _Killed(name)
+
+    monkeypatch.setattr(vault, "fault_point", die)
+    with pytest.raises(_Killed):
+        reset_locked_folder_through_cloud(locked, account.url, account.email, NEW_PASSWORD,
+                                          ask_code=mailed_code(cloud_server))
+    monkeypatch.undo()
+    [aside] = locked.glob("locked-*")
+    unlock_vault(aside, PASSWORD).wipe()  # the old database is whole
+
+    # The account is reset already and the folder no longer locked: the same command finishes it.
+    reset = ("account", "reset-password", "--yes", "--email", account.email, "--server", account.url)
+    env = {"DREAMTREE_NEW_PASSWORD": NEW_PASSWORD}
+    assert cli(locked, *reset, password=None, extra_env=env).returncode == 3
+    done = cli(locked, *reset, "--code", read_mailed_code(cloud_server, account.email), password=None,
+               extra_env=env)
+    assert done.returncode == 0, done.stderr
+    with opened(locked) as (_app, ctx):
+        assert answer_of(ctx, PII_PROMPT) is LOST
+        assert answer_of(ctx, PLAIN_PROMPT) == plain_synced
+        assert "kept through the reset" in flow_activities(ctx)
+    assert cli(locked, "account", "lock", "on", password=NEW_PASSWORD).returncode == 0
+    assert cli(locked, "sync", password=NEW_PASSWORD).returncode == 0
