@@ -9,12 +9,10 @@
 // hundred at a time as one JSON array per statement (json_each), since D1 caps a statement at 100
 // bound values and a bound value at 2,000,000 bytes.
 
-import {
-  acceptsGzip, ApiError, emptyResponse, jsonResponse, readJsonObject, sendJson,
-} from "./http.js";
+import { acceptsGzip, ApiError, emptyResponse, jsonResponse, sendJson } from "./http.js";
 import { randomUuid } from "./crypto.js";
 import { revisionHeader } from "./validation.js";
-import { encodeCursor, MAX_PUSH_BODY, pullQuery, pushItems } from "./items.js";
+import { encodeCursor, pullQuery, readPush } from "./items.js";
 import { requireSession } from "./sessions.js";
 import { iso, nowMs } from "./time.js";
 
@@ -40,6 +38,10 @@ const staleRevision = (current) => conflict("stale_revision",
 const revisionAhead = (current) => conflict("revision_ahead",
   `the server is at item revision ${current}, behind the one asked for; pull everything again from 0`, current);
 
+const historyReplaced = (current, since) => conflict("revision_ahead",
+  `the server's revision ${since} is not the one this device saw (its history was replaced); `
+  + "pull everything again from 0", current);
+
 async function headRevision(db, userId) {
   const row = await db.prepare("SELECT revision FROM sync_heads WHERE user_id = ?1").bind(userId).first();
   return row ? row.revision : 0;
@@ -63,19 +65,22 @@ ORDER BY p.revision, p.kind, p.item_key`;
 
 export async function getChanges(request, env) {
   const { userId } = await requireSession(request, env);
-  const { since, after, limit } = pullQuery(request.url);
+  const { since, sinceId, after, limit } = pullQuery(request.url);
   const ifNoneMatch = revisionHeader(request, "if-none-match");
   const db = env.DB;
   // One batch is one transaction: the revision stated is the one the page was read at.
   const [head, page] = await db.batch([
     db.prepare(
-      `SELECT COALESCE((SELECT revision FROM sync_heads WHERE user_id = ?1), 0) AS revision,
-              (SELECT reset_at FROM users WHERE id = ?1) AS reset_at`,
-    ).bind(userId),
+      `SELECT COALESCE(h.revision, 0) AS revision, h.write_id AS revision_id,
+              (SELECT reset_at FROM users WHERE id = ?1) AS reset_at,
+              (SELECT push_id FROM sync_pushes WHERE user_id = ?1 AND revision = ?2) AS since_id
+       FROM (SELECT 1) LEFT JOIN sync_heads AS h ON h.user_id = ?1`,
+    ).bind(userId, since),
     db.prepare(PAGE_SQL).bind(userId, after.revision, after.kind, after.key, limit + 1, PAGE_BODY_BYTES),
   ]);
-  const { revision, reset_at: resetAt } = head.results[0];
+  const { revision, revision_id: revisionId, reset_at: resetAt, since_id: knownId } = head.results[0];
   if (since > revision) throw revisionAhead(revision);
+  if (sinceId !== null && sinceId !== knownId) throw historyReplaced(revision, since);
 
   const rows = page.results;
   let count = 0;
@@ -86,7 +91,8 @@ export async function getChanges(request, env) {
   const last = rows[count - 1];
   const cursor = count < rows.length ? encodeCursor(last.revision, last.kind, last.item_key) : null;
   const parts = [];
-  let part = `{"revision":${revision},"reset_at":${JSON.stringify(resetAt ?? null)},`
+  let part = `{"revision":${revision},"revision_id":${JSON.stringify(revisionId ?? null)},`
+    + `"reset_at":${JSON.stringify(resetAt ?? null)},`
     + `"cursor":${JSON.stringify(cursor)},"items":[`;
   for (let n = 0; n < count; n++) {
     const row = rows[n];
@@ -108,7 +114,7 @@ const UPSERT = `ON CONFLICT (user_id, kind, item_key) DO UPDATE
       updated_at = excluded.updated_at`;
 const GUARD = "EXISTS (SELECT 1 FROM sync_heads WHERE user_id = ?1 AND write_id = ?2)";
 
-/** Bytes of the UTF-8 encoding of a string (without encoding it). */
+/** Bytes of the UTF-8 encoding of a (short) string, without encoding it. */
 function utf8Length(text) {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
@@ -141,7 +147,11 @@ export function itemStatements(db, userId, writeId, revision, nowIso, items) {
   };
   for (const item of items) {
     const fragment = JSON.stringify([item.kind, item.key, item.body, item.size]);
-    const bytes = utf8Length(fragment) + 1;
+    // The body is item.size bytes; escaping it only adds ASCII, and the kind is ASCII: so only
+    // the key's characters need counting.
+    const bodyUnits = item.body === null ? 0 : item.body.length;
+    const bodyBytes = item.body === null ? 0 : item.size;
+    const bytes = fragment.length - bodyUnits + bodyBytes + utf8Length(item.key) - item.key.length + 1;
     if (bytes + 2 > MAX_BOUND_JSON_BYTES) {
       // Escaping can make a body of up to 1,000,000 bytes nearly twice as long: bind it alone.
       statements.push(one.bind(userId, writeId, revision, nowIso, item.kind, item.key, item.body, item.size));
@@ -167,8 +177,7 @@ export async function postChanges(request, env) {
   const before = await headRevision(db, userId);
   if (expected !== before) throw staleRevision(before);
 
-  const { value, bytes } = await readJsonObject(request, { maxBytes: MAX_PUSH_BODY, maxDecodedBytes: MAX_PUSH_BODY });
-  const items = pushItems(value, bytes);
+  const items = await readPush(request);
   const revision = expected + 1;
   const writeId = randomUuid();
   const nowIso = iso(nowMs());
@@ -180,8 +189,11 @@ export async function postChanges(request, env) {
     : db.prepare(
       "UPDATE sync_heads SET revision = ?3, write_id = ?4, updated_at = ?5 WHERE user_id = ?1 AND revision = ?2",
     ).bind(userId, expected, revision, writeId, nowIso);
-  const results = await db.batch([head, ...itemStatements(db, userId, writeId, revision, nowIso, items)]);
+  const log = db.prepare(
+    `INSERT INTO sync_pushes (user_id, revision, push_id, pushed_at) SELECT ?1, ?3, ?2, ?4 WHERE ${GUARD}`,
+  ).bind(userId, writeId, revision, nowIso);
+  const results = await db.batch([head, log, ...itemStatements(db, userId, writeId, revision, nowIso, items)]);
   if (results[0].meta.changes !== 1) throw staleRevision(await headRevision(db, userId));
-  const count = results.slice(1).reduce((n, r) => n + r.meta.changes, 0);
-  return jsonResponse(200, { revision, count }, { etag: etag(revision) });
+  const count = results.slice(2).reduce((n, r) => n + r.meta.changes, 0);
+  return jsonResponse(200, { revision, revision_id: writeId, count }, { etag: etag(revision) });
 }

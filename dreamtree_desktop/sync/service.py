@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import clock
+from .. import clock, clock_memory
 from ..accounts.emails import active_email
 from ..clock import now_iso
 from ..context import UserContext
@@ -45,7 +45,6 @@ from .errors import (
 from .lost import META_RESET_SEEN, mark_lost
 from .pending import send_pending_password
 from .state import (
-    META_CLOCK_OFFSET,
     META_DAMAGED,
     META_LAST_SYNC,
     META_REVISION,
@@ -461,7 +460,7 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, digest: 
         delete_meta(db, META_DAMAGED)
         if digest:
             set_meta(db, META_VALIDATED, digest)
-        set_meta(db, META_CLOCK_OFFSET, f"{clock.trusted_offset():.3f}")
+        clock_memory.remember(db)
         save_bases(ctx, agreed, bases)
         db.executemany(
             "UPDATE tombstones SET content_hash = ? WHERE user_id = ? AND table_name = ? AND row_id = ? "
