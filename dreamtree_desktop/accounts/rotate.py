@@ -24,7 +24,7 @@ from ..pii import LOST_MARKER
 from ..security import vault as _vault
 from ..security.envelope import decrypt_value, encrypt_value, is_envelope
 from ..security.errors import EnvelopeError
-from ..security.kdf import wipe
+from ..security.kdf import KdfParams, wipe
 from ..security.keywrap import WrappedKey
 from ..security.rotation import promote_rotated_vault, rotation_marker, stage_rotated_vault
 from ..storage.keystore import DEVICE_KEY_NEW_FILENAME, VAULT_ROTATE_FILENAME
@@ -34,7 +34,7 @@ from .pii_audit import PiiCell, pii_cells
 if TYPE_CHECKING:
     from ..appdata import AppData
 
-# The sync service pushes the re-wrapped key and the re-encrypted values when it sees this.
+# When the folder's data key last changed (a rotation here, or one adopted from the account).
 ROTATED_META_KEY = "data_key_rotated_at"
 
 
@@ -99,6 +99,7 @@ def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credential
                         "UPDATE auth SET wrapped_data_key = ?, updated_at = ? WHERE id = ?",
                         (creds.wrapped_data_key, now_iso(), row["id"]),
                     )
+                _mark_cloud_copy_unreadable(db)
                 for key, value in ((_vault.ROTATION_META_KEY, marker), (ROTATED_META_KEY, now_iso())):
                     db.execute(
                         "INSERT INTO app_meta(key, value) VALUES (?, ?) "
@@ -119,7 +120,42 @@ def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credential
     return Rotated(count[0], count[1], len(revisions))
 
 
+def adopt_account_key(app: AppData, account_key: bytes | bytearray, kek: bytes | bytearray, params: KdfParams,
+                      wrapped_text: str, password: str) -> Rotated:
+    """The account's data key was rotated on another device (the password unwrapped this new key
+    from the account, and the account is this folder's): every value sealed here is moved to it,
+    the same way as a rotation made here, and the account's wrapping becomes this folder's."""
+    from ..security.passwords import hash_password
+
+    row = password_auth_row(app.db, app.user_id)
+    if row is None:
+        raise UserInputError("This data folder has no account password to take the new key with.")
+    creds = Credentials(bytearray(kek), params, wrapped_text)
+    try:
+        done = replace_data_key(app, account_key, creds)
+    finally:
+        creds.wipe()
+    # The password that just opened the account's key is the account's: the stored record follows.
+    with app.db.transaction():
+        app.db.execute("UPDATE auth SET password_hash = ?, updated_at = ? WHERE id = ?",
+                       (hash_password(password), now_iso(), row["id"]))
+    return done
+
+
 Update = tuple[str, tuple[Any, ...]]
+
+
+def _mark_cloud_copy_unreadable(db: Any) -> None:
+    """The cloud copy this folder last agreed with is sealed under the key it gives up: the sync
+    is told so (its "unreadable at this revision" mark), so the next sync replaces that copy with
+    this folder's data, re-sealed, instead of refusing it. Nothing is lost: this folder holds all
+    that copy held, and other devices merge theirs back once they have the new key."""
+    from ..sync.state import META_DAMAGED, META_REVISION
+
+    seen = db.scalar("SELECT value FROM app_meta WHERE key = ?", (META_REVISION,))
+    if seen is not None:
+        db.execute("INSERT INTO app_meta(key, value) VALUES (?, ?) "
+                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (META_DAMAGED, str(seen)))
 
 
 def _apply(db: Any, updates: list[Update]) -> None:
@@ -166,7 +202,24 @@ def _reencrypt(
         )
         done += 1
     updates.extend(_sync_copies(app, old, new))
+    updates.extend(_sealed_meta(app, old, new))
     return updates, _revisions(app, old, new), (done, unreadable)
+
+
+def _sealed_meta(app: AppData, old: bytes | bytearray, new: bytes | bytearray) -> list[Update]:
+    """The cloud session token and a password change waiting to be sent are sealed in app_meta
+    under the data key: re-sealed too, or the folder would count as signed out."""
+    from ..sync.state import PENDING_CELL, TOKEN_CELL
+
+    out: list[Update] = []
+    for table, column, key in (TOKEN_CELL, PENDING_CELL):
+        stored = app.db.scalar("SELECT value FROM app_meta WHERE key = ?", (key,))
+        if is_envelope(stored):
+            moved = _move(stored, old, new, {"user_id": app.user_id, "table": table, "column": column,
+                                             "row_id": key})
+            if moved is not None:
+                out.append(("UPDATE app_meta SET value = ? WHERE key = ?", (moved, key)))
+    return out
 
 
 # Tables of the sync that keep whole records as JSON (their personal fields sealed as stored).
