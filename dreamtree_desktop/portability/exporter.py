@@ -14,6 +14,7 @@ from .canonical import digest, hash_content, key_id
 from .catalog import Catalog
 from .document import Doc, empty_document, iter_records, module_sort_key
 from .errors import PendingKeyError
+from .files import short_value_sharer
 from .personal import document_fields, opener, transform
 from .tables import (
     INSERT_ORDER,
@@ -233,6 +234,7 @@ def _same(table: str, record: dict[str, Any], other: dict[str, Any] | None) -> d
 def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, Any]]]:
     db, uid = ctx.db, ctx.user_id
     out: dict[str, list[dict[str, Any]]] = {}
+    share = short_value_sharer()
     for table, spec in TABLES.items():
         if table == "user_idea_nodes":
             continue
@@ -241,7 +243,7 @@ def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, An
         records = []
         # Row by row, each record shared as soon as it is made: never the table twice in memory.
         for row in db.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE user_id = ?", (uid,)):
-            record = dict(zip(cols, row, strict=True))
+            record = dict(zip(cols, map(share, row), strict=True))
             for column in spec.booleans:
                 record[column] = bool(record[column])
             records.append(_same(table, record, theirs.get(record["id"])) if theirs else record)
@@ -251,8 +253,8 @@ def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, An
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         cursor = db.execute(sql, (uid,))
         names = [d[0] for d in cursor.description]
-        for row in cursor.fetchall():
-            item = dict(zip(names, row, strict=True))
+        for row in cursor:
+            item = dict(zip(names, map(share, row), strict=True))
             grouped[item.pop("parent")].append(item)
         return grouped
 
