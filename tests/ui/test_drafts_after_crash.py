@@ -187,3 +187,31 @@ def test_a_restored_budget_is_saved_once_fixed(qtbot: Any, folder: Path, reopen:
     assert [(ln["label"], ln["monthly_cents"]) for ln in saved["lines"]] == [("Rent", 80000), ("Gym", 2000)]
     wait_idle(services)
     assert services.worker.call_sync(drafts.load, "budget-calculator", "budget") is None
+
+
+def test_quitting_and_discarding_removes_the_kept_draft(qtbot: Any, folder: Path, reopen: Any, wait_idle: Any,
+                                                        make_window: Any) -> None:
+    from tests.ui.test_record_panels import _answer_question
+
+    services = reopen(folder)
+    services.worker.call_sync(unlock_tool, "experiences")
+    window = make_window(services)
+    services.navigator.open_tool.emit("experiences", None)
+    wait_idle(services)
+    panel = window.tool_host.panel
+    qtbot.keyClicks(panel.organization, "Night school")  # no title: cannot be saved
+    qtbot.waitUntil(lambda: services.worker.call_sync(drafts.load, "experiences", "experience") is not None,
+                    timeout=10_000)
+    kept = services.worker.call_sync(drafts.load, "experiences", "experience")
+    assert kept.record_id is None and kept.data["organization"] == "Night school"
+    asked: list[str] = []
+    _answer_question(qtbot, "keep", asked)
+    window.request_quit()
+    qtbot.waitUntil(lambda: bool(asked), timeout=5_000)
+    assert window.isVisible()
+    assert services.worker.call_sync(drafts.load, "experiences", "experience") is not None
+    _answer_question(qtbot, "discard", asked)
+    window.request_quit()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+    services.worker.stop()  # as the app does on quitting: queued writes finish first
+    assert services.app_data.db.scalar("SELECT count(*) FROM edit_drafts") == 0
