@@ -3,8 +3,9 @@
 Opening a page, a tool panel or a dialog for the first time imports its module (and, for the
 backup dialogs, the JSON Schema validator): tens of milliseconds of a frozen window each, paid
 just when the person clicked. Start-up imports only what the first page needs, so it stays fast;
-a few seconds later a background thread imports the rest. Imports only: nothing here creates a
-widget or touches Qt objects, which must stay on the GUI thread.
+a few seconds later a background thread imports the rest. Imports only, and the bundled
+fonts (QFontDatabase is thread-safe): nothing here creates a widget or touches Qt objects, which
+must stay on the GUI thread.
 """
 
 from __future__ import annotations
@@ -43,6 +44,18 @@ def loaders() -> list[tuple[str, Callable[[], object]]]:
 
 
 def _warm(found: list[tuple[str, Callable[[], object]]]) -> None:
+    # What start-up made lives as long as the app: out of the collector's reach before the imports
+    # below set off a full collection, which would otherwise walk all of it (tens of milliseconds
+    # holding the interpreter lock, so the window too).
+    gc.freeze()
+    # The bundled fonts (Settings and onboarding show each in its own face): reading and
+    # registering them is tens of milliseconds the GUI thread would otherwise pay on first sight.
+    from .theme import load_all_fonts
+
+    try:
+        load_all_fonts()
+    except Exception:  # a font that cannot load fails again, visibly, where it is used
+        log.warning("warm-up of the fonts failed", exc_info=True)
     for name, load in found:
         try:
             load()
