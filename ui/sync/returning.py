@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamtree_desktop import topics as topic
-
 from ..services import AppServices
 from ..widgets.banner import Banner
 from ..widgets.scaffold import label
@@ -133,4 +131,4 @@ class RestoreOrFresh(QWidget):
 
         self.services.worker.submit(_restore, self.services.app_data, self.path, password,
                                     bool(self.report.get("needs_confirmation")), on_done=self.restored.emit,
-                                    on_error=failed, topics=topic.ALL)
+                                    on_error=failed)
