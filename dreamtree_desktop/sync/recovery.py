@@ -1,4 +1,4 @@
-"""A forgotten password and the cloud account (spec section 11, §5.3): reset by a mailed code.
+"""A forgotten password and the cloud account: the account is reset by a mailed code.
 
 On the device that resets (its folder open with the device key, lock off): the folder gets a
 new password and a new data key, every personal field becomes the "lost" marker, and the cloud

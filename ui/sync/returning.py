@@ -1,7 +1,7 @@
 """First launch for someone who already uses DreamTree on another computer.
 
 Sign in (AccountForm), and the account's work comes here: onboarding ends where the person
-left off. When the account holds no work yet, the spec's choice: restore from a backup file
+left off. When the account holds no work yet, the person chooses: restore from a backup file
 (its import preview shown before anything is written) or start fresh.
 """
 
