@@ -4,6 +4,7 @@ start: Restore puts it in the form to be fixed and saved, Discard lets it go."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from PySide6.QtCore import Qt
 
 from dreamtree_desktop import drafts
 from dreamtree_desktop.appdata import AppData, open_app_data
+from dreamtree_desktop.clock import format_iso
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.security.envelope import is_envelope
 from dreamtree_desktop.tools import budget, contacts
@@ -187,3 +189,42 @@ def test_a_restored_budget_is_saved_once_fixed(qtbot: Any, folder: Path, reopen:
     assert [(ln["label"], ln["monthly_cents"]) for ln in saved["lines"]] == [("Rent", 80000), ("Gym", 2000)]
     wait_idle(services)
     assert services.worker.call_sync(drafts.load, "budget-calculator", "budget") is None
+
+
+def test_quitting_and_discarding_removes_the_kept_draft(qtbot: Any, folder: Path, reopen: Any, wait_idle: Any,
+                                                        make_window: Any) -> None:
+    from tests.ui.test_record_panels import _answer_question
+
+    services = reopen(folder)
+    services.worker.call_sync(unlock_tool, "experiences")
+    window = make_window(services)
+    services.navigator.open_tool.emit("experiences", None)
+    wait_idle(services)
+    panel = window.tool_host.panel
+    qtbot.keyClicks(panel.organization, "Night school")  # no title: cannot be saved
+    qtbot.waitUntil(lambda: services.worker.call_sync(drafts.load, "experiences", "experience") is not None,
+                    timeout=10_000)
+    kept = services.worker.call_sync(drafts.load, "experiences", "experience")
+    assert kept.record_id is None and kept.data["organization"] == "Night school"
+    asked: list[str] = []
+    _answer_question(qtbot, "keep", asked)
+    window.request_quit()
+    qtbot.waitUntil(lambda: bool(asked), timeout=5_000)
+    assert window.isVisible()
+    assert services.worker.call_sync(drafts.load, "experiences", "experience") is not None
+    _answer_question(qtbot, "discard", asked)
+    window.request_quit()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+    services.worker.stop()  # as the app does on quitting: queued writes finish first
+    assert services.app_data.db.scalar("SELECT count(*) FROM edit_drafts") == 0
+
+
+def test_the_time_of_a_kept_draft_reads_the_way_people_say_it() -> None:
+    from ui.tools._drafts import when
+
+    moment = _dt.datetime(2026, 12, 5, 14, 5).astimezone()  # 14:05 on this computer's clock
+    stamp = format_iso(moment)
+    assert when(stamp, today=moment.date()) == "today at 14:05"
+    assert when(stamp, today=moment.date() + _dt.timedelta(days=1)) == "yesterday at 14:05"
+    assert when(stamp, today=moment.date() + _dt.timedelta(days=9)) == "5 Dec at 14:05"
+    assert when("not a time") == "an earlier session"
