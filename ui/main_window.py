@@ -363,6 +363,9 @@ class MainWindow(QMainWindow):
         if (event.spontaneous() or self._quit_asked) and self._keep_editing():
             event.ignore()
             return
+        flush = getattr(self.tool_host.panel, "flush_edits", None)
+        if flush is not None:
+            flush(closing=True)  # closed by code (the idle lock): valid edits saved, the rest kept as drafts
         self.sync.scheduler.sync_before_quit()  # bounded: a dead network delays quitting ~3 s at most
         self.save_geometry()
         self._idle.run(0)
