@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ from .pii_audit import PiiCell, pii_cells
 
 if TYPE_CHECKING:
     from ..appdata import AppData
+    from ..storage.db import Database
 
 # When the folder's data key last changed (a rotation here, or one adopted from the account).
 ROTATED_META_KEY = "data_key_rotated_at"
@@ -45,7 +47,8 @@ class Rotated:
     revisions: int  # kept module versions re-encrypted
 
 
-def rotate_data_key(app: AppData, password: str | None = None) -> Rotated:
+def rotate_data_key(app: AppData, password: str | None = None, *,
+                    also: Callable[[Database], None] | None = None) -> Rotated:
     """Give the folder a new data key. A claimed account needs its password (the new key is
     wrapped under it, with a fresh salt so the sync sees the account's wrapping changed). With
     the password lock on, the vault is re-written with the new key too."""
@@ -59,18 +62,20 @@ def rotate_data_key(app: AppData, password: str | None = None) -> Rotated:
     new_key = bytearray(secrets.token_bytes(32))
     try:
         if row is None:
-            return replace_data_key(app, new_key, None)
+            return replace_data_key(app, new_key, None, also=also)
         with new_credentials(password or "", new_key) as creds:
-            return replace_data_key(app, new_key, creds)
+            return replace_data_key(app, new_key, creds, also=also)
     finally:
         wipe(new_key)
 
 
-def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credentials | None) -> Rotated:
+def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credentials | None, *,
+                     also: Callable[[Database], None] | None = None) -> Rotated:
     """Re-encrypt every sealed value of the folder from its data key to new_key and make new_key
     the folder's, in the order that survives a crash (module docstring). creds: the KEK and KDF
     parameters new_key is wrapped with (its wrapping is the new auth.wrapped_data_key); needed
-    for a claimed account, and with the lock on (the vault is re-written under that KEK)."""
+    for a claimed account, and with the lock on (the vault is re-written under that KEK). `also`
+    runs inside the committing transaction (the sync marks its cloud copy there)."""
     db, folder = app.db, app.folder
     locked = app.keys.mode == "password"
     row = password_auth_row(db, app.user_id)
@@ -99,7 +104,8 @@ def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credential
                         "UPDATE auth SET wrapped_data_key = ?, updated_at = ? WHERE id = ?",
                         (creds.wrapped_data_key, now_iso(), row["id"]),
                     )
-                _mark_cloud_copy_unreadable(db)
+                if also is not None:
+                    also(db)
                 for key, value in ((_vault.ROTATION_META_KEY, marker), (ROTATED_META_KEY, now_iso())):
                     db.execute(
                         "INSERT INTO app_meta(key, value) VALUES (?, ?) "
@@ -143,19 +149,6 @@ def adopt_account_key(app: AppData, account_key: bytes | bytearray, kek: bytes |
 
 
 Update = tuple[str, tuple[Any, ...]]
-
-
-def _mark_cloud_copy_unreadable(db: Any) -> None:
-    """The cloud copy this folder last agreed with is sealed under the key it gives up: the sync
-    is told so (its "unreadable at this revision" mark), so the next sync replaces that copy with
-    this folder's data, re-sealed, instead of refusing it. Nothing is lost: this folder holds all
-    that copy held, and other devices merge theirs back once they have the new key."""
-    from ..sync.state import META_DAMAGED, META_REVISION
-
-    seen = db.scalar("SELECT value FROM app_meta WHERE key = ?", (META_REVISION,))
-    if seen is not None:
-        db.execute("INSERT INTO app_meta(key, value) VALUES (?, ?) "
-                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (META_DAMAGED, str(seen)))
 
 
 def _apply(db: Any, updates: list[Update]) -> None:
@@ -207,16 +200,13 @@ def _reencrypt(
 
 
 def _sealed_meta(app: AppData, old: bytes | bytearray, new: bytes | bytearray) -> list[Update]:
-    """The cloud session token and a password change waiting to be sent are sealed in app_meta
-    under the data key: re-sealed too, or the folder would count as signed out."""
-    from ..sync.state import PENDING_CELL, TOKEN_CELL
-
+    """Secrets kept sealed in app_meta, each bound to its own key (the cloud session token, a
+    password change waiting to be sent): re-sealed too, or the folder would count as signed out."""
     out: list[Update] = []
-    for table, column, key in (TOKEN_CELL, PENDING_CELL):
-        stored = app.db.scalar("SELECT value FROM app_meta WHERE key = ?", (key,))
+    for key, stored in app.db.query("SELECT key, value FROM app_meta"):
         if is_envelope(stored):
-            moved = _move(stored, old, new, {"user_id": app.user_id, "table": table, "column": column,
-                                             "row_id": key})
+            moved = _move(stored, old, new, {"user_id": app.user_id, "table": "app_meta", "column": "value",
+                                             "row_id": str(key)})
             if moved is not None:
                 out.append(("UPDATE app_meta SET value = ? WHERE key = ?", (moved, key)))
     return out

@@ -132,6 +132,7 @@ def run_unlock(args: argparse.Namespace) -> int:
 def run_rotate_key(args: argparse.Namespace) -> int:
     from ..accounts.credentials import password_auth_row
     from ..accounts.rotate import rotate_data_key
+    from ..sync.rotation import mark_cloud_copy_unreadable
 
     folder = resolve_data_dir(args.data_dir)
     if key_mode(folder) == "password":
@@ -142,7 +143,7 @@ def run_rotate_key(args: argparse.Namespace) -> int:
     with app:
         if password is None and password_auth_row(app.db, app.user_id) is not None:
             password = read_password()
-        done = rotate_data_key(app, password)
+        done = rotate_data_key(app, password, also=mark_cloud_copy_unreadable)
         pushed = _push_rotated_key(app, password)
     if pushed is not None and pushed not in ("pushed", "already", "deferred"):
         print(f"dreamtree: {pushed}", file=sys.stderr)

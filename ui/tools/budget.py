@@ -34,6 +34,7 @@ from dreamtree_desktop.tools import budget as api
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
 from ._drafts import DraftKeeper, DraftOffering
+from ._records import ask_discard
 from ._shared import show_unreadable
 
 AUTOSAVE_MS = 800
@@ -494,6 +495,13 @@ class BudgetPanel(ToolPanel):
     def _restore_offered(self, draft: Draft) -> bool:
         if self.damaged or self.locked:
             return False
+        if self.dirty:  # what was typed since goes first: saved, or let go only when the person says so
+            lines = self.collect(show=False)
+            if lines is not None and len(lines) <= api.MAX_LINES:
+                self._write(lines, quiet=True)
+            elif not ask_discard(self, "budget", "some expenses need fixing."):
+                self.collect(show=True)
+                return False
         self._apply_draft(draft.data)
         return True
 
