@@ -143,9 +143,9 @@ def test_a_key_taken_with_a_new_password_survives_a_stop_between_steps(
             raise _Stop(name)
 
     monkeypatch.setattr(vault, "fault_point", stop)
-    with open_app_data(folder, PASSWORD) as app, pytest.raises(_Stop):
-        with new_credentials(NEW_PASSWORD, account_key) as creds:
-            replace_data_key(app, account_key, creds)
+    with (open_app_data(folder, PASSWORD) as app, pytest.raises(_Stop),
+          new_credentials(NEW_PASSWORD, account_key) as creds):
+        replace_data_key(app, account_key, creds)
     monkeypatch.undo()
     assert _staged_files(folder) == ["vault.json.rotate"]
     committed = point == "rotate:committed"
