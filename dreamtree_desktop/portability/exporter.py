@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from ..clock import now_iso
 from ..context import UserContext
+from ..errors import AuthenticationError
 from ..security.keywrap import WrappedKey, wrap_with_password
 from ..security.passwords import enforce_password_policy
 from .canonical import digest, hash_content, key_id
@@ -321,6 +323,27 @@ def wrap_for_backup(doc: Doc, data_key: bytes | bytearray, password: str) -> Non
     enforce_password_policy(password)
     wrapped = json.loads(wrap_with_password(data_key, password))
     doc["auth"] = {"wrapped_by": "backup-password", "wrapped_data_key": wrapped, "sha256": digest(wrapped)}
+
+
+def needs_backup_password(doc: Doc) -> bool:
+    """True when `doc` carries no account-wrapped key: its personal fields can leave the folder
+    only with the data key wrapped under a backup password (seal_for_backup)."""
+    return doc.get("auth") is None
+
+
+def seal_for_backup(doc: Doc, ctx: UserContext, backup_password: Callable[[], str | None]) -> None:
+    """Make `doc` fit to be written, for every front end: a document with an account-wrapped key
+    already is; otherwise the data key is wrapped under the backup password, which is asked for
+    (`backup_password()`) only then. Locked personal fields, or no password given: an
+    AuthenticationError, and `doc` is left as it was."""
+    if not needs_backup_password(doc):
+        return
+    if not ctx.has_data_key or ctx.data_key is None:
+        raise AuthenticationError("Personal fields are locked.", hint="Unlock the data folder first.")
+    password = backup_password()
+    if not password:
+        raise AuthenticationError("A backup password is needed to protect the personal data in the export.")
+    wrap_for_backup(doc, ctx.data_key, password)
 
 
 def decrypt_personal(doc: Doc, ctx: UserContext, catalog: Catalog) -> None:

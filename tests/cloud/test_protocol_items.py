@@ -10,7 +10,7 @@ import json
 
 import httpx
 import pytest
-from test_protocol import create_account, expect, expect_error, random_ip, sql_str
+from protocol_helpers import create_account, expect, expect_error, random_ip, sql_str
 
 pytestmark = pytest.mark.cloud
 

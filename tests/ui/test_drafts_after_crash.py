@@ -4,6 +4,7 @@ start: Restore puts it in the form to be fixed and saved, Discard lets it go."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from PySide6.QtCore import Qt
 
 from dreamtree_desktop import drafts
 from dreamtree_desktop.appdata import AppData, open_app_data
+from dreamtree_desktop.clock import format_iso
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.security.envelope import is_envelope
 from dreamtree_desktop.tools import budget, contacts
@@ -215,3 +217,14 @@ def test_quitting_and_discarding_removes_the_kept_draft(qtbot: Any, folder: Path
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
     services.worker.stop()  # as the app does on quitting: queued writes finish first
     assert services.app_data.db.scalar("SELECT count(*) FROM edit_drafts") == 0
+
+
+def test_the_time_of_a_kept_draft_reads_the_way_people_say_it() -> None:
+    from ui.tools._drafts import when
+
+    moment = _dt.datetime(2026, 12, 5, 14, 5).astimezone()  # 14:05 on this computer's clock
+    stamp = format_iso(moment)
+    assert when(stamp, today=moment.date()) == "today at 14:05"
+    assert when(stamp, today=moment.date() + _dt.timedelta(days=1)) == "yesterday at 14:05"
+    assert when(stamp, today=moment.date() + _dt.timedelta(days=9)) == "5 Dec at 14:05"
+    assert when("not a time") == "an earlier session"

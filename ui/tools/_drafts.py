@@ -30,6 +30,8 @@ Row = dict[str, Any]
 # Long enough that a person typing steadily causes no writes; short enough that a crash right
 # after a pause loses nothing.
 DRAFT_MS = 1500
+# The app speaks English whatever the system locale (which strftime's %b would follow).
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def when(stamp: str, today: _dt.date | None = None) -> str:
@@ -44,7 +46,7 @@ def when(stamp: str, today: _dt.date | None = None) -> str:
         return f"today at {clock}"
     if moment.date() == today - _dt.timedelta(days=1):
         return f"yesterday at {clock}"
-    return f"{moment.day} {moment.strftime('%b')} at {clock}"
+    return f"{moment.day} {_MONTHS[moment.month - 1]} at {clock}"
 
 
 class DraftKeeper(QObject):
