@@ -33,8 +33,8 @@ LOCKED_RESET_NOTE = (
     "This folder is locked with your password, so the whole database is locked too: it will be kept "
     "aside unchanged, and DreamTree will start fresh with the new password. You can then restore "
     "everything but the personal fields from a JSON backup. If the folder syncs with a cloud account, "
-    "reset through it instead (dreamtree account reset-password --email E --server URL): the folder "
-    "then takes the account's data back."
+    "give the cloud service's address: the reset then goes through the account, and the folder takes "
+    "the account's data back."
 )
 # After a reset of a locked folder, where the rest of the user's data can come from.
 RESTORE_HINT = (
