@@ -1,5 +1,5 @@
 """What a data folder remembers of its cloud link (app_meta, inside the encrypted database):
-the server, the sealed session token, the revision last merged, the last sync time."""
+the server, the sealed session token, the item revision last seen in full, the last sync time."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ..context import PiiLockedError, UserContext
 from ..security.envelope import decrypt_value, encrypt_value
 from ..security.errors import EnvelopeError
 from ..storage.db import Database
+from .mirror import forget_mirror, pending_changes
 
 META_SERVER = "sync.server"
 META_TOKEN = "sync.token"
@@ -83,6 +84,7 @@ def remember_session(db: Database, key: bytes | bytearray, user_id: str, server:
     if kdf is not None:
         set_meta(db, META_CLOUD_KDF, json.dumps(kdf, sort_keys=True))
     delete_meta(db, META_REVISION, META_LAST_SYNC, META_DAMAGED, META_VALIDATED)
+    forget_mirror(db)
 
 
 def stored_device_token(db: Database) -> str | None:
@@ -128,6 +130,7 @@ def sync_status(ctx: UserContext) -> dict[str, Any]:
         "last_synced_at": meta(db, META_LAST_SYNC),
         "clock_offset_s": _float(meta(db, META_CLOCK_OFFSET)),
         "password_change_pending": meta(db, META_PENDING_PASSWORD) is not None,
+        "changes_to_send": pending_changes(db),  # rows changed here since the last sync
     }
 
 

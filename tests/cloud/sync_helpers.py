@@ -211,9 +211,12 @@ def cli_claim(folder: Path, server: Any, *args: str, **kwargs: Any) -> subproces
 
 
 # -- a TCP proxy in front of the worker: goes down on demand, cuts uploads ----------------------
+UPLOAD_LINE = b"POST /v1/changes"
+
+
 class Proxy:
     """127.0.0.1:<port> -> upstream. `down()` refuses connections (a server that is off);
-    `cut_uploads = n` closes the next n PUT /v1/snapshot requests after their headers and a few
+    `cut_uploads = n` closes the next n POST /v1/changes requests (item uploads) after their headers and a few
     bytes of body (a connection lost mid-upload)."""
 
     CUT_AFTER_BODY_BYTES = 64
@@ -285,14 +288,14 @@ class Proxy:
         budget: int | None = None  # bytes still forwarded before the cut, while cutting
         try:
             while data := client.recv(65536):
-                if budget is None and b"PUT /v1/snapshot" in data:
+                if budget is None and UPLOAD_LINE in data:
                     with self._lock:
                         cutting = self.cut_uploads > 0
                         if cutting:
                             self.cut_uploads -= 1
                             self.cuts += 1
                     if cutting:
-                        start = data.index(b"PUT /v1/snapshot")
+                        start = data.index(UPLOAD_LINE)
                         head_end = data.find(b"\r\n\r\n", start)
                         head = len(data) if head_end < 0 else head_end + 4
                         budget = head + self.CUT_AFTER_BODY_BYTES
