@@ -164,3 +164,32 @@ export function acceptsGzip(request) {
   }
   return false;
 }
+
+const textEncoder = new TextEncoder();
+
+/**
+ * Sends a 200 JSON body given as a string or a list of parts (byte arrays or strings), streamed
+ * part by part (no single multi-megabyte buffer is built), gzip-compressed with
+ * CompressionStream when the request's Accept-Encoding allows gzip. (On Cloudflare, and in
+ * wrangler dev, the Worker always sees "Accept-Encoding: br, gzip"; the platform decompresses
+ * for clients that did not ask.)
+ */
+export function sendJson(body, gzip, tag) {
+  const parts = typeof body === "string" ? [body] : body;
+  let next = 0;
+  let stream = new ReadableStream({
+    pull(controller) {
+      if (next < parts.length) {
+        const part = parts[next++];
+        controller.enqueue(typeof part === "string" ? textEncoder.encode(part) : part);
+      }
+      if (next >= parts.length) controller.close();
+    },
+  });
+  const headers = { "content-type": "application/json; charset=utf-8", etag: tag, vary: "Accept-Encoding" };
+  if (gzip) {
+    stream = stream.pipeThrough(new CompressionStream("gzip"));
+    headers["content-encoding"] = "gzip";
+  }
+  return bytesResponse(200, stream, headers);
+}

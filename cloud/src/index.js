@@ -6,6 +6,7 @@ import { changePassword, deleteAccount, login, logout, prelogin } from "./accoun
 import { createAccount, verifyAccount } from "./signup.js";
 import { confirmReset, requestReset } from "./reset.js";
 import { getSnapshot, putSnapshot } from "./snapshot.js";
+import { getChanges, postChanges } from "./changes.js";
 import { configProblem } from "./config.js";
 
 export const router = new Router()
@@ -16,6 +17,8 @@ export const router = new Router()
   .on("DELETE", "/v1/sessions/current", logout)
   .on("GET", "/v1/snapshot", getSnapshot)
   .on("PUT", "/v1/snapshot", putSnapshot)
+  .on("GET", "/v1/changes", getChanges)
+  .on("POST", "/v1/changes", postChanges)
   .on("POST", "/v1/password", changePassword)
   .on("DELETE", "/v1/account", deleteAccount)
   .on("POST", "/v1/account/reset", requestReset)

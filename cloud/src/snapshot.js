@@ -7,12 +7,15 @@
 // write_id that bump set, so a PUT that loses a race writes nothing at all.
 
 import {
-  acceptsGzip, ApiError, badRequest, bytesResponse, concatBytes, emptyResponse, jsonResponse, readJsonObject,
+  acceptsGzip, ApiError, badRequest, concatBytes, emptyResponse, jsonResponse, readJsonObject, sendJson,
 } from "./http.js";
+import { memberRange } from "./jsonbytes.js";
 import { bytesToHex, randomUuid, sha256Hex } from "./crypto.js";
 import { checkFields, isoTimestamp, revisionHeader, versionString, wallet as checkWallet } from "./validation.js";
 import { requireSession } from "./sessions.js";
 import { iso, nowMs } from "./time.js";
+
+export { memberRange };
 
 export const CHUNK_BYTES = 1_000_000;
 export const MAX_SNAPSHOT_BODY = 50 * 1024 * 1024; // 52,428,800 bytes, after gzip decoding
@@ -36,80 +39,6 @@ function staleRevision(current) {
 async function currentRevision(db, userId) {
   const row = await db.prepare("SELECT revision FROM user_wallet WHERE user_id = ?1").bind(userId).first();
   return row ? row.revision : 0;
-}
-
-// ---- locating the "wallet" member in the raw body -----------------------------------------
-
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
-
-function skipWs(b, i) {
-  while (i < b.length && WS.has(b[i])) i++;
-  return i;
-}
-
-function skipString(b, i) {
-  // b[i] is the opening quote
-  i++;
-  for (;;) {
-    const c = b[i];
-    if (c === 0x5c) i += 2;
-    else if (c === 0x22) return i + 1;
-    else i++;
-  }
-}
-
-function skipValue(b, i) {
-  const c = b[i];
-  if (c === 0x22) return skipString(b, i);
-  if (c === 0x7b || c === 0x5b) {
-    let depth = 0;
-    for (;;) {
-      const d = b[i];
-      if (d === 0x22) {
-        i = skipString(b, i);
-        continue;
-      }
-      if (d === 0x7b || d === 0x5b) depth++;
-      else if (d === 0x7d || d === 0x5d) {
-        depth--;
-        if (depth === 0) return i + 1;
-      }
-      i++;
-    }
-  }
-  // number, true, false, null
-  while (i < b.length && !WS.has(b[i]) && b[i] !== 0x2c && b[i] !== 0x7d && b[i] !== 0x5d) i++;
-  return i;
-}
-
-/**
- * Byte range [start, end) of the value of top-level member `key` in `b`, which must be a JSON
- * object text already accepted by JSON.parse. The last occurrence wins, as in JSON.parse.
- */
-export function memberRange(b, key) {
-  const decoder = new TextDecoder();
-  let i = skipWs(b, 0);
-  i++; // '{'
-  i = skipWs(b, i);
-  if (b[i] === 0x7d) return null;
-  let found = null;
-  for (;;) {
-    i = skipWs(b, i);
-    const ks = i;
-    i = skipString(b, i);
-    const name = JSON.parse(decoder.decode(b.subarray(ks, i)));
-    i = skipWs(b, i) + 1; // ':'
-    i = skipWs(b, i);
-    const vs = i;
-    i = skipValue(b, i);
-    if (name === key) found = [vs, i];
-    i = skipWs(b, i);
-    if (b[i] === 0x2c) {
-      i++;
-      continue;
-    }
-    return found;
-  }
 }
 
 // ---- GET ----------------------------------------------------------------------------------
@@ -216,29 +145,6 @@ async function sha256OfParts(parts) {
     return bytesToHex(new Uint8Array(await digest.digest));
   }
   return sha256Hex(concatBytes(parts));
-}
-
-/**
- * Sends a JSON body given as a string or a list of byte arrays, streamed part by part (no
- * single multi-megabyte buffer is built), gzip-compressed with CompressionStream when the
- * request's Accept-Encoding allows gzip. (On Cloudflare, and in wrangler dev, the Worker always
- * sees "Accept-Encoding: br, gzip"; the platform decompresses for clients that did not ask.)
- */
-function sendJson(body, gzip, tag) {
-  const parts = typeof body === "string" ? [encoder.encode(body)] : body;
-  let next = 0;
-  let stream = new ReadableStream({
-    pull(controller) {
-      if (next < parts.length) controller.enqueue(parts[next++]);
-      if (next >= parts.length) controller.close();
-    },
-  });
-  const headers = { "content-type": "application/json; charset=utf-8", etag: tag, vary: "Accept-Encoding" };
-  if (gzip) {
-    stream = stream.pipeThrough(new CompressionStream("gzip"));
-    headers["content-encoding"] = "gzip";
-  }
-  return bytesResponse(200, stream, headers);
 }
 
 // ---- PUT ----------------------------------------------------------------------------------

@@ -13,6 +13,12 @@ describe("routing and the server clock", () => {
     await expectError(await call("POST", "/v1/snapshot", { body: {} }), 405, "method_not_allowed");
     await expectError(await call("GET", "/v1/accounts/verify"), 405, "method_not_allowed");
     await expectError(await call("GET", "/v1/account/reset"), 405, "method_not_allowed");
+    const put = await call("PUT", "/v1/changes", { body: { items: [] } });
+    await expectError(put, 405, "method_not_allowed");
+    expect(put.headers.get("allow")).toBe("GET, POST");
+    await expectError(await call("DELETE", "/v1/changes"), 405, "method_not_allowed");
+    await expectError(await call("GET", "/v1/changes/"), 404, "not_found");
+    await expectError(await call("GET", "/v1/change?since=0"), 404, "not_found");
   });
 
   it("states X-Server-Time in unix milliseconds on every answer, errors included", async () => {
@@ -22,6 +28,8 @@ describe("routing and the server clock", () => {
       await call("POST", "/v1/prelogin", { body: { email: newEmail() } }),
       await call("POST", "/v1/prelogin", { raw: "{", headers: { "content-type": "application/json" } }),
       await call("GET", "/v1/snapshot"),
+      await call("GET", "/v1/changes?since=0"),
+      await call("POST", "/v1/changes", { body: { items: [] } }),
       await call("POST", "/v1/accounts/verify", { body: { email: newEmail(), code: "12345678" } }),
     ];
     const after = Date.now();

@@ -2,10 +2,13 @@
 re-wrapped for a claimed account, so a key file copied earlier, or a vault from before a password
 change, opens nothing written from now on.
 
-Crash-safe like the other key changes: device.key.new (same database key, new data key, and a
-marker) is written first; the database transaction that re-encrypts every value and writes the
-marker is the commit point; then device.key.new replaces device.key. Opening the folder after a
-crash finishes or undoes it (security/vault.settle_pending).
+Crash-safe like the other key changes: the new key file is staged first (lock off:
+device.key.new with the same database key, the new data key and a random marker; lock on:
+vault.json.rotate, the same database key and the new data key wrapped under the password, whose
+marker is the digest of that wrapping); the database transaction that re-encrypts every value
+and writes the marker is the commit point; then the staged file replaces the old one. Opening
+the folder after a crash finishes or undoes it (security/vault.settle_pending with the lock off,
+security/rotation.settle_rotated_vault on unlock with it on).
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from ..security import vault as _vault
 from ..security.envelope import decrypt_value, encrypt_value, is_envelope
 from ..security.errors import EnvelopeError
 from ..security.kdf import wipe
-from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
-from .credentials import new_credentials, password_auth_row, verify_password
+from ..security.keywrap import WrappedKey
+from ..security.rotation import promote_rotated_vault, rotation_marker, stage_rotated_vault
+from ..storage.keystore import DEVICE_KEY_NEW_FILENAME, VAULT_ROTATE_FILENAME
+from .credentials import Credentials, new_credentials, password_auth_row, verify_password
 from .pii_audit import PiiCell, pii_cells
 
 if TYPE_CHECKING:
@@ -42,37 +47,57 @@ class Rotated:
 
 def rotate_data_key(app: AppData, password: str | None = None) -> Rotated:
     """Give the folder a new data key. A claimed account needs its password (the new key is
-    wrapped under it). With the password lock on, the keys live in the vault: turn the lock off
-    first (rotation rewrites device.key only)."""
-    db, uid = app.db, app.user_id
-    if app.keys.mode != "device":
-        raise UserInputError(
-            "This folder is locked with a password; rotating its key is done with the lock off.",
-            hint="Turn the password lock off, rotate, then turn it on again. Nothing was changed.",
-        )
-    row = password_auth_row(db, uid)
-    wrapped: str | None = None
+    wrapped under it, with a fresh salt so the sync sees the account's wrapping changed). With
+    the password lock on, the vault is re-written with the new key too."""
+    row = password_auth_row(app.db, app.user_id)
+    if row is None and app.keys.mode == "password":
+        raise UserInputError("This folder is locked but has no account password; run 'dreamtree doctor'.")
+    if row is not None:
+        if password is None:
+            raise UserInputError("Your account password is needed to wrap the new key.")
+        verify_password(app, password).wipe()
     new_key = bytearray(secrets.token_bytes(32))
+    try:
+        if row is None:
+            return replace_data_key(app, new_key, None)
+        with new_credentials(password or "", new_key) as creds:
+            return replace_data_key(app, new_key, creds)
+    finally:
+        wipe(new_key)
+
+
+def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credentials | None) -> Rotated:
+    """Re-encrypt every sealed value of the folder from its data key to new_key and make new_key
+    the folder's, in the order that survives a crash (module docstring). creds: the KEK and KDF
+    parameters new_key is wrapped with (its wrapping is the new auth.wrapped_data_key); needed
+    for a claimed account, and with the lock on (the vault is re-written under that KEK)."""
+    db, folder = app.db, app.folder
+    locked = app.keys.mode == "password"
+    row = password_auth_row(db, app.user_id)
+    if (locked or row is not None) and creds is None:
+        raise UserInputError("Your account password is needed to wrap the new key.")
     old_key = bytearray(app.keys.data_key)
     try:
-        if row is not None:
-            if password is None:
-                raise UserInputError("Your account password is needed to wrap the new key.")
-            verify_password(app, password).wipe()
-            with new_credentials(password, new_key) as creds:
-                wrapped = creds.wrapped_data_key
         updates, revisions, count = _reencrypt(app, old_key, new_key)
-        marker = secrets.token_hex(16)
-        _vault.stage_rotated_device_key(app.folder, app.keys.db_key, new_key, marker)
+        if locked:
+            assert creds is not None
+            staged = folder / VAULT_ROTATE_FILENAME
+            marker = rotation_marker(WrappedKey.from_json(creds.wrapped_data_key).to_json())
+            stage_rotated_vault(folder, _vault.build_vault(creds.params, creds.kek, app.keys.db_key,
+                                                           creds.wrapped_data_key))
+        else:
+            staged = folder / DEVICE_KEY_NEW_FILENAME
+            marker = secrets.token_hex(16)
+            _vault.stage_rotated_device_key(folder, app.keys.db_key, new_key, marker)
         _vault.fault_point("rotate:staged")
         try:
             with db.transaction():
                 _apply(db, updates)
                 db.executemany("UPDATE module_revisions SET snapshot_json = ? WHERE id = ?", revisions)
-                if row is not None and wrapped is not None:
+                if row is not None and creds is not None:
                     db.execute(
                         "UPDATE auth SET wrapped_data_key = ?, updated_at = ? WHERE id = ?",
-                        (wrapped, now_iso(), row["id"]),
+                        (creds.wrapped_data_key, now_iso(), row["id"]),
                     )
                 for key, value in ((_vault.ROTATION_META_KEY, marker), (ROTATED_META_KEY, now_iso())):
                     db.execute(
@@ -81,13 +106,15 @@ def rotate_data_key(app: AppData, password: str | None = None) -> Rotated:
                         (key, value),
                     )
         except BaseException:
-            _vault.secure_delete(app.folder / DEVICE_KEY_NEW_FILENAME)
+            _vault.secure_delete(staged)
             raise
         _vault.fault_point("rotate:committed")
-        _vault.promote_staged_device_key(app.folder)
+        if locked:
+            promote_rotated_vault(folder)
+        else:
+            _vault.promote_staged_device_key(folder)
         app.keys.data_key[:] = new_key
     finally:
-        wipe(new_key)
         wipe(old_key)
     return Rotated(count[0], count[1], len(revisions))
 

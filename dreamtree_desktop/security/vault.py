@@ -44,6 +44,7 @@ from ..storage.db import Database
 from ..storage.keystore import (
     DEVICE_KEY_NEW_FILENAME,
     VAULT_NEW_FILENAME,
+    VAULT_ROTATE_FILENAME,
     Keys,
     aborted_lock_on,
     read_device_keys,
@@ -442,7 +443,10 @@ def unlock_vault(folder: Path, password: str) -> Keys:
     throttle.reset()
     keys = Keys(db_key, data_key, "password")
     try:
-        return _finish_switch(folder, keys, promote=path.name == VAULT_NEW_FILENAME)
+        keys = _finish_switch(folder, keys, promote=path.name == VAULT_NEW_FILENAME)
+        from .rotation import settle_rotated_vault
+
+        return settle_rotated_vault(folder, keys, password)
     except BaseException:
         keys.wipe()
         raise
@@ -486,6 +490,7 @@ _ASIDE_NAMES = (
     f"{DB_FILENAME}-shm",
     VAULT_FILENAME,
     VAULT_NEW_FILENAME,
+    VAULT_ROTATE_FILENAME,
     DEVICE_KEY_FILENAME,
     DEVICE_KEY_NEW_FILENAME,
     BACKUP_DIRNAME,

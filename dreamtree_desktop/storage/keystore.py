@@ -26,6 +26,9 @@ from .probe import key_opens
 # Written first during a key change and renamed over the real file once the database agrees.
 DEVICE_KEY_NEW_FILENAME = f"{DEVICE_KEY_FILENAME}.new"
 VAULT_NEW_FILENAME = f"{VAULT_FILENAME}.new"
+# A key rotation with the lock on: the vault with the new data key, promoted once the database
+# transaction that re-encrypts every value has committed (security/rotation.py).
+VAULT_ROTATE_FILENAME = f"{VAULT_FILENAME}.rotate"
 
 
 @dataclass

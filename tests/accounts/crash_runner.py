@@ -34,6 +34,10 @@ def main() -> int:
         accounts.set_lock_with_password(app, False, password)
     elif action == "change-password":
         accounts.change_password(app, password, new_password)
+    elif action == "rotate":
+        from dreamtree_desktop.accounts.rotate import rotate_data_key
+
+        rotate_data_key(app, password)
     elif action == "reset":
         accounts.reset_password(app, new_password, confirmed=True)
     else:

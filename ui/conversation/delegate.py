@@ -16,7 +16,7 @@ import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -29,6 +29,7 @@ from PySide6.QtGui import (
     QPen,
     QTextCharFormat,
     QTextLayout,
+    QTextLine,
     QTextOption,
 )
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
@@ -50,6 +51,11 @@ def mix(a: QColor, b: QColor, t: float) -> QColor:
         round(a.green() + (b.green() - a.green()) * t),
         round(a.blue() + (b.blue() - a.blue()) * t),
     )
+
+
+def _x_at(line: QTextLine, position: int) -> float:
+    """The x of a text position within a laid-out line (the bindings return (x, position))."""
+    return cast(tuple[float, int], line.cursorToX(position))[0]
 
 
 @dataclass
@@ -328,8 +334,8 @@ class MessageDelegate(QStyledItemDelegate):
             line = layout.lineForTextPosition(fr.start)
             if not line.isValid():
                 continue
-            x1 = line.cursorToX(fr.start)[0]
-            x2 = line.cursorToX(fr.start + fr.length)[0]
+            x1 = _x_at(line, fr.start)
+            x2 = _x_at(line, fr.start + fr.length)
             part.cites.append((QRectF(min(x1, x2), line.y(), abs(x2 - x1), line.height()), shorts[number]))
         return part, height, widest
 
@@ -364,7 +370,7 @@ class MessageDelegate(QStyledItemDelegate):
         kind = msg.kind
         left = Qt.AlignmentFlag.AlignLeft
         if kind == HEADING:
-            top = round(fh * 1.7)
+            top: float = round(fh * 1.7)
             label = f"{msg.exercise_id}  ·  {msg.label}" if msg.label else msg.exercise_id
             part, h, w = self._text(label, self._small_bold, width, left, look.muted)
             self._place(laid, part, 0, top)
@@ -495,7 +501,7 @@ class MessageDelegate(QStyledItemDelegate):
                 if start + length <= limit:
                     line.draw(painter, part.origin)
                 else:
-                    cut = line.cursorToX(limit)[0]
+                    cut = _x_at(line, limit)
                     painter.save()
                     painter.setClipRect(QRectF(part.origin.x() + line.x(), part.origin.y() + line.y(),
                                                max(0.0, cut), line.height()))

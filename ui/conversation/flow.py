@@ -71,7 +71,7 @@ def load_snapshot(ctx: UserContext, wanted: tuple[str, ...] = ()) -> Snapshot:
     for msg in thread:
         if msg.exercise_id and (not in_thread or in_thread[-1] != msg.exercise_id):
             in_thread.append(msg.exercise_id)
-    need = {eid for eid in in_thread if (ex := content.by_id.get(eid)) is not None and ex.recall}
+    need = {eid for eid in in_thread if (exdef := content.by_id.get(eid)) is not None and exdef.recall}
     need.update(w for w in wanted if w in titles)
     if status.next_exercise is not None:
         need.add(status.next_exercise.id)

@@ -204,7 +204,7 @@ class ConversationPage(QWidget):
             self._go_to(target, render=False)
         if advance_after is not None:
             self._advance_after_answer(advance_after)
-        self.render(scroll=first, typing=typing)
+        self.show_thread(scroll=first, typing=typing)
         if first:
             self.view.scrollToBottom()
         if target:
@@ -240,7 +240,7 @@ class ConversationPage(QWidget):
         stop = spans[shown - 1][1] if shown > 0 else start
         return self.messages[:stop]
 
-    def render(self, *, scroll: bool = False, typing: bool = False) -> None:
+    def show_thread(self, *, scroll: bool = False, typing: bool = False) -> None:
         before = self.model.rowCount()
         visible = self.visible_messages()
         first_changed, removed, inserted = self.model.set_messages(visible)
@@ -357,7 +357,7 @@ class ConversationPage(QWidget):
             if nxt not in self.snap.views:
                 self.refresh()  # the next exercise's prompts are needed; reveal after the read
             self.shown_units[nxt] = max(1, self.shown_units.get(nxt, 0))
-        self.render(typing=True)
+        self.show_thread(typing=True)
         self.composer.focus_primary()
 
     def _advance_after_answer(self, prompt_id: str) -> None:
@@ -393,7 +393,7 @@ class ConversationPage(QWidget):
             self.submit(prompt_id, None, run=skip_answer)
         elif self.active is not None and self._units_left(self.active) > 0:
             self.shown_units[self.active] += 1
-            self.render(typing=True)
+            self.show_thread(typing=True)
         elif self.active is not None:
             self.continue_()
 
@@ -488,8 +488,12 @@ class ConversationPage(QWidget):
         self.services.worker.submit(
             load_exercise, exercise_id,
             on_done=lambda view, p=prompt_id, e=exercise_id: self._edit_loaded(e, p, view),
-            on_error=lambda exc: self._alive() and self.composer.show_error(problem_text(exc)),
+            on_error=self._edit_failed,
         )
+
+    def _edit_failed(self, exc: BaseException) -> None:
+        if self._alive():
+            self.composer.show_error(problem_text(exc))
 
     def _edit_loaded(self, exercise_id: str, prompt_id: str, view: Any) -> None:
         if not self._alive():
@@ -513,9 +517,12 @@ class ConversationPage(QWidget):
         self.view.set_highlight(row)
         if row >= 0:
             # the composer just grew: once laid out, keep the answer being edited in sight
-            QTimer.singleShot(0, lambda r=row: self._alive() and self.view.scrollTo(
-                self.model.index(r, 0), QAbstractItemView.ScrollHint.EnsureVisible))
+            QTimer.singleShot(0, lambda r=row: self._keep_in_sight(r))
         self.composer.focus_primary()
+
+    def _keep_in_sight(self, row: int) -> None:
+        if self._alive():
+            self.view.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.EnsureVisible)
 
     def cancel_edit(self) -> None:
         self._end_edit()
@@ -559,7 +566,7 @@ class ConversationPage(QWidget):
                 self.shown_units[exercise_id] = max(self.shown_units.get(exercise_id, 0),
                                                     self._resume_point(exercise_id))
             if render:
-                self.render()
+                self.show_thread()
             row = self.model.heading_row(exercise_id)
         if row >= 0 and render:
             index = self.model.index(row, 0)

@@ -178,15 +178,16 @@ def preview(ctx: Any, revision_id: str) -> tuple[str, str]:
     info, unit = get_revision(ctx, revision_id)
     catalog = Catalog.load(ctx.db)
     doc = export_document(ctx, catalog, allow_pending=True)
-    if getattr(info, "kind", "module") == "record":
+    module_id = info.module_id
+    if info.kind == "record" or module_id is None:  # only a record's version names no module
         table, record = str(unit["table"]), unit["record"]
         now_record = _find_record(doc, table, str(record.get("id")))
         return (describe_record(_open_record(ctx, table, record, catalog)),
                 describe_record(_open_record(ctx, table, now_record, catalog) if now_record else None))
-    current = doc["modules"].get(info.module_id)
+    current = doc["modules"].get(module_id)
     prompts = {pid: p.text for pid, p in Workbook(ctx).content.prompts.items()}
-    earlier = describe_unit(_open_unit(ctx, unit, catalog, info.module_id), prompts)
-    now = describe_unit(_open_unit(ctx, current, catalog, info.module_id) if current else None, prompts)
+    earlier = describe_unit(_open_unit(ctx, unit, catalog, module_id), prompts)
+    now = describe_unit(_open_unit(ctx, current, catalog, module_id) if current else None, prompts)
     return earlier, now
 
 

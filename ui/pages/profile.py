@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
@@ -15,6 +15,9 @@ from dreamtree_desktop.errors import UserInputError
 from ..services import AppServices
 from ..widgets.cards import Card
 from ..widgets.scaffold import PageScaffold, label
+
+if TYPE_CHECKING:
+    from ..sync import SyncHookup
 
 REFRESH_TOPICS = frozenset({topic.ANSWERS, topic.MODULES, topic.PROFILE, topic.ACCOUNT,
                             topic.SETTINGS})
@@ -180,7 +183,7 @@ class ProfilePage(PageScaffold):
         self.changes_dialog: Any = None
         self.versions_dialog: Any = None
         self._own_scheduler: Any = None
-        self._following_sync = False
+        self._sync: SyncHookup | None = None  # the window's automatic sync, once shown in it
 
         services.worker.changed.connect(self._on_changed)
         self.reload()
@@ -201,15 +204,15 @@ class ProfilePage(PageScaffold):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         hookup = getattr(self.window(), "sync", None)
-        if hookup is not None and not self._following_sync:
-            self._following_sync = True  # the last-synced time follows the automatic sync
+        if hookup is not None and self._sync is None:
+            self._sync = hookup  # the last-synced time follows the automatic sync
             hookup.scheduler.synced.connect(self._synced)
         if self._stale:
             self.reload()
 
     def _synced(self) -> None:
-        if self.data is not None and self.data.sync is not None:
-            self.data.sync["last_synced_at"] = self.window().sync.scheduler.last_synced_at
+        if self.data is not None and self.data.sync is not None and self._sync is not None:
+            self.data.sync["last_synced_at"] = self._sync.scheduler.last_synced_at
             self._show_sync(self.data.sync)
 
     def open_arg(self, arg: object) -> None:

@@ -1,0 +1,26 @@
+-- Incremental sync: a revisioned key-value store of opaque items per account (docs/sync-protocol.md,
+-- "Incremental sync (items)"). Independent of the wallet snapshot and its revision.
+
+-- The account's item revision; no row means 0 (nothing pushed yet). `write_id` is the random id of
+-- the push that made this revision: every item write of that push is guarded by it, so a push that
+-- loses the compare-and-set writes nothing at all.
+CREATE TABLE sync_heads (
+    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    revision INTEGER NOT NULL CHECK (revision >= 0),
+    write_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+-- One row per (kind, key) ever pushed. `body` is the item's JSON text exactly as the client sent
+-- it; NULL when the item was removed (the row stays so other devices learn of the removal).
+CREATE TABLE sync_items (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    item_key TEXT NOT NULL,
+    revision INTEGER NOT NULL CHECK (revision >= 1),
+    body TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, kind, item_key)
+);
+-- Pages of GET /v1/changes walk this index from the cursor on.
+CREATE INDEX idx_sync_items_revision ON sync_items(user_id, revision, kind, item_key);

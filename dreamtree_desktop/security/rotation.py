@@ -1,0 +1,87 @@
+"""The staged vault of a data-key rotation with the password lock on.
+
+The lock-off rotation stages `device.key.new` and settles it without a password (vault.py). With
+the lock on, the new data key can only be stored wrapped, so the rotation stages
+`vault.json.rotate`: the same database key and the new data key, wrapped under the password.
+The database transaction that re-encrypts every sealed value writes the digest of the staged
+wrapped data key to app_meta (vault.ROTATION_META_KEY): that is the commit point. Deciding which
+side of it a crash left the folder on needs the database open, hence the password: unlocking
+settles it (`settle_rotated_vault`, called by vault.unlock_vault).
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+
+import sqlcipher3
+
+from ..paths import DB_FILENAME, VAULT_FILENAME, atomic_write_text, move_into_place
+from ..storage.keystore import VAULT_ROTATE_FILENAME, Keys
+from ..storage.probe import probe
+from .errors import KeyFileError, WrongPasswordError
+
+
+def rotation_marker(wrapped_data_key: str) -> str:
+    """What the committing transaction writes: the digest of the new wrapped data key."""
+    from .vault import wrapped_key_digest
+
+    return wrapped_key_digest(wrapped_data_key)
+
+
+def stage_rotated_vault(folder: Path, vault_text: str) -> None:
+    atomic_write_text(Path(folder) / VAULT_ROTATE_FILENAME, vault_text)
+
+
+def promote_rotated_vault(folder: Path) -> None:
+    folder = Path(folder)
+    move_into_place(folder / VAULT_ROTATE_FILENAME, folder / VAULT_FILENAME)
+
+
+def _committed(folder: Path, db_key: bytes | bytearray, marker: str) -> bool:
+    from .vault import ROTATION_META_KEY
+
+    try:
+        with probe(folder / DB_FILENAME, db_key) as conn:
+            if conn is None:
+                return False
+            found = conn.execute("SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,)).fetchone()
+    except sqlcipher3.Error:
+        return False
+    return found is not None and hmac.compare_digest(str(found[0]), marker)
+
+
+def settle_rotated_vault(folder: Path, keys: Keys, password: str) -> Keys:
+    """After vault.json opened with the password: finish or undo an interrupted rotation.
+    Returns the keys the folder now uses (the staged vault's once it is promoted)."""
+    from .vault import open_vault, read_vault, secure_delete
+
+    folder = Path(folder)
+    staged_path = folder / VAULT_ROTATE_FILENAME
+    if not staged_path.exists() or keys.mode != "password":
+        return keys
+    try:
+        staged = read_vault(staged_path)
+    except KeyFileError:
+        # A half-written stage never reached the commit (the file is written before it).
+        secure_delete(staged_path)
+        return keys
+    if not _committed(folder, keys.db_key, rotation_marker(staged.wrapped_data_key.to_json())):
+        secure_delete(staged_path)
+        return keys
+    try:
+        db_key, data_key = open_vault(staged, password)
+    except WrongPasswordError:
+        # Staged under the same password by the rotation; anything else is not ours to promote.
+        raise KeyFileError(
+            f"{VAULT_ROTATE_FILENAME} does not open with the password that opens {VAULT_FILENAME}.",
+            hint="Run 'dreamtree doctor'; nothing was changed.",
+        ) from None
+    if not hmac.compare_digest(db_key, keys.db_key):
+        db_key[:] = bytes(len(db_key))
+        data_key[:] = bytes(len(data_key))
+        secure_delete(staged_path)
+        return keys
+    promote_rotated_vault(folder)
+    keys.wipe()
+    return Keys(db_key, data_key, "password")
