@@ -20,6 +20,12 @@ qt_log = logging.getLogger("dreamtree.qt")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--portfolio-pdf"]:
+        # The frozen app starts itself on this flag to make a career portfolio PDF in a process of
+        # its own (ui/tools/portfolio_process.py); the job comes on stdin.
+        from .tools.portfolio_child import main as portfolio_child
+
+        return portfolio_child()
     wants_window, data_dir = window_request(args)
     if not wants_window:
         # Imported here: the window's start-up needs none of the commands.

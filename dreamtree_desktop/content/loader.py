@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from ..assets import seed_data_dir
 from ..clock import now_iso
@@ -85,6 +85,14 @@ def number_citations(seed: Seed) -> dict[str, int]:
     for ref in seed.references:
         see(ref["key"])
     return numbers
+
+
+@overload
+def render_citations(text: str, numbers: dict[str, int]) -> str: ...
+
+
+@overload
+def render_citations(text: None, numbers: dict[str, int]) -> None: ...
 
 
 def render_citations(text: str | None, numbers: dict[str, int]) -> str | None:

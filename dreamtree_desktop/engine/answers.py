@@ -121,11 +121,12 @@ def _store_checklist(ctx: UserContext, prompt: PromptDef, value: bool, stamp: st
 
 
 def find_list(ctx: UserContext, name: str, origin: str | None) -> str | None:
-    return ctx.db.scalar(
+    list_id: str | None = ctx.db.scalar(
         "SELECT id FROM user_lists WHERE user_id = ? AND name = ? AND origin IS ? "
         "ORDER BY created_at LIMIT 1",
         (ctx.user_id, name, origin),
     )
+    return list_id
 
 
 def _store_list(ctx: UserContext, prompt: PromptDef, items: list[str], stamp: str) -> None:
@@ -193,8 +194,8 @@ class Answers:
         if table == "user_checklists":
             return prompt.id in self.checks
         if table == "user_lists":
-            entry = self.lists.get((prompt.target_list or prompt.id, prompt.exercise_id))
-            return entry is not None and (bool(entry[1]) or prompt.optional)
+            stored_list = self.lists.get((prompt.target_list or prompt.id, prompt.exercise_id))
+            return stored_list is not None and (bool(stored_list[1]) or prompt.optional)
         row = self.rows.get(table)
         return row is not None and row[prompt.target_column] is not None
 
@@ -221,20 +222,22 @@ class Answers:
                 return None
             return {"tool": prompt.tool, "count": count, "items": tool_items(self.ctx, prompt)}
         if table == "user_responses":
-            entry = self.responses.get(prompt.id)
-            if entry is None or entry[1] is None:
+            response = self.responses.get(prompt.id)
+            if response is None:
                 return None
-            row_id, stored = entry
+            row_id, stored = response
+            if stored is None:
+                return None
             if prompt.is_pii:
                 return self.ctx.unseal("user_responses", "response_text", row_id, stored)
             return decode_response(prompt, stored)
         if table == "user_checklists":
             return self.checks.get(prompt.id)
         if table == "user_lists":
-            entry = self.lists.get((prompt.target_list or prompt.id, prompt.exercise_id))
-            if entry is None:
+            stored_list = self.lists.get((prompt.target_list or prompt.id, prompt.exercise_id))
+            if stored_list is None:
                 return None
-            return [self._item(prompt.is_pii, item_id, text) for item_id, text in entry[1]]
+            return [self._item(prompt.is_pii, item_id, text) for item_id, text in stored_list[1]]
         row = self.rows.get(table)
         if row is None or row[prompt.target_column] is None:
             return None

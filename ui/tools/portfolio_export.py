@@ -1,28 +1,26 @@
 """The career portfolio export of the resume panel: a button, then a progress bar with Cancel.
 
-The workbook is read on the database worker, the charts are drawn here one per turn of the event
-loop (they are widgets), then `PortfolioJob` builds and writes the PDF on its own thread. A job
-outlives the panel that started it and writes its file all the same.
+The workbook is read on the database worker, then a process of its own draws the charts and makes
+the PDF (`portfolio_process.py`), so the window never waits on the layout of a thousand pages. A
+job outlives the panel that started it and writes its file all the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from dreamtree_desktop import portfolio
-
-from .portfolio_pdf import CHARTS, Images, PortfolioJob, render_chart
+from .portfolio_process import PortfolioProcess, gather_job
 
 if TYPE_CHECKING:
     from .resume import ResumePanel
 
-_RUNNING: set[PortfolioJob] = set()
+_RUNNING: set[PortfolioProcess] = set()
 CANCELLED = "Portfolio cancelled: nothing was written."
 
 
@@ -30,7 +28,7 @@ class PortfolioExport(QWidget):
     def __init__(self, panel: ResumePanel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.panel = panel
-        self.job: PortfolioJob | None = None
+        self.job: PortfolioProcess | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.button = QPushButton("Career portfolio PDF…", self)
@@ -71,44 +69,33 @@ class PortfolioExport(QWidget):
         self.progress.setRange(0, 0)  # busy until the first step is done
         self.status.setText("Reading your workbook…")
         self._show_progress(True)
-        panel.run(portfolio.gather, on_done=self._alive(lambda data: self._gathered(path, data)))
+        basics = panel.current_resume().get("basics") or {}
+        # The portfolio uses the name, headline and summary as they stand in the resume form.
+        overrides = {"name": basics.get("name") or "", "headline": basics.get("label") or "",
+                     "summary": basics.get("summary") or ""}
+        font = QGuiApplication.font().toString()
+        panel.run(gather_job, overrides, path, font, on_done=self._alive(lambda job: self._start(path, job)))
 
-    def _gathered(self, path: Path, data: dict[str, Any]) -> None:
-        basics = self.panel.current_resume().get("basics") or {}
-        # The portfolio uses the name and headline as they stand in the resume form.
-        data = {**data, "name": basics.get("name") or data.get("name"),
-                "headline": basics.get("label") or data.get("headline"),
-                "summary": basics.get("summary") or data.get("summary")}
-        images: Images = {}
-        keys = list(CHARTS)
-
-        def next_chart() -> None:
-            # One chart per turn of the event loop: each is a widget drawn here, on the GUI thread.
-            if not self.cancel_button.isEnabled():
-                self._finished(CANCELLED, "info")
-            elif keys:
-                render_chart(data, keys.pop(0), images)
-                QTimer.singleShot(0, self._alive(next_chart))
-            else:
-                self._start(data, images, path)
-
-        next_chart()
-
-    def _start(self, data: dict[str, Any], images: Images, path: Path) -> None:
-        job = PortfolioJob(data, images, path)
-        self.job = job
-        _RUNNING.add(job)
-        job.progress.connect(self._alive(self._progress))
-        job.written.connect(self._alive(self._written))
-        job.cancelled.connect(self._alive(lambda: self._finished(CANCELLED, "info")))
-        job.failed.connect(self._alive(lambda reason: self._finished(
+    def _start(self, path: Path, job: bytes) -> None:
+        if not self.cancel_button.isEnabled():  # Cancel while the workbook was being read
+            self._finished(CANCELLED, "info")
+            return
+        process = PortfolioProcess(path)
+        self.job = process
+        _RUNNING.add(process)
+        process.progress.connect(self._alive(self._progress))
+        process.written.connect(self._alive(self._written))
+        process.cancelled.connect(self._alive(lambda: self._finished(CANCELLED, "info")))
+        process.failed.connect(self._alive(lambda reason: self._finished(
             f"Career portfolio could not be written: {reason}.", "error")))
-        def forget() -> None:
-            _RUNNING.discard(job)
-            job.deleteLater()
 
-        job.finished.connect(forget)
-        job.start()
+        def forget() -> None:
+            _RUNNING.discard(process)
+            process.deleteLater()
+
+        process.finished.connect(forget)
+        self.status.setText("Building the portfolio…")
+        process.start(job)
 
     def cancel(self) -> None:
         self.cancel_button.setEnabled(False)

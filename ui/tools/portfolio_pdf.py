@@ -1,4 +1,4 @@
-"""PDFs: the resume, and the career portfolio built on a thread of its own with progress and Cancel.
+"""PDFs: the resume, and the career portfolio (made in a process of its own: portfolio_child.py).
 
 The portfolio can run to well over a thousand pages for a person with a lot of data, so it is never
 laid out on the GUI thread and never as one giant HTML text: each section becomes its own
@@ -6,9 +6,8 @@ run of small QTextDocuments (a few dozen entries each, filled through a cursor),
 the page size and going on where the one before ended, then painted page by page into a QPdfWriter
 (with a page number in the footer). The contents page is
 made last, once every section knows the page it starts on. Charts are widgets, so they are drawn to
-images on the GUI thread first (a handful of small images); everything after that runs on the
-portfolio thread, which checks for Cancel between entries and pages and writes the file only when
-all of it is done.
+images first (a handful of small images); the builder checks for Cancel between entries and
+pages, and the file is written only when all of it is done.
 """
 
 from __future__ import annotations
@@ -26,9 +25,7 @@ from PySide6.QtCore import (
     QRectF,
     QSizeF,
     Qt,
-    QThread,
     QUrl,
-    Signal,
 )
 from PySide6.QtGui import (
     QColor,
@@ -516,39 +513,3 @@ class PortfolioBuilder:
         painter.drawText(QRectF(0, size.height() - FOOTER + 8, size.width(), FOOTER - 8),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(self.pages))
         painter.restore()
-
-
-# -- the portfolio thread ---------------------------------------------------------------------------------
-class PortfolioJob(QThread):
-    """Builds the portfolio PDF and writes it to `path`, off the GUI thread.
-
-    Signals arrive in the GUI thread: `progress(done, total)`, then exactly one of `written(path)`,
-    `cancelled()` or `failed(message)`.
-    """
-
-    progress = Signal(int, int)
-    written = Signal(str)
-    cancelled = Signal()
-    failed = Signal(str)
-
-    def __init__(self, data: dict[str, Any], images: Images, path: Path) -> None:
-        super().__init__()
-        self._builder = PortfolioBuilder(data, images)
-        self._path = path
-        self._stop = False
-
-    def cancel(self) -> None:
-        self._stop = True
-
-    def run(self) -> None:
-        try:
-            pdf = self._builder.pdf(lambda d, t: self.progress.emit(d, t), lambda: self._stop)
-            if self._stop:
-                raise Cancelled
-            write_file(self._path, pdf)
-        except Cancelled:
-            self.cancelled.emit()
-        except OSError as exc:
-            self.failed.emit(exc.strerror or "the folder refused it")
-        else:
-            self.written.emit(str(self._path))

@@ -35,7 +35,8 @@ from ..services import AppServices
 from ._base import ToolPanel, field_error_label
 from .networking import UrlField
 from .portfolio_export import PortfolioExport
-from .portfolio_pdf import PortfolioJob, resume_pdf, write_file
+from .portfolio_pdf import resume_pdf, write_file
+from .portfolio_process import PortfolioProcess
 from .resume_text import (
     DATE_RE,
     EMAIL_RE,
@@ -578,7 +579,7 @@ class ResumePanel(ToolPanel):
         return self.portfolio.cancel_button
 
     @property
-    def portfolio_job(self) -> PortfolioJob | None:
+    def portfolio_job(self) -> PortfolioProcess | None:
         return self.portfolio.job
 
     def _write(self, path: Path, data: bytes, what: str) -> Path | None:
