@@ -129,6 +129,10 @@ def _print_status(report: dict[str, Any]) -> None:
     if offset is not None and abs(offset) >= 1:
         print(f"This computer's clock is {abs(offset):.0f} s {'behind' if offset > 0 else 'ahead of'} the "
               "cloud service's; the times DreamTree writes are corrected for it.")
+    waiting = report.get("changes_to_send") or 0
+    if waiting:
+        print(f"Changed here since the last sync: {waiting} row{'s' if waiting != 1 else ''} "
+              "(sent at the next sync).")
     if report.get("password_change_pending"):
         print("Password changed here while offline: the cloud account gets it at the next sync.")
 

@@ -134,7 +134,12 @@ class SyncResult:
         if self.revisions_kept:
             parts.append(f"{len(self.revisions_kept)} version{'s' if len(self.revisions_kept) != 1 else ''} "
                          "that lost a conflict kept (dreamtree revisions list)")
-        parts.append("cloud copy updated" if self.pushed else "cloud copy already up to date")
+        if self.items_received:
+            parts.append(f"{self.items_received} item{'s' if self.items_received != 1 else ''} received")
+        if self.pushed:
+            parts.append(f"cloud copy updated ({self.items_sent} item{'s' if self.items_sent != 1 else ''} sent)")
+        else:
+            parts.append("cloud copy already up to date")
         return f"Synced ({'; '.join(parts)}) at {self.last_synced_at}, revision {self.revision}."
 
 
