@@ -245,7 +245,7 @@ class CloudClient:
         try:
             answer = self._call("GET", p.CHANGES + query, headers=headers, limit=p.MAX_PAGE_RESPONSE)
         except CloudError as exc:
-            reasons = {"response_too_large": f"a page of it is larger than {p.MAX_PAGE_RESPONSE // (1024 * 1024)} MB",
+            reasons = {"response_too_large": f"a page of it is larger than {_size(p.MAX_PAGE_RESPONSE)}",
                        "damaged_answer": "its compression is damaged"}
             if exc.code in reasons:
                 raise DamagedSnapshot(reasons[exc.code], None) from None
@@ -392,6 +392,10 @@ class CloudClient:
         detail = f": {message}" if message else ""
         return CloudError(f"The cloud service refused the request ({what}){detail}.", status=answer.status,
                           code=code, hint="Your data here is unchanged; try again later.")
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
 def _retry_after(headers: httpx.Headers) -> int | None:

@@ -46,6 +46,7 @@ MAX_ROUNDS = 5
 MAX_PUSH_ITEMS = 5000
 MAX_PUSH_BYTES = 6 * 1024 * 1024  # of JSON before gzip (the server's limit is 8 MiB)
 PULL_PAGE = 5000
+MAX_ITEM_BYTES = 1_000_000  # one item's body as JSON (the server refuses more)
 MAX_PAGE_RESPONSE = 64 * 1024 * 1024
 
 # Error codes the client acts on (cloud/src/*.js).

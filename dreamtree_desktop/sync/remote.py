@@ -223,6 +223,14 @@ def push(client: CloudClient, doc: dict[str, Any], catalog: Catalog, revision: i
     round pulls them back with the others' items."""
     # The server keeps what it is given; only a document that passes the import checks goes up.
     validate_document(doc, catalog)
+    too_big = [key for key, text in changes if text is not None and len(text.encode("utf-8")) > p.MAX_ITEM_BYTES]
+    if too_big:
+        kind, name = too_big[0]
+        raise CloudError(
+            f"Your {kind} {name} is larger than the cloud service accepts for one item "
+            f"({p.MAX_ITEM_BYTES:,} bytes): nothing was uploaded.",
+            code=p.PAYLOAD_TOO_LARGE, hint="Your data here is unchanged. Export a JSON backup instead.",
+        )
     for page in pages(changes, p.MAX_PUSH_ITEMS, p.MAX_PUSH_BYTES):
         body, raw_size = p.encode_changes(page)
         revision = client.post_changes(body, revision)
