@@ -41,7 +41,7 @@ from dreamtree_desktop.context import UserContext  # noqa: E402
 from dreamtree_desktop.engine.workbook import Workbook  # noqa: E402
 from dreamtree_desktop.portability import Catalog, export_document  # noqa: E402
 from dreamtree_desktop.sync import client as sync_client  # noqa: E402
-from dreamtree_desktop.sync import protocol, service  # noqa: E402
+from dreamtree_desktop.sync import cloud_account, protocol, service  # noqa: E402
 
 PASSWORD = "bench-sync-password-42"
 A_PROMPT = "1.1.2.top10-reflection"  # module 1.1
@@ -156,7 +156,7 @@ def main() -> int:
         with folder_app(a) as (app, _ctx):
             start = time.perf_counter()
             ask = worker.read_code if worker else (lambda e: input(f"code mailed to {e}: "))
-            claimed = service.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=ask)
+            claimed = cloud_account.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=ask)
             took = time.perf_counter() - start
         first = claimed.sync
         assert first is not None and claimed.sync_error is None, claimed.sync_error
@@ -164,7 +164,7 @@ def main() -> int:
               f"{first.upload_bytes / 1e6:.2f} MB sent")
         with folder_app(b) as (app, _ctx):
             start = time.perf_counter()
-            signed = service.login(app, url, email, PASSWORD, lock=False)
+            signed = cloud_account.login(app, url, email, PASSWORD, lock=False)
             took = time.perf_counter() - start
         assert signed.sync is not None and signed.sync_error is None, signed.sync_error
         print(f"login on a new device (Argon2id, password hash, download, adopt): {took:.2f} s, "

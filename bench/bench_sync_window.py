@@ -34,7 +34,7 @@ from dreamtree_desktop.appdata import open_app_data  # noqa: E402
 from dreamtree_desktop.context import UserContext  # noqa: E402
 from dreamtree_desktop.engine.workbook import Workbook  # noqa: E402
 from dreamtree_desktop.errors import ServiceError  # noqa: E402
-from dreamtree_desktop.sync import background, service  # noqa: E402
+from dreamtree_desktop.sync import background, cloud_account, service  # noqa: E402
 
 PASSWORD = "bench-window-password-42"
 A_PROMPT = "1.1.2.top10-reflection"
@@ -120,9 +120,9 @@ def main() -> int:
         email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
         ask = worker.read_code if worker else (lambda e: input(f"code mailed to {e}: "))
         with open_app_data(a) as app:
-            service.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=ask)
+            cloud_account.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=ask)
         with open_app_data(b) as app:
-            service.login(app, url, email, PASSWORD, lock=False)
+            cloud_account.login(app, url, email, PASSWORD, lock=False)
         print(f"heavy user: full workbook + {args.rows:,} standalone rows")
         runs = []
         for n in range(args.repeat):

@@ -7,6 +7,7 @@ import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import clock_memory
 from .clock import now_iso, parse_iso, utcnow
 from .errors import StorageError
 from .ids import new_id
@@ -60,6 +61,9 @@ def open_app_data(folder: Path, password: str | None = None, *, seed: bool = Tru
         db = Database(folder / DB_FILENAME, keys.db_key, create=created or _interrupted_first_launch(folder))
         try:
             migrate(db, folder / BACKUP_DIRNAME, keys.db_key)
+            # Before anything is stamped: the clock correction the last sync measured applies in
+            # every process, not only in the one that synced.
+            clock_memory.restore(db)
             if seed:
                 from .content.loader import seed_if_needed
 

@@ -4,7 +4,9 @@ was, and kept in order by a hybrid logical clock.
 - `DREAMTREE_CLOCK_OFFSET_SECONDS` / `set_offset` skew the *device* clock (tests use it to play a
   computer whose clock is wrong).
 - `set_trusted_offset` records the correction measured from the server's `X-Server-Time`
-  (sync/timecheck.py). Every stamp the app writes is device time + that correction.
+  (sync/client.py). Every stamp the app writes is device time + that correction. A folder keeps
+  the last correction and when it was measured (clock_memory.py), and every process that opens
+  it takes it up (`adopt_measured`) unless it holds a fresher measurement of its own.
 - Stamps never go backwards within a process and always come after the latest stamp seen in
   merged data (`observe`): a hybrid logical clock whose physical part is the corrected time and
   whose logical part is one millisecond per step. Equal stamps from two devices are ordered by
@@ -26,6 +28,7 @@ _MS = _dt.timedelta(milliseconds=1)
 
 _offset = _dt.timedelta(seconds=float(os.environ.get("DREAMTREE_CLOCK_OFFSET_SECONDS", "0") or 0))
 _trusted = _dt.timedelta(0)
+_trusted_at: _dt.datetime | None = None  # trusted time when _trusted was measured
 _last: _dt.datetime | None = None  # the latest stamp handed out or observed
 _lock = threading.Lock()
 
@@ -39,16 +42,40 @@ def set_offset(seconds: float) -> None:
 
 
 def set_trusted_offset(seconds: float) -> None:
-    """The correction measured against the cloud service (server time - device time)."""
-    global _trusted, _last
+    """The correction measured against the cloud service (server time - device time), now."""
     with _lock:
-        _trusted = _dt.timedelta(seconds=seconds)
-        if _last is not None and _last > _physical() + TOLERANCE:
-            _last = None
+        _set_trusted(_dt.timedelta(seconds=seconds), device_now() + _dt.timedelta(seconds=seconds))
+
+
+def _set_trusted(offset: _dt.timedelta, measured_at: _dt.datetime) -> None:
+    global _trusted, _trusted_at, _last
+    _trusted = offset
+    _trusted_at = measured_at
+    if _last is not None and _last > _physical() + TOLERANCE:
+        _last = None
+
+
+def adopt_measured(seconds: float, measured_at: _dt.datetime) -> bool:
+    """A correction measured earlier (by any process) at trusted time `measured_at`: used unless
+    this process measured more recently. An offset beyond the tolerance was never accepted by a
+    sync, so it is not a measurement. Returns whether it was taken up."""
+    offset = _dt.timedelta(seconds=seconds)
+    if abs(offset) > TOLERANCE:
+        return False
+    with _lock:
+        if _trusted_at is not None and measured_at <= _trusted_at:
+            return False
+        _set_trusted(offset, measured_at)
+        return True
 
 
 def trusted_offset() -> float:
     return _trusted.total_seconds()
+
+
+def trusted_measured_at() -> _dt.datetime | None:
+    """When the correction in use was measured (trusted time); None: never, it is zero."""
+    return _trusted_at
 
 
 def device_now() -> _dt.datetime:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .clock import now_iso
-from .errors import AuthenticationError
+from .errors import AuthenticationError, UserInputError
 from .ids import new_id
 from .pii import LOST_MARKER
 from .storage.db import Database
@@ -31,6 +31,36 @@ class Lost:
 
 
 LOST = Lost()
+
+# How a page shows a sealed value that does not open (a damaged envelope, or one sealed under
+# another key): the one text every panel uses.
+UNREADABLE_TEXT = "This entry could not be opened — run Doctor"
+
+
+class Unreadable:
+    """A stored sealed value that does not open under the folder's data key. The loaders return
+    it in place of the value so the rest of the page still loads; writes refuse to replace it
+    (UnreadableEntryError) until doctor restores a readable copy or sets it aside."""
+
+    def __repr__(self) -> str:
+        return "UNREADABLE"
+
+    def __str__(self) -> str:
+        return UNREADABLE_TEXT
+
+
+UNREADABLE = Unreadable()
+
+
+class UnreadableEntryError(UserInputError):
+    """A write would replace a sealed value that does not open: refused, nothing changed."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} could not be opened, so it was not changed.",
+            hint="Run Doctor ('dreamtree doctor'): it shows where a readable copy is kept and how to "
+                 "restore it, or sets the damaged entry aside.",
+        )
 
 
 @dataclass
@@ -72,6 +102,17 @@ class UserContext:
 
         assert self.data_key is not None
         return decrypt_value(self.data_key, stored, user_id=self.user_id, table=table, column=column, row_id=row_id)
+
+    def read_sealed(self, table: str, column: str, row_id: str, stored: str | None) -> Any:
+        """What a loader shows: the plain value, LOST, None, or UNREADABLE when the envelope does
+        not open, so one damaged row never stops a page from loading. Still raises
+        PiiLockedError without the data key (then nothing personal can be shown at all)."""
+        from .security.errors import EnvelopeError
+
+        try:
+            return self.unseal(table, column, row_id, stored)
+        except (EnvelopeError, ValueError, TypeError):
+            return UNREADABLE
 
     def tombstone(self, table: str, row_id: str, *, origin: str | None = None,
                   content_hash: str | None = None) -> None:

@@ -1,280 +1,40 @@
 """The main window: left rail, centre stack of pages, right dock for a tool panel, menus.
 
-Pages other than the first are imported and built the first time they are shown, so startup
+It places the parts from ui/window/ and switches between them: which page shows, where the
+open tool panel sits (the dock, or the middle when the window is narrow), onboarding before
+the first page, the idle lock and reminders, and what happens on close. Pages other than the
+first are imported and built the first time they are shown (ui/pages/registry.py), so startup
 pays only for what the first paint needs.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent, QShowEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QButtonGroup,
     QDockWidget,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
-    QMenu,
-    QSizePolicy,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from dreamtree_desktop.logs import log_dir
-
 from .idle import IdleClock
-from .services import PAGE_NAMES, AppServices
+from .pages.registry import PAGE_CLASSES, PAGE_TITLES
+from .services import AppServices
 from .widgets.banner import Banner
-from .widgets.icons import icon
+from .window.focus import focus_page, focus_panel
+from .window.geometry import COMPACT_RAIL_WIDTH, NARROW_TOOL_WIDTH, SavedGeometry
+from .window.menus import WindowMenus
+from .window.rail import Rail
+from .window.tool_host import ToolHost, panel_for, read_tool_names, tool_title
 
 log = logging.getLogger("dreamtree.ui")
-
-PAGE_TITLES: dict[str, str] = {
-    "home": "Home",
-    "workbook": "Workbook",
-    "contents": "Contents",
-    "tools": "Tools",
-    "profile": "Profile",
-    "settings": "Settings",
-}
-PAGE_ICONS: dict[str, str] = {name: name for name in PAGE_NAMES}
-
-
-# Each page's module is imported when the page is first shown (start-up builds only the first).
-PageClass = Callable[[AppServices], QWidget]
-
-
-def _home_page() -> PageClass:
-    from .pages.home import HomePage
-
-    return HomePage
-
-
-def _workbook_page() -> PageClass:
-    from .conversation.page import ConversationPage
-
-    return ConversationPage
-
-
-def _contents_page() -> PageClass:
-    from .pages.contents import ContentsPage
-
-    return ContentsPage
-
-
-def _tools_page() -> PageClass:
-    from .pages.tools_page import ToolsPage
-
-    return ToolsPage
-
-
-def _profile_page() -> PageClass:
-    from .pages.profile import ProfilePage
-
-    return ProfilePage
-
-
-def _settings_page() -> PageClass:
-    from .pages.settings import SettingsPage
-
-    return SettingsPage
-
-
-PAGE_CLASSES: dict[str, Callable[[], PageClass]] = {
-    "home": _home_page,
-    "workbook": _workbook_page,
-    "contents": _contents_page,
-    "tools": _tools_page,
-    "profile": _profile_page,
-    "settings": _settings_page,
-}
-# Below this width the rail shows icons only; below NARROW_TOOL the tool panel takes the middle.
-COMPACT_RAIL_WIDTH = 1000
-NARROW_TOOL_WIDTH = 960
-DEFAULT_SIZE = QSize(1240, 820)
-
-
-def first_launch_geometry(available: QRect) -> QRect:
-    """The default size, shrunk to fit the screen's free area (a 1366×768 laptop too), centred."""
-    width = min(DEFAULT_SIZE.width(), available.width() - 40)
-    height = min(DEFAULT_SIZE.height(), available.height() - 60)
-    rect = QRect(0, 0, max(width, 640), max(height, 480))
-    rect.moveCenter(available.center())
-    return rect
-
-
-SETTINGS_FILENAME = "window.ini"
-
-
-def first_focusable(root: QWidget) -> QWidget | None:
-    """The first control inside root that Tab would reach (scroll areas themselves skipped)."""
-    from PySide6.QtWidgets import QAbstractScrollArea
-
-    widget = root.nextInFocusChain()
-    for _ in range(500):
-        if widget is None or widget is root:
-            return None
-        if (root.isAncestorOf(widget) and widget.isVisibleTo(root) and widget.isEnabled()
-                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
-                and not isinstance(widget, QAbstractScrollArea)):
-            return widget
-        widget = widget.nextInFocusChain()
-    return None
-
-
-class Rail(QWidget):
-    """The left navigation rail: one checkable button per page, icon plus label."""
-
-    selected = Signal(str)
-
-    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("Rail")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setAccessibleName("Navigation")
-        self._services = services
-        self._compact = False
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 18, 12, 18)
-        layout.setSpacing(6)
-        self.title = QLabel("DreamTree", self)
-        self.title.setObjectName("RailTitle")
-        self.title.setContentsMargins(10, 0, 0, 14)
-        layout.addWidget(self.title)
-        self.group = QButtonGroup(self)
-        self.group.setExclusive(True)
-        self.buttons: dict[str, QToolButton] = {}
-        for index, name in enumerate(PAGE_NAMES, start=1):
-            button = QToolButton(self)
-            button.setObjectName("RailButton")
-            button.setText("  " + PAGE_TITLES[name])  # a little air between icon and label
-            button.setCheckable(True)
-            button.setAutoRaise(False)
-            button.setIconSize(QSize(22, 22))
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.setToolTip(f"{PAGE_TITLES[name]} (Ctrl+{index})")
-            button.setAccessibleName(PAGE_TITLES[name])
-            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            button.clicked.connect(lambda _checked=False, n=name: self.selected.emit(n))
-            self.group.addButton(button)
-            self.buttons[name] = button
-            layout.addWidget(button)
-        layout.addStretch(1)
-        self.set_compact(False)
-        self.refresh_icons()
-        services.theme.changed.connect(self.refresh_icons)
-
-    def refresh_icons(self) -> None:
-        p = self._services.theme.palette
-        for name, button in self.buttons.items():
-            button.setIcon(icon(PAGE_ICONS[name], p.text, disabled=p.muted, active=p.text))
-
-    def set_compact(self, compact: bool) -> None:
-        self._compact = compact
-        styles = Qt.ToolButtonStyle
-        style = styles.ToolButtonIconOnly if compact else styles.ToolButtonTextBesideIcon
-        for button in self.buttons.values():
-            button.setToolButtonStyle(style)
-        self.title.setVisible(not compact)
-        self.setFixedWidth(76 if compact else 208)
-
-    @property
-    def compact(self) -> bool:
-        return self._compact
-
-    def set_current(self, name: str) -> None:
-        button = self.buttons.get(name)
-        if button is not None:
-            button.setChecked(True)
-
-
-class ToolHost(QWidget):
-    """Holds one tool panel with a header (name, close). Lives in the dock or in the middle."""
-
-    close_requested = Signal()
-
-    def __init__(self, services: AppServices, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ToolHost")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self._services = services
-        self.tool_id: str | None = None
-        self.origin: str | None = None
-        self.panel: QWidget | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        header = QWidget(self)
-        header.setObjectName("ToolHostHeader")
-        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(header)
-        row.setContentsMargins(18, 10, 10, 10)
-        self.title = QLabel("", header)
-        self.title.setProperty("role", "h3")
-        row.addWidget(self.title, 1)
-        self.close_button = QToolButton(header)
-        self.close_button.setProperty("icon-only", True)
-        self.close_button.setIconSize(QSize(18, 18))
-        self.close_button.setToolTip("Close the tool (Esc)")
-        self.close_button.setAccessibleName("Close tool")
-        self.close_button.clicked.connect(self.close_requested)
-        row.addWidget(self.close_button)
-        layout.addWidget(header)
-        self.body = QVBoxLayout()
-        self.body.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(self.body, 1)
-        self._refresh_icons()
-        services.theme.changed.connect(self._refresh_icons)
-
-    def _refresh_icons(self) -> None:
-        self.close_button.setIcon(icon("close", self._services.theme.palette.text))
-
-    def set_panel(self, tool_id: str, title: str, panel: QWidget, origin: str | None) -> None:
-        self.clear()
-        self.tool_id, self.origin, self.panel = tool_id, origin, panel
-        self.title.setText(title)
-        self.setAccessibleName(f"{title} tool")
-        self.body.addWidget(panel, 1)
-
-    def clear(self) -> None:
-        if self.panel is not None:
-            self.body.removeWidget(self.panel)
-            self.panel.hide()
-            self.panel.deleteLater()
-        self.panel = None
-        self.tool_id = None
-        self.origin = None
-
-
-def tool_title(tool_id: str) -> str:
-    return " ".join(part.capitalize() for part in tool_id.split("-"))
-
-
-def _tool_names(ctx: Any) -> dict[str, str]:
-    from dreamtree_desktop.engine.workbook import Workbook
-
-    from .words import tool_name
-
-    return {t.id: tool_name(t.id, t.singular_name, t.plural_name) for t in Workbook(ctx).tools_overview()}
-
-
-def panel_for(services: AppServices, tool_id: str, origin: str | None) -> QWidget:
-    from .tools.registry import panel_class
-
-    cls = panel_class(tool_id)
-    if cls is None:
-        from .pages.unavailable import UnavailablePanel
-
-        return UnavailablePanel(services, tool_id)
-    make: Callable[..., QWidget] = cls  # every panel takes (services, origin_exercise=...)
-    return make(services, origin_exercise=origin)
 
 
 class MainWindow(QMainWindow):
@@ -329,9 +89,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         self._tool_in_middle = False
+        self._quit_asked = False  # set while File → Quit closes the window
 
-        self._build_menus()
-        self._store = QSettings(str(services.app_data.folder / SETTINGS_FILENAME), QSettings.Format.IniFormat)
+        self.menus = WindowMenus(self)
+        self._geometry = SavedGeometry(services.app_data.folder)
 
         # Auto-lock after idle time (only when the folder is locked with a password).
         self._idle = IdleClock(self)
@@ -396,18 +157,8 @@ class MainWindow(QMainWindow):
             widget.show_exercise(arg)
         elif arg is not None and hasattr(widget, "open_arg"):
             widget.open_arg(arg)
-        self._focus_page(widget)
+        focus_page(widget)
         self.page_changed.emit(name)
-
-    def _focus_page(self, widget: QWidget) -> None:
-        """After navigation the next keystroke belongs to the page, not to the rail."""
-        entry = getattr(widget, "focus_entry", None)
-        if callable(entry):
-            entry()
-            return
-        first = first_focusable(widget)
-        if first is not None:
-            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def current_page(self) -> str:
@@ -448,7 +199,7 @@ class MainWindow(QMainWindow):
         title = self.tool_names.get(tool_id) or tool_title(tool_id)
         self.tool_host.set_panel(tool_id, title, panel, origin_id)
         if tool_id not in self.tool_names:
-            self.services.worker.submit(_tool_names, on_done=self._got_tool_names, on_error=lambda _e: None)
+            self.services.worker.submit(read_tool_names, on_done=self._got_tool_names, on_error=lambda _e: None)
         done = getattr(panel, "done", None)
         if done is not None:
             done.connect(lambda t=tool_id, o=origin_id: self._panel_done(t, o))
@@ -456,23 +207,8 @@ class MainWindow(QMainWindow):
             self._show_tool_in_middle()
         else:
             self._show_tool_in_dock()
-        self._focus_panel(panel)
+        focus_panel(panel)
         self.tool_opened.emit(tool_id, origin_id)
-
-    @staticmethod
-    def _focus_panel(panel: QWidget) -> None:
-        """A panel opens ready for typing: its own choice, else its first text field."""
-        entry = getattr(panel, "focus_entry", None)
-        if callable(entry):
-            entry()
-            return
-        from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit
-
-        fields = [w for w in panel.findChildren(QWidget)
-                  if isinstance(w, QLineEdit | QPlainTextEdit | QTextEdit) and w.isVisibleTo(panel)
-                  and w.isEnabled() and not getattr(w, "isReadOnly", lambda: False)()]
-        target = fields[0] if fields else first_focusable(panel)
-        (target or panel).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _got_tool_names(self, names: dict[str, str]) -> None:
         self.tool_names.update(names)
@@ -488,7 +224,7 @@ class MainWindow(QMainWindow):
         had_focus = focused is None or self.tool_host.isAncestorOf(focused)
         self._close_tool()
         if had_focus and self.root.currentWidget() is self.shell:
-            self._focus_page(self.page(self._current or "home"))
+            focus_page(self.page(self._current or "home"))
 
     def _close_tool(self) -> None:
         was_middle = self._tool_in_middle
@@ -541,110 +277,12 @@ class MainWindow(QMainWindow):
             elif width >= NARROW_TOOL_WIDTH and self._tool_in_middle:
                 self._show_tool_in_dock()
 
-    # -- menus ---------------------------------------------------------------------------------
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.export_action = QAction("&Export…", self)
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_action.triggered.connect(self.export_data)
-        file_menu.addAction(self.export_action)
-        self.import_action = QAction("&Import/Restore…", self)
-        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.import_action.triggered.connect(self.import_data)
-        file_menu.addAction(self.import_action)
-        file_menu.addSeparator()
-        self.lock_action = QAction("&Lock", self)
-        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.triggered.connect(self.request_lock)
-        file_menu.addAction(self.lock_action)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        quit_action.triggered.connect(self.request_quit)
-        file_menu.addAction(quit_action)
-
-        edit_menu = bar.addMenu("&Edit")
-        self.find_action = QAction("&Find…", self)
-        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
-        self.find_action.triggered.connect(self.open_find)
-        edit_menu.addAction(self.find_action)
-
-        go_menu = bar.addMenu("&Go")
-        self.go_actions: dict[str, QAction] = {}
-        for index, name in enumerate(PAGE_NAMES, start=1):
-            action = QAction(PAGE_TITLES[name], self)
-            action.setShortcut(QKeySequence(f"Ctrl+{index}"))
-            action.triggered.connect(lambda _checked=False, n=name: self.show_page(n))
-            go_menu.addAction(action)
-            self.go_actions[name] = action
-        go_menu.addSeparator()
-        close_tool = QAction("Close tool panel", self)
-        close_tool.setShortcut(QKeySequence("Ctrl+W"))
-        close_tool.triggered.connect(self.close_tool)
-        go_menu.addAction(close_tool)
-
-        help_menu = bar.addMenu("&Help")
-        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
-        self.shortcuts_action.setShortcut(QKeySequence("Ctrl+/"))
-        self.shortcuts_action.triggered.connect(self.show_shortcuts)
-        help_menu.addAction(self.shortcuts_action)
-        self.how_action = QAction("&How DreamTree works", self)
-        self.how_action.setShortcut(QKeySequence.StandardKey.HelpContents)
-        self.how_action.triggered.connect(self.show_how_it_works)
-        help_menu.addAction(self.how_action)
-        help_menu.addSeparator()
-        about = QAction("&About DreamTree", self)
-        about.setMenuRole(QAction.MenuRole.AboutRole)
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
-        open_logs = QAction("Open &Log Folder", self)
-        open_logs.setObjectName("open_log_folder")
-        open_logs.triggered.connect(self.open_log_folder)
-        help_menu.addAction(open_logs)
-
-    def open_log_folder(self) -> None:
-        """Show the folder of dreamtree.log in the file manager (to attach it to a report)."""
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-    def open_find(self) -> None:
-        from .dialogs.find import open_find
-
-        open_find(self)
-
+    # -- find ----------------------------------------------------------------------------------
     def open_place(self, place: dict[str, Any]) -> None:
+        """Go to a place a Find result names (a page, an exercise, a tool's record)."""
         from .dialogs.find import open_place
 
         open_place(self, place)
-
-    def show_shortcuts(self) -> None:
-        from .dialogs.help import HelpDialog, shortcuts_html
-
-        actions = [a for menu in self.menuBar().findChildren(QMenu) for a in menu.actions()]
-        HelpDialog("Keyboard shortcuts", shortcuts_html(actions), self).exec()
-
-    def show_how_it_works(self) -> None:
-        from .dialogs.help import HOW_IT_WORKS, HelpDialog
-
-        HelpDialog("How DreamTree works", HOW_IT_WORKS, self).exec()
-
-    def show_about(self) -> None:
-        from .dialogs.about import AboutDialog
-
-        AboutDialog(self.services, self).exec()
-
-    def export_data(self) -> None:
-        from .dialogs.portability import export_flow
-
-        export_flow(self.services, self, self.banner)
-
-    def import_data(self) -> None:
-        from .dialogs.portability import import_flow
-
-        import_flow(self.services, self, self.banner)
 
     # -- locking -------------------------------------------------------------------------------
     def password_locked(self) -> bool:
@@ -670,7 +308,7 @@ class MainWindow(QMainWindow):
         settings = self.services.theme.settings
         minutes = settings.idle_lock_minutes
         self._idle.run(minutes if self.password_locked() else 0)
-        self.lock_action.setEnabled(True)
+        self.menus.lock_action.setEnabled(True)
 
     @property
     def idle_timer(self) -> QTimer:
@@ -693,22 +331,13 @@ class MainWindow(QMainWindow):
     def show_error(self, exc: BaseException) -> None:
         self.banner.show_error(exc)
 
-    # -- geometry ------------------------------------------------------------------------------
+    # -- geometry, quitting --------------------------------------------------------------------
     def _restore_geometry(self) -> None:
-        geometry = self._store.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.setGeometry(first_launch_geometry(self.screen().availableGeometry()))
-        state = self._store.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
+        self._geometry.restore(self)
         self.dock.hide()
 
     def save_geometry(self) -> None:
-        self._store.setValue("window/geometry", self.saveGeometry())
-        self._store.setValue("window/state", self.saveState())
-        self._store.sync()
+        self._geometry.save(self)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -728,7 +357,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closed by the person (window manager or Quit), not by code: ask before discarding.
-        if (event.spontaneous() or getattr(self, "_quit_asked", False)) and self._keep_editing():
+        if (event.spontaneous() or self._quit_asked) and self._keep_editing():
             event.ignore()
             return
         self.sync.scheduler.sync_before_quit()  # bounded: a dead network delays quitting ~3 s at most

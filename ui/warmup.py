@@ -41,7 +41,7 @@ def modules_to_warm() -> list[str]:
 
 def _warm_pages() -> None:
     """Each page's loader imports its module and returns the class (nothing is built)."""
-    from .main_window import PAGE_CLASSES
+    from .pages.registry import PAGE_CLASSES
 
     for name, load in PAGE_CLASSES.items():
         try:

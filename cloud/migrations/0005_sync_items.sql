@@ -18,9 +18,11 @@ CREATE TABLE sync_items (
     kind TEXT NOT NULL,
     item_key TEXT NOT NULL,
     revision INTEGER NOT NULL CHECK (revision >= 1),
+    body_bytes INTEGER NOT NULL CHECK (body_bytes >= 0), -- UTF-8 bytes of body (0 when removed)
     body TEXT,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (user_id, kind, item_key)
 );
--- Pages of GET /v1/changes walk this index from the cursor on.
-CREATE INDEX idx_sync_items_revision ON sync_items(user_id, revision, kind, item_key);
+-- Pages of GET /v1/changes walk this index from the cursor on; it also holds body_bytes, so a page
+-- is cut at its size budget without reading the bodies of the items that do not fit.
+CREATE INDEX idx_sync_items_page ON sync_items(user_id, revision, kind, item_key, body_bytes);

@@ -9,12 +9,10 @@
 // hundred at a time as one JSON array per statement (json_each), since D1 caps a statement at 100
 // bound values and a bound value at 2,000,000 bytes.
 
-import {
-  acceptsGzip, ApiError, emptyResponse, jsonResponse, readJsonObject, sendJson,
-} from "./http.js";
+import { acceptsGzip, ApiError, emptyResponse, jsonResponse, sendJson } from "./http.js";
 import { randomUuid } from "./crypto.js";
 import { revisionHeader } from "./validation.js";
-import { encodeCursor, MAX_PUSH_BODY, pullQuery, pushItems } from "./items.js";
+import { encodeCursor, pullQuery, readPush } from "./items.js";
 import { requireSession } from "./sessions.js";
 import { iso, nowMs } from "./time.js";
 
@@ -47,17 +45,19 @@ async function headRevision(db, userId) {
 
 // ---- GET ----------------------------------------------------------------------------------
 
-// The page: up to ?5 items after the position (?2, ?3, ?4), in (revision, kind, item_key) order;
-// `fits` is 0 for the items after the body-size budget ?6 is used up (their bodies are not read).
+// The page: up to ?5 items after the position (?2, ?3, ?4), in (revision, kind, item_key) order,
+// walked on the covering index; `fits` is 0 for the items after the body-size budget ?6 is used
+// up, and only the bodies of those that fit are read.
 const PAGE_SQL = `
-SELECT kind, item_key, revision, fits, CASE WHEN fits THEN body END AS body FROM (
-  SELECT kind, item_key, revision, body,
-         COALESCE(SUM(length(CAST(body AS BLOB))) OVER (
-           ORDER BY revision, kind, item_key ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) < ?6 AS fits
-  FROM (SELECT kind, item_key, revision, body FROM sync_items
-        WHERE user_id = ?1 AND (revision, kind, item_key) > (?2, ?3, ?4)
-        ORDER BY revision, kind, item_key LIMIT ?5))
-ORDER BY revision, kind, item_key`;
+SELECT p.kind, p.item_key, p.revision, p.fits, CASE WHEN p.fits THEN s.body END AS body
+FROM (SELECT kind, item_key, revision,
+             COALESCE(SUM(body_bytes) OVER (
+               ORDER BY revision, kind, item_key ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) < ?6 AS fits
+      FROM (SELECT kind, item_key, revision, body_bytes FROM sync_items
+            WHERE user_id = ?1 AND (revision, kind, item_key) > (?2, ?3, ?4)
+            ORDER BY revision, kind, item_key LIMIT ?5)) AS p
+JOIN sync_items AS s ON s.user_id = ?1 AND s.kind = p.kind AND s.item_key = p.item_key
+ORDER BY p.revision, p.kind, p.item_key`;
 
 export async function getChanges(request, env) {
   const { userId } = await requireSession(request, env);
@@ -102,10 +102,11 @@ export async function getChanges(request, env) {
 // ---- POST ---------------------------------------------------------------------------------
 
 const UPSERT = `ON CONFLICT (user_id, kind, item_key) DO UPDATE
-  SET revision = excluded.revision, body = excluded.body, updated_at = excluded.updated_at`;
+  SET revision = excluded.revision, body_bytes = excluded.body_bytes, body = excluded.body,
+      updated_at = excluded.updated_at`;
 const GUARD = "EXISTS (SELECT 1 FROM sync_heads WHERE user_id = ?1 AND write_id = ?2)";
 
-/** Bytes of the UTF-8 encoding of a string (without encoding it). */
+/** Bytes of the UTF-8 encoding of a (short) string, without encoding it. */
 function utf8Length(text) {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
@@ -121,13 +122,13 @@ function utf8Length(text) {
 export function itemStatements(db, userId, writeId, revision, nowIso, items) {
   const statements = [];
   const many = db.prepare(
-    `INSERT INTO sync_items (user_id, kind, item_key, revision, body, updated_at)
-     SELECT ?1, j.value ->> 0, j.value ->> 1, ?3, j.value ->> 2, ?4 FROM json_each(?5) AS j
+    `INSERT INTO sync_items (user_id, kind, item_key, revision, body_bytes, body, updated_at)
+     SELECT ?1, j.value ->> 0, j.value ->> 1, ?3, j.value ->> 3, j.value ->> 2, ?4 FROM json_each(?5) AS j
      WHERE ${GUARD} ${UPSERT}`,
   );
   const one = db.prepare(
-    `INSERT INTO sync_items (user_id, kind, item_key, revision, body, updated_at)
-     SELECT ?1, ?5, ?6, ?3, ?7, ?4 WHERE ${GUARD} ${UPSERT}`,
+    `INSERT INTO sync_items (user_id, kind, item_key, revision, body_bytes, body, updated_at)
+     SELECT ?1, ?5, ?6, ?3, ?8, ?7, ?4 WHERE ${GUARD} ${UPSERT}`,
   );
   let chunk = [];
   let size = 2;
@@ -137,11 +138,15 @@ export function itemStatements(db, userId, writeId, revision, nowIso, items) {
     size = 2;
   };
   for (const item of items) {
-    const fragment = JSON.stringify([item.kind, item.key, item.body]);
-    const bytes = utf8Length(fragment) + 1;
+    const fragment = JSON.stringify([item.kind, item.key, item.body, item.size]);
+    // The body is item.size bytes; escaping it only adds ASCII, and the kind is ASCII: so only
+    // the key's characters need counting.
+    const bodyUnits = item.body === null ? 0 : item.body.length;
+    const bodyBytes = item.body === null ? 0 : item.size;
+    const bytes = fragment.length - bodyUnits + bodyBytes + utf8Length(item.key) - item.key.length + 1;
     if (bytes + 2 > MAX_BOUND_JSON_BYTES) {
       // Escaping can make a body of up to 1,000,000 bytes nearly twice as long: bind it alone.
-      statements.push(one.bind(userId, writeId, revision, nowIso, item.kind, item.key, item.body));
+      statements.push(one.bind(userId, writeId, revision, nowIso, item.kind, item.key, item.body, item.size));
       continue;
     }
     if (size + bytes > MAX_BOUND_JSON_BYTES) flush();
@@ -164,8 +169,7 @@ export async function postChanges(request, env) {
   const before = await headRevision(db, userId);
   if (expected !== before) throw staleRevision(before);
 
-  const { value, bytes } = await readJsonObject(request, { maxBytes: MAX_PUSH_BODY, maxDecodedBytes: MAX_PUSH_BODY });
-  const items = pushItems(value, bytes);
+  const items = await readPush(request);
   const revision = expected + 1;
   const writeId = randomUuid();
   const nowIso = iso(nowMs());

@@ -1,7 +1,7 @@
 // The shapes of incremental sync: items of a push, the query of a pull, and the page cursor.
 // Every refusal is an ApiError naming the field; nothing here touches the database.
 
-import { ApiError, badRequest } from "./http.js";
+import { ApiError, badRequest, readJsonObject } from "./http.js";
 import { checkFields } from "./validation.js";
 import { elementStarts, memberRange } from "./jsonbytes.js";
 
@@ -36,7 +36,8 @@ const utf8 = new TextDecoder("utf-8");
 
 /**
  * Checks a parsed push body and finds each item's body bytes in the raw request.
- * Returns [{ kind, key, body }] where body is the item's JSON text exactly as sent, or null.
+ * Returns [{ kind, key, body, size }]: body is the item's JSON text exactly as sent (or null),
+ * size its length in UTF-8 bytes.
  */
 export function pushItems(value, bytes) {
   checkFields(value, ["items"]);
@@ -67,8 +68,18 @@ export function pushItems(value, bytes) {
       throw new ApiError(413, "item_too_large",
         `'items[${n}].body' is ${end - start} bytes; one item's body may be at most ${MAX_ITEM_BODY} bytes`);
     }
-    return { kind: item.kind, key: item.key, body: item.body === null ? null : utf8.decode(bytes.subarray(start, end)) };
+    if (item.body === null) return { kind: item.kind, key: item.key, body: null, size: 0 };
+    return { kind: item.kind, key: item.key, body: utf8.decode(bytes.subarray(start, end)), size: end - start };
   });
+}
+
+/**
+ * Reads and checks the body of a push; returns its items (see pushItems). The raw bytes and the
+ * parsed tree are dropped on return, so they are not kept alive while the writes are prepared.
+ */
+export async function readPush(request) {
+  const { value, bytes } = await readJsonObject(request, { maxBytes: MAX_PUSH_BODY, maxDecodedBytes: MAX_PUSH_BODY });
+  return pushItems(value, bytes);
 }
 
 // ---- the pull's query ------------------------------------------------------------------------

@@ -15,8 +15,6 @@ import { checkFields, isoTimestamp, revisionHeader, versionString, wallet as che
 import { requireSession } from "./sessions.js";
 import { iso, nowMs } from "./time.js";
 
-export { memberRange };
-
 export const CHUNK_BYTES = 1_000_000;
 export const MAX_SNAPSHOT_BODY = 50 * 1024 * 1024; // 52,428,800 bytes, after gzip decoding
 

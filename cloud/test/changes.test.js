@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createAccount, expectError, json, signIn, sql } from "./helpers.js";
+import { call, codeIn, createAccount, expectError, json, lastMailTo, signIn, signupBody, sql } from "./helpers.js";
 import { itemStatements, MAX_BOUND_JSON_BYTES, PAGE_BODY_BYTES } from "../src/changes.js";
 
 // Sign-ups are limited per client address: each account of this file comes from its own.
@@ -91,6 +91,8 @@ describe("incremental sync: push and pull items", () => {
       expect(raw).toContain(`{"kind":"record","key":"k${i}","revision":1,"body":${b}}`);
     }
     expect(JSON.parse(raw).items.map((x) => x.key)).toEqual(["k0", "k1", "k2", "k3", "k4"]);
+    const sizes = await sql("SELECT body_bytes FROM sync_items WHERE user_id = ?1 ORDER BY item_key", acct.userId);
+    expect(sizes.map((r) => r.body_bytes)).toEqual(bodies.map((b) => new TextEncoder().encode(b).length));
   });
 
   it("refuses a push on a stale revision and writes nothing", async () => {
@@ -138,8 +140,8 @@ describe("incremental sync: push and pull items", () => {
     const later = await json(await pull(other, `since=${seen.revision}`));
     expect(later).toEqual({ revision: 2, reset_at: null, cursor: null,
       items: [{ kind: "record", key: "gone", revision: 2, body: null }] });
-    expect(await sql("SELECT body FROM sync_items WHERE user_id = ?1 AND item_key = 'gone'", acct.userId))
-      .toEqual([{ body: null }]);
+    expect(await sql("SELECT body, body_bytes FROM sync_items WHERE user_id = ?1 AND item_key = 'gone'", acct.userId))
+      .toEqual([{ body: null, body_bytes: 0 }]);
   });
 
   it("answers 304 to 'anything new?' when nothing is, and 409 revision_ahead past the server", async () => {
@@ -167,7 +169,17 @@ describe("incremental sync: push and pull items", () => {
     const count = () => sql("SELECT (SELECT COUNT(*) FROM sync_items WHERE user_id = ?1) AS items, "
       + "(SELECT COUNT(*) FROM sync_heads WHERE user_id = ?1) AS heads", acct.userId);
     expect(await count()).toEqual([{ items: 3, heads: 1 }]);
-    const r = await call("DELETE", "/v1/account", { body: { auth_secret: acct.secret }, token: acct.token });
+    const ip = `198.51.100.${++addresses}`;
+    await call("POST", "/v1/account/reset", { body: { email: acct.email }, ip });
+    const fresh = signupBody(acct.email);
+    const reset = await call("POST", "/v1/account/reset/confirm", { ip, body: {
+      email: acct.email, code: codeIn(lastMailTo(acct.email)), auth_secret: fresh.auth_secret, kdf: fresh.kdf,
+      wrapped_data_key: fresh.wrapped_data_key } });
+    expect(reset.status).toBe(200);
+    const { token, reset_at: resetAt } = await json(reset);
+    const after = await json(await pull({ token }, "since=0"));
+    expect([after.revision, after.reset_at, after.items.length]).toEqual([1, resetAt, 3]);
+    const r = await call("DELETE", "/v1/account", { body: { auth_secret: fresh.auth_secret }, token });
     expect(r.status).toBe(204);
     expect(await count()).toEqual([{ items: 0, heads: 0 }]);
   });
@@ -234,6 +246,22 @@ describe("incremental sync: pages", () => {
     expect(rest.items.map((x) => x.key)).toEqual(Array.from({ length: 10 - fits }, (_, n) => `b${fits + n}`));
     expect(rest.cursor).toBeNull();
     expect(rest.items[0].body).toBe(String((fits) % 5).repeat(size - 2));
+  });
+
+  it("never lets a cursor bring back items at or below `since`", async () => {
+    const acct = await newAccount();
+    await push(acct, many(3, "a"), 0);
+    await push(acct, many(3, "b"), 1);
+    const first = await json(await pull(acct, "since=0&limit=1"));
+    expect(first.items.map((x) => x.key)).toEqual(["a/00000"]);
+    const later = await json(await pull(acct, `since=1&after=${encodeURIComponent(first.cursor)}`));
+    expect(later.items.map((x) => x.key)).toEqual(["b/00000", "b/00001", "b/00002"]);
+    // A cursor past the newest item gives an empty last page.
+    const end = await json(await pull(acct, "since=0&limit=6"));
+    expect(end.cursor).toBeNull();
+    const last = await json(await pull(acct, "since=0&limit=5"));
+    const tail = await json(await pull(acct, `since=0&limit=1&after=${encodeURIComponent(last.cursor)}`));
+    expect([tail.items.map((x) => x.key), tail.cursor]).toEqual([["b/00002"], null]);
   });
 
   it("refuses a malformed query", async () => {
@@ -337,18 +365,19 @@ describe("incremental sync: statements of a push", () => {
     const texts = ["a", "é", "✓", "🌳", '"', "\\", "\n"];
     const items = Array.from({ length: 3000 }, (_, i) => ({
       kind: "record", key: `k${i}`, body: i % 7 === 0 ? null : JSON.stringify(texts[i % texts.length].repeat(i % 900)),
-    }));
-    items.push({ kind: "record", key: "escaped", body: JSON.stringify('"'.repeat(700_000)) });
+    })).map((x) => ({ ...x, size: x.body === null ? 0 : new TextEncoder().encode(x.body).length }));
+    const quotes = JSON.stringify('"'.repeat(700_000));
+    items.push({ kind: "record", key: "escaped", body: quotes, size: quotes.length });
     const statements = itemStatements(fakeDb, "u", "w", 3, "now", items);
     const seen = [];
     for (const s of statements) {
       expect(s.values.slice(0, 4)).toEqual(["u", "w", 3, "now"]);
       if (s.values.length === 5) {
         expect(new TextEncoder().encode(s.values[4]).length).toBeLessThanOrEqual(MAX_BOUND_JSON_BYTES);
-        seen.push(...JSON.parse(s.values[4]).map(([kind, key, body]) => ({ kind, key, body })));
+        seen.push(...JSON.parse(s.values[4]).map(([kind, key, body, size]) => ({ kind, key, body, size })));
       } else {
-        const [kind, key, body] = s.values.slice(4);
-        seen.push({ kind, key, body });
+        const [kind, key, body, size] = s.values.slice(4);
+        seen.push({ kind, key, body, size });
       }
     }
     expect(statements.length).toBeGreaterThan(3);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, createAccount, expectError, json, sql } from "./helpers.js";
-import { CHUNK_BYTES, memberRange } from "../src/snapshot.js";
+import { CHUNK_BYTES } from "../src/snapshot.js";
+import { elementStarts, memberRange, skipValue } from "../src/jsonbytes.js";
 
 const wallet = (extra = {}) => ({ format: "dreamtree-export", version: "1.0", user: { name: "Zoë 🌳" }, ...extra });
 const body = (w = wallet(), exportedAt = "2026-01-31T12:00:00Z") => ({ schema_version: "1.0", exported_at: exportedAt, wallet: w });
@@ -94,5 +95,20 @@ describe("snapshot: compare-and-set push and pull", () => {
     const [s, e] = memberRange(b, "wallet");
     expect(new TextDecoder().decode(b.subarray(s, e))).toBe('{"k":[1,{"x":"]"}]}');
     expect(memberRange(enc.encode("{}"), "wallet")).toBeNull();
+  });
+
+  it("finds members and array elements by offset, escaped names and backslashes included", () => {
+    const enc = new TextEncoder();
+    const dec = (b, [s, e]) => new TextDecoder().decode(b.subarray(s, e));
+    const text = ' {"items" : [ {"b\\u006fdy":"x\\\\","body":"a\\"b"} , 7 ,[1,"]"],{"body":{"k":"}"}}] }';
+    const b = enc.encode(text);
+    const starts = elementStarts(b, memberRange(b, "items")[0]);
+    expect(starts.map((s) => dec(b, [s, skipValue(b, s)]))).toEqual(
+      ['{"b\\u006fdy":"x\\\\","body":"a\\"b"}', "7", '[1,"]"]', '{"body":{"k":"}"}}']);
+    // The last of two members of the same name wins, as in JSON.parse (which reads both as "body").
+    expect(dec(b, memberRange(b, "body", starts[0]))).toBe('"a\\"b"');
+    expect(JSON.parse(text).items[0].body).toBe('a"b');
+    expect(dec(b, memberRange(b, "body", starts[3]))).toBe('{"k":"}"}');
+    expect(elementStarts(enc.encode("[ ]"), 0)).toEqual([]);
   });
 });

@@ -164,7 +164,7 @@ def _push_rotated_key(app: AppData, password: str | None) -> str | None:
     if password is None or not app.db.scalar("SELECT 1 FROM app_meta WHERE key = 'sync.server'"):
         return None
     from ..errors import AuthenticationError, ServiceError
-    from ..sync.service import push_password_change
+    from ..sync.cloud_account import push_password_change
 
     try:
         return str(push_password_change(app, password, password))

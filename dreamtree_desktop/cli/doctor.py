@@ -89,8 +89,11 @@ def _check_user_data(app: Any, report: dict[str, Any], quarantine_to: str | None
     from ..portability.catalog import Catalog
 
     ctx = UserContext.from_app(app)
-    findings, counts = audit(ctx, Catalog.load(app.db))
-    data = {**counts, "problems": [f.as_dict() for f in findings], "quarantined": 0}
+    catalog = Catalog.load(app.db)
+    findings, counts = audit(ctx, catalog)
+    copies = _copies_of(app, ctx, catalog, findings)
+    data = {**counts, "problems": [{**f.as_dict(), "readable_copies": copies.get(i, [])}
+                                   for i, f in enumerate(findings)], "quarantined": 0}
     if findings and quarantine_to is not None:
         target = Path(quarantine_to).expanduser()
         if not target.parent.is_dir():
@@ -98,13 +101,30 @@ def _check_user_data(app: Any, report: dict[str, Any], quarantine_to: str | None
         data["backup"] = str(make_backup(app.db, app.backup_dir, app.keys.db_key, reason="quarantine"))
         data["quarantined"] = quarantine(ctx, findings, target)
         data["quarantine_file"] = str(target)
-        findings, _counts = audit(ctx, Catalog.load(app.db))
+        findings, _counts = audit(ctx, catalog)
+        copies = _copies_of(app, ctx, catalog, findings)
     report["user_data"] = data
-    report["problems"].extend(f"user data: {f}" for f in findings)
+    for i, f in enumerate(findings):
+        report["problems"].append(f"user data: {f}" + "".join(
+            f"\n  a readable copy is kept in {c['kind']} {c['name']}: {c['command']} (restores {c['note']})"
+            for c in copies.get(i, [])))
     if findings:
         report["problems"].append(
             "Rows that break the data rules can be moved aside: dreamtree doctor --quarantine FILE"
         )
+
+
+def _copies_of(app: Any, ctx: Any, catalog: Any, findings: list[Any]) -> dict[int, list[dict[str, str]]]:
+    """For each sealed value that does not open, the kept copies that still read (by finding)."""
+    from ..portability.audit import UNOPENED
+    from ..portability.readable_copies import readable_copies
+
+    out: dict[int, list[dict[str, str]]] = {}
+    for i, f in enumerate(findings):
+        if f.problem == UNOPENED and f.column is not None:
+            found = readable_copies(ctx, catalog, app.backup_dir, app.keys.db_key, f.table, f.column, f.row_id)
+            out[i] = [c.as_dict() for c in found]
+    return out
 
 
 def _print(report: dict[str, Any], as_json: bool) -> None:

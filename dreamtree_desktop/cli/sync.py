@@ -129,6 +129,8 @@ def _print_status(report: dict[str, Any]) -> None:
     if offset is not None and abs(offset) >= 1:
         print(f"This computer's clock is {abs(offset):.0f} s {'behind' if offset > 0 else 'ahead of'} the "
               "cloud service's; the times DreamTree writes are corrected for it.")
+    if report.get("clock_offset_stale"):
+        print(f"That correction was measured at {report['clock_measured_at']}; the next sync measures it again.")
     waiting = report.get("changes_to_send") or 0
     if waiting:
         print(f"Changed here since the last sync: {waiting} row{'s' if waiting != 1 else ''} "

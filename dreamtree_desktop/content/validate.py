@@ -156,7 +156,7 @@ def load_seed(root: Path) -> Seed:
 
 
 def _check_tools(check: _Checker, doc: dict[str, Any]) -> list[dict[str, Any]]:
-    tools = doc.get("tool", [])
+    tools: list[dict[str, Any]] = doc.get("tool", [])
     seen: set[str] = set()
     for i, tool in enumerate(tools):
         key = f"tool[{i}]"
@@ -181,7 +181,7 @@ def _check_tools(check: _Checker, doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _check_personality(check: _Checker, doc: dict[str, Any]) -> list[dict[str, Any]]:
-    types = doc.get("type", [])
+    types: list[dict[str, Any]] = doc.get("type", [])
     seen: set[str] = set()
     for i, entry in enumerate(types):
         code = entry.get("code")
@@ -198,7 +198,7 @@ def _check_personality(check: _Checker, doc: dict[str, Any]) -> list[dict[str, A
 
 
 def _check_competencies(check: _Checker, doc: dict[str, Any]) -> list[dict[str, Any]]:
-    comps = doc.get("competency", [])
+    comps: list[dict[str, Any]] = doc.get("competency", [])
     f = "competencies.toml"
     seen: set[str] = set()
     contexts: dict[str, str] = {}
@@ -265,7 +265,7 @@ def _check_skills(check: _Checker, doc: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _check_references(check: _Checker, doc: dict[str, Any]) -> list[dict[str, Any]]:
-    refs = doc.get("reference", [])
+    refs: list[dict[str, Any]] = doc.get("reference", [])
     f = "references.toml"
     seen: set[str] = set()
     for i, ref in enumerate(refs):
@@ -298,47 +298,12 @@ def _check_module(
         check.add(rel, "module.id", f"belongs to part {part_id}, which has no part file")
     for key in ("title", "summary", "transition", "celebration"):
         check.text(rel, f"module.{key}", module.get(key))
-    exercises = doc.get("exercise", [])
+    exercises: list[dict[str, Any]] = doc.get("exercise", [])
     if not exercises:
         check.add(rel, "exercise", "the module has no exercises")
     seen: set[str] = set()
     for i, ex in enumerate(exercises):
-        key = f"exercise[{i}]"
-        eid = ex.get("id")
-        if not isinstance(eid, str) or not _EXERCISE_ID.match(eid) or not eid.startswith(stem + "."):
-            check.add(rel, f"{key}.id", f"must be an exercise id inside module {stem}, like '{stem}.1'")
-            continue
-        if eid in seen:
-            check.add(rel, f"{key}.id", f"duplicate exercise id {eid} (two exercises in one sequence place)")
-        seen.add(eid)
-        version = ex.get("version", 1)
-        if not isinstance(version, int) or version < 1:
-            check.add(rel, f"{key}.version", "must be a whole number from 1")
-        check.text(rel, f"{key}.title", ex.get("title"))
-        if not isinstance(ex.get("required", True), bool):
-            check.add(rel, f"{key}.required", "must be true or false")
-        blocks = ex.get("block", [])
-        if not blocks:
-            check.add(rel, f"{key}.block", "the exercise has no content blocks")
-        prompts = 0
-        for j, block in enumerate(blocks):
-            bkey = f"{key}.block[{j}]"
-            if block.get("type") not in model.BLOCK_TYPES:
-                check.add(rel, f"{bkey}.type", f"unknown block type {block.get('type')!r}")
-            check.text(rel, f"{bkey}.text", block.get("text"))
-            if block.get("type") == "prompt":
-                prompts += 1
-                _check_prompt(check, rel, f"{bkey}.prompt", eid, block.get("prompt"))
-            elif "prompt" in block:
-                check.add(rel, f"{bkey}.prompt", "only blocks of type 'prompt' carry a prompt")
-        if prompts == 0:
-            check.add(rel, key, f"exercise {eid} has no prompt block")
-        for j, src in enumerate(ex.get("sources", [])):
-            if src.get("usage") not in model.USAGE_TYPES:
-                check.add(rel, f"{key}.sources[{j}].usage", f"unknown usage {src.get('usage')!r}")
-        for j, recall in enumerate(ex.get("recall", [])):
-            if recall.get("mode") not in ("show", "prefill"):
-                check.add(rel, f"{key}.recall[{j}].mode", "must be show or prefill")
+        _check_exercise(check, rel, stem, f"exercise[{i}]", ex, seen)
     module["_file"] = rel
     return {"module": module, "exercise": sorted(
         (e for e in exercises if isinstance(e.get("id"), str) and _EXERCISE_ID.match(e["id"])),
@@ -346,7 +311,63 @@ def _check_module(
     ), "_file": rel}
 
 
+def _check_exercise(check: _Checker, rel: str, stem: str, key: str, ex: dict[str, Any], seen: set[str]) -> None:
+    """One exercise of a module file; `seen` collects the module's exercise ids so far."""
+    eid = ex.get("id")
+    if not isinstance(eid, str) or not _EXERCISE_ID.match(eid) or not eid.startswith(stem + "."):
+        check.add(rel, f"{key}.id", f"must be an exercise id inside module {stem}, like '{stem}.1'")
+        return
+    if eid in seen:
+        check.add(rel, f"{key}.id", f"duplicate exercise id {eid} (two exercises in one sequence place)")
+    seen.add(eid)
+    version = ex.get("version", 1)
+    if not isinstance(version, int) or version < 1:
+        check.add(rel, f"{key}.version", "must be a whole number from 1")
+    check.text(rel, f"{key}.title", ex.get("title"))
+    if not isinstance(ex.get("required", True), bool):
+        check.add(rel, f"{key}.required", "must be true or false")
+    _check_blocks(check, rel, key, eid, ex.get("block", []))
+    for j, src in enumerate(ex.get("sources", [])):
+        if src.get("usage") not in model.USAGE_TYPES:
+            check.add(rel, f"{key}.sources[{j}].usage", f"unknown usage {src.get('usage')!r}")
+    for j, recall in enumerate(ex.get("recall", [])):
+        if recall.get("mode") not in ("show", "prefill"):
+            check.add(rel, f"{key}.recall[{j}].mode", "must be show or prefill")
+
+
+def _check_blocks(check: _Checker, rel: str, key: str, eid: str, blocks: list[dict[str, Any]]) -> None:
+    if not blocks:
+        check.add(rel, f"{key}.block", "the exercise has no content blocks")
+    prompts = 0
+    for j, block in enumerate(blocks):
+        bkey = f"{key}.block[{j}]"
+        if block.get("type") not in model.BLOCK_TYPES:
+            check.add(rel, f"{bkey}.type", f"unknown block type {block.get('type')!r}")
+        check.text(rel, f"{bkey}.text", block.get("text"))
+        if block.get("type") == "prompt":
+            prompts += 1
+            _check_prompt(check, rel, f"{bkey}.prompt", eid, block.get("prompt"))
+        elif "prompt" in block:
+            check.add(rel, f"{bkey}.prompt", "only blocks of type 'prompt' carry a prompt")
+    if prompts == 0:
+        check.add(rel, key, f"exercise {eid} has no prompt block")
+
+
+@dataclass
+class _Where:
+    """The checker together with the file and key of the prompt being checked."""
+
+    check: _Checker
+    rel: str
+    key: str
+
+    def add(self, suffix: str, message: str) -> None:
+        self.check.add(self.rel, f"{self.key}{suffix}", message)
+
+
 def _check_prompt(check: _Checker, rel: str, key: str, eid: str, prompt: Any) -> None:
+    """A prompt's shape (id, input type, config table, target), then what its target and input
+    type ask of each other and of the config."""
     if not isinstance(prompt, dict):
         check.add(rel, key, "a prompt block needs prompt.id, prompt.input and prompt.target")
         return
@@ -365,49 +386,58 @@ def _check_prompt(check: _Checker, rel: str, key: str, eid: str, prompt: Any) ->
     if not isinstance(target, dict) or not isinstance(target.get("table"), str):
         check.add(rel, f"{key}.target", "every prompt needs a target table")
         return
+    where = _Where(check, rel, key)
+    _check_target(where, input_type, target, config)
+    _check_input_config(where, input_type, target["table"], config)
+
+
+def _check_target(where: _Where, input_type: str, target: dict[str, Any], config: dict[str, Any]) -> None:
+    """Whether the target table (and column or list) can take answers of this input type."""
     table = target["table"]
     column = target.get("column")
     if input_type == "tool":
-        tool = config.get("tool")
-        if not isinstance(tool, str):
-            check.add(rel, f"{key}.config.tool", "a tool prompt names its tool")
+        if not isinstance(config.get("tool"), str):
+            where.add(".config.tool", "a tool prompt names its tool")
         if table not in model.TOOL_TABLES:
-            check.add(rel, f"{key}.target.table", f"{table!r} is not a table a tool writes")
+            where.add(".target.table", f"{table!r} is not a table a tool writes")
         if table == "user_lists" and not target.get("list"):
-            check.add(rel, f"{key}.target.list", "a list target needs a list name")
+            where.add(".target.list", "a list target needs a list name")
     elif table == "user_responses":
         pass
     elif table == "user_lists":
         if input_type not in ("list", "ranking"):
-            check.add(rel, f"{key}.target", "user_lists takes list or ranking answers")
+            where.add(".target", "user_lists takes list or ranking answers")
         if not target.get("list"):
-            check.add(rel, f"{key}.target.list", "a list target needs a list name")
+            where.add(".target.list", "a list target needs a list name")
     elif table == "user_checklists":
         if input_type != "checkbox":
-            check.add(rel, f"{key}.target", "user_checklists takes checkbox answers")
+            where.add(".target", "user_checklists takes checkbox answers")
     elif table in model.COLUMN_TARGETS:
         if column not in model.COLUMN_TARGETS[table]:
-            check.add(rel, f"{key}.target.column", f"{table} has no writable column {column!r}")
+            where.add(".target.column", f"{table} has no writable column {column!r}")
         if table == "user_settings" and input_type != "single_choice":
-            check.add(rel, f"{key}.input", "personality_type takes a single_choice or the tool")
+            where.add(".input", "personality_type takes a single_choice or the tool")
         elif table != "user_settings" and input_type not in model.TEXTUAL_INPUTS:
-            check.add(rel, f"{key}.input", f"{table}.{column} takes text answers")
+            where.add(".input", f"{table}.{column} takes text answers")
     else:
-        check.add(rel, f"{key}.target.table", f"unknown target table {table!r}")
+        where.add(".target.table", f"unknown target table {table!r}")
+
+
+def _check_input_config(where: _Where, input_type: str, table: str, config: dict[str, Any]) -> None:
+    """What a slider, a choice and a ranking need in their config table."""
     if input_type == "slider":
         lo, hi = config.get("min"), config.get("max")
         if not isinstance(lo, int) or not isinstance(hi, int) or lo >= hi:
-            check.add(rel, f"{key}.config", "a slider needs whole-number min < max")
+            where.add(".config", "a slider needs whole-number min < max")
     if input_type in ("single_choice", "multi_choice"):
         options = config.get("options")
-        if table == "user_settings":
-            pass
-        elif not isinstance(options, list) or len(options) < 2 or not all(
-            isinstance(o, str) and o.strip() for o in options
+        # personality_type's choices are the sixteen types, not options in the file.
+        if table != "user_settings" and (
+            not isinstance(options, list) or len(options) < 2 or not all(isinstance(o, str) and o.strip() for o in options)
         ):
-            check.add(rel, f"{key}.config.options", "a choice needs at least two text options")
+            where.add(".config.options", "a choice needs at least two text options")
     if input_type == "ranking" and not (config.get("options") or config.get("from")):
-        check.add(rel, f"{key}.config", "a ranking needs options or a 'from' recall source")
+        where.add(".config", "a ranking needs options or a 'from' recall source")
 
 
 def _valid_source(seed: Seed, prompt_ids: set[str], source: Any) -> bool:
@@ -425,70 +455,105 @@ def _valid_source(seed: Seed, prompt_ids: set[str], source: Any) -> bool:
     return False
 
 
+@dataclass
+class _Links:
+    """What the cross-file checks look names up in: tools, references and prompts by id."""
+
+    seed: Seed
+    tool_ids: set[Any]
+    ref_keys: set[Any]
+    prompt_files: dict[str, str]  # prompt id -> the module file declaring it
+    order: dict[str, int]  # exercise id -> place in the workbook
+
+    def valid_source(self, source: Any) -> bool:
+        return _valid_source(self.seed, set(self.prompt_files), source)
+
+
 def _check_cross(check: _Checker, seed: Seed) -> None:
-    tool_ids = {t.get("id") for t in seed.tools}
-    ref_keys = {r.get("key") for r in seed.references}
-    prompt_ids: dict[str, str] = {}
-    order: dict[str, int] = {}
-    for n, (module, ex) in enumerate(seed.exercises()):
-        order[ex["id"]] = n
-        for j, block in enumerate(ex.get("block", [])):
-            pid = (block.get("prompt") or {}).get("id")
-            if isinstance(pid, str):
-                if pid in prompt_ids:
-                    check.add(module["_file"], f"{ex['id']}.block[{j}].prompt.id",
-                              f"duplicate prompt id {pid} (also in {prompt_ids[pid]})")
-                prompt_ids[pid] = module["_file"]
-    for doc, where in [(p, p["_file"]) for p in seed.parts] + [(m["module"], m["_file"]) for m in seed.modules]:
-        for field_name in ("summary", "transition", "celebration"):
-            for key in REF_MARKER.findall(doc.get(field_name) or ""):
-                if key not in ref_keys:
-                    check.add(where, field_name, f"cites unknown reference [ref:{key}]")
+    """Names that point across files: prompt ids, citations, tools, recall sources."""
+    links = _Links(seed, {t.get("id") for t in seed.tools}, {r.get("key") for r in seed.references}, {}, {})
+    _collect_prompts(check, links)
+    _check_outline_citations(check, links)
     unlocked_by: dict[str, str] = {}
     for module, ex in seed.exercises():
         rel = module["_file"]
-        tool = ex.get("unlocks_tool")
-        if tool is not None:
-            if tool not in tool_ids:
-                check.add(rel, f"{ex['id']}.unlocks_tool", f"unknown tool {tool!r}")
-            elif tool in unlocked_by:
-                check.add(rel, f"{ex['id']}.unlocks_tool",
-                          f"tool {tool} is already unlocked by {unlocked_by[tool]}")
-            else:
-                unlocked_by[tool] = ex["id"]
+        _check_unlocks(check, links, rel, ex, unlocked_by)
         for j, block in enumerate(ex.get("block", [])):
-            texts = [block.get("text"), (block.get("prompt") or {}).get("example")]
-            for text in texts:
-                for key in REF_MARKER.findall(text or ""):
-                    if key not in ref_keys:
-                        check.add(rel, f"{ex['id']}.block[{j}]", f"cites unknown reference [ref:{key}]")
-            prompt = block.get("prompt") or {}
-            config = prompt.get("config") if isinstance(prompt.get("config"), dict) else {}
-            if prompt.get("input") == "tool" and config.get("tool") not in tool_ids:
-                check.add(rel, f"{ex['id']}.block[{j}].prompt.config.tool",
-                          f"unknown tool {config.get('tool')!r}")
-            recall = prompt.get("recall")
-            if recall is not None and not _valid_source(seed, set(prompt_ids), (recall or {}).get("from")):
-                check.add(rel, f"{ex['id']}.block[{j}].prompt.recall.from",
-                          f"unknown recall source {recall.get('from') if isinstance(recall, dict) else recall!r}")
-            if prompt.get("input") == "ranking" and config.get("from") is not None and not _valid_source(
-                seed, set(prompt_ids), config.get("from")
-            ):
-                check.add(rel, f"{ex['id']}.block[{j}].prompt.config.from",
-                          f"unknown recall source {config.get('from')!r}")
+            _check_block_links(check, links, rel, f"{ex['id']}.block[{j}]", block)
         for j, src in enumerate(ex.get("sources", [])):
-            if src.get("ref") not in ref_keys:
+            if src.get("ref") not in links.ref_keys:
                 check.add(rel, f"{ex['id']}.sources[{j}].ref", f"unknown reference {src.get('ref')!r}")
-        for j, recall in enumerate(ex.get("recall", [])):
-            source = recall.get("from")
-            if not _valid_source(seed, set(prompt_ids), source):
-                check.add(rel, f"{ex['id']}.recall[{j}].from", f"unknown recall source {source!r}")
-            elif source in prompt_ids:
-                src_ex = source.rsplit(".", 1)[0]
-                if order.get(src_ex, -1) > order[ex["id"]]:
-                    check.add(rel, f"{ex['id']}.recall[{j}].from", f"{source} comes later in the workbook")
-            into = recall.get("into")
-            if into is not None and into not in prompt_ids:
-                check.add(rel, f"{ex['id']}.recall[{j}].into", f"unknown prompt {into!r}")
-    for tool in tool_ids - set(unlocked_by):
+        _check_exercise_recall(check, links, rel, ex)
+    for tool in links.tool_ids - set(unlocked_by):
         check.add("tools.toml", f"tool {tool}", "no exercise unlocks this tool (set unlocks_tool)")
+
+
+def _collect_prompts(check: _Checker, links: _Links) -> None:
+    """Fill in the prompt ids and the exercise order; a prompt id declared twice is a problem."""
+    for n, (module, ex) in enumerate(links.seed.exercises()):
+        links.order[ex["id"]] = n
+        for j, block in enumerate(ex.get("block", [])):
+            pid = (block.get("prompt") or {}).get("id")
+            if isinstance(pid, str):
+                if pid in links.prompt_files:
+                    check.add(module["_file"], f"{ex['id']}.block[{j}].prompt.id",
+                              f"duplicate prompt id {pid} (also in {links.prompt_files[pid]})")
+                links.prompt_files[pid] = module["_file"]
+
+
+def _check_outline_citations(check: _Checker, links: _Links) -> None:
+    seed = links.seed
+    for doc, where in [(p, p["_file"]) for p in seed.parts] + [(m["module"], m["_file"]) for m in seed.modules]:
+        for field_name in ("summary", "transition", "celebration"):
+            for key in REF_MARKER.findall(doc.get(field_name) or ""):
+                if key not in links.ref_keys:
+                    check.add(where, field_name, f"cites unknown reference [ref:{key}]")
+
+
+def _check_unlocks(check: _Checker, links: _Links, rel: str, ex: dict[str, Any], unlocked_by: dict[str, str]) -> None:
+    """A tool is unlocked by exactly one exercise; `unlocked_by` records which one so far."""
+    tool = ex.get("unlocks_tool")
+    if tool is None:
+        return
+    if tool not in links.tool_ids:
+        check.add(rel, f"{ex['id']}.unlocks_tool", f"unknown tool {tool!r}")
+    elif tool in unlocked_by:
+        check.add(rel, f"{ex['id']}.unlocks_tool", f"tool {tool} is already unlocked by {unlocked_by[tool]}")
+    else:
+        unlocked_by[tool] = ex["id"]
+
+
+def _check_block_links(check: _Checker, links: _Links, rel: str, bkey: str, block: dict[str, Any]) -> None:
+    """A block's citations and its prompt's tool and recall sources."""
+    for text in (block.get("text"), (block.get("prompt") or {}).get("example")):
+        for key in REF_MARKER.findall(text or ""):
+            if key not in links.ref_keys:
+                check.add(rel, bkey, f"cites unknown reference [ref:{key}]")
+    prompt: dict[str, Any] = block.get("prompt") or {}
+    raw_config = prompt.get("config")
+    config: dict[str, Any] = raw_config if isinstance(raw_config, dict) else {}
+    if prompt.get("input") == "tool" and config.get("tool") not in links.tool_ids:
+        check.add(rel, f"{bkey}.prompt.config.tool", f"unknown tool {config.get('tool')!r}")
+    recall = prompt.get("recall")
+    if recall is not None and not links.valid_source((recall or {}).get("from")):
+        shown = recall.get("from") if isinstance(recall, dict) else recall
+        check.add(rel, f"{bkey}.prompt.recall.from", f"unknown recall source {shown!r}")
+    if prompt.get("input") == "ranking" and config.get("from") is not None and not links.valid_source(
+        config.get("from")
+    ):
+        check.add(rel, f"{bkey}.prompt.config.from", f"unknown recall source {config.get('from')!r}")
+
+
+def _check_exercise_recall(check: _Checker, links: _Links, rel: str, ex: dict[str, Any]) -> None:
+    """An exercise's recall links name known sources that come earlier, and known prompts."""
+    for j, recall in enumerate(ex.get("recall", [])):
+        source = recall.get("from")
+        if not links.valid_source(source):
+            check.add(rel, f"{ex['id']}.recall[{j}].from", f"unknown recall source {source!r}")
+        elif source in links.prompt_files:
+            src_ex = source.rsplit(".", 1)[0]
+            if links.order.get(src_ex, -1) > links.order[ex["id"]]:
+                check.add(rel, f"{ex['id']}.recall[{j}].from", f"{source} comes later in the workbook")
+        into = recall.get("into")
+        if into is not None and into not in links.prompt_files:
+            check.add(rel, f"{ex['id']}.recall[{j}].into", f"unknown prompt {into!r}")

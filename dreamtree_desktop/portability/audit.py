@@ -26,6 +26,9 @@ from .personal import looks_sealed
 from .tables import SETTINGS_BOOLEANS, SETTINGS_COLUMNS, SINGLE_ROW_COLUMNS, TABLES
 
 QUARANTINE_FORMAT = "dreamtree-quarantine"
+# The problem of a sealed value that does not open under the folder's key (doctor then looks for
+# a readable copy: portability/readable_copies.py).
+UNOPENED = "the sealed value does not open (damaged, or sealed under another key)"
 
 
 @dataclass
@@ -57,7 +60,7 @@ class _Opener:
         try:
             value = self.ctx.unseal(table, column, row_id, stored)
         except (EnvelopeError, ValueError, TypeError):
-            return False, None, "the sealed value does not open (damaged, or sealed under another key)"
+            return False, None, UNOPENED
         self.opened += 1
         return True, value, None
 

@@ -19,7 +19,8 @@ from ..storage.keystore import (
     read_device_keys,
     write_device_keys,
 )
-from .vault import settle_pending, unlock_vault
+from .unlock import unlock_vault
+from .vault import settle_pending
 
 
 def _change_pending(folder: Path) -> bool:

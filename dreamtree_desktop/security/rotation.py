@@ -6,7 +6,7 @@ the lock on, the new data key can only be stored wrapped, so the rotation stages
 The database transaction that re-encrypts every sealed value writes the digest of the staged
 wrapped data key to app_meta (vault.ROTATION_META_KEY): that is the commit point. Deciding which
 side of it a crash left the folder on needs the database open, hence the password: unlocking
-settles it (`settle_rotated_vault`, called by vault.unlock_vault).
+settles it (`settle_rotated_vault`, called by unlock.unlock_vault).
 """
 
 from __future__ import annotations

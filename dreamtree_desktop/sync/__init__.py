@@ -8,6 +8,7 @@ API (the CLI and the UI call these):
         AuthenticationError (exit 3) when the session is gone; local data is then unchanged.
     sync_now(ctx, app=None) -> SyncResult          the desktop's "Sync now"
     sync_status(ctx) -> {server, signed_in, revision, last_synced_at, clock_offset_s,
+                         clock_measured_at, clock_offset_stale,
                          password_change_pending}   (no network)
     cloud_claim(app, server, password, *, email=None, lock=True, code=None, ask_code=None) -> AccountResult
         the service mails a verification code first: pass `code`, or `ask_code(email) -> code`;
@@ -20,8 +21,9 @@ API (the CLI and the UI call these):
         the next sync
 
 Modules: service (sync rounds, SyncResult), cloud_account (claim, login, logout, password),
-recovery (forgotten password through the cloud: reset_cloud_password), state (what the folder
-remembers), bases (the last agreement per record), errors (typed errors: ClockSkew,
+recovery (forgotten password through the cloud: reset_cloud_password), lost (the "lost" marker
+after a reset, used by sync, sign-in and recovery alike), pending (a password change made offline,
+sent by the next sync), state (what the folder remembers), bases (the last agreement per record), errors (typed errors: ClockSkew,
 ServerDamaged, PasswordChangedElsewhere, Offline...), background (the window's sync in steps).
 
 Imports are lazy: the window imports this package to decide whether to show "Sync now", and
@@ -52,6 +54,9 @@ __all__ = [
 ]
 
 
+_ACCOUNT_NAMES = frozenset({"AccountResult", "cloud_claim", "login", "logout", "push_password_change"})
+
+
 def sync_now(ctx: UserContext, app: AppData | None = None) -> SyncResult:
     from .service import sync_now as run
 
@@ -63,6 +68,10 @@ def __getattr__(name: str) -> Any:
         from .client import CloudClient
 
         return CloudClient
+    if name in _ACCOUNT_NAMES:
+        from . import cloud_account
+
+        return getattr(cloud_account, name)
     if name in __all__:
         from . import service
 

@@ -30,14 +30,16 @@ from ..context import UserContext
 from ..errors import AuthenticationError, UserInputError
 from ..portability import Catalog
 from ..portability.merge import normalize
+from ..security.errors import WrongPasswordError
 from . import protocol as p
 from . import service as s
 from . import state
 from .bases import load_bases
 from .client import CloudClient
-from .errors import DamagedSnapshot
+from .errors import DamagedSnapshot, PasswordChangedElsewhere
+from .lost import META_RESET_SEEN
 from .mirror import change_mark, has_changes, load_mirror
-from .recovery import META_RESET_SEEN
+from .pending import send_pending
 from .remote import Change, Pulled, View, build_view, changes_to_push, pull_items, push
 
 if TYPE_CHECKING:
@@ -118,13 +120,9 @@ def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_con
 
 def _send_pending_password(client: CloudClient, prepared: Prepared) -> None:
     """A password changed here while offline goes to the account first (as service.sync does)."""
-    from ..security.errors import WrongPasswordError
-    from .cloud_account import _send_pending
-    from .errors import PasswordChangedElsewhere
-
     assert prepared.pending_password is not None
     try:
-        _send_pending(client, prepared.pending_password)
+        send_pending(client, prepared.pending_password)
     except WrongPasswordError:
         raise PasswordChangedElsewhere(client.server) from None
     prepared.password_sent = True

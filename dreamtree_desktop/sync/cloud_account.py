@@ -6,7 +6,6 @@ Sync itself is in service.py; what the folder remembers is in state.py.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 from dataclasses import dataclass
@@ -34,8 +33,9 @@ from ..storage.db import Database
 from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
 from . import protocol as p
 from .client import CloudClient, b64
-from .errors import CloudError, CloudUnreachable, DamagedSnapshot, PasswordChangedElsewhere
-from .recovery import META_RESET_SEEN, adopt_reset, mark_lost
+from .errors import CloudError, CloudUnreachable, DamagedSnapshot
+from .lost import META_RESET_SEEN, adopt_reset, mark_lost
+from .pending import send_pending
 from .remote import Pulled, account_document, pull_items
 from .service import Connect, Hooks, SyncResult, _forget_refused_session, _sync_rounds, default_connect
 from .signup import AskCode, create_verified_account
@@ -47,7 +47,6 @@ from .state import (
     cloud_kdf,
     delete_meta,
     meta,
-    open_pending,
     remember_session,
     seal_pending,
     set_meta,
@@ -443,7 +442,7 @@ def push_password_change(app: AppData, old_password: str, new_password: str, *,
             if cloud_params == wrapped.kdf:
                 return "already"
             pending = _pending_change(old_password, new_password, cloud_params.to_dict(), wrapped, wrapped_text)
-            _send_pending(client, pending)
+            send_pending(client, pending)
     except CloudUnreachable:
         known = cloud_kdf(db)
         if known is None:
@@ -513,35 +512,3 @@ def _pending_change(old_password: str, new_password: str, old_kdf: dict[str, Any
     finally:
         wipe(old_auth)
         wipe(new_auth)
-
-
-def _send_pending(client: CloudClient, pending: dict[str, Any]) -> None:
-    old_auth = bytearray(base64.b64decode(pending["old_auth"]))
-    new_auth = bytearray(base64.b64decode(pending["new_auth"]))
-    try:
-        client.change_password(old_auth, new_auth, pending["kdf"], pending["wrapped"])
-    finally:
-        wipe(old_auth)
-        wipe(new_auth)
-
-
-def send_pending_password(ctx: UserContext, client: CloudClient) -> bool:
-    """At the start of a sync: a password change made here while offline goes to the account.
-    Returns whether one was sent. A refusal (the cloud password was changed elsewhere since)
-    asks for the account's password instead; this folder's data is untouched."""
-    db = ctx.db
-    if meta(db, META_PENDING_PASSWORD) is None:
-        return False
-    pending = open_pending(ctx)
-    if pending is None:
-        with db.transaction():
-            delete_meta(db, META_PENDING_PASSWORD)
-        return False
-    try:
-        _send_pending(client, pending)
-    except WrongPasswordError:
-        raise PasswordChangedElsewhere(client.server) from None
-    with db.transaction():
-        set_meta(db, META_CLOUD_KDF, json.dumps(pending["kdf"], sort_keys=True))
-        delete_meta(db, META_PENDING_PASSWORD)
-    return True

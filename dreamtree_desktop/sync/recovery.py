@@ -14,31 +14,29 @@ well (they were sealed under a key that no longer opens anything elsewhere), not
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..accounts.credentials import password_auth_row
+from ..accounts import derive_secrets
+from ..accounts.credentials import new_credentials, password_auth_row
 from ..accounts.emails import active_email, normalize_email
+from ..accounts.password import reset_password
 from ..context import UserContext
 from ..errors import AuthenticationError, ServiceError, UserInputError
-from ..pii import LOST_MARKER
-from ..portability.catalog import Catalog
-from ..portability.personal import Field, document_fields, opener, rows_fields, unit_fields
-from ..security.errors import EnvelopeError
 from ..security.kdf import wipe
 from ..security.keywrap import WrappedKey
+from ..security.passwords import enforce_password_policy
 from . import protocol as p
-from .client import CloudClient
+from .cloud_account import _adopt_account
 from .errors import CloudError
-from .state import META_CLOUD_KDF, delete_meta, remember_session, set_meta
+from .lost import META_RESET_SEEN
+from .service import Connect, Hooks, _sync_rounds, default_connect
+from .signup import AskCode, normalize_code
+from .state import remember_session, set_meta
 
 if TYPE_CHECKING:
     from ..appdata import AppData
-
-Connect = Callable[[str, "str | None"], CloudClient]
-AskCode = Callable[[str], str]
-META_RESET_SEEN = "sync.reset_at"
 
 
 class ResetCodeSent(AuthenticationError):
@@ -75,10 +73,6 @@ class ResetResult:
 def reset_cloud_password(app: AppData, server: str, email: str, new_password: str, *, code: str | None = None,
                          ask_code: AskCode | None = None, connect: Connect | None = None) -> ResetResult:
     """The forgotten-password reset of a folder that holds this cloud account (lock off)."""
-    from ..accounts import derive_secrets
-    from ..accounts.password import reset_password
-    from .service import Hooks, _sync_rounds, default_connect
-
     server = p.normalize_server_url(server)
     email = normalize_email(email)
     db = app.db
@@ -102,8 +96,6 @@ def reset_cloud_password(app: AppData, server: str, email: str, new_password: st
             if ask_code is None:
                 raise ResetCodeSent(email)
             code = ask_code(email)
-        from .signup import normalize_code
-
         code = normalize_code(code)
         cleared = reset_password(app, new_password, confirmed=True)
         row = password_auth_row(db, app.user_id)
@@ -141,15 +133,6 @@ def _reset_from_new_device(app: AppData, server: str, email: str, new_password: 
     """A folder without an account (a new computer, or a fresh one) resets the account: a new
     data key and password go to the account; the folder takes the account's data with every
     personal value lost, and pushes that."""
-    import secrets
-
-    from ..accounts import derive_secrets
-    from ..accounts.credentials import new_credentials
-    from ..security.passwords import enforce_password_policy
-    from .cloud_account import _adopt_account
-    from .service import Hooks, _sync_rounds
-    from .signup import normalize_code
-
     enforce_password_policy(new_password, email)
     with connect(server, None) as client:
         if code is None:
@@ -179,74 +162,3 @@ def _reset_from_new_device(app: AppData, server: str, email: str, new_password: 
         except (ServiceError, AuthenticationError) as exc:
             result.sync_error = str(exc)
     return result
-
-
-def mark_lost(doc: dict[str, Any], catalog: Catalog, key: bytes | bytearray, user_id: str) -> int:
-    """After a reset: every personal value of the pulled copy that does not open under this
-    folder's (new) key becomes the lost marker, in the document and in the versions it carries.
-    Returns how many were marked."""
-    check = opener(key, user_id)
-    marked = _mark(document_fields(doc, catalog), check, user_id)
-    for entry in doc.get("revisions", ()):
-        snapshot = entry.get("snapshot")
-        if not isinstance(snapshot, dict):
-            continue
-        if entry.get("kind") == "module":
-            fields = unit_fields(snapshot, catalog, "/revisions")
-        else:
-            table = str(entry.get("key", "")).split("/", 1)[0]
-            fields = rows_fields({table: [snapshot]}, catalog, "/revisions")
-        marked += _mark(fields, check, user_id)
-    doc["pii"] = {**doc.get("pii", {}), "mode": "sealed"}
-    return marked
-
-
-def _mark(fields: Any, check: Any, user_id: str) -> int:
-    marked = 0
-    for f in list(fields):
-        assert isinstance(f, Field)
-        value = f.value
-        if value is None or value == LOST_MARKER:
-            continue
-        try:
-            check(value, f.table, f.column, f.row_id or user_id)
-        except (EnvelopeError, ValueError, TypeError):
-            f.container[f.key] = LOST_MARKER
-            marked += 1
-    return marked
-
-
-def adopt_reset(app: AppData, password: str, kek: bytearray, wrapped: WrappedKey, wrapped_text: str,
-                account_key: bytes | bytearray, reset_at: str) -> int:
-    """Another device reset the account: this folder takes its new data key and password; its
-    personal fields become the lost marker. Returns how many were cleared."""
-    from ..accounts.password import clear_pii
-    from ..clock import now_iso
-    from ..security import vault as _vault
-    from ..security.passwords import hash_password
-    from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
-
-    db = app.db
-    row = password_auth_row(db, app.user_id)
-    assert row is not None
-    password_hash = hash_password(password)
-    if app.keys.mode == "password":
-        _vault.write_vault(app.folder, _vault.build_vault(wrapped.kdf, kek, app.keys.db_key, wrapped_text))
-    else:
-        _vault.stage_device_data_key(app.folder, app.keys.db_key, account_key, wrapped_text)
-    try:
-        with db.transaction():
-            cleared = clear_pii(app)
-            db.execute("UPDATE auth SET password_hash = ?, wrapped_data_key = ?, updated_at = ? WHERE id = ?",
-                       (password_hash, wrapped_text, now_iso(), row["id"]))
-            db.execute("DELETE FROM sync_record_bases WHERE user_id = ?", (app.user_id,))
-            delete_meta(db, META_CLOUD_KDF)
-            set_meta(db, META_RESET_SEEN, reset_at)
-    except BaseException:
-        if app.keys.mode != "password":
-            _vault.secure_delete(app.folder / DEVICE_KEY_NEW_FILENAME)
-        raise
-    if app.keys.mode != "password":
-        _vault.promote_staged_device_key(app.folder)
-    app.keys.data_key[:] = account_key
-    return cleared

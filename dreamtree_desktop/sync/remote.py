@@ -21,7 +21,7 @@ from . import protocol as p
 from .client import CloudClient
 from .errors import CloudError, RevisionAhead, ServerDamaged
 from .items import AUTH, ItemKey, Texts, changed_items, document_from, item_texts, pages
-from .recovery import mark_lost
+from .lost import mark_lost
 from .state import META_DAMAGED, meta, set_meta
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import clock
+from .. import clock, clock_memory
 from ..accounts.emails import active_email
 from ..clock import now_iso
 from ..context import UserContext
@@ -39,8 +39,9 @@ from .errors import (
     SessionRefused,
     StaleRevision,
 )
+from .lost import META_RESET_SEEN
 from .mirror import change_mark, clear_changes, has_changes, load_mirror, update_mirror
-from .recovery import META_RESET_SEEN
+from .pending import send_pending_password
 from .remote import (
     Change,
     Pulled,
@@ -54,7 +55,6 @@ from .remote import (
     push,
 )
 from .state import (
-    META_CLOCK_OFFSET,
     META_DAMAGED,
     META_LAST_SYNC,
     META_REVISION,
@@ -171,8 +171,6 @@ def sync(ctx: UserContext, server: str | None = None, *, app: AppData | None = N
             "You are not signed in to the cloud service.",
             hint=f"Sign in: dreamtree account login --server {server} --email YOU@EXAMPLE.COM",
         )
-    from .cloud_account import send_pending_password
-
     with connect(server, token) as client:
         try:
             with _forget_refused_session(db):
@@ -408,7 +406,7 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
         set_meta(db, META_REVISION, str(revision))
         set_meta(db, META_LAST_SYNC, stamp)
         delete_meta(db, META_DAMAGED, META_VALIDATED)
-        set_meta(db, META_CLOCK_OFFSET, f"{clock.trusted_offset():.3f}")
+        clock_memory.remember(db)
         save_bases(ctx, agreed, bases)
         if view.restart:
             db.execute("DELETE FROM sync_items")
@@ -436,7 +434,7 @@ def record_quiet(ctx: UserContext, result: SyncResult, revision: int) -> None:
     stamp = now_iso()
     with db.transaction():
         set_meta(db, META_LAST_SYNC, stamp)
-        set_meta(db, META_CLOCK_OFFSET, f"{clock.trusted_offset():.3f}")
+        clock_memory.remember(db)
     result.revision = revision
     result.last_synced_at = stamp
     result.clock_offset_s = clock.trusted_offset()
@@ -453,14 +451,4 @@ def _observe(doc: dict[str, Any]) -> None:
     clock.observe(latest or None)
 
 
-def __getattr__(name: str) -> Any:
-    """The account operations live in cloud_account; older callers find them here too."""
-    if name in _ACCOUNT_NAMES:
-        from . import cloud_account
-
-        return getattr(cloud_account, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-_ACCOUNT_NAMES = frozenset({"AccountResult", "cloud_claim", "login", "logout", "push_password_change"})
 __all__ = ["Hooks", "SyncResult", "last_synced_at", "sync", "sync_now", "sync_status"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import clock_memory
+from ..clock_memory import META_CLOCK_OFFSET
 from ..context import PiiLockedError, UserContext
 from ..security.envelope import decrypt_value, encrypt_value
 from ..security.errors import EnvelopeError
@@ -26,8 +28,6 @@ META_VALIDATED = "sync.validated_sha256"
 TOKEN_CELL = ("app_meta", "value", META_TOKEN)
 # A password change made here while the service could not be reached: pushed at the next sync.
 META_PENDING_PASSWORD = "sync.pending_password_change"
-# The correction last measured against the service's clock (seconds, server - device).
-META_CLOCK_OFFSET = "sync.clock_offset_s"
 # The key-derivation parameters the cloud account uses (JSON): a password change made offline
 # derives the old auth secret with them, and a refused session tells from them whether the
 # password was changed elsewhere.
@@ -129,6 +129,7 @@ def sync_status(ctx: UserContext) -> dict[str, Any]:
         "revision": int(revision) if revision and revision.isdigit() else None,
         "last_synced_at": meta(db, META_LAST_SYNC),
         "clock_offset_s": _float(meta(db, META_CLOCK_OFFSET)),
+        **clock_memory.status(db),
         "password_change_pending": meta(db, META_PENDING_PASSWORD) is not None,
         "changes_to_send": pending_changes(db),  # rows changed here since the last sync
     }

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..clock import now_iso
-from ..context import UserContext
+from ..context import UNREADABLE, UnreadableEntryError, UserContext
 from ..errors import InternalError, UserInputError
 from ..ids import new_id
 from ..rules.fields import (
@@ -159,6 +159,13 @@ def insert_row(ctx: UserContext, table: str, values: Mapping[str, Any], *, row_i
         [row[n] for n in names],
     )
     return str(row["id"])
+
+
+def refuse_unreadable(current: Mapping[str, Any], fields: Iterable[str], what: str) -> None:
+    """A write that would replace a sealed value that does not open is refused (the loaders
+    show it as UNREADABLE); doctor is the way to restore or set it aside."""
+    if any(current.get(f) is UNREADABLE for f in fields):
+        raise UnreadableEntryError(what)
 
 
 def update_row(ctx: UserContext, table: str, row_id: str, values: Mapping[str, Any]) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..clock import now_iso
-from ..context import UserContext
+from ..context import UNREADABLE, UserContext
 from ..rules import records as rules
 from . import _common as c
 
@@ -55,6 +55,9 @@ def _seal(ctx: UserContext, column: str, value: Any) -> str | None:
 
 
 def _write(ctx: UserContext, sealed: dict[str, str | None]) -> None:
+    current = get(ctx)
+    if current is not None:
+        c.refuse_unreadable(dict.fromkeys(current["unreadable"], UNREADABLE), sealed, "Part of your budget")
     with ctx.db.transaction():
         if _row(ctx) is None:
             _insert(ctx, sealed)
@@ -101,13 +104,15 @@ def set_column(ctx: UserContext, column: str, text: str | None, origin: str | No
 
 
 def get(ctx: UserContext) -> dict[str, Any] | None:
-    """The decrypted budget, or None when there is none. Raises PiiLockedError without the key."""
+    """The decrypted budget, or None when there is none. Raises PiiLockedError without the key.
+    A column whose sealed value does not open is UNREADABLE and named in "unreadable"."""
     row = _row(ctx)
     if row is None:
         return None
     out: dict[str, Any] = {}
     for column in ("expense_lines", "monthly_expenses", "annual_needs", "hourly_batna", *TEXT_COLUMNS):
-        out[column] = ctx.unseal(TABLE, column, ctx.user_id, row[column])
+        out[column] = ctx.read_sealed(TABLE, column, ctx.user_id, row[column])
+    out["unreadable"] = [k for k, v in out.items() if v is UNREADABLE]
     out["lines"] = out.pop("expense_lines") or []
     out["created_at"], out["updated_at"] = row["created_at"], row["updated_at"]
     return out

@@ -27,7 +27,7 @@ def total_score(option: Mapping[str, Any]) -> int | None:
     values = [option.get(k) for k in SCORES]
     if any(v is None for v in values):
         return None
-    coherence, work, life, unknowns = (int(v) for v in values)  # type: ignore[arg-type]
+    coherence, work, life, unknowns = (int(v) for v in values if v is not None)
     return coherence + work + life + (11 - unknowns)
 
 

@@ -36,7 +36,7 @@ def _sealed(ctx: UserContext, row_id: str, values: Mapping[str, Any]) -> dict[st
 def _plain(ctx: UserContext, row: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: row[k] for k in ("id", "company_id", "origin", "created_at", "updated_at")}
     for column in SEALED:
-        out[column] = ctx.unseal(TABLE, column, row["id"], row[column])
+        out[column] = ctx.read_sealed(TABLE, column, row["id"], row[column])
     return out
 
 
@@ -51,6 +51,7 @@ def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None)
 def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     current = _plain(ctx, c.fetch_row(ctx, TABLE, row_id, "contact"))
+    c.refuse_unreadable(current, SEALED, "This contact")
     # A field lost to a password reset counts as empty; a required one must then be given again.
     kept = {k: (None if current[k] is LOST else current[k]) for k in FIELDS}
     values = _validate(ctx, kept | c.require_mapping(data, "The contact"))
@@ -65,7 +66,7 @@ def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
 
 
 def get(ctx: UserContext, row_id: str) -> dict[str, Any]:
-    """Decrypted; raises PiiLockedError without the data key."""
+    """Decrypted (a field that does not open is UNREADABLE); raises PiiLockedError without the data key."""
     return _plain(ctx, c.fetch_row(ctx, TABLE, row_id, "contact"))
 
 

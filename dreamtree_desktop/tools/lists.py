@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..clock import now_iso
-from ..context import UserContext
+from ..context import UNREADABLE, UnreadableEntryError, UserContext
 from ..errors import UserInputError
 from ..ids import new_id
 from ..pii import LOST_MARKER
@@ -116,6 +116,8 @@ def set_items(ctx: UserContext, list_id: str, texts: Sequence[str], *, pii: bool
     c.require_unlocked(ctx, tool_id, origin)
     _list_row(ctx, list_id)
     clean = _texts(texts)
+    if any(item["content"] is UNREADABLE for item in items(ctx, list_id)):
+        raise UnreadableEntryError("An item of this list")
     with ctx.db.transaction():
         c.delete_children(ctx, ITEMS, "list_id", list_id)
         ids = [_insert_item(ctx, list_id, text, n, pii) for n, text in enumerate(clean, start=1)]
@@ -177,7 +179,7 @@ def reorder(ctx: UserContext, list_id: str, item_ids: Sequence[str], origin: str
 
 def _content(ctx: UserContext, item_id: str, stored: str) -> Any:
     if stored == LOST_MARKER or is_envelope(stored):
-        return ctx.unseal(ITEMS, "content", item_id, stored)
+        return ctx.read_sealed(ITEMS, "content", item_id, stored)
     return stored
 
 

@@ -80,9 +80,10 @@ def slider_reading(ei: Any, sn: Any, tf: Any, jp: Any) -> dict[str, Any]:
     return {"code": None if undecided else text, "letters": text, "undecided": undecided}
 
 
-def from_sliders(ei: int, sn: int, tf: int, jp: int) -> str:
+def from_sliders(ei: Any, sn: Any, tf: Any, jp: Any) -> str:
     """The code four sliders give (negative: E, S, T, J; positive: I, N, F, P). A slider left in
-    the middle is undecided and refused with a message naming its pair."""
+    the middle is undecided and refused with a message naming its pair; a value that is not a
+    whole number from -100 to 100 is refused too, so callers may pass what they were given."""
     reading = slider_reading(ei, sn, tf, jp)
     if reading["code"] is None:
         pairs = " and ".join(reading["undecided"])
@@ -98,7 +99,7 @@ def apply_prompt_value(ctx: UserContext, value: Any, origin: str | None, config:
         return [ctx.user_id] if get(ctx) else []
     if isinstance(value, Mapping):
         c.check_keys(value, ("ei", "sn", "tf", "jp"), "The personality answer")
-        value = from_sliders(value.get("ei"), value.get("sn"), value.get("tf"), value.get("jp"))  # type: ignore[arg-type]
+        value = from_sliders(value.get("ei"), value.get("sn"), value.get("tf"), value.get("jp"))
     if value is None or (isinstance(value, str) and not value.strip()):
         raise UserInputError("code is required.")
     set_type(ctx, value, origin=origin)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..clock import now_iso
-from ..context import UserContext
+from ..context import UNREADABLE, UnreadableEntryError, UserContext
 from ..rules import records as rules
 from . import _common as c
 from . import experiences, skills
@@ -82,6 +82,8 @@ def save(ctx: UserContext, resume: Mapping[str, Any], origin: str | None = None)
     """Keep the user's edited resume (a JSON object of at most 1 MB)."""
     c.require_unlocked(ctx, TOOL_ID, origin)
     text = rules.resume_text(rules.resume_object(resume))
+    if unreadable(ctx):
+        raise UnreadableEntryError("Your saved resume")
     # Sealed whole: the resume holds the person's email, phone and address.
     sealed = ctx.seal("user_profile", "resume_json", ctx.user_id, text)
     with ctx.db.transaction():
@@ -90,11 +92,20 @@ def save(ctx: UserContext, resume: Mapping[str, Any], origin: str | None = None)
                        (sealed, now_iso(), ctx.user_id))
 
 
-def saved(ctx: UserContext) -> dict[str, Any] | None:
+def _opened(ctx: UserContext) -> Any:
     stored = ctx.db.scalar("SELECT resume_json FROM user_profile WHERE user_id = ?", (ctx.user_id,))
-    text = ctx.unseal("user_profile", "resume_json", ctx.user_id, stored)
+    return ctx.read_sealed("user_profile", "resume_json", ctx.user_id, stored)
+
+
+def unreadable(ctx: UserContext) -> bool:
+    """Whether a saved resume is kept whose seal does not open (saving over it is refused)."""
+    return _opened(ctx) is UNREADABLE
+
+
+def saved(ctx: UserContext) -> dict[str, Any] | None:
+    text = _opened(ctx)
     if not isinstance(text, str):
-        return None  # nothing saved, or lost in a password reset
+        return None  # nothing saved, lost in a password reset, or unreadable (see unreadable())
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):

@@ -22,12 +22,12 @@ from dreamtree_desktop.errors import AuthenticationError
 from dreamtree_desktop.pii import LOST_MARKER
 from dreamtree_desktop.security.errors import WrongPasswordError
 from dreamtree_desktop.security.keywrap import WrappedKey, unwrap_with_password
+from dreamtree_desktop.security.unlock import unlock_vault
 from dreamtree_desktop.security.vault import (
     key_bound_files,
     key_opens,
     open_vault,
     read_vault,
-    unlock_vault,
 )
 from dreamtree_desktop.storage.backups import make_backup
 from dreamtree_desktop.storage.keystore import key_mode, read_device_keys

@@ -22,6 +22,7 @@ from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.errors import AuthenticationError, StorageError, UserInputError
 from dreamtree_desktop.security.errors import WrongPasswordError
+from dreamtree_desktop.security.unlock import unlock_vault
 from dreamtree_desktop.security.vault import (
     FAILURES_FILENAME,
     UnlockDelayError,
@@ -30,7 +31,6 @@ from dreamtree_desktop.security.vault import (
     key_bound_files,
     key_opens,
     read_vault,
-    unlock_vault,
 )
 from dreamtree_desktop.storage.db import Database
 from dreamtree_desktop.storage.keystore import read_device_keys

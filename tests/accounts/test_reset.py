@@ -22,7 +22,8 @@ from dreamtree_desktop.context import LOST, UserContext
 from dreamtree_desktop.errors import UserInputError
 from dreamtree_desktop.pii import LOST_MARKER
 from dreamtree_desktop.security.keywrap import unwrap_with_password
-from dreamtree_desktop.security.vault import key_opens, unlock_vault
+from dreamtree_desktop.security.unlock import unlock_vault
+from dreamtree_desktop.security.vault import key_opens
 from dreamtree_desktop.storage.keystore import read_device_keys
 
 SPEC_MESSAGE = (

@@ -179,7 +179,7 @@ def test_case6_a_password_changed_offline_is_sent_at_the_next_sync(cloud_server,
 
     from dreamtree_desktop.accounts import change_password
     from dreamtree_desktop.security.errors import WrongPasswordError
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account, service
     from dreamtree_desktop.sync.client import CloudClient
     from dreamtree_desktop.sync.errors import PasswordChangedElsewhere
 
@@ -193,7 +193,7 @@ def test_case6_a_password_changed_offline_is_sent_at_the_next_sync(cloud_server,
 
     with opened(a) as (app, _ctx):
         change_password(app, PASSWORD, new_password)
-        assert service.push_password_change(app, PASSWORD, new_password, connect=offline) == "deferred"
+        assert cloud_account.push_password_change(app, PASSWORD, new_password, connect=offline) == "deferred"
     status = cli(a, "sync", "--status")
     assert status.returncode == 0 and "gets it at the next sync" in status.stdout
     result = sync(a)
@@ -204,8 +204,8 @@ def test_case6_a_password_changed_offline_is_sent_at_the_next_sync(cloud_server,
     fresh = new_folder(seeded_template, tmp_path, "C")
     with opened(fresh) as (app, _ctx):
         with pytest.raises(WrongPasswordError):
-            service.login(app, account.url, account.email, PASSWORD)
-        service.login(app, account.url, account.email, new_password, lock=False)
+            cloud_account.login(app, account.url, account.email, PASSWORD)
+        cloud_account.login(app, account.url, account.email, new_password, lock=False)
     # B asks once for the new password (exit 3) and loses nothing made meanwhile.
     with opened(b) as (_app, ctx):
         flow.log(ctx, "written on B before it heard", 1, 4)
@@ -215,7 +215,7 @@ def test_case6_a_password_changed_offline_is_sent_at_the_next_sync(cloud_server,
     done = cli(b, "sync")
     assert done.returncode == 3, done.stderr
     with opened(b) as (app, _ctx):
-        assert service.login(app, account.url, account.email, new_password).sync_error is None
+        assert cloud_account.login(app, account.url, account.email, new_password).sync_error is None
     sync(a)
     sync(fresh)
     for folder in (a, b, fresh):
@@ -285,7 +285,7 @@ def test_case7_a_forgotten_password_is_reset_through_the_cloud_and_every_device_
 
     from dreamtree_desktop.context import LOST
     from dreamtree_desktop.security.errors import WrongPasswordError
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account, service
     from dreamtree_desktop.sync.errors import PasswordChangedElsewhere
     from dreamtree_desktop.sync.recovery import reset_cloud_password
 
@@ -315,19 +315,19 @@ def test_case7_a_forgotten_password_is_reset_through_the_cloud_and_every_device_
         sync(b)
     with opened(b) as (app, _ctx):
         with pytest.raises(WrongPasswordError):
-            service.login(app, account.url, account.email, PASSWORD)
-        signed = service.login(app, account.url, account.email, new_password)
+            cloud_account.login(app, account.url, account.email, PASSWORD)
+        signed = cloud_account.login(app, account.url, account.email, new_password)
         assert signed.sync_error is None and signed.cleared_fields > 0
     check(b)
     # C, locked with the old password: opened with it, signed in with the new one, it is locked
     # with the new one from then on.
     with opened(c, PASSWORD) as (app, _ctx):
-        assert service.login(app, account.url, account.email, new_password).sync_error is None
+        assert cloud_account.login(app, account.url, account.email, new_password).sync_error is None
     check(c, new_password)
     # A new computer sees the account as it now is.
     d = new_folder(seeded_template, tmp_path, "D")
     with opened(d) as (app, _ctx):
-        assert service.login(app, account.url, account.email, new_password, lock=False).sync_error is None
+        assert cloud_account.login(app, account.url, account.email, new_password, lock=False).sync_error is None
     check(d)
 
     def sync_c():
@@ -348,7 +348,7 @@ def test_case7_the_reset_can_start_on_a_new_computer(cloud_server, seeded_templa
     from sync_helpers import PII_PROMPT, PLAIN_PROMPT, cli, new_folder, read_mailed_code
 
     from dreamtree_desktop.context import LOST
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account
     from dreamtree_desktop.sync.errors import PasswordChangedElsewhere
 
     account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("kept through the reset",))
@@ -373,7 +373,7 @@ def test_case7_the_reset_can_start_on_a_new_computer(cloud_server, seeded_templa
     with pytest.raises(PasswordChangedElsewhere):
         sync(a)
     with opened(a) as (app, _ctx):
-        assert service.login(app, account.url, account.email, new_password).cleared_fields > 0
+        assert cloud_account.login(app, account.url, account.email, new_password).cleared_fields > 0
     for folder in (fresh, a, fresh):
         sync(folder)
     assert plain_export(a) == plain_export(fresh)

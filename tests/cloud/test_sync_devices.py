@@ -36,7 +36,7 @@ from dreamtree_desktop.accounts import account_status, unsealed_pii
 from dreamtree_desktop.errors import AuthenticationError, ServiceError
 from dreamtree_desktop.portability.revisions import get_revision, list_revisions
 from dreamtree_desktop.security.envelope import is_envelope
-from dreamtree_desktop.sync import service
+from dreamtree_desktop.sync import cloud_account, service
 from dreamtree_desktop.sync import state as sync_state
 from dreamtree_desktop.sync.client import CloudClient, CloudUnreachable
 from dreamtree_desktop.tools import flow
@@ -60,7 +60,7 @@ def make_account(url: str, seeded_template: Path, tmp_path: Path, *,
         answer_through(ctx, "1.4.4")
         for activity in standalone:
             flow.log(ctx, activity, 2, 4, "2025-05-01")
-        result = service.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=mailed_code(url))
+        result = cloud_account.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=mailed_code(url))
     assert result.sync_error is None
     assert result.sync is not None and result.sync.pushed and result.sync.revision == 1
     return Account(url, email, folder)
@@ -70,7 +70,7 @@ def sign_in(account: Account, seeded_template: Path, tmp_path: Path, name: str, 
             lock: bool = False) -> Path:
     folder = new_folder(seeded_template, tmp_path, name)
     with opened(folder) as (app, _ctx):
-        result = service.login(app, account.url, account.email, PASSWORD, lock=lock)
+        result = cloud_account.login(app, account.url, account.email, PASSWORD, lock=lock)
     assert result.adopted and result.sync_error is None
     return folder
 
@@ -328,15 +328,15 @@ def test_a_password_changed_on_one_device_reaches_the_others(account, seeded_tem
     locked = sign_in(account, seeded_template, tmp_path, "D", lock=True)
     with opened(account.a) as (app, _ctx):
         change_password(app, PASSWORD, new_password)
-        assert service.push_password_change(app, PASSWORD, new_password) == "pushed"
-        assert service.push_password_change(app, PASSWORD, new_password) == "already"
+        assert cloud_account.push_password_change(app, PASSWORD, new_password) == "pushed"
+        assert cloud_account.push_password_change(app, PASSWORD, new_password) == "already"
     assert sync(account.a).revision >= 1  # A's own session stays valid
 
     fresh = new_folder(seeded_template, tmp_path, "C")
     with opened(fresh) as (app, _ctx):
         with pytest.raises(WrongPasswordError):
-            service.login(app, account.url, account.email, PASSWORD)
-        service.login(app, account.url, account.email, new_password, lock=False)
+            cloud_account.login(app, account.url, account.email, PASSWORD)
+        cloud_account.login(app, account.url, account.email, new_password, lock=False)
     assert plain_export(fresh) == plain_export(account.a)
 
     # B's session ended with the change: it asks for the new password (exit 3); signing in with
@@ -345,7 +345,7 @@ def test_a_password_changed_on_one_device_reaches_the_others(account, seeded_tem
         sync(b)
     assert asked.value.exit_code == 3 and "new password" in str(asked.value)
     with opened(b) as (app, _ctx):
-        result = service.login(app, account.url, account.email, new_password)
+        result = cloud_account.login(app, account.url, account.email, new_password)
         assert result.sync_error is None and not result.adopted
         verify_password(app, new_password).wipe()
         with pytest.raises(WrongPasswordError):
@@ -353,7 +353,7 @@ def test_a_password_changed_on_one_device_reaches_the_others(account, seeded_tem
     # A folder locked with the old password: opened with it, signed in with the new one, it is
     # locked with the new one from then on.
     with opened(locked, PASSWORD) as (app, _ctx):
-        assert service.login(app, account.url, account.email, new_password).sync_error is None
+        assert cloud_account.login(app, account.url, account.email, new_password).sync_error is None
     with pytest.raises(WrongPasswordError), opened(locked, PASSWORD):
         pass
     assert plain_export(locked, new_password) == plain_export(account.a)
@@ -368,7 +368,7 @@ def test_changing_the_password_from_the_cli_updates_the_cloud_account(account, s
     assert "cloud account now uses the new password" in done.stdout
     fresh = new_folder(seeded_template, tmp_path, "E")
     with opened(fresh) as (app, _ctx):
-        service.login(app, account.url, account.email, new_password, lock=False)
+        cloud_account.login(app, account.url, account.email, new_password, lock=False)
 
 
 def test_a_computer_that_signed_in_before_keeps_its_way_in_during_a_distributed_guess(
@@ -392,9 +392,9 @@ def test_a_computer_that_signed_in_before_keeps_its_way_in_during_a_distributed_
             assert r.status_code == 401
     c = new_folder(seeded_template, tmp_path, "C")
     with opened(c) as (app, _ctx), pytest.raises(RateLimited):
-        service.login(app, account.url, account.email, PASSWORD, lock=False)
+        cloud_account.login(app, account.url, account.email, PASSWORD, lock=False)
     # B presents the token it kept and signs in again with the right password.
     with opened(b) as (app, _ctx):
-        again = service.login(app, account.url, account.email, PASSWORD, lock=False)
+        again = cloud_account.login(app, account.url, account.email, PASSWORD, lock=False)
         assert again.sync_error is None
         assert sync_state.stored_device_token(app.db) == kept

@@ -33,7 +33,7 @@ from sync_helpers import (
 from dreamtree_desktop.accounts import account_status
 from dreamtree_desktop.errors import ServiceError
 from dreamtree_desktop.portability import Catalog, DocumentError, export_document
-from dreamtree_desktop.sync import protocol, service
+from dreamtree_desktop.sync import cloud_account, protocol, service
 from dreamtree_desktop.sync import state as sync_state
 from dreamtree_desktop.sync.client import CloudClient, CloudUnreachable, SessionRefused
 from dreamtree_desktop.sync.items import changed_items, item_texts
@@ -49,7 +49,7 @@ def claimed(url: str, seeded_template: Path, tmp_path: Path, name: str = "A") ->
     with opened(folder) as (app, _ctx):
         ctx = own_identity(app)
         answer_through(ctx, "1.4.4")
-        result = service.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=mailed_code(url))
+        result = cloud_account.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=mailed_code(url))
         assert result.sync_error is None
         return folder, email, ctx.user_id
 
@@ -140,7 +140,7 @@ def test_expired_session_asks_to_sign_in_again(cloud_server, seeded_template, tm
         sync(folder)
     assert caught.value.exit_code == 3 and "expired" in str(caught.value)
     with opened(folder) as (app, _ctx):
-        result = service.login(app, cloud_server.url, email, PASSWORD)
+        result = cloud_account.login(app, cloud_server.url, email, PASSWORD)
     assert result.sync is not None and result.sync.pushed and not result.adopted
     assert not (folder / "vault.json").exists()  # signing in again leaves the lock setting alone
 
@@ -227,7 +227,7 @@ def test_malformed_snapshot_is_refused_then_replaced_by_the_next_sync(cloud_serv
     assert result.pushed and result.revision == 3 and any("replaced" in n for n in result.notes)
     other = new_folder(seeded_template, tmp_path, "other")
     with opened(other) as (app, _ctx):
-        service.login(app, cloud_server.url, email, PASSWORD, lock=False)
+        cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
     assert plain_export(other) == plain_export(folder)
 
 

@@ -32,7 +32,7 @@ def _server_env(cloud_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _account_with_work(cloud_server: Any, folder: Path, through: str = "1.1.2") -> tuple[str, str]:
     """A folder claimed into a new cloud account; returns (email, its answer to PLAIN_PROMPT)."""
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account
 
     email = new_email("ui-flow")
     with opened(folder) as (app, _ctx):
@@ -40,7 +40,7 @@ def _account_with_work(cloud_server: Any, folder: Path, through: str = "1.1.2") 
         onboard(ctx)
         answer_through(ctx, through)
         answer(ctx, PLAIN_PROMPT, "the account's own answer")
-        service.cloud_claim(app, cloud_server.url, PASSWORD, email=email, lock=False,
+        cloud_account.cloud_claim(app, cloud_server.url, PASSWORD, email=email, lock=False,
                             ask_code=mailed_code(cloud_server))
     return email, "the account's own answer"
 

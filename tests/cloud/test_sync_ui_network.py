@@ -31,7 +31,7 @@ NEW_PASSWORD = "marmalade-cello-58"
 
 
 def _claimed_folder(seeded_template: Any, tmp_path: Any, name: str, server_url: str, ask_code: Any) -> tuple[Any, str]:
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account
 
     folder = new_folder(seeded_template, tmp_path, name)
     email = new_email("ui-net")
@@ -39,7 +39,7 @@ def _claimed_folder(seeded_template: Any, tmp_path: Any, name: str, server_url: 
         ctx = own_identity(app)
         onboard(ctx)
         answer_through(ctx, "1.1.2")
-        service.cloud_claim(app, server_url, PASSWORD, email=email, lock=False, ask_code=ask_code)
+        cloud_account.cloud_claim(app, server_url, PASSWORD, email=email, lock=False, ask_code=ask_code)
     return folder, email
 
 
@@ -113,15 +113,15 @@ def test_quitting_while_the_server_hangs_returns_promptly(cloud_server, seeded_t
 
 def test_password_changed_on_another_computer(cloud_server, seeded_template, tmp_path, qtbot):
     from dreamtree_desktop import accounts
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account, service
 
     first, email = _claimed_folder(seeded_template, tmp_path, "first", cloud_server.url, mailed_code(cloud_server))
     second = new_folder(seeded_template, tmp_path, "second")
     with opened(second) as (app, _ctx):
-        service.login(app, cloud_server.url, email, PASSWORD, lock=False)
+        cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
     with opened(first) as (app, _ctx):
         accounts.change_password(app, PASSWORD, NEW_PASSWORD)
-        assert service.push_password_change(app, PASSWORD, NEW_PASSWORD)
+        assert cloud_account.push_password_change(app, PASSWORD, NEW_PASSWORD)
 
     with device(second, qtbot) as dev:
         dev.services.worker.submit(lambda c: answer(c, PLAIN_PROMPT, "written before signing in again"),
@@ -185,7 +185,7 @@ def test_indicator_says_the_clock_is_off(cloud_server, seeded_template, tmp_path
 
 def test_password_changed_here_while_offline_reaches_the_account(seeded_template, tmp_path, qtbot):
     from dreamtree_desktop import accounts
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account
 
     server = Worker(tmp_path / "server")
     server.start()
@@ -194,7 +194,7 @@ def test_password_changed_here_while_offline_reaches_the_account(seeded_template
         server.stop()
         with opened(folder) as (app, _ctx):
             accounts.change_password(app, PASSWORD, NEW_PASSWORD)
-            assert service.push_password_change(app, PASSWORD, NEW_PASSWORD) == "deferred"
+            assert cloud_account.push_password_change(app, PASSWORD, NEW_PASSWORD) == "deferred"
         server.start()
         with device(folder, qtbot) as dev:
             qtbot.waitUntil(lambda: dev.scheduler.last_result is not None, timeout=60_000)
@@ -204,7 +204,7 @@ def test_password_changed_here_while_offline_reaches_the_account(seeded_template
         # Another computer now signs in with the new password.
         other = new_folder(seeded_template, tmp_path, "other")
         with opened(other) as (app, _ctx):
-            assert service.login(app, server.url, email, NEW_PASSWORD, lock=False).sync_error is None
+            assert cloud_account.login(app, server.url, email, NEW_PASSWORD, lock=False).sync_error is None
     finally:
         server.stop()
 
@@ -212,7 +212,7 @@ def test_password_changed_here_while_offline_reaches_the_account(seeded_template
 def test_password_changed_in_the_window_reaches_the_account_with_the_next_sync(seeded_template, tmp_path,
                                                                                qtbot):
     from dreamtree_desktop import accounts
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account, service
     from dreamtree_desktop.sync.cloud_account import queue_password_change
 
     server = Worker(tmp_path / "server")
@@ -230,7 +230,7 @@ def test_password_changed_in_the_window_reaches_the_account_with_the_next_sync(s
             wait_idle(qtbot, dev)
         other = new_folder(seeded_template, tmp_path, "other")
         with opened(other) as (app, _ctx):
-            assert service.login(app, server.url, email, NEW_PASSWORD, lock=False).sync_error is None
+            assert cloud_account.login(app, server.url, email, NEW_PASSWORD, lock=False).sync_error is None
         # A folder with no cloud account has nothing to send.
         lonely = new_folder(seeded_template, tmp_path, "lonely")
         with opened(lonely) as (app, _ctx):

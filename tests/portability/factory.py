@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from dreamtree_desktop.context import UserContext, dumps
 from dreamtree_desktop.engine.content import PromptDef
 from dreamtree_desktop.engine.sample import SampleAnswers
 from dreamtree_desktop.ids import new_id
-from dreamtree_desktop.portability.catalog import Catalog
+from dreamtree_desktop.portability.catalog import Catalog, PromptInfo
 from dreamtree_desktop.portability.tables import TOOL_COLUMNS
 
 T0 = "2025-03-01T10:00:00.000Z"
@@ -65,305 +66,273 @@ def populate(ctx: UserContext, *, stamp: str = T0, standalone: int = 0) -> Made:
     """Answers for every prompt of the workbook, every module complete, plus tool records."""
     db, uid = ctx.db, ctx.user_id
     cat = Catalog.load(db)
-    sample = SampleAnswers(db)
-    made = Made()
-    skills = [r[0] for r in db.query("SELECT id FROM skills WHERE is_custom = 0 ORDER BY id LIMIT 40")]
-    competencies = sorted(cat.competencies)
-    personality = sorted(cat.personality_types)[0]
-    custom_skill = new_id()
+    fill = _Fill(
+        ctx,
+        stamp,
+        Made(),
+        cat,
+        SampleAnswers(db),
+        skills=[r[0] for r in db.query("SELECT id FROM skills WHERE is_custom = 0 ORDER BY id LIMIT 40")],
+        competencies=sorted(cat.competencies),
+        personality=sorted(cat.personality_types)[0],
+        custom_skill=new_id(),
+    )
     with db.transaction():
         db.execute(
             "INSERT INTO skills(id, name, category, is_custom, created_by, created_at) "
             "VALUES (?, 'Beekeeping', 'knowledge', 1, ?, ?)",
-            (custom_skill, uid, stamp),
+            (fill.custom_skill, uid, stamp),
         )
-        single: dict[str, dict[str, Any]] = {"user_profile": {}, "user_values": {}, "user_budget": {}}
-        companies: list[str] = []
         for prompt in cat.prompts.values():
-            ex, n = prompt.exercise_id, next(_counter)
-            table = prompt.target_table
-            if table == "user_responses":
-                value: Any = _answer(sample, cat.prompt_defs[prompt.id])
-                if prompt.is_pii:
-                    rid = new_id()
-                    stored = ctx.seal(
-                        "user_responses", "response_text", rid, f"{SECRET_WORDS[2]} ({prompt.id})"
-                    )
-                else:
-                    rid, stored = new_id(), value
-                _insert(
-                    ctx,
-                    table,
-                    {
-                        "id": rid,
-                        "user_id": uid,
-                        "prompt_id": prompt.id,
-                        "exercise_id": ex,
-                        "response_text": stored,
-                        "created_at": stamp,
-                        "updated_at": stamp,
-                    },
-                )
-                made.add(table, rid)
-            elif table == "user_checklists":
-                rid = new_id()
-                _insert(
-                    ctx,
-                    table,
-                    {
-                        "id": rid,
-                        "user_id": uid,
-                        "prompt_id": prompt.id,
-                        "exercise_id": ex,
-                        "checked": n % 2,
-                        "created_at": stamp,
-                        "updated_at": stamp,
-                    },
-                )
-                made.add(table, rid)
-            elif table == "user_lists":
-                _list(ctx, made, prompt.target_list or prompt.id, ex, stamp, 4)
-            elif table in single and prompt.target_column:
-                text = f"{prompt.target_column} text"
-                if table == "user_budget":
-                    text = ctx.seal(table, prompt.target_column, uid, f"{SECRET_WORDS[0]} {text}")
-                single[table][prompt.target_column] = text
-            elif prompt.tool in TOOL_COLUMNS:
-                for t, c in TOOL_COLUMNS[prompt.tool]:
-                    if t == "user_settings":
-                        db.execute(
-                            "UPDATE user_settings SET personality_type = ? WHERE user_id = ?",
-                            (personality, uid),
-                        )
-                    elif t == "user_budget":
-                        single[t][c] = ctx.seal("user_budget", c, uid, _budget_value(c))
-                    elif c.startswith("life_dashboard_") and c != "life_dashboard_notes":
-                        single[t][c] = 7
-                    elif c == "resume_json":
-                        resume = json.dumps({"basics": {"name": "Resume", "location": {"city": "Lyon"}}})
-                        single[t][c] = ctx.seal("user_profile", "resume_json", uid, resume)
-                    else:
-                        single[t][c] = "notes"
-                if prompt.tool == "life-dashboard":
-                    rid = new_id()
-                    _insert(
-                        ctx,
-                        "user_dashboard_snapshots",
-                        {
-                            "id": rid,
-                            "user_id": uid,
-                            "work": 7,
-                            "play": 6,
-                            "love": 8,
-                            "health": 5,
-                            "origin": ex,
-                            "recorded_at": stamp,
-                        },
-                    )
-                    made.add("user_dashboard_snapshots", rid)
-            elif table == "user_experiences":
-                for i in range(3):
-                    rid = new_id()
-                    _insert(
-                        ctx,
-                        table,
-                        {
-                            "id": rid,
-                            "user_id": uid,
-                            "title": f"Job {i}",
-                            "organization": "Org",
-                            "experience_type": "job",
-                            "origin": ex,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        },
-                    )
-                    made.add(table, rid)
-                    for s in skills[i * 2 : i * 2 + 2]:
-                        db.execute(
-                            "INSERT INTO user_experience_skills(id, experience_id, skill_id, created_at) "
-                            "VALUES (?, ?, ?, ?)",
-                            (new_id(), rid, s, stamp),
-                        )
-            elif table == "user_skills":
-                for i, s in enumerate([*skills[10:22], custom_skill]):
-                    rid = new_id()
-                    _insert(
-                        ctx,
-                        table,
-                        {
-                            "id": rid,
-                            "user_id": uid,
-                            "skill_id": s,
-                            "category": "transferable",
-                            "mastery": 1 + i % 5,
-                            "rank": i + 1 if i < 10 else None,
-                            "origin": ex,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        },
-                    )
-                    made.add(table, rid)
-            elif table == "user_stories":
-                experience = (made.ids.get("user_experiences") or [None])[0]
-                for i in range(3):
-                    rid = new_id()
-                    _insert(
-                        ctx,
-                        table,
-                        {
-                            "id": rid,
-                            "user_id": uid,
-                            "experience_id": experience,
-                            "title": f"Story {n}-{i}",
-                            "situation": "s",
-                            "obstacle": "o",
-                            "action": "a",
-                            "result": "r",
-                            "story_type": "reframe" if ex.startswith("2.2") else "challenge",
-                            "origin": ex,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        },
-                    )
-                    made.add(table, rid)
-                    db.execute(
-                        "INSERT INTO user_story_skills(id, story_id, skill_id, created_at) "
-                        "VALUES (?, ?, ?, ?)",
-                        (new_id(), rid, skills[30 + i], stamp),
-                    )
-            elif table == "user_locations":
-                for i in range(3):
-                    rid = new_id()
-                    _insert(
-                        ctx,
-                        table,
-                        {
-                            "id": rid,
-                            "user_id": uid,
-                            "name": f"City {i}",
-                            "rank": i + 1,
-                            "origin": ex,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        },
-                    )
-                    made.add(table, rid)
-            elif table == "user_flow_logs":
-                for i in range(3):
-                    rid = new_id()
-                    _insert(
-                        ctx,
-                        table,
-                        {
-                            "id": rid,
-                            "user_id": uid,
-                            "activity": f"Flow {n}-{i}",
-                            "energy": 1,
-                            "focus": 4,
-                            "logged_date": "2025-02-0" + str(i + 1),
-                            "origin": ex,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        },
-                    )
-                    made.add(table, rid)
-            elif table == "user_idea_trees":
-                _tree(ctx, made, ex, stamp, f"root {n}")
-            elif table == "user_career_options":
-                for i in range(3):
-                    rid = new_id()
-                    _insert(
-                        ctx,
-                        table,
-                        {
-                            "id": rid,
-                            "user_id": uid,
-                            "title": f"Option {n}-{i}",
-                            "rank": i + 1,
-                            "coherence_score": 5,
-                            "origin": ex,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        },
-                    )
-                    made.add(table, rid)
-            elif table == "user_competency_scores":
-                for i, comp in enumerate(competencies):
-                    rid = new_id()
-                    _insert(
-                        ctx,
-                        table,
-                        {
-                            "id": rid,
-                            "user_id": uid,
-                            "competency_id": comp,
-                            "score": 1 + i % 5,
-                            "assessed_at": stamp,
-                        },
-                    )
-                    made.add(table, rid)
-            elif table == "user_companies":
-                for i in range(2):
-                    rid = new_id()
-                    _insert(
-                        ctx,
-                        table,
-                        {
-                            "id": rid,
-                            "user_id": uid,
-                            "name": f"Company {n}-{i}",
-                            "status": "researching",
-                            "origin": ex,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        },
-                    )
-                    made.add(table, rid)
-                    companies.append(rid)
-            elif table == "user_contacts":
-                for i in range(2):
-                    _contact(ctx, made, ex, stamp, companies[-1] if companies else None, f"{n}-{i}")
-            elif table == "user_jobs":
-                for i in range(2):
-                    rid = new_id()
-                    _insert(
-                        ctx,
-                        table,
-                        {
-                            "id": rid,
-                            "user_id": uid,
-                            "company_id": companies[0] if companies else None,
-                            "title": f"Job posting {n}-{i}",
-                            "application_status": "applied",
-                            "origin": ex,
-                            "created_at": stamp,
-                            "updated_at": stamp,
-                        },
-                    )
-                    made.add(table, rid)
-        for table, values in single.items():
+            _answer_prompt(fill, prompt, next(_counter))
+        for table, values in fill.single.items():
             if values:
                 _insert(ctx, table, {"user_id": uid, **values, "created_at": stamp, "updated_at": stamp})
-        for ex_id, (_module_id, full_id) in cat.exercises.items():
-            db.execute(
-                "INSERT INTO exercise_progress(user_id, exercise_id, full_exercise_id, first_responded_at, "
-                "responded_at) VALUES (?, ?, ?, ?, ?)",
-                (uid, ex_id, full_id, stamp, stamp),
-            )
-        for module_id in sorted({m for m, _ in cat.exercises.values()}):
-            db.execute(
-                "INSERT INTO user_modules(user_id, module_id, first_completed_at, last_modified_at) "
-                "VALUES (?, ?, ?, ?)",
-                (uid, module_id, stamp, stamp),
-            )
-        db.execute(
-            "UPDATE user_settings SET display_name = 'Sam', updated_at = ? WHERE user_id = ?", (stamp, uid)
-        )
+        _complete_everything(fill)
         ctx.tombstone("user_flow_logs", new_id())
         if standalone:
-            add_standalone(ctx, standalone, stamp=stamp, made=made)
-    return made
+            add_standalone(ctx, standalone, stamp=stamp, made=fill.made)
+    return fill.made
+
+
+@dataclass
+class _Fill:
+    """What populate writes with; `single` gathers the columns of the one-row tables."""
+
+    ctx: UserContext
+    stamp: str
+    made: Made
+    cat: Catalog
+    sample: SampleAnswers
+    skills: list[str]
+    competencies: list[str]
+    personality: str
+    custom_skill: str
+    single: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {"user_profile": {}, "user_values": {}, "user_budget": {}}
+    )
+    companies: list[str] = field(default_factory=list)
+
+    def row(self, table: str, values: dict[str, Any], rid: str | None = None) -> str:
+        """Insert one of the user's rows (a fresh id unless given) and count it."""
+        rid = rid or new_id()
+        _insert(self.ctx, table, {"id": rid, "user_id": self.ctx.user_id, **values})
+        self.made.add(table, rid)
+        return rid
+
+    def record(self, table: str, values: dict[str, Any]) -> str:
+        """A tool record written by exercise (origin) `values["origin"]`, stamped now."""
+        return self.row(table, {**values, "created_at": self.stamp, "updated_at": self.stamp})
+
+
+def _answer_prompt(fill: _Fill, prompt: PromptInfo, n: int) -> None:
+    """Write the answer one prompt asks for where its target says; `n` makes texts unique."""
+    ex, table, stamp = prompt.exercise_id, prompt.target_table, fill.stamp
+    if table == "user_responses":
+        _response(fill, prompt)
+    elif table == "user_checklists":
+        fill.row(
+            table,
+            {"prompt_id": prompt.id, "exercise_id": ex, "checked": n % 2, "created_at": stamp, "updated_at": stamp},
+        )
+    elif table == "user_lists":
+        _list(fill.ctx, fill.made, prompt.target_list or prompt.id, ex, stamp, 4)
+    elif table in fill.single and prompt.target_column:
+        text: str | None = f"{prompt.target_column} text"
+        if table == "user_budget":
+            text = fill.ctx.seal(table, prompt.target_column, fill.ctx.user_id, f"{SECRET_WORDS[0]} {text}")
+        fill.single[table][prompt.target_column] = text
+    elif prompt.tool is not None and prompt.tool in TOOL_COLUMNS:
+        _tool_columns(fill, prompt.tool, ex)
+    elif table in _RECORDS:
+        _RECORDS[table](fill, ex, n)
+
+
+def _response(fill: _Fill, prompt: PromptInfo) -> None:
+    value: Any = _answer(fill.sample, fill.cat.prompt_defs[prompt.id])
+    rid = new_id()
+    if prompt.is_pii:
+        value = fill.ctx.seal("user_responses", "response_text", rid, f"{SECRET_WORDS[2]} ({prompt.id})")
+    fill.row(
+        "user_responses",
+        {
+            "prompt_id": prompt.id,
+            "exercise_id": prompt.exercise_id,
+            "response_text": value,
+            "created_at": fill.stamp,
+            "updated_at": fill.stamp,
+        },
+        rid,
+    )
+
+
+def _tool_columns(fill: _Fill, tool: str, ex: str) -> None:
+    """A tool that writes columns of the one-row tables (budget, dashboard, resume, personality)."""
+    ctx, uid = fill.ctx, fill.ctx.user_id
+    for t, c in TOOL_COLUMNS[tool]:
+        if t == "user_settings":
+            ctx.db.execute(
+                "UPDATE user_settings SET personality_type = ? WHERE user_id = ?", (fill.personality, uid)
+            )
+        elif t == "user_budget":
+            fill.single[t][c] = ctx.seal("user_budget", c, uid, _budget_value(c))
+        elif c.startswith("life_dashboard_") and c != "life_dashboard_notes":
+            fill.single[t][c] = 7
+        elif c == "resume_json":
+            resume = json.dumps({"basics": {"name": "Resume", "location": {"city": "Lyon"}}})
+            fill.single[t][c] = ctx.seal("user_profile", "resume_json", uid, resume)
+        else:
+            fill.single[t][c] = "notes"
+    if tool == "life-dashboard":
+        fill.row(
+            "user_dashboard_snapshots",
+            {"work": 7, "play": 6, "love": 8, "health": 5, "origin": ex, "recorded_at": fill.stamp},
+        )
+
+
+def _experiences(fill: _Fill, ex: str, n: int) -> None:
+    for i in range(3):
+        rid = fill.record(
+            "user_experiences",
+            {"title": f"Job {i}", "organization": "Org", "experience_type": "job", "origin": ex},
+        )
+        for s in fill.skills[i * 2 : i * 2 + 2]:
+            fill.ctx.db.execute(
+                "INSERT INTO user_experience_skills(id, experience_id, skill_id, created_at) VALUES (?, ?, ?, ?)",
+                (new_id(), rid, s, fill.stamp),
+            )
+
+
+def _skills(fill: _Fill, ex: str, n: int) -> None:
+    for i, s in enumerate([*fill.skills[10:22], fill.custom_skill]):
+        fill.record(
+            "user_skills",
+            {
+                "skill_id": s,
+                "category": "transferable",
+                "mastery": 1 + i % 5,
+                "rank": i + 1 if i < 10 else None,
+                "origin": ex,
+            },
+        )
+
+
+def _stories(fill: _Fill, ex: str, n: int) -> None:
+    experiences = fill.made.ids.get("user_experiences")
+    experience = experiences[0] if experiences else None
+    for i in range(3):
+        rid = fill.record(
+            "user_stories",
+            {
+                "experience_id": experience,
+                "title": f"Story {n}-{i}",
+                "situation": "s",
+                "obstacle": "o",
+                "action": "a",
+                "result": "r",
+                "story_type": "reframe" if ex.startswith("2.2") else "challenge",
+                "origin": ex,
+            },
+        )
+        fill.ctx.db.execute(
+            "INSERT INTO user_story_skills(id, story_id, skill_id, created_at) VALUES (?, ?, ?, ?)",
+            (new_id(), rid, fill.skills[30 + i], fill.stamp),
+        )
+
+
+def _locations(fill: _Fill, ex: str, n: int) -> None:
+    for i in range(3):
+        fill.record("user_locations", {"name": f"City {i}", "rank": i + 1, "origin": ex})
+
+
+def _flow_logs(fill: _Fill, ex: str, n: int) -> None:
+    for i in range(3):
+        fill.record(
+            "user_flow_logs",
+            {
+                "activity": f"Flow {n}-{i}",
+                "energy": 1,
+                "focus": 4,
+                "logged_date": "2025-02-0" + str(i + 1),
+                "origin": ex,
+            },
+        )
+
+
+def _idea_trees(fill: _Fill, ex: str, n: int) -> None:
+    _tree(fill.ctx, fill.made, ex, fill.stamp, f"root {n}")
+
+
+def _career_options(fill: _Fill, ex: str, n: int) -> None:
+    for i in range(3):
+        fill.record(
+            "user_career_options",
+            {"title": f"Option {n}-{i}", "rank": i + 1, "coherence_score": 5, "origin": ex},
+        )
+
+
+def _competency_scores(fill: _Fill, ex: str, n: int) -> None:
+    for i, comp in enumerate(fill.competencies):
+        fill.row("user_competency_scores", {"competency_id": comp, "score": 1 + i % 5, "assessed_at": fill.stamp})
+
+
+def _companies(fill: _Fill, ex: str, n: int) -> None:
+    for i in range(2):
+        rid = fill.record("user_companies", {"name": f"Company {n}-{i}", "status": "researching", "origin": ex})
+        fill.companies.append(rid)
+
+
+def _contacts(fill: _Fill, ex: str, n: int) -> None:
+    for i in range(2):
+        company = fill.companies[-1] if fill.companies else None
+        _contact(fill.ctx, fill.made, ex, fill.stamp, company, f"{n}-{i}")
+
+
+def _jobs(fill: _Fill, ex: str, n: int) -> None:
+    for i in range(2):
+        fill.record(
+            "user_jobs",
+            {
+                "company_id": fill.companies[0] if fill.companies else None,
+                "title": f"Job posting {n}-{i}",
+                "application_status": "applied",
+                "origin": ex,
+            },
+        )
+
+
+# Tool tables with records of their own: how many records of what kind populate writes there.
+_RECORDS: dict[str, Callable[[_Fill, str, int], None]] = {
+    "user_experiences": _experiences,
+    "user_skills": _skills,
+    "user_stories": _stories,
+    "user_locations": _locations,
+    "user_flow_logs": _flow_logs,
+    "user_idea_trees": _idea_trees,
+    "user_career_options": _career_options,
+    "user_competency_scores": _competency_scores,
+    "user_companies": _companies,
+    "user_contacts": _contacts,
+    "user_jobs": _jobs,
+}
+
+
+def _complete_everything(fill: _Fill) -> None:
+    """Every exercise answered and every module complete, and a display name."""
+    db, uid, stamp = fill.ctx.db, fill.ctx.user_id, fill.stamp
+    for ex_id, (_module_id, full_id) in fill.cat.exercises.items():
+        db.execute(
+            "INSERT INTO exercise_progress(user_id, exercise_id, full_exercise_id, first_responded_at, "
+            "responded_at) VALUES (?, ?, ?, ?, ?)",
+            (uid, ex_id, full_id, stamp, stamp),
+        )
+    for module_id in sorted({m for m, _ in fill.cat.exercises.values()}):
+        db.execute(
+            "INSERT INTO user_modules(user_id, module_id, first_completed_at, last_modified_at) "
+            "VALUES (?, ?, ?, ?)",
+            (uid, module_id, stamp, stamp),
+        )
+    db.execute("UPDATE user_settings SET display_name = 'Sam', updated_at = ? WHERE user_id = ?", (stamp, uid))
 
 
 def _list(ctx: UserContext, made: Made, name: str, origin: str | None, stamp: str, items: int) -> str:

@@ -22,6 +22,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -133,30 +134,49 @@ def _leaves(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any
 
 
 # -- the corpus ----------------------------------------------------------------------------------
-def document_cases(doc: Doc, raw: bytes) -> dict[str, bytes]:
-    cases: dict[str, bytes] = {}
+@dataclass
+class _Corpus:
+    """Bad files made from one good export: `add` applies an edit to a fresh copy of the document."""
 
-    def add(name: str, edit: Edit) -> None:
-        bad = copy.deepcopy(doc)
+    doc: Doc
+    raw: bytes
+    cases: dict[str, bytes] = field(default_factory=dict)
+
+    def add(self, name: str, edit: Edit) -> None:
+        bad = copy.deepcopy(self.doc)
         edit(bad)
-        cases[name] = json.dumps(bad, ensure_ascii=False).encode("utf-8")
+        self.cases[name] = json.dumps(bad, ensure_ascii=False).encode("utf-8")
 
+
+def document_cases(doc: Doc, raw: bytes) -> dict[str, bytes]:
+    corpus = _Corpus(doc, raw)
+    for kind in (_broken_bytes, _wrong_types, _missing_keys, _versions, _bad_times, _huge_and_deep,
+                 _duplicates, _dangling, _bad_hashes, _bad_wrapped_keys):
+        kind(corpus)
+    return corpus.cases
+
+
+def _broken_bytes(c: _Corpus) -> None:
+    """Truncated, not UTF-8 or another encoding."""
     # Truncated anywhere before the closing brace.
-    body = raw.rstrip()
+    body = c.raw.rstrip()
     for offset in sorted({0, 1, 2, 10, 100, *(len(body) * i // 37 for i in range(1, 37)), len(body) - 1}):
-        cases[f"truncated at byte {offset}"] = body[:offset]
+        c.cases[f"truncated at byte {offset}"] = body[:offset]
 
     # Bytes that are not UTF-8, inside strings and between tokens.
-    text = raw.decode("utf-8")
+    text = c.raw.decode("utf-8")
     at_name = text.index('"name"')
     for label, junk in (("0xff", b"\xff"), ("lone continuation", b"\x80"), ("overlong", b"\xc0\xaf"),
                         ("surrogate", b"\xed\xa0\x80"), ("cut sequence", b"\xe2\x82")):
         for where, offset in (("in a string", at_name + 2), ("near the end", len(body) - 3)):
-            cases[f"non-UTF-8 {label} {where}"] = raw[:offset] + junk + raw[offset:]
-    cases["UTF-16 encoded"] = raw.decode("utf-8").encode("utf-16")
+            c.cases[f"non-UTF-8 {label} {where}"] = c.raw[:offset] + junk + c.raw[offset:]
+    c.cases["UTF-16 encoded"] = c.raw.decode("utf-8").encode("utf-16")
 
+
+def _wrong_types(c: _Corpus) -> None:
+    """Leaves and containers of the wrong type; a file that is not an object."""
     # Every leaf of the document (first two items of each list) given a value of the wrong type.
-    leaves = [(p, v) for p, v in _leaves(doc) if p[:1] != ("auth",)]  # "auth" has its own cases
+    leaves = [(p, v) for p, v in _leaves(c.doc) if p[:1] != ("auth",)]  # "auth" has its own cases
     step = max(1, len(leaves) // 60)
     for path, value in leaves[::step]:
         if isinstance(value, bool):
@@ -168,21 +188,23 @@ def document_cases(doc: Doc, raw: bytes) -> dict[str, bytes]:
         else:  # None
             wrong = [["nested", "list"]]
         edit = _set(path, wrong) if path[-1] == "content_hash" else _rehashed(_set(path, wrong))
-        add(f"wrong type at /{'/'.join(map(str, path))}", edit)
+        c.add(f"wrong type at /{'/'.join(map(str, path))}", edit)
     for path in (("modules",), ("standalone",), ("tombstones",), ("custom_skills",), ("user",), ("pii",),
                  ("modules", "1.1", "rows"), ("modules", "1.1", "exercises"),
                  ("standalone", "user_flow_logs")):
-        add(f"container replaced by a string at /{'/'.join(path)}", _set(path, "oops"))
-    cases["the whole file a JSON list"] = b"[" + raw.rstrip() + b"]"
-    cases["the whole file a JSON string"] = json.dumps(text).encode()
-    cases["the whole file a number"] = b"42"
-    cases["NaN inside"] = raw.replace(b'"energy":-2', b'"energy":NaN', 1)
-    cases["Infinity inside"] = raw.replace(b'"energy":-2', b'"energy":Infinity', 1)
+        c.add(f"container replaced by a string at /{'/'.join(path)}", _set(path, "oops"))
+    c.cases["the whole file a JSON list"] = b"[" + c.raw.rstrip() + b"]"
+    c.cases["the whole file a JSON string"] = json.dumps(c.raw.decode("utf-8")).encode()
+    c.cases["the whole file a number"] = b"42"
+    c.cases["NaN inside"] = c.raw.replace(b'"energy":-2', b'"energy":NaN', 1)
+    c.cases["Infinity inside"] = c.raw.replace(b'"energy":-2', b'"energy":Infinity', 1)
 
-    # Required keys removed.
+
+def _missing_keys(c: _Corpus) -> None:
+    """Required keys removed."""
     for key in ("format", "version", "exported_at", "app", "user", "pii", "modules", "standalone",
                 "tombstones"):
-        add(f"missing top-level {key}", _drop((key,)))
+        c.add(f"missing top-level {key}", _drop((key,)))
     for path in (("user", "id"), ("user", "created_at"), ("pii", "mode"), ("app", "name"),
                  ("modules", "1.1", "exercises"), ("modules", "1.1", "rows"),
                  ("modules", "1.1", "exercises", "1.1.1", "full_exercise_id"),
@@ -190,55 +212,63 @@ def document_cases(doc: Doc, raw: bytes) -> dict[str, bytes]:
                  (*FLOW, "id"), (*FLOW, "activity"),
                  (*FLOW, "content_hash"),
                  (*CONTACT, "created_at")):
-        add(f"missing /{'/'.join(map(str, path))}", _drop(path))
-    add("missing a response's prompt_id", lambda d: _module_row(d, "1.1", "user_responses").pop("prompt_id"))
-    add("missing a list item's content",
-        lambda d: _module_row(d, "1.1", "user_lists")["items"][0].pop("content"))
+        c.add(f"missing /{'/'.join(map(str, path))}", _drop(path))
+    c.add("missing a response's prompt_id", lambda d: _module_row(d, "1.1", "user_responses").pop("prompt_id"))
+    c.add("missing a list item's content",
+          lambda d: _module_row(d, "1.1", "user_lists")["items"][0].pop("content"))
 
-    # Versions and formats this app does not read.
+
+def _versions(c: _Corpus) -> None:
+    """Versions and formats this app does not read."""
     for value in ("3.0", "99.0", "1.0", "0.9", "", "2", "2.0.0", "two", None, 2.0, ["2.0"]):
-        add(f"version {value!r}", _set(("version",), value))
+        c.add(f"version {value!r}", _set(("version",), value))
     for value in ("dreamtree-backup", "", "DREAMTREE-EXPORT", None, 1):
-        add(f"format {value!r}", _set(("format",), value))
+        c.add(f"format {value!r}", _set(("format",), value))
     # app.schema_version is informational (the format version decides): only its type is checked.
     for value in (-1, "1", 1.5):
-        add(f"schema_version {value!r}", _set(("app", "schema_version"), value))
+        c.add(f"schema_version {value!r}", _set(("app", "schema_version"), value))
 
-    # Timestamps that are not ISO 8601 UTC, or not real moments.
+
+def _bad_times(c: _Corpus) -> None:
+    """Timestamps that are not ISO 8601 UTC, or not real moments."""
     bad_times = ("yesterday", "2025-13-01T00:00:00.000Z", "2025-02-30T10:00:00.000Z",
                  "2025-01-01T25:00:00.000Z",
                  "", "1700000000", "2025/01/01 10:00:00")
     for value in bad_times:
-        add(f"exported_at {value!r}", _set(("exported_at",), value))
-        add(f"flow log created_at {value!r}", _rehashed(_set((*FLOW, "created_at"),
-                                                             value)))
+        c.add(f"exported_at {value!r}", _set(("exported_at",), value))
+        c.add(f"flow log created_at {value!r}", _rehashed(_set((*FLOW, "created_at"), value)))
     for path in (("user", "created_at"), ("modules", "1.1", "last_modified_at"),
                  ("modules", "1.1", "exercises", "1.1.1", "responded_at"),
                  (*CONTACT, "updated_at"), ("settings", "updated_at")):
-        add(f"bad timestamp at /{'/'.join(map(str, path))}", _rehashed(_set(path, "not a time")))
-    add("timestamp as a number", _rehashed(_set((*FLOW, "updated_at"), 1700000000)))
-    add("logged_date not a date", _rehashed(_set((*FLOW, "logged_date"), "25-1-1")))
-    add("logged_date not a real day", _rehashed(_set((*FLOW, "logged_date"), "2025-02-30")))
+        c.add(f"bad timestamp at /{'/'.join(map(str, path))}", _rehashed(_set(path, "not a time")))
+    c.add("timestamp as a number", _rehashed(_set((*FLOW, "updated_at"), 1700000000)))
+    c.add("logged_date not a date", _rehashed(_set((*FLOW, "logged_date"), "25-1-1")))
+    c.add("logged_date not a real day", _rehashed(_set((*FLOW, "logged_date"), "2025-02-30")))
 
-    # Huge strings and deep nesting.
-    add("a 3 MB flow log activity", _rehashed(_set((*FLOW, "activity"), "x" * 3_000_000)))
-    add("a 200,000-character answer",
-        lambda d: _module_row(d, "2.4", "user_responses").__setitem__("response_text", "y" * 200_000))
-    add("a 3 MB string where a number belongs",
-        _rehashed(_set((*FLOW, "energy"), "9" * 3_000_000)))
-    add("a 3 MB exported_at", _set(("exported_at",), "2" * 3_000_000))
-    add("a 100,000-character id", _rehashed(_set((*FLOW, "id"), "i" * 100_000)))
-    add("a 50,000-character module id", lambda d: d["modules"].__setitem__("1" * 50_000, d["modules"]["1.1"]))
-    add("a 1 MB key name", lambda d: d.__setitem__("k" * 1_000_000, 1))
-    cases["nested 100,000 deep"] = b"[" * 100_000 + b"]" * 100_000
+
+def _huge_and_deep(c: _Corpus) -> None:
+    """Huge strings and deep nesting."""
+    c.add("a 3 MB flow log activity", _rehashed(_set((*FLOW, "activity"), "x" * 3_000_000)))
+    c.add("a 200,000-character answer",
+          lambda d: _module_row(d, "2.4", "user_responses").__setitem__("response_text", "y" * 200_000))
+    c.add("a 3 MB string where a number belongs",
+          _rehashed(_set((*FLOW, "energy"), "9" * 3_000_000)))
+    c.add("a 3 MB exported_at", _set(("exported_at",), "2" * 3_000_000))
+    c.add("a 100,000-character id", _rehashed(_set((*FLOW, "id"), "i" * 100_000)))
+    c.add("a 50,000-character module id", lambda d: d["modules"].__setitem__("1" * 50_000, d["modules"]["1.1"]))
+    c.add("a 1 MB key name", lambda d: d.__setitem__("k" * 1_000_000, 1))
+    c.cases["nested 100,000 deep"] = b"[" * 100_000 + b"]" * 100_000
     deep: Any = "leaf"
     for _ in range(500):
         deep = {"d": deep}
-    add("nested 500 deep inside a record", _rehashed(_set((*FLOW, "activity"), deep)))
-    cases["nested 5,000 deep inside a record"] = raw.replace(
+    c.add("nested 500 deep inside a record", _rehashed(_set((*FLOW, "activity"), deep)))
+    c.cases["nested 5,000 deep inside a record"] = c.raw.replace(
         b'"activity":"other activity 0"', b'"activity":' + b"[" * 5000 + b"]" * 5000, 1)
 
-    # Duplicate ids, dangling references, bad hashes.
+
+def _duplicates(c: _Corpus) -> None:
+    """The same id twice."""
+
     def dup_standalone(d: Doc) -> None:
         logs = d["standalone"]["user_flow_logs"]
         logs[1]["id"] = logs[0]["id"]
@@ -258,12 +288,16 @@ def document_cases(doc: Doc, raw: bytes) -> dict[str, bytes]:
     def dup_whole_record(d: Doc) -> None:
         d["standalone"]["user_contacts"].append(copy.deepcopy(d["standalone"]["user_contacts"][0]))
 
-    for name, edit in (("duplicate standalone id", dup_standalone), ("duplicate id across modules",
-                                                                     dup_across_modules),
+    for name, edit in (("duplicate standalone id", dup_standalone),
+                       ("duplicate id across modules", dup_across_modules),
                        ("duplicate list item id", dup_list_items),
                        ("duplicate id in a module and standalone", dup_module_and_standalone),
                        ("the same record twice", dup_whole_record)):
-        add(name, edit)
+        c.add(name, edit)
+
+
+def _dangling(c: _Corpus) -> None:
+    """References to rows, prompts, exercises and modules that are not there."""
 
     def tree(d: Doc) -> dict[str, Any]:
         return _module_row(d, "2.3", "user_idea_trees")
@@ -285,7 +319,11 @@ def document_cases(doc: Doc, raw: bytes) -> dict[str, bytes]:
             "origin", "2.3.1"),
     }
     for name, edit in dangling.items():
-        add(f"dangling {name}", edit)
+        c.add(f"dangling {name}", edit)
+
+
+def _bad_hashes(c: _Corpus) -> None:
+    """Content hashes that do not match their record."""
 
     def edited_after_hashing(d: Doc) -> None:
         _standalone(d, "user_flow_logs")["activity"] = "changed after hashing"
@@ -303,21 +341,24 @@ def document_cases(doc: Doc, raw: bytes) -> dict[str, bytes]:
                        ("content_hash of another record", hash_of_another),
                        ("content_hash upper case", hash_upper),
                        ("content_hash null", _set((*CONTACT, "content_hash"), None))):
-        add(name, edit)
+        c.add(name, edit)
 
-    # The wrapped data key.
-    def flip(field: str, fix_digest: bool = False) -> Edit:
+
+def _bad_wrapped_keys(c: _Corpus) -> None:
+    """The wrapped data key."""
+
+    def flip(part: str, fix_digest: bool = False) -> Edit:
         def edit(d: Doc) -> None:
             wrapped = d["auth"]["wrapped_data_key"]
-            value = wrapped[field]
-            wrapped[field] = ("A" if value[0] != "A" else "B") + value[1:]
+            value = wrapped[part]
+            wrapped[part] = ("A" if value[0] != "A" else "B") + value[1:]
             if fix_digest:
                 d["auth"]["sha256"] = digest(wrapped)
         return edit
 
-    def kdf(field: str, value: Any) -> Edit:
+    def kdf(setting: str, value: Any) -> Edit:
         def edit(d: Doc) -> None:
-            d["auth"]["wrapped_data_key"]["kdf"][field] = value
+            d["auth"]["wrapped_data_key"]["kdf"][setting] = value
             d["auth"]["sha256"] = digest(d["auth"]["wrapped_data_key"])
         return edit
 
@@ -340,8 +381,7 @@ def document_cases(doc: Doc, raw: bytes) -> dict[str, bytes]:
         "pii mode unknown": _set(("pii", "mode"), "scrambled"),
     }
     for name, edit in key_cases.items():
-        add(f"wrapped key: {name}", edit)
-    return cases
+        c.add(f"wrapped key: {name}", edit)
 
 
 def envelope_cases(doc: Doc) -> dict[str, bytes]:

@@ -363,7 +363,7 @@ def test_kill_during_sync_loses_nothing_and_the_next_sync_completes(worker: Any,
     apply, push) and is killed at a random moment. A then opens intact with all of its own work,
     B's edit applied wholly or not at all; the next sync on each device completes and both hold
     everything. (Network faults without a kill: tests/cloud/test_sync_faults.py.)"""
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account
 
     seed = seed_for("sync")
     rng = random.Random(seed)
@@ -371,11 +371,11 @@ def test_kill_during_sync_loses_nothing_and_the_next_sync_completes(worker: Any,
     make_answered_folder(a, standalone=1000, label="a0")
     email = f"reliability-{rng.randrange(10**9)}@example.org"
     with open_app_data(a) as app:
-        assert service.cloud_claim(app, worker.url, PASSWORD, email=email, lock=False,
+        assert cloud_account.cloud_claim(app, worker.url, PASSWORD, email=email, lock=False,
                                    ask_code=worker.read_code).sync_error is None
     open_app_data(b).close()
     with open_app_data(b) as app:
-        assert service.login(app, worker.url, email, PASSWORD, lock=False).sync_error is None
+        assert cloud_account.login(app, worker.url, email, PASSWORD, lock=False).sync_error is None
 
     took = None
     seen = []

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from dreamtree_desktop.context import UNREADABLE, UnreadableEntryError
 from dreamtree_desktop.security.envelope import is_envelope
 from dreamtree_desktop.security.errors import EnvelopeError
 from dreamtree_desktop.tools import companies, contacts, jobs
@@ -81,8 +82,15 @@ def test_contact_envelopes_are_bound_to_their_row(uctx) -> None:
     sealed_a = rows(uctx, "user_contacts", "id = ?", (a,))[0]["name"]
     with uctx.db.transaction():
         uctx.db.execute("UPDATE user_contacts SET name = ? WHERE id = ?", (sealed_a, b))
+    # The copied envelope does not open in its new row: the contact reads as damaged (the rest of
+    # the list still loads) and saving over it is refused, with nothing changed.
+    assert contacts.get(uctx, b)["name"] is UNREADABLE
+    assert [c["id"] for c in contacts.list_(uctx) if c["name"] is UNREADABLE] == [b]
+    with pytest.raises(UnreadableEntryError):
+        contacts.update(uctx, b, {"name": "Bobby"})
+    assert rows(uctx, "user_contacts", "id = ?", (b,))[0]["name"] == sealed_a
     with pytest.raises(EnvelopeError):
-        contacts.get(uctx, b)
+        uctx.unseal("user_contacts", "name", b, sealed_a)
 
 
 @pytest.mark.parametrize(

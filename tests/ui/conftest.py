@@ -93,7 +93,8 @@ def wait_idle(qtbot: Any) -> Any:
 
 @pytest.fixture
 def make_window(qtbot: Any) -> Iterator[Any]:
-    from ui.main_window import DEFAULT_SIZE, MainWindow
+    from ui.main_window import MainWindow
+    from ui.window.geometry import DEFAULT_SIZE
 
     windows: list[Any] = []
 

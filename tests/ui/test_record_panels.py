@@ -28,8 +28,8 @@ from dreamtree_desktop.tools import (
     stories,
 )
 from tests.tools.toolhelp import unlock_tool
-from ui.main_window import NARROW_TOOL_WIDTH
 from ui.tools._records import RecordEditor
+from ui.window.geometry import NARROW_TOOL_WIDTH
 
 EDIT = " plus more"
 

@@ -117,7 +117,7 @@ def test_help_lists_the_real_shortcuts(qtbot: Any, onboarded: UserContext, servi
     text = dialog.text.toPlainText()
     assert "Ctrl+L" in text and "Lock" in text  # read from the menu itself
     assert "Shift+Enter" in text and "Keyboard shortcuts" in text
-    assert window.shortcuts_action.shortcut().toString() == "Ctrl+/"
+    assert window.menus.shortcuts_action.shortcut().toString() == "Ctrl+/"
     how = HelpDialog("How DreamTree works", HOW_IT_WORKS, window)
     qtbot.addWidget(how)
     assert "encrypted" in how.text.toPlainText()

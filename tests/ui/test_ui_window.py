@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.errors import StorageError, UserInputError
-from ui.main_window import COMPACT_RAIL_WIDTH, NARROW_TOOL_WIDTH, SETTINGS_FILENAME
+from ui.window.geometry import COMPACT_RAIL_WIDTH, NARROW_TOOL_WIDTH, SETTINGS_FILENAME
 
 
 def test_go_menu_shortcuts_switch_pages(qtbot: Any, wait_idle: Any, onboarded: UserContext, services: Any,
@@ -21,7 +21,7 @@ def test_go_menu_shortcuts_switch_pages(qtbot: Any, wait_idle: Any, onboarded: U
     window = make_window(services)
     names = ["home", "workbook", "contents", "tools", "profile", "settings"]
     for index, name in enumerate(names, start=1):
-        assert window.go_actions[name].shortcut() == QKeySequence(f"Ctrl+{index}")
+        assert window.menus.go_actions[name].shortcut() == QKeySequence(f"Ctrl+{index}")
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.current_page == "contents"
     qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
@@ -86,7 +86,7 @@ def test_window_geometry_is_remembered_in_the_data_folder(qtbot: Any, onboarded:
 def test_first_window_fits_a_small_laptop_screen() -> None:
     from PySide6.QtCore import QRect
 
-    from ui.main_window import first_launch_geometry
+    from ui.window.geometry import first_launch_geometry
 
     available = QRect(0, 0, 1366, 728)  # 1366×768 less a 40 px panel
     rect = first_launch_geometry(available)
@@ -112,14 +112,14 @@ def test_lock_without_password_explains_inline(qtbot: Any, onboarded: UserContex
                                                make_window: Any) -> None:
     window = make_window(services)
     with qtbot.assertNotEmitted(window.lock_requested):
-        window.lock_action.trigger()
+        window.menus.lock_action.trigger()
     assert "password" in window.banner.title_text.lower()
     assert not window.idle_timer.isActive()
 
 
 def test_export_and_import_actions_exist(onboarded: UserContext, services: Any, make_window: Any) -> None:
     window = make_window(services)
-    assert window.export_action.isEnabled() and window.import_action.isEnabled()
+    assert window.menus.export_action.isEnabled() and window.menus.import_action.isEnabled()
 
 
 def test_about_lists_bundled_licences(qtbot: Any, onboarded: UserContext, services: Any) -> None:
@@ -227,7 +227,7 @@ def test_help_menu_opens_the_log_folder(tmp_path: Any, monkeypatch: Any, onboard
 
 
 def test_every_page_and_tool_panel_entry_resolves_to_a_widget_class() -> None:
-    from ui.main_window import PAGE_CLASSES, PAGE_TITLES
+    from ui.pages.registry import PAGE_CLASSES, PAGE_TITLES
     from ui.tools.registry import PANELS, panel_class
 
     assert set(PAGE_CLASSES) == set(PAGE_TITLES)

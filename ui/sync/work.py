@@ -23,7 +23,7 @@ class ModuleChange:
 
 @dataclass
 class AccountOutcome:
-    result: Any  # dreamtree_desktop.sync.service.AccountResult
+    result: Any  # dreamtree_desktop.sync.cloud_account.AccountResult
     had_work: bool = False
     server_had_data: bool = False
     changes: list[ModuleChange] = field(default_factory=list)
@@ -87,12 +87,12 @@ def _next_exercise(ctx: Any) -> str | None:
 
 def sign_in(ctx: Any, app: Any, server: str, email: str, password: str, lock: bool) -> AccountOutcome:
     """Sign in to an existing cloud account (a new computer, or this folder again)."""
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account
 
     had_work = has_work(ctx)
     before = _modules(ctx) if had_work else {}  # only a merge has something to report
     since = now_iso()
-    result = service.login(app, server, email, password, lock=lock)
+    result = cloud_account.login(app, server, email, password, lock=lock)
     ctx.user_id = app.user_id  # a new computer takes the account's identity
     outcome = AccountOutcome(result, had_work=had_work)
     outcome.server_had_data = _server_had_data(result, had_work, ctx)
@@ -113,9 +113,9 @@ def create_cloud_account(ctx: Any, app: Any, server: str, email: str | None, pas
 
     Without `code` the service mails one and VerificationCodeSent comes back: the dialog asks
     for it and calls again with it (the local claim, done the first time, is not repeated)."""
-    from dreamtree_desktop.sync import service
+    from dreamtree_desktop.sync import cloud_account
 
-    result = service.cloud_claim(app, server, password, email=email or None, lock=lock, code=code)
+    result = cloud_account.cloud_claim(app, server, password, email=email or None, lock=lock, code=code)
     return AccountOutcome(result, had_work=has_work(ctx))
 
 

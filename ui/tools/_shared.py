@@ -33,3 +33,13 @@ def list_section(parent: QWidget, layout: QBoxLayout, heading: str, new_text: st
     empty.setWordWrap(True)
     layout.addWidget(empty)
     return new_button, rows, empty
+
+
+def show_unreadable(panel: Any, what: str, then: str) -> None:
+    """The one banner every panel shows for a sealed value that does not open (the core's text,
+    what is damaged, and what cannot be done until Doctor has restored or set it aside)."""
+    from dreamtree_desktop.context import UNREADABLE_TEXT
+
+    panel.banner.show_message(f"{UNREADABLE_TEXT}: {what}.",
+                              f"Doctor shows where a readable copy is kept and how to restore it; {then}",
+                              kind="error")

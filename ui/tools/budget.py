@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from dreamtree_desktop import topics as topic
+from dreamtree_desktop.context import UNREADABLE_TEXT
 from dreamtree_desktop.tools import budget as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
+from ._shared import show_unreadable
 
 AUTOSAVE_MS = 800
 # A budget that could not be saved when its panel closed (a line without a name, say), by data
@@ -38,6 +40,17 @@ _DRAFTS: dict[str, dict[str, Any]] = {}
 _MONEY = re.compile(r"^\d+(\.\d{0,2})?$|^\.\d{1,2}$")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{0,2})?$")
 MAX_LINE_CENTS = api.MAX_LINE_CENTS
+
+
+BENEFITS_HINT = "Health cover, pension, flexible hours…"
+# How the banner names the parts of a budget that do not open.
+_PART_NAMES = {"expense_lines": "expense lines", "monthly_expenses": "totals", "annual_needs": "totals",
+               "hourly_batna": "totals", "benefits_needed": "benefits", "notes": "notes"}
+
+
+def _text(value: Any) -> str:
+    """A stored text for a field: empty for none, lost or not readable (the banner says which)."""
+    return value if isinstance(value, str) else ""
 
 
 def _lines_of(budget: dict[str, Any]) -> list[dict[str, Any]]:
@@ -192,6 +205,7 @@ class BudgetPanel(ToolPanel):
                  parent: QWidget | None = None) -> None:
         super().__init__(services, origin_exercise, parent)
         self.saved: dict[str, Any] | None = None
+        self.damaged: list[str] = []  # columns whose sealed value does not open
         self.lines: list[ExpenseLine] = []
         self.dirty = False
         self._filling = False
@@ -250,7 +264,7 @@ class BudgetPanel(ToolPanel):
         body.addWidget(label)
         self.benefits = QPlainTextEdit(self.body)
         self.benefits.setAccessibleName("Benefits you need")
-        self.benefits.setPlaceholderText("Health cover, pension, flexible hours…")
+        self.benefits.setPlaceholderText(BENEFITS_HINT)
         self.benefits.setTabChangesFocus(True)
         self.benefits.setFixedHeight(72)
         self.benefits.textChanged.connect(self._edited)
@@ -322,6 +336,8 @@ class BudgetPanel(ToolPanel):
         self.lines = []
         for line in lines:
             self.add_line(line)
+        for widget in self.lines:
+            widget.setEnabled(not self.damaged)
         if not lines:
             self.add_line()
         self.update_totals()
@@ -351,6 +367,7 @@ class BudgetPanel(ToolPanel):
 
     def _loaded(self, budget: dict[str, Any] | None) -> None:
         self.saved = budget
+        self._mark_damaged(list((budget or {}).get("unreadable") or []))
         first, self._loaded_once = not self._loaded_once, True
         if first and self._bring_back_draft():
             return
@@ -371,8 +388,8 @@ class BudgetPanel(ToolPanel):
         lines = self.collect(show=False)
         stored = [{"label": ln.get("label"), "monthly_cents": int(ln.get("monthly_cents") or 0),
                    "essential": bool(ln.get("essential"))} for ln in _lines_of(budget)]
-        return (lines == stored and self.benefits.toPlainText() == (budget.get("benefits_needed") or "")
-                and self.notes.toPlainText() == (budget.get("notes") or ""))
+        return (lines == stored and self.benefits.toPlainText() == _text(budget.get("benefits_needed"))
+                and self.notes.toPlainText() == _text(budget.get("notes")))
 
     def _fill(self, budget: dict[str, Any] | None) -> None:
         if budget is None:
@@ -382,8 +399,8 @@ class BudgetPanel(ToolPanel):
             self.clear_button.setEnabled(False)
             return
         self._set_lines(_lines_of(budget))
-        self.benefits.setPlainText(budget.get("benefits_needed") or "")
-        self.notes.setPlainText(budget.get("notes") or "")
+        self.benefits.setPlainText(_text(budget.get("benefits_needed")))
+        self.notes.setPlainText(_text(budget.get("notes")))
         self.clear_button.setEnabled(not self.locked)
 
     # -- saving ----------------------------------------------------------------------------------
@@ -409,7 +426,24 @@ class BudgetPanel(ToolPanel):
         if not self.locked:
             self._timer.start()
 
+    def _mark_damaged(self, columns: list[str]) -> None:
+        """Parts that do not open are named in the banner and the form is read-only: the core
+        refuses to save over them, so nothing typed here would be kept."""
+        self.damaged = columns
+        bad = bool(columns)
+        if bad:
+            names = sorted({_PART_NAMES.get(c, c) for c in columns})
+            show_unreadable(self, f"your budget's {', '.join(names)}",
+                            "until then the rest is shown and the budget cannot be changed.")
+        for edit, column, hint in ((self.benefits, "benefits_needed", BENEFITS_HINT), (self.notes, "notes", "")):
+            edit.setReadOnly(bad)
+            edit.setPlaceholderText(UNREADABLE_TEXT if column in columns else hint)
+        self.add_button.setEnabled(not bad)
+        self.save_button.setEnabled(not bad and not self.locked)
+
     def _autosave(self) -> None:
+        if self.damaged:
+            return
         lines = self.collect(show=False)
         if self.dirty and lines is not None and len(lines) <= api.MAX_LINES and not self.locked:
             self._write(lines, quiet=True)

@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.context import UNREADABLE, UserContext
 from dreamtree_desktop.engine.workbook import Workbook
 from dreamtree_desktop.tools import edits
 from dreamtree_desktop.tools import lists as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
+from ._shared import show_unreadable
 from .ranking import pii_list_names, pretty_list_name
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -258,13 +259,18 @@ class ListsPanel(ToolPanel):
             for item in current["items"]:
                 entry = QListWidgetItem(str(item["content"]))
                 entry.setData(ID_ROLE, item["id"])
-                entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDragEnabled)
+                # An item that does not open shows the core's text and cannot be typed over.
+                editable = Qt.ItemFlag.NoItemFlags if item["content"] is UNREADABLE else Qt.ItemFlag.ItemIsEditable
+                entry.setFlags(entry.flags() | editable | Qt.ItemFlag.ItemIsDragEnabled)
                 self.items.addItem(entry)
                 if same_list and item["id"] == keep_id:
                     self.items.setCurrentItem(entry)
             if same_list and self.items.currentRow() < 0 and 0 <= keep_row < self.items.count():
                 self.items.setCurrentRow(keep_row)
         self.items.blockSignals(False)
+        if current is not None and any(i["content"] is UNREADABLE for i in current["items"]):
+            show_unreadable(self, "an item of this list", "until then its items cannot be edited; "
+                            "items can still be added, moved or removed.")
         has = current is not None
         count = len(current["items"]) if current else 0
         self.items_title.setText(pretty_list_name(current["name"]) if current else "No lists yet")

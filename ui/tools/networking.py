@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from dreamtree_desktop import topics as topic
-from dreamtree_desktop.context import LOST, UserContext
+from dreamtree_desktop.context import LOST, UNREADABLE, UNREADABLE_TEXT, UserContext
 from dreamtree_desktop.errors import DreamTreeError, UserInputError
 from dreamtree_desktop.tools import _common as common
 from dreamtree_desktop.tools import companies as companies_api
@@ -30,14 +30,21 @@ from dreamtree_desktop.tools import contacts as contacts_api
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
 from ._records import RecordEditor, RecordList
+from ._shared import show_unreadable
 
 STATUS_LABELS = {"researching": "Researching", "contacted": "Contacted", "meeting": "Meeting",
                  "applied": "Applied", "closed": "Closed"}
 
 
 def plain(value: Any) -> str:
-    """Text for a field: empty for None, and empty for a value lost to a password reset."""
-    return "" if value is None or value is LOST else str(value)
+    """Text for a field: empty for None, for a value lost to a password reset, and for one that
+    does not open (the list and the banner say so instead)."""
+    return "" if value is None or value is LOST or value is UNREADABLE else str(value)
+
+
+def damaged(contact: dict[str, Any]) -> bool:
+    """Whether a sealed field of this contact does not open (the core refuses to save over it)."""
+    return any(contact.get(k) is UNREADABLE for k in contacts_api.SEALED)
 
 
 def url_problem(text: str, field: str) -> str | None:
@@ -367,7 +374,10 @@ class NetworkingPanel(ToolPanel):
     def _contact_label(self, c: dict[str, Any]) -> str:
         bits = [b for b in (plain(c["title"]), self._names.get(c["company_id"] or ""),
                             plain(c["relationship_status"])) if b]
-        return f"{plain(c['name']) or 'Name lost in a password reset'}\n{' · '.join(bits)}".rstrip()
+        if damaged(c):
+            bits.insert(0, UNREADABLE_TEXT)
+        fallback = "Name not readable" if c["name"] is UNREADABLE else "Name lost in a password reset"
+        return f"{plain(c['name']) or fallback}\n{' · '.join(bits)}".rstrip()
 
     def _show_company_contacts(self) -> None:
         if self.company_id is None or not self.contact_tab.isEnabled():
@@ -433,6 +443,22 @@ class NetworkingPanel(ToolPanel):
         self.contact_company.setCurrentIndex(max(0, self.contact_company.findData(row.get("company_id"))))
         self.contact_url.set_text(plain(row.get("linkedin_url")))
         self.contact_notes.setPlainText(plain(row.get("notes")))
+        self._mark_damaged(row)
+
+    def _mark_damaged(self, row: dict[str, Any]) -> None:
+        """A contact with a field that does not open is shown, not saved over: the core refuses,
+        and the form says so before anyone types."""
+        bad = damaged(row)
+        if bad:
+            names = [label for key, label in (("name", "name"), ("title", "job title"),
+                                              ("relationship_status", "relationship"),
+                                              ("linkedin_url", "profile URL"), ("notes", "notes"))
+                     if row.get(key) is UNREADABLE]
+            show_unreadable(self, f"this contact's {', '.join(names)}", "until then this contact cannot be saved.")
+        self.contact_tab.save_button.setEnabled(not bad and not self.locked)
+        for widget in (self.contact_name, self.contact_title, self.relationship, self.contact_company,
+                       self.contact_url.edit, self.contact_notes):
+            widget.setEnabled(not bad)
 
     def contact_values(self) -> dict[str, Any]:
         return {"name": self.contact_name.text(), "title": self.contact_title.text(),

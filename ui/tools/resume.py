@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QTabWidget,
     QTextBrowser,
@@ -28,15 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamtree_desktop.context import UserContext
+from dreamtree_desktop.context import UNREADABLE_TEXT, UserContext
 from dreamtree_desktop.tools import resume as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
+from ._shared import show_unreadable
 from .networking import UrlField
 from .portfolio_export import PortfolioExport
 from .portfolio_pdf import resume_pdf, write_file
-from .portfolio_process import PortfolioProcess
 from .resume_text import (
     DATE_RE,
     EMAIL_RE,
@@ -62,6 +61,7 @@ class ResumePanel(ToolPanel):
         super().__init__(services, origin_exercise, parent)
         self.resume: dict[str, Any] = {}
         self.saved_copy: dict[str, Any] | None = None
+        self.unreadable = False  # the saved copy's seal does not open
         self.section = "work"
         self.entry_index = -1
         self.dirty = False
@@ -291,7 +291,12 @@ class ResumePanel(ToolPanel):
 
     def _loaded(self, data: dict[str, Any]) -> None:
         self.saved_copy = data["saved"]
+        self.unreadable = bool(data.get("unreadable"))
         self.set_resume(data["resume"], dirty=False)
+        if self.unreadable:  # shown built from the workbook; the core refuses to save over it
+            show_unreadable(self, "your saved resume", "until then what you see is built from your "
+                            "workbook and cannot be saved.")
+            self.save_button.setEnabled(False)
 
     def set_resume(self, resume: dict[str, Any], *, dirty: bool) -> None:
         self.resume = copy.deepcopy(resume)
@@ -318,6 +323,8 @@ class ResumePanel(ToolPanel):
         self.dirty = dirty
         if dirty:
             self.state_label.setText("Unsaved changes.")
+        elif self.unreadable:
+            self.state_label.setText(UNREADABLE_TEXT)
         elif self.saved_copy is not None:
             self.state_label.setText("Your saved version.")
         else:
@@ -566,21 +573,10 @@ class ResumePanel(ToolPanel):
         self.portfolio.export(path)
 
     # The portfolio's controls, by the names the rest of the panel used before they moved out.
-    @property
-    def portfolio_button(self) -> QPushButton:
-        return self.portfolio.button
-
-    @property
-    def portfolio_progress(self) -> QProgressBar:
-        return self.portfolio.progress
-
-    @property
-    def portfolio_cancel(self) -> QPushButton:
-        return self.portfolio.cancel_button
-
-    @property
-    def portfolio_job(self) -> PortfolioProcess | None:
-        return self.portfolio.job
+    portfolio_button = property(lambda self: self.portfolio.button)
+    portfolio_progress = property(lambda self: self.portfolio.progress)
+    portfolio_cancel = property(lambda self: self.portfolio.cancel_button)
+    portfolio_job = property(lambda self: self.portfolio.job)
 
     def _write(self, path: Path, data: bytes, what: str) -> Path | None:
         try:
@@ -597,4 +593,4 @@ class ResumePanel(ToolPanel):
 
 def _load(ctx: UserContext) -> dict[str, Any]:
     saved = api.saved(ctx)
-    return {"saved": saved, "resume": saved or api.assemble(ctx)}
+    return {"saved": saved, "resume": saved or api.assemble(ctx), "unreadable": api.unreadable(ctx)}

@@ -1,0 +1,104 @@
+"""`dreamtree doctor` points to a readable copy of a sealed value that no longer opens: a kept
+record version (restored with `dreamtree revisions restore`) or an automatic backup (restored
+with `dreamtree doctor --restore-backup`), and the command it prints brings the value back."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+from dreamtree_desktop.appdata import open_app_data
+from dreamtree_desktop.context import UNREADABLE, UserContext
+from dreamtree_desktop.portability.catalog import Catalog
+from dreamtree_desktop.portability.exporter import export_document
+from dreamtree_desktop.portability.merge import RecordRevision
+from dreamtree_desktop.portability.revisions import keep_revisions
+from dreamtree_desktop.storage.backups import backup_if_due
+from dreamtree_desktop.tools import budget, contacts
+
+from .conftest import run_cli
+
+
+def _damage(app, table: str, column: str, key: str, row_id: str) -> None:
+    stored = app.db.scalar(f"SELECT {column} FROM {table} WHERE {key} = ?", (row_id,))
+    body = json.loads(stored)
+    raw = bytearray(base64.b64decode(body["ciphertext"]))
+    raw[-1] ^= 0x80
+    body["ciphertext"] = base64.b64encode(bytes(raw)).decode()
+    with app.db.transaction():
+        app.db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (json.dumps(body), row_id))
+
+
+def _problem(report: dict, table: str, column: str) -> dict:
+    return next(p for p in report["user_data"]["problems"] if (p["table"], p["column"]) == (table, column))
+
+
+def test_a_kept_record_version_is_named_and_restores_the_contact(data_dir: Path) -> None:
+    with open_app_data(data_dir) as app:
+        ctx = UserContext.from_app(app)
+        app.db.execute("DELETE FROM exercise_sequence WHERE unlocks_tool IS NOT NULL")
+        cid = contacts.create(ctx, {"name": "Ada Quill", "notes": "met at the library"})
+        other = contacts.create(ctx, {"name": "Ben Ode"})
+        record = next(r for r in export_document(ctx, Catalog.load(app.db))["standalone"]["user_contacts"]
+                      if r["id"] == cid)
+        # The version a merge kept when another device's edit won.
+        keep_revisions(ctx, (), [RecordRevision("user_contacts", cid, record["updated_at"], record, "local",
+                                                ("*",))], "sync")
+        _damage(app, "user_contacts", "notes", "id", cid)
+        assert contacts.get(ctx, cid)["notes"] is UNREADABLE
+    done = run_cli(data_dir, "doctor", "--json")
+    assert done.returncode == 2, done.stderr
+    problem = _problem(json.loads(done.stdout), "user_contacts", "notes")
+    assert problem["row_id"] == cid
+    copies = problem["readable_copies"]
+    assert [c["kind"] for c in copies] == ["record revision"]
+    assert copies[0]["command"] == f"dreamtree revisions restore {copies[0]['name']}"
+    assert copies[0]["command"] in done.stderr  # the text report says it too
+    assert "met at the library" not in done.stdout + done.stderr  # names the copy, never its content
+
+    restored = run_cli(data_dir, *copies[0]["command"].split()[1:])
+    assert restored.returncode == 0, restored.stderr
+    with open_app_data(data_dir) as app:
+        ctx = UserContext.from_app(app)
+        assert contacts.get(ctx, cid)["notes"] == "met at the library"
+        assert contacts.get(ctx, other)["name"] == "Ben Ode"
+    assert run_cli(data_dir, "doctor").returncode == 0
+
+
+def test_an_automatic_backup_is_named_and_restores_the_budget(data_dir: Path) -> None:
+    with open_app_data(data_dir) as app:
+        ctx = UserContext.from_app(app)
+        app.db.execute("DELETE FROM exercise_sequence WHERE unlocks_tool IS NOT NULL")
+        budget.save(ctx, [{"label": "Rent", "monthly_cents": 90_000}], notes="tight month")
+        made = backup_if_due(app.db, app.backup_dir, app.keys.db_key, every_hours=0)  # the periodic copy
+        assert made is not None
+        _damage(app, "user_budget", "notes", "user_id", app.user_id)
+        assert budget.get(ctx)["unreadable"] == ["notes"]
+        uid = app.user_id
+    done = run_cli(data_dir, "doctor", "--json")
+    assert done.returncode == 2
+    problem = _problem(json.loads(done.stdout), "user_budget", "notes")
+    assert problem["row_id"] == uid
+    backups = [c for c in problem["readable_copies"] if c["kind"] == "backup"]
+    assert [c["name"] for c in backups] == [made.name]
+    assert backups[0]["command"] == f"dreamtree doctor --restore-backup {made.name}"
+
+    restored = run_cli(data_dir, *backups[0]["command"].split()[1:])
+    assert restored.returncode == 0, restored.stderr
+    with open_app_data(data_dir) as app:
+        assert budget.get(UserContext.from_app(app))["notes"] == "tight month"
+
+
+def test_no_copy_is_offered_when_none_reads(data_dir: Path) -> None:
+    with open_app_data(data_dir) as app:
+        ctx = UserContext.from_app(app)
+        app.db.execute("DELETE FROM exercise_sequence WHERE unlocks_tool IS NOT NULL")
+        cid = contacts.create(ctx, {"name": "Ada Quill", "notes": "met at the library"})
+        _damage(app, "user_contacts", "notes", "id", cid)
+        # A backup made after the damage holds the same unreadable value: not a readable copy.
+        backup_if_due(app.db, app.backup_dir, app.keys.db_key, every_hours=0)
+    done = run_cli(data_dir, "doctor", "--json")
+    assert done.returncode == 2
+    assert _problem(json.loads(done.stdout), "user_contacts", "notes")["readable_copies"] == []
+    assert "readable copy" not in done.stderr
