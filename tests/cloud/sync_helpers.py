@@ -217,7 +217,8 @@ UPLOAD_LINE = b"POST /v1/changes"
 class Proxy:
     """127.0.0.1:<port> -> upstream. `down()` refuses connections (a server that is off);
     `cut_uploads = n` closes the next n POST /v1/changes requests (item uploads) after their headers and a few
-    bytes of body (a connection lost mid-upload)."""
+    bytes of body (a connection lost mid-upload); `pass_uploads = k` first lets k uploads through
+    (a paged push cut after its first pages)."""
 
     CUT_AFTER_BODY_BYTES = 64
 
@@ -226,6 +227,7 @@ class Proxy:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.cut_uploads = 0
+        self.pass_uploads = 0
         self.cuts = 0
         self._listener: socket.socket | None = None
         self._conns: set[socket.socket] = set()
@@ -290,7 +292,9 @@ class Proxy:
             while data := client.recv(65536):
                 if budget is None and UPLOAD_LINE in data:
                     with self._lock:
-                        cutting = self.cut_uploads > 0
+                        cutting = self.cut_uploads > 0 and self.pass_uploads == 0
+                        if self.cut_uploads > 0 and self.pass_uploads > 0:
+                            self.pass_uploads -= 1
                         if cutting:
                             self.cut_uploads -= 1
                             self.cuts += 1
