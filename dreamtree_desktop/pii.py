@@ -10,6 +10,8 @@ PII_COLUMNS: dict[str, frozenset[str]] = {
     ),
     "user_contacts": frozenset({"name", "title", "relationship_status", "notes", "linkedin_url"}),
     "user_profile": frozenset({"resume_json"}),
+    # The personal fields of an unsaved edit, sealed together (dreamtree_desktop/drafts.py).
+    "edit_drafts": frozenset({"sealed_fields"}),
 }
 # Encrypted when the prompt that wrote them is PII: user_responses.response_text and
 # user_list_items.content of lists such prompts own.

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .context import UserContext
+from .context import UNREADABLE, UserContext
 from .errors import UserInputError
 from .storage.db import Database
 
@@ -195,10 +195,10 @@ def _sealed_rows(ctx: UserContext) -> list[tuple[str, str, str]]:
             for column in s.columns:
                 stored = row[column]
                 if isinstance(stored, str) and stored.startswith(_ENVELOPE_PREFIX):
-                    value = ctx.unseal(s.table, column, row["k"], stored)
+                    value = ctx.read_sealed(s.table, column, row["k"], stored)
                     if isinstance(value, str):
                         parts.append(value)
-                    elif value is not None and not isinstance(value, bool):
+                    elif value is not None and value is not UNREADABLE and not isinstance(value, bool):
                         parts.append(str(value))
             if parts:
                 out.append((s.table, row["k"], " ".join(parts)))
@@ -331,7 +331,7 @@ def _describe(ctx: UserContext, table: str, row_id: str, snippet: str, words: li
             return None
         value = found[0]["t"]
         if isinstance(value, str) and value.startswith(_ENVELOPE_PREFIX):
-            value = ctx.unseal(table, source.title, row_id, value) if ctx.has_data_key else None
+            value = ctx.read_sealed(table, source.title, row_id, value) if ctx.has_data_key else None
         title = value if isinstance(value, str) else ""
     tool_id = TOOL_OF_TABLE.get(table)
     page = None

@@ -134,7 +134,9 @@ class MainWindow(QMainWindow):
         return name in self._pages
 
     def _build_page(self, name: str) -> QWidget:
-        widget = PAGE_CLASSES[name]()(self.services)
+        # Made as a child of the stack it shows in: moving a finished page there would restyle
+        # every one of its widgets again.
+        widget = PAGE_CLASSES[name]()(self.services, self.stack)
         if name == "home" and hasattr(widget, "ready"):
             widget.ready.connect(self.first_page_ready)
         return widget
@@ -191,7 +193,7 @@ class MainWindow(QMainWindow):
     def open_tool(self, tool_id: str, origin: object = None) -> None:
         origin_id = origin if isinstance(origin, str) else None
         try:
-            panel = panel_for(self.services, tool_id, origin_id)
+            panel = panel_for(self.services, tool_id, origin_id, self.tool_host)
         except Exception as exc:  # a panel that cannot be built must not take the window down
             log.debug("tool panel %s failed to open", tool_id, exc_info=True)
             self.banner.show_error(exc)
@@ -247,7 +249,8 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(self.tool_host)
             self._tool_in_middle = False
             self.stack.setCurrentWidget(self.page(self._current or "home"))
-        self.dock.setWidget(self.tool_host)
+        if self.dock.widget() is not self.tool_host:  # setting it again would hide and show it all
+            self.dock.setWidget(self.tool_host)
         self.dock.show()
         width = max(360, min(520, self.width() // 3))
         self.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
@@ -360,6 +363,9 @@ class MainWindow(QMainWindow):
         if (event.spontaneous() or self._quit_asked) and self._keep_editing():
             event.ignore()
             return
+        flush = getattr(self.tool_host.panel, "flush_edits", None)
+        if flush is not None:
+            flush(closing=True)  # closed by code (the idle lock): valid edits saved, the rest kept as drafts
         self.sync.scheduler.sync_before_quit()  # bounded: a dead network delays quitting ~3 s at most
         self.save_geometry()
         self._idle.run(0)

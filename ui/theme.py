@@ -11,6 +11,7 @@ system's light/dark scheme.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,12 +170,21 @@ def system_prefers_dark() -> bool:
 
 
 _loaded_fonts: dict[str, str] = {}
+# The warm-up thread registers the fonts too (QFontDatabase is thread-safe): one at a time.
+_font_lock = threading.Lock()
 
 
 def ensure_font(key: str) -> str:
     """Register the bundled files of one font (once) and return the family name to use."""
     if key in _loaded_fonts:
         return _loaded_fonts[key]
+    with _font_lock:
+        if key in _loaded_fonts:
+            return _loaded_fonts[key]
+        return _register_font(key)
+
+
+def _register_font(key: str) -> str:
     family = FONT_FAMILIES.get(key, FONT_FAMILIES["sans"])
     folder = FONTS_DIR / FONT_FOLDERS.get(key, "inter")
     loaded: list[str] = []

@@ -3,60 +3,64 @@
 Opening a page, a tool panel or a dialog for the first time imports its module (and, for the
 backup dialogs, the JSON Schema validator): tens of milliseconds of a frozen window each, paid
 just when the person clicked. Start-up imports only what the first page needs, so it stays fast;
-a few seconds later a background thread imports the rest. Imports only: nothing here creates a
-widget or touches Qt objects, which must stay on the GUI thread.
+a few seconds later a background thread imports the rest. Imports only, and the bundled
+fonts (QFontDatabase is thread-safe): nothing here creates a widget or touches Qt objects, which
+must stay on the GUI thread.
 """
 
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 import threading
+from collections.abc import Callable
+from types import ModuleType
 
 log = logging.getLogger("dreamtree.ui")
 
-# What the first click on a page, panel or dialog would otherwise import on the GUI thread.
-EXTRA_MODULES = (
-    "ui.dialogs.portability",
-    "ui.dialogs.account",
-    "ui.dialogs.confirm",
-    "ui.dialogs.about",
-    "dreamtree_desktop.portability",
-    "dreamtree_desktop.portability.validate",
-    "dreamtree_desktop.portability.importer",
-    "dreamtree_desktop.portability.exporter",
-    "jsonschema",
-)
+
+def _dialog_modules() -> tuple[ModuleType, ...]:
+    """What the first click on a dialog would otherwise import on the GUI thread."""
+    import jsonschema
+
+    from dreamtree_desktop import portability as core_portability
+    from dreamtree_desktop.portability import exporter, importer, validate
+
+    from .dialogs import about, account, confirm, portability
+
+    return (about, account, confirm, portability, core_portability, validate, importer, exporter, jsonschema)
 
 
-def modules_to_warm() -> list[str]:
-    """Every tool panel and dialog module the window can open (pages: `_warm_pages`)."""
+def loaders() -> list[tuple[str, Callable[[], object]]]:
+    """(name, loader) of every page, tool panel and dialog module the window can open; each
+    loader imports with a plain import and returns what it loaded (nothing is built)."""
+    from .pages.registry import PAGE_CLASSES
     from .tools.registry import PANELS
 
-    names = [entry.partition(":")[0] for entry in PANELS.values()]
-    names.extend(EXTRA_MODULES)
-    return list(dict.fromkeys(names))
+    found: list[tuple[str, Callable[[], object]]] = [(f"page {name}", load) for name, load in PAGE_CLASSES.items()]
+    found += [(f"panel {tool_id}", load) for tool_id, load in PANELS.items()]
+    found.append(("dialogs", _dialog_modules))
+    return found
 
 
-def _warm_pages() -> None:
-    """Each page's loader imports its module and returns the class (nothing is built)."""
-    from .pages.registry import PAGE_CLASSES
+def _warm(found: list[tuple[str, Callable[[], object]]]) -> None:
+    # What start-up made lives as long as the app: out of the collector's reach before the imports
+    # below set off a full collection, which would otherwise walk all of it (tens of milliseconds
+    # holding the interpreter lock, so the window too).
+    gc.freeze()
+    # The bundled fonts (Settings and onboarding show each in its own face): reading and
+    # registering them is tens of milliseconds the GUI thread would otherwise pay on first sight.
+    from .theme import load_all_fonts
 
-    for name, load in PAGE_CLASSES.items():
+    try:
+        load_all_fonts()
+    except Exception:  # a font that cannot load fails again, visibly, where it is used
+        log.warning("warm-up of the fonts failed", exc_info=True)
+    for name, load in found:
         try:
             load()
-        except Exception:  # a page that cannot load fails again, visibly, when it is opened
-            log.debug("warm-up import of page %s failed", name, exc_info=True)
-
-
-def _warm(names: list[str]) -> None:
-    _warm_pages()
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # a module that cannot load fails again, visibly, when it is opened
-            log.debug("warm-up import of %s failed", name, exc_info=True)
+        except Exception:  # it fails again, visibly, when it is opened; the log keeps the cause now
+            log.warning("warm-up import of %s failed", name, exc_info=True)
     # Everything loaded so far (modules, classes, the content model) lives as long as the app:
     # moved out of the collector's reach, it is no longer walked by every full collection, which
     # otherwise pauses the window for tens of milliseconds at a time.
@@ -64,6 +68,6 @@ def _warm(names: list[str]) -> None:
 
 
 def warm_in_background() -> threading.Thread:
-    thread = threading.Thread(target=_warm, args=(modules_to_warm(),), name="warm-imports", daemon=True)
+    thread = threading.Thread(target=_warm, args=(loaders(),), name="warm-imports", daemon=True)
     thread.start()
     return thread

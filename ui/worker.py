@@ -2,6 +2,11 @@
 
 The GUI thread never waits on SQLite or Argon2 (except `call_sync` at startup and in tests);
 results come back as callbacks in the GUI thread, and `changed` tells pages what to refresh.
+
+A job submitted from the GUI thread starts once that thread is back in its event loop, not at
+once: both threads run Python, which only one thread can run at a time, so a panel that asks
+for its rows while it is still building and painting itself would otherwise share the
+interpreter with the query for its whole first frame (twice as long a frozen window).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
@@ -38,6 +43,11 @@ class _Job:
 
 
 _STOP = object()
+
+
+def _on_gui_thread() -> bool:
+    app = QCoreApplication.instance()
+    return app is not None and QThread.currentThread() is app.thread()
 
 
 class _Thread(QThread):
@@ -83,6 +93,7 @@ class DbWorker(QObject):
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._pending = 0
         self._stopped = False
+        self._held: list[_Job] = []  # submitted by the GUI thread, queued when it is free again
         self._thread = _Thread(ctx, self._jobs)
         self._thread.job_finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._thread.start()
@@ -112,7 +123,21 @@ class DbWorker(QObject):
             self.busy.emit(True)
         # The operation's own declaration (@topics.causes) plus whatever the caller adds.
         published = frozenset(topics) | topic.declared_by(fn)
-        self._jobs.put(_Job(fn, args, on_done, on_error, published))
+        job = _Job(fn, args, on_done, on_error, published)
+        if not _on_gui_thread():
+            self._jobs.put(job)
+            return
+        self._held.append(job)
+        if len(self._held) == 1:
+            QTimer.singleShot(0, self._release)
+
+    def _release(self) -> None:
+        """Queue the held jobs, in order (also before any job that cannot wait). GUI thread only."""
+        if not _on_gui_thread():
+            return
+        held, self._held = self._held, []
+        for job in held:
+            self._jobs.put(job)
 
     def call_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run on the worker thread and wait for the result (startup and tests only)."""
@@ -121,6 +146,7 @@ class DbWorker(QObject):
         if QThread.currentThread() is self._thread:
             return fn(self.ctx, *args)
         job = _Job(fn, args, event=threading.Event())
+        self._release()
         self._jobs.put(job)
         assert job.event is not None
         job.event.wait()
@@ -133,6 +159,7 @@ class DbWorker(QObject):
         if self._stopped:
             return
         self._stopped = True
+        self._release()
         self._jobs.put(_STOP)
         self._thread.wait()
         with contextlib.suppress(RuntimeError, TypeError):

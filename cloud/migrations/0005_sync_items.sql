@@ -26,3 +26,15 @@ CREATE TABLE sync_items (
 -- Pages of GET /v1/changes walk this index from the cursor on; it also holds body_bytes, so a page
 -- is cut at its size budget without reading the bodies of the items that do not fit.
 CREATE INDEX idx_sync_items_page ON sync_items(user_id, revision, kind, item_key, body_bytes);
+
+-- The random id of the push that made each revision. A device keeps the id of the revision it has
+-- fully seen and sends it with its next pull: if the server's history was replaced meanwhile (the
+-- database restored from an older copy, then pushed past that number again), the ids differ and
+-- the device is told to read everything again, instead of silently missing what changed.
+CREATE TABLE sync_pushes (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    revision INTEGER NOT NULL CHECK (revision >= 1),
+    push_id TEXT NOT NULL,
+    pushed_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, revision)
+);

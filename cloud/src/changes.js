@@ -38,6 +38,10 @@ const staleRevision = (current) => conflict("stale_revision",
 const revisionAhead = (current) => conflict("revision_ahead",
   `the server is at item revision ${current}, behind the one asked for; pull everything again from 0`, current);
 
+const historyReplaced = (current, since) => conflict("revision_ahead",
+  `the server's revision ${since} is not the one this device saw (its history was replaced); `
+  + "pull everything again from 0", current);
+
 async function headRevision(db, userId) {
   const row = await db.prepare("SELECT revision FROM sync_heads WHERE user_id = ?1").bind(userId).first();
   return row ? row.revision : 0;
@@ -61,19 +65,22 @@ ORDER BY p.revision, p.kind, p.item_key`;
 
 export async function getChanges(request, env) {
   const { userId } = await requireSession(request, env);
-  const { since, after, limit } = pullQuery(request.url);
+  const { since, sinceId, after, limit } = pullQuery(request.url);
   const ifNoneMatch = revisionHeader(request, "if-none-match");
   const db = env.DB;
   // One batch is one transaction: the revision stated is the one the page was read at.
   const [head, page] = await db.batch([
     db.prepare(
-      `SELECT COALESCE((SELECT revision FROM sync_heads WHERE user_id = ?1), 0) AS revision,
-              (SELECT reset_at FROM users WHERE id = ?1) AS reset_at`,
-    ).bind(userId),
+      `SELECT COALESCE(h.revision, 0) AS revision, h.write_id AS revision_id,
+              (SELECT reset_at FROM users WHERE id = ?1) AS reset_at,
+              (SELECT push_id FROM sync_pushes WHERE user_id = ?1 AND revision = ?2) AS since_id
+       FROM (SELECT 1) LEFT JOIN sync_heads AS h ON h.user_id = ?1`,
+    ).bind(userId, since),
     db.prepare(PAGE_SQL).bind(userId, after.revision, after.kind, after.key, limit + 1, PAGE_BODY_BYTES),
   ]);
-  const { revision, reset_at: resetAt } = head.results[0];
+  const { revision, revision_id: revisionId, reset_at: resetAt, since_id: knownId } = head.results[0];
   if (since > revision) throw revisionAhead(revision);
+  if (sinceId !== null && sinceId !== knownId) throw historyReplaced(revision, since);
 
   const rows = page.results;
   let count = 0;
@@ -84,7 +91,8 @@ export async function getChanges(request, env) {
   const last = rows[count - 1];
   const cursor = count < rows.length ? encodeCursor(last.revision, last.kind, last.item_key) : null;
   const parts = [];
-  let part = `{"revision":${revision},"reset_at":${JSON.stringify(resetAt ?? null)},`
+  let part = `{"revision":${revision},"revision_id":${JSON.stringify(revisionId ?? null)},`
+    + `"reset_at":${JSON.stringify(resetAt ?? null)},`
     + `"cursor":${JSON.stringify(cursor)},"items":[`;
   for (let n = 0; n < count; n++) {
     const row = rows[n];
@@ -181,8 +189,11 @@ export async function postChanges(request, env) {
     : db.prepare(
       "UPDATE sync_heads SET revision = ?3, write_id = ?4, updated_at = ?5 WHERE user_id = ?1 AND revision = ?2",
     ).bind(userId, expected, revision, writeId, nowIso);
-  const results = await db.batch([head, ...itemStatements(db, userId, writeId, revision, nowIso, items)]);
+  const log = db.prepare(
+    `INSERT INTO sync_pushes (user_id, revision, push_id, pushed_at) SELECT ?1, ?3, ?2, ?4 WHERE ${GUARD}`,
+  ).bind(userId, writeId, revision, nowIso);
+  const results = await db.batch([head, log, ...itemStatements(db, userId, writeId, revision, nowIso, items)]);
   if (results[0].meta.changes !== 1) throw staleRevision(await headRevision(db, userId));
-  const count = results.slice(1).reduce((n, r) => n + r.meta.changes, 0);
-  return jsonResponse(200, { revision, count }, { etag: etag(revision) });
+  const count = results.slice(2).reduce((n, r) => n + r.meta.changes, 0);
+  return jsonResponse(200, { revision, revision_id: writeId, count }, { etag: etag(revision) });
 }

@@ -2,7 +2,7 @@
 // Every refusal is an ApiError naming the field; nothing here touches the database.
 
 import { ApiError, badRequest, readJsonObject } from "./http.js";
-import { checkFields } from "./validation.js";
+import { checkFields, uuid } from "./validation.js";
 import { elementStarts, memberRange } from "./jsonbytes.js";
 
 export const MAX_ITEMS_PER_PUSH = 5000;
@@ -118,19 +118,23 @@ function single(params, name) {
 }
 
 /**
- * The query of GET /v1/changes: { since, after, limit } where `after` is the position to start
- * after ({ revision, kind, key }); for the first page that is just before revision since + 1.
+ * The query of GET /v1/changes: { since, sinceId, after, limit } where `sinceId` is the id the
+ * client holds for revision `since` (or null), and `after` the position to start after
+ * ({ revision, kind, key }); for the first page that is just before revision since + 1.
  */
 export function pullQuery(url) {
   const params = new URL(url).searchParams;
   for (const name of params.keys()) {
-    if (!["since", "after", "limit"].includes(name)) throw badRequest(`unknown query parameter '${name}'`);
+    if (!["since", "since_id", "after", "limit"].includes(name)) throw badRequest(`unknown query parameter '${name}'`);
   }
   const sinceText = single(params, "since");
   if (sinceText === null || !/^\d{1,15}$/.test(sinceText)) {
     throw badRequest("query parameter 'since' must be a revision number (an integer >= 0)", "invalid_revision");
   }
   const since = Number(sinceText);
+  const sinceIdText = single(params, "since_id");
+  // The id of revision 0 is null: there is nothing to compare.
+  const sinceId = sinceIdText === null || since === 0 ? null : uuid(sinceIdText, "since_id");
   const limitText = single(params, "limit");
   let limit = DEFAULT_PAGE;
   if (limitText !== null) {
@@ -143,5 +147,5 @@ export function pullQuery(url) {
   let after = cursorText === null ? start : decodeCursor(cursorText);
   // A cursor from a pull with a lower `since` must not bring back items at or below this one.
   if (after.revision <= since) after = start;
-  return { since, after, limit };
+  return { since, sinceId, after, limit };
 }

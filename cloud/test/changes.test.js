@@ -38,6 +38,15 @@ async function pullAll(acct, since, limit, between = async () => {}) {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A push's answer without its revision id, after checking that id's shape. */
+async function pushed(response) {
+  const { revision_id: id, ...rest } = await json(response);
+  expect(id).toMatch(UUID);
+  return rest;
+}
+
 const item = (key, body, kind = "record") => ({ kind, key, body });
 const many = (n, prefix = "k", kind = "record") =>
   Array.from({ length: n }, (_, i) => item(`${prefix}/${String(i).padStart(5, "0")}`, { n: i, text: `entry ${i}` }, kind));
@@ -52,19 +61,19 @@ describe("incremental sync: push and pull items", () => {
     const empty = await pull(acct, "since=0");
     expect(empty.status).toBe(200);
     expect(empty.headers.get("x-server-time")).toMatch(/^\d{13}$/);
-    expect(await json(empty)).toEqual({ revision: 0, reset_at: null, cursor: null, items: [] });
+    expect(await json(empty)).toEqual({ revision: 0, revision_id: null, reset_at: null, cursor: null, items: [] });
 
     const r1 = await push(acct, [item("a", { x: 1 }), item("b", [1, 2], "module")], 0);
     expect(r1.status).toBe(200);
     expect(r1.headers.get("x-server-time")).toMatch(/^\d{13}$/);
     expect(r1.headers.get("etag")).toBe('"1"');
-    expect(await json(r1)).toEqual({ revision: 1, count: 2 });
+    expect(await pushed(r1)).toEqual({ revision: 1, count: 2 });
     const r2 = await push(acct, [item("a", { x: 2 })], 1);
-    expect(await json(r2)).toEqual({ revision: 2, count: 1 });
+    expect(await pushed(r2)).toEqual({ revision: 2, count: 1 });
 
     const all = await json(await pull(acct, "since=0"));
     expect(all).toEqual({
-      revision: 2, reset_at: null, cursor: null,
+      revision: 2, revision_id: all.revision_id, reset_at: null, cursor: null,
       items: [
         { kind: "module", key: "b", revision: 1, body: [1, 2] },
         { kind: "record", key: "a", revision: 2, body: { x: 2 } },
@@ -112,6 +121,7 @@ describe("incremental sync: push and pull items", () => {
     const acct = await newAccount();
     const answers = await Promise.all([1, 2, 3, 4].map((n) => push(acct, [item(`k${n}`, n), item("shared", n)], 0)));
     expect(answers.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
+    expect(await sql("SELECT revision FROM sync_pushes WHERE user_id = ?1", acct.userId)).toEqual([{ revision: 1 }]);
     const won = answers.findIndex((r) => r.status === 200) + 1;
     const got = await json(await pull(acct, "since=0"));
     expect(got.revision).toBe(1);
@@ -138,7 +148,7 @@ describe("incremental sync: push and pull items", () => {
     expect(seen.items.map((x) => x.key)).toEqual(["gone", "keep"]);
     await push(acct, [item("gone", null)], 1);
     const later = await json(await pull(other, `since=${seen.revision}`));
-    expect(later).toEqual({ revision: 2, reset_at: null, cursor: null,
+    expect(later).toEqual({ revision: 2, revision_id: later.revision_id, reset_at: null, cursor: null,
       items: [{ kind: "record", key: "gone", revision: 2, body: null }] });
     expect(await sql("SELECT body, body_bytes FROM sync_items WHERE user_id = ?1 AND item_key = 'gone'", acct.userId))
       .toEqual([{ body: null, body_bytes: 0 }]);
@@ -163,12 +173,39 @@ describe("incremental sync: push and pull items", () => {
     await expectError(await pull(acct, "since=2", { "if-none-match": '"2"' }), 409, "revision_ahead");
   });
 
+  it("tells a device whose revision was replaced by another history to read everything again", async () => {
+    const acct = await newAccount();
+    const id1 = (await json(await push(acct, [item("a", 1)], 0))).revision_id;
+    const second = await json(await push(acct, [item("b", 2)], 1));
+    const id2 = second.revision_id;
+    expect(new Set([id1, id2]).size).toBe(2);
+    const page = await json(await pull(acct, `since=1&since_id=${id1}`));
+    expect([page.revision, page.revision_id, page.items.map((x) => x.key)]).toEqual([2, id2, ["b"]]);
+    expect((await pull(acct, `since=2&since_id=${id2}`, { "if-none-match": '"2"' })).status).toBe(304);
+    expect((await pull(acct, `since=0&since_id=${id2}`)).status).toBe(200); // nothing to compare at 0
+
+    // The database goes back to revision 1 (a restore), then another device pushes twice.
+    await sql("DELETE FROM sync_items WHERE user_id = ?1 AND revision > 1", acct.userId);
+    await sql("DELETE FROM sync_pushes WHERE user_id = ?1 AND revision > 1", acct.userId);
+    await sql("UPDATE sync_heads SET revision = 1, write_id = ?2 WHERE user_id = ?1", acct.userId, id1);
+    await push(acct, [item("c", 3)], 1);
+    await push(acct, [item("d", 4)], 2);
+    // Without the id the device would take revision 3 alone and never learn that "b" is gone and
+    // "c" came; with it, it is told to start again from 0.
+    expect((await json(await pull(acct, "since=2"))).items.map((x) => x.key)).toEqual(["d"]);
+    const err = await expectError(await pull(acct, `since=2&since_id=${id2}`), 409, "revision_ahead");
+    expect(err.revision).toBe(3);
+    expect(err.error.message).toContain("history");
+    await expectError(await pull(acct, "since=2&since_id=nope"), 400, "invalid_request");
+  });
+
   it("keeps items on a password reset and removes them with the account", async () => {
     const acct = await newAccount();
     await push(acct, many(3), 0);
     const count = () => sql("SELECT (SELECT COUNT(*) FROM sync_items WHERE user_id = ?1) AS items, "
-      + "(SELECT COUNT(*) FROM sync_heads WHERE user_id = ?1) AS heads", acct.userId);
-    expect(await count()).toEqual([{ items: 3, heads: 1 }]);
+      + "(SELECT COUNT(*) FROM sync_heads WHERE user_id = ?1) AS heads, "
+      + "(SELECT COUNT(*) FROM sync_pushes WHERE user_id = ?1) AS pushes", acct.userId);
+    expect(await count()).toEqual([{ items: 3, heads: 1, pushes: 1 }]);
     const ip = `198.51.100.${++addresses}`;
     await call("POST", "/v1/account/reset", { body: { email: acct.email }, ip });
     const fresh = signupBody(acct.email);
@@ -181,7 +218,7 @@ describe("incremental sync: push and pull items", () => {
     expect([after.revision, after.reset_at, after.items.length]).toEqual([1, resetAt, 3]);
     const r = await call("DELETE", "/v1/account", { body: { auth_secret: fresh.auth_secret }, token });
     expect(r.status).toBe(204);
-    expect(await count()).toEqual([{ items: 0, heads: 0 }]);
+    expect(await count()).toEqual([{ items: 0, heads: 0, pushes: 0 }]);
   });
 });
 
@@ -216,7 +253,7 @@ describe("incremental sync: pages", () => {
     let rev = 0;
     for (let k = 0; k < 3; k++) {
       const r = await push(acct, many(4000, `p${k}`), rev);
-      expect(await json(r)).toEqual({ revision: rev + 1, count: 4000 });
+      expect(await pushed(r)).toEqual({ revision: rev + 1, count: 4000 });
       rev += 1;
     }
     const first = await json(await pull(acct, "since=0"));
@@ -264,6 +301,16 @@ describe("incremental sync: pages", () => {
     expect([tail.items.map((x) => x.key), tail.cursor]).toEqual([["b/00002"], null]);
   });
 
+  it("walks keys of any script and punctuation one by one without skipping or repeating", async () => {
+    const acct = await newAccount();
+    const keys = ["Z", "a", "é", "🌳", "~", 'quote"d', "back\\slash", "日本", "a b", "%2F/slash", "ÿ", "\u2028"];
+    await push(acct, keys.map((k, i) => item(k, i)), 0);
+    const { items, pages } = await pullAll(acct, 0, 1);
+    expect(pages).toBe(keys.length);
+    expect(items.map((x) => x.key).sort()).toEqual([...keys].sort());
+    expect(new Set(items.map((x) => x.key)).size).toBe(keys.length);
+  });
+
   it("refuses a malformed query", async () => {
     const acct = await newAccount();
     await push(acct, many(2), 0);
@@ -282,7 +329,7 @@ describe("incremental sync: pages", () => {
     const gz = await gzip(JSON.stringify({ items }));
     const r = await call("POST", "/v1/changes", { raw: gz, token: acct.token,
       headers: { "if-match": "0", "content-type": "application/json", "content-encoding": "gzip" } });
-    expect(await json(r)).toEqual({ revision: 1, count: 300 });
+    expect(await pushed(r)).toEqual({ revision: 1, count: 300 });
     const g = await call("GET", "/v1/changes?since=0", { token: acct.token, headers: { "accept-encoding": "gzip" } });
     expect(g.headers.get("content-encoding")).toBe("gzip");
     const text = await new Response(g.body.pipeThrough(new DecompressionStream("gzip"))).text();
@@ -318,14 +365,14 @@ describe("incremental sync: what a push may hold", () => {
     // At the limits: 256 characters (code points, not UTF-16 units) and a 32-character kind.
     const longKey = "🌳".repeat(256);
     const r = await push(acct, [item(longKey, 1), item("a", 1, `r${"x".repeat(31)}`), item("a", 2)], 1);
-    expect(await json(r)).toEqual({ revision: 2, count: 3 });
+    expect(await pushed(r)).toEqual({ revision: 2, count: 3 });
     expect((await json(await pull(acct, "since=1"))).items.map((x) => x.key)).toContain(longKey);
   });
 
   it("takes 5000 items in one push and refuses 5001", async () => {
     const acct = await newAccount();
     await expectError(await push(acct, many(5001), 0), 400, "invalid_request");
-    expect(await json(await push(acct, many(5000), 0))).toEqual({ revision: 1, count: 5000 });
+    expect(await pushed(await push(acct, many(5000), 0))).toEqual({ revision: 1, count: 5000 });
     expect(await sql("SELECT COUNT(*) AS n FROM sync_items WHERE user_id = ?1", acct.userId)).toEqual([{ n: 5000 }]);
   });
 
@@ -342,7 +389,7 @@ describe("incremental sync: what a push may hold", () => {
     const quotes = `"${'\\"'.repeat(499_999)}"`;
     expect(quotes.length).toBe(1_000_000);
     const r = await pushRaw(acct, `{"items":[{"kind":"r","key":"q","body":${quotes}},{"kind":"r","key":"s","body":1}]}`, 0);
-    expect(await json(r)).toEqual({ revision: 1, count: 2 });
+    expect(await pushed(r)).toEqual({ revision: 1, count: 2 });
     const back = await (await pull(acct, "since=0")).text();
     expect(back).toContain(`"body":${quotes}}`);
   });
@@ -351,7 +398,7 @@ describe("incremental sync: what a push may hold", () => {
     const acct = await newAccount();
     const text = "αβγ ✓ 🌳 \"quoted\" \\ back\n".repeat(20);
     const items = Array.from({ length: 2500 }, (_, i) => item(`k${i}`, { i, text }));
-    expect(await json(await push(acct, items, 0))).toEqual({ revision: 1, count: 2500 });
+    expect(await pushed(await push(acct, items, 0))).toEqual({ revision: 1, count: 2500 });
     const { items: got } = await pullAll(acct, 0, 10000);
     expect(got).toHaveLength(2500);
     const byKey = new Map(got.map((x) => [x.key, x.body]));

@@ -31,13 +31,17 @@ RESET_MESSAGE = (
 LOCKED_RESET_NOTE = (
     "This folder is locked with your password, so the whole database is locked too: it will be kept "
     "aside unchanged, and DreamTree will start fresh with the new password. You can then restore "
-    "everything but the personal fields from a JSON backup or from your cloud account."
+    "everything but the personal fields from a JSON backup. If the folder syncs with a cloud account, "
+    "reset through it instead (dreamtree account reset-password --email E --server URL): the folder "
+    "then takes the account's data back."
 )
 # After a reset of a locked folder, where the rest of the user's data can come from.
 RESTORE_HINT = (
     "The locked database was kept aside in {aside}; if you remember the old password, it can still "
     "be opened from there. This data folder now starts fresh: restore your progress (everything but "
-    "the personal fields) from a JSON backup or from your cloud account."
+    "the personal fields) from a JSON backup. A cloud account's data comes back by resetting the "
+    "account from a new data folder: dreamtree --data-dir NEW_FOLDER account reset-password "
+    "--email E --server URL."
 )
 
 

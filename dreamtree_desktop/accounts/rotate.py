@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from ..pii import LOST_MARKER
 from ..security import vault as _vault
 from ..security.envelope import decrypt_value, encrypt_value, is_envelope
 from ..security.errors import EnvelopeError
-from ..security.kdf import wipe
+from ..security.kdf import KdfParams, wipe
 from ..security.keywrap import WrappedKey
 from ..security.rotation import promote_rotated_vault, rotation_marker, stage_rotated_vault
 from ..storage.keystore import DEVICE_KEY_NEW_FILENAME, VAULT_ROTATE_FILENAME
@@ -33,8 +34,9 @@ from .pii_audit import PiiCell, pii_cells
 
 if TYPE_CHECKING:
     from ..appdata import AppData
+    from ..storage.db import Database
 
-# The sync service pushes the re-wrapped key and the re-encrypted values when it sees this.
+# When the folder's data key last changed (a rotation here, or one adopted from the account).
 ROTATED_META_KEY = "data_key_rotated_at"
 
 
@@ -45,7 +47,8 @@ class Rotated:
     revisions: int  # kept module versions re-encrypted
 
 
-def rotate_data_key(app: AppData, password: str | None = None) -> Rotated:
+def rotate_data_key(app: AppData, password: str | None = None, *,
+                    also: Callable[[Database], None] | None = None) -> Rotated:
     """Give the folder a new data key. A claimed account needs its password (the new key is
     wrapped under it, with a fresh salt so the sync sees the account's wrapping changed). With
     the password lock on, the vault is re-written with the new key too."""
@@ -59,18 +62,20 @@ def rotate_data_key(app: AppData, password: str | None = None) -> Rotated:
     new_key = bytearray(secrets.token_bytes(32))
     try:
         if row is None:
-            return replace_data_key(app, new_key, None)
+            return replace_data_key(app, new_key, None, also=also)
         with new_credentials(password or "", new_key) as creds:
-            return replace_data_key(app, new_key, creds)
+            return replace_data_key(app, new_key, creds, also=also)
     finally:
         wipe(new_key)
 
 
-def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credentials | None) -> Rotated:
+def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credentials | None, *,
+                     also: Callable[[Database], None] | None = None) -> Rotated:
     """Re-encrypt every sealed value of the folder from its data key to new_key and make new_key
     the folder's, in the order that survives a crash (module docstring). creds: the KEK and KDF
     parameters new_key is wrapped with (its wrapping is the new auth.wrapped_data_key); needed
-    for a claimed account, and with the lock on (the vault is re-written under that KEK)."""
+    for a claimed account, and with the lock on (the vault is re-written under that KEK). `also`
+    runs inside the committing transaction (the sync marks its cloud copy there)."""
     db, folder = app.db, app.folder
     locked = app.keys.mode == "password"
     row = password_auth_row(db, app.user_id)
@@ -99,6 +104,8 @@ def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credential
                         "UPDATE auth SET wrapped_data_key = ?, updated_at = ? WHERE id = ?",
                         (creds.wrapped_data_key, now_iso(), row["id"]),
                     )
+                if also is not None:
+                    also(db)
                 for key, value in ((_vault.ROTATION_META_KEY, marker), (ROTATED_META_KEY, now_iso())):
                     db.execute(
                         "INSERT INTO app_meta(key, value) VALUES (?, ?) "
@@ -117,6 +124,28 @@ def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credential
     finally:
         wipe(old_key)
     return Rotated(count[0], count[1], len(revisions))
+
+
+def adopt_account_key(app: AppData, account_key: bytes | bytearray, kek: bytes | bytearray, params: KdfParams,
+                      wrapped_text: str, password: str) -> Rotated:
+    """The account's data key was rotated on another device (the password unwrapped this new key
+    from the account, and the account is this folder's): every value sealed here is moved to it,
+    the same way as a rotation made here, and the account's wrapping becomes this folder's."""
+    from ..security.passwords import hash_password
+
+    row = password_auth_row(app.db, app.user_id)
+    if row is None:
+        raise UserInputError("This data folder has no account password to take the new key with.")
+    creds = Credentials(bytearray(kek), params, wrapped_text)
+    try:
+        done = replace_data_key(app, account_key, creds)
+    finally:
+        creds.wipe()
+    # The password that just opened the account's key is the account's: the stored record follows.
+    with app.db.transaction():
+        app.db.execute("UPDATE auth SET password_hash = ?, updated_at = ? WHERE id = ?",
+                       (hash_password(password), now_iso(), row["id"]))
+    return done
 
 
 Update = tuple[str, tuple[Any, ...]]
@@ -166,7 +195,21 @@ def _reencrypt(
         )
         done += 1
     updates.extend(_sync_copies(app, old, new))
+    updates.extend(_sealed_meta(app, old, new))
     return updates, _revisions(app, old, new), (done, unreadable)
+
+
+def _sealed_meta(app: AppData, old: bytes | bytearray, new: bytes | bytearray) -> list[Update]:
+    """Secrets kept sealed in app_meta, each bound to its own key (the cloud session token, a
+    password change waiting to be sent): re-sealed too, or the folder would count as signed out."""
+    out: list[Update] = []
+    for key, stored in app.db.query("SELECT key, value FROM app_meta"):
+        if is_envelope(stored):
+            moved = _move(stored, old, new, {"user_id": app.user_id, "table": "app_meta", "column": "value",
+                                             "row_id": str(key)})
+            if moved is not None:
+                out.append(("UPDATE app_meta SET value = ? WHERE key = ?", (moved, key)))
+    return out
 
 
 # Tables of the sync that keep whole records as JSON (their personal fields sealed as stored).

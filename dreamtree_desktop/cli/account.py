@@ -54,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = commands.add_parser("reset-password", help="forgotten password: new password, personal fields lost")
     p.add_argument("--yes", action="store_true", help="confirm without being asked")
     p.add_argument("--email", help="the account email (needed when the folder is locked)")
-    p.add_argument("--server", help="the cloud server (default: the one this folder syncs with)")
+    p.add_argument("--server", help="the cloud server (default: the one this folder syncs with; a folder "
+                                    "locked with the forgotten password needs it)")
     p.add_argument("--code", metavar="DIGITS",
                    help="the reset code mailed by the cloud service (also DREAMTREE_EMAIL_CODE); "
                         "without it a code is mailed and asked for")
@@ -131,6 +132,7 @@ def run_unlock(args: argparse.Namespace) -> int:
 def run_rotate_key(args: argparse.Namespace) -> int:
     from ..accounts.credentials import password_auth_row
     from ..accounts.rotate import rotate_data_key
+    from ..sync.rotation import mark_cloud_copy_unreadable
 
     folder = resolve_data_dir(args.data_dir)
     if key_mode(folder) == "password":
@@ -141,7 +143,7 @@ def run_rotate_key(args: argparse.Namespace) -> int:
     with app:
         if password is None and password_auth_row(app.db, app.user_id) is not None:
             password = read_password()
-        done = rotate_data_key(app, password)
+        done = rotate_data_key(app, password, also=mark_cloud_copy_unreadable)
         pushed = _push_rotated_key(app, password)
     if pushed is not None and pushed not in ("pushed", "already", "deferred"):
         print(f"dreamtree: {pushed}", file=sys.stderr)
@@ -199,15 +201,13 @@ def run_change_password(args: argparse.Namespace) -> int:
 
 def run_reset_password(args: argparse.Namespace) -> int:
     folder = resolve_data_dir(args.data_dir)
+    locked_server = _locked_cloud_server(folder, args)
+    if locked_server is not None:
+        return _reset_locked_through_cloud(folder, args, locked_server)
     # Say only what will happen: a locked folder is set aside whole, nothing of it is kept here.
     print(LOCKED_RESET_NOTE if key_mode(folder) == "password" else RESET_MESSAGE)
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UserInputError("confirm: run at a terminal to confirm, or pass --yes.")
-        answer = input("Reset the password and lose the personal fields? Type 'yes' to continue: ")
-        if answer.strip().lower() != "yes":
-            print("Nothing was changed.")
-            return 2
+    if not _confirm_reset(args):
+        return 2
     new = _choose_password(NEW_PASSWORD_ENV, "New password: ")
     if _reset_in_the_cloud(folder, args, new):
         return 0
@@ -217,6 +217,47 @@ def run_reset_password(args: argparse.Namespace) -> int:
               "all other progress was kept.")
     else:
         print(f"Password reset. {outcome.message()}")
+    return 0
+
+
+def _confirm_reset(args: argparse.Namespace) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UserInputError("confirm: run at a terminal to confirm, or pass --yes.")
+    answer = input("Reset the password and lose the personal fields? Type 'yes' to continue: ")
+    if answer.strip().lower() != "yes":
+        print("Nothing was changed.")
+        return False
+    return True
+
+
+def _locked_cloud_server(folder: Path, args: argparse.Namespace) -> str | None:
+    """The cloud server a locked folder resets through, given by --server: the folder's own link
+    is inside the database the forgotten password locks."""
+    if key_mode(folder) != "password":
+        return None
+    return str(args.server) if args.server else None
+
+
+def _reset_locked_through_cloud(folder: Path, args: argparse.Namespace, server: str) -> int:
+    from ..sync.locked_reset import LOCKED_CLOUD_RESET_NOTE, reset_locked_folder_through_cloud
+    from ..sync.signup import CODE_ENV
+
+    if not args.email:
+        raise UserInputError("email: the folder is locked, so its account's email cannot be read; give it.",
+                             hint="dreamtree account reset-password --email YOU@EXAMPLE.COM --server URL")
+    print(LOCKED_CLOUD_RESET_NOTE)
+    if not _confirm_reset(args):
+        return 2
+    new = _choose_password(NEW_PASSWORD_ENV, "New password: ")
+    code = args.code or os.environ.get(CODE_ENV) or None
+    ask = (lambda address: input(f"Reset code mailed to {address}: ")) if sys.stdin.isatty() else None
+    result = reset_locked_folder_through_cloud(folder, server, args.email, new, code=code, ask_code=ask)
+    print(result.message())
+    if result.sync_error:
+        print(f"The first sync after the reset did not finish ({result.sync_error}); run 'dreamtree sync'.",
+              file=sys.stderr)
     return 0
 
 

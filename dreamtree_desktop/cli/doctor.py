@@ -204,7 +204,8 @@ def restore_backup(folder: Path, name: str) -> None:
 
 
 def _check_backup(folder: Path, source: Path, password: str | None) -> None:
-    """The backup must open with this folder's key and pass both integrity checks."""
+    """The backup must open with this folder's key, pass both integrity checks, and its sealed
+    values must open under the folder's data key (not so for one made before a key rotation)."""
     from ..security.folder_keys import load_or_create_keys
     from ..storage.db import Database
 
@@ -220,13 +221,42 @@ def _check_backup(folder: Path, source: Path, password: str | None) -> None:
             ) from None
         try:
             problems = db.integrity_problems() + [p for p in db.cipher_integrity_problems() if p]
+            other_key = not problems and _sealed_under_another_key(db, keys.data_key)
         except DreamTreeError:
             problems = ["unreadable"]
         finally:
             db.close()
         if problems:
             raise UserInputError(f"The backup {source.name} is damaged; nothing was replaced.")
+        if other_key:
+            raise UserInputError(
+                f"The backup {source.name} holds personal fields sealed under another encryption key "
+                "(it was made before the key was rotated): restored, they could not be opened. "
+                "Nothing was replaced.",
+                hint="Choose a backup made after the rotation, or restore the entries Doctor names one by one.",
+            )
     finally:
         keys.wipe()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{probe}{suffix}").unlink(missing_ok=True)
+
+
+def _sealed_under_another_key(db: Any, data_key: bytes | bytearray) -> bool:
+    """True when the copy holds sealed values and not one of them opens under data_key."""
+    from ..accounts.pii_audit import pii_cells
+    from ..security.envelope import decrypt_value, is_envelope
+    from ..security.errors import EnvelopeError
+
+    failed = False
+    for (uid,) in db.query("SELECT id FROM users"):
+        for cell in pii_cells(db, str(uid)):
+            if not isinstance(cell.value, str) or not is_envelope(cell.value):
+                continue
+            try:
+                decrypt_value(data_key, cell.value, user_id=str(uid), table=cell.table, column=cell.column,
+                              row_id=cell.row_id)
+            except (EnvelopeError, ValueError, TypeError):
+                failed = True
+                continue
+            return False
+    return failed

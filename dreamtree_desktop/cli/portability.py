@@ -89,7 +89,7 @@ def _backup_password() -> str:
 
 def run_export(args: argparse.Namespace) -> int:
     from ..portability.catalog import Catalog
-    from ..portability.exporter import decrypt_personal, export_document, wrap_for_backup
+    from ..portability.exporter import decrypt_personal, export_document, seal_for_backup
     from ..portability.files import write_export_file
 
     out = Path(args.out).expanduser()
@@ -104,10 +104,8 @@ def run_export(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             decrypt_personal(doc, ctx, catalog)
-        elif doc["auth"] is None:
-            if not ctx.has_data_key or ctx.data_key is None:
-                raise AuthenticationError("Personal fields are locked.", hint="Unlock the data folder first.")
-            wrap_for_backup(doc, ctx.data_key, _backup_password())
+        else:
+            seal_for_backup(doc, ctx, _backup_password)
         size = write_export_file(out, doc)
     summary = {
         "file": str(out),

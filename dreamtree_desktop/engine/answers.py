@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..context import LOST, UserContext, dumps
+from ..context import LOST, UNREADABLE, UnreadableEntryError, UserContext, dumps
 from ..errors import InternalError
 from ..ids import new_id
+from ..security.envelope import is_envelope
 from . import toolbridge
 from .content import Content, ExerciseDef, PromptDef
 
@@ -79,6 +80,14 @@ def _column(prompt: PromptDef) -> str:
     return column
 
 
+def _refuse_unreadable(ctx: UserContext, table: str, column: str, row_id: str) -> None:
+    """An earlier answer whose seal does not open is not written over (doctor restores it or
+    sets it aside first); the same rule as the tools' (tools._common.refuse_unreadable)."""
+    stored = ctx.db.scalar(f"SELECT {column} FROM {table} WHERE id = ?", (row_id,))
+    if is_envelope(stored) and ctx.read_sealed(table, column, row_id, stored) is UNREADABLE:
+        raise UnreadableEntryError("Your earlier answer to this question")
+
+
 def _store_response(ctx: UserContext, prompt: PromptDef, value: Any, stamp: str) -> None:
     row_id = ctx.db.scalar(
         "SELECT id FROM user_responses WHERE user_id = ? AND prompt_id = ? ORDER BY created_at LIMIT 1",
@@ -87,6 +96,8 @@ def _store_response(ctx: UserContext, prompt: PromptDef, value: Any, stamp: str)
     new = row_id is None
     row_id = row_id or new_id()
     if prompt.is_pii:
+        if not new:
+            _refuse_unreadable(ctx, "user_responses", "response_text", row_id)
         stored = ctx.seal("user_responses", "response_text", row_id, value)
     else:
         stored = value if isinstance(value, str) else dumps(value)
@@ -151,6 +162,9 @@ def _store_list(ctx: UserContext, prompt: PromptDef, items: list[str], stamp: st
             "SELECT id FROM user_list_items WHERE list_id = ? ORDER BY position, created_at", (list_id,)
         )
     ]
+    if prompt.is_pii:
+        for item_id in existing:
+            _refuse_unreadable(ctx, "user_list_items", "content", item_id)
     updates, inserts = [], []
     for position, text in enumerate(items, start=1):
         item_id = existing[position - 1] if position <= len(existing) else new_id()

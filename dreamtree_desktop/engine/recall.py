@@ -246,7 +246,7 @@ def _contacts(ctx: UserContext, content: Content) -> list[str]:
         "ON co.id = c.company_id WHERE c.user_id = ? ORDER BY c.created_at",
         (ctx.user_id,),
     ):
-        name = ctx.unseal("user_contacts", "name", r[0], r[1])
+        name = ctx.read_sealed("user_contacts", "name", r[0], r[1])
         name = str(LOST) if name is LOST else str(name)
         out.append(f"{name} ({r[2]})" if r[2] else name)
     return out
@@ -273,7 +273,7 @@ def _named_list(ctx: UserContext, content: Content, name: str) -> list[str] | No
     ):
         # Items of a private prompt's list are sealed; recognise them by their envelope form.
         sealed = text == LOST_MARKER or is_envelope(text)
-        value = ctx.unseal("user_list_items", "content", item_id, text) if sealed else text
+        value = ctx.read_sealed("user_list_items", "content", item_id, text) if sealed else text
         items.append(str(LOST) if value is LOST else str(value))
     return items
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..context import LOST, PiiLockedError, UserContext
+from ..context import LOST, UNREADABLE_TEXT, PiiLockedError, UserContext
 from ..security.errors import EnvelopeError
 from .answers import Answers, load_answers
 from .content import Content, PromptDef, citation_numbers
@@ -59,7 +59,7 @@ def render_answer(content: Content, answers: Answers, prompt: PromptDef) -> str 
     try:
         value = answers.value(prompt)
     except EnvelopeError:
-        return "(this answer could not be decrypted)"
+        return UNREADABLE_TEXT
     except PiiLockedError:
         return "(private: enter your password to see it)"
     if prompt.optional and value in (None, "", []):

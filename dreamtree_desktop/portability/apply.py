@@ -35,7 +35,8 @@ def apply_document(
     if (doc.get("pii") or {}).get("mode") != "sealed":
         raise InternalError("apply_document needs a document whose personal fields are sealed")
     db = ctx.db
-    with db.transaction():
+    # bulk: inside a caller's transaction no savepoint of its own (see Database.transaction).
+    with db.transaction(bulk=True):
         indexed = search.has_index(db)
         if indexed:
             search.suspend_index(db)  # rebuilt in bulk below: row-by-row upkeep is far slower here

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from ..clock import now_iso
 from ..context import UserContext
+from ..errors import AuthenticationError
 from ..security.keywrap import WrappedKey, wrap_with_password
 from ..security.passwords import enforce_password_policy
 from .canonical import digest, hash_content, key_id
 from .catalog import Catalog
 from .document import Doc, empty_document, iter_records, module_sort_key
 from .errors import PendingKeyError
+from .files import short_value_sharer
 from .personal import document_fields, opener, transform
 from .tables import (
     INSERT_ORDER,
@@ -233,6 +236,7 @@ def _same(table: str, record: dict[str, Any], other: dict[str, Any] | None) -> d
 def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, Any]]]:
     db, uid = ctx.db, ctx.user_id
     out: dict[str, list[dict[str, Any]]] = {}
+    share = short_value_sharer()
     for table, spec in TABLES.items():
         if table == "user_idea_nodes":
             continue
@@ -241,7 +245,7 @@ def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, An
         records = []
         # Row by row, each record shared as soon as it is made: never the table twice in memory.
         for row in db.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE user_id = ?", (uid,)):
-            record = dict(zip(cols, row, strict=True))
+            record = dict(zip(cols, map(share, row), strict=True))
             for column in spec.booleans:
                 record[column] = bool(record[column])
             records.append(_same(table, record, theirs.get(record["id"])) if theirs else record)
@@ -251,8 +255,8 @@ def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, An
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         cursor = db.execute(sql, (uid,))
         names = [d[0] for d in cursor.description]
-        for row in cursor.fetchall():
-            item = dict(zip(names, row, strict=True))
+        for row in cursor:
+            item = dict(zip(names, map(share, row), strict=True))
             grouped[item.pop("parent")].append(item)
         return grouped
 
@@ -319,6 +323,27 @@ def wrap_for_backup(doc: Doc, data_key: bytes | bytearray, password: str) -> Non
     enforce_password_policy(password)
     wrapped = json.loads(wrap_with_password(data_key, password))
     doc["auth"] = {"wrapped_by": "backup-password", "wrapped_data_key": wrapped, "sha256": digest(wrapped)}
+
+
+def needs_backup_password(doc: Doc) -> bool:
+    """True when `doc` carries no account-wrapped key: its personal fields can leave the folder
+    only with the data key wrapped under a backup password (seal_for_backup)."""
+    return doc.get("auth") is None
+
+
+def seal_for_backup(doc: Doc, ctx: UserContext, backup_password: Callable[[], str | None]) -> None:
+    """Make `doc` fit to be written, for every front end: a document with an account-wrapped key
+    already is; otherwise the data key is wrapped under the backup password, which is asked for
+    (`backup_password()`) only then. Locked personal fields, or no password given: an
+    AuthenticationError, and `doc` is left as it was."""
+    if not needs_backup_password(doc):
+        return
+    if not ctx.has_data_key or ctx.data_key is None:
+        raise AuthenticationError("Personal fields are locked.", hint="Unlock the data folder first.")
+    password = backup_password()
+    if not password:
+        raise AuthenticationError("A backup password is needed to protect the personal data in the export.")
+    wrap_for_backup(doc, ctx.data_key, password)
 
 
 def decrypt_personal(doc: Doc, ctx: UserContext, catalog: Catalog) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import StorageError, UserInputError
-from ..paths import atomic_write_bytes
+from ..paths import atomic_file
 from .errors import DocumentError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -105,16 +105,26 @@ def parse_export_text(text: str) -> Any:
 _SHARED_MAX = 24
 
 
-def _sharing_short_values() -> Callable[[dict[str, Any]], dict[str, Any]]:
+def short_value_sharer() -> Callable[[Any], Any]:
+    """A function giving, for a short text, the first equal text it was given (any other value as is)."""
     seen: dict[str, str] = {}
 
-    def share(obj: dict[str, Any]) -> dict[str, Any]:
-        for key, value in obj.items():
-            if type(value) is str and len(value) <= _SHARED_MAX:
-                obj[key] = seen.setdefault(value, value)
-        return obj
+    def share(value: Any) -> Any:
+        return seen.setdefault(value, value) if type(value) is str and len(value) <= _SHARED_MAX else value
 
     return share
+
+
+def _sharing_short_values() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    share = short_value_sharer()
+
+    def hook(obj: dict[str, Any]) -> dict[str, Any]:
+        for key, value in obj.items():
+            if type(value) is str:
+                obj[key] = share(value)
+        return obj
+
+    return hook
 
 
 def _parse(text: str) -> Any:
@@ -140,42 +150,44 @@ _STREAM_DEPTH = 3  # top level, then modules or tables, then their rows: each ro
 _CHUNK_CHARS = 1 << 18
 
 
-def _encode_parts(value: Any, parts: list[str], depth: int) -> None:
+def _encode_parts(value: Any, depth: int) -> Iterator[str]:
     if depth < _STREAM_DEPTH and isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        parts.append("{")
+        yield "{"
         for n, (key, item) in enumerate(value.items()):
-            parts.append(("," if n else "") + _encode_value(key) + ":")
-            _encode_parts(item, parts, depth + 1)
-        parts.append("}")
+            yield ("," if n else "") + _encode_value(key) + ":"
+            yield from _encode_parts(item, depth + 1)
+        yield "}"
     elif depth < _STREAM_DEPTH and isinstance(value, list):
-        parts.append("[")
+        yield "["
         for n, item in enumerate(value):
             if n:
-                parts.append(",")
-            _encode_parts(item, parts, depth + 1)
-        parts.append("]")
+                yield ","
+            yield from _encode_parts(item, depth + 1)
+        yield "]"
     else:
-        parts.append(_encode_value(value))
+        yield _encode_value(value)
 
 
-def encode_document(doc: dict[str, Any]) -> bytes:
-    """The document as compact UTF-8 JSON and a newline, byte for byte what one `json.dumps`
-    would give, but encoded row by row: a single C-level dumps of a large backup holds the
-    interpreter lock for its whole length and freezes the window while a worker exports."""
-    parts: list[str] = []
-    _encode_parts(doc, parts, 0)
-    parts.append("\n")
-    chunks: list[bytes] = []
+def iter_encoded(doc: dict[str, Any]) -> Iterator[bytes]:
+    """The document as compact UTF-8 JSON and a newline, in pieces of about 256 KB: byte for byte
+    what one `json.dumps` would give, but encoded row by row. A single C-level dumps of a large
+    backup holds the interpreter lock for its whole length and freezes the window while a worker
+    exports; and pieces can go to the file as they come, never the whole text in memory at once."""
     pending: list[str] = []
     size = 0
-    for part in parts:
+    for part in _encode_parts(doc, 0):
         pending.append(part)
         size += len(part)
         if size >= _CHUNK_CHARS:
-            chunks.append("".join(pending).encode("utf-8"))
+            yield "".join(pending).encode("utf-8")
             pending, size = [], 0
-    chunks.append("".join(pending).encode("utf-8"))
-    return b"".join(chunks)
+    pending.append("\n")
+    yield "".join(pending).encode("utf-8")
+
+
+def encode_document(doc: dict[str, Any]) -> bytes:
+    """The whole of `iter_encoded` as one bytes object."""
+    return b"".join(iter_encoded(doc))
 
 
 def write_export_file(path: Path, doc: dict[str, Any]) -> int:
@@ -184,9 +196,12 @@ def write_export_file(path: Path, doc: dict[str, Any]) -> int:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UserInputError(f"The folder {folder} does not exist: the export was not written.")
-    data = encode_document(doc)
+    size = 0
     try:
-        atomic_write_bytes(path, data, mode=0o600)
+        with atomic_file(path, mode=0o600) as tmp, open(tmp, "r+b") as handle:
+            for chunk in iter_encoded(doc):
+                handle.write(chunk)
+                size += len(chunk)
     except OSError as exc:
         raise StorageError(f"The export could not be written to {path}: {exc.strerror}.") from None
-    return len(data)
+    return size

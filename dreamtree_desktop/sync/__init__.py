@@ -21,7 +21,8 @@ API (the CLI and the UI call these):
         the next sync
 
 Modules: service (sync rounds, SyncResult), cloud_account (claim, login, logout, password),
-recovery (forgotten password through the cloud: reset_cloud_password), lost (the "lost" marker
+recovery (forgotten password through the cloud: reset_cloud_password), locked_reset (the same for
+a folder locked with the forgotten password), lost (the "lost" marker
 after a reset, used by sync, sign-in and recovery alike), pending (a password change made offline,
 sent by the next sync), state (what the folder remembers), bases (the last agreement per record), errors (typed errors: ClockSkew,
 ServerDamaged, PasswordChangedElsewhere, Offline...), background (the window's sync in steps).

@@ -41,6 +41,7 @@ from .service import Connect, Hooks, SyncResult, _forget_refused_session, _sync_
 from .signup import AskCode, create_verified_account
 from .state import (
     META_CLOUD_KDF,
+    META_LAST_SYNC,
     META_PENDING_PASSWORD,
     META_SERVER,
     META_TOKEN,
@@ -233,13 +234,15 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
         row = password_auth_row(db, app.user_id)
         assert row is not None
         if not hmac.compare_digest(account_key, app.keys.data_key):
-            if session.reset_at is None:
-                _logout_quietly(client)
-                raise CloudError("The cloud account's data key differs from this folder's: they cannot sync.",
-                                 code="key_mismatch", hint="Nothing was changed.")
-            # The account was reset on another device (forgotten password): this folder takes
-            # the new key; its personal fields are lost, as they are everywhere else.
-            outcome.cleared_fields = adopt_reset(app, password, kek, wrapped, wrapped_text, account_key,
+            if session.reset_at is None or _rotated_after_reset(db, session.reset_at):
+                # The key was rotated on another device: this folder's values move to it.
+                from ..accounts.rotate import adopt_account_key
+
+                adopt_account_key(app, account_key, kek, wrapped.kdf, wrapped_text, password)
+            else:
+                # The account was reset on another device (forgotten password): this folder takes
+                # the new key; its personal fields are lost, as they are everywhere else.
+                outcome.cleared_fields = adopt_reset(app, password, kek, wrapped, wrapped_text, account_key,
                                                  session.reset_at)
         elif _parse_wrapped(str(row["wrapped_data_key"]), "this folder's") != wrapped:
             _adopt_cloud_password(app, password, kek, wrapped, wrapped_text)
@@ -261,6 +264,21 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
     except (ServiceError, AuthenticationError) as exc:
         outcome.sync_error = exc
     return outcome
+
+
+def _rotated_after_reset(db: Database, reset_at: str) -> bool:
+    """Whether this folder already held the key the account got at its last reset (it took part
+    in that reset, or synced after it, which needs the same key): then a different account key
+    now is a rotation, whose values carry over, not a reset, whose values are lost."""
+    from ..clock import parse_iso
+
+    if meta(db, META_RESET_SEEN) == reset_at:
+        return True
+    last = meta(db, META_LAST_SYNC)
+    try:
+        return last is not None and parse_iso(last) > parse_iso(reset_at)
+    except ValueError:
+        return False
 
 
 def _adopt_cloud_password(app: AppData, password: str, kek: bytearray, wrapped: WrappedKey,

@@ -10,6 +10,8 @@ Every other device finds its session ended; it asks for the new password once
 (PasswordChangedElsewhere, exit 3). Signing in with it, the folder sees the account was reset
 (`reset_at`) and takes the account's new data key: its own personal fields become the marker as
 well (they were sealed under a key that no longer opens anything elsewhere), nothing else changes.
+
+A folder locked with the forgotten password cannot be opened at all: locked_reset.py.
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ if TYPE_CHECKING:
 class ResetCodeSent(AuthenticationError):
     """A reset code was mailed and nobody was there to type it (exit 3)."""
 
-    def __init__(self, email: str) -> None:
+    def __init__(self, email: str, server: str | None = None) -> None:
+        where = f" --server {server}" if server else ""
         super().__init__(
             f"A reset code was mailed to {email} (if the address has a cloud account).",
-            hint="Finish within 30 minutes: dreamtree account reset-password --email ADDRESS --code CODE "
+            hint=f"Finish within 30 minutes: dreamtree account reset-password --email ADDRESS{where} --code CODE "
                  "(or set DREAMTREE_EMAIL_CODE). Nothing was changed yet.",
         )
 

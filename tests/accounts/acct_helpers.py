@@ -12,6 +12,7 @@ from typing import Any
 
 from dreamtree_cli import run_dreamtree
 
+from dreamtree_desktop import drafts
 from dreamtree_desktop.appdata import AppData
 from dreamtree_desktop.clock import now_iso
 from dreamtree_desktop.context import UserContext
@@ -136,6 +137,11 @@ def seed_user_data(app: AppData) -> Seeded:
             "INSERT INTO exercise_progress(user_id, exercise_id, full_exercise_id, first_responded_at, "
             "responded_at) VALUES (?, '1.1.1', '1.1.1.v1', ?, ?)", (uid, stamp, stamp),
         )
+    # An unsaved edit of a contact: its personal fields are sealed in the draft like the record's.
+    personal = {"name": "PIITOKEN-draft-Ines", "linkedin_url": "not a web address"}
+    draft_id = drafts.keep(ctx, "networking-prep", "contact", seeded.contact_ids[0],
+                           {"company_id": None, **personal})
+    seeded.pii[("edit_drafts", "sealed_fields", draft_id)] = personal
     return seeded
 
 

@@ -21,6 +21,7 @@ TOKENS = [
     "PIITOKEN-budget-notes-owe-landlord", "PIITOKEN-rent-line", "PIITOKEN-contact-Marguerite",
     "PIITOKEN-contact-Oluwaseun", "PIITOKEN-42 Elm Street", "PIITOKEN-love-my-partner-Sam",
     "PIITOKEN-food-bank-circle", "piitoken-0", "PIITOKEN-met-at-conference-1",
+    "PIITOKEN-draft-Ines",
 ]
 
 

@@ -103,3 +103,28 @@ def test_a_claimed_account_gets_the_new_key_wrapped_under_its_password(data_dir:
     assert bytes(unwrap_with_password(wrapped, password)) == new_key
     assert cli(data_dir, "unlock", password=password).returncode == 0
     _readable(data_dir, seeded)
+
+
+def test_a_backup_made_before_the_rotation_is_not_restored_over_the_new_key(data_dir: Path) -> None:
+    from dreamtree_cli import run_dreamtree
+
+    from dreamtree_desktop.storage.backups import backup_if_due
+
+    seeded = _seed(data_dir)
+    with open_app_data(data_dir) as app:
+        before = backup_if_due(app.db, app.backup_dir, app.keys.db_key, every_hours=0)
+    assert before is not None
+    assert cli(data_dir, "rotate-key").returncode == 0
+    db_bytes = (data_dir / "dreamtree.db").read_bytes()
+    refused = run_dreamtree("doctor", "--restore-backup", before.name, data_dir=data_dir)
+    assert refused.returncode == 2, refused.stderr
+    assert "before the key was rotated" in refused.stderr and "Nothing was replaced" in refused.stderr
+    assert (data_dir / "dreamtree.db").read_bytes() == db_bytes
+    assert not list(data_dir.glob("dreamtree.db.replaced-*"))
+    _readable(data_dir, seeded)
+    # A backup made after the rotation restores as before.
+    with open_app_data(data_dir) as app:
+        after = backup_if_due(app.db, app.backup_dir, app.keys.db_key, every_hours=0)
+    assert after is not None
+    assert run_dreamtree("doctor", "--restore-backup", after.name, data_dir=data_dir).returncode == 0
+    _readable(data_dir, seeded)

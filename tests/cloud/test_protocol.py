@@ -17,139 +17,28 @@ import uuid
 
 import httpx
 import pytest
+from protocol_helpers import (
+    KDF_KEYS,
+    Account,
+    b64,
+    bearer,
+    create_account,
+    describe,
+    expect,
+    expect_error,
+    make_wallet,
+    new_email,
+    new_kdf,
+    new_secret,
+    put_snapshot,
+    random_ip,
+    signup_body,
+    snapshot_body,
+    sql_str,
+)
 from sync_helpers import mails_to, read_mailed_code
 
 pytestmark = pytest.mark.cloud
-
-KDF_KEYS = {"alg", "m_kib", "t", "p", "salt"}
-MAX_SNAPSHOT_BODY = 50 * 1024 * 1024
-
-
-# ---- helpers ------------------------------------------------------------------------------
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def new_secret() -> str:
-    return b64(os.urandom(32))
-
-
-def new_kdf() -> dict:
-    return {"alg": "argon2id", "m_kib": 65536, "t": 3, "p": 4, "salt": b64(os.urandom(16))}
-
-
-def new_email(tag: str = "user") -> str:
-    return f"{tag}-{uuid.uuid4().hex[:12]}@example.org"
-
-
-def describe(r: httpx.Response) -> str:
-    """Status and error code only (bodies of successful responses may hold tokens)."""
-    code = None
-    if r.status_code >= 400:
-        try:
-            code = r.json().get("error", {}).get("code")
-        except ValueError:
-            code = "<not json>"
-    return f"{r.request.method} {r.request.url.path} -> {r.status_code} {code or ''}".strip()
-
-
-def expect(r: httpx.Response, status: int) -> httpx.Response:
-    ok = r.status_code == status
-    assert ok, f"expected {status}: {describe(r)}"
-    return r
-
-
-def expect_error(r: httpx.Response, status: int, code: str) -> dict:
-    ok = r.status_code == status
-    assert ok, f"expected {status} {code}: {describe(r)}"
-    assert r.headers["content-type"].startswith("application/json")
-    body = r.json()
-    assert set(body["error"]) == {"code", "message"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    no_trace = re.search(r"\.js:\d+|\n\s+at |Error:", r.text) is None
-    assert no_trace, "error body must not contain a stack trace"
-    return body
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def make_wallet(payload_bytes: int = 0, **extra) -> dict:
-    wallet = {
-        "format": "dreamtree-export",
-        "version": "1.0",
-        "user": {"id": str(uuid.uuid4()), "display_name": "Zoë 🌳"},
-        "modules": [{"id": "1.1", "last_modified_at": "2026-01-31T12:00:00Z", "notes": "café, naïve"}],
-    }
-    if payload_bytes:
-        # Incompressible-ish text so gzip does not hide the size: hex of random bytes.
-        wallet["blob"] = os.urandom(payload_bytes // 2).hex()
-    wallet.update(extra)
-    return wallet
-
-
-def snapshot_body(wallet: dict, exported_at: str = "2026-01-31T12:00:00Z") -> dict:
-    return {"schema_version": wallet.get("version", "1.0"), "exported_at": exported_at, "wallet": wallet}
-
-
-class Account:
-    def __init__(self, client: httpx.Client, email: str, secret: str, kdf: dict, wrapped: str,
-                 user_id: str, token: str):
-        self.client, self.email, self.secret, self.kdf, self.wrapped = client, email, secret, kdf, wrapped
-        self.user_id, self.token = user_id, token
-
-    @property
-    def auth(self) -> dict:
-        return bearer(self.token)
-
-    def login(self) -> str:
-        r = expect(self.client.post("/v1/sessions", json={"email": self.email, "auth_secret": self.secret}), 200)
-        return r.json()["token"]
-
-
-def signup_body(email: str, user_id: str | None = None) -> dict:
-    body = {"email": email, "auth_secret": new_secret(), "kdf": new_kdf(), "wrapped_data_key": "v1." + b64(os.urandom(60))}
-    if user_id:
-        body["user_id"] = user_id
-    return body
-
-
-def create_account(client: httpx.Client, user_id: str | None = None, email: str | None = None) -> Account:
-    """Sign-up, then the verification code from the mail the worker kept."""
-    email = email or new_email()
-    body = signup_body(email, user_id)
-    r = expect(client.post("/v1/accounts", json=body), 202)
-    assert r.json() == {"status": "verification_sent"}
-    code = read_mailed_code(str(client.base_url), email.strip())
-    data = expect(client.post("/v1/accounts/verify", json={"email": email, "code": code}), 201).json()
-    assert set(data) == {"user_id", "token", "expires_at", "device_token"}
-    return Account(client, email, body["auth_secret"], body["kdf"], body["wrapped_data_key"], data["user_id"],
-                   data["token"])
-
-
-def put_snapshot(client: httpx.Client, acct: Account, body: dict, if_match, *, gzip_body: bool = False):
-    headers = dict(acct.auth)
-    if if_match is not None:
-        headers["If-Match"] = str(if_match)
-    raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    headers["Content-Type"] = "application/json"
-    if gzip_body:
-        raw = gzip.compress(raw)
-        headers["Content-Encoding"] = "gzip"
-    return client.put("/v1/snapshot", content=raw, headers=headers)
-
-
-def sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def random_ip() -> str:
-    """A client address of the documentation range: the worker's limits count per address, and
-    locally it takes CF-Connecting-IP from the request (Cloudflare sets it from the connection)."""
-    return f"198.18.{os.urandom(1)[0]}.{os.urandom(1)[0]}"
 
 
 @pytest.fixture
@@ -423,191 +312,6 @@ def test_forged_missing_and_expired_tokens(client, cloud_server):
                     f"WHERE user_id = {sql_str(acct.user_id)}")
     expect_error(client.get("/v1/snapshot", headers=acct.auth), 401, "token_expired")
     expect_error(client.get("/v1/snapshot", headers=acct.auth), 401, "invalid_token")  # and it is gone
-
-
-# ---- snapshot -----------------------------------------------------------------------------
-
-def test_snapshot_round_trip_and_gzip(client, cloud_server):
-    acct = create_account(client)
-    wallet = make_wallet()
-    r = expect(put_snapshot(client, acct, snapshot_body(wallet, "2026-01-31T12:00:00.123+02:00"), 0), 200)
-    body = r.json()
-    assert body["revision"] == 1 and r.headers["etag"] == '"1"'
-    sent = json.dumps(wallet, ensure_ascii=False).encode()
-    assert body["size_bytes"] == len(sent)
-
-    got = expect(client.get("/v1/snapshot", headers=acct.auth), 200)
-    assert "content-encoding" not in got.headers
-    g = got.json()
-    assert g["revision"] == 1 and g["schema_version"] == "1.0"
-    assert g["exported_at"] == "2026-01-31T12:00:00.123+02:00"
-    assert g["wallet"] == wallet
-
-    # gzip response when asked (check the raw bytes really are gzip).
-    with client.stream("GET", "/v1/snapshot", headers={**acct.auth, "Accept-Encoding": "gzip"}) as s:
-        assert s.status_code == 200 and s.headers["content-encoding"] == "gzip"
-        raw = b"".join(s.iter_raw())
-    assert raw[:2] == b"\x1f\x8b"
-    assert json.loads(gzip.decompress(raw))["wallet"] == wallet
-
-    # gzip request body.
-    wallet2 = make_wallet(extra_field="second")
-    r = expect(put_snapshot(client, acct, snapshot_body(wallet2), 1, gzip_body=True), 200)
-    assert r.json()["revision"] == 2
-    assert expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()["wallet"] == wallet2
-
-    # Conditional GET.
-    r = client.get("/v1/snapshot", headers={**acct.auth, "If-None-Match": '"2"'})
-    assert r.status_code == 304, describe(r)
-    expect(client.get("/v1/snapshot", headers={**acct.auth, "If-None-Match": '"1"'}), 200)
-
-    rows = cloud_server.d1(f"SELECT revision, size_bytes, chunk_count FROM user_wallet WHERE user_id = {sql_str(acct.user_id)}")
-    assert rows[0]["revision"] == 2 and rows[0]["chunk_count"] == 1
-
-
-def test_multi_chunk_3mb_wallet(client, cloud_server):
-    acct = create_account(client)
-    wallet = make_wallet(payload_bytes=3 * 1000 * 1000)
-    t0 = time.perf_counter()
-    r = expect(put_snapshot(client, acct, snapshot_body(wallet), 0), 200)
-    t_put = time.perf_counter() - t0
-    size = r.json()["size_bytes"]
-    assert size > 3_000_000
-
-    t0 = time.perf_counter()
-    got = expect(client.get("/v1/snapshot", headers=acct.auth), 200)
-    t_get = time.perf_counter() - t0
-    assert got.json()["wallet"] == wallet
-
-    t0 = time.perf_counter()
-    g = client.get("/v1/snapshot", headers={**acct.auth, "Accept-Encoding": "gzip"})
-    t_get_gz = time.perf_counter() - t0
-    assert g.headers["content-encoding"] == "gzip" and g.json()["wallet"] == wallet
-
-    t0 = time.perf_counter()
-    r = expect(put_snapshot(client, acct, snapshot_body(wallet), 1, gzip_body=True), 200)
-    t_put_gz = time.perf_counter() - t0
-    assert r.json()["revision"] == 2
-
-    chunks = cloud_server.d1(
-        f"SELECT idx, revision, length(data) AS n FROM user_wallet_chunks "
-        f"WHERE user_id = {sql_str(acct.user_id)} ORDER BY idx")
-    assert [c["idx"] for c in chunks] == [0, 1, 2, 3]
-    # Chunks are stored as base64 text of at most 1,000,000 bytes each.
-    assert all(c["n"] <= 1_333_336 for c in chunks) and all(c["revision"] == 2 for c in chunks)
-    assert sum(c["n"] * 3 // 4 for c in chunks) - size in range(0, 3 * len(chunks))
-
-    # A smaller snapshot afterwards drops the surplus chunks.
-    expect(put_snapshot(client, acct, snapshot_body(make_wallet()), 2), 200)
-    chunks = cloud_server.d1(f"SELECT idx FROM user_wallet_chunks WHERE user_id = {sql_str(acct.user_id)}")
-    assert chunks == [{"idx": 0}]
-    print(f"\n[timing] 3 MB wallet ({size} bytes): PUT {t_put:.2f} s, GET {t_get:.2f} s, "
-          f"GET gzip {t_get_gz:.2f} s, PUT gzip {t_put_gz:.2f} s")
-
-
-def test_stale_and_missing_if_match(client):
-    acct = create_account(client)
-    expect_error(put_snapshot(client, acct, snapshot_body(make_wallet()), None), 428, "precondition_required")
-    expect_error(put_snapshot(client, acct, snapshot_body(make_wallet()), "abc"), 400, "invalid_revision")
-    body = expect_error(put_snapshot(client, acct, snapshot_body(make_wallet()), 3), 409, "stale_revision")
-    assert body["revision"] == 0
-    expect(put_snapshot(client, acct, snapshot_body(make_wallet()), 0), 200)
-    expect(put_snapshot(client, acct, snapshot_body(make_wallet()), '"1"'), 200)
-    body = expect_error(put_snapshot(client, acct, snapshot_body(make_wallet()), 1), 409, "stale_revision")
-    assert body["revision"] == 2
-    body = expect_error(put_snapshot(client, acct, snapshot_body(make_wallet()), 0), 409, "stale_revision")
-    assert body["revision"] == 2
-
-
-def test_compare_and_set_two_devices(client):
-    """Two devices push from the same base: one wins, the other pulls, merges, pushes again."""
-    acct = create_account(client)
-    other = acct.login()
-    expect(put_snapshot(client, acct, snapshot_body(make_wallet(device="a")), 0), 200)
-    base = expect(client.get("/v1/snapshot", headers=bearer(other)), 200).json()["revision"]
-    expect(put_snapshot(client, acct, snapshot_body(make_wallet(device="a2")), base), 200)
-    b = Account(client, acct.email, acct.secret, acct.kdf, acct.wrapped, acct.user_id, other)
-    conflict = expect_error(put_snapshot(client, b, snapshot_body(make_wallet(device="b")), base), 409, "stale_revision")
-    pulled = expect(client.get("/v1/snapshot", headers=b.auth), 200).json()
-    assert pulled["revision"] == conflict["revision"] == 2
-    merged = make_wallet(device="a2+b")
-    assert expect(put_snapshot(client, b, snapshot_body(merged), pulled["revision"]), 200).json()["revision"] == 3
-    assert expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()["wallet"] == merged
-
-
-def test_concurrent_pushes_exactly_one_wins(client, cloud_server):
-    """Pushes racing from the same base revision: one stores, the others get 409 and write nothing."""
-    acct = create_account(client)
-    expect(put_snapshot(client, acct, snapshot_body(make_wallet()), 0), 200)
-    wallets = [make_wallet(payload_bytes=1_200_000, device=f"d{i}") for i in range(4)]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda w: put_snapshot(client, acct, snapshot_body(w), 1), wallets))
-    statuses = sorted(r.status_code for r in results)
-    assert statuses == [200, 409, 409, 409], statuses
-    winner = wallets[[r.status_code for r in results].index(200)]
-    for r in results:
-        if r.status_code == 409:
-            assert r.json()["revision"] == 2
-    got = expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()
-    assert got["revision"] == 2 and got["wallet"] == winner
-    chunks = cloud_server.d1(
-        f"SELECT idx, revision FROM user_wallet_chunks WHERE user_id = {sql_str(acct.user_id)} ORDER BY idx")
-    assert chunks == [{"idx": 0, "revision": 2}, {"idx": 1, "revision": 2}]
-
-
-def test_malformed_and_oversized_snapshots_store_nothing(client, cloud_server):
-    acct = create_account(client)
-    h = {**acct.auth, "If-Match": "0", "Content-Type": "application/json"}
-    good = snapshot_body(make_wallet())
-    cases = [
-        (client.put("/v1/snapshot", content=b'{"wallet": ', headers=h), 400, "invalid_json"),
-        (client.put("/v1/snapshot", content=b"\xff\xfe{}", headers=h), 400, "invalid_json"),
-        (client.put("/v1/snapshot", json={**good, "wallet": [1, 2]}, headers=h), 400, "invalid_request"),
-        (client.put("/v1/snapshot", json={**good, "wallet": None}, headers=h), 400, "invalid_request"),
-        (client.put("/v1/snapshot", json={**good, "wallet": {"format": "other", "version": "1"}}, headers=h),
-         400, "invalid_request"),
-        (client.put("/v1/snapshot", json={**good, "wallet": {"format": "dreamtree-export"}}, headers=h),
-         400, "invalid_request"),
-        (client.put("/v1/snapshot", json={**good, "wallet": {"format": "dreamtree-export", "version": 1}},
-                    headers=h), 400, "invalid_request"),
-        (client.put("/v1/snapshot", json={**good, "exported_at": "yesterday"}, headers=h), 400, "invalid_request"),
-        (client.put("/v1/snapshot", json={**good, "exported_at": "2026-02-30T00:00:00Z"}, headers=h),
-         400, "invalid_request"),
-        (client.put("/v1/snapshot", json={**good, "exported_at": "2026-01-31T12:00:00"}, headers=h),
-         400, "invalid_request"),
-        (client.put("/v1/snapshot", json={**good, "schema_version": 3}, headers=h), 400, "invalid_request"),
-        (client.put("/v1/snapshot", json={**good, "extra": 1}, headers=h), 400, "invalid_request"),
-        (client.put("/v1/snapshot", json={"wallet": good["wallet"]}, headers=h), 400, "invalid_request"),
-        (client.put("/v1/snapshot", content=json.dumps(good), headers={**h, "Content-Type": "text/plain"}),
-         415, "unsupported_media_type"),
-        (client.put("/v1/snapshot", content=b"\x1f\x8bnot gzip at all",
-                    headers={**h, "Content-Encoding": "gzip"}), 400, "invalid_body"),
-    ]
-    for r, status, code in cases:
-        expect_error(r, status, code)
-
-    # > 50 MiB after decompression: a small gzip body that inflates past the limit.
-    bomb_raw = b'{"schema_version":"1.0","exported_at":"2026-01-31T12:00:00Z","wallet":{"format":"dreamtree-export","version":"1.0","pad":"'
-    bomb_raw += b"x" * (MAX_SNAPSHOT_BODY + 1024) + b'"}}'
-    bomb = gzip.compress(bomb_raw, compresslevel=9)
-    del bomb_raw
-    expect_error(client.put("/v1/snapshot", content=bomb, headers={**h, "Content-Encoding": "gzip"}),
-                 413, "payload_too_large")
-
-    rows = cloud_server.d1(
-        f"SELECT (SELECT COUNT(*) FROM user_wallet WHERE user_id = {sql_str(acct.user_id)}) AS w, "
-        f"(SELECT COUNT(*) FROM user_wallet_chunks WHERE user_id = {sql_str(acct.user_id)}) AS c")
-    assert rows == [{"w": 0, "c": 0}]
-    assert expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()["revision"] == 0
-
-    # With a stored snapshot, a bad push leaves it untouched.
-    expect(put_snapshot(client, acct, good, 0), 200)
-    expect_error(client.put("/v1/snapshot", json={**good, "exported_at": "nope"}, headers={**h, "If-Match": "1"}),
-                 400, "invalid_request")
-    expect_error(client.put("/v1/snapshot", content=bomb, headers={**h, "If-Match": "1", "Content-Encoding": "gzip"}),
-                 413, "payload_too_large")
-    g = expect(client.get("/v1/snapshot", headers=acct.auth), 200).json()
-    assert g["revision"] == 1 and g["wallet"] == good["wallet"]
 
 
 # ---- password change and account deletion -------------------------------------------------

@@ -10,7 +10,7 @@ import json
 
 import httpx
 import pytest
-from test_protocol import create_account, expect, expect_error, random_ip, sql_str
+from protocol_helpers import create_account, expect, expect_error, random_ip, sql_str
 
 pytestmark = pytest.mark.cloud
 
@@ -44,13 +44,15 @@ def record(n: int) -> dict:
 def test_a_full_upload_and_a_paged_pull_carry_every_item_exactly(api, cloud_server):
     acct = create_account(api)
     assert expect(pull(api, acct.token, since=0), 200).json() == {
-        "revision": 0, "reset_at": None, "cursor": None, "items": []}
+        "revision": 0, "revision_id": None, "reset_at": None, "cursor": None, "items": []}
     first = [record(n) for n in range(5000)]
-    assert expect(push(api, acct.token, first, 0), 200).json() == {"revision": 1, "count": 5000}
+    answer = expect(push(api, acct.token, first, 0), 200).json()
+    assert (answer["revision"], answer["count"]) == (1, 5000)
     # A body whose spelling JSON parsers would change (1.0, a big integer, spacing) comes back as sent.
     odd = '{ "n": 1.0, "big": 12345678901234567890 }'
     raw = '{"items": [{"kind": "module", "key": "1.1", "body": ' + odd + "}]}"
-    assert expect(push(api, acct.token, raw, 1), 200).json() == {"revision": 2, "count": 1}
+    answer = expect(push(api, acct.token, raw, 1), 200).json()
+    assert (answer["revision"], answer["count"]) == (2, 1)
 
     seen, after, pages = [], None, 0
     while True:
@@ -62,12 +64,12 @@ def test_a_full_upload_and_a_paged_pull_carry_every_item_exactly(api, cloud_serv
         if page["cursor"] is None:
             break
         after = page["cursor"]
-    assert (pages, page["revision"], len(seen)) == (3, 2, 5001)
+    assert (pages, page["revision"], page["revision_id"], len(seen)) == (3, 2, answer["revision_id"], 5001)
     assert [{"kind": i["kind"], "key": i["key"], "body": i["body"]} for i in seen[:5000]] == first
     assert odd in r.text
     assert {i["revision"] for i in seen} == {1, 2}
 
-    r = pull(api, acct.token, since=2, if_none_match=2)
+    r = pull(api, acct.token, since=2, since_id=answer["revision_id"], if_none_match=2)
     assert (r.status_code, r.content) == (304, b"")
     assert r.headers["x-server-time"].isdigit()
     ahead = expect_error(pull(api, acct.token, since=3), 409, "revision_ahead")

@@ -102,3 +102,36 @@ def test_no_copy_is_offered_when_none_reads(data_dir: Path) -> None:
     assert done.returncode == 2
     assert _problem(json.loads(done.stdout), "user_contacts", "notes")["readable_copies"] == []
     assert "readable copy" not in done.stderr
+
+
+def test_a_kept_module_version_is_named_for_a_damaged_personal_answer(data_dir: Path) -> None:
+    from dreamtree_desktop.engine.sample import SampleAnswers
+    from dreamtree_desktop.engine.workbook import Workbook
+    from dreamtree_desktop.portability.merge import Revision
+
+    with open_app_data(data_dir) as app:
+        ctx = UserContext.from_app(app)
+        wb = Workbook(ctx)
+        sample = SampleAnswers(ctx)
+        for ex in wb.content.exercises:  # in order, up to the first exercise of module 1.4
+            if ex.id == "1.4.2":
+                break
+            for prompt in ex.prompts:
+                items = wb.ranking_items(prompt.id) if prompt.input_type == "ranking" else None
+                wb.answer(prompt.id, sample.value(prompt, items))
+        wb.answer("1.4.1.who", "My sister Ana and my neighbour Tom.")  # module 1.4: sealed
+        unit = export_document(ctx, Catalog.load(app.db))["modules"]["1.4"]
+        keep_revisions(ctx, [Revision("1.4", unit.get("last_modified_at"), unit, "local")], (), "import")
+        row_id = app.db.scalar("SELECT id FROM user_responses WHERE prompt_id = '1.4.1.who'")
+        _damage(app, "user_responses", "response_text", "id", row_id)
+    done = run_cli(data_dir, "doctor", "--json")
+    assert done.returncode == 2
+    problem = _problem(json.loads(done.stdout), "user_responses", "response_text")
+    assert problem["row_id"] == row_id
+    copies = problem["readable_copies"]
+    assert [c["kind"] for c in copies] == ["module revision"]
+    assert "module 1.4" in copies[0]["note"]
+    restored = run_cli(data_dir, *copies[0]["command"].split()[1:])
+    assert restored.returncode == 0, restored.stderr
+    with open_app_data(data_dir) as app:
+        assert Workbook(UserContext.from_app(app)).answer_of("1.4.1.who") == "My sister Ana and my neighbour Tom."

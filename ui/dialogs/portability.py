@@ -30,17 +30,11 @@ def build_export(ctx: Any) -> dict[str, Any]:
 
 
 def write_export(ctx: Any, doc: dict[str, Any], path: str, backup_password: str | None) -> int:
-    from dreamtree_desktop.errors import AuthenticationError
-    from dreamtree_desktop.portability.exporter import wrap_for_backup
+    """Seal and write the export (worker thread); the rules are the core's, as for the CLI."""
+    from dreamtree_desktop.portability.exporter import seal_for_backup
     from dreamtree_desktop.portability.files import write_export_file
 
-    if doc.get("auth") is None:
-        if not backup_password:
-            raise AuthenticationError(
-                "A backup password is needed to protect the personal data in the export.")
-        if not ctx.has_data_key or ctx.data_key is None:
-            raise AuthenticationError("Personal fields are locked.", hint="Unlock the data folder first.")
-        wrap_for_backup(doc, ctx.data_key, backup_password)
+    seal_for_backup(doc, ctx, lambda: backup_password)
     return write_export_file(Path(path), doc)
 
 
@@ -65,8 +59,10 @@ def export_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
                             kind="success")
 
     def built(doc: dict[str, Any]) -> None:
+        from dreamtree_desktop.portability.exporter import needs_backup_password
+
         password = None
-        if doc.get("auth") is None:
+        if needs_backup_password(doc):
             password = _ask_new_backup_password(parent)
             if password is None:
                 return

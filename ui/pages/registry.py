@@ -19,7 +19,7 @@ PAGE_TITLES: dict[str, str] = {
 }
 PAGE_ICONS: dict[str, str] = {name: name for name in PAGE_NAMES}
 
-PageClass = Callable[[AppServices], QWidget]
+PageClass = Callable[[AppServices, QWidget], QWidget]
 
 
 def _home_page() -> PageClass:

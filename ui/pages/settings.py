@@ -58,7 +58,7 @@ class SettingsPage(PageScaffold):
         self.follow_system.toggled.connect(self._follow_system_toggled)
         look.body.addWidget(self.follow_system)
         self.picker = AppearancePicker(palette.background_name, palette.text_name, s.font,
-                                       text_size=s.text_size)
+                                       text_size=s.text_size, parent=look)
         self.picker.changed.connect(self._appearance_changed)
         look.body.addWidget(self.picker)
         self.column.addWidget(look)

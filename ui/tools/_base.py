@@ -94,6 +94,10 @@ class ToolPanel(QWidget):
             self.editors.clear()
         return super().event(event)
 
+    def add_strip(self, widget: QWidget) -> None:
+        """Put a message strip of the panel's own (a kept draft's offer) right under the banner."""
+        self._outer.insertWidget(1, widget)
+
     # -- focus -------------------------------------------------------------------------------------
     def initial_focus(self) -> QWidget | None:
         """Where the first keystroke belongs when the panel opens: its first field that takes focus."""

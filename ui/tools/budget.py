@@ -25,18 +25,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dreamtree_desktop import drafts
 from dreamtree_desktop import topics as topic
-from dreamtree_desktop.context import UNREADABLE_TEXT
+from dreamtree_desktop.context import UNREADABLE_TEXT, UserContext
+from dreamtree_desktop.drafts import Draft
 from dreamtree_desktop.tools import budget as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
+from ._drafts import DraftKeeper, DraftOffering
+from ._records import ask_discard
 from ._shared import show_unreadable
 
 AUTOSAVE_MS = 800
 # A budget that could not be saved when its panel closed (a line without a name, say), by data
-# folder: the typed texts of each line, benefits and notes. In memory only, never on disk.
+# folder: the typed texts of each line, benefits and notes. A sealed copy is kept in the database
+# too (dreamtree_desktop/drafts.py), which the next start offers back after a crash.
 _DRAFTS: dict[str, dict[str, Any]] = {}
+DRAFT_KIND = "budget"
 _MONEY = re.compile(r"^\d+(\.\d{0,2})?$|^\.\d{1,2}$")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{0,2})?$")
 MAX_LINE_CENTS = api.MAX_LINE_CENTS
@@ -46,6 +52,13 @@ BENEFITS_HINT = "Health cover, pension, flexible hours…"
 # How the banner names the parts of a budget that do not open.
 _PART_NAMES = {"expense_lines": "expense lines", "monthly_expenses": "totals", "annual_needs": "totals",
                "hourly_batna": "totals", "benefits_needed": "benefits", "notes": "notes"}
+
+
+def _save_and_forget(ctx: UserContext, lines: list[dict[str, Any]], benefits: str, notes: str,
+                     origin: str | None) -> None:
+    """Save the budget, then remove its kept draft: the edit it held is stored now."""
+    api.save(ctx, lines, benefits, notes, origin)
+    drafts.discard(ctx, BudgetPanel.tool_id, DRAFT_KIND)
 
 
 def _text(value: Any) -> str:
@@ -214,6 +227,9 @@ class BudgetPanel(ToolPanel):
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_MS)
         self._timer.timeout.connect(self._autosave)
+        self.drafts = DraftKeeper(self, DRAFT_KIND, self._draft_snapshot)
+        self.offering = DraftOffering(self.drafts, "budget", restore=self._restore_offered,
+                                      dirty=lambda: self.dirty, focus=self.focus_entry)
         body = self.body_layout
 
         heading = QLabel("Monthly expenses", self.body)
@@ -425,6 +441,7 @@ class BudgetPanel(ToolPanel):
         self.dirty = True
         if not self.locked:
             self._timer.start()
+            self.drafts.touch()
 
     def _mark_damaged(self, columns: list[str]) -> None:
         """Parts that do not open are named in the banner and the form is read-only: the core
@@ -455,14 +472,40 @@ class BudgetPanel(ToolPanel):
         if lines is not None and len(lines) <= api.MAX_LINES:
             self._write(lines, quiet=True)
         elif closing:
-            _DRAFTS[str(self.services.app_data.folder)] = {
-                "lines": [w.typed() for w in self.lines], "benefits": self.benefits.toPlainText(),
+            _DRAFTS[str(self.services.app_data.folder)] = self._typed()
+            self.drafts.write_now()
+
+    def _typed(self) -> dict[str, Any]:
+        return {"lines": [w.typed() for w in self.lines], "benefits": self.benefits.toPlainText(),
                 "notes": self.notes.toPlainText()}
+
+    def _draft_snapshot(self) -> tuple[str | None, dict[str, Any]] | None:
+        if not self.dirty or self.locked or self.damaged:
+            return None
+        return None, self._typed()
 
     def _bring_back_draft(self) -> bool:
         draft = _DRAFTS.pop(str(self.services.app_data.folder), None)
         if draft is None:
+            self.drafts.lookup(self.offering.offer)  # one an earlier run kept (a crash, a kill)
             return False
+        self._apply_draft(draft)
+        return True
+
+    def _restore_offered(self, draft: Draft) -> bool:
+        if self.damaged or self.locked:
+            return False
+        if self.dirty:  # what was typed since goes first: saved, or let go only when the person says so
+            lines = self.collect(show=False)
+            if lines is not None and len(lines) <= api.MAX_LINES:
+                self._write(lines, quiet=True)
+            elif not ask_discard(self, "budget", "some expenses need fixing."):
+                self.collect(show=True)
+                return False
+        self._apply_draft(draft.data)
+        return True
+
+    def _apply_draft(self, draft: dict[str, Any]) -> None:
         self._filling = True
         try:
             self._set_lines([])
@@ -476,12 +519,13 @@ class BudgetPanel(ToolPanel):
         finally:
             self._filling = False
         self.dirty = True
+        self.update_totals()
         self.collect(show=True)
         self.banner.show_message("Your unsaved budget is back.", "Fix what is marked to save it.", kind="info")
-        return True
 
     def _write(self, lines: list[dict[str, Any]], *, quiet: bool) -> None:
         self._timer.stop()
+        self.drafts.stop()
         self.dirty = False
 
         def done(_result: Any) -> None:
@@ -491,9 +535,10 @@ class BudgetPanel(ToolPanel):
 
         def failed(exc: BaseException) -> None:
             self.dirty = True
+            self.drafts.write_now()
             self.show_error(exc)
 
-        self.run(api.save, lines, self.benefits.toPlainText(), self.notes.toPlainText(), self.origin,
+        self.run(_save_and_forget, lines, self.benefits.toPlainText(), self.notes.toPlainText(), self.origin,
                  on_done=done, on_error=failed, write=True)
 
     def save(self) -> None:
@@ -517,6 +562,7 @@ class BudgetPanel(ToolPanel):
         kept = self.saved
         self._timer.stop()
         self.dirty = False
+        self.drafts.forget()
         self.run(api.delete, self.origin, on_done=lambda _r: self._offer_undo(kept), write=True)
 
     def _offer_undo(self, kept: dict[str, Any]) -> None:

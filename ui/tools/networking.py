@@ -217,6 +217,8 @@ class NetworkingPanel(ToolPanel):
     # -- building --------------------------------------------------------------------------------
     def _build_companies(self) -> None:
         tab = _Editor("Target companies", "New company", self.tabs)
+        # In its tab before it is filled: moving a built tab there would restyle each field again.
+        self.tabs.addTab(tab, "Companies")
         self.company_tab = tab
         self.companies_editor = RecordEditor(
             self, kind="company", noun="company", label=self._company_label, fill=self._fill_company,
@@ -261,10 +263,10 @@ class NetworkingPanel(ToolPanel):
         editor.set_buttons(tab.editor_title, tab.save_button, tab.delete_button)
         editor.watch(self.company_name, self.status, self.company_url.edit, self.research)
         editor.loaded.connect(lambda _row: self._show_company_contacts())
-        self.tabs.addTab(tab, "Companies")
 
     def _build_contacts(self) -> None:
         tab = _Editor("Contacts", "New contact", self.tabs)
+        self.tabs.addTab(tab, "Contacts")
         self.contact_tab = tab
         self.contacts_editor = RecordEditor(
             self, kind="contact", noun="contact", label=self._contact_label, fill=self._fill_contact,
@@ -322,7 +324,6 @@ class NetworkingPanel(ToolPanel):
         editor.set_buttons(tab.editor_title, tab.save_button, tab.delete_button)
         editor.watch(self.contact_name, self.contact_title, self.relationship, self.contact_company,
                      self.contact_url.edit, self.contact_notes)
-        self.tabs.addTab(tab, "Contacts")
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:

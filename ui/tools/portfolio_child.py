@@ -13,6 +13,7 @@ Protocol, all through pipes (the data holds personal fields: never a file or an 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -117,6 +118,10 @@ def render(job: dict[str, Any], stop: threading.Event) -> str:
 
 def main() -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if hasattr(os, "nice"):
+        # Background work: on a busy computer the window the person is using goes first.
+        with contextlib.suppress(OSError):
+            os.nice(10)
     stdin = _Stdin()
     try:
         job = json.loads(stdin.first_line())

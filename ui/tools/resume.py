@@ -86,12 +86,12 @@ class ResumePanel(ToolPanel):
         body.addWidget(self.tabs)
         self._build_editor()
         self.preview = QTextBrowser(self.tabs)
+        self.tabs.addTab(self.preview, "Preview")
         self.preview.setAccessibleName("Resume preview")
         self.preview.setMinimumHeight(520)
         self.preview.setOpenLinks(False)
         # A preview of paper: white whatever the theme.
         self.preview.setStyleSheet("QTextBrowser { background: #FFFFFF; color: #1E1E1E; }")
-        self.tabs.addTab(self.preview, "Preview")
 
         save_row = QHBoxLayout()
         self.save_button = QPushButton("Save", self.body)
@@ -140,6 +140,8 @@ class ResumePanel(ToolPanel):
     # -- building --------------------------------------------------------------------------------
     def _build_editor(self) -> None:
         page = QWidget(self.tabs)
+        # In its tab before it is filled: moving a built page there would restyle each field again.
+        self.tabs.addTab(page, "Edit")
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 10, 0, 0)
         layout.setSpacing(8)
@@ -238,7 +240,6 @@ class ResumePanel(ToolPanel):
         self.skills.textChanged.connect(self._edited)
         skills_label.setBuddy(self.skills)
         layout.addWidget(self.skills)
-        self.tabs.addTab(page, "Edit")
         self._build_entry_form()
 
     def _line(self, parent: QWidget, name: str) -> QLineEdit:

@@ -85,13 +85,15 @@ def read_tool_names(ctx: Any) -> dict[str, str]:
     return {t.id: tool_name(t.id, t.singular_name, t.plural_name) for t in Workbook(ctx).tools_overview()}
 
 
-def panel_for(services: AppServices, tool_id: str, origin: str | None) -> QWidget:
+def panel_for(services: AppServices, tool_id: str, origin: str | None, parent: QWidget | None = None) -> QWidget:
+    """A new panel, made as a child of `parent` (where it will show): moving a finished panel of a
+    hundred widgets under a new parent afterwards restyles every one of them again."""
     from ..tools.registry import panel_class
 
     cls = panel_class(tool_id)
     if cls is None:
         from ..pages.unavailable import UnavailablePanel
 
-        return UnavailablePanel(services, tool_id)
-    make: Callable[..., QWidget] = cls  # every panel takes (services, origin_exercise=...)
-    return make(services, origin_exercise=origin)
+        return UnavailablePanel(services, tool_id, parent)
+    make: Callable[..., QWidget] = cls  # every panel takes (services, origin_exercise=..., parent=...)
+    return make(services, origin_exercise=origin, parent=parent)
