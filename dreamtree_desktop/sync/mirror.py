@@ -2,7 +2,7 @@
 
 `sync_items` is the server's items as of `sync.revision` (what a sync's merge calls "remote"
 for every item the server did not send again); `sync_changes` is filled by triggers on every
-table the export reads (storage migration 0006), so "has anything changed here?" reads one row.
+table the export reads (storage migration 0007), so "has anything changed here?" reads one row.
 Both live in the encrypted database. Functions that write run inside the caller's transaction.
 """
 
