@@ -54,6 +54,7 @@ class Prepared:
     token: str
     result: s.SyncResult
     base: int | None  # the item revision last seen in full
+    base_id: str | None  # the push that made it
     dirty: bool  # rows changed here since the last sync
     # A password changed here while offline, still to be sent (opened from app_meta), and
     # whether fetch sent it.
@@ -103,7 +104,8 @@ def prepare(ctx: UserContext, result: s.SyncResult | None = None) -> Prepared:
     pending = None
     if result.rounds == 1 and state.meta(ctx.db, state.META_PENDING_PASSWORD) is not None:
         pending = state.open_pending(ctx)
-    return Prepared(server, token, result, s.base_revision(ctx.db), has_changes(ctx.db), pending)
+    return Prepared(server, token, result, s.base_revision(ctx.db), state.meta(ctx.db, state.META_REVISION_ID),
+                    has_changes(ctx.db), pending)
 
 
 def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_connect) -> Fetched:
@@ -112,7 +114,7 @@ def fetch(ctx: UserContext, prepared: Prepared, connect: Connect = s.default_con
         if prepared.pending_password is not None:
             _send_pending_password(client, prepared)
         try:
-            pulled = pull_items(client, prepared.base, quick=not prepared.dirty)
+            pulled = pull_items(client, prepared.base, since_id=prepared.base_id, quick=not prepared.dirty)
         except DamagedSnapshot as exc:
             return Fetched(prepared, damaged=exc.reason)
     return Fetched(prepared, None if pulled.unchanged else pulled)
@@ -148,7 +150,7 @@ def settle(ctx: UserContext, fetched: Fetched, app: AppData | None = None) -> Se
         if not has_changes(db):
             s.record_quiet(ctx, result, base)
             return Settled(prepared, base, done=True, result=result)
-        pulled = Pulled(base)  # changed here meanwhile: the server's copy is the one known
+        pulled = Pulled(base, prepared.base_id)  # changed here meanwhile: the server's copy is the one known
     catalog = Catalog.load(db)
     bases = load_bases(ctx)
     hasher = s.hasher_for(ctx, catalog)
@@ -176,7 +178,7 @@ def settle(ctx: UserContext, fetched: Fetched, app: AppData | None = None) -> Se
     return settled
 
 
-def send(settled: Settled, connect: Connect = s.default_connect) -> int:
+def send(settled: Settled, connect: Connect = s.default_connect) -> tuple[int, str | None]:
     """Network step: push. StaleRevision means another device pushed first: start again."""
     prepared = settled.prepared
     assert settled.doc is not None and settled.catalog is not None
@@ -184,12 +186,13 @@ def send(settled: Settled, connect: Connect = s.default_connect) -> int:
         return push(client, settled.doc, settled.catalog, settled.revision, settled.changes, prepared.result)
 
 
-def finish(ctx: UserContext, settled: Settled, sent: int) -> s.SyncResult:
+def finish(ctx: UserContext, settled: Settled, sent: tuple[int, str | None]) -> s.SyncResult:
     """Database step 3: the push landed."""
     result = settled.result
     result.pushed = True
     assert settled.doc is not None and settled.view is not None
-    s.record_success(ctx, result, sent, settled.doc, settled.bases, settled.view, settled.changes, settled.mark)
+    settled.view.revision, settled.view.revision_id = sent
+    s.record_success(ctx, result, sent[0], settled.doc, settled.bases, settled.view, settled.changes, settled.mark)
     return result
 
 

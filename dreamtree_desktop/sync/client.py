@@ -234,11 +234,14 @@ class CloudClient:
                              code="checksum_mismatch", hint="Sync again; your data here is unchanged.")
         return revision
 
-    def get_changes(self, since: int, cursor: str | None = None, *,
+    def get_changes(self, since: int, cursor: str | None = None, *, since_id: str | None = None,
                     if_none_match: bool = False) -> p.ChangesPage | None:
-        """One page of the items changed after revision `since`; None when `if_none_match` and
-        nothing is newer (304). RevisionAhead when the server is behind `since`."""
+        """One page of the items changed after revision `since` (made by the push `since_id`,
+        when known); None when `if_none_match` and nothing is newer (304). RevisionAhead when
+        the server is behind `since` or its revision `since` is another push."""
         query = f"?since={since}&limit={p.PULL_PAGE}" + (f"&after={quote(cursor, safe='')}" if cursor else "")
+        if since_id and since:
+            query += f"&since_id={quote(since_id, safe='')}"
         headers = {"Accept-Encoding": "gzip"}
         if if_none_match:
             headers["If-None-Match"] = f'"{since}"'
@@ -264,8 +267,8 @@ class CloudClient:
             raise DamagedSnapshot(reason, None)
         return page
 
-    def post_changes(self, body: bytes, if_match: int) -> int:
-        """Push one page (gzip JSON from protocol.encode_changes); the new revision.
+    def post_changes(self, body: bytes, if_match: int) -> tuple[int, str | None]:
+        """Push one page (gzip JSON from protocol.encode_changes); the new revision and its id.
         StaleRevision when another device pushed first (nothing written)."""
         headers = {"If-Match": str(if_match), "Content-Type": "application/json", "Content-Encoding": "gzip"}
         answer = self._call("POST", p.CHANGES, content=body, headers=headers)
@@ -273,10 +276,10 @@ class CloudClient:
         if answer.status == 409 and p.error_of(reply)[0] == p.STALE_REVISION:
             current = reply.get("revision")
             raise StaleRevision(current if type(current) is int else -1)
-        revision = reply.get("revision")
+        revision, revision_id = reply.get("revision"), reply.get("revision_id")
         if answer.status != 200 or type(revision) is not int:
             raise self._unexpected(answer)
-        return revision
+        return revision, revision_id if isinstance(revision_id, str) else None
 
     # -- transport -----------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,

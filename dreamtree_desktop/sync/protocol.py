@@ -227,6 +227,7 @@ class ChangesPage:
     cursor: str | None = None
     reset_at: str | None = None
     wire_bytes: int = 0
+    revision_id: str | None = None  # the push that made `revision` (sent back as since_id)
 
 
 def parse_changes(body: dict[str, Any] | None, wire_bytes: int) -> ChangesPage | None:
@@ -243,8 +244,9 @@ def parse_changes(body: dict[str, Any] | None, wire_bytes: int) -> ChangesPage |
         if not isinstance(item, dict) or not isinstance(item.get("kind"), str) or not isinstance(item.get("key"), str):
             return None
         items.append(((item["kind"], item["key"]), item.get("body")))
-    reset_at = body.get("reset_at")
-    return ChangesPage(revision, items, cursor, reset_at if isinstance(reset_at, str) else None, wire_bytes)
+    reset_at, revision_id = body.get("reset_at"), body.get("revision_id")
+    return ChangesPage(revision, items, cursor, reset_at if isinstance(reset_at, str) else None, wire_bytes,
+                       revision_id if isinstance(revision_id, str) else None)
 
 
 def encode_changes(changes: list[tuple[tuple[str, str], str | None]], level: int = GZIP_LEVEL) -> tuple[bytes, int]:

@@ -35,6 +35,7 @@ class Pulled:
     """What GET /v1/changes said (every page), network only."""
 
     revision: int  # the server's item revision; every item up to it has been seen
+    revision_id: str | None = None  # the push that made it
     items: dict[ItemKey, Any] = field(default_factory=dict)  # body, or None: removed
     unchanged: bool = False  # 304: nothing after the revision asked for
     restart: bool = False  # read from 0: what this device knew of the server does not count
@@ -43,19 +44,20 @@ class Pulled:
     wire_bytes: int = 0
 
 
-def pull_items(client: CloudClient, since: int | None, *, quick: bool = False) -> Pulled:
+def pull_items(client: CloudClient, since: int | None, *, since_id: str | None = None,
+               quick: bool = False) -> Pulled:
     """Every page of items after `since` (None: from the start). `quick`: ask with If-None-Match
     (a 304 costs one small answer). A server behind `since` is read again from 0. An account whose
     item store is still empty may have an old whole snapshot: it is fetched too."""
     start = since or 0
     restart = since is None
     try:
-        page = client.get_changes(start, if_none_match=quick and since is not None)
+        page = client.get_changes(start, since_id=since_id, if_none_match=quick and since is not None)
     except RevisionAhead:
         start, restart = 0, True
         page = client.get_changes(0)
     if page is None:
-        return Pulled(start, unchanged=True)
+        return Pulled(start, since_id, unchanged=True)
     pulled = Pulled(start, restart=restart)
     while True:
         for key, body in page.items:
@@ -63,12 +65,12 @@ def pull_items(client: CloudClient, since: int | None, *, quick: bool = False) -
         pulled.wire_bytes += page.wire_bytes
         if page.cursor is None:
             break
-        following = client.get_changes(start, page.cursor)
+        following = client.get_changes(start, page.cursor, since_id=None if restart else since_id)
         if following is None:
             raise CloudError("The cloud service answered a page of changes with no content.",
                              code="damaged_answer", hint="Your data here is unchanged; try again.")
         page = following
-    pulled.revision, pulled.reset_at = page.revision, page.reset_at
+    pulled.revision, pulled.reset_at, pulled.revision_id = page.revision, page.reset_at, page.revision_id
     if page.revision == 0 and not pulled.items:
         snap = client.get_snapshot()
         pulled.wire_bytes += snap.wire_bytes
@@ -91,6 +93,7 @@ class View:
     """The server's data as this device now knows it."""
 
     revision: int
+    revision_id: str | None
     texts: Texts  # every item the server holds (canonical JSON)
     delta: list[Change]  # how the pulled items change the mirror
     restart: bool  # the mirror is replaced, not updated
@@ -111,7 +114,7 @@ def build_view(ctx: UserContext, catalog: Catalog, mirror: Texts, pulled: Pulled
         else:
             texts[key] = text
         delta.append((key, text))
-    view = View(pulled.revision, texts, delta, pulled.restart, received=len(pulled.items))
+    view = View(pulled.revision, pulled.revision_id, texts, delta, pulled.restart, received=len(pulled.items))
     result.items_received += len(pulled.items)
     result.download_bytes += pulled.wire_bytes
     wallet: dict[str, Any] | None
@@ -217,8 +220,8 @@ def changes_to_push(doc: dict[str, Any], view: View) -> tuple[Texts, list[Change
 
 
 def push(client: CloudClient, doc: dict[str, Any], catalog: Catalog, revision: int, changes: list[Change],
-         result: SyncResult) -> int:
-    """Upload the changed items in pages (each page its own revision); the new revision.
+         result: SyncResult) -> tuple[int, str | None]:
+    """Upload the changed items in pages (each page its own revision); the new revision and its id.
     StaleRevision when another device pushed first: the pages sent before stay, and the next
     round pulls them back with the others' items."""
     # The server keeps what it is given; only a document that passes the import checks goes up.
@@ -231,10 +234,11 @@ def push(client: CloudClient, doc: dict[str, Any], catalog: Catalog, revision: i
             f"({p.MAX_ITEM_BYTES:,} bytes): nothing was uploaded.",
             code=p.PAYLOAD_TOO_LARGE, hint="Your data here is unchanged. Export a JSON backup instead.",
         )
+    revision_id: str | None = None
     for page in pages(changes, p.MAX_PUSH_ITEMS, p.MAX_PUSH_BYTES):
         body, raw_size = p.encode_changes(page)
-        revision = client.post_changes(body, revision)
+        revision, revision_id = client.post_changes(body, revision)
         result.upload_bytes += len(body)
         result.snapshot_bytes += raw_size
         result.items_sent += len(page)
-    return revision
+    return revision, revision_id

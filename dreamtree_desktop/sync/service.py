@@ -58,6 +58,7 @@ from .state import (
     META_DAMAGED,
     META_LAST_SYNC,
     META_REVISION,
+    META_REVISION_ID,
     META_SERVER,
     META_TOKEN,
     META_VALIDATED,
@@ -251,7 +252,7 @@ def _pull(ctx: UserContext, client: CloudClient, result: SyncResult) -> Pulled |
     base = base_revision(db)
     quick = base is not None and not has_changes(db)
     try:
-        pulled = pull_items(client, base, quick=quick)
+        pulled = pull_items(client, base, since_id=meta(db, META_REVISION_ID), quick=quick)
     except DamagedSnapshot as exc:
         _damaged(ctx, exc.reason, exc.revision, result)
         raise InternalError("a damaged answer without a revision is never replaced") from None
@@ -291,12 +292,12 @@ def _round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Ho
     if hooks.before_push is not None:
         hooks.before_push(result.rounds)
     try:
-        new_revision = push(client, to_push, catalog, view.revision, changes, result)
+        view.revision, view.revision_id = push(client, to_push, catalog, view.revision, changes, result)
     except StaleRevision:
         result.notes.append(f"the cloud copy changed during round {result.rounds}: pulled and merged again")
         return False
     result.pushed = True
-    record_success(ctx, result, new_revision, to_push, bases, view, changes, mark)
+    record_success(ctx, result, view.revision, to_push, bases, view, changes, mark)
     return True
 
 
@@ -404,6 +405,10 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
     stamp = now_iso()
     with db.transaction():
         set_meta(db, META_REVISION, str(revision))
+        if view.revision_id:
+            set_meta(db, META_REVISION_ID, view.revision_id)
+        else:
+            delete_meta(db, META_REVISION_ID)
         set_meta(db, META_LAST_SYNC, stamp)
         delete_meta(db, META_DAMAGED, META_VALIDATED)
         clock_memory.remember(db)

@@ -18,6 +18,9 @@ META_SERVER = "sync.server"
 META_TOKEN = "sync.token"
 META_DEVICE_TOKEN = "sync.device_token"  # kept across sign-outs: the computer stays known
 META_REVISION = "sync.revision"
+# The id of the push that made that revision: a server whose revision N is another push (restored
+# from an older copy, then pushed past N) is read again from 0.
+META_REVISION_ID = "sync.revision_id"
 META_LAST_SYNC = "sync.last_synced_at"
 # Revision of a cloud copy found unreadable: the next sync that finds it so again replaces it.
 META_DAMAGED = "sync.damaged_revision"
@@ -83,7 +86,7 @@ def remember_session(db: Database, key: bytes | bytearray, user_id: str, server:
         set_meta(db, META_DEVICE_TOKEN, device_token)
     if kdf is not None:
         set_meta(db, META_CLOUD_KDF, json.dumps(kdf, sort_keys=True))
-    delete_meta(db, META_REVISION, META_LAST_SYNC, META_DAMAGED, META_VALIDATED)
+    delete_meta(db, META_REVISION, META_REVISION_ID, META_LAST_SYNC, META_DAMAGED, META_VALIDATED)
     forget_mirror(db)
 
 

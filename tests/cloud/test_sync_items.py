@@ -123,7 +123,7 @@ def test_an_account_with_only_an_old_snapshot_moves_to_items(cloud_server, seede
                     json={"schema_version": "2.0", "exported_at": wallet["exported_at"], "wallet": wallet},
                     headers={"Authorization": f"Bearer {token}", "If-Match": "0"})
     assert put.status_code == 200, put.text
-    for table in ("sync_items", "sync_heads"):
+    for table in ("sync_items", "sync_pushes", "sync_heads"):
         cloud_server.d1(f"DELETE FROM {table} WHERE user_id = '{user_id}'")
     # A's folder, as the storage step leaves one that synced snapshots: nothing known of items.
     with opened(account.a) as (app, ctx), app.db.transaction():

@@ -87,7 +87,7 @@ def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server,
 
 
 def _forget_server_copy(cloud_server, user_id: str) -> None:
-    for table in ("sync_items", "sync_heads", "user_wallet_chunks", "user_wallet"):
+    for table in ("sync_items", "sync_pushes", "sync_heads", "user_wallet_chunks", "user_wallet"):
         cloud_server.d1(f"DELETE FROM {table} WHERE user_id = '{user_id}'")
 
 
