@@ -36,6 +36,7 @@ import dreamtree_desktop.content.loader  # noqa: E402
 import dreamtree_desktop.context  # noqa: E402
 import dreamtree_desktop.engine.dailydos  # noqa: E402
 import dreamtree_desktop.engine.workbook  # noqa: E402
+import dreamtree_desktop.portability.sealing  # noqa: E402  (opening a folder seals what waits)
 import dreamtree_desktop.security.vault  # noqa: E402
 import dreamtree_desktop.settings  # noqa: E402
 import dreamtree_desktop.storage.keystore  # noqa: E402,F401
@@ -254,11 +255,17 @@ class AppController(QObject):
         QTimer.singleShot(0, self.qapp.quit)
 
 
+GIL_SWITCH_S = 0.001
+
+
 def make_qapplication(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    # The window's thread asks for the interpreter lock back after 1 ms instead of Python's 5 ms
+    # while the database worker runs Python: each Qt call gives the lock up and takes it again.
+    sys.setswitchinterval(GIL_SWITCH_S)
     qapp = QApplication(argv if argv is not None else sys.argv[:1])
     qapp.setOrganizationName(APP_NAME)
     qapp.setOrganizationDomain("dreamtree.local")

@@ -192,10 +192,17 @@ class MainWindow(QMainWindow):
     # -- tools ---------------------------------------------------------------------------------
     def open_tool(self, tool_id: str, origin: object = None) -> None:
         origin_id = origin if isinstance(origin, str) else None
+        # The host goes where the panel will show before the panel is built in it: moving it
+        # afterwards would restyle the whole new panel a second time.
+        narrow = self.width() < NARROW_TOOL_WIDTH
+        if narrow != self._tool_in_middle:
+            (self._show_tool_in_middle if narrow else self._show_tool_in_dock)()
         try:
             panel = panel_for(self.services, tool_id, origin_id, self.tool_host)
         except Exception as exc:  # a panel that cannot be built must not take the window down
             log.debug("tool panel %s failed to open", tool_id, exc_info=True)
+            if self.tool_host.panel is None:
+                self._close_tool()
             self.banner.show_error(exc)
             return
         title = self.tool_names.get(tool_id) or tool_title(tool_id)

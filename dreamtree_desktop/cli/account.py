@@ -205,7 +205,10 @@ def run_reset_password(args: argparse.Namespace) -> int:
     if locked_server is not None:
         return _reset_locked_through_cloud(folder, args, locked_server)
     # Say only what will happen: a locked folder is set aside whole, nothing of it is kept here.
-    print(LOCKED_RESET_NOTE if key_mode(folder) == "password" else RESET_MESSAGE)
+    if key_mode(folder) == "password":
+        print(f"{LOCKED_RESET_NOTE} (Stop here and run again with --server URL for that.)")
+    else:
+        print(RESET_MESSAGE)
     if not _confirm_reset(args):
         return 2
     new = _choose_password(NEW_PASSWORD_ENV, "New password: ")

@@ -54,7 +54,7 @@ def test_claim_sync_login_logout(cloud_server, seeded_template, tmp_path):
     assert result["items_sent"] == 1 and result["items_received"] == 0
     status = json.loads(cli(a, "sync", "--status", "--json").stdout)
     assert abs(status.pop("clock_offset_s")) < 60
-    assert status.pop("clock_measured_at") and status.pop("clock_offset_stale") is False
+    assert status.pop("clock_measured_at") is not None and status.pop("clock_offset_stale") is False
     assert status == {"server": url, "signed_in": True, "revision": 2,
                       "last_synced_at": result["last_synced_at"], "password_change_pending": False,
                       "changes_to_send": 0}

@@ -1,4 +1,4 @@
-"""A forgotten password on a folder locked with it (spec section 11, §5.3): the database cannot
+"""A forgotten password on a folder locked with it: the database cannot
 be opened without the password, so the folder is set aside unchanged and takes the cloud
 account's copy back, every personal field lost, locked with the new password, and syncs."""
 
@@ -156,3 +156,52 @@ def test_a_reset_cut_short_after_the_set_aside_is_finished_by_running_it_again(
         assert "kept through the reset" in flow_activities(ctx)
     assert cli(locked, "account", "lock", "on", password=NEW_PASSWORD).returncode == 0
     assert cli(locked, "sync", password=NEW_PASSWORD).returncode == 0
+
+
+def test_the_unlock_window_resets_through_the_cloud(qtbot, cloud_server, seeded_template, tmp_path):
+    """The window's "Forgot your password?" with the cloud address: the code is mailed and asked
+    for beside the form, and the outcome is said in full before the folder opens."""
+    from PySide6.QtCore import Qt
+    from ui_helpers import shot
+
+    from dreamtree_desktop.context import UserContext
+    from ui.dialogs.unlock import UnlockWindow
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("kept through the reset",))
+    with opened(account.a) as (_app, ctx):
+        plain_synced = answer_of(ctx, PLAIN_PROMPT)
+    locked = sign_in(account, seeded_template, tmp_path, "L", lock=True)
+    window = UnlockWindow(locked, lambda folder, pw: open_app_data(folder, pw))
+    qtbot.addWidget(window)
+    window.resize(640, 720)
+    window.show()
+    qtbot.keyClick(window.forgot_button, Qt.Key.Key_Space)
+    qtbot.keyClicks(window.reset_email, account.email)
+    qtbot.keyClicks(window.reset_new, NEW_PASSWORD)
+    qtbot.keyClicks(window.reset_again, NEW_PASSWORD)
+    qtbot.keyClicks(window.reset_server, account.url)
+    qtbot.keyClick(window.reset_server, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window._code_field.isVisible(), timeout=30_000)
+    assert "reset code was mailed" in window.message_text
+    assert window.focusWidget() is window.reset_code
+    assert (locked / "vault.json").exists() and not list(locked.glob("locked-*"))  # nothing changed yet
+    shot(window, "unlock-reset-code")
+
+    qtbot.keyClicks(window.reset_code, read_mailed_code(cloud_server, account.email))
+    qtbot.keyClick(window.reset_code, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.open_button.isVisible() or bool(window.message_text), timeout=90_000)
+    said = " ".join(window.reset_outcome.text().split())
+    assert "moved unchanged to" in said and "locked with the new password" in said, window.message_text
+    assert "can no longer be recovered on any device" in said
+    shot(window, "unlock-reset-done")
+    with qtbot.waitSignal(window.unlocked, timeout=5_000):
+        qtbot.keyClick(window.open_button, Qt.Key.Key_Space)
+    app = window.opened_app
+    try:
+        ctx = UserContext.from_app(app)
+        assert app.keys.mode == "password"
+        assert answer_of(ctx, PII_PROMPT) is LOST and answer_of(ctx, PLAIN_PROMPT) == plain_synced
+    finally:
+        app.close()
+    assert cli(locked, "sync", password=NEW_PASSWORD).returncode == 0
+

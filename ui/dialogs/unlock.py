@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from dreamtree_desktop.errors import AuthenticationError
+from dreamtree_desktop.security.errors import WeakPasswordError
 from dreamtree_desktop.security.passwords import MIN_LENGTH
 
 from ..dialogs.errors import describe_error
@@ -174,14 +175,15 @@ class UnlockWindow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         layout.addWidget(label("Start again with a new password", "h2"))
-        layout.addWidget(label(
+        self._reset_notes = [label(
             "Without your password, the private parts of your data (financial details, contact "
-            "details and private reflections) cannot be recovered.", "body"))
-        layout.addWidget(label(LOCKED_RESET_NOTE, "muted"))
+            "details and private reflections) cannot be recovered.", "body"), label(LOCKED_RESET_NOTE, "muted")]
+        for note in self._reset_notes:
+            layout.addWidget(note)
         general = QLabel("")
         self.reset_form = FieldForm(general)
         email = self.reset_form.add("email", FormField(
-            "Email for the fresh account", placeholder="name@example.com"))
+            "Your email address", placeholder="name@example.com"))
         new = self.reset_form.add("new", FormField(
             "New password", secret=True, hint=f"At least {MIN_LENGTH} characters."))
         again = self.reset_form.add("again", FormField("New password again", secret=True))
@@ -191,9 +193,24 @@ class UnlockWindow(QWidget):
         self.reset_email.returnPressed.connect(lambda: self.reset_new.setFocus())
         self.reset_new.returnPressed.connect(lambda: self.reset_again.setFocus())
         self.reset_again.returnPressed.connect(self._reset)
-        for field in (email, new, again):
+        # The folder's link to its cloud account is inside the locked database: the address is asked.
+        server = self.reset_form.add("server", FormField(
+            "Cloud service address, if this folder syncs", placeholder="https://sync.dreamtree.app",
+            hint="Then your data comes back from your cloud account, all but the private parts."))
+        code = self.reset_form.add("code", FormField(
+            "Code from the email", placeholder="8 digits", hint="Valid for 30 minutes."))
+        self.reset_server, self.reset_code, self._code_field = server.edit, code.edit, code
+        self.reset_server.returnPressed.connect(self._reset)
+        self.reset_code.returnPressed.connect(self._reset)
+        code.hide()
+        for field in (email, new, again, server, code):
             layout.addWidget(field)
         layout.addWidget(general)
+        # After a reset through the cloud: what happened, in full, before the window opens.
+        self.reset_outcome = label("", "body")
+        self.reset_outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reset_outcome.hide()
+        layout.addWidget(self.reset_outcome)
         buttons = QHBoxLayout()
         self.reset_status = label("", "muted")
         buttons.addWidget(self.reset_status, 1)
@@ -204,6 +221,11 @@ class UnlockWindow(QWidget):
         self.reset_button.setProperty("primary", True)
         self.reset_button.clicked.connect(self._reset)
         buttons.addWidget(self.reset_button)
+        self.open_button = QPushButton("Open DreamTree")
+        self.open_button.setProperty("primary", True)
+        self.open_button.clicked.connect(self.unlocked.emit)
+        self.open_button.hide()
+        buttons.addWidget(self.open_button)
         layout.addLayout(buttons)
         box.hide()
         return box
@@ -250,13 +272,20 @@ class UnlockWindow(QWidget):
             return
         new = self.reset_new.text()
         email = self.reset_email.text().strip()
+        server = self.reset_server.text().strip()
+        code = self.reset_code.text().strip() if self._code_field.isVisible() else ""
         folder = self.folder
 
-        def work() -> Any:
+        def work() -> tuple[str, Any]:
+            if server:
+                from dreamtree_desktop.sync.locked_reset import reset_locked_folder_through_cloud
+
+                result = reset_locked_folder_through_cloud(folder, server, email, new, code=code or None)
+                return result.message(), self._opener(folder, new)
             from dreamtree_desktop.accounts.password import reset_forgotten_password
 
             reset_forgotten_password(folder, new, confirmed=True, email=email or None)
-            return self._opener(folder, new)
+            return "", self._opener(folder, new)
 
         self._busy = True
         self.reset_button.setEnabled(False)
@@ -270,11 +299,38 @@ class UnlockWindow(QWidget):
         self.keep_button.setEnabled(True)
         self.reset_status.setText("")
         if error is not None:
-            self.reset_form.show_error(error)
+            self._reset_refused(error)
             return
+        said, self.opened_app = result
         self._done = True
-        self.opened_app = result
-        self.unlocked.emit()
+        if not said:
+            self.unlocked.emit()
+            return
+        for widget in (*self.reset_form.fields.values(), *self._reset_notes, self.reset_button,
+                       self.keep_button):
+            widget.hide()
+        self.reset_outcome.setText(said)
+        self.reset_outcome.show()
+        self.open_button.show()
+        self.open_button.setFocus()
+
+    def _reset_refused(self, error: BaseException) -> None:
+        from dreamtree_desktop.errors import DreamTreeError
+        from dreamtree_desktop.sync.recovery import ResetCodeSent
+
+        if isinstance(error, ResetCodeSent):
+            self._code_field.show()
+            self.reset_form.set_error(None, f"{error.message} Type it below, then press Reset again.")
+            self.reset_code.setFocus()
+            return
+        if isinstance(error, DreamTreeError) and self.reset_server.text().strip() and not isinstance(
+                error, WeakPasswordError):
+            # A refusal of the cloud service or the code: said as it is, beside the code or below.
+            name = "code" if error.message.startswith("code:") else None
+            text = error.message.removeprefix("code: ")
+            self.reset_form.set_error(name, sentence(f"{text} {error.hint or ''}".strip()))
+            return
+        self.reset_form.show_error(error)
 
     @property
     def message_text(self) -> str:
