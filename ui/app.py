@@ -36,6 +36,7 @@ import dreamtree_desktop.content.loader  # noqa: E402
 import dreamtree_desktop.context  # noqa: E402
 import dreamtree_desktop.engine.dailydos  # noqa: E402
 import dreamtree_desktop.engine.workbook  # noqa: E402
+import dreamtree_desktop.portability.sealing  # noqa: E402  (opening a folder seals what waits)
 import dreamtree_desktop.security.vault  # noqa: E402
 import dreamtree_desktop.settings  # noqa: E402
 import dreamtree_desktop.storage.keystore  # noqa: E402,F401

@@ -136,16 +136,18 @@ def adopt_account_key(app: AppData, account_key: bytes | bytearray, kek: bytes |
     row = password_auth_row(app.db, app.user_id)
     if row is None:
         raise UserInputError("This data folder has no account password to take the new key with.")
+    password_hash = hash_password(password)
+
+    def record_password(db: Database) -> None:
+        # The password that just opened the account's key is the account's: its record follows,
+        # in the same transaction as the key.
+        db.execute("UPDATE auth SET password_hash = ? WHERE id = ?", (password_hash, row["id"]))
+
     creds = Credentials(bytearray(kek), params, wrapped_text)
     try:
-        done = replace_data_key(app, account_key, creds)
+        return replace_data_key(app, account_key, creds, also=record_password)
     finally:
         creds.wipe()
-    # The password that just opened the account's key is the account's: the stored record follows.
-    with app.db.transaction():
-        app.db.execute("UPDATE auth SET password_hash = ?, updated_at = ? WHERE id = ?",
-                       (hash_password(password), now_iso(), row["id"]))
-    return done
 
 
 Update = tuple[str, tuple[Any, ...]]

@@ -41,14 +41,47 @@ apply_document(..., reason="sync"), then push result.doc (already a valid export
 
 from __future__ import annotations
 
-from .apply import apply_document
-from .catalog import Catalog
-from .errors import ConfirmationNeeded, DocumentError, PendingKeyError
-from .exporter import export_document
-from .files import read_export_file, write_export_file
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# Imported now: `merge` names both a module and a function here, and loading the module later
+# would bind the name to the module.
 from .merge import MergeResult, Revision, merge, normalize
-from .personal import rebind_document
-from .validate import Checked, validate_document
+
+if TYPE_CHECKING:
+    from .apply import apply_document
+    from .catalog import Catalog
+    from .errors import ConfirmationNeeded, DocumentError, PendingKeyError
+    from .exporter import export_document
+    from .files import read_export_file, write_export_file
+    from .personal import rebind_document
+    from .validate import Checked, validate_document
+
+# Each name is imported from its module when first asked for: opening a data folder needs only
+# portability.sealing, and the start-up of the window should not pay for the JSON Schema checker.
+_HOME = {
+    "apply_document": "apply",
+    "Catalog": "catalog",
+    "ConfirmationNeeded": "errors",
+    "DocumentError": "errors",
+    "PendingKeyError": "errors",
+    "export_document": "exporter",
+    "read_export_file": "files",
+    "write_export_file": "files",
+    "rebind_document": "personal",
+    "Checked": "validate",
+    "validate_document": "validate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Catalog",

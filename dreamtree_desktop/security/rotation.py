@@ -72,11 +72,9 @@ def settle_rotated_vault(folder: Path, keys: Keys, password: str) -> Keys:
     try:
         db_key, data_key = open_vault(staged, password)
     except WrongPasswordError:
-        # Staged under the same password by the rotation; anything else is not ours to promote.
-        raise KeyFileError(
-            f"{VAULT_ROTATE_FILENAME} does not open with the password that opens {VAULT_FILENAME}.",
-            hint="Run 'dreamtree doctor'; nothing was changed.",
-        ) from None
+        # Committed under another password (a key taken from the account together with its new
+        # password): the one typed is the old one, which no longer opens this folder.
+        raise WrongPasswordError("Wrong password.") from None
     if not hmac.compare_digest(db_key, keys.db_key):
         db_key[:] = bytes(len(db_key))
         data_key[:] = bytes(len(data_key))
@@ -84,4 +82,28 @@ def settle_rotated_vault(folder: Path, keys: Keys, password: str) -> Keys:
         return keys
     promote_rotated_vault(folder)
     keys.wipe()
+    return Keys(db_key, data_key, "password")
+
+
+def open_committed_rotation(folder: Path, password: str) -> Keys | None:
+    """Before vault.json is tried: a staged vault that opens with this password, whose database
+    key opens the database, and whose rotation committed, is the folder's vault now (promoted and
+    its keys returned). This is how a rotation staged under a new password is finished after a
+    crash, since the old vault no longer matches what the database holds. None otherwise."""
+    from .vault import open_vault, read_vault
+
+    folder = Path(folder)
+    staged_path = folder / VAULT_ROTATE_FILENAME
+    if not staged_path.exists():
+        return None
+    try:
+        staged = read_vault(staged_path)
+        db_key, data_key = open_vault(staged, password)
+    except (KeyFileError, WrongPasswordError):
+        return None
+    if not _committed(folder, db_key, rotation_marker(staged.wrapped_data_key.to_json())):
+        db_key[:] = bytes(len(db_key))
+        data_key[:] = bytes(len(data_key))
+        return None
+    promote_rotated_vault(folder)
     return Keys(db_key, data_key, "password")

@@ -14,7 +14,7 @@ from ..paths import DB_FILENAME, DEVICE_KEY_FILENAME, VAULT_FILENAME
 from ..storage.keystore import VAULT_NEW_FILENAME, Keys
 from ..storage.probe import key_opens
 from .errors import WrongPasswordError
-from .rotation import settle_rotated_vault
+from .rotation import open_committed_rotation, settle_rotated_vault
 from .throttle import UnlockThrottle
 from .vault import _device_keys_or_none, _promote, _rekey_or_raise, open_vault, read_vault, secure_delete
 
@@ -26,6 +26,10 @@ def unlock_vault(folder: Path, password: str) -> Keys:
     folder = Path(folder)
     throttle = UnlockThrottle(folder)
     throttle.check()
+    rotated = open_committed_rotation(folder, password)
+    if rotated is not None:
+        throttle.reset()
+        return rotated
     path = folder / VAULT_FILENAME
     if not path.exists():
         path = folder / VAULT_NEW_FILENAME
@@ -41,6 +45,9 @@ def unlock_vault(folder: Path, password: str) -> Keys:
     try:
         keys = _finish_switch(folder, keys, promote=path.name == VAULT_NEW_FILENAME)
         return settle_rotated_vault(folder, keys, password)
+    except WrongPasswordError:
+        keys.wipe()
+        raise throttle.wrong_password() from None
     except BaseException:
         keys.wipe()
         raise

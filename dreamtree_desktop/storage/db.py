@@ -214,7 +214,7 @@ class Database:
         bulk=True, nested: no savepoint of its own, the block joins the enclosing transaction.
         For writes of many rows: SQLCipher keeps temporary data in memory, so under an open
         savepoint every page the write touches is copied into memory, and that copy is walked
-        at the end of every statement (a 200,000-row re-import ran for over half an hour). An
+        at the end of every statement (a 200,000-row re-import did not end in half an hour). An
         error inside a joined block spoils the enclosing level: it rolls back rather than commit,
         even if the error was caught in between, so nothing half-written is ever kept.
         """

@@ -31,6 +31,7 @@ from ..portability import Catalog, DocumentError
 from ..portability.keyed import KeyedHasher
 from ..portability.merge import MergeResult, normalize
 from ..security.errors import WrongPasswordError
+from ..topics import ACCOUNT, causes
 from . import protocol as p
 from . import service as s
 from . import state
@@ -218,6 +219,7 @@ def forget_session(ctx: UserContext) -> None:
         state.delete_meta(ctx.db, state.META_TOKEN)
 
 
+@causes(ACCOUNT)
 def sign_out(ctx: UserContext, connect: Connect = s.default_connect) -> bool:
     """Sign out on this computer: end the session and forget the server, so nothing tries to
     sync until the person signs in again. Returns whether the server confirmed."""

@@ -112,3 +112,49 @@ def test_rotating_with_the_lock_on_keeps_it_on_and_the_old_vault_opens_nothing_n
     for (table, column, row_id), value in stored.items():
         with pytest.raises(EnvelopeError):
             decrypt_value(stale_key, value, user_id=uid, table=table, column=column, row_id=row_id)
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_a_key_taken_with_a_new_password_survives_a_stop_between_steps(
+        locked: Folder, point: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signing in on a locked folder can take the account's rotated key and its new password at
+    once (accounts.rotate.adopt_account_key): the staged vault is under the new password. Stopped
+    before the commit, the old password still opens the old key; after it, only the new one
+    opens, and with the new key."""
+    import secrets
+
+    from acct_helpers import NEW_PASSWORD
+
+    from dreamtree_desktop.accounts.credentials import new_credentials
+    from dreamtree_desktop.accounts.rotate import replace_data_key
+    from dreamtree_desktop.security import vault
+    from dreamtree_desktop.security.errors import WrongPasswordError
+
+    folder = locked.path
+    old = _data_key(folder)
+    account_key = bytearray(secrets.token_bytes(32))
+
+    def stop(name: str) -> None:
+        if name == point:
+            raise _Stop(name)
+
+    monkeypatch.setattr(vault, "fault_point", stop)
+    with (open_app_data(folder, PASSWORD) as app, pytest.raises(_Stop),
+          new_credentials(NEW_PASSWORD, account_key) as creds):
+        replace_data_key(app, account_key, creds)
+    monkeypatch.undo()
+    assert _staged_files(folder) == ["vault.json.rotate"]
+    committed = point == "rotate:committed"
+    right, wrong = (NEW_PASSWORD, PASSWORD) if committed else (PASSWORD, NEW_PASSWORD)
+    with pytest.raises(WrongPasswordError):
+        open_app_data(folder, wrong)
+    with open_app_data(folder, right) as app:
+        assert bytes(app.keys.data_key) == (bytes(account_key) if committed else old)
+        ctx = UserContext.from_app(app)
+        for (table, column, row_id), stored in stored_pii(app, locked.seeded).items():
+            assert ctx.unseal(table, column, row_id, stored) == locked.seeded.pii[(table, column, row_id)]
+    assert _staged_files(folder) == []

@@ -14,7 +14,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.appdata import AppData, open_app_data
 from dreamtree_desktop.context import UserContext
@@ -30,7 +30,6 @@ from dreamtree_desktop.portability import Catalog, export_document
 
 REPO = Path(__file__).resolve().parents[2]
 CLOUD_DIR = REPO / "cloud"
-PYTHON = sys.executable
 PASSWORD = "tangerine-violin-42"
 PII_PROMPT = "1.4.1.who"  # module 1.4 "Love": personal
 PLAIN_PROMPT = "1.1.2.top10-reflection"  # module 1.1: not personal
@@ -130,14 +129,9 @@ def user_records(doc: dict[str, Any]) -> int:
 
 def cli(folder: Path, *args: str, password: str | None = PASSWORD, timeout: float = 180,
         extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DREAMTREE_")}
-    if password is not None:
-        env["DREAMTREE_PASSWORD"] = password
+    env = {"DREAMTREE_PASSWORD": password} if password is not None else {}
     env.update(extra_env or {})
-    return subprocess.run(
-        [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(folder), *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-    )
+    return run_dreamtree(*args, data_dir=folder, env=env, timeout=timeout)
 
 
 def free_port() -> int:

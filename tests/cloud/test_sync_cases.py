@@ -282,7 +282,7 @@ def test_case8_a_sealed_value_that_does_not_open_refuses_the_sync_with_nothing_w
 
 def test_case7_a_forgotten_password_is_reset_through_the_cloud_and_every_device_follows(
         cloud_server, seeded_template, tmp_path):
-    """Section 11 §5.3: reset by a mailed code; a new data key; personal fields become the lost
+    """A forgotten password: reset by a mailed code; a new data key; personal fields become the lost
     marker on the server and on each device at its next sign-in; everything else intact; the
     other devices ask for the new password once."""
     from sync_helpers import PASSWORD, PII_PROMPT, PLAIN_PROMPT, mailed_code, new_folder
