@@ -10,7 +10,6 @@ quits once the first page has painted; bench/bench_startup.py uses it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
@@ -292,6 +291,8 @@ def run(data_dir: str | None) -> int:
     try:
         code = qapp.exec()
     finally:
-        with contextlib.suppress(Exception):
+        try:
             controller.shutdown()
+        except Exception:  # quitting goes on; the log keeps what went wrong
+            log.exception("shutting down the window failed")
     return int(code)
