@@ -194,9 +194,10 @@ class AppController(QObject):
     def _after_start(self) -> None:
         if self.window is not None:
             self.window.start_reminders()
-            from .warmup import warm_in_background
+            from .warmup import warm_font_faces, warm_in_background
 
             warm_in_background()
+            warm_font_faces()
 
     # -- locking -------------------------------------------------------------------------------
     def lock(self) -> None:
