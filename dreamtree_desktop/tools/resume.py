@@ -10,6 +10,7 @@ from typing import Any
 from ..clock import now_iso
 from ..context import UNREADABLE, UnreadableEntryError, UserContext
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 from . import experiences, skills
 from .life_dashboard import ensure_profile
@@ -78,6 +79,7 @@ def assemble(ctx: UserContext) -> dict[str, Any]:
             "skills": skill_groups}
 
 
+@causes(*tool_write(TOOL_ID))
 def save(ctx: UserContext, resume: Mapping[str, Any], origin: str | None = None) -> None:
     """Keep the user's edited resume (a JSON object of at most 1 MB)."""
     c.require_unlocked(ctx, TOOL_ID, origin)
@@ -122,6 +124,7 @@ def load(ctx: UserContext) -> dict[str, Any]:
 get = load
 
 
+@causes(*tool_write(TOOL_ID))
 def clear(ctx: UserContext, origin: str | None = None) -> None:
     """Forget the edited copy (load() assembles again)."""
     c.require_unlocked(ctx, TOOL_ID, origin)
