@@ -333,7 +333,10 @@ class ResumePanel(ToolPanel):
 
     # -- entries ---------------------------------------------------------------------------------
     def _entries(self) -> list[dict[str, Any]]:
-        return self.resume.setdefault(self.section, [])
+        return self._entries_of(self.section)
+
+    def _entries_of(self, section: str) -> list[dict[str, Any]]:
+        return self.resume.setdefault(section, [])
 
     def _section_picked(self, index: int) -> None:
         self.section = self.section_box.itemData(index)
@@ -492,7 +495,9 @@ class ResumePanel(ToolPanel):
     def show_problems(self, show: bool) -> list[ResumeProblem]:
         """What the rulebook refuses in the form; with `show`, said beside the fields (in the
         banner for an entry not in view)."""
-        problems = rules.resume_problems(self.current_resume())
+        # The sections as the form holds them, empty entries included, so that a problem's index
+        # is the entry's place in the list.
+        problems = rules.resume_problems({**self.current_resume(), **{k: self._entries_of(k) for k in SECTIONS}})
         if show:
             self._check_email()
             self.website.check()
