@@ -69,7 +69,6 @@ def run_import(
     backup = commit_import(app, prepared, reason=options.reason)
     changed(*ALL)  # an applied import can touch everything; a preview changes nothing
     if ctx is not None:
-        ctx.user_id = app.user_id
-        ctx.data_key = app.keys.data_key
+        ctx.follow(app)
     report["backup"] = str(backup)
     return ImportOutcome(report, applied=True, backup=backup)

@@ -14,7 +14,9 @@ import calendar
 import datetime as _dt
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -146,6 +148,60 @@ def resume_object(value: Any, field: str = "resume") -> dict[str, Any]:
     if len(resume_text(value).encode("utf-8", "surrogatepass")) > MAX_RESUME_BYTES:
         raise UserInputError(f"{field} is too large (at most 1 MB).")
     return dict(value)
+
+
+# What a saved resume's fields must look like (JSON Resume's own formats). Only what the person
+# typed is checked here: an import brings a stored resume whole and passes `resume_json`.
+RESUME_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
+RESUME_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+RESUME_SECTIONS = {"work": "Work experience", "projects": "Projects", "education": "Education"}
+_RESUME_DATES = {"startDate": "start date", "endDate": "end date"}
+RESUME_DATE_TEXT = "Write the date as YYYY, YYYY-MM or YYYY-MM-DD."
+RESUME_EMAIL_TEXT = "Write the email address as name@example.com."
+
+
+@dataclass(frozen=True)
+class ResumeProblem:
+    """A field of the resume the rulebook refuses: ("basics", None, "email") or ("work", 0,
+    "startDate"); `reason` is said beside the field, `sentence` where the field is not in view."""
+
+    section: str
+    index: int | None
+    field: str
+    reason: str
+
+    @property
+    def sentence(self) -> str:
+        if self.index is None:
+            return self.reason
+        what = _RESUME_DATES.get(self.field, self.field)
+        return (f"{RESUME_SECTIONS.get(self.section, self.section)}, entry {self.index + 1}: "
+                f"the {what} must be written YYYY, YYYY-MM or YYYY-MM-DD.")
+
+
+def resume_problems(value: Mapping[str, Any]) -> list[ResumeProblem]:
+    """The fields of an edited resume that cannot be saved as they are (none: it can)."""
+    out: list[ResumeProblem] = []
+    basics = value.get("basics")
+    if isinstance(basics, Mapping):
+        email = basics.get("email")
+        if email and not (isinstance(email, str) and RESUME_EMAIL.match(email.strip())):
+            out.append(ResumeProblem("basics", None, "email", RESUME_EMAIL_TEXT))
+        if basics.get("url"):
+            try:
+                f.url(basics.get("url"), "Website")
+            except UserInputError as exc:
+                out.append(ResumeProblem("basics", None, "url", exc.message))
+    for section in RESUME_SECTIONS:
+        entries = value.get(section)
+        for n, entry in enumerate(entries if isinstance(entries, list) else []):
+            if not isinstance(entry, Mapping):
+                continue
+            for key in _RESUME_DATES:
+                date = entry.get(key)
+                if date and not (isinstance(date, str) and RESUME_DATE.match(date.strip())):
+                    out.append(ResumeProblem(section, n, key, RESUME_DATE_TEXT))
+    return out
 
 
 def resume_text(value: Mapping[str, Any]) -> str:

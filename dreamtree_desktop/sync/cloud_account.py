@@ -31,6 +31,7 @@ from ..security.passwords import hash_password
 from ..storage.backups import make_backup
 from ..storage.db import Database
 from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
+from ..topics import ALL, causes
 from . import protocol as p
 from .client import CloudClient, b64
 from .errors import CloudError, CloudUnreachable, DamagedSnapshot
@@ -74,6 +75,7 @@ class AccountResult:
 
 
 # -- claim a cloud account ------------------------------------------------------------------------
+@causes(*ALL)
 def cloud_claim(app: AppData, server: str, password: str, *, email: str | None = None, lock: bool = True,
                 code: str | None = None, ask_code: AskCode | None = None,
                 connect: Connect = default_connect) -> AccountResult:
@@ -166,6 +168,7 @@ def _parse_wrapped(text: str, whose: str) -> WrappedKey:
 
 
 # -- sign in (a new device, or again after the session expired) -----------------------------------
+@causes(*ALL)
 def login(app: AppData, server: str, email: str, password: str, *, lock: bool = True,
           connect: Connect = default_connect) -> AccountResult:
     """Sign in to the cloud account `email`.

@@ -66,6 +66,10 @@ def test_core_operations_declare_what_they_change(ctx: object) -> None:
     assert topic.declared_by(restore_revision) == topic.ALL
     for op in (accounts.claim, accounts.change_password, accounts.reset_password, accounts.set_lock_with_password):
         assert topic.declared_by(op) == topic.ACCOUNT_WRITE, op.__name__
+    from dreamtree_desktop.sync import cloud_account
+
+    assert topic.declared_by(cloud_account.cloud_claim) == topic.ALL
+    assert topic.declared_by(cloud_account.login) == topic.ALL
 
 
 def test_what_an_operation_declares_is_recorded_however_it_was_called(ctx: object) -> None:
