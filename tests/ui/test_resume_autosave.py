@@ -210,6 +210,7 @@ def test_a_refused_resume_edit_survives_kill_9_and_is_restored_then_saved(
         qtbot.waitUntil(lambda: saved(services) is not None, timeout=10_000)
         wait_idle(services)
         assert (saved(services) or {})["basics"]["phone"] == PHONE
+        assert panel.banner.title_text == "Resume saved."  # no stale "cannot be saved" left
         assert kept(services) is None
     finally:
         services.worker.stop()

@@ -48,6 +48,7 @@ class ResumeKeeper(QObject):
         self.offering = DraftOffering(self.drafts, "resume", restore=self._restore_offered,
                                       dirty=lambda: self.panel.dirty, focus=self._focus)
         self._released = False
+        self._announced = False  # the banner says a kept edit is back (and why it cannot be saved)
         panel.editors.append(self)
 
     @property
@@ -100,7 +101,8 @@ class ResumeKeeper(QObject):
         panel = self.panel
         panel.saved_copy = resume
         panel.set_dirty(panel.dirty)  # the state line: saved, unless typed on meanwhile
-        if not quiet:
+        if not quiet or self._announced:  # the banner's "is back … cannot be saved" is over now
+            self._announced = False
             panel.show_notice("Resume saved.")
 
     def _failed(self, exc: BaseException) -> None:
@@ -156,6 +158,7 @@ class ResumeKeeper(QObject):
         panel = self.panel
         panel.set_resume(data, dirty=True)
         reason = self.reason(True)
+        self._announced = True
         panel.banner.show_message("Your unsaved resume is back.",
                                   reason or "It is saved as you go on.", kind="info")
 
