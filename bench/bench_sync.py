@@ -1,12 +1,17 @@
-"""Sync round trip for a heavy user against the local worker; prints figures (goal: < 3 s).
+"""Incremental sync for a heavy user against the local worker; prints figures side by side.
 
-A user with data in every module plus 50,000 standalone rows (tests/portability/factory.py)
-creates a cloud account (first upload); a second device signs in (first download). Then each
-device changes one answer; B syncs, and A's sync is the measured round trip: pull B's snapshot,
-merge, apply locally, push the result (compare-and-set). Then a sync with nothing new (pull,
-merge, nothing to push). Payload sizes: the snapshot as JSON, and on the wire (gzip both ways).
+For each size (default 10,000 and 50,000 standalone rows on top of a full workbook,
+tests/portability/factory.py): device A creates a cloud account (first upload of every item);
+a new computer B signs in (the first full sync of a new computer: download every item, adopt,
+merge); then, measured on A, `--repeat` times each:
+  - one changed answer: B changes an answer and syncs; A changes another and syncs (pull B's
+    item, merge, apply it, push A's item);
+  - nothing to do: A syncs again.
+Goals (the heavy user, 50,000 rows): one changed answer <= 300 ms, nothing to do <= 100 ms, the
+first full sync of a new computer <= 3 s. Wall time and this process's CPU time are printed with
+the machine's load average (the machine is shared: wall time includes waiting for a CPU).
 
-    .venv/bin/python bench/bench_sync.py [--rows 50000] [--repeat 3] [--server URL]
+    .venv/bin/python bench/bench_sync.py [--rows 10000,50000] [--repeat 3] [--server URL]
 
 Without --server a worker is started on a free port with a throwaway D1 (wrangler dev --local).
 """
@@ -14,8 +19,6 @@ Without --server a worker is started on a free port with a throwaway D1 (wrangle
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
 import shutil
 import sys
@@ -36,12 +39,12 @@ sys.path.insert(0, str(ROOT / "tests" / "cloud"))
 from portability.factory import add_standalone, populate  # noqa: E402
 from sync_helpers import Worker  # noqa: E402
 
+from dreamtree_desktop import accounts  # noqa: E402
 from dreamtree_desktop.appdata import open_app_data  # noqa: E402
 from dreamtree_desktop.context import UserContext  # noqa: E402
 from dreamtree_desktop.engine.workbook import Workbook  # noqa: E402
-from dreamtree_desktop.portability import Catalog, export_document  # noqa: E402
 from dreamtree_desktop.sync import client as sync_client  # noqa: E402
-from dreamtree_desktop.sync import cloud_account, protocol, service  # noqa: E402
+from dreamtree_desktop.sync import cloud_account, remote, service  # noqa: E402
 
 PASSWORD = "bench-sync-password-42"
 A_PROMPT = "1.1.2.top10-reflection"  # module 1.1
@@ -81,19 +84,21 @@ class Stages:
 
 def instrument() -> Stages:
     stages = Stages()
-    stages.wrap(sync_client.CloudClient, "get_snapshot", "pull: GET + gunzip + parse")
+    stages.wrap(sync_client.CloudClient, "get_changes", "pull: GET /v1/changes pages")
+    stages.wrap(sync_client.CloudClient, "post_changes", "push: POST /v1/changes pages")
+    stages.wrap(sync_client.CloudClient, "get_snapshot", "pull: old whole snapshot")
     stages.wrap(service, "export_document", "export (local data)")
-    stages.wrap(service, "validate_document", "validate (pulled, and before push)")
+    stages.wrap(remote, "validate_document", "validate (pulled, and before push)")
+    stages.wrap(remote, "check_opened", "open every sealed value (pulled)")
     stages.wrap(service, "merge", "merge")
-    stages.wrap(service, "normalize", "normalize (change checks)")
-    stages.wrap(service, "_same_data", "compare (change checks)")
     stages.wrap(service, "apply_document", "apply locally (one transaction)")
-    stages.wrap(service, "check_opened", "open every sealed value (pulled copy)")
     stages.wrap(service, "load_bases", "record bases: load")
     stages.wrap(service, "save_bases", "record bases: save the agreement")
-    stages.wrap(service, "stored_entries", "kept versions: load")
-    stages.wrap(protocol, "encode_upload", "encode + gzip")
-    stages.wrap(sync_client.CloudClient, "put_snapshot", "push: PUT (compare-and-set)")
+    stages.wrap(service, "load_mirror", "server items known: load")
+    stages.wrap(service, "update_mirror", "server items known: save")
+    stages.wrap(remote, "item_texts", "items of the result (canonical JSON)")
+    stages.wrap(accounts, "derive_secrets", "Argon2id (password)")
+    stages.wrap(cloud_account, "hash_password", "password hash (local)")
     return stages
 
 
@@ -111,105 +116,122 @@ def edit(folder: Path, prompt_id: str, text: str) -> None:
         Workbook(ctx).answer(prompt_id, text)
 
 
-def sizes(folder: Path) -> dict[str, int]:
-    with folder_app(folder) as (app, ctx):
-        doc = export_document(ctx, Catalog.load(app.db))
-    raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    out = {"json": len(raw)}
-    for level in (1, 6, 9):
-        start = time.perf_counter()
-        out[f"gzip-{level}"] = len(gzip.compress(raw, compresslevel=level))
-        out[f"gzip-{level}-ms"] = int((time.perf_counter() - start) * 1000)
+class Clock:
+    """Wall and CPU time of one block, with the load average when it ended."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+        self.load = os.getloadavg()[0]
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def measure(rows: int, repeat: int, url: str, worker: Worker | None, work: Path, stages: Stages,
+            verbose: bool) -> dict[str, Any]:
+    a, b = work / f"A{rows}", work / f"B{rows}"
+    with folder_app(a) as (_app, ctx):
+        populate(ctx)
+        add_standalone(ctx, rows)
+    out: dict[str, Any] = {"rows": rows}
+    email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
+    ask = worker.read_code if worker else (lambda e: input(f"code mailed to {e}: "))
+    with folder_app(a) as (app, _ctx), Clock() as took:
+        claimed = cloud_account.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=ask)
+    assert claimed.sync is not None and claimed.sync_error is None, claimed.sync_error
+    out["claim"] = (took.wall, took.cpu, took.load, claimed.sync.items_sent, claimed.sync.upload_bytes)
+    stages.reset()
+    with folder_app(b) as (app, _ctx), Clock() as took:
+        signed = cloud_account.login(app, url, email, PASSWORD, lock=False)
+    assert signed.sync is not None and signed.sync_error is None, signed.sync_error
+    argon = stages.times.get("Argon2id (password)", 0.0) + stages.times.get("password hash (local)", 0.0)
+    out["first"] = (took.wall - argon, took.cpu, took.load, signed.sync.items_received, signed.sync.download_bytes,
+                    argon)
+    if verbose:
+        print(f"\n  [{rows:,} rows] first sync of a new computer, stages:")
+        for label, seconds in sorted(stages.times.items(), key=lambda kv: -kv[1]):
+            print(f"    {label:<42} {seconds:6.2f} s  x{stages.counts[label]}")
+    one: list[Clock] = []
+    quiet: list[Clock] = []
+    moved: tuple[int, int] = (0, 0)
+    for n in range(repeat):
+        edit(b, B_PROMPT, f"B's edit {n}")
+        with folder_app(b) as (app, ctx):
+            service.sync(ctx, app=app)
+        edit(a, A_PROMPT, f"A's edit {n}")
+        stages.reset()
+        with folder_app(a) as (app, ctx):
+            with Clock() as took:
+                result = service.sync(ctx, app=app)
+            assert result.applied and result.pushed, result
+            moved = (result.items_received, result.items_sent)
+            one.append(took)
+            if verbose and n == repeat - 1:
+                print(f"\n  [{rows:,} rows] one changed answer each way, stages of the last run:")
+                for label, seconds in sorted(stages.times.items(), key=lambda kv: -kv[1]):
+                    print(f"    {label:<42} {seconds:6.2f} s  x{stages.counts[label]}")
+            with Clock() as took:
+                nothing = service.sync(ctx, app=app)
+            assert not nothing.applied and not nothing.pushed, nothing
+            quiet.append(took)
+    out["one"] = (median([c.wall for c in one]), median([c.cpu for c in one]), one[-1].load, *moved)
+    out["quiet"] = (median([c.wall for c in quiet]), median([c.cpu for c in quiet]), quiet[-1].load)
     return out
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    head = f"{'':<46}" + "".join(f"{r['rows']:>22,} rows" for r in results)
+    print("\n" + head)
+
+    def line(label: str, key: str, goal: str) -> None:
+        cells = "".join(f"{r[key][0] * 1000:>9.0f} ms (CPU {r[key][1] * 1000:>5.0f})" for r in results)
+        print(f"{label:<46}{cells}   goal {goal}")
+
+    line("one changed answer (pull 1 item, push 1)", "one", "<= 300 ms")
+    line("nothing to do", "quiet", "<= 100 ms")
+    line("first full sync of a new computer*", "first", "<= 3 s")
+    line("cloud-claim (first upload, with Argon2id)", "claim", "-")
+    print(f"{'load average (1 min) when measured':<46}" + "".join(
+        f"{r['one'][2]:>12.1f} / {r['first'][2]:>4.1f}    " for r in results) + f"  on {os.cpu_count()} CPUs")
+    for r in results:
+        print(f"  {r['rows']:,} rows: the new computer received {r['first'][3]:,} items "
+              f"({r['first'][4] / 1e6:.2f} MB); claim sent {r['claim'][3]:,} items ({r['claim'][4] / 1e6:.2f} MB); "
+              f"a changed answer moved {r['one'][3]} item(s) in and {r['one'][4]} out")
+    print("  * without the password's Argon2id work ("
+          + ", ".join(f"{r['first'][5]:.2f} s at {r['rows']:,}" for r in results) + "), which any sign-in pays")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=50_000, help="standalone rows (default 50,000)")
-    parser.add_argument("--repeat", type=int, default=3, help="measured round trips (default 3)")
+    parser.add_argument("--rows", default="10000,50000", help="standalone row counts (default 10000,50000)")
+    parser.add_argument("--repeat", type=int, default=3, help="measured syncs of each kind (default 3)")
     parser.add_argument("--server", help="an already running worker (default: start one)")
+    parser.add_argument("--stages", action="store_true", help="print where the time goes")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="dreamtree-bench-sync-"))
     worker = None
+    stages = instrument()
     try:
         if args.server:
             url = args.server
         else:
             worker = Worker(work / "cloud")
-            started = time.perf_counter()
             worker.start()
             url = worker.url
-            print(f"worker ready in {time.perf_counter() - started:.2f} s ({url})")
-        a, b = work / "A", work / "B"
-        with folder_app(a) as (_app, ctx):
-            populate(ctx)
-            add_standalone(ctx, args.rows)
-        print(f"heavy user: full workbook + {args.rows:,} standalone rows")
-        size = sizes(a)
-        print(f"snapshot: {size['json'] / 1e6:.2f} MB JSON; gzip level 1: {size['gzip-1'] / 1e6:.2f} MB "
-              f"({size['gzip-1-ms']} ms), level 6: {size['gzip-6'] / 1e6:.2f} MB ({size['gzip-6-ms']} ms), "
-              f"level 9: {size['gzip-9'] / 1e6:.2f} MB ({size['gzip-9-ms']} ms)")
-
-        email = f"bench-{uuid.uuid4().hex[:10]}@example.org"
-        with folder_app(a) as (app, _ctx):
-            start = time.perf_counter()
-            ask = worker.read_code if worker else (lambda e: input(f"code mailed to {e}: "))
-            claimed = cloud_account.cloud_claim(app, url, PASSWORD, email=email, lock=False, ask_code=ask)
-            took = time.perf_counter() - start
-        first = claimed.sync
-        assert first is not None and claimed.sync_error is None, claimed.sync_error
-        print(f"cloud-claim (2x Argon2id + first upload): {took:.2f} s, "
-              f"{first.upload_bytes / 1e6:.2f} MB sent")
-        with folder_app(b) as (app, _ctx):
-            start = time.perf_counter()
-            signed = cloud_account.login(app, url, email, PASSWORD, lock=False)
-            took = time.perf_counter() - start
-        assert signed.sync is not None and signed.sync_error is None, signed.sync_error
-        print(f"login on a new device (Argon2id, password hash, download, adopt): {took:.2f} s, "
-              f"{signed.sync.download_bytes / 1e6:.2f} MB received")
-
-        stages = instrument()
-        rounds: list[float] = []
-        cpu: list[float] = []
-        result = None
-        try:
-            for n in range(args.repeat):
-                edit(b, B_PROMPT, f"B's edit {n}")
-                with folder_app(b) as (app, ctx):
-                    service.sync(ctx, app=app)
-                edit(a, A_PROMPT, f"A's edit {n}")
-                stages.reset()
-                with folder_app(a) as (app, ctx):
-                    start, start_cpu = time.perf_counter(), time.process_time()
-                    result = service.sync(ctx, app=app)
-                    rounds.append(time.perf_counter() - start)
-                    cpu.append(time.process_time() - start_cpu)
-                assert result.applied and result.pushed, result
-            assert result is not None
-            print(f"\nround trip (pull B's change, merge, apply, push), {args.repeat} runs: "
-                  f"best {min(rounds):.2f} s, median {sorted(rounds)[len(rounds) // 2]:.2f} s "
-                  f"(goal < 3 s); this process's CPU: best {min(cpu):.2f} s "
-                  "(the rest is the worker and waiting)")
-            print(f"  received {result.download_bytes / 1e6:.2f} MB, sent {result.upload_bytes / 1e6:.2f} MB "
-                  f"(snapshot {result.snapshot_bytes / 1e6:.2f} MB before gzip)")
-            print("  stages of the last run:")
-            for label, seconds in sorted(stages.times.items(), key=lambda kv: -kv[1]):
-                print(f"    {label:<40} {seconds:6.2f} s  x{stages.counts[label]}")
-            stages.reset()
-            with folder_app(a) as (app, ctx):
-                start = time.perf_counter()
-                quiet = service.sync(ctx, app=app)
-                took = time.perf_counter() - start
-            assert not quiet.applied and not quiet.pushed
-            print(f"  (load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
-            print(f"\nsync with nothing new (pull, merge, nothing to push): {took:.2f} s")
-            for label, seconds in sorted(stages.times.items(), key=lambda kv: -kv[1]):
-                print(f"    {label:<40} {seconds:6.2f} s  x{stages.counts[label]}")
-        finally:
-            stages.restore()
+        results = []
+        for rows in (int(r) for r in args.rows.split(",")):
+            results.append(measure(rows, args.repeat, url, worker, work, stages, args.stages))
+        report(results)
     finally:
+        stages.restore()
         if worker is not None:
             worker.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -73,6 +73,12 @@ class UserContext:
     def from_app(cls, app: AppData) -> UserContext:
         return cls(app.db, app.user_id, app.keys.data_key)
 
+    def follow(self, app: AppData) -> None:
+        """Take the folder's user and data key again after an operation that replaced them (an
+        import that adopts another identity or key, signing in on a new computer)."""
+        self.user_id = app.user_id
+        self.data_key = app.keys.data_key
+
     @property
     def has_data_key(self) -> bool:
         return self.data_key is not None and any(self.data_key)

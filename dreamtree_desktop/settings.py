@@ -220,6 +220,7 @@ def update_settings(ctx: UserContext, **changes: Any) -> Settings:
     return get_settings(ctx)
 
 
+@causes(SETTINGS)
 def complete_onboarding(ctx: UserContext, **changes: Any) -> Settings:
     """Store the first-run choices (name, colours, font...) and mark the user as onboarded."""
     with ctx.db.transaction():

@@ -10,7 +10,6 @@ quits once the first page has painted; bench/bench_startup.py uses it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
@@ -195,9 +194,10 @@ class AppController(QObject):
     def _after_start(self) -> None:
         if self.window is not None:
             self.window.start_reminders()
-            from .warmup import warm_in_background
+            from .warmup import warm_font_faces, warm_in_background
 
             warm_in_background()
+            warm_font_faces()
 
     # -- locking -------------------------------------------------------------------------------
     def lock(self) -> None:
@@ -291,6 +291,8 @@ def run(data_dir: str | None) -> int:
     try:
         code = qapp.exec()
     finally:
-        with contextlib.suppress(Exception):
+        try:
             controller.shutdown()
+        except Exception:  # quitting goes on; the log keeps what went wrong
+            log.exception("shutting down the window failed")
     return int(code)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamtree_desktop import topics as topic
 from dreamtree_desktop.settings import complete_onboarding
 
 from .services import AppServices
@@ -204,7 +203,7 @@ class Onboarding(QWidget):
 
         if outcome.server_had_data:
             self.services.worker.submit(finish_fresh_start, on_done=self._finished,
-                                        on_error=self.signin_form.show_failure, topics=(topic.SETTINGS,))
+                                        on_error=self.signin_form.show_failure)
             return
         from .sync.returning import RestoreOrFresh
 
@@ -242,8 +241,7 @@ class Onboarding(QWidget):
         changes: dict[str, Any] = {"display_name": self.name_edit.text().strip() or None}
         changes.update(self.picker.values())
         self.finish_button.setEnabled(False)
-        self.services.worker.submit(_finish, changes, on_done=self._finished, on_error=self._failed,
-                                    topics=(topic.SETTINGS,))
+        self.services.worker.submit(_finish, changes, on_done=self._finished, on_error=self._failed)
 
     def _finished(self, result: tuple[Any, str | None]) -> None:
         settings, exercise = result

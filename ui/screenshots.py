@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QWidget  # noqa: E402
 
 from dreamtree_desktop.appdata import AppData, open_app_data  # noqa: E402
 from dreamtree_desktop.context import UserContext  # noqa: E402
+from dreamtree_desktop.paths import atomic_file  # noqa: E402
 from dreamtree_desktop.settings import get_settings, update_settings  # noqa: E402
 
 # The synthetic user answers up to and including this exercise's module (a few modules done).
@@ -101,7 +102,8 @@ class Sweep:
 
         self.problems += [f"{name}: {problem}" for problem in layout_problems(widget)]
         if self.out is not None:
-            widget.grab().save(str(self.out / f"{name}.png"))
+            with atomic_file(self.out / f"{name}.png", mode=0o644) as tmp:
+                widget.grab().save(str(tmp), "PNG")
         self.shots += 1
 
     def dialog(self, name: str, dialog: QWidget, size: QSize, services: Any = None) -> None:

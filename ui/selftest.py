@@ -1,8 +1,8 @@
 """`dreamtree self-test` (also `dreamtree --self-test`): a smoke test of this installation.
 
 In a throwaway folder it creates a data folder, opens the encrypted database, seeds the
-workbook, checks the database and the crypto bindings, then renders the real main window
-offscreen and saves it as a PNG. It answers nothing. One line per step; exit 0 when every step
+workbook, checks the database and the crypto bindings (the core's dreamtree_desktop/selfcheck.py),
+then renders the real main window offscreen and saves it as a PNG. It answers nothing. One line per step; exit 0 when every step
 passes, 1 naming the step that failed. CI runs it on the frozen bundle (packaging/build).
 
 The user's own data folder is never opened: DREAMTREE_DATA_DIR and --data-dir are ignored, and
@@ -25,9 +25,8 @@ from typing import Any
 
 from dreamtree_desktop import __version__
 from dreamtree_desktop.paths import default_data_dir
+from dreamtree_desktop.selfcheck import CheckFailed
 
-# Content the seeded workbook must hold at least (the full workbook has 53 exercises).
-MIN_EXERCISES = 50
 # How long to let the window's first page load its data before grabbing it.
 SETTLE_SECONDS = 10.0
 _XDG_VARS = ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
@@ -36,8 +35,8 @@ _UNSET_VARS = (
 )
 
 
-class StepFailed(Exception):
-    """A self-test step found a problem (the message says what)."""
+class StepFailed(CheckFailed):
+    """A self-test step of the GUI found a problem (the message says what)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -124,7 +123,7 @@ class SelfTest:
         started = time.perf_counter()
         try:
             detail = step()
-        except StepFailed as exc:
+        except CheckFailed as exc:
             _report("FAIL", name, str(exc), time.perf_counter() - started)
             return False
         except Exception as exc:
@@ -157,74 +156,26 @@ class SelfTest:
 
     def step_database(self) -> str:
         from dreamtree_desktop.appdata import open_app_data
+        from dreamtree_desktop.selfcheck import check_new_database
 
         assert self.root is not None
         self.app_data = open_app_data(self.root / "data")
-        db = self.app_data.db
-        if not self.app_data.created:
-            raise StepFailed("the data folder was expected to be new")
-        if self.app_data.keys.mode != "device":
-            raise StepFailed(f"unexpected key mode {self.app_data.keys.mode!r}")
-        cipher = db.scalar("PRAGMA cipher_version")
-        if not cipher:
-            raise StepFailed("PRAGMA cipher_version returned nothing: this SQLite has no SQLCipher")
-        header = (self.root / "data" / "dreamtree.db").read_bytes()[:16]
-        if header.startswith(b"SQLite format 3"):
-            raise StepFailed("the database file is not encrypted (plain SQLite header)")
-        return (
-            f"opened encrypted database (SQLCipher {cipher}, schema v{db.user_version}, "
-            f"journal {db.journal_mode})"
-        )
+        return check_new_database(self.app_data, self.root / "data")
 
     def step_integrity(self) -> str:
-        db = self.app_data.db
-        problems = [f"integrity_check: {p}" for p in db.integrity_problems()]
-        problems += [f"cipher_integrity_check: {p}" for p in db.cipher_integrity_problems()]
-        problems += [f"foreign_key_check: {p}" for p in db.foreign_key_problems()]
-        if problems:
-            raise StepFailed("; ".join(problems[:5]))
-        return "integrity_check, cipher_integrity_check and foreign_key_check: ok"
+        from dreamtree_desktop.selfcheck import check_integrity
+
+        return check_integrity(self.app_data)
 
     def step_content(self) -> str:
-        db = self.app_data.db
-        counts = {
-            "modules": db.scalar("SELECT count(DISTINCT part_id || '/' || module_id) FROM exercise_sequence"),
-            "exercises": db.scalar("SELECT count(*) FROM exercise_sequence"),
-            "prompts": db.scalar("SELECT count(*) FROM prompts"),
-            "skills": db.scalar("SELECT count(*) FROM skills WHERE is_custom = 0"),
-            "competencies": db.scalar("SELECT count(*) FROM competencies"),
-        }
-        if counts["exercises"] < MIN_EXERCISES:
-            raise StepFailed(f"{counts['exercises']} exercises seeded; at least {MIN_EXERCISES} expected")
-        answers = db.scalar("SELECT count(*) FROM user_responses")
-        if answers:
-            raise StepFailed(f"a new data folder already holds {answers} answers")
-        return "seeded " + ", ".join(f"{n} {name}" for name, n in counts.items()) + "; no answers"
+        from dreamtree_desktop.selfcheck import check_seeded_content
+
+        return check_seeded_content(self.app_data)
 
     def step_crypto(self) -> str:
-        from dreamtree_desktop.context import UserContext
-        from dreamtree_desktop.security.kdf import KdfParams, derive_master
-        from dreamtree_desktop.security.passwords import check_password_policy
+        from dreamtree_desktop.selfcheck import check_crypto
 
-        # Argon2id through the cffi bindings, at a cost far below real use (this only checks
-        # that the native code loads and runs); a known password must give a known length.
-        params = KdfParams.generate(m_kib=1024, t=1, p=1, allow_weak=True)
-        master = derive_master("self-test passphrase", params)
-        if len(master) != 32 or not any(master):
-            raise StepFailed("Argon2id returned an unexpected key")
-        # AES-GCM field encryption through `cryptography`, as personal fields are sealed.
-        ctx = UserContext.from_app(self.app_data)
-        sealed = ctx.seal("user_profile", "self_test", "row", {"check": 1})
-        if sealed is None or "check" in sealed:
-            raise StepFailed("field encryption returned plain text")
-        if ctx.unseal("user_profile", "self_test", "row", sealed) != {"check": 1}:
-            raise StepFailed("field decryption did not return what was sealed")
-        # The common-password list is package data: present in a bundle only if collected.
-        if not check_password_policy("password"):
-            raise StepFailed("the common-password list did not reject 'password'")
-        for i in range(len(master)):
-            master[i] = 0
-        return "argon2id key derivation, AES-GCM field round trip, password list: ok"
+        return check_crypto(self.app_data)
 
     def step_qt(self) -> str:
         """Qt starts with the platform plugin asked for, and the bundled fonts, icons and style load."""
@@ -291,8 +242,11 @@ class SelfTest:
         colours = _distinct_colours(image)
         if colours < 2:
             raise StepFailed("the window rendered as a single colour")
-        if not image.save(str(target), "PNG"):
-            raise StepFailed(f"could not save {target}")
+        from dreamtree_desktop.paths import atomic_file
+
+        with atomic_file(target, mode=0o644) as tmp:
+            if not image.save(str(tmp), "PNG"):
+                raise StepFailed(f"could not save {target}")
         return (
             f"{type(window).__name__} rendered {image.width()}x{image.height()} "
             f"({self.qt_app.platformName()}), {colours} colours sampled, title {window.windowTitle()!r}, "

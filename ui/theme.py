@@ -200,6 +200,11 @@ def _register_font(key: str) -> str:
     return family
 
 
+def loaded_font(key: str) -> str | None:
+    """The family of a font already registered, or None (nothing is read here)."""
+    return _loaded_fonts.get(key)
+
+
 def load_all_fonts() -> dict[str, str]:
     return {key: ensure_font(key) for key in FONT_KEYS}
 

@@ -71,3 +71,33 @@ def warm_in_background() -> threading.Thread:
     thread = threading.Thread(target=_warm, args=(loaders(),), name="warm-imports", daemon=True)
     thread.start()
     return thread
+
+
+FONT_SAMPLE_PX = 17  # the size Settings and onboarding show each font at
+FONT_STEP_MS = 40
+
+
+def warm_font_faces(after_ms: int = 1000) -> None:
+    """On the GUI thread, one font per turn of the event loop: Qt keeps the faces it has opened
+    for drawing per thread, so the first sight of Settings would otherwise open six of them at
+    once. Fonts the warm-up thread has not registered yet are left to be opened when shown."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication
+
+    from .theme import FONT_KEYS, loaded_font
+
+    keys = list(FONT_KEYS)
+
+    def step() -> None:
+        while keys:
+            family = loaded_font(keys.pop(0))
+            if family:
+                font = QFont(QGuiApplication.font())
+                font.setFamily(family)
+                font.setPixelSize(FONT_SAMPLE_PX)
+                QFontMetrics(font).boundingRect("Aa — " + family)
+                break
+        if keys:
+            QTimer.singleShot(FONT_STEP_MS, step)
+
+    QTimer.singleShot(after_ms, step)

@@ -69,7 +69,10 @@ class _Thread(QThread):
             if job is _STOP:
                 return
             try:
-                job.result = job.fn(self._ctx, *job.args)
+                # What the core operations of this job declared, however they were called.
+                with topic.recording() as declared:
+                    job.result = job.fn(self._ctx, *job.args)
+                job.topics = job.topics | frozenset(declared)
             except BaseException as exc:  # handed to the caller, never lost
                 job.error = exc
             job.done = True
@@ -121,7 +124,8 @@ class DbWorker(QObject):
         self._pending += 1
         if self._pending == 1:
             self.busy.emit(True)
-        # The operation's own declaration (@topics.causes) plus whatever the caller adds.
+        # The operation's own declaration (@topics.causes) plus whatever the caller adds; the
+        # topics the core operations it calls declare are added as it runs.
         published = frozenset(topics) | topic.declared_by(fn)
         job = _Job(fn, args, on_done, on_error, published)
         if not _on_gui_thread():

@@ -8,6 +8,7 @@ from ..clock import now_iso
 from ..errors import UserInputError
 from ..ids import new_id
 from ..security.passwords import enforce_password_policy, hash_password
+from ..topics import ACCOUNT_WRITE, causes
 from .credentials import new_credentials, password_auth_row
 from .emails import add_active_email, normalize_email
 from .lockmode import enable_with_credentials
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from ..appdata import AppData
 
 
+@causes(*ACCOUNT_WRITE)
 def claim(app: AppData, email: str, password: str, *, lock: bool = True) -> str:
     """Give the anonymous user an email and password; returns the stored email.
 

@@ -15,6 +15,7 @@ from ..errors import UserInputError
 from ..security import vault as _vault
 from ..security.kdf import KdfParams
 from ..security.lockstate import store_lock_setting as _store_setting
+from ..topics import ACCOUNT_WRITE, causes
 from .credentials import require_claimed, verify_password
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ def enable_with_credentials(
     _store_setting(app.db, app.user_id, True)
 
 
+@causes(*ACCOUNT_WRITE)
 def set_lock_with_password(app: AppData, on: bool, password: str) -> bool:
     """Switch the lock on or off; False when it already was. The password is checked first
     (wrong: WrongPasswordError, exit 3, counted by the throttle)."""

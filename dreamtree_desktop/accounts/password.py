@@ -15,6 +15,7 @@ from ..security.kdf import wipe
 from ..security.passwords import enforce_password_policy, hash_password
 from ..storage.keystore import DEVICE_KEY_NEW_FILENAME, key_mode
 from ..storage.lock import FolderLock
+from ..topics import ACCOUNT_WRITE, causes
 from .credentials import new_credentials, require_claimed, verify_password
 from .emails import active_email, normalize_email
 from .pii_audit import pii_cells
@@ -53,6 +54,7 @@ def _need_confirmation(confirmed: bool) -> None:
         )
 
 
+@causes(*ACCOUNT_WRITE)
 def change_password(app: AppData, old_password: str, new_password: str) -> None:
     """Re-wrap the data key (and, with the lock on, the database key) under the new password.
     PII is untouched: its ciphertexts stay byte-identical.
@@ -92,6 +94,7 @@ def clear_pii(app: AppData) -> int:
     return cleared
 
 
+@causes(*ACCOUNT_WRITE)
 def reset_password(app: AppData, new_password: str, *, confirmed: bool) -> int:
     """Forgotten password, lock off (the device key file opened the folder): a new data key and
     password; every PII field becomes LOST_MARKER; everything else is kept. Returns the number of

@@ -131,6 +131,10 @@ def _print_status(report: dict[str, Any]) -> None:
               "cloud service's; the times DreamTree writes are corrected for it.")
     if report.get("clock_offset_stale"):
         print(f"That correction was measured at {report['clock_measured_at']}; the next sync measures it again.")
+    waiting = report.get("changes_to_send") or 0
+    if waiting:
+        print(f"Changed here since the last sync: {waiting} row{'s' if waiting != 1 else ''} "
+              "(sent at the next sync).")
     if report.get("password_change_pending"):
         print("Password changed here while offline: the cloud account gets it at the next sync.")
 

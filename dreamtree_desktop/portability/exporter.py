@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from ..clock import now_iso
 from ..context import UserContext
 from ..errors import AuthenticationError
+from ..security.errors import KeyFileError
 from ..security.keywrap import WrappedKey, wrap_with_password
 from ..security.passwords import enforce_password_policy
 from .canonical import digest, hash_content, key_id
@@ -27,6 +29,8 @@ from .tables import (
 )
 
 PENDING_KEY = "pending_wrapped_data_key"
+
+log = logging.getLogger("dreamtree.portability")
 
 
 def export_document(
@@ -313,7 +317,8 @@ def _account_key(ctx: UserContext) -> dict[str, Any] | None:
         return None
     try:
         wrapped = json.loads(WrappedKey.from_json(row[0]).to_json())
-    except Exception:
+    except KeyFileError:  # a damaged stored key: the export is sealed under a backup password instead
+        log.warning("the account's stored wrapped key does not parse; the export will need a backup password")
         return None
     return {"wrapped_by": "account", "wrapped_data_key": wrapped, "sha256": digest(wrapped)}
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..appdata import AppData
 from ..context import UserContext
+from ..topics import ALL, changed
 from .catalog import Catalog
 from .errors import ConfirmationNeeded
 from .files import read_export_file
@@ -66,8 +67,8 @@ def run_import(
         elif not confirm(report):
             raise ConfirmationNeeded("The import was not applied.", hint="Nothing was changed.")
     backup = commit_import(app, prepared, reason=options.reason)
+    changed(*ALL)  # an applied import can touch everything; a preview changes nothing
     if ctx is not None:
-        ctx.user_id = app.user_id
-        ctx.data_key = app.keys.data_key
+        ctx.follow(app)
     report["backup"] = str(backup)
     return ImportOutcome(report, applied=True, backup=backup)

@@ -20,6 +20,7 @@ from ..clock import now_iso
 from ..context import UserContext
 from ..errors import UserInputError
 from ..storage.backups import make_backup
+from ..topics import ALL, causes
 from . import revision_rules as rules
 from .apply import apply_document
 from .canonical import canonical_json
@@ -163,6 +164,7 @@ def get_revision(ctx: UserContext, revision_id: str) -> tuple[RevisionInfo, dict
 
 
 # -- restoring ---------------------------------------------------------------------------------------
+@causes(*ALL)
 def restore_revision(ctx: UserContext, revision_id: str, backup_dir: Path, db_key: bytes | bytearray) -> str:
     """Make a stored revision current again; the current version becomes a revision. Returns
     what was restored: a module id, or "table/id" for a record.

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -29,6 +30,7 @@ from .errors import (
     CloudUnreachable,
     DamagedSnapshot,
     RateLimited,
+    RevisionAhead,
     SessionRefused,
     StaleRevision,
 )
@@ -232,6 +234,53 @@ class CloudClient:
                              code="checksum_mismatch", hint="Sync again; your data here is unchanged.")
         return revision
 
+    def get_changes(self, since: int, cursor: str | None = None, *, since_id: str | None = None,
+                    if_none_match: bool = False) -> p.ChangesPage | None:
+        """One page of the items changed after revision `since` (made by the push `since_id`,
+        when known); None when `if_none_match` and nothing is newer (304). RevisionAhead when
+        the server is behind `since` or its revision `since` is another push."""
+        query = f"?since={since}&limit={p.PULL_PAGE}" + (f"&after={quote(cursor, safe='')}" if cursor else "")
+        if since_id and since:
+            query += f"&since_id={quote(since_id, safe='')}"
+        headers = {"Accept-Encoding": "gzip"}
+        if if_none_match:
+            headers["If-None-Match"] = f'"{since}"'
+        try:
+            answer = self._call("GET", p.CHANGES + query, headers=headers, limit=p.MAX_PAGE_RESPONSE)
+        except CloudError as exc:
+            reasons = {"response_too_large": f"a page of it is larger than {_size(p.MAX_PAGE_RESPONSE)}",
+                       "damaged_answer": "its compression is damaged"}
+            if exc.code in reasons:
+                raise DamagedSnapshot(reasons[exc.code], None) from None
+            raise
+        if answer.status == 304:
+            return None
+        body = answer.body or {}
+        if answer.status == 409 and p.error_of(body)[0] == p.REVISION_AHEAD:
+            current = body.get("revision")
+            raise RevisionAhead(current if type(current) is int else 0)
+        if answer.status != 200:
+            raise self._unexpected(answer)
+        page = p.parse_changes(answer.body, answer.wire_bytes)
+        if page is None:
+            reason = "it is not valid JSON" if answer.body is None else "a page of changes has the wrong shape"
+            raise DamagedSnapshot(reason, None)
+        return page
+
+    def post_changes(self, body: bytes, if_match: int) -> tuple[int, str | None]:
+        """Push one page (gzip JSON from protocol.encode_changes); the new revision and its id.
+        StaleRevision when another device pushed first (nothing written)."""
+        headers = {"If-Match": str(if_match), "Content-Type": "application/json", "Content-Encoding": "gzip"}
+        answer = self._call("POST", p.CHANGES, content=body, headers=headers)
+        reply = answer.body or {}
+        if answer.status == 409 and p.error_of(reply)[0] == p.STALE_REVISION:
+            current = reply.get("revision")
+            raise StaleRevision(current if type(current) is int else -1)
+        revision, revision_id = reply.get("revision"), reply.get("revision_id")
+        if answer.status != 200 or type(revision) is not int:
+            raise self._unexpected(answer)
+        return revision, revision_id if isinstance(revision_id, str) else None
+
     # -- transport -----------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
               headers: dict[str, str] | None = None, auth: bool = True,
@@ -346,6 +395,10 @@ class CloudClient:
         detail = f": {message}" if message else ""
         return CloudError(f"The cloud service refused the request ({what}){detail}.", status=answer.status,
                           code=code, hint="Your data here is unchanged; try again later.")
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
 def _retry_after(headers: httpx.Headers) -> int | None:

@@ -31,11 +31,13 @@ from ..security.passwords import hash_password
 from ..storage.backups import make_backup
 from ..storage.db import Database
 from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
+from ..topics import ALL, causes
 from . import protocol as p
 from .client import CloudClient, b64
 from .errors import CloudError, CloudUnreachable, DamagedSnapshot
 from .lost import META_RESET_SEEN, adopt_reset, mark_lost
 from .pending import send_pending
+from .remote import Pulled, account_document, pull_items
 from .service import Connect, Hooks, SyncResult, _forget_refused_session, _sync_rounds, default_connect
 from .signup import AskCode, create_verified_account
 from .state import (
@@ -44,7 +46,6 @@ from .state import (
     META_PENDING_PASSWORD,
     META_SERVER,
     META_TOKEN,
-    META_VALIDATED,
     cloud_kdf,
     delete_meta,
     meta,
@@ -74,6 +75,7 @@ class AccountResult:
 
 
 # -- claim a cloud account ------------------------------------------------------------------------
+@causes(*ALL)
 def cloud_claim(app: AppData, server: str, password: str, *, email: str | None = None, lock: bool = True,
                 code: str | None = None, ask_code: AskCode | None = None,
                 connect: Connect = default_connect) -> AccountResult:
@@ -166,6 +168,7 @@ def _parse_wrapped(text: str, whose: str) -> WrappedKey:
 
 
 # -- sign in (a new device, or again after the session expired) -----------------------------------
+@causes(*ALL)
 def login(app: AppData, server: str, email: str, password: str, *, lock: bool = True,
           connect: Connect = default_connect) -> AccountResult:
     """Sign in to the cloud account `email`.
@@ -301,9 +304,9 @@ def _adopt_cloud_password(app: AppData, password: str, kek: bytearray, wrapped: 
 
 def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,
                    password: str, wrapped_text: str, account_key: bytearray, *,
-                   reset_at: str | None = None) -> p.Snapshot:
+                   reset_at: str | None = None) -> Pulled:
     """An anonymous folder becomes the account's: its data (if any) joins the account's snapshot
-    under the account's user id and data key. Returns the snapshot it merged with."""
+    under the account's user id and data key. Returns what it pulled (the first sync merges it)."""
     from ..portability.importer import is_fresh
 
     db = app.db
@@ -311,14 +314,15 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
         raise InternalError("an anonymous folder is never locked with a password")
     catalog = Catalog.load(db)
     try:
-        snap = client.get_snapshot()
+        pulled = pull_items(client, None)
     except DamagedSnapshot as exc:
         _logout_quietly(client)
         raise _unusable_for_login(exc.reason) from None
+    wallet = account_document(pulled)
     remote: dict[str, Any] | None = None
-    if snap.wallet is not None:
+    if wallet is not None:
         try:
-            remote = validate_document(snap.wallet, catalog).doc
+            remote = validate_document(wallet, catalog).doc
             if reset_at is not None and remote["pii"].get("key_id") != key_id(account_key):
                 # This device is resetting the account: what the old key sealed is lost.
                 mark_lost(remote, catalog, account_key, session.user_id)
@@ -371,8 +375,6 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
                              device_token=client.device_token)
             if reset_at is not None:
                 set_meta(db, META_RESET_SEEN, reset_at)
-            if remote is not None and snap.wallet_sha256:
-                set_meta(db, META_VALIDATED, snap.wallet_sha256)
     except BaseException:
         _vault.secure_delete(app.folder / DEVICE_KEY_NEW_FILENAME)
         raise
@@ -382,7 +384,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     _vault.promote_staged_device_key(app.folder)
     app.keys.data_key[:] = account_key
     app.user_id = ctx.user_id
-    return snap
+    return pulled
 
 
 def _unusable_for_login(reason: str) -> CloudError:

@@ -43,6 +43,16 @@ class StaleRevision(CloudError):
         self.revision = revision
 
 
+class RevisionAhead(CloudError):
+    """409 revision_ahead: the server is behind the revision this device saw (it lost data or was
+    reset); `revision` is its current one. The device reads every item again."""
+
+    def __init__(self, revision: int) -> None:
+        super().__init__(f"The cloud service is behind this device (revision {revision}).", status=409,
+                         code=p.REVISION_AHEAD)
+        self.revision = revision
+
+
 class SessionRefused(AuthenticationError):
     """401 on a signed-in route: the token expired, was revoked, or is not ours (exit 3)."""
 

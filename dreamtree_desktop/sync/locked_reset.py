@@ -1,4 +1,4 @@
-"""A forgotten password on a folder locked with it (spec section 11, §5.3, lock on).
+"""A forgotten password on a folder locked with it (the password lock on).
 
 With the lock on, the database key itself is wrapped by the forgotten password (vault.json):
 nothing on this computer can open the folder's data any more, personal or not. What can still

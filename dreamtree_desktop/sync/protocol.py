@@ -21,6 +21,7 @@ ACCOUNTS = "/v1/accounts"
 SESSIONS = "/v1/sessions"
 SESSION_CURRENT = "/v1/sessions/current"
 SNAPSHOT = "/v1/snapshot"
+CHANGES = "/v1/changes"
 PASSWORD = "/v1/password"
 ACCOUNTS_VERIFY = "/v1/accounts/verify"
 ACCOUNT_RESET = "/v1/account/reset"
@@ -40,10 +41,19 @@ GZIP_LEVEL = 1
 # Pull, merge, push: a push refused as stale starts the round again, at most this many times.
 MAX_ROUNDS = 5
 
+# Item pages (docs/sync-protocol.md, "Items"): the server's limits for one POST /v1/changes, and
+# what this client asks for per GET page.
+MAX_PUSH_ITEMS = 5000
+MAX_PUSH_BYTES = 6 * 1024 * 1024  # of JSON before gzip (the server's limit is 8 MiB)
+PULL_PAGE = 5000
+MAX_ITEM_BYTES = 1_000_000  # one item's body as JSON (the server refuses more)
+MAX_PAGE_RESPONSE = 64 * 1024 * 1024
+
 # Error codes the client acts on (cloud/src/*.js).
 INVALID_CREDENTIALS = "invalid_credentials"
 RATE_LIMITED = "rate_limited"
 STALE_REVISION = "stale_revision"
+REVISION_AHEAD = "revision_ahead"
 EMAIL_TAKEN = "email_taken"
 USER_ID_TAKEN = "user_id_taken"
 INVALID_CODE = "invalid_code"
@@ -205,3 +215,45 @@ def parse_snapshot(body: dict[str, Any] | None, wire_bytes: int,
         digest if wallet is not None else None,
         body.get("reset_at") if isinstance(body.get("reset_at"), str) else None,
     )
+
+
+@dataclass(frozen=True)
+class ChangesPage:
+    """GET /v1/changes: the account's item revision, and the page's items as
+    ((kind, key), body or None for a removal)."""
+
+    revision: int
+    items: list[tuple[tuple[str, str], Any]]
+    cursor: str | None = None
+    reset_at: str | None = None
+    wire_bytes: int = 0
+    revision_id: str | None = None  # the push that made `revision` (sent back as since_id)
+
+
+def parse_changes(body: dict[str, Any] | None, wire_bytes: int) -> ChangesPage | None:
+    """The page, or None when its shape is wrong."""
+    if body is None:
+        return None
+    revision, cursor, raw_items = body.get("revision"), body.get("cursor"), body.get("items")
+    if type(revision) is not int or revision < 0 or not isinstance(raw_items, list):
+        return None
+    if cursor is not None and not isinstance(cursor, str):
+        return None
+    items: list[tuple[tuple[str, str], Any]] = []
+    for item in raw_items:
+        if not isinstance(item, dict) or not isinstance(item.get("kind"), str) or not isinstance(item.get("key"), str):
+            return None
+        items.append(((item["kind"], item["key"]), item.get("body")))
+    reset_at, revision_id = body.get("reset_at"), body.get("revision_id")
+    return ChangesPage(revision, items, cursor, reset_at if isinstance(reset_at, str) else None, wire_bytes,
+                       revision_id if isinstance(revision_id, str) else None)
+
+
+def encode_changes(changes: list[tuple[tuple[str, str], str | None]], level: int = GZIP_LEVEL) -> tuple[bytes, int]:
+    """A POST /v1/changes body (gzip) from items whose bodies are JSON text already; and its raw size."""
+    parts = []
+    for (kind, key), text in changes:
+        head = json.dumps({"kind": kind, "key": key}, ensure_ascii=False, separators=(",", ":"))
+        parts.append(f'{head[:-1]},"body":{text if text is not None else "null"}}}')
+    raw = ('{"items":[' + ",".join(parts) + "]}").encode("utf-8")
+    return gzip.compress(raw, compresslevel=level, mtime=0), len(raw)

@@ -1,4 +1,4 @@
-"""A forgotten password and the cloud account (spec section 11, §5.3): reset by a mailed code.
+"""A forgotten password and the cloud account: the account is reset by a mailed code.
 
 On the device that resets (its folder open with the device key, lock off): the folder gets a
 new password and a new data key, every personal field becomes the "lost" marker, and the cloud
@@ -89,9 +89,9 @@ def reset_cloud_password(app: AppData, server: str, email: str, new_password: st
         )
     if app.keys.mode != "device":
         raise UserInputError(
-            "This folder is locked with the forgotten password, so it cannot be reset in place.",
-            hint="Reset from another computer of the account whose folder opens without the password; "
-                 "then sign in here with the new password. Nothing was changed.",
+            "This folder is open with its password, so it needs no reset. Nothing was changed.",
+            hint="Choose a new password with 'dreamtree account change-password'. A folder whose password "
+                 "is forgotten resets with: dreamtree account reset-password --email E --server URL.",
         )
     with (connect or default_connect)(server, None) as client:
         if code is None:

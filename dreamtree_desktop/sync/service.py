@@ -22,9 +22,7 @@ from ..accounts.emails import active_email
 from ..clock import now_iso
 from ..context import UserContext
 from ..errors import AuthenticationError, InternalError, ServiceError, UserInputError
-from ..portability import Catalog, DocumentError, apply_document, export_document, merge, validate_document
-from ..portability.canonical import key_id
-from ..portability.conform import check_opened
+from ..portability import Catalog, apply_document, export_document, merge
 from ..portability.keyed import KeyedHasher, safe_hash
 from ..portability.merge import MergeResult, normalize
 from ..portability.revisions import store_entries, stored_entries
@@ -38,16 +36,29 @@ from .errors import (
     CloudError,
     DamagedSnapshot,
     PasswordChangedElsewhere,
-    ServerDamaged,
     SessionRefused,
     StaleRevision,
 )
-from .lost import META_RESET_SEEN, mark_lost
+from .lost import META_RESET_SEEN
+from .mirror import change_mark, clear_changes, has_changes, load_mirror, update_mirror
 from .pending import send_pending_password
+from .remote import (
+    Change,
+    Pulled,
+    View,
+    build_view,
+    changes_to_push,
+    check_remote,
+    damaged,
+    newer_format,
+    pull_items,
+    push,
+)
 from .state import (
     META_DAMAGED,
     META_LAST_SYNC,
     META_REVISION,
+    META_REVISION_ID,
     META_SERVER,
     META_TOKEN,
     META_VALIDATED,
@@ -99,7 +110,9 @@ class SyncResult:
     removed_records: int = 0
     download_bytes: int = 0
     upload_bytes: int = 0
-    snapshot_bytes: int = 0  # size of the pushed snapshot before gzip
+    snapshot_bytes: int = 0  # size of the pushed items before gzip
+    items_sent: int = 0  # items this sync pushed (changed or removed here)
+    items_received: int = 0  # items this sync pulled (changed on the server since the last sync)
     clock_offset_s: float = 0.0  # the service's clock minus this computer's, as measured
     notes: list[str] = field(default_factory=list)
 
@@ -122,7 +135,12 @@ class SyncResult:
         if self.revisions_kept:
             parts.append(f"{len(self.revisions_kept)} version{'s' if len(self.revisions_kept) != 1 else ''} "
                          "that lost a conflict kept (dreamtree revisions list)")
-        parts.append("cloud copy updated" if self.pushed else "cloud copy already up to date")
+        if self.items_received:
+            parts.append(f"{self.items_received} item{'s' if self.items_received != 1 else ''} received")
+        if self.pushed:
+            parts.append(f"cloud copy updated ({self.items_sent} item{'s' if self.items_sent != 1 else ''} sent)")
+        else:
+            parts.append("cloud copy already up to date")
         return f"Synced ({'; '.join(parts)}) at {self.last_synced_at}, revision {self.revision}."
 
 
@@ -202,17 +220,21 @@ def _forget_refused_session(db: Database) -> Iterator[None]:
 
 
 def _sync_rounds(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Hooks,
-                 first: p.Snapshot | None = None) -> SyncResult:
+                 first: Pulled | None = None) -> SyncResult:
     catalog = Catalog.load(ctx.db)
     result = SyncResult(client.server)
-    bases = load_bases(ctx)
-    hasher = hasher_for(ctx, catalog)
+    bases: dict[tuple[str, str], dict[str, Any]] | None = None
+    hasher: KeyedHasher | None = None
     try:
         for round_no in range(1, p.MAX_ROUNDS + 1):
             result.rounds = round_no
-            done = _round(ctx, client, app, hooks, catalog, result, bases, hasher,
-                          first if round_no == 1 else None)
-            if done:
+            pulled = first if round_no == 1 and first is not None else _pull(ctx, client, result)
+            if pulled is None:
+                return result  # nothing new there, nothing changed here
+            if bases is None:
+                bases = load_bases(ctx)
+                hasher = hasher_for(ctx, catalog)
+            if _round(ctx, client, app, hooks, catalog, result, bases, hasher, pulled):
                 return result
     finally:
         if hasher is not None:
@@ -223,30 +245,61 @@ def _sync_rounds(ctx: UserContext, client: CloudClient, app: AppData | None, hoo
     )
 
 
+def _pull(ctx: UserContext, client: CloudClient, result: SyncResult) -> Pulled | None:
+    """The items changed on the server since this device's revision; None when nothing changed
+    there (a 304) and nothing here: then the sync is done already."""
+    db = ctx.db
+    base = base_revision(db)
+    quick = base is not None and not has_changes(db)
+    try:
+        pulled = pull_items(client, base, since_id=meta(db, META_REVISION_ID), quick=quick)
+    except DamagedSnapshot as exc:
+        # Raises, unless it is an old whole snapshot found unreadable twice at one revision:
+        # then the account starts over with this device's items (the item store is empty).
+        _damaged(ctx, exc.reason, exc.revision, result)
+        return Pulled(0, restart=True)
+    if pulled.unchanged and quick:
+        assert base is not None
+        record_quiet(ctx, result, base)
+        return None
+    return pulled
+
+
+def base_revision(db: Database) -> int | None:
+    """The item revision this device last saw in full (None: none yet)."""
+    value = meta(db, META_REVISION)
+    return int(value) if value is not None and value.isdigit() else None
+
+
 def _round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Hooks, catalog: Catalog,
            result: SyncResult, bases: dict[tuple[str, str], dict[str, Any]], hasher: KeyedHasher | None,
-           known: p.Snapshot | None) -> bool:
-    """One pull-merge-push round; False when the push was refused as stale."""
-    remote, revision, digest = _pull(ctx, client, catalog, result, known)
+           pulled: Pulled) -> bool:
+    """One merge-push round on what was pulled; False when the push was refused as stale."""
+    db = ctx.db
+    view = build_view(ctx, catalog, {} if pulled.restart else load_mirror(db), pulled, result,
+                      reset_seen=meta(db, META_RESET_SEEN),
+                      on_damaged=lambda reason, rev, problem: _damaged(ctx, reason, rev, result, problem))
     local = local_document(ctx, catalog, bases, hasher)
     to_push = normalize(local)
-    if remote is not None:
-        outcome = merge_with(local, remote, bases, hasher)
+    if view.doc is not None:
+        outcome = merge_with(local, view.doc, bases, hasher)
         apply_merge(ctx, app, outcome, result, local["revisions"], changed=not _same_data(outcome.doc, to_push))
         # The merge is what both sides hold from now on (merge(A, A) == normalize(A)).
         to_push = outcome.doc
-        if in_agreement(to_push, remote):
-            record_success(ctx, result, revision, digest, to_push, bases)
-            return True
+    mark = change_mark(db)  # every change up to here is in `to_push`
+    _now, changes = changes_to_push(to_push, view)
+    if not changes:
+        record_success(ctx, result, view.revision, to_push, bases, view, [], mark)
+        return True
     if hooks.before_push is not None:
         hooks.before_push(result.rounds)
     try:
-        new_revision, digest = _push(client, to_push, catalog, revision, result)
+        view.revision, view.revision_id = push(client, to_push, catalog, view.revision, changes, result)
     except StaleRevision:
         result.notes.append(f"the cloud copy changed during round {result.rounds}: pulled and merged again")
         return False
     result.pushed = True
-    record_success(ctx, result, new_revision, digest, to_push, bases)
+    record_success(ctx, result, view.revision, to_push, bases, view, changes, mark)
     return True
 
 
@@ -291,96 +344,9 @@ def _hash_tombstones(doc: dict[str, Any], bases: dict[tuple[str, str], dict[str,
             doc["tombstones"][i] = {**tomb, "content_hash": value}
 
 
-def _pull(ctx: UserContext, client: CloudClient, catalog: Catalog, result: SyncResult,
-          known: p.Snapshot | None) -> tuple[dict[str, Any] | None, int, str | None]:
-    """The server's document (validated), its revision and digest; no document when there is
-    none, or when an unreadable copy is to be replaced (the second sync in a row that finds it so)."""
-    try:
-        snap = known or client.get_snapshot()
-    except DamagedSnapshot as exc:
-        _damaged(ctx, exc.reason, exc.revision, result)
-        return None, exc.revision or 0, None
-    result.download_bytes += snap.wire_bytes
-    if snap.wallet is None:
-        return None, snap.revision, None
-    result.pulled = True
-    newer = _newer_format(snap.wallet)
-    if newer:
-        raise CloudError(
-            f"The copy in your cloud account was written by a newer DreamTree (format {newer}).",
-            code="newer_format",
-            hint="Update DreamTree on this device to sync it. Your data here is unchanged.",
-        )
-    known_good = snap.wallet_sha256 is not None and snap.wallet_sha256 == meta(ctx.db, META_VALIDATED)
-    try:
-        doc = _check_remote(ctx, snap.wallet, catalog, validated=known_good, reset_at=snap.reset_at,
-                            reset_seen=meta(ctx.db, META_RESET_SEEN))
-    except DocumentError as exc:
-        _damaged(ctx, str(exc), snap.revision, result, exc)
-        return None, snap.revision, None
-    return doc, snap.revision, snap.wallet_sha256
-
-
-def _check_remote(ctx: UserContext, wallet: dict[str, Any], catalog: Catalog, *,
-                  validated: bool = False, reset_at: str | None = None,
-                  reset_seen: str | None = None) -> dict[str, Any]:
-    """The pulled document, checked like any import; `validated`: these very bytes passed before.
-    After a password reset this folder took part in, personal values still sealed under the old
-    key become the lost marker (lost.mark_lost) before the checks."""
-    doc = wallet
-    if not validated:
-        checked = validate_document(wallet, catalog)
-        doc = checked.doc
-        if checked.legacy:
-            raise DocumentError("/version", "a cloud copy is never in the old 1.1 format")
-        if (reset_at is not None and ctx.data_key is not None and reset_seen == reset_at
-                and doc["pii"].get("key_id") != key_id(ctx.data_key)):
-            mark_lost(doc, catalog, ctx.data_key, ctx.user_id)
-            doc["pii"]["key_id"] = key_id(ctx.data_key)
-        if ctx.data_key is not None and doc["user"]["id"] == ctx.user_id:
-            # Every sealed value must open under this folder's key before anything is written:
-            # a damaged or rolled-back envelope would otherwise wipe that field everywhere.
-            check_opened(doc, catalog, ctx.data_key, ctx.user_id)
-    if doc["user"]["id"] != ctx.user_id:
-        raise DocumentError("/user/id", "it belongs to another user")
-    if doc["pii"]["mode"] != "sealed":
-        raise DocumentError("/pii/mode", "it holds personal fields unencrypted")
-    remote_key = doc["pii"].get("key_id")
-    if remote_key is not None and ctx.data_key is not None and remote_key != key_id(ctx.data_key):
-        raise DocumentError("/pii/key_id", "its personal fields are sealed under another data key")
-    return doc
-
-
-def _newer_format(wallet: dict[str, Any]) -> str | None:
-    version = wallet.get("version")
-    try:
-        major, minor = (int(x) for x in str(version).split(".", 1))
-    except ValueError:
-        return None
-    return str(version) if (major, minor) > (2, 0) else None
-
-
-def _damaged(ctx: UserContext, reason: str, revision: int | None, result: SyncResult,
-             problem: DocumentError | None = None) -> None:
-    """First time: refuse (exit 4) and remember the revision. Second time at the same revision:
-    replace it with this device's data, since every device keeps all its data locally and
-    merges it back in on its next sync. Local data is never written either way."""
-    db = ctx.db
-    if revision is not None and meta(db, META_DAMAGED) == str(revision):
-        result.notes.append(f"the unreadable cloud copy (revision {revision}) was replaced with this "
-                            f"device's data ({reason})")
-        return
-    if revision is not None:
-        with db.transaction():
-            set_meta(db, META_DAMAGED, str(revision))
-    if problem is not None:
-        raise ServerDamaged(problem.path, problem.problem, revision)
-    raise CloudError(
-        f"The copy in your cloud account cannot be used: {reason}.", code="damaged_snapshot",
-        hint="Your data here is unchanged. Sync again to replace the cloud copy with this device's data "
-             "(your other devices add theirs back when they next sync)." if revision is not None
-        else "Your data here is unchanged; try again later.",
-    )
+_check_remote = check_remote
+_newer_format = newer_format
+_damaged = damaged
 
 
 # "auth" is each device's wrapping of the one data key: after a password change the devices hold
@@ -432,43 +398,50 @@ def apply_merge(ctx: UserContext, app: AppData | None, outcome: MergeResult, res
         result.records[what] = sorted(set(result.records[what]) | set(names))
 
 
-def _push(client: CloudClient, doc: dict[str, Any], catalog: Catalog, revision: int,
-          result: SyncResult) -> tuple[int, str]:
-    """Upload; returns the new revision and the digest of the snapshot bytes sent."""
-    # The server keeps what it is given; only a document that passes the import checks goes up.
-    validate_document(doc, catalog)
-    upload = p.encode_upload(doc, now_iso())
-    if upload.raw_size > p.MAX_SNAPSHOT_BODY:
-        raise CloudError(
-            f"Your data ({upload.raw_size / 1024 / 1024:,.1f} MB) is larger than the cloud service accepts "
-            f"({p.MAX_SNAPSHOT_BODY // (1024 * 1024)} MB): it was not uploaded.",
-            code=p.PAYLOAD_TOO_LARGE, hint="Your data here is unchanged. Export a JSON backup instead.",
-        )
-    result.upload_bytes += len(upload.body)
-    result.snapshot_bytes = upload.raw_size
-    return client.put_snapshot(upload, revision), upload.wallet_sha256
-
-
-def record_success(ctx: UserContext, result: SyncResult, revision: int, digest: str | None,
-                    agreed: dict[str, Any], bases: dict[tuple[str, str], dict[str, Any]]) -> None:
-    """Both sides now hold `agreed`: it becomes the base of the next record merge."""
+def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: dict[str, Any],
+                   bases: dict[tuple[str, str], dict[str, Any]], view: View, sent: list[Change],
+                   mark: int) -> None:
+    """Both sides now hold `agreed`: it becomes the base of the next record merge, the server's
+    items are known up to `revision`, and the changes made here up to `mark` are on the server."""
     db = ctx.db
     stamp = now_iso()
     with db.transaction():
         set_meta(db, META_REVISION, str(revision))
+        if view.revision_id:
+            set_meta(db, META_REVISION_ID, view.revision_id)
+        else:
+            delete_meta(db, META_REVISION_ID)
         set_meta(db, META_LAST_SYNC, stamp)
-        delete_meta(db, META_DAMAGED)
-        if digest:
-            set_meta(db, META_VALIDATED, digest)
+        delete_meta(db, META_DAMAGED, META_VALIDATED)
         clock_memory.remember(db)
         save_bases(ctx, agreed, bases)
+        if view.restart:
+            db.execute("DELETE FROM sync_items")
+        update_mirror(db, view.delta)
+        update_mirror(db, sent)
+        clear_changes(db, mark)
+        own = change_mark(db)
         db.executemany(
             "UPDATE tombstones SET content_hash = ? WHERE user_id = ? AND table_name = ? AND row_id = ? "
             "AND content_hash IS NULL",
             [(t["content_hash"], ctx.user_id, t["table"], t["row_id"]) for t in agreed.get("tombstones", ())
              if t.get("content_hash")],
         )
+        # Those hashes are what the server holds already: not a change to send.
+        db.execute("DELETE FROM sync_changes WHERE seq > ?", (own,))
     _observe(agreed)
+    result.revision = revision
+    result.last_synced_at = stamp
+    result.clock_offset_s = clock.trusted_offset()
+
+
+def record_quiet(ctx: UserContext, result: SyncResult, revision: int) -> None:
+    """A sync that found nothing to do: only the time is remembered."""
+    db = ctx.db
+    stamp = now_iso()
+    with db.transaction():
+        set_meta(db, META_LAST_SYNC, stamp)
+        clock_memory.remember(db)
     result.revision = revision
     result.last_synced_at = stamp
     result.clock_offset_s = clock.trusted_offset()

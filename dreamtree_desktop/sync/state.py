@@ -1,5 +1,5 @@
 """What a data folder remembers of its cloud link (app_meta, inside the encrypted database):
-the server, the sealed session token, the revision last merged, the last sync time."""
+the server, the sealed session token, the item revision last seen in full, the last sync time."""
 
 from __future__ import annotations
 
@@ -12,11 +12,15 @@ from ..context import PiiLockedError, UserContext
 from ..security.envelope import decrypt_value, encrypt_value
 from ..security.errors import EnvelopeError
 from ..storage.db import Database
+from .mirror import forget_mirror, pending_changes
 
 META_SERVER = "sync.server"
 META_TOKEN = "sync.token"
 META_DEVICE_TOKEN = "sync.device_token"  # kept across sign-outs: the computer stays known
 META_REVISION = "sync.revision"
+# The id of the push that made that revision: a server whose revision N is another push (restored
+# from an older copy, then pushed past N) is read again from 0.
+META_REVISION_ID = "sync.revision_id"
 META_LAST_SYNC = "sync.last_synced_at"
 # Revision of a cloud copy found unreadable: the next sync that finds it so again replaces it.
 META_DAMAGED = "sync.damaged_revision"
@@ -82,7 +86,8 @@ def remember_session(db: Database, key: bytes | bytearray, user_id: str, server:
         set_meta(db, META_DEVICE_TOKEN, device_token)
     if kdf is not None:
         set_meta(db, META_CLOUD_KDF, json.dumps(kdf, sort_keys=True))
-    delete_meta(db, META_REVISION, META_LAST_SYNC, META_DAMAGED, META_VALIDATED)
+    delete_meta(db, META_REVISION, META_REVISION_ID, META_LAST_SYNC, META_DAMAGED, META_VALIDATED)
+    forget_mirror(db)
 
 
 def stored_device_token(db: Database) -> str | None:
@@ -129,6 +134,7 @@ def sync_status(ctx: UserContext) -> dict[str, Any]:
         "clock_offset_s": _float(meta(db, META_CLOCK_OFFSET)),
         **clock_memory.status(db),
         "password_change_pending": meta(db, META_PENDING_PASSWORD) is not None,
+        "changes_to_send": pending_changes(db),  # rows changed here since the last sync
     }
 
 

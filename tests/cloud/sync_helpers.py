@@ -14,7 +14,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.appdata import AppData, open_app_data
 from dreamtree_desktop.context import UserContext
@@ -30,7 +30,6 @@ from dreamtree_desktop.portability import Catalog, export_document
 
 REPO = Path(__file__).resolve().parents[2]
 CLOUD_DIR = REPO / "cloud"
-PYTHON = sys.executable
 PASSWORD = "tangerine-violin-42"
 PII_PROMPT = "1.4.1.who"  # module 1.4 "Love": personal
 PLAIN_PROMPT = "1.1.2.top10-reflection"  # module 1.1: not personal
@@ -130,14 +129,9 @@ def user_records(doc: dict[str, Any]) -> int:
 
 def cli(folder: Path, *args: str, password: str | None = PASSWORD, timeout: float = 180,
         extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DREAMTREE_")}
-    if password is not None:
-        env["DREAMTREE_PASSWORD"] = password
+    env = {"DREAMTREE_PASSWORD": password} if password is not None else {}
     env.update(extra_env or {})
-    return subprocess.run(
-        [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(folder), *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-    )
+    return run_dreamtree(*args, data_dir=folder, env=env, timeout=timeout)
 
 
 def free_port() -> int:
@@ -211,10 +205,14 @@ def cli_claim(folder: Path, server: Any, *args: str, **kwargs: Any) -> subproces
 
 
 # -- a TCP proxy in front of the worker: goes down on demand, cuts uploads ----------------------
+UPLOAD_LINE = b"POST /v1/changes"
+
+
 class Proxy:
     """127.0.0.1:<port> -> upstream. `down()` refuses connections (a server that is off);
-    `cut_uploads = n` closes the next n PUT /v1/snapshot requests after their headers and a few
-    bytes of body (a connection lost mid-upload)."""
+    `cut_uploads = n` closes the next n POST /v1/changes requests (item uploads) after their headers and a few
+    bytes of body (a connection lost mid-upload); `pass_uploads = k` first lets k uploads through
+    (a paged push cut after its first pages)."""
 
     CUT_AFTER_BODY_BYTES = 64
 
@@ -223,6 +221,7 @@ class Proxy:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.cut_uploads = 0
+        self.pass_uploads = 0
         self.cuts = 0
         self._listener: socket.socket | None = None
         self._conns: set[socket.socket] = set()
@@ -285,14 +284,16 @@ class Proxy:
         budget: int | None = None  # bytes still forwarded before the cut, while cutting
         try:
             while data := client.recv(65536):
-                if budget is None and b"PUT /v1/snapshot" in data:
+                if budget is None and UPLOAD_LINE in data:
                     with self._lock:
-                        cutting = self.cut_uploads > 0
+                        cutting = self.cut_uploads > 0 and self.pass_uploads == 0
+                        if self.cut_uploads > 0 and self.pass_uploads > 0:
+                            self.pass_uploads -= 1
                         if cutting:
                             self.cut_uploads -= 1
                             self.cuts += 1
                     if cutting:
-                        start = data.index(b"PUT /v1/snapshot")
+                        start = data.index(UPLOAD_LINE)
                         head_end = data.find(b"\r\n\r\n", start)
                         head = len(data) if head_end < 0 else head_end + 4
                         budget = head + self.CUT_AFTER_BODY_BYTES
@@ -435,3 +436,10 @@ class Worker:
     def read_code(self, address: str) -> str:
         """The latest code this worker mailed to `address` (an `ask_code` for cloud_claim)."""
         return read_mailed_code(self, address)
+
+
+def post_items(url: str, token: str, items: list[dict], if_match: int) -> httpx.Response:
+    """Items written by something else than this client (another app, a bug, an attacker holding
+    the token): the server checks only their shape."""
+    return httpx.post(f"{url}/v1/changes", json={"items": items}, timeout=30,
+                      headers={"Authorization": f"Bearer {token}", "If-Match": str(if_match)})

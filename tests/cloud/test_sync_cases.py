@@ -234,11 +234,9 @@ def test_case8_a_sealed_value_that_does_not_open_refuses_the_sync_with_nothing_w
         cloud_server, seeded_template, tmp_path):
     """A damaged copy (or a server rolling one field back to another key's envelope) is refused:
     exit 4, "the copy on the server is damaged", the field named, nothing written here."""
-    import json
     import os
 
-    import httpx
-    from sync_helpers import PII_PROMPT, cli
+    from sync_helpers import PII_PROMPT, cli, post_items
 
     from dreamtree_desktop.portability import Catalog, export_document
     from dreamtree_desktop.security.envelope import encrypt_value
@@ -258,10 +256,8 @@ def test_case8_a_sealed_value_that_does_not_open_refuses_the_sync_with_nothing_w
     # An envelope that is well formed, bound to the right cell, but sealed under another key.
     record["response_text"] = encrypt_value(os.urandom(32), "rolled back", user_id=doc["user"]["id"],
                                             table="user_responses", column="response_text", row_id=record["id"])
-    body = {"schema_version": "2.0", "exported_at": doc["exported_at"], "wallet": doc}
-    put = httpx.put(f"{account.url}/v1/snapshot", content=json.dumps(body), timeout=30,
-                    headers={"Authorization": f"Bearer {token}", "If-Match": str(status["revision"]),
-                             "Content-Type": "application/json"})
+    put = post_items(account.url, token, [{"kind": "module", "key": module, "body": doc["modules"][module]}],
+                     status["revision"])
     assert put.status_code == 200, put.text
     before = plain_export(a)
     with pytest.raises(ServerDamaged) as refused:
@@ -282,7 +278,7 @@ def test_case8_a_sealed_value_that_does_not_open_refuses_the_sync_with_nothing_w
 
 def test_case7_a_forgotten_password_is_reset_through_the_cloud_and_every_device_follows(
         cloud_server, seeded_template, tmp_path):
-    """Section 11 §5.3: reset by a mailed code; a new data key; personal fields become the lost
+    """A forgotten password: reset by a mailed code; a new data key; personal fields become the lost
     marker on the server and on each device at its next sign-in; everything else intact; the
     other devices ask for the new password once."""
     from sync_helpers import PASSWORD, PII_PROMPT, PLAIN_PROMPT, mailed_code, new_folder

@@ -50,11 +50,14 @@ def test_claim_sync_login_logout(cloud_server, seeded_template, tmp_path):
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["pushed"] and result["revision"] == 2 and result["upload_bytes"] < result["snapshot_bytes"]
+    # One answer changed: only its module goes up, nothing comes down.
+    assert result["items_sent"] == 1 and result["items_received"] == 0
     status = json.loads(cli(a, "sync", "--status", "--json").stdout)
     assert abs(status.pop("clock_offset_s")) < 60
     assert status.pop("clock_measured_at") is not None and status.pop("clock_offset_stale") is False
     assert status == {"server": url, "signed_in": True, "revision": 2,
-                      "last_synced_at": result["last_synced_at"], "password_change_pending": False}
+                      "last_synced_at": result["last_synced_at"], "password_change_pending": False,
+                      "changes_to_send": 0}
 
     b = new_folder(seeded_template, tmp_path, "B")
     login = cli(b, "account", "login", "--server", url, "--email", email)

@@ -110,17 +110,16 @@ def test_claim_uploads_everything_and_the_server_holds_no_personal_plaintext(clo
         if path.is_file():
             assert token.encode() not in path.read_bytes(), path.name
 
-    rows = cloud_server.d1(f"SELECT revision, schema_version FROM user_wallet WHERE user_id = '{user_id}'")
-    assert rows == [{"revision": 1, "schema_version": "2.0"}]
-    chunks = cloud_server.d1(
-        f"SELECT CAST(data AS TEXT) AS text FROM user_wallet_chunks WHERE user_id = '{user_id}' ORDER BY idx")
-    # Chunks are base64 text; what the server holds is checked decoded, as an attacker would read it.
-    stored = b"".join(base64.b64decode(r["text"]) for r in chunks).decode("utf-8")
-    wallet = json.loads(stored)
-    assert wallet["user"]["id"] == user_id and wallet["pii"]["mode"] == "sealed"
+    rows = cloud_server.d1(f"SELECT revision FROM sync_heads WHERE user_id = '{user_id}'")
+    assert rows == [{"revision": 1}]
+    items = cloud_server.d1(f"SELECT kind, item_key, body FROM sync_items WHERE user_id = '{user_id}'")
+    stored = json.dumps(items)
+    head = next(json.loads(i["body"]) for i in items if i["kind"] == "head")
+    assert head["user"]["id"] == user_id and head["pii"]["mode"] == "sealed"
+    assert {i["kind"] for i in items} >= {"head", "module", "record"}
     # What D1 holds, every table, as text: the plain answers are there, the personal ones are not.
     everything = json.dumps([cloud_server.d1(f"SELECT * FROM {t}") for t in
-                             ("users", "auth", "emails", "sessions", "user_wallet")])
+                             ("users", "auth", "emails", "sessions", "sync_heads")])
     everything += stored
     assert "Answer to 1.1.2.top10-reflection" in everything  # the check can see plain text
     assert all(s and s != "None" for s in secrets)
@@ -263,7 +262,7 @@ def test_a_failed_push_leaves_both_sides_consistent(cloud_server, seeded_templat
             sync(account.a)
         assert caught.value.exit_code == 4 and proxy.cuts == 3  # every attempt was cut
         # The server kept revision 2 untouched; A holds the merge of both, B what it had.
-        stored = cloud_server.d1(f"SELECT revision FROM user_wallet WHERE user_id = '{user_id}'")
+        stored = cloud_server.d1(f"SELECT revision FROM sync_heads WHERE user_id = '{user_id}'")
         assert stored == [{"revision": 2}]
         with opened(account.a) as (_app, ctx):
             assert answer_of(ctx, SECOND_MODULE_PROMPT) == "from B"

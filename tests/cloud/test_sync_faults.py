@@ -1,5 +1,5 @@
 """Faults while syncing: wrong password, expired or forged token, oversized or malformed
-snapshots, a server that is down or restarts between pull and push, a connection cut during the
+items, a server that is down or restarts between pull and push, a connection cut during the
 upload. Each time: a clear message and exit code, local data unchanged, the next sync completes,
 and the server never keeps a snapshot that fails validation."""
 
@@ -27,6 +27,7 @@ from sync_helpers import (
     opened,
     own_identity,
     plain_export,
+    post_items,
 )
 
 from dreamtree_desktop.accounts import account_status
@@ -35,6 +36,8 @@ from dreamtree_desktop.portability import Catalog, DocumentError, export_documen
 from dreamtree_desktop.sync import cloud_account, protocol, service
 from dreamtree_desktop.sync import state as sync_state
 from dreamtree_desktop.sync.client import CloudClient, CloudUnreachable, SessionRefused
+from dreamtree_desktop.sync.items import changed_items, item_texts
+from dreamtree_desktop.sync.remote import push
 
 pytestmark = pytest.mark.cloud
 
@@ -62,19 +65,16 @@ def edit(folder: Path, value: str) -> None:
 
 
 def revision_of(server, user_id: str) -> int:
-    rows = server.d1(f"SELECT revision FROM user_wallet WHERE user_id = '{user_id}'")
+    rows = server.d1(f"SELECT revision FROM sync_heads WHERE user_id = '{user_id}'")
     return rows[0]["revision"] if rows else 0
 
 
-def raw_put(url: str, folder: Path, wallet: dict, if_match: int) -> httpx.Response:
-    """A snapshot written by something else than this client (another app, a bug, an attacker
-    holding the token): the server only checks its envelope."""
+def raw_post(url: str, folder: Path, items: list[dict], if_match: int) -> httpx.Response:
+    """Items written by something else than this client (another app, a bug, an attacker
+    holding the token): the server checks only their shape."""
     with opened(folder) as (_app, ctx):
         token = sync_state.stored_token(ctx)
-    body = {"schema_version": str(wallet.get("version")), "exported_at": "2026-01-31T12:00:00Z",
-            "wallet": wallet}
-    return httpx.put(f"{url}/v1/snapshot", json=body, timeout=30,
-                     headers={"Authorization": f"Bearer {token}", "If-Match": str(if_match)})
+    return post_items(url, token, items, if_match)
 
 
 @pytest.fixture(scope="module")
@@ -212,15 +212,15 @@ def test_connection_cut_mid_upload(cloud_server, seeded_template, tmp_path):
 # -- what the server holds ------------------------------------------------------------------------
 def test_malformed_snapshot_is_refused_then_replaced_by_the_next_sync(cloud_server, seeded_template,
                                                                      tmp_path):
-    folder, email, user_id = claimed(cloud_server.url, seeded_template, tmp_path)
-    broken = {"format": "dreamtree-export", "version": "2.0", "user": {"id": user_id}, "modules": "garbage"}
-    assert raw_put(cloud_server.url, folder, broken, 1).status_code == 200
+    folder, email, _uid = claimed(cloud_server.url, seeded_template, tmp_path)
+    broken = [{"kind": "module", "key": "1.1", "body": "garbage"}]
+    assert raw_post(cloud_server.url, folder, broken, 1).status_code == 200
     before = plain_export(folder)
     with pytest.raises(ServiceError) as caught:
         sync(folder)
     assert caught.value.exit_code == 4
     assert "the copy on the server is damaged" in str(caught.value).lower()
-    assert "/exported_at" in str(caught.value) or "exported_at" in str(caught.value)
+    assert "/modules/1.1" in str(caught.value)
     assert "Sync again to replace" in str(caught.value)
     assert plain_export(folder) == before
     result = sync(folder)
@@ -234,7 +234,7 @@ def test_malformed_snapshot_is_refused_then_replaced_by_the_next_sync(cloud_serv
 def test_snapshot_of_a_newer_format_is_never_replaced(cloud_server, seeded_template, tmp_path):
     folder, _email, user_id = claimed(cloud_server.url, seeded_template, tmp_path)
     newer = {"format": "dreamtree-export", "version": "3.0", "user": {"id": user_id}}
-    assert raw_put(cloud_server.url, folder, newer, 1).status_code == 200
+    assert raw_post(cloud_server.url, folder, [{"kind": "head", "key": "document", "body": newer}], 1).status_code == 200
     for _ in range(2):
         with pytest.raises(ServiceError) as caught:
             sync(folder)
@@ -247,30 +247,37 @@ def test_snapshot_of_another_user_is_refused(cloud_server, seeded_template, tmp_
     other, _e, _u = claimed(cloud_server.url, seeded_template, tmp_path, "B")
     with opened(other) as (_app, ctx):
         foreign = export_document(ctx)
-    assert raw_put(cloud_server.url, folder, foreign, 1).status_code == 200
+    head = {k: foreign[k] for k in ("format", "version", "user", "pii")}
+    assert raw_post(cloud_server.url, folder, [{"kind": "head", "key": "document", "body": head}], 1).status_code == 200
     before = plain_export(folder)
     with pytest.raises(ServiceError, match="belongs to another user"):
         sync(folder)
     assert plain_export(folder) == before
 
 
-def test_oversized_snapshot_from_the_server_is_refused(cloud_server, seeded_template, tmp_path, monkeypatch):
+def test_oversized_page_from_the_server_is_refused(cloud_server, seeded_template, tmp_path, monkeypatch):
     folder, _email, _uid = claimed(cloud_server.url, seeded_template, tmp_path)
+    module = {"kind": "module", "key": "9.9", "body": {"filler": "x" * 5_000}}
+    assert raw_post(cloud_server.url, folder, [module], 1).status_code == 200
     edit(folder, "kept while the download is refused")
     before = plain_export(folder)
-    monkeypatch.setattr(protocol, "MAX_SNAPSHOT_RESPONSE", 2_000)
+    monkeypatch.setattr(protocol, "MAX_PAGE_RESPONSE", 2_000)
     with pytest.raises(ServiceError) as caught:
         sync(folder)
     assert "cannot be used" in str(caught.value) and "larger than" in str(caught.value)
     assert plain_export(folder) == before
     monkeypatch.undo()
+    # A readable page with an unusable item: refused once, then replaced by this device's data.
+    with pytest.raises(ServiceError, match=r"/modules/9\.9"):
+        sync(folder)
     assert sync(folder).pushed
+    assert plain_export(folder) == before
 
 
 def test_oversized_upload_is_not_sent(cloud_server, seeded_template, tmp_path, monkeypatch):
     folder, _email, user_id = claimed(cloud_server.url, seeded_template, tmp_path)
     edit(folder, "too much to upload")
-    monkeypatch.setattr(protocol, "MAX_SNAPSHOT_BODY", 10_000)
+    monkeypatch.setattr(protocol, "MAX_ITEM_BYTES", 1_000)
     with pytest.raises(ServiceError) as caught:
         sync(folder)
     assert caught.value.exit_code == 4 and "larger than the cloud service accepts" in str(caught.value)
@@ -289,8 +296,9 @@ def test_a_document_that_fails_validation_is_never_pushed(cloud_server, seeded_t
     record = unit["rows"]["user_responses"][0]
     record["response_text"] = "a personal answer in clear"  # a sealed document must hold envelopes
     result = service.SyncResult(cloud_server.url)
+    changes = changed_items(item_texts(doc), {})
     with CloudClient(cloud_server.url, token) as client, pytest.raises(DocumentError):
-        service._push(client, doc, catalog, 1, result)
+        push(client, doc, catalog, 1, changes, result)
     assert revision_of(cloud_server, user_id) == 1
     with opened(folder) as (_app, ctx):
         assert answer_of(ctx, PII_PROMPT) != "a personal answer in clear"

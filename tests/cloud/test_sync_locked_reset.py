@@ -1,4 +1,4 @@
-"""A forgotten password on a folder locked with it (spec section 11, §5.3): the database cannot
+"""A forgotten password on a folder locked with it: the database cannot
 be opened without the password, so the folder is set aside unchanged and takes the cloud
 account's copy back, every personal field lost, locked with the new password, and syncs."""
 

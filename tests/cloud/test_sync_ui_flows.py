@@ -86,6 +86,11 @@ def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server,
         wait_idle(qtbot, dev)
 
 
+def _forget_server_copy(cloud_server, user_id: str) -> None:
+    for table in ("sync_items", "sync_pushes", "sync_heads", "user_wallet_chunks", "user_wallet"):
+        cloud_server.d1(f"DELETE FROM {table} WHERE user_id = '{user_id}'")
+
+
 def test_account_without_work_offers_restore_or_fresh_start(cloud_server, seeded_template, tmp_path, qtbot):
     from ui.dialogs.portability import build_export, write_export
 
@@ -96,8 +101,7 @@ def test_account_without_work_offers_restore_or_fresh_start(cloud_server, seeded
         write_export(ctx, build_export(ctx), str(backup), None)
         user_id = ctx.user_id
     # The account's copy is gone from the server: "Returning (no server data)".
-    cloud_server.d1(f"DELETE FROM user_wallet_chunks WHERE user_id = '{user_id}'")
-    cloud_server.d1(f"DELETE FROM user_wallet WHERE user_id = '{user_id}'")
+    _forget_server_copy(cloud_server, user_id)
 
     with device(new_folder(seeded_template, tmp_path, "restores"), qtbot) as dev:
         flow = _returning_sign_in(qtbot, dev, email)
@@ -116,8 +120,7 @@ def test_account_without_work_offers_restore_or_fresh_start(cloud_server, seeded
         wait_idle(qtbot, dev)
 
     # The other answer: start fresh goes on to the usual first steps, signed in.
-    cloud_server.d1(f"DELETE FROM user_wallet_chunks WHERE user_id = '{user_id}'")
-    cloud_server.d1(f"DELETE FROM user_wallet WHERE user_id = '{user_id}'")
+    _forget_server_copy(cloud_server, user_id)
     with device(new_folder(seeded_template, tmp_path, "fresh"), qtbot) as dev:
         flow = _returning_sign_in(qtbot, dev, email)
         qtbot.waitUntil(lambda: flow.choice is not None and flow.choice.isVisible(), timeout=60_000)

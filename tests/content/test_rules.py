@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.assets import seed_data_dir
 from dreamtree_desktop.content.rules import check_all, part_figures
@@ -32,8 +32,7 @@ def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 
 def _check(seed: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dreamtree_desktop", "content", "check", "--seed-dir", str(seed)],
-                          capture_output=True, text=True, cwd=ROOT)
+    return run_dreamtree("content", "check", "--seed-dir", str(seed))
 
 
 def test_bundled_workbook_keeps_its_promises() -> None:
@@ -41,8 +40,7 @@ def test_bundled_workbook_keeps_its_promises() -> None:
 
 
 def test_cli_prints_words_per_exercise_per_part_and_skill_counts() -> None:
-    result = subprocess.run([sys.executable, "-m", "dreamtree_desktop", "content", "check", "--json"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = run_dreamtree("content", "check", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     out = json.loads(result.stdout)
     assert sorted(out["parts"]) == ["1", "2", "3"]
@@ -50,8 +48,7 @@ def test_cli_prints_words_per_exercise_per_part_and_skill_counts() -> None:
     counts = out["counts"]
     assert counts["skills"] == sum(counts[f"skills_{k}"] for k in ("transferable", "self_management", "knowledge"))
     assert counts["recall_links"] >= 47 and counts["later_prompts"] >= 5 and counts["optional_prompts"] >= 11
-    text = subprocess.run([sys.executable, "-m", "dreamtree_desktop", "content", "check"],
-                          capture_output=True, text=True, cwd=ROOT).stdout
+    text = run_dreamtree("content", "check").stdout
     assert "words/exercise" in text and "skills transferable" in text and "recall links" in text
 
 

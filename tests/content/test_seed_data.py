@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.appdata import AppData
 from dreamtree_desktop.assets import seed_data_dir
@@ -27,8 +26,7 @@ def test_bundled_content_meets_the_minimums() -> None:
 
 
 def test_content_check_cli_prints_counts_and_exits_0() -> None:
-    result = subprocess.run([sys.executable, "-m", "dreamtree_desktop", "content", "check", "--json"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = run_dreamtree("content", "check", "--json")
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout)["counts"]
     assert counts["exercises"] >= 50 and counts["skills"] >= 600
@@ -85,8 +83,7 @@ def test_prompt_without_target_is_rejected(seed_copy: Path) -> None:
 
 def test_cli_reports_defects_with_exit_2(seed_copy: Path) -> None:
     _edit(seed_copy / "workbook/1.3.toml", 'unlocks_tool = "flow-tracker"', 'unlocks_tool = "nope"')
-    result = subprocess.run([sys.executable, "-m", "dreamtree_desktop", "content", "check", "--seed-dir",
-                             str(seed_copy)], capture_output=True, text=True, cwd=ROOT)
+    result = run_dreamtree("content", "check", "--seed-dir", str(seed_copy))
     assert result.returncode == 2
     assert "workbook/1.3.toml" in result.stderr and "nope" in result.stderr
 

@@ -20,10 +20,6 @@ from dreamtree_desktop.paths import DB_FILENAME, DEVICE_KEY_FILENAME
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return run_dreamtree(*args, env=env, timeout=120)
-
-
 def test_first_launch_creates_an_anonymous_user_and_later_launches_reuse_it(data_dir: Path) -> None:
     with open_app_data(data_dir) as first:
         user_id = first.user_id
@@ -117,7 +113,7 @@ def test_a_second_instance_on_the_same_folder_is_refused(data_dir: Path) -> None
     with open_app_data(data_dir) as app:
         with pytest.raises(AlreadyRunningError, match="already running"):
             open_app_data(data_dir)
-        result = run_cli("--data-dir", str(data_dir), "doctor")
+        result = run_dreamtree("--data-dir", str(data_dir), "doctor")
         assert result.returncode == 2
         assert "already running" in result.stderr
         assert app.db.scalar("SELECT count(*) FROM users") == 1
@@ -128,19 +124,19 @@ def test_read_only_data_folder_gives_a_clear_message(tmp_path: Path) -> None:
         # root ignores permission bits; use a read-only bind-free approach: a file where the folder should be
         blocker = tmp_path / "blocked"
         blocker.write_text("x")
-        result = run_cli("--data-dir", str(blocker / "data"), "doctor")
+        result = run_dreamtree("--data-dir", str(blocker / "data"), "doctor")
     else:
         folder = tmp_path / "ro"
         folder.mkdir()
         folder.chmod(0o500)
-        result = run_cli("--data-dir", str(folder / "data"), "doctor")
+        result = run_dreamtree("--data-dir", str(folder / "data"), "doctor")
     assert result.returncode == 2
     assert "data folder" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_doctor_is_healthy_on_a_fresh_folder(tmp_path: Path) -> None:
-    result = run_cli("--data-dir", str(tmp_path / "fresh"), "doctor", "--json")
+    result = run_dreamtree("--data-dir", str(tmp_path / "fresh"), "doctor", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["healthy"] is True
@@ -149,15 +145,15 @@ def test_doctor_is_healthy_on_a_fresh_folder(tmp_path: Path) -> None:
 
 def test_data_dir_from_environment(tmp_path: Path) -> None:
     folder = tmp_path / "from-env"
-    result = run_cli("doctor", env={"DREAMTREE_DATA_DIR": str(folder)})
+    result = run_dreamtree("doctor", env={"DREAMTREE_DATA_DIR": str(folder)})
     assert result.returncode == 0, result.stderr
     assert (folder / DB_FILENAME).exists()
 
 
 def test_version_and_usage_errors() -> None:
-    result = run_cli("--version")
+    result = run_dreamtree("--version")
     assert result.returncode == 0 and result.stdout.startswith("dreamtree ")
-    result = run_cli("no-such-command")
+    result = run_dreamtree("no-such-command")
     assert result.returncode == 2
 
 

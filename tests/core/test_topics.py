@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import pathlib
 
+import pytest
+
 from dreamtree_desktop import topics as topic
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -56,3 +58,61 @@ def test_core_operations_declare_what_they_change(ctx: object) -> None:
     assert topic.declared_by(update_settings) == {topic.SETTINGS}
     assert topic.declared_by(Workbook(ctx).answer) == topic.ANSWER_WRITE
     assert topic.declared_by(Workbook.skip) == topic.ANSWER_WRITE
+    from dreamtree_desktop import accounts
+    from dreamtree_desktop.portability.revisions import restore_revision
+    from dreamtree_desktop.settings import complete_onboarding
+
+    assert topic.declared_by(complete_onboarding) == {topic.SETTINGS}
+    assert topic.declared_by(restore_revision) == topic.ALL
+    for op in (accounts.claim, accounts.change_password, accounts.reset_password, accounts.set_lock_with_password):
+        assert topic.declared_by(op) == topic.ACCOUNT_WRITE, op.__name__
+    from dreamtree_desktop.sync import cloud_account
+
+    assert topic.declared_by(cloud_account.cloud_claim) == topic.ALL
+    assert topic.declared_by(cloud_account.login) == topic.ALL
+
+
+def test_what_an_operation_declares_is_recorded_however_it_was_called(ctx: object) -> None:
+    """The worker records per job: an operation called inside a front end's own function still
+    reports its topics; one that fails reports nothing; outside a recording nothing happens."""
+    from dreamtree_desktop.errors import UserInputError
+    from dreamtree_desktop.settings import update_settings
+
+    def front_end_wrapper() -> None:
+        update_settings(ctx, text_size=18)
+
+    with topic.recording() as found:
+        front_end_wrapper()
+    assert found == {topic.SETTINGS}
+    with topic.recording() as found, pytest.raises(UserInputError):
+        update_settings(ctx, text_size="huge")
+    assert found == set()
+    update_settings(ctx, text_size=16)  # nobody records: nothing to do
+
+
+def test_an_applied_import_records_every_topic_and_a_preview_none(app: object, tmp_path: pathlib.Path) -> None:
+    from dreamtree_desktop.context import UserContext
+    from dreamtree_desktop.portability.catalog import Catalog
+    from dreamtree_desktop.portability.exporter import export_document, seal_for_backup
+    from dreamtree_desktop.portability.files import write_export_file
+    from dreamtree_desktop.portability.importer import Options
+    from dreamtree_desktop.portability.operation import load_import_file, run_import
+
+    ctx = UserContext.from_app(app)  # type: ignore[arg-type]
+    doc = export_document(ctx, Catalog.load(ctx.db))
+    seal_for_backup(doc, ctx, lambda: "a-backup-password-42")
+    path = tmp_path / "backup.json"
+    write_export_file(path, doc)
+    with topic.recording() as found:
+        run_import(app, load_import_file(path), Options(dry_run=True), lambda: "a-backup-password-42")  # type: ignore[arg-type]
+    assert found == set()
+    with topic.recording() as found:
+        run_import(app, load_import_file(path), Options(force=True), lambda: "a-backup-password-42")  # type: ignore[arg-type]
+    assert found >= topic.ALL
+
+
+def test_a_write_through_a_tool_reloads_the_tools_that_show_its_rows() -> None:
+    assert topic.tool("networking-prep") in topic.tool_write("job-prospector")
+    assert topic.tool("job-prospector") in topic.tool_write("networking-prep")
+    assert {topic.tool("career-options"), topic.tool("list-builder")} <= topic.tool_write("ranking-grid")
+    assert topic.tool("networking-prep") not in topic.tool_write("budget-calculator")

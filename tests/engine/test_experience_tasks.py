@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any as Walker
 
 import pytest
+from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.errors import UserInputError
@@ -80,9 +81,6 @@ def test_tasks_travel_through_export_and_import(walker: Walker, ctx: UserContext
 
 def test_a_legacy_file_with_a_task_list_keeps_the_tasks(tmp_path) -> None:
     import json
-    import subprocess
-    import sys
-    from pathlib import Path
 
     from dreamtree_desktop.appdata import open_app_data
     from dreamtree_desktop.context import UserContext
@@ -101,9 +99,7 @@ def test_a_legacy_file_with_a_task_list_keeps_the_tasks(tmp_path) -> None:
     path = tmp_path / "legacy.json"
     path.write_text(json.dumps(legacy), encoding="utf-8")
     data_dir = tmp_path / "data"
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-m", "dreamtree_desktop", "--data-dir", str(data_dir), "import",
-                           str(path), "--json"], capture_output=True, text=True, cwd=root, timeout=120)
+    done = run_dreamtree("import", str(path), "--json", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     with open_app_data(data_dir) as app:
         ctx = UserContext.from_app(app)

@@ -1,17 +1,15 @@
-"""Fixtures for export / import / merge tests: populated folders and a CLI runner."""
+"""Fixtures for export / import / merge tests: populated folders (the CLI runs through
+tests/dreamtree_cli.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.appdata import AppData, open_app_data
 from dreamtree_desktop.context import UserContext
@@ -20,18 +18,7 @@ from dreamtree_desktop.portability import Catalog, export_document
 from .factory import Made, populate
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
 BACKUP_PASSWORD = "correct-horse-battery-42"
-
-
-def run_cli(
-    data_dir: Path,
-    *args: str,
-    env: dict[str, str] | None = None,
-    stdin: str | None = None,
-    timeout: float = 120,
-) -> subprocess.CompletedProcess[str]:
-    return run_dreamtree(*args, data_dir=data_dir, env=env, stdin=stdin, timeout=timeout)
 
 
 def db_fingerprint(folder: Path) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UserContext
@@ -18,7 +19,7 @@ from dreamtree_desktop.portability.canonical import digest, hash_content
 from dreamtree_desktop.portability.exporter import wrap_for_backup
 from dreamtree_desktop.portability.files import MAX_FILE_BYTES
 
-from .conftest import BACKUP_PASSWORD, db_fingerprint, run_cli
+from .conftest import BACKUP_PASSWORD, db_fingerprint
 from .factory import add_standalone, populate
 
 
@@ -222,7 +223,7 @@ def test_a_legacy_file_with_broken_types_is_refused(
 def _refused(target: Path, path: Path, named: str) -> None:
     before = db_fingerprint(target)
     backups = sorted(os.listdir(target / "backups")) if (target / "backups").exists() else []
-    done = run_cli(target, "import", str(path), env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD})
+    done = run_dreamtree("import", str(path), env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD}, data_dir=target)
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
     assert named.lower() in done.stderr.lower(), done.stderr
     assert "Traceback" not in done.stderr

@@ -8,11 +8,11 @@ import json
 import os
 from pathlib import Path
 
+from dreamtree_cli import run_dreamtree
+
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.tools import budget, idea_trees, jobs
-
-from .conftest import run_cli
 
 
 def _folder_with_bad_rows(data_dir: Path) -> dict[str, str]:
@@ -45,7 +45,7 @@ def _folder_with_bad_rows(data_dir: Path) -> dict[str, str]:
 
 def test_doctor_lists_bad_rows_and_quarantine_moves_them_aside(data_dir: Path, tmp_path: Path) -> None:
     made = _folder_with_bad_rows(data_dir)
-    done = run_cli(data_dir, "doctor", "--json")
+    done = run_dreamtree("doctor", "--json", data_dir=data_dir)
     assert done.returncode == 2, done.stderr
     report = json.loads(done.stdout)
     problems = report["user_data"]["problems"]
@@ -60,7 +60,7 @@ def test_doctor_lists_bad_rows_and_quarantine_moves_them_aside(data_dir: Path, t
     assert "posting_url" in done.stderr and "--quarantine" in done.stderr
 
     target = tmp_path / "quarantine.json"
-    moved = run_cli(data_dir, "doctor", "--quarantine", str(target), "--json")
+    moved = run_dreamtree("doctor", "--quarantine", str(target), "--json", data_dir=data_dir)
     assert moved.returncode == 0, moved.stderr
     assert json.loads(moved.stdout)["user_data"]["quarantined"] == len(problems)
     kept = json.loads(target.read_text(encoding="utf-8"))
@@ -77,6 +77,6 @@ def test_doctor_lists_bad_rows_and_quarantine_moves_them_aside(data_dir: Path, t
         ) == 1
         assert budget.get(ctx)["notes"] is None  # the page loads again
         assert db.scalar("SELECT background_color != text_color FROM user_settings") == 1
-    again = run_cli(data_dir, "doctor", "--json")
+    again = run_dreamtree("doctor", "--json", data_dir=data_dir)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["user_data"]["problems"] == []

@@ -8,6 +8,8 @@ import base64
 import json
 from pathlib import Path
 
+from dreamtree_cli import run_dreamtree
+
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UNREADABLE, UserContext
 from dreamtree_desktop.portability.catalog import Catalog
@@ -16,8 +18,6 @@ from dreamtree_desktop.portability.merge import RecordRevision
 from dreamtree_desktop.portability.revisions import keep_revisions
 from dreamtree_desktop.storage.backups import backup_if_due
 from dreamtree_desktop.tools import budget, contacts
-
-from .conftest import run_cli
 
 
 def _damage(app, table: str, column: str, key: str, row_id: str) -> None:
@@ -47,7 +47,7 @@ def test_a_kept_record_version_is_named_and_restores_the_contact(data_dir: Path)
                                                 ("*",))], "sync")
         _damage(app, "user_contacts", "notes", "id", cid)
         assert contacts.get(ctx, cid)["notes"] is UNREADABLE
-    done = run_cli(data_dir, "doctor", "--json")
+    done = run_dreamtree("doctor", "--json", data_dir=data_dir)
     assert done.returncode == 2, done.stderr
     problem = _problem(json.loads(done.stdout), "user_contacts", "notes")
     assert problem["row_id"] == cid
@@ -57,13 +57,13 @@ def test_a_kept_record_version_is_named_and_restores_the_contact(data_dir: Path)
     assert copies[0]["command"] in done.stderr  # the text report says it too
     assert "met at the library" not in done.stdout + done.stderr  # names the copy, never its content
 
-    restored = run_cli(data_dir, *copies[0]["command"].split()[1:])
+    restored = run_dreamtree(*copies[0]["command"].split()[1:], data_dir=data_dir)
     assert restored.returncode == 0, restored.stderr
     with open_app_data(data_dir) as app:
         ctx = UserContext.from_app(app)
         assert contacts.get(ctx, cid)["notes"] == "met at the library"
         assert contacts.get(ctx, other)["name"] == "Ben Ode"
-    assert run_cli(data_dir, "doctor").returncode == 0
+    assert run_dreamtree("doctor", data_dir=data_dir).returncode == 0
 
 
 def test_an_automatic_backup_is_named_and_restores_the_budget(data_dir: Path) -> None:
@@ -76,7 +76,7 @@ def test_an_automatic_backup_is_named_and_restores_the_budget(data_dir: Path) ->
         _damage(app, "user_budget", "notes", "user_id", app.user_id)
         assert budget.get(ctx)["unreadable"] == ["notes"]
         uid = app.user_id
-    done = run_cli(data_dir, "doctor", "--json")
+    done = run_dreamtree("doctor", "--json", data_dir=data_dir)
     assert done.returncode == 2
     problem = _problem(json.loads(done.stdout), "user_budget", "notes")
     assert problem["row_id"] == uid
@@ -84,7 +84,7 @@ def test_an_automatic_backup_is_named_and_restores_the_budget(data_dir: Path) ->
     assert [c["name"] for c in backups] == [made.name]
     assert backups[0]["command"] == f"dreamtree doctor --restore-backup {made.name}"
 
-    restored = run_cli(data_dir, *backups[0]["command"].split()[1:])
+    restored = run_dreamtree(*backups[0]["command"].split()[1:], data_dir=data_dir)
     assert restored.returncode == 0, restored.stderr
     with open_app_data(data_dir) as app:
         assert budget.get(UserContext.from_app(app))["notes"] == "tight month"
@@ -98,7 +98,7 @@ def test_no_copy_is_offered_when_none_reads(data_dir: Path) -> None:
         _damage(app, "user_contacts", "notes", "id", cid)
         # A backup made after the damage holds the same unreadable value: not a readable copy.
         backup_if_due(app.db, app.backup_dir, app.keys.db_key, every_hours=0)
-    done = run_cli(data_dir, "doctor", "--json")
+    done = run_dreamtree("doctor", "--json", data_dir=data_dir)
     assert done.returncode == 2
     assert _problem(json.loads(done.stdout), "user_contacts", "notes")["readable_copies"] == []
     assert "readable copy" not in done.stderr
@@ -124,14 +124,14 @@ def test_a_kept_module_version_is_named_for_a_damaged_personal_answer(data_dir: 
         keep_revisions(ctx, [Revision("1.4", unit.get("last_modified_at"), unit, "local")], (), "import")
         row_id = app.db.scalar("SELECT id FROM user_responses WHERE prompt_id = '1.4.1.who'")
         _damage(app, "user_responses", "response_text", "id", row_id)
-    done = run_cli(data_dir, "doctor", "--json")
+    done = run_dreamtree("doctor", "--json", data_dir=data_dir)
     assert done.returncode == 2
     problem = _problem(json.loads(done.stdout), "user_responses", "response_text")
     assert problem["row_id"] == row_id
     copies = problem["readable_copies"]
     assert [c["kind"] for c in copies] == ["module revision"]
     assert "module 1.4" in copies[0]["note"]
-    restored = run_cli(data_dir, *copies[0]["command"].split()[1:])
+    restored = run_dreamtree(*copies[0]["command"].split()[1:], data_dir=data_dir)
     assert restored.returncode == 0, restored.stderr
     with open_app_data(data_dir) as app:
         assert Workbook(UserContext.from_app(app)).answer_of("1.4.1.who") == "My sister Ana and my neighbour Tom."

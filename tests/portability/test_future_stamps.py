@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.portability import export_document
 from dreamtree_desktop.portability.exporter import wrap_for_backup
 
-from .conftest import BACKUP_PASSWORD, db_fingerprint, run_cli
+from .conftest import BACKUP_PASSWORD, db_fingerprint
 from .factory import add_standalone, populate
 
 
@@ -36,7 +37,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]
 def _import(target: Path, doc: dict[str, Any], tmp_path: Path) -> Any:
     path = tmp_path / "in.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    return run_cli(target, "import", str(path), "--force", env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD})
+    return run_dreamtree("import", str(path), "--force", env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD}, data_dir=target)
 
 
 def test_backup_whose_module_says_9999_is_refused_naming_the_field(pair, tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -11,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from dreamtree_cli import ROOT, child_env, dreamtree_argv, run_dreamtree
 
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UserContext
@@ -18,7 +18,7 @@ from dreamtree_desktop.portability import Catalog, export_document
 from dreamtree_desktop.portability.exporter import decrypt_personal
 from dreamtree_desktop.portability.files import write_export_file
 
-from .conftest import PYTHON, ROOT, plain_export_of, run_cli
+from .conftest import plain_export_of
 from .factory import add_standalone, populate
 
 pytestmark = pytest.mark.reliability
@@ -45,7 +45,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict
     finished = base / "finished"
     shutil.copytree(target, finished)
     started = time.monotonic()
-    done = run_cli(finished, "import", str(path), "--force")
+    done = run_dreamtree("import", str(path), "--force", data_dir=finished)
     took = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     after = plain_export_of(finished)
@@ -62,11 +62,10 @@ def test_kill_during_import(
     delay = took * fraction
     folder = tmp_path / "copy"
     shutil.copytree(target, folder)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DREAMTREE_")}
     proc = subprocess.Popen(
-        [PYTHON, "-m", "dreamtree_desktop", "--data-dir", str(folder), "import", str(path), "--force"],
+        dreamtree_argv("import", str(path), "--force", data_dir=folder),
         cwd=ROOT,
-        env=env,
+        env=child_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -78,7 +77,7 @@ def test_kill_during_import(
     assert state in (before, after), f"after a kill at {delay}s the database is neither before nor after"
     if state == before:
         # An interrupted import can simply be run again.
-        done = run_cli(folder, "import", str(path), "--force")
+        done = run_dreamtree("import", str(path), "--force", data_dir=folder)
         assert done.returncode == 0, done.stderr
         assert plain_export_of(folder) == after
     json.dumps(state)  # the state is a complete, serialisable document

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from dreamtree_cli import run_dreamtree
+
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UserContext
-
-from .conftest import run_cli
 
 STORY_ID = "6a1f2d7e-0000-4000-8000-000000000001"
 FLOW_ID = "6a1f2d7e-0000-4000-8000-000000000002"
@@ -102,7 +102,7 @@ def test_a_legacy_file_imports_and_reports_what_it_could_not_map(data_dir: Path,
         skill_id = app.db.scalar("SELECT id FROM skills WHERE is_custom = 0 ORDER BY id LIMIT 1")
     path = tmp_path / "legacy.json"
     path.write_text(json.dumps(_legacy(skill_id)), encoding="utf-8")
-    done = run_cli(data_dir, "import", str(path), "--json")
+    done = run_dreamtree("import", str(path), "--json", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["format_version"] == "1.1" and report["identity"] == "legacy"
@@ -166,13 +166,13 @@ def test_importing_a_legacy_file_twice_adds_nothing_new(data_dir: Path, tmp_path
         skill_id = app.db.scalar("SELECT id FROM skills WHERE is_custom = 0 ORDER BY id LIMIT 1")
     path = tmp_path / "legacy.json"
     path.write_text(json.dumps(_legacy(skill_id)), encoding="utf-8")
-    assert run_cli(data_dir, "import", str(path)).returncode == 0
+    assert run_dreamtree("import", str(path), data_dir=data_dir).returncode == 0
     with open_app_data(data_dir) as app:
         counts = {
             t: app.db.scalar(f"SELECT count(*) FROM {t}")
             for t in ("user_stories", "user_flow_logs", "user_contacts", "user_responses", "user_skills")
         }
-    done = run_cli(data_dir, "import", str(path), "--json")
+    done = run_dreamtree("import", str(path), "--json", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     with open_app_data(data_dir) as app:
         again = {t: app.db.scalar(f"SELECT count(*) FROM {t}") for t in counts}

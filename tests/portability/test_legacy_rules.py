@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from dreamtree_cli import run_dreamtree
+
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.portability import Catalog
 
-from .conftest import db_fingerprint, run_cli
+from .conftest import db_fingerprint
 
 
 def _prompts(data_dir: Path) -> dict[str, Any]:
@@ -75,7 +77,7 @@ def test_legacy_answers_that_break_their_prompt_are_left_out_and_named(data_dir:
            "content_json": {"title": "Clerk", "posting_url": "javascript:alert(1)"}, "created_at": "2024-01-11T16:00:00Z"}
     path = tmp_path / "bad-answers.json"
     path.write_text(json.dumps(_file(modules, [story, job])), encoding="utf-8")
-    done = run_cli(data_dir, "import", str(path), "--json")
+    done = run_dreamtree("import", str(path), "--json", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     notes = "\n".join(json.loads(done.stdout)["notes"])
     for prompt, _value in cases:
@@ -103,7 +105,7 @@ def test_a_legacy_answer_keyed_for_two_prompts_goes_to_each_prompt(data_dir: Pat
     value = {short: ["not for the text prompt"], text_prompt.id.rsplit(".", 1)[1]: "My reflection."}
     path = tmp_path / "two.json"
     path.write_text(json.dumps(_file(_exercise(text_prompt.module_id, ex, value))), encoding="utf-8")
-    done = run_cli(data_dir, "import", str(path), "--json")
+    done = run_dreamtree("import", str(path), "--json", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     assert tool_prompt.id in "\n".join(json.loads(done.stdout)["notes"])
     with open_app_data(data_dir) as app:
@@ -118,13 +120,13 @@ def test_an_identical_legacy_reimport_adds_no_revision_and_no_row(data_dir: Path
     path.write_text(
         json.dumps(_file(_exercise(single.module_id, single.exercise_id, {single.id: "An answer."}))), encoding="utf-8"
     )
-    assert run_cli(data_dir, "import", str(path)).returncode == 0
+    assert run_dreamtree("import", str(path), data_dir=data_dir).returncode == 0
     with open_app_data(data_dir) as app:
         before = {
             t: app.db.scalar(f"SELECT count(*) FROM {t}")
             for t in ("module_revisions", "user_responses", "exercise_progress", "user_modules")
         }
-    done = run_cli(data_dir, "import", str(path), "--json")
+    done = run_dreamtree("import", str(path), "--json", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["revisions"] == []
     with open_app_data(data_dir) as app:
@@ -143,7 +145,25 @@ def test_a_legacy_file_with_nothing_valid_changes_nothing(data_dir: Path, tmp_pa
     with open_app_data(data_dir):
         pass
     before = db_fingerprint(data_dir)
-    done = run_cli(data_dir, "import", str(path))
+    done = run_dreamtree("import", str(path), data_dir=data_dir)
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert slider.id in done.stderr
     assert db_fingerprint(data_dir) == before
+
+
+def test_a_legacy_file_with_no_answers_at_all_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    """An empty file, or one that only claims a module complete, brings nothing in: refused with
+    exit 2 rather than applied (which would back up and rewrite the folder for nothing)."""
+    with open_app_data(data_dir):
+        pass
+    empty = {"version": "1.1", "exported_at": "2024-01-15T10:30:00Z"}
+    claimed = {**empty, "modules": {"1.1": {"first_completed_at": "2024-01-10T14:20:00Z", "exercises": {}}}}
+    for name, doc in (("empty", empty), ("claimed", claimed)):
+        before = db_fingerprint(data_dir)
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        done = run_dreamtree("import", str(path), data_dir=data_dir)
+        assert done.returncode == 2, (name, done.returncode, done.stderr)
+        assert "nothing in the file can be imported" in done.stderr
+        assert db_fingerprint(data_dir) == before
+        assert not (data_dir / "backups").exists() or not list((data_dir / "backups").glob("*-import.db"))

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dreamtree_cli import run_dreamtree
 
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.clock import now_iso
@@ -14,7 +15,7 @@ from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.ids import new_id
 from dreamtree_desktop.security.keywrap import wrap_with_password
 
-from .conftest import BACKUP_PASSWORD, db_fingerprint, export_of, run_cli
+from .conftest import BACKUP_PASSWORD, db_fingerprint, export_of
 from .factory import SECRET_WORDS, populate
 
 LATER = "2025-06-01T10:00:00.000Z"
@@ -28,7 +29,7 @@ def _assert_no_secrets(path: Path) -> None:
 
 
 def _export(folder: Path, out: Path, **env: str) -> None:
-    done = run_cli(folder, "export", "--out", str(out), env=env)
+    done = run_dreamtree("export", "--out", str(out), env=env, data_dir=folder)
     assert done.returncode == 0, done.stderr
 
 
@@ -72,11 +73,11 @@ def test_claimed_user_export_carries_the_account_key_and_nothing_of_the_account(
 def test_export_without_a_backup_password_is_refused(populated: tuple[Path, object], tmp_path: Path) -> None:
     folder, _ = populated
     out = tmp_path / "nope.json"
-    done = run_cli(folder, "export", "--out", str(out))
+    done = run_dreamtree("export", "--out", str(out), data_dir=folder)
     assert done.returncode == 3
     assert "DREAMTREE_BACKUP_PASSWORD" in done.stderr
     assert not out.exists()
-    done = run_cli(folder, "export", "--out", str(out), env={"DREAMTREE_BACKUP_PASSWORD": "short"})
+    done = run_dreamtree("export", "--out", str(out), env={"DREAMTREE_BACKUP_PASSWORD": "short"}, data_dir=folder)
     assert done.returncode == 2
     assert "10 characters" in done.stderr
     assert not out.exists()
@@ -85,7 +86,7 @@ def test_export_without_a_backup_password_is_refused(populated: tuple[Path, obje
 def test_plaintext_export_warns_and_holds_the_values(populated: tuple[Path, object], tmp_path: Path) -> None:
     folder, _ = populated
     out = tmp_path / "plain.json"
-    done = run_cli(folder, "export", "--out", str(out), "--plaintext-pii")
+    done = run_dreamtree("export", "--out", str(out), "--plaintext-pii", data_dir=folder)
     assert done.returncode == 0
     assert "decrypted" in done.stderr
     assert SECRET_WORDS[1] in out.read_text()
@@ -102,7 +103,7 @@ def backup(populated: tuple[Path, object], tmp_path: Path) -> Path:
 def test_restore_without_the_password_keeps_pii_sealed_until_adopt_key(
     backup: Path, other_dir: Path, tmp_path: Path
 ) -> None:
-    done = run_cli(other_dir, "import", str(backup), "--no-password", "--json")
+    done = run_dreamtree("import", str(backup), "--no-password", "--json", data_dir=other_dir)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["identity"] == "adopted"
@@ -117,17 +118,16 @@ def test_restore_without_the_password_keeps_pii_sealed_until_adopt_key(
         assert stored == contact[0]["name"]  # the envelope, untouched
         assert app.user_id == file_doc["user"]["id"]
     # Exporting now would mix keys: refused with the way out.
-    done = run_cli(
-        other_dir,
+    done = run_dreamtree(
         "export",
         "--out",
         str(tmp_path / "x.json"),
-        env={"DREAMTREE_BACKUP_PASSWORD": BACKUP_PASSWORD},
+        env={"DREAMTREE_BACKUP_PASSWORD": BACKUP_PASSWORD}, data_dir=other_dir,
     )
     assert done.returncode == 2 and "--adopt-key" in done.stderr
-    done = run_cli(other_dir, "import", "--adopt-key", env={"DREAMTREE_PASSWORD": "not the password!"})
+    done = run_dreamtree("import", "--adopt-key", env={"DREAMTREE_PASSWORD": "not the password!"}, data_dir=other_dir)
     assert done.returncode == 3
-    done = run_cli(other_dir, "import", "--adopt-key", env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD})
+    done = run_dreamtree("import", "--adopt-key", env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD}, data_dir=other_dir)
     assert done.returncode == 0, done.stderr
     with open_app_data(other_dir) as app:
         ctx = UserContext.from_app(app)
@@ -146,7 +146,7 @@ def test_wrong_password_changes_nothing(backup: Path, populated: tuple[Path, obj
     with open_app_data(target) as app:
         populate(UserContext.from_app(app))
     before = db_fingerprint(target)
-    done = run_cli(target, "import", str(backup), env={"DREAMTREE_PASSWORD": "wrong password 123"})
+    done = run_dreamtree("import", str(backup), env={"DREAMTREE_PASSWORD": "wrong password 123"}, data_dir=target)
     assert done.returncode == 3, done.stderr
     assert "wrong password" in done.stderr.lower()
     assert db_fingerprint(target) == before
@@ -168,8 +168,8 @@ def test_another_users_file_with_its_password_is_resealed_under_the_local_key(
     path = _newer_source(tmp_path)
     with open_app_data(folder) as app:
         local_user = app.user_id
-    done = run_cli(
-        folder, "import", str(path), "--json", "--force", env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD}
+    done = run_dreamtree(
+        "import", str(path), "--json", "--force", env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD}, data_dir=folder
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
@@ -193,7 +193,7 @@ def test_another_users_file_without_its_password_skips_pii_rows(
 ) -> None:
     folder, _ = populated
     path = _newer_source(tmp_path)
-    done = run_cli(folder, "import", str(path), "--no-password", "--json", "--force")
+    done = run_dreamtree("import", str(path), "--no-password", "--json", "--force", data_dir=folder)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["personal_data"] == "skipped"

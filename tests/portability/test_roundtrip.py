@@ -6,6 +6,8 @@ import json
 import stat
 from pathlib import Path
 
+from dreamtree_cli import run_dreamtree
+
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.portability import Catalog, export_document, merge, validate_document
@@ -13,7 +15,7 @@ from dreamtree_desktop.portability.canonical import key_id
 from dreamtree_desktop.portability.files import encode_document, parse_export_bytes
 from dreamtree_desktop.portability.importer import Options, commit_import, prepare_import
 
-from .conftest import BACKUP_PASSWORD, comparable, export_of, run_cli
+from .conftest import BACKUP_PASSWORD, comparable, export_of
 from .factory import SECRET_WORDS, add_standalone
 
 
@@ -68,13 +70,13 @@ def test_cli_round_trip_with_backup_password(
     folder, _ = populated
     first, second = tmp_path / "first.json", tmp_path / "second.json"
     env = {"DREAMTREE_BACKUP_PASSWORD": BACKUP_PASSWORD, "DREAMTREE_PASSWORD": BACKUP_PASSWORD}
-    done = run_cli(folder, "export", "--out", str(first), env=env)
+    done = run_dreamtree("export", "--out", str(first), env=env, data_dir=folder)
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(first.stat().st_mode) == 0o600
-    done = run_cli(other_dir, "import", str(first), env=env)
+    done = run_dreamtree("import", str(first), env=env, data_dir=other_dir)
     assert done.returncode == 0, done.stderr
     assert "takes on the backup's identity" in done.stdout
-    done = run_cli(other_dir, "export", "--out", str(second), env=env)
+    done = run_dreamtree("export", "--out", str(second), env=env, data_dir=other_dir)
     assert done.returncode == 0, done.stderr
     a, b = json.loads(first.read_text()), json.loads(second.read_text())
     assert comparable(a) == comparable(b)
@@ -91,11 +93,11 @@ def test_plaintext_round_trip_is_exact(
 ) -> None:
     folder, _ = populated
     first, second = tmp_path / "first.json", tmp_path / "second.json"
-    done = run_cli(folder, "export", "--out", str(first), "--plaintext-pii")
+    done = run_dreamtree("export", "--out", str(first), "--plaintext-pii", data_dir=folder)
     assert done.returncode == 0, done.stderr
     assert "warning" in done.stderr.lower()
-    assert run_cli(other_dir, "import", str(first)).returncode == 0
-    assert run_cli(other_dir, "export", "--out", str(second), "--plaintext-pii").returncode == 0
+    assert run_dreamtree("import", str(first), data_dir=other_dir).returncode == 0
+    assert run_dreamtree("export", "--out", str(second), "--plaintext-pii", data_dir=other_dir).returncode == 0
     a, b = json.loads(first.read_text()), json.loads(second.read_text())
     a.pop("exported_at")
     b.pop("exported_at")
@@ -108,7 +110,7 @@ def test_importing_your_own_backup_changes_nothing(populated: tuple[Path, object
     before = export_of(folder)
     path = tmp_path / "mine.json"
     path.write_bytes(encode_document(before))
-    done = run_cli(folder, "import", str(path), "--json")
+    done = run_dreamtree("import", str(path), "--json", data_dir=folder)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["identity"] == "same"

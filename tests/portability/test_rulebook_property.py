@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dreamtree_cli import run_dreamtree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,7 @@ from dreamtree_desktop.rules import fields as f
 from dreamtree_desktop.rules import records as r
 from dreamtree_desktop.tools import companies, flow, jobs, locations
 
-from .conftest import db_fingerprint, run_cli
+from .conftest import db_fingerprint
 
 _WORD = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x2FF, exclude_characters="\x7f"),
                 min_size=1, max_size=12)
@@ -161,7 +162,7 @@ def test_a_forbidden_value_is_refused_at_every_door(
     bad["standalone"] = {table: [record]}
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(bad), encoding="utf-8")
-    done = run_cli(data_dir, "import", str(path), "--force")
+    done = run_dreamtree("import", str(path), "--force", data_dir=data_dir)
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert column in done.stderr
     assert db_fingerprint(data_dir) == before
@@ -174,7 +175,7 @@ def test_a_forbidden_value_is_refused_at_every_door(
               "tool_instances": [{"id": "c0ffee00-0000-4000-8000-000000000001", "tool_type": tool,
                                   "origin": None, "content_json": content}]}
     path.write_text(json.dumps(legacy), encoding="utf-8")
-    done = run_cli(data_dir, "import", str(path))
+    done = run_dreamtree("import", str(path), data_dir=data_dir)
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert column in done.stderr
     assert db_fingerprint(data_dir) == before
@@ -247,7 +248,7 @@ def test_an_answer_that_breaks_its_prompt_is_refused_by_the_answer_engine(data_d
         (slider.id, "[" * 5000 + "]" * 5000, "VALUE"),
         ("1.1.1.experiences", experience, "start_date"),
     ):
-        done = run_cli(data_dir, "workbook", "answer", prompt_id, raw)
+        done = run_dreamtree("workbook", "answer", prompt_id, raw, data_dir=data_dir)
         assert done.returncode == 2, (prompt_id, done.returncode, done.stderr)
         assert named in done.stderr and "not open" not in done.stderr, done.stderr
         assert db_fingerprint(data_dir) == before

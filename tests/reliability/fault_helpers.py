@@ -6,8 +6,6 @@ import os
 import subprocess
 from pathlib import Path
 
-from dreamtree_cli import run_dreamtree
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -18,7 +16,3 @@ def _can_mount() -> bool:
 def remount_read_only(point: Path) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(point)], check=True)
 
-
-def run_cli(*args: str, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return run_dreamtree(*args, env=env, timeout=timeout)

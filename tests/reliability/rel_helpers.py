@@ -219,6 +219,7 @@ _VOLATILE = {
     "user_values": {"created_at", "updated_at"},
     "user_budget": {"created_at", "updated_at"},
     "app_meta": None,  # migration stamps and the like
+    "sync_changes": None,  # which rows changed since the last sync: bookkeeping, moved by any write
 }
 # The seeded skills are content (stamped when each folder was seeded); custom ones are the user's.
 _ROWS = {"skills": " WHERE is_custom = 1"}

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fault_helpers import ROOT, remount_read_only, run_cli
+from dreamtree_cli import run_dreamtree
+from fault_helpers import ROOT, remount_read_only
 
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.clock import now_iso
@@ -47,7 +48,7 @@ def test_disk_full_says_so_and_keeps_everything_saved_before(small_fs: Callable[
         present = {r[0] for r in app.db.query("SELECT id FROM user_flow_logs")}
         assert set(saved) <= present
         assert app.db.integrity_problems() == []
-    result = run_cli("--data-dir", str(folder), "doctor", "--json")
+    result = run_dreamtree("--data-dir", str(folder), "doctor", "--json")
     assert result.returncode == 0, result.stderr
 
 
@@ -57,7 +58,7 @@ def test_read_only_data_folder_gives_a_clear_message(small_fs: Callable[[str], P
     with open_app_data(folder) as app:
         _log(app, "before read-only")
     remount_read_only(point)
-    result = run_cli("--data-dir", str(folder), "doctor")
+    result = run_dreamtree("--data-dir", str(folder), "doctor")
     assert result.returncode == 2
     assert "read-only" in result.stderr
     assert "Traceback" not in result.stderr
@@ -82,12 +83,12 @@ def test_garbage_database_is_reported_and_a_backup_restores(tmp_path: Path) -> N
     (folder / DB_FILENAME).write_bytes(os.urandom(8192))
     for suffix in ("-wal", "-shm"):
         Path(f"{folder / DB_FILENAME}{suffix}").unlink(missing_ok=True)
-    result = run_cli("--data-dir", str(folder), "doctor", "--json")
+    result = run_dreamtree("--data-dir", str(folder), "doctor", "--json")
     assert result.returncode == 2
     report = json.loads(result.stdout)
     assert report["healthy"] is False and backup.name in report["backups"]
     assert "damaged" in " ".join(report["problems"]) or "does not match" in " ".join(report["problems"])
-    result = run_cli("--data-dir", str(folder), "doctor", "--restore-backup", backup.name, "--json")
+    result = run_dreamtree("--data-dir", str(folder), "doctor", "--restore-backup", backup.name, "--json")
     assert result.returncode == 0, result.stderr
     with open_app_data(folder) as app:
         assert app.db.scalar("SELECT activity FROM user_flow_logs WHERE id = ?", (keep,)) == "precious"
@@ -118,14 +119,14 @@ def test_second_process_is_refused_and_nothing_corrupts(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         for _ in range(3):
-            result = run_cli("--data-dir", str(folder), "doctor")
+            result = run_dreamtree("--data-dir", str(folder), "doctor")
             assert result.returncode == 2 and "already running" in result.stderr
     finally:
         holder.kill()
         holder.wait()
         assert holder.stdout is not None
         holder.stdout.close()
-    result = run_cli("--data-dir", str(folder), "doctor", "--json")
+    result = run_dreamtree("--data-dir", str(folder), "doctor", "--json")
     assert result.returncode == 0
     assert json.loads(result.stdout)["healthy"] is True
 

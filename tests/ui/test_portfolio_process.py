@@ -94,3 +94,15 @@ def test_a_broken_job_is_refused(tmp_path: Path) -> None:
     done = _child(b'{"path": "' + str(tmp_path / "x.pdf").encode() + b'", "data": [1, 2\n')
     assert done.stdout.decode().strip() == "failed the portfolio's data did not arrive whole"
     assert done.returncode == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_the_frozen_app_runs_the_child_on_its_flag(monkeypatch: Any, tmp_path: Path) -> None:
+    """A bundled app has no `-m`: it starts itself with the flag, and `dreamtree` hands over."""
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    program, args = child_command()
+    assert program == sys.executable and args == ["--portfolio-pdf"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", "import sys; from ui.launch import main; sys.exit(main())", *args],
+                          input=b"not a job\n", capture_output=True, env=env, timeout=120, check=False)
+    assert done.stdout.decode().strip() == "failed the portfolio's data did not arrive whole"
+    assert done.returncode == 2 and list(tmp_path.iterdir()) == []

@@ -177,6 +177,8 @@ class NumberInput(PromptInput):
             spin.setRange(int(lo) if lo is not None else -1_000_000_000,
                           int(hi) if hi is not None else 1_000_000_000)
             spin.setSingleStep(int(step) if step else 1)
+            if lo is not None and lo > 0:
+                spin.setValue(spin.minimum())
         else:
             spin = QDoubleSpinBox(self)
             decimals = 2
@@ -186,6 +188,8 @@ class NumberInput(PromptInput):
             spin.setDecimals(decimals)
             spin.setRange(lo if lo is not None else -1e12, hi if hi is not None else 1e12)
             spin.setSingleStep(step or 1.0)
+            if lo is not None and lo > 0:
+                spin.setValue(spin.minimum())
         spin.setAccessibleName(self.accessibleName())
         spin.setKeyboardTracking(False)
         spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.UpDownArrows)
@@ -193,8 +197,6 @@ class NumberInput(PromptInput):
         unit = cfg.get("unit")
         if isinstance(unit, str) and unit:
             spin.setSuffix(f" {unit}")
-        if lo is not None and lo > 0:
-            spin.setValue(spin.minimum())  # type: ignore[arg-type]
         else:
             spin.setValue(0)
         self._submit_on_enter(spin)
@@ -213,7 +215,7 @@ class NumberInput(PromptInput):
 
     def set_value(self, value: Any) -> None:
         if _num(value) is not None:
-            self.spin.setValue(value)  # type: ignore[arg-type]
+            self.spin.setValue(value)
 
     def focus_widget(self) -> QWidget:
         return self.spin
@@ -270,7 +272,7 @@ class SliderInput(PromptInput):
 
     def set_value(self, value: Any) -> None:
         if _num(value) is not None:
-            self.slider.setValue(int(value))  # type: ignore[arg-type]
+            self.slider.setValue(int(value))
 
     def focus_widget(self) -> QWidget:
         return self.slider

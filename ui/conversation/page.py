@@ -409,7 +409,6 @@ class ConversationPage(QWidget):
             run, prompt_id, value, self._wanted(),
             on_done=lambda res, p=prompt_id, e=editing: self._saved(p, e, res),
             on_error=lambda exc, p=prompt_id: self._save_failed(p, exc),
-            topics=topic.ANSWER_WRITE,
         )
 
     def _saved(self, prompt_id: str, editing: bool, outcome: tuple[Any, Snapshot]) -> None:

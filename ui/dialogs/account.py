@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamtree_desktop import topics as topic
 from dreamtree_desktop.security.passwords import MIN_LENGTH
 
 from ..services import AppServices
@@ -128,8 +127,7 @@ def run_account_action(services: AppServices, parent: QWidget, banner: Banner, a
                hint: str | Callable[[], str] = "") -> None:
         """Run work on the worker while the form stays open; close it only on success."""
         def start() -> None:
-            services.worker.submit(lambda _ctx: work(), on_done=form.succeeded, on_error=form.failed,
-                                   topics=topic.ACCOUNT_WRITE)
+            services.worker.submit(lambda _ctx: work(), on_done=form.succeeded, on_error=form.failed)
 
         form.on_ok(start)
         if form.exec() == QDialog.DialogCode.Accepted:

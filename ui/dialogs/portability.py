@@ -14,8 +14,6 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
-from dreamtree_desktop import topics as topic
-
 from ..services import AppServices
 from ..widgets.banner import Banner
 
@@ -135,7 +133,7 @@ def import_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
                 dialog.succeeded()
 
             services.worker.submit(apply_import, app, path, dialog.password(), force, on_done=applied,
-                                   on_error=dialog.failed, topics=topic.ALL)
+                                   on_error=dialog.failed)
 
         dialog.on_ok(start)
         if dialog.exec() == QDialog.DialogCode.Accepted and backups:

@@ -25,8 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamtree_desktop import topics as topic
-
 from ..services import AppServices
 from ..widgets.banner import Banner
 from ..widgets.scaffold import label
@@ -309,7 +307,7 @@ class VersionsDialog(QDialog):
             return
         self.restore_button.setEnabled(False)
         self.services.worker.submit(restore, self.services.app_data, revision_id, on_done=self._restored,
-                                    on_error=self.banner.show_error, topics=topic.ALL)
+                                    on_error=self.banner.show_error)
 
     def _restored(self, result: tuple[str, str | None]) -> None:
         module_id, self.undo_id = result
@@ -330,4 +328,4 @@ class VersionsDialog(QDialog):
             self.reload(select=result[0])
 
         self.services.worker.submit(restore, self.services.app_data, undo_id, on_done=undone,
-                                    on_error=self.banner.show_error, topics=topic.ALL)
+                                    on_error=self.banner.show_error)

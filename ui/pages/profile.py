@@ -448,7 +448,7 @@ class ProfilePage(PageScaffold):
         self.services.worker.submit(
             sign_out, on_done=lambda _ok: self.banner.show_message("Signed out. Your work stays here.",
                                                                    kind="success"),
-            on_error=self.banner.show_error, topics=(topic.ACCOUNT,))
+            on_error=self.banner.show_error)
 
 
 Page = ProfilePage

@@ -145,8 +145,7 @@ class SettingsPage(PageScaffold):
 
     # -- saving --------------------------------------------------------------------------------
     def save(self, changes: dict[str, Any]) -> None:
-        self.services.worker.submit(save_settings, changes, on_done=self._saved, on_error=self._failed,
-                                    topics=(topic.SETTINGS,))
+        self.services.worker.submit(save_settings, changes, on_done=self._saved, on_error=self._failed)
 
     def _saved(self, settings: Settings) -> None:
         self.banner.hide()

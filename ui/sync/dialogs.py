@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamtree_desktop import topics as topic
-
 from ..services import AppServices
 from ..widgets.scaffold import label
 from . import work
@@ -285,12 +283,10 @@ class AccountForm(QWidget):
             code = self.code.text().strip() if self.awaiting_code else None
             self.services.worker.submit(work.create_cloud_account, app, server,
                                         email if self.needs_email else None, password, lock, code,
-                                        on_done=self._done, on_error=self._failed,
-                                        topics=topic.ALL - {topic.DAILYDOS})
+                                        on_done=self._done, on_error=self._failed)
         else:
             self.services.worker.submit(work.sign_in, app, server, email, password, lock,
-                                        on_done=self._done, on_error=self._failed,
-                                        topics=topic.ALL)
+                                        on_done=self._done, on_error=self._failed)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -17,6 +19,9 @@ from ..services import AppServices
 from ..widgets.scaffold import label
 from . import scheduler as sc
 from .scheduler import SyncScheduler
+
+if TYPE_CHECKING:
+    from ..dialogs.versions import VersionsDialog
 
 SHORT = {
     sc.SYNCED: "Synced",
@@ -161,7 +166,7 @@ class SyncDetails(QDialog):
         self.close_button.clicked.connect(self.hide)
         self.versions_button = QPushButton("Earlier versions…")
         self.versions_button.clicked.connect(self._versions)
-        self.versions_dialog: QDialog | None = None
+        self.versions_dialog: VersionsDialog | None = None
         self.password_button = QPushButton("Enter password…")
         self.password_button.clicked.connect(self._password)
         self.sync_button = QPushButton("Sync now")
@@ -211,7 +216,7 @@ class SyncDetails(QDialog):
 
         if self.versions_dialog is None:
             self.versions_dialog = VersionsDialog(self.services, self.parentWidget())
-        self.versions_dialog.reload()  # type: ignore[attr-defined]
+        self.versions_dialog.reload()
         self.versions_dialog.open()
 
     def _password(self) -> None:

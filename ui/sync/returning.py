@@ -1,7 +1,7 @@
 """First launch for someone who already uses DreamTree on another computer.
 
 Sign in (AccountForm), and the account's work comes here: onboarding ends where the person
-left off. When the account holds no work yet, the spec's choice: restore from a backup file
+left off. When the account holds no work yet, the person chooses: restore from a backup file
 (its import preview shown before anything is written) or start fresh.
 """
 
@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from dreamtree_desktop import topics as topic
 
 from ..services import AppServices
 from ..widgets.banner import Banner
@@ -133,4 +131,4 @@ class RestoreOrFresh(QWidget):
 
         self.services.worker.submit(_restore, self.services.app_data, self.path, password,
                                     bool(self.report.get("needs_confirmation")), on_done=self.restored.emit,
-                                    on_error=failed, topics=topic.ALL)
+                                    on_error=failed)

@@ -93,7 +93,7 @@ def sign_in(ctx: Any, app: Any, server: str, email: str, password: str, lock: bo
     before = _modules(ctx) if had_work else {}  # only a merge has something to report
     since = now_iso()
     result = cloud_account.login(app, server, email, password, lock=lock)
-    ctx.user_id = app.user_id  # a new computer takes the account's identity
+    ctx.follow(app)  # a new computer takes the account's identity and data key
     outcome = AccountOutcome(result, had_work=had_work)
     outcome.server_had_data = _server_had_data(result, had_work, ctx)
     outcome.changes = _changes(ctx, before, since) if had_work else []

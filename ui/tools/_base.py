@@ -133,6 +133,7 @@ class ToolPanel(QWidget):
         return deliver
 
     def topics(self) -> frozenset[str]:
+        """What a write of this panel changes: the core's rule for its tool (topics.tool_write)."""
         return topic.tool_write(self.tool_id)
 
     def show_error(self, exc: BaseException) -> None:

@@ -241,9 +241,6 @@ class JobsPanel(ToolPanel):
     def refresh(self) -> None:
         self.run(_load, on_done=self._loaded)
 
-    def topics(self) -> frozenset[str]:
-        return super().topics() | {topic.tool("networking-prep")}
-
     def _loaded(self, data: dict[str, Any]) -> None:
         self.jobs = data["jobs"]
         self.today = data["today"]

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import LOST, UNREADABLE, UNREADABLE_TEXT, UserContext
 from dreamtree_desktop.errors import DreamTreeError, UserInputError
 from dreamtree_desktop.tools import _common as common
@@ -195,9 +194,6 @@ class NetworkingPanel(ToolPanel):
 
     def _origin_wants_contacts(self) -> bool:
         return self.origin == "3.4.2"
-
-    def topics(self) -> frozenset[str]:
-        return super().topics() | {topic.tool("job-prospector")}
 
     @property
     def company_id(self) -> str | None:

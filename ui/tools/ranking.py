@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dreamtree_desktop import topics as topic
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.workbook import Workbook
 from dreamtree_desktop.tools import career_options, locations, ranking, skills
@@ -342,11 +341,6 @@ class RankingPanel(ToolPanel):
         self._mode("items")
         self.check_unlocked()
         self.refresh()
-
-    def topics(self) -> frozenset[str]:
-        # Rankings of places, options and skills change what those tools show.
-        return super().topics() | {topic.tool("career-options"), topic.tool("skills-browser"),
-                                   topic.tool("list-builder")}
 
     # -- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
