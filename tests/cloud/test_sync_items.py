@@ -144,3 +144,31 @@ def test_an_account_with_only_an_old_snapshot_moves_to_items(cloud_server, seede
         assert "kept in the snapshot" in flow_activities(ctx)
     assert plain_export(b) == plain_export(account.a)
     assert not sync(account.a).pushed
+
+
+def test_an_unreadable_old_snapshot_is_refused_then_replaced_by_items(cloud_server, seeded_template, tmp_path):
+    from dreamtree_desktop.errors import ServiceError
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path)
+    with opened(account.a) as (_app, ctx):
+        token = sync_state.stored_token(ctx)
+        user_id = ctx.user_id
+    broken = {"format": "dreamtree-export", "version": "2.0", "user": {"id": user_id}, "modules": "garbage"}
+    put = httpx.put(f"{cloud_server.url}/v1/snapshot", timeout=30,
+                    json={"schema_version": "2.0", "exported_at": "2026-01-31T12:00:00Z", "wallet": broken},
+                    headers={"Authorization": f"Bearer {token}", "If-Match": "0"})
+    assert put.status_code == 200, put.text
+    for table in ("sync_items", "sync_pushes", "sync_heads"):
+        cloud_server.d1(f"DELETE FROM {table} WHERE user_id = '{user_id}'")
+    with opened(account.a) as (app, ctx), app.db.transaction():
+        sync_state.delete_meta(app.db, sync_state.META_REVISION)
+        forget_mirror(app.db)
+    before = plain_export(account.a)
+    with pytest.raises(ServiceError) as refused:
+        sync(account.a)
+    assert refused.value.exit_code == 4 and "copy on the server is damaged" in str(refused.value)
+    assert plain_export(account.a) == before
+    replaced = sync(account.a)
+    assert replaced.pushed and any("replaced" in n for n in replaced.notes)
+    b = sign_in(account, seeded_template, tmp_path, "B")
+    assert plain_export(b) == plain_export(account.a) == before
