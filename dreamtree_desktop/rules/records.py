@@ -150,8 +150,9 @@ def resume_object(value: Any, field: str = "resume") -> dict[str, Any]:
     return dict(value)
 
 
-# What a saved resume's fields must look like (JSON Resume's own formats). Only what the person
-# typed is checked here: an import brings a stored resume whole and passes `resume_json`.
+# What a saved resume's fields must look like (JSON Resume's own formats). The builder checks
+# them field by field as the person types; `resume_json` applies the same rule to a stored
+# resume an import or sync brings in.
 RESUME_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
 RESUME_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 RESUME_SECTIONS = {"work": "Work experience", "projects": "Projects", "education": "Education"}
@@ -169,6 +170,12 @@ class ResumeProblem:
     index: int | None
     field: str
     reason: str
+
+    @property
+    def path(self) -> str:
+        """Where the field sits in the resume's JSON, e.g. basics.email or work[0].startDate."""
+        place = self.section if self.index is None else f"{self.section}[{self.index}]"
+        return f"{place}.{self.field}"
 
     @property
     def sentence(self) -> str:
@@ -219,6 +226,9 @@ def resume_json(value: Any, field: str) -> Any:
     except (ValueError, RecursionError):
         raise UserInputError(f"{field} is not valid JSON.") from None
     resume_object(parsed, field)
+    refused = resume_problems(parsed)
+    if refused:
+        raise UserInputError(f"{field} {refused[0].path}: {refused[0].sentence}")
     return value
 
 
