@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,6 +17,22 @@ from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ..widgets.banner import Banner
+
+log = logging.getLogger("dreamtree.ui.tools")
+
+
+def _declaring(fn: Callable[..., Any], tool_id: str) -> Callable[..., Any]:
+    """`fn` as a write job: a write whose core operations declared no change topic would leave
+    every view stale, so it leaves a warning in the log."""
+    def job(ctx: Any, *args: Any) -> Any:
+        with topic.recording() as declared:
+            result = fn(ctx, *args)
+        topic.changed(*declared)
+        if not declared:
+            log.warning("a write of %s (%s) declared no change topics", tool_id, getattr(fn, "__name__", fn))
+        return result
+
+    return job
 
 
 class ToolPanel(QWidget):
@@ -68,11 +85,13 @@ class ToolPanel(QWidget):
     # -- work on the database thread -------------------------------------------------------------
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
             write: bool = False, on_error: Callable[[BaseException], None] | None = None) -> None:
-        """Run fn(ctx, *args) on the worker; errors show in the banner (nothing is lost in the form)."""
-        topics = self.topics() if write else ()
+        """Run fn(ctx, *args) on the worker; errors show in the banner (nothing is lost in the form).
+
+        What a write changed is what the core operations it calls declare (the worker publishes
+        it); `write=True` only says one is expected, so a write that declared nothing is logged."""
+        job = _declaring(fn, self.tool_id) if write else fn
         self.services.worker.submit(
-            fn, *args, on_done=self._alive(on_done), on_error=self._alive(on_error or self.show_error),
-            topics=topics,
+            job, *args, on_done=self._alive(on_done), on_error=self._alive(on_error or self.show_error),
         )
 
     # -- unsaved edits -----------------------------------------------------------------------------
@@ -132,10 +151,6 @@ class ToolPanel(QWidget):
                 callback(value)
 
         return deliver
-
-    def topics(self) -> frozenset[str]:
-        """What a write of this panel changes: the core's rule for its tool (topics.tool_write)."""
-        return topic.tool_write(self.tool_id)
 
     def show_error(self, exc: BaseException) -> None:
         if isinstance(exc, DreamTreeError):
