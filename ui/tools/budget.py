@@ -209,8 +209,7 @@ class ExpenseLine(QWidget):
 
 class BudgetPanel(ToolPanel):
     tool_id = "budget-calculator"
-    locked_hint = ("Answer that exercise in the workbook to keep a budget here. "
-                   "You can still try the numbers.")
+    locked_hint = "Answer that exercise in the workbook to keep a budget here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({topic.tool("budget-calculator"), topic.ANSWERS})
 
@@ -311,7 +310,7 @@ class BudgetPanel(ToolPanel):
         self.add_done_button(buttons)
         body.addLayout(buttons)
         body.addStretch(1)
-        self._write_widgets = [self.save_button, self.clear_button]
+        self._write_widgets = [self.save_button, self.clear_button, self.add_button]
         self._set_lines([])
         self.check_unlocked()
         self.refresh()
@@ -453,9 +452,9 @@ class BudgetPanel(ToolPanel):
             show_unreadable(self, f"your budget's {', '.join(names)}",
                             "until then the rest is shown and the budget cannot be changed.")
         for edit, column, hint in ((self.benefits, "benefits_needed", BENEFITS_HINT), (self.notes, "notes", "")):
-            edit.setReadOnly(bad)
+            edit.setReadOnly(bad or self.locked)
             edit.setPlaceholderText(UNREADABLE_TEXT if column in columns else hint)
-        self.add_button.setEnabled(not bad)
+        self.add_button.setEnabled(not bad and not self.locked)
         self.save_button.setEnabled(not bad and not self.locked)
 
     def _autosave(self) -> None:
