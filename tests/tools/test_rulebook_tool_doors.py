@@ -116,3 +116,42 @@ def test_an_answer_carrying_a_forbidden_value_is_refused(data_dir: Path, prompt_
                 if _user_rows(app) != before:
                     problems.append(f"{column} = {value!r:.30}: something was written")
     assert not problems, f"{prompt_id}:\n" + "\n".join(problems)
+
+
+LEGACY_TOOLS = {"user_career_options": "career-options", "user_companies": "networking-prep",
+                "user_contacts": "networking-prep", "user_experiences": "experiences",
+                "user_flow_logs": "flow-tracker", "user_jobs": "job-prospector", "user_locations": "ranking-grid",
+                "user_stories": "soared-story", "user_dashboard_snapshots": "life-dashboard"}
+
+
+def _legacy(table: str, content: dict[str, Any]) -> dict[str, Any]:
+    if table == "user_companies":
+        content = {**content, "kind": "company"}
+    content = {k: v for k, v in content.items() if k != "story_type"}
+    return {"version": "1.1", "exported_at": "2024-01-15T10:30:00Z",
+            "tool_instances": [{"id": "c0ffee00-0000-4000-8000-000000000001", "tool_type": LEGACY_TOOLS[table],
+                                "origin": None, "content_json": content, "created_at": "2024-01-11T16:00:00Z"}]}
+
+
+def test_a_legacy_record_with_a_forbidden_value_is_left_out_and_named(data_dir: Path) -> None:
+    """The 1.1 door: the record alone in a file, with one forbidden value, leaves nothing to import,
+    so the file is refused and the note names the column."""
+    from dreamtree_desktop.portability import Catalog, DocumentError, validate_document
+
+    with open_app_data(data_dir) as app:
+        catalog = Catalog.load(app.db)
+    problems = []
+    for table, (_form, valid) in FORMS.items():
+        validate_document(_legacy(table, dict(valid)), catalog)  # the valid record maps and passes
+        for column, rule in COLUMNS[table].items():
+            if column == "story_type" or (table, column) in DEFAULTED:
+                continue  # set by the tool type, or filled in by the form's default
+            for value in bad_values(rule):
+                try:
+                    validate_document(_legacy(table, {**valid, column: value}), catalog)
+                except DocumentError as exc:
+                    if column not in str(exc):
+                        problems.append(f"{table}.{column} = {value!r:.30}: refused without naming it: {exc}")
+                else:
+                    problems.append(f"{table}.{column} = {value!r:.30}: accepted")
+    assert not problems, "\n".join(problems)
