@@ -24,13 +24,11 @@ PERSONAL_PROMPTS: frozenset[str] = frozenset(
     {
         "1.2.1.past-places",  # the places the person has lived
         "1.2.3.best-people",  # people they loved working with, described
-        "2.4.3.first-step",  # who they could ask about an unknown
         "3.3.2.heard",  # a conversation and what the other person did
         "3.4.2.intro-request",  # a note to someone they know, naming the people to meet
         "3.4.2.first",  # the one person to talk to first, and why
         "3.5.2.draft",  # an outreach message to a named person
         "3.5.2.follow-up",  # the follow-up to that person
-        "3.5.3.learned",  # what someone told them in a meeting
         "3.5.3.next",  # who they were told to talk to next
         "3.5.4.keep-in-touch",  # people to thank or keep in touch with
         "3.5.4.first-note",  # a note to one person on that list

@@ -21,7 +21,7 @@ FIELDS = ("title", "company_id", "posting_url", "application_status", "notes", "
 def _validate(ctx: UserContext, d: Mapping[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The job")
     # Any move along the pipeline is allowed, forwards or back; only the value is checked.
-    status = d.get("application_status") or "saved"
+    status = c.or_default(d.get("application_status"), "saved")
     return {
         **rules.check_record(TABLE, {**d, "application_status": status}),
         "company_id": c.owned_id(ctx, "user_companies", d.get("company_id"), "company_id", "companies"),

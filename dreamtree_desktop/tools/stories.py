@@ -20,7 +20,7 @@ FIELDS = ("title", *SOARED, "story_type", "experience_id", "skill_ids")
 
 def validate(ctx: UserContext, d: Mapping[str, Any], *, default_type: str = "challenge") -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The story")
-    out = rules.check_record(TABLE, {**d, "story_type": d.get("story_type") or default_type})
+    out = rules.check_record(TABLE, {**d, "story_type": c.or_default(d.get("story_type"), default_type)})
     out["experience_id"] = c.owned_id(ctx, "user_experiences", d.get("experience_id"), "experience_id",
                                       "experiences")
     return out

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QHideEvent
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
@@ -74,6 +74,7 @@ class ToolPanel(QWidget):
         scroll.setWidget(self.body)
         self._outer.addWidget(scroll, 1)
         self._locked = False
+        self._read_only: QObject | None = None
         self._write_widgets: list[QWidget] = []
         self._undo_fn: Callable[[], None] | None = None
         # The list-and-editor pairs of this panel (ui/tools/_records.py), flushed before it goes away.
@@ -184,9 +185,13 @@ class ToolPanel(QWidget):
         if not isinstance(exc, ToolLockedError):
             self.show_error(exc)
             return
+        from .read_only import READ_ONLY_NOTE, hold_read_only
+
         self._locked = True
-        self.banner.show_message(exc.message, self.locked_hint, kind="info")
+        self.banner.show_message(exc.message, f"{self.locked_hint} {READ_ONLY_NOTE}".strip(), kind="info")
         self.set_editable(False)
+        if self._read_only is None:
+            self._read_only = hold_read_only(self.body)
 
     def set_editable(self, editable: bool) -> None:
         """Enable or disable everything that writes; panels with more to switch extend this."""

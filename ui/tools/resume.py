@@ -36,6 +36,7 @@ from ._base import ToolPanel, field_error_label
 from ._shared import show_unreadable
 from .networking import UrlField
 from .portfolio_export import PortfolioExport
+from .read_only import browse_only
 from .resume_files import export_json, export_pdf
 from .resume_keeper import ResumeKeeper
 from .resume_text import SECTIONS, entry_label, resume_html, skills_from_text, skills_to_text
@@ -127,7 +128,8 @@ class ResumePanel(ToolPanel):
             done_row.addWidget(self.done_button)
             body.addLayout(done_row)
         body.addStretch(1)
-        self._write_widgets = [self.save_button, self.rebuild_button]
+        self._write_widgets = [self.save_button, self.rebuild_button, self.add_entry_button,
+                               self.remove_entry_button, self.up_entry_button, self.down_entry_button]
         self.check_unlocked()
         self.refresh()
 
@@ -178,6 +180,7 @@ class ResumePanel(ToolPanel):
         section_label = QLabel("Section", page)
         section_row.addWidget(section_label)
         self.section_box = QComboBox(page)
+        browse_only(self.section_box)
         self.section_box.setAccessibleName("Resume section")
         for key, (label, _fields) in SECTIONS.items():
             self.section_box.addItem(label, key)
@@ -388,6 +391,8 @@ class ResumePanel(ToolPanel):
             error.hide()
         self._filling = False
         self.entry_box.setVisible(has)
+        has = has and not self.locked
+        self.add_entry_button.setEnabled(not self.locked)
         self.remove_entry_button.setEnabled(has)
         self.up_entry_button.setEnabled(has and self.entry_index > 0)
         self.down_entry_button.setEnabled(has and self.entry_index < len(entries) - 1)
