@@ -89,6 +89,7 @@ def instrument() -> Stages:
     stages.wrap(sync_client.CloudClient, "get_snapshot", "pull: old whole snapshot")
     stages.wrap(service, "export_document", "export (local data)")
     stages.wrap(remote, "validate_document", "validate (pulled, and before push)")
+    stages.wrap(remote, "validate_part", "validate only new items (pulled, to push)")
     stages.wrap(remote, "check_opened", "open every sealed value (pulled)")
     stages.wrap(service, "merge", "merge")
     stages.wrap(service, "apply_document", "apply locally (one transaction)")

@@ -175,6 +175,35 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:
     _check_auth(doc)
 
 
+def validate_part(whole: Doc, part: Doc, catalog: Catalog) -> None:
+    """Check `whole` when only the pieces in `part` are new (sync: the items pulled or about to be
+    pushed; every other piece of `whole` passed these checks when it arrived or was written).
+
+    `part` holds the head, settings, auth and custom skills of `whole` and the new pieces, as the
+    same objects (sync.items.document_from). The checks of one piece (schema, rulebook, hashes,
+    envelopes) run on `part`; the checks between pieces, that a new piece or a removed one can
+    break (unique ids and natural keys, references that resolve, tombstones), run on `whole`.
+    """
+    if check_header(part) or check_header(whole):
+        raise DocumentError("/version", "a document in the old 1.1 format is checked whole")
+    check_schema(part)
+    _limit[0] = format_iso(future_limit())
+    _timestamp(whole["user"], "created_at", "/user")
+    refs = _Refs(whole, catalog)
+    _custom_skills(whole, catalog)
+    _settings_section(whole, catalog)
+    units = _units(whole, catalog)
+    for module_id, rows, base in units:
+        _ids(refs, catalog, module_id, rows, base)
+    new = {id(r) for records in part["standalone"].values() for r in records}
+    for _module_id, rows, base in units:
+        _references(refs, catalog, rows, base, hashed=new)
+    _tombstones(whole)
+    check_rules(part, catalog)
+    _check_personal(part, catalog)
+    _check_auth(whole)
+
+
 Units = list[tuple[str | None, dict[str, list[dict[str, Any]]], str]]
 
 
@@ -255,7 +284,9 @@ def _ids(
             _owner(catalog, module_id, table, record, here)
 
 
-def _references(refs: _Refs, catalog: Catalog, rows: dict[str, list[dict[str, Any]]], base: str) -> None:
+def _references(refs: _Refs, catalog: Catalog, rows: dict[str, list[dict[str, Any]]], base: str, *,
+                hashed: set[int] | None = None) -> None:
+    """`hashed`: the records whose content hash is checked (None: all)."""
     for table, records in rows.items():
         spec = TABLES[table]
         for i, record in enumerate(records):
@@ -266,7 +297,8 @@ def _references(refs: _Refs, catalog: Catalog, rows: dict[str, list[dict[str, An
                     raise DocumentError(f"{here}/{column}", f"{value!r} names no record of {target} in the file")
             _record_refs(refs, catalog, table, record, here)
             _children(refs, table, record, here)
-            if base == "/standalone" and record["content_hash"] != hash_content(table, record):
+            if (base == "/standalone" and (hashed is None or id(record) in hashed)
+                    and record["content_hash"] != hash_content(table, record)):
                 raise DocumentError(f"{here}/content_hash", "the content_hash does not match the item's content")
 
 

@@ -187,7 +187,8 @@ def send(settled: Settled, connect: Connect = s.default_connect) -> tuple[int, s
     prepared = settled.prepared
     assert settled.doc is not None and settled.catalog is not None
     with connect(prepared.server, prepared.token) as client:
-        return push(client, settled.doc, settled.catalog, settled.revision, settled.changes, prepared.result)
+        return push(client, settled.doc, settled.catalog, settled.revision, settled.changes, prepared.result,
+                    checked=settled.view is not None and settled.view.doc is not None)
 
 
 def finish(ctx: UserContext, settled: Settled, sent: tuple[int, str | None]) -> s.SyncResult:

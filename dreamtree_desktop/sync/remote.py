@@ -9,7 +9,7 @@ network carries only what changed. See docs/sync-protocol.md, "Items".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +17,11 @@ from ..context import UserContext
 from ..portability import Catalog, DocumentError, validate_document
 from ..portability.canonical import canonical_json, key_id
 from ..portability.conform import check_opened
+from ..portability.validate import validate_part
 from . import protocol as p
 from .client import CloudClient
 from .errors import CloudError, RevisionAhead, ServerDamaged
-from .items import AUTH, ItemKey, Texts, changed_items, document_from, item_texts, pages
+from .items import AUTH, HEAD, ItemKey, Texts, changed_items, document_from, item_texts, iter_items, pages
 from .lost import mark_lost
 from .state import META_DAMAGED, meta, set_meta
 
@@ -141,8 +142,13 @@ def build_view(ctx: UserContext, catalog: Catalog, mirror: Texts, pulled: Pulled
     if pulled.checked is not None:
         view.doc = pulled.checked
         return view
+    # Items this device already held passed these checks when they arrived: only the pulled ones
+    # are new (all of them when the mirror is replaced or a new head came).
+    fresh = None if pulled.restart or not mirror or HEAD in pulled.items else {
+        k for k, v in pulled.items.items() if v is not None}
     try:
-        view.doc = check_remote(ctx, wallet, catalog, reset_at=pulled.reset_at, reset_seen=reset_seen)
+        view.doc = check_remote(ctx, wallet, catalog, reset_at=pulled.reset_at, reset_seen=reset_seen,
+                                fresh=fresh)
     except DocumentError as exc:
         on_damaged(str(exc), pulled.revision, exc)
     return view
@@ -155,22 +161,32 @@ def _parse(text: str) -> Any:
 
 
 def check_remote(ctx: UserContext, wallet: dict[str, Any], catalog: Catalog, *,
-                 reset_at: str | None = None, reset_seen: str | None = None) -> dict[str, Any]:
+                 reset_at: str | None = None, reset_seen: str | None = None,
+                 fresh: Collection[ItemKey] | None = None) -> dict[str, Any]:
     """The server's document, checked like any import. After a password reset this folder took
     part in, personal values still sealed under the old key become the lost marker
-    (recovery.mark_lost) before the checks."""
-    checked = validate_document(wallet, catalog)
-    doc = checked.doc
-    if checked.legacy:
-        raise DocumentError("/version", "a cloud copy is never in the old 1.1 format")
-    if (reset_at is not None and ctx.data_key is not None and reset_seen == reset_at
-            and doc["pii"].get("key_id") != key_id(ctx.data_key)):
+    (recovery.mark_lost) before the checks (and the whole document is checked).
+
+    `fresh`: the keys of the only items not checked before (None: all are new); the checks of one
+    item run on those, the checks between items on the whole document (validate.validate_part)."""
+    lost = (reset_at is not None and ctx.data_key is not None and reset_seen == reset_at
+            and isinstance(wallet.get("pii"), dict) and wallet["pii"].get("key_id") != key_id(ctx.data_key))
+    if fresh is None or lost:
+        checked = validate_document(wallet, catalog)
+        doc = opened = checked.doc
+        if checked.legacy:
+            raise DocumentError("/version", "a cloud copy is never in the old 1.1 format")
+    else:
+        doc = wallet
+        opened = part_of(wallet, {k: b for k, b in _bodies(wallet) if k in fresh})
+        validate_part(doc, opened, catalog)
+    if lost and ctx.data_key is not None:
         mark_lost(doc, catalog, ctx.data_key, ctx.user_id)
         doc["pii"]["key_id"] = key_id(ctx.data_key)
     if ctx.data_key is not None and doc["user"]["id"] == ctx.user_id:
         # Every sealed value must open under this folder's key before anything is written:
         # a damaged or rolled-back envelope would otherwise wipe that field everywhere.
-        check_opened(doc, catalog, ctx.data_key, ctx.user_id)
+        check_opened(opened, catalog, ctx.data_key, ctx.user_id)
     if doc["user"]["id"] != ctx.user_id:
         raise DocumentError("/user/id", "it belongs to another user")
     if doc["pii"]["mode"] != "sealed":
@@ -179,6 +195,20 @@ def check_remote(ctx: UserContext, wallet: dict[str, Any], catalog: Catalog, *,
     if remote_key is not None and ctx.data_key is not None and remote_key != key_id(ctx.data_key):
         raise DocumentError("/pii/key_id", "its personal fields are sealed under another data key")
     return doc
+
+
+def _bodies(doc: dict[str, Any]) -> list[tuple[ItemKey, Any]]:
+    return list(iter_items(doc))
+
+
+def part_of(doc: dict[str, Any], bodies: Mapping[ItemKey, Any]) -> dict[str, Any]:
+    """The document holding `doc`'s head, auth, settings and custom skills and the given items
+    (the same objects as in `doc`, so what the checks bring to stored form is changed in both)."""
+    small = {k: b for k, b in iter_items(doc) if k[0] in ("head", "auth", "settings", "skill")}
+    part = document_from({**small, **bodies})
+    assert part is not None
+    part["exported_at"], part["app"] = doc.get("exported_at"), doc.get("app")
+    return part
 
 
 def newer_format(wallet: dict[str, Any]) -> str | None:
@@ -224,12 +254,17 @@ def changes_to_push(doc: dict[str, Any], view: View) -> tuple[Texts, list[Change
 
 
 def push(client: CloudClient, doc: dict[str, Any], catalog: Catalog, revision: int, changes: list[Change],
-         result: SyncResult) -> tuple[int, str | None]:
+         result: SyncResult, *, checked: bool = False) -> tuple[int, str | None]:
     """Upload the changed items in pages (each page its own revision); the new revision and its id.
     StaleRevision when another device pushed first: the pages sent before stay, and the next
-    round pulls them back with the others' items."""
+    round pulls them back with the others' items. `checked`: every item the server holds passed
+    the checks, so of the items here only the changed ones are new."""
     # The server keeps what it is given; only a document that passes the import checks goes up.
-    validate_document(doc, catalog)
+    sent = {k for k, t in changes if t is not None}
+    if checked and HEAD not in sent:
+        validate_part(doc, part_of(doc, {k: b for k, b in iter_items(doc) if k in sent}), catalog)
+    else:
+        validate_document(doc, catalog)
     too_big = [key for key, text in changes if text is not None and len(text.encode("utf-8")) > p.MAX_ITEM_BYTES]
     if too_big:
         kind, name = too_big[0]

@@ -294,7 +294,8 @@ def _round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Ho
     if hooks.before_push is not None:
         hooks.before_push(result.rounds)
     try:
-        view.revision, view.revision_id = push(client, to_push, catalog, view.revision, changes, result)
+        view.revision, view.revision_id = push(client, to_push, catalog, view.revision, changes, result,
+                                               checked=view.doc is not None)
     except StaleRevision:
         result.notes.append(f"the cloud copy changed during round {result.rounds}: pulled and merged again")
         return False

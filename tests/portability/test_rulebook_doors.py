@@ -24,6 +24,7 @@ from dreamtree_desktop.portability import Catalog, DocumentError, export_documen
 from dreamtree_desktop.portability.canonical import hash_content
 from dreamtree_desktop.rules import COLUMNS
 from dreamtree_desktop.security.envelope import is_envelope
+from dreamtree_desktop.sync.items import item_texts
 from dreamtree_desktop.sync.remote import check_remote
 from tests.reliability.rulebook_cases import bad_values
 
@@ -88,7 +89,14 @@ def test_every_table_and_column_has_forbidden_values() -> None:
     assert len(FORBIDDEN) >= 150, len(FORBIDDEN)
 
 
-def test_the_sync_door_refuses_every_forbidden_value(folder: Path, tmp_path: Path) -> None:
+def _new_items(good: Doc, wallet: Doc) -> set[tuple[str, str]]:
+    """The items of `wallet` a sync would pull on top of `good` (the device holds `good`)."""
+    before = item_texts(good)
+    return {k for k, t in item_texts(wallet).items() if before.get(k) != t}
+
+
+@pytest.mark.parametrize("pulled", ["the whole copy", "only the changed item"])
+def test_the_sync_door_refuses_every_forbidden_value(folder: Path, tmp_path: Path, pulled: str) -> None:
     work = tmp_path / "data"
     shutil.copytree(folder, work)
     missed = []
@@ -101,8 +109,10 @@ def test_the_sync_door_refuses_every_forbidden_value(folder: Path, tmp_path: Pat
         for table, column, value in FORBIDDEN:
             wallet = json.loads(json.dumps(good))
             named = place(wallet, catalog, table, column, value, ctx)
+            fresh = _new_items(good, wallet) if pulled == "only the changed item" else None
+            assert fresh is None or 0 < len(fresh) < 10, fresh
             try:
-                check_remote(ctx, wallet, catalog)
+                check_remote(ctx, wallet, catalog, fresh=fresh)
             except DocumentError as exc:
                 if named not in str(exc):
                     missed.append(f"{table}.{column} = {str(value)[:30]!r}: refused without naming it: {exc}")
