@@ -36,6 +36,12 @@ PERSONAL_PROMPTS: frozenset[str] = frozenset(
     }
 )
 
+# The schema step (PRAGMA user_version) that made each prompt above personal. A backup or a cloud
+# copy written before that step holds the answer in plain text; the rulebook accepts it there and
+# the import or sync seals it (portability/personal.py, plain_accepted). Prompts not listed here
+# (module 1.4) were personal from the first schema: a plain answer to them is always refused.
+PERSONAL_SINCE: dict[str, int] = {prompt: 5 for prompt in PERSONAL_PROMPTS}
+
 # What a PII field holds after a password reset made it unrecoverable.
 LOST_MARKER = '{"v":1,"lost":true}'
 
