@@ -14,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dreamtree_desktop.accounts import claim
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UserContext
-from dreamtree_desktop.security.vault import read_vault, unlock_vault
+from dreamtree_desktop.security.unlock import unlock_vault
+from dreamtree_desktop.security.vault import read_vault
 from dreamtree_desktop.storage.db import Database
 
 PASSWORD = "bench-password-correct-horse"

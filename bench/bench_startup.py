@@ -195,12 +195,18 @@ def main() -> int:
     )
     parser.add_argument("--anki", metavar="PYTHON", help="the Python of an Anki install: run it side by side")
     parser.add_argument("--anki-base", metavar="DIR", help="Anki's base folder (made on first use; default: temp)")
+    parser.add_argument("--make", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make:
+        make_finished_folder(Path(args.make))
+        return 0
     with tempfile.TemporaryDirectory(prefix="dreamtree-bench-") as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp) / "data"
         if not (folder / "dreamtree.db").exists():
             t0 = time.perf_counter()
-            make_finished_folder(folder)
+            # In a process of its own: the apps' peak RSS (ru_maxrss) starts from this process's own
+            # through fork and exec, so this one must stay small.
+            subprocess.run([sys.executable, __file__, "--make", str(folder)], check=True, cwd=ROOT)
             print(f"made a finished workbook in {time.perf_counter() - t0:.1f} s (not timed)")
         one_run(folder)  # warm the OS file cache and .pyc files, as a second launch would be
         anki: list[dict[str, float]] = []

@@ -33,6 +33,7 @@ from .window.geometry import COMPACT_RAIL_WIDTH, NARROW_TOOL_WIDTH, SavedGeometr
 from .window.menus import WindowMenus
 from .window.rail import Rail
 from .window.tool_host import ToolHost, panel_for, read_tool_names, tool_title
+from .worker import logged
 
 log = logging.getLogger("dreamtree.ui")
 
@@ -200,7 +201,7 @@ class MainWindow(QMainWindow):
         try:
             panel = panel_for(self.services, tool_id, origin_id, self.tool_host)
         except Exception as exc:  # a panel that cannot be built must not take the window down
-            log.debug("tool panel %s failed to open", tool_id, exc_info=True)
+            log.exception("tool panel %s failed to open", tool_id)
             if self.tool_host.panel is None:
                 self._close_tool()
             self.banner.show_error(exc)
@@ -208,7 +209,7 @@ class MainWindow(QMainWindow):
         title = self.tool_names.get(tool_id) or tool_title(tool_id)
         self.tool_host.set_panel(tool_id, title, panel, origin_id)
         if tool_id not in self.tool_names:
-            self.services.worker.submit(read_tool_names, on_done=self._got_tool_names, on_error=lambda _e: None)
+            self.services.worker.submit(read_tool_names, on_done=self._got_tool_names, on_error=logged("reading the tool names"))
         done = getattr(panel, "done", None)
         if done is not None:
             done.connect(lambda t=tool_id, o=origin_id: self._panel_done(t, o))

@@ -83,6 +83,15 @@ class _Thread(QThread):
                 self.job_finished.emit()
 
 
+def logged(what: str) -> Callable[[BaseException], None]:
+    """An on_error for background reads whose failure the person need not see: the window goes
+    on without them, and the log keeps what failed."""
+    def report(exc: BaseException) -> None:
+        log.warning("%s failed", what, exc_info=exc)
+
+    return report
+
+
 class DbWorker(QObject):
     """Runs `fn(ctx, *args)` on its own thread, in submission order."""
 

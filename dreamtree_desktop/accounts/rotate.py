@@ -1,6 +1,6 @@
 """Rotating the data key: a new random key, every sealed value re-encrypted under it, the key
 re-wrapped for a claimed account, so a key file copied earlier, or a vault from before a password
-change, opens nothing written from now on.
+change, opens no personal value written from now on (the database key itself stays).
 
 Crash-safe like the other key changes: the new key file is staged first (lock off:
 device.key.new with the same database key, the new data key and a random marker; lock on:

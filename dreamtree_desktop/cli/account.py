@@ -154,7 +154,7 @@ def run_rotate_key(args: argparse.Namespace) -> int:
             f"New encryption key in place: {done.resealed} personal values re-encrypted"
             + (f", {done.revisions} kept versions" if done.revisions else "")
             + (f"; {done.unreadable} could not be opened and were left as they were" if done.unreadable else "")
-            + ". A copy of the old key opens nothing written from now on; the next sync sends the change."
+            + ". A copy of the old key opens no personal field written from now on; the next sync sends the change."
         )
     return 0
 

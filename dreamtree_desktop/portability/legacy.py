@@ -455,10 +455,11 @@ class _Mapper:
         columns = list(SINGLE_ROW_COLUMNS[table])
         if tool == "resume-builder":
             content = {"resume_json": json.dumps(content, ensure_ascii=False)}
+        # The module owning the fields the file brings: user_profile is shared by several.
         owner = module_id or next(
             (
                 self.catalog.column_owner.get((table, c))
-                for c in columns
+                for c in (*(c for c in content if c in columns), *columns)
                 if self.catalog.column_owner.get((table, c))
             ),
             None,

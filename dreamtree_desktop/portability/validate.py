@@ -83,8 +83,11 @@ def validate_document(raw: Any, catalog: Catalog, *, schema_checked: bool = Fals
 
         raw, notes = map_legacy(raw, catalog)
         check_schema(raw)
-        if notes and not (raw["modules"] or raw["standalone"] or raw["settings"] or raw["custom_skills"]):
-            # Everything was left out: applying would only stamp the folder, so refuse instead.
+        if not (raw["modules"] or raw["standalone"] or raw["settings"] or raw["custom_skills"]):
+            # Nothing to bring in (all left out, or a file with no answers): applying would only
+            # rewrite and stamp the folder, so refuse instead.
+            if not notes:
+                raise DocumentError("", "nothing in the file can be imported: it holds no answers or records")
             shown = "; ".join(notes[:3]) + (f" (and {len(notes) - 3} more)" if len(notes) > 3 else "")
             raise DocumentError("", f"nothing in the file can be imported: {shown}")
     check_semantics(raw, catalog)

@@ -14,7 +14,9 @@ import calendar
 import datetime as _dt
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -148,6 +150,67 @@ def resume_object(value: Any, field: str = "resume") -> dict[str, Any]:
     return dict(value)
 
 
+# What a saved resume's fields must look like (JSON Resume's own formats). The builder checks
+# them field by field as the person types; `resume_json` applies the same rule to a stored
+# resume an import or sync brings in.
+RESUME_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
+RESUME_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+RESUME_SECTIONS = {"work": "Work experience", "projects": "Projects", "education": "Education"}
+_RESUME_DATES = {"startDate": "start date", "endDate": "end date"}
+RESUME_DATE_TEXT = "Write the date as YYYY, YYYY-MM or YYYY-MM-DD."
+RESUME_EMAIL_TEXT = "Write the email address as name@example.com."
+
+
+@dataclass(frozen=True)
+class ResumeProblem:
+    """A field of the resume the rulebook refuses: ("basics", None, "email") or ("work", 0,
+    "startDate"); `reason` is said beside the field, `sentence` where the field is not in view."""
+
+    section: str
+    index: int | None
+    field: str
+    reason: str
+
+    @property
+    def path(self) -> str:
+        """Where the field sits in the resume's JSON, e.g. basics.email or work[0].startDate."""
+        place = self.section if self.index is None else f"{self.section}[{self.index}]"
+        return f"{place}.{self.field}"
+
+    @property
+    def sentence(self) -> str:
+        if self.index is None:
+            return self.reason
+        what = _RESUME_DATES.get(self.field, self.field)
+        return (f"{RESUME_SECTIONS.get(self.section, self.section)}, entry {self.index + 1}: "
+                f"the {what} must be written YYYY, YYYY-MM or YYYY-MM-DD.")
+
+
+def resume_problems(value: Mapping[str, Any]) -> list[ResumeProblem]:
+    """The fields of an edited resume that cannot be saved as they are (none: it can)."""
+    out: list[ResumeProblem] = []
+    basics = value.get("basics")
+    if isinstance(basics, Mapping):
+        email = basics.get("email")
+        if email and not (isinstance(email, str) and RESUME_EMAIL.match(email.strip())):
+            out.append(ResumeProblem("basics", None, "email", RESUME_EMAIL_TEXT))
+        if basics.get("url"):
+            try:
+                f.url(basics.get("url"), "Website")
+            except UserInputError as exc:
+                out.append(ResumeProblem("basics", None, "url", exc.message))
+    for section in RESUME_SECTIONS:
+        entries = value.get(section)
+        for n, entry in enumerate(entries if isinstance(entries, list) else []):
+            if not isinstance(entry, Mapping):
+                continue
+            for key in _RESUME_DATES:
+                date = entry.get(key)
+                if date and not (isinstance(date, str) and RESUME_DATE.match(date.strip())):
+                    out.append(ResumeProblem(section, n, key, RESUME_DATE_TEXT))
+    return out
+
+
 def resume_text(value: Mapping[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
@@ -163,6 +226,9 @@ def resume_json(value: Any, field: str) -> Any:
     except (ValueError, RecursionError):
         raise UserInputError(f"{field} is not valid JSON.") from None
     resume_object(parsed, field)
+    refused = resume_problems(parsed)
+    if refused:
+        raise UserInputError(f"{field} {refused[0].path}: {refused[0].sentence}")
     return value
 
 

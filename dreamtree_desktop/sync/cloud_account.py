@@ -384,6 +384,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     _vault.promote_staged_device_key(app.folder)
     app.keys.data_key[:] = account_key
     app.user_id = ctx.user_id
+    pulled.checked = remote  # passed every check above under this key: the first sync needs no second pass
     return pulled
 
 

@@ -42,6 +42,7 @@ class Pulled:
     reset_at: str | None = None
     snapshot: p.Snapshot | None = None  # the account's old whole snapshot (its item store is empty)
     wire_bytes: int = 0
+    checked: dict[str, Any] | None = None  # the document these items make, checked already (sign-in)
 
 
 def pull_items(client: CloudClient, since: int | None, *, since_id: str | None = None,
@@ -137,6 +138,9 @@ def build_view(ctx: UserContext, catalog: Catalog, mirror: Texts, pulled: Pulled
             f"The copy in your cloud account was written by a newer DreamTree (format {newer}).",
             code="newer_format", hint="Update DreamTree on this device to sync it. Your data here is unchanged.",
         )
+    if pulled.checked is not None:
+        view.doc = pulled.checked
+        return view
     try:
         view.doc = check_remote(ctx, wallet, catalog, reset_at=pulled.reset_at, reset_seen=reset_seen)
     except DocumentError as exc:
@@ -214,7 +218,7 @@ def changes_to_push(doc: dict[str, Any], view: View) -> tuple[Texts, list[Change
     is each device's own wrapping of the one data key: it goes up only when the server has none,
     so devices holding different wrappings do not take turns uploading it."""
     now = item_texts(doc)
-    if AUTH in view.texts and AUTH in now:
+    if AUTH in view.texts:
         now[AUTH] = view.texts[AUTH]
     return now, changed_items(now, view.texts)
 

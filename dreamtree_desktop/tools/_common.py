@@ -53,6 +53,14 @@ KEEP: Any = _Keep()
 
 
 # -- validation (the rules themselves live in the rulebook) ------------------------------------
+def or_default(value: Any, default: Any) -> Any:
+    """The form's default for a field left empty (None or blank text); any other value, even a
+    falsy one such as 0, goes to the rule as given, so a wrong type is refused, not replaced."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    return value
+
+
 def check_keys(data: Mapping[str, Any], allowed: Iterable[str], what: str) -> None:
     allowed_set = set(allowed)
     for key in data:

@@ -12,6 +12,7 @@ from typing import Any
 from ..clock import now_iso
 from ..context import UNREADABLE, UserContext
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "budget-calculator"
@@ -76,6 +77,7 @@ def _insert(ctx: UserContext, sealed: dict[str, str | None]) -> None:
                    list(row.values()))
 
 
+@causes(*tool_write(TOOL_ID))
 def save(ctx: UserContext, lines: Sequence[Mapping[str, Any]], benefits_needed: str | None = None,
          notes: str | None = None, origin: str | None = None) -> dict[str, Any]:
     """Store the expense lines and their totals. benefits_needed / notes: None leaves the stored
@@ -95,6 +97,7 @@ def save(ctx: UserContext, lines: Sequence[Mapping[str, Any]], benefits_needed: 
     return result
 
 
+@causes(*tool_write(TOOL_ID))
 def set_column(ctx: UserContext, column: str, text: str | None, origin: str | None = None) -> None:
     """Write benefits_needed or notes alone (the workbook's text prompts aimed at user_budget)."""
     c.require_unlocked(ctx, TOOL_ID, origin)
@@ -118,6 +121,7 @@ def get(ctx: UserContext) -> dict[str, Any] | None:
     return out
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     if _row(ctx) is None:

@@ -9,6 +9,7 @@ from typing import Any
 from ..context import UserContext
 from ..errors import UserInputError
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "career-options"
@@ -36,6 +37,7 @@ def _validate(d: Mapping[str, Any]) -> dict[str, Any]:
     return rules.check_record(TABLE, d)
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
     values = _validate(c.require_mapping(data, "The career option"))
@@ -46,6 +48,7 @@ def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None)
         return c.insert_row(ctx, TABLE, {**values, "origin": origin})
 
 
+@causes(*tool_write(TOOL_ID))
 def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     current = c.fetch_row(ctx, TABLE, row_id, "career option")
@@ -55,6 +58,7 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
         c.update_row(ctx, TABLE, row_id, values)
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     c.fetch_row(ctx, TABLE, row_id, "career option")
@@ -63,6 +67,7 @@ def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
         c.compact_ranks(ctx, TABLE)
 
 
+@causes(*tool_write(TOOL_ID))
 def rank(ctx: UserContext, ordered_ids: list[str], origin: str | None = None) -> list[str]:
     """Rank these options 1..n; any others follow."""
     c.require_unlocked(ctx, TOOL_ID, origin)

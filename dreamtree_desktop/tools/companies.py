@@ -7,6 +7,7 @@ from typing import Any
 
 from ..context import UserContext
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "networking-prep"
@@ -20,6 +21,7 @@ def _validate(d: Mapping[str, Any]) -> dict[str, Any]:
     return rules.check_record(TABLE, d)
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
     values = _validate(c.require_mapping(data, "The company"))
@@ -27,6 +29,7 @@ def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None)
         return c.insert_row(ctx, TABLE, {**values, "origin": origin})
 
 
+@causes(*tool_write(TOOL_ID))
 def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     current = c.fetch_row(ctx, TABLE, row_id, "company")
@@ -35,6 +38,7 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
         c.update_row(ctx, TABLE, row_id, values)
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
     """Contacts and jobs at the company stay, no longer linked to it."""
     c.require_unlocked(ctx, TOOL_ID, origin)

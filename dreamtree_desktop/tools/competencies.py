@@ -20,6 +20,7 @@ from typing import Any
 from ..clock import now_iso, utcnow
 from ..context import UserContext
 from ..errors import UserInputError
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "competency-assessment"
@@ -80,6 +81,7 @@ def _competency(ctx: UserContext, competency_id: Any) -> dict[str, Any]:
     return dict(row)
 
 
+@causes(*tool_write(TOOL_ID))
 def save_score(ctx: UserContext, competency_id: str, level: int, origin: str | None = None) -> str:
     """Set the user's level (1-5) for one competency, stamping assessed_at; returns the score row id."""
     c.require_unlocked(ctx, TOOL_ID, origin)
@@ -120,6 +122,7 @@ def scores(ctx: UserContext) -> list[dict[str, Any]]:
 list_ = scores
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, competency_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     row_id = ctx.db.scalar("SELECT id FROM user_competency_scores WHERE user_id = ? AND competency_id = ?",

@@ -8,6 +8,7 @@ from typing import Any
 from ..context import LOST, UserContext
 from ..ids import new_id
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "networking-prep"
@@ -40,6 +41,7 @@ def _plain(ctx: UserContext, row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
     values = _validate(ctx, c.require_mapping(data, "The contact"))
@@ -48,6 +50,7 @@ def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None)
         return c.insert_row(ctx, TABLE, {**_sealed(ctx, row_id, values), "origin": origin}, row_id=row_id)
 
 
+@causes(*tool_write(TOOL_ID))
 def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     current = _plain(ctx, c.fetch_row(ctx, TABLE, row_id, "contact"))
@@ -59,6 +62,7 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
         c.update_row(ctx, TABLE, row_id, _sealed(ctx, row_id, values))
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     c.fetch_row(ctx, TABLE, row_id, "contact")

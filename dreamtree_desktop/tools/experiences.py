@@ -9,6 +9,7 @@ from ..context import UserContext
 from ..errors import UserInputError
 from ..rules import fields
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 from .skills import check_skill_ids
 
@@ -71,6 +72,7 @@ def _skill_ids(ctx: UserContext, experience_id: str) -> list[str]:
         (experience_id,))]
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
     d = c.require_mapping(data, "The experience")
@@ -82,6 +84,7 @@ def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None)
     return row_id
 
 
+@causes(*tool_write(TOOL_ID))
 def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     """Change the fields given; skill_ids, when given, replaces the linked skills."""
     c.require_unlocked(ctx, TOOL_ID, origin)
@@ -98,6 +101,7 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
             _set_skills(ctx, row_id, skill_ids)
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     c.fetch_row(ctx, TABLE, row_id, "experience")

@@ -9,6 +9,7 @@ from typing import Any
 from ..clock import today_local
 from ..context import UserContext
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "flow-tracker"
@@ -31,6 +32,7 @@ def _validate(d: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
     values = _validate(c.require_mapping(data, "The flow log"))
@@ -45,6 +47,7 @@ def log(ctx: UserContext, activity: str, energy: int, focus: int, logged_date: s
                   origin=origin)
 
 
+@causes(*tool_write(TOOL_ID))
 def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     current = c.fetch_row(ctx, TABLE, row_id, "flow log")
@@ -54,6 +57,7 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
         c.update_row(ctx, TABLE, row_id, values)
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     c.fetch_row(ctx, TABLE, row_id, "flow log")

@@ -14,6 +14,7 @@ from ..clock import now_iso
 from ..context import UserContext
 from ..errors import UserInputError
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "idea-tree"
@@ -89,6 +90,7 @@ def _touch(ctx: UserContext, tree_id: str) -> None:
     ctx.db.execute("UPDATE user_idea_trees SET updated_at = ? WHERE id = ?", (now_iso(), tree_id))
 
 
+@causes(*tool_write(TOOL_ID))
 def create_tree(ctx: UserContext, root_text: str, name: str | None = None, origin: str | None = None
                 ) -> dict[str, Any]:
     """A new tree whose root is the node for root_text (reused if the user already has it)."""
@@ -101,6 +103,7 @@ def create_tree(ctx: UserContext, root_text: str, name: str | None = None, origi
     return info(ctx, tree_id)
 
 
+@causes(*tool_write(TOOL_ID))
 def add_child(ctx: UserContext, tree_id: str, parent_node_id: str, text: str,
               origin: str | None = None) -> str:
     """Add text under parent_node_id in this tree; returns the child's node id."""
@@ -138,6 +141,7 @@ def _subtree_edges(edges: list[dict[str, Any]], node_id: str) -> list[dict[str, 
     return out
 
 
+@causes(*tool_write(TOOL_ID))
 def remove_subtree(ctx: UserContext, tree_id: str, node_id: str, origin: str | None = None) -> None:
     """Remove node_id and everything under it from this tree. Nodes still used by another tree
     stay; nodes used nowhere else are deleted."""
@@ -166,6 +170,7 @@ def remove_edge(ctx: UserContext, tree_id: str, parent_node_id: str, child_node_
     remove_subtree(ctx, tree_id, child_node_id, origin=origin)
 
 
+@causes(*tool_write(TOOL_ID))
 def rename_tree(ctx: UserContext, tree_id: str, name: str | None, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     _tree_row(ctx, tree_id)
@@ -183,6 +188,7 @@ def _clear(ctx: UserContext, tree: Mapping[str, Any]) -> list[str]:
     return touched
 
 
+@causes(*tool_write(TOOL_ID))
 def delete_tree(ctx: UserContext, tree_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     tree = _tree_row(ctx, tree_id)
@@ -297,6 +303,7 @@ def _validate_value(d: Mapping[str, Any]) -> None:
     _check_nested(d.get("children"), "children", 1, [0])
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
     """data: {root, name?, children: [text | {text, children}]}."""
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
@@ -330,6 +337,7 @@ def _build_under(ctx: UserContext, tree_id: str, parent: str, children: Any, fie
         _build_under(ctx, tree_id, node, grand, f"{field} item {n} children", origin)
 
 
+@causes(*tool_write(TOOL_ID))
 def update(ctx: UserContext, tree_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     """name renames; children rebuilds the tree from the nested value (under root, if given);
     root alone swaps the root word and keeps the branches."""

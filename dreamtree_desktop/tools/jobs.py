@@ -9,6 +9,7 @@ from typing import Any
 from ..clock import today_local
 from ..context import UserContext
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "job-prospector"
@@ -20,13 +21,14 @@ FIELDS = ("title", "company_id", "posting_url", "application_status", "notes", "
 def _validate(ctx: UserContext, d: Mapping[str, Any]) -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The job")
     # Any move along the pipeline is allowed, forwards or back; only the value is checked.
-    status = d.get("application_status") or "saved"
+    status = c.or_default(d.get("application_status"), "saved")
     return {
         **rules.check_record(TABLE, {**d, "application_status": status}),
         "company_id": c.owned_id(ctx, "user_companies", d.get("company_id"), "company_id", "companies"),
     }
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
     values = _validate(ctx, c.require_mapping(data, "The job"))
@@ -34,6 +36,7 @@ def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None)
         return c.insert_row(ctx, TABLE, {**values, "origin": origin})
 
 
+@causes(*tool_write(TOOL_ID))
 def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     current = c.fetch_row(ctx, TABLE, row_id, "job")
@@ -47,6 +50,7 @@ def set_status(ctx: UserContext, row_id: str, status: str, origin: str | None = 
            origin=origin)
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     c.fetch_row(ctx, TABLE, row_id, "job")

@@ -12,6 +12,7 @@ from typing import Any
 from ..clock import now_iso
 from ..context import UserContext
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "life-dashboard"
@@ -32,6 +33,7 @@ def _validate(d: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+@causes(*tool_write(TOOL_ID))
 def save(ctx: UserContext, work: int, play: int, love: int, health: int, notes: str | None = None,
          origin: str | None = None) -> str:
     """Record a reading: updates the profile's current values and appends a snapshot (its id is returned)."""
@@ -79,6 +81,7 @@ def history(ctx: UserContext) -> list[dict[str, Any]]:
 list_ = history
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, snapshot_id: str, origin: str | None = None) -> None:
     """Remove one snapshot from the history (the current reading stays)."""
     c.require_unlocked(ctx, TOOL_ID, origin)

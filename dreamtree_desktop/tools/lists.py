@@ -16,6 +16,7 @@ from ..ids import new_id
 from ..pii import LOST_MARKER
 from ..rules import records as rules
 from ..security.envelope import is_envelope
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "list-builder"
@@ -49,6 +50,7 @@ def _check_free_name(ctx: UserContext, name: str, list_id: str | None) -> None:
         raise UserInputError("name: you already have a list with that name.")
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, name: str, context: str | None = None, origin: str | None = None) -> str:
     """A new empty list; names are unique per user (case-insensitive)."""
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
@@ -73,6 +75,7 @@ def ensure(ctx: UserContext, name: str, origin: str | None = None, *, tool_id: s
     return _create(ctx, name, None, origin)
 
 
+@causes(*tool_write(TOOL_ID))
 def rename(ctx: UserContext, list_id: str, name: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     _list_row(ctx, list_id)
@@ -82,6 +85,7 @@ def rename(ctx: UserContext, list_id: str, name: str, origin: str | None = None)
         c.update_row(ctx, TABLE, list_id, {"name": cleaned})
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, list_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     _list_row(ctx, list_id)
@@ -110,6 +114,7 @@ def _insert_item(ctx: UserContext, list_id: str, text: str, position: int, pii: 
                                      "created_at": now_iso()}, row_id=item_id)
 
 
+@causes(*tool_write(TOOL_ID))
 def set_items(ctx: UserContext, list_id: str, texts: Sequence[str], *, pii: bool = False,
               origin: str | None = None, tool_id: str = TOOL_ID) -> list[str]:
     """Replace the list's items with these texts, in order. Returns the new item ids."""
@@ -125,6 +130,7 @@ def set_items(ctx: UserContext, list_id: str, texts: Sequence[str], *, pii: bool
     return ids
 
 
+@causes(*tool_write(TOOL_ID))
 def add_item(ctx: UserContext, list_id: str, text: str, *, pii: bool = False,
              origin: str | None = None) -> str:
     """Append one item."""
@@ -143,6 +149,7 @@ def add_item(ctx: UserContext, list_id: str, text: str, *, pii: bool = False,
     return item_id
 
 
+@causes(*tool_write(TOOL_ID))
 def remove_item(ctx: UserContext, list_id: str, item_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     _list_row(ctx, list_id)
@@ -164,6 +171,7 @@ def _renumber(ctx: UserContext, list_id: str, ordered: list[str]) -> None:
         ctx.db.execute(f"UPDATE {ITEMS} SET position = ? WHERE id = ? AND list_id = ?", (n, item_id, list_id))
 
 
+@causes(*tool_write(TOOL_ID))
 def reorder(ctx: UserContext, list_id: str, item_ids: Sequence[str], origin: str | None = None) -> None:
     """Put the items in this order; item_ids must be exactly the list's items."""
     c.require_unlocked(ctx, TOOL_ID, origin)

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..context import UserContext
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "ranking-grid"
@@ -25,6 +26,7 @@ def _validate(d: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
     """A new place; without a rank it goes to the end of the list."""
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
@@ -36,6 +38,7 @@ def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None)
         return c.insert_row(ctx, TABLE, {**values, "origin": origin})
 
 
+@causes(*tool_write(TOOL_ID))
 def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     current = c.fetch_row(ctx, TABLE, row_id, "place")
@@ -45,6 +48,7 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
         c.update_row(ctx, TABLE, row_id, values)
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     c.fetch_row(ctx, TABLE, row_id, "place")
@@ -53,6 +57,7 @@ def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
         c.compact_ranks(ctx, TABLE)
 
 
+@causes(*tool_write(TOOL_ID))
 def rank(ctx: UserContext, ordered_ids: list[str], origin: str | None = None) -> list[str]:
     """Rank these places 1..n; the others follow in their previous order. Returns the full order."""
     c.require_unlocked(ctx, TOOL_ID, origin)

@@ -8,6 +8,7 @@ from typing import Any
 from ..clock import now_iso
 from ..context import UserContext
 from ..errors import UserInputError
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "personality-selector"
@@ -33,6 +34,7 @@ def _code(ctx: UserContext, value: Any) -> str | None:
     return value.strip().upper()
 
 
+@causes(*tool_write(TOOL_ID))
 def set_type(ctx: UserContext, code: str | None, origin: str | None = None) -> str | None:
     """Store the user's type (None clears it); returns the stored code."""
     c.require_unlocked(ctx, TOOL_ID, origin)

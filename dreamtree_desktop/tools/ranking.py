@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from ..context import UserContext
 from ..errors import UserInputError
+from ..topics import causes, tool_write
 from . import _common as c
 from . import lists
 
@@ -111,6 +112,7 @@ def rank_from_choices(items: Sequence[T], choices: Any) -> list[T]:
     return ordered
 
 
+@causes(*tool_write(TOOL_ID))
 def save_ranking(ctx: UserContext, list_name: str, ranked: Sequence[str], origin: str | None = None,
                  *, pii: bool = False) -> str:
     """Store the ranked texts as the named list (created if needed); returns the list id."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..context import UserContext
 from ..errors import UserInputError
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "failure-reframer"
@@ -50,6 +51,7 @@ def _out(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
     values = _validate(c.require_mapping(data, "The reframe"))
@@ -57,6 +59,7 @@ def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None)
         return c.insert_row(ctx, TABLE, {**values, "story_type": "reframe", "origin": origin})
 
 
+@causes(*tool_write(TOOL_ID))
 def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     current = _out(_fetch(ctx, row_id))
@@ -66,6 +69,7 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
         c.update_row(ctx, TABLE, row_id, values)
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     _fetch(ctx, row_id)

@@ -9,7 +9,9 @@ from typing import Any
 
 from ..clock import now_iso
 from ..context import UNREADABLE, UnreadableEntryError, UserContext
+from ..errors import UserInputError
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 from . import experiences, skills
 from .life_dashboard import ensure_profile
@@ -78,10 +80,15 @@ def assemble(ctx: UserContext) -> dict[str, Any]:
             "skills": skill_groups}
 
 
+@causes(*tool_write(TOOL_ID))
 def save(ctx: UserContext, resume: Mapping[str, Any], origin: str | None = None) -> None:
-    """Keep the user's edited resume (a JSON object of at most 1 MB)."""
+    """Keep the user's edited resume (a JSON object of at most 1 MB whose email, website and
+    dates are written the way `rules.resume_problems` asks)."""
     c.require_unlocked(ctx, TOOL_ID, origin)
     text = rules.resume_text(rules.resume_object(resume))
+    refused = rules.resume_problems(resume)
+    if refused:
+        raise UserInputError(refused[0].sentence)
     if unreadable(ctx):
         raise UnreadableEntryError("Your saved resume")
     # Sealed whole: the resume holds the person's email, phone and address.
@@ -122,6 +129,7 @@ def load(ctx: UserContext) -> dict[str, Any]:
 get = load
 
 
+@causes(*tool_write(TOOL_ID))
 def clear(ctx: UserContext, origin: str | None = None) -> None:
     """Forget the edited copy (load() assembles again)."""
     c.require_unlocked(ctx, TOOL_ID, origin)

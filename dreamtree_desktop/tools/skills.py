@@ -11,6 +11,7 @@ from ..context import UserContext
 from ..errors import UserInputError
 from ..rules import records as rules
 from ..storage.db import Row
+from ..topics import causes, tool_write
 from . import _common as c
 
 TOOL_ID = "skills-browser"
@@ -96,6 +97,7 @@ def search(ctx: UserContext, text: str | None, category: str | None = None, limi
     return [{**h[2], "is_custom": bool(h[2]["is_custom"])} for h in hits[:limit]]
 
 
+@causes(*tool_write(TOOL_ID))
 def add_custom_skill(ctx: UserContext, name: str, category: str, origin: str | None = None) -> str:
     """A skill missing from the master list; kept pending review."""
     c.require_unlocked(ctx, TOOL_ID, origin)
@@ -113,6 +115,7 @@ def add_custom_skill(ctx: UserContext, name: str, category: str, origin: str | N
         })
 
 
+@causes(*tool_write(TOOL_ID))
 def delete_custom_skill(ctx: UserContext, skill_id: str, origin: str | None = None) -> None:
     """Remove one of the user's own skills, with every link to it."""
     c.require_unlocked(ctx, TOOL_ID, origin)
@@ -185,6 +188,7 @@ def _check_rank_free(ctx: UserContext, rank: int, skill_id: str) -> None:
         raise UserInputError(f"rank {rank} is already held by another skill; reorder with the top-10 list.")
 
 
+@causes(*tool_write(TOOL_ID))
 def set_user_skill(ctx: UserContext, skill_id: str, *, mastery: Any = c.KEEP, evidence: Any = c.KEEP,
                    rank: Any = c.KEEP, origin: str | None = None) -> str:
     """Add or change one of the user's skills; arguments left out keep their stored value."""
@@ -246,12 +250,14 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
                    rank=d.get("rank", c.KEEP), origin=origin)
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     c.fetch_row(ctx, TABLE, row_id, "skill of yours")
     c.delete_row(ctx, TABLE, row_id)
 
 
+@causes(*tool_write(TOOL_ID))
 def remove_user_skill(ctx: UserContext, skill_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     row_id = ctx.db.scalar("SELECT id FROM user_skills WHERE user_id = ? AND skill_id = ?",
@@ -261,6 +267,7 @@ def remove_user_skill(ctx: UserContext, skill_id: str, origin: str | None = None
     c.delete_row(ctx, TABLE, row_id)
 
 
+@causes(*tool_write(TOOL_ID))
 def set_top10(ctx: UserContext, skill_ids: Sequence[str], origin: str | None = None) -> list[str]:
     """Rank these skills 1..n (adding any not yet among the user's); every other skill loses its rank."""
     origin = c.require_unlocked(ctx, TOOL_ID, origin)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..context import UserContext
 from ..rules import records as rules
+from ..topics import causes, tool_write
 from . import _common as c
 from .skills import check_skill_ids
 
@@ -19,7 +20,7 @@ FIELDS = ("title", *SOARED, "story_type", "experience_id", "skill_ids")
 
 def validate(ctx: UserContext, d: Mapping[str, Any], *, default_type: str = "challenge") -> dict[str, Any]:
     c.check_keys(d, FIELDS, "The story")
-    out = rules.check_record(TABLE, {**d, "story_type": d.get("story_type") or default_type})
+    out = rules.check_record(TABLE, {**d, "story_type": c.or_default(d.get("story_type"), default_type)})
     out["experience_id"] = c.owned_id(ctx, "user_experiences", d.get("experience_id"), "experience_id",
                                       "experiences")
     return out
@@ -40,6 +41,7 @@ def skill_ids_of(ctx: UserContext, story_id: str) -> list[str]:
         "SELECT skill_id FROM user_story_skills WHERE story_id = ? ORDER BY created_at, rowid", (story_id,))]
 
 
+@causes(*tool_write(TOOL_ID))
 def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None) -> str:
     origin = c.require_unlocked(ctx, TOOL_ID, origin)
     d = c.require_mapping(data, "The story")
@@ -51,6 +53,7 @@ def create(ctx: UserContext, data: Mapping[str, Any], origin: str | None = None)
     return row_id
 
 
+@causes(*tool_write(TOOL_ID))
 def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     current = c.fetch_row(ctx, TABLE, row_id, "story")
@@ -64,6 +67,7 @@ def update(ctx: UserContext, row_id: str, data: Mapping[str, Any], origin: str |
             set_skills(ctx, row_id, skill_ids)
 
 
+@causes(*tool_write(TOOL_ID))
 def delete(ctx: UserContext, row_id: str, origin: str | None = None) -> None:
     c.require_unlocked(ctx, TOOL_ID, origin)
     c.fetch_row(ctx, TABLE, row_id, "story")

@@ -144,3 +144,49 @@ def test_an_account_with_only_an_old_snapshot_moves_to_items(cloud_server, seede
         assert "kept in the snapshot" in flow_activities(ctx)
     assert plain_export(b) == plain_export(account.a)
     assert not sync(account.a).pushed
+
+
+def test_an_unreadable_old_snapshot_is_refused_then_replaced_by_items(cloud_server, seeded_template, tmp_path):
+    from dreamtree_desktop.errors import ServiceError
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path)
+    with opened(account.a) as (_app, ctx):
+        token = sync_state.stored_token(ctx)
+        user_id = ctx.user_id
+    broken = {"format": "dreamtree-export", "version": "2.0", "user": {"id": user_id}, "modules": "garbage"}
+    put = httpx.put(f"{cloud_server.url}/v1/snapshot", timeout=30,
+                    json={"schema_version": "2.0", "exported_at": "2026-01-31T12:00:00Z", "wallet": broken},
+                    headers={"Authorization": f"Bearer {token}", "If-Match": "0"})
+    assert put.status_code == 200, put.text
+    for table in ("sync_items", "sync_pushes", "sync_heads"):
+        cloud_server.d1(f"DELETE FROM {table} WHERE user_id = '{user_id}'")
+    with opened(account.a) as (app, ctx), app.db.transaction():
+        sync_state.delete_meta(app.db, sync_state.META_REVISION)
+        forget_mirror(app.db)
+    before = plain_export(account.a)
+    with pytest.raises(ServiceError) as refused:
+        sync(account.a)
+    assert refused.value.exit_code == 4 and "copy on the server is damaged" in str(refused.value)
+    assert plain_export(account.a) == before
+    replaced = sync(account.a)
+    assert replaced.pushed and any("replaced" in n for n in replaced.notes)
+    b = sign_in(account, seeded_template, tmp_path, "B")
+    assert plain_export(b) == plain_export(account.a) == before
+
+
+def test_items_put_back_together_make_the_same_document_and_pages_count_bytes(cloud_server, seeded_template,
+                                                                              tmp_path):
+    from dreamtree_desktop.sync.items import changed_items, document_from, item_texts, pages, parse_texts
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("walk at dawn", "read"))
+    with opened(account.a) as (_app, ctx):
+        doc = export_document(ctx)
+    texts = item_texts(doc)
+    rebuilt = document_from(parse_texts(texts))
+    assert rebuilt is not None
+    for part in ("user", "pii", "auth", "settings", "modules", "standalone", "custom_skills", "tombstones"):
+        assert rebuilt[part] == doc[part], part
+    assert changed_items(item_texts(rebuilt), texts) == []
+    # A page never holds more bytes than allowed, however wide the characters.
+    wide = [(("record", f"user_flow_logs/{n}"), json.dumps("é" * 1000, ensure_ascii=False)) for n in range(10)]
+    assert [len(p) for p in pages(wide, 5000, 5000)] == [2] * 5

@@ -116,3 +116,28 @@ def test_a_write_through_a_tool_reloads_the_tools_that_show_its_rows() -> None:
     assert topic.tool("job-prospector") in topic.tool_write("networking-prep")
     assert {topic.tool("career-options"), topic.tool("list-builder")} <= topic.tool_write("ranking-grid")
     assert topic.tool("networking-prep") not in topic.tool_write("budget-calculator")
+
+
+def test_every_tool_write_declares_its_tool_topics() -> None:
+    """A tool operation that checks the tool is unlocked before writing must say what it changes,
+    or no open panel would reload; `ensure` only runs inside other writes."""
+    import importlib
+
+    missing = []
+    checked = 0
+    for path in sorted((ROOT / "dreamtree_desktop" / "tools").glob("*.py")):
+        if path.name.startswith("_") or path.name == "registry.py":
+            continue
+        module = importlib.import_module(f"dreamtree_desktop.tools.{path.stem}")
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_") or node.name == "ensure":
+                continue
+            calls = {n.func.attr for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+            if "require_unlocked" not in calls:
+                continue
+            checked += 1
+            expected = topic.tool_write(module.TOOL_ID)
+            if topic.declared_by(getattr(module, node.name)) != expected:
+                missing.append(f"{path.stem}.{node.name}")
+    assert checked > 50
+    assert missing == []

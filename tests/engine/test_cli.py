@@ -133,3 +133,19 @@ def test_skip_an_optional_prompt_from_a_script(folder):
     assert proc.stdout.splitlines()[:2] == ["Skipped 1.4.1.who.", "Exercise 1.4.1 is answered."]
     show = dreamtree(folder, "workbook", "show", "3.5.3")
     assert "3.5.3.learned (long_text, can wait (later))" in show.stdout
+
+
+def test_a_closed_output_pipe_ends_quietly_with_141(folder):
+    """`dreamtree workbook status | head -0`: the reader is gone before anything is printed; the
+    command stops without a message and exits 141 (128 + SIGPIPE), as the README says, never 1."""
+    from dreamtree_cli import child_env, dreamtree_argv
+
+    assert dreamtree(folder, "workbook", "status").returncode == 0
+    proc = subprocess.Popen(dreamtree_argv("workbook", "status", data_dir=folder), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=child_env(), cwd=ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # long before the child has started writing
+    with proc.stderr:
+        stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, stderr
+    assert stderr == ""

@@ -149,3 +149,21 @@ def test_a_legacy_file_with_nothing_valid_changes_nothing(data_dir: Path, tmp_pa
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert slider.id in done.stderr
     assert db_fingerprint(data_dir) == before
+
+
+def test_a_legacy_file_with_no_answers_at_all_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    """An empty file, or one that only claims a module complete, brings nothing in: refused with
+    exit 2 rather than applied (which would back up and rewrite the folder for nothing)."""
+    with open_app_data(data_dir):
+        pass
+    empty = {"version": "1.1", "exported_at": "2024-01-15T10:30:00Z"}
+    claimed = {**empty, "modules": {"1.1": {"first_completed_at": "2024-01-10T14:20:00Z", "exercises": {}}}}
+    for name, doc in (("empty", empty), ("claimed", claimed)):
+        before = db_fingerprint(data_dir)
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        done = run_dreamtree("import", str(path), data_dir=data_dir)
+        assert done.returncode == 2, (name, done.returncode, done.stderr)
+        assert "nothing in the file can be imported" in done.stderr
+        assert db_fingerprint(data_dir) == before
+        assert not (data_dir / "backups").exists() or not list((data_dir / "backups").glob("*-import.db"))

@@ -14,6 +14,7 @@ from dreamtree_desktop.errors import UserInputError
 from dreamtree_desktop.pii import PII_COLUMNS
 from dreamtree_desktop.portability.canonical import hash_content
 from dreamtree_desktop.rules import COLUMNS
+from dreamtree_desktop.rules.records import resume_json
 
 Doc = dict[str, Any]
 Edit = Callable[[Doc], None]
@@ -66,9 +67,18 @@ def _refuses(rule: Callable[[Any, str], Any], value: Any) -> bool:
     return False
 
 
+# A resume is valid JSON whose fields the builder refuses: an email, an entry date.
+_RESUME_BAD: tuple[str, ...] = (
+    '{"basics": {"email": "ada at home"}}',
+    '{"work": [{"name": "Mill", "startDate": "March 2019"}]}',
+)
+
+
 def bad_values(rule: Callable[[Any, str], Any]) -> list[Any]:
     """The generic values this rule refuses, at most eight, most telling first."""
     out = [v for v in _GENERIC_BAD if _refuses(rule, v)]
+    if rule is resume_json:
+        out = [v for v in _RESUME_BAD if _refuses(rule, v)] + out
     return out[:8]
 
 

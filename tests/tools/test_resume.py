@@ -104,3 +104,18 @@ def test_save_and_load(uctx, rejects) -> None:
 def test_save_creates_profile_row(uctx) -> None:
     resume.save(uctx, {"basics": {"name": "A"}})
     assert resume.saved(uctx) == {"basics": {"name": "A"}}
+
+
+def test_save_refuses_an_email_website_or_date_written_wrong_and_stores_nothing(uctx, rejects) -> None:
+    good = {"basics": {"email": "sam@example.org", "url": "https://sam.example.org"},
+            "work": [{"name": "Café", "startDate": "2019", "endDate": "2021-03"}],
+            "education": [{"institution": "Leeds", "startDate": "2015-09-01"}]}
+    resume.save(uctx, good)
+    for bad, match in (
+        ({"basics": {"email": "sam at example"}}, r"name@example\.com"),
+        ({"basics": {"url": "ftp://sam.example.org"}}, r"Website must be a web address starting with http"),
+        ({"work": [{}, {"name": "Café", "startDate": "June 2019"}]}, r"Work experience, entry 2: the start date"),
+        ({"projects": [{"endDate": "2019/06"}]}, r"Projects, entry 1: the end date"),
+    ):
+        rejects(resume.save, uctx, {**good, **bad}, match=match)
+    assert resume.saved(uctx) == good

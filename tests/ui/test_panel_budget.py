@@ -162,8 +162,11 @@ def test_locked_standalone_cannot_save(qtbot: Any, open_panel: Any, services: An
     panel = open_panel(unlock=False)
     assert panel.locked and "unlocks after exercise 1.2.4" in panel.banner.title_text
     assert not panel.save_button.isEnabled()
+    assert not panel.add_button.isEnabled() and not any(line.remove.isEnabled() for line in panel.lines)
     type_line(qtbot, panel, "Rent", "1000")
-    assert panel.monthly_value.text() == "1,000.00"  # the numbers still work
+    assert panel.lines[-1].label.text() == "" and panel.lines[-1].amount.text() == ""  # read only
+    qtbot.keyClicks(panel.notes, "a note")
+    assert panel.notes.toPlainText() == ""
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
     wait_idle(services)
     assert raw_row(services) is None

@@ -141,7 +141,7 @@ def test_locked_standalone_cannot_save(qtbot: Any, open_panel: Any, services: An
     wait_idle(services)
     assert rows(services) == []
     assert "unlocks after exercise 1.1.1" in panel.banner.title_text
-    assert panel.title.text() == "Sneaky"
+    assert panel.title.text() == ""  # read only while locked: nothing typed to lose
 
 
 def test_tasks_one_per_line(qtbot: Any, open_panel: Any, services: Any, wait_idle: Any) -> None:

@@ -278,6 +278,33 @@ def test_locked_standalone_cannot_save(qtbot: Any, open_panel: Any, services: An
     assert "unlocks after exercise 3.2.3" in panel.banner.title_text
 
 
+def test_a_locked_builder_takes_no_typing_in_any_section(qtbot: Any, open_panel: Any, services: Any,
+                                                         wait_idle: Any) -> None:
+    """Entry fields are rebuilt for each section picked: they are read only as they appear."""
+    panel = open_panel(unlock=False)
+    assert panel.locked and not panel.add_entry_button.isEnabled()
+    assert "read only" in panel.banner.accessibleDescription()
+    name = panel.name.text()
+    qtbot.keyClicks(panel.name, "Typed")
+    assert panel.name.text() == name
+    for section in ("education", "work"):
+        panel.section_box.setCurrentIndex(panel.section_box.findData(section))  # browsing still works
+        assert panel.entries.count()
+        panel.entries.setCurrentRow(0)
+        # a person types only into what is shown: the rebuilt fields appear on the next turn of the loop
+        qtbot.waitUntil(lambda: all(f.isVisible() for f in panel.entry_fields.values()), timeout=2_000)
+        for key, field in panel.entry_fields.items():
+            before = field.toPlainText() if hasattr(field, "toPlainText") else field.text()
+            qtbot.keyClicks(field, "2099-99")
+            after = field.toPlainText() if hasattr(field, "toPlainText") else field.text()
+            assert after == before, (section, key)
+    assert panel.section_box.currentData() == "work"
+    panel.hide()
+    wait_idle(services)
+    assert saved(services) is None
+    assert services.app_data.db.scalar("SELECT count(*) FROM edit_drafts") == 0
+
+
 def test_portfolio_pages_never_draw_one_entry_over_another(services: Any) -> None:
     """A long section is laid out in several documents; each goes on below where the last one ended."""
     def many(ctx: UserContext) -> None:

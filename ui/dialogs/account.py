@@ -62,7 +62,7 @@ class _Form(QDialog):
         layout.addWidget(self.error)
         self.status = QLabel("")
         self.status.setProperty("role", "muted")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)  # in the dialog before setDefault, or Enter never reaches it
         self.ok = buttons.addButton(ok_label, QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setProperty("primary", True)
         self.ok.setDefault(True)

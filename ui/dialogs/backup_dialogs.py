@@ -54,7 +54,7 @@ class BackupPasswordDialog(QDialog):
         layout.addWidget(self.first)
         layout.addWidget(self.second)
         layout.addWidget(self.form.general)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)  # in the dialog before setDefault, or Enter never reaches it
         self.ok = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setProperty("primary", True)
         self.ok.setDefault(True)
@@ -174,7 +174,7 @@ class ImportPreviewDialog(QDialog):
             self.form.add("password", self.password_field)
         layout.addWidget(self.form.general)
         self._run: Callable[[], None] | None = None
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)  # in the dialog before setDefault, or Enter never reaches it
         self.ok = buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setProperty("primary", True)
         buttons.accepted.connect(self._import)

@@ -26,6 +26,7 @@ from ..services import AppServices
 from ..widgets.appearance import AppearancePicker
 from ..widgets.cards import Card
 from ..widgets.scaffold import PageScaffold, label
+from ..worker import logged
 
 TYPING_LABELS = {"off": "Off (show at once)", "fast": "Fast", "normal": "Normal", "slow": "Slow"}
 
@@ -127,7 +128,7 @@ class SettingsPage(PageScaffold):
         self._refresh_lock_state()
         services.theme.changed.connect(self._theme_changed)
         services.worker.submit(load_personality_types, on_done=self._show_personality_types,
-                               on_error=lambda _exc: None)
+                               on_error=logged("reading the personality types"))
         services.worker.changed.connect(self._data_changed)
 
     def _data_changed(self, topics: frozenset[str]) -> None:
@@ -136,7 +137,7 @@ class SettingsPage(PageScaffold):
             from dreamtree_desktop.settings import get_settings
 
             self.services.worker.submit(get_settings, on_done=self._show_personality,
-                                        on_error=lambda _exc: None)
+                                        on_error=logged("reading the settings"))
 
     def _show_personality(self, settings: Settings) -> None:
         self.personality.blockSignals(True)

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
+from ..worker import logged
 from .indicator import SyncIndicator
 from .scheduler import SyncScheduler
 
@@ -67,4 +68,4 @@ def ask_password(parent: QWidget, hookup: SyncHookup) -> None:
         hookup.password_dialog = dialog
         dialog.open()
 
-    services.worker.submit(cloud_state, services.app_data, on_done=show, on_error=lambda _e: None)
+    services.worker.submit(cloud_state, services.app_data, on_done=show, on_error=logged("reading the cloud state"))

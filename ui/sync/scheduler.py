@@ -23,6 +23,7 @@ from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 from dreamtree_desktop import topics as topic
 
 from ..services import AppServices
+from ..worker import logged
 from .runner import run_off_thread
 
 OFF = "off"  # not signed in to a cloud account: nothing to show
@@ -267,7 +268,7 @@ class SyncScheduler(QObject):
         self._running = False
         state = classify(exc)
         if _is_session_refused(exc) and self.services.worker.running:
-            self.services.worker.submit(_forget, on_error=lambda _e: None)
+            self.services.worker.submit(_forget, on_error=logged("forgetting a refused session"))
         self._set_state(state, exc)
         if state == PASSWORD and not self._asked_password:
             self._asked_password = True

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QHideEvent
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
@@ -16,6 +17,22 @@ from dreamtree_desktop.tools._common import ToolLockedError, require_unlocked
 
 from ..services import AppServices
 from ..widgets.banner import Banner
+
+log = logging.getLogger("dreamtree.ui.tools")
+
+
+def _declaring(fn: Callable[..., Any], tool_id: str) -> Callable[..., Any]:
+    """`fn` as a write job: a write whose core operations declared no change topic would leave
+    every view stale, so it leaves a warning in the log."""
+    def job(ctx: Any, *args: Any) -> Any:
+        with topic.recording() as declared:
+            result = fn(ctx, *args)
+        topic.changed(*declared)
+        if not declared:
+            log.warning("a write of %s (%s) declared no change topics", tool_id, getattr(fn, "__name__", fn))
+        return result
+
+    return job
 
 
 class ToolPanel(QWidget):
@@ -57,6 +74,7 @@ class ToolPanel(QWidget):
         scroll.setWidget(self.body)
         self._outer.addWidget(scroll, 1)
         self._locked = False
+        self._read_only: QObject | None = None
         self._write_widgets: list[QWidget] = []
         self._undo_fn: Callable[[], None] | None = None
         # The list-and-editor pairs of this panel (ui/tools/_records.py), flushed before it goes away.
@@ -67,11 +85,13 @@ class ToolPanel(QWidget):
     # -- work on the database thread -------------------------------------------------------------
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
             write: bool = False, on_error: Callable[[BaseException], None] | None = None) -> None:
-        """Run fn(ctx, *args) on the worker; errors show in the banner (nothing is lost in the form)."""
-        topics = self.topics() if write else ()
+        """Run fn(ctx, *args) on the worker; errors show in the banner (nothing is lost in the form).
+
+        What a write changed is what the core operations it calls declare (the worker publishes
+        it); `write=True` only says one is expected, so a write that declared nothing is logged."""
+        job = _declaring(fn, self.tool_id) if write else fn
         self.services.worker.submit(
-            fn, *args, on_done=self._alive(on_done), on_error=self._alive(on_error or self.show_error),
-            topics=topics,
+            job, *args, on_done=self._alive(on_done), on_error=self._alive(on_error or self.show_error),
         )
 
     # -- unsaved edits -----------------------------------------------------------------------------
@@ -132,10 +152,6 @@ class ToolPanel(QWidget):
 
         return deliver
 
-    def topics(self) -> frozenset[str]:
-        """What a write of this panel changes: the core's rule for its tool (topics.tool_write)."""
-        return topic.tool_write(self.tool_id)
-
     def show_error(self, exc: BaseException) -> None:
         if isinstance(exc, DreamTreeError):
             self.banner.show_message(exc.message, exc.hint, kind="error")
@@ -169,9 +185,13 @@ class ToolPanel(QWidget):
         if not isinstance(exc, ToolLockedError):
             self.show_error(exc)
             return
+        from .read_only import READ_ONLY_NOTE, hold_read_only
+
         self._locked = True
-        self.banner.show_message(exc.message, self.locked_hint, kind="info")
+        self.banner.show_message(exc.message, f"{self.locked_hint} {READ_ONLY_NOTE}".strip(), kind="info")
         self.set_editable(False)
+        if self._read_only is None:
+            self._read_only = hold_read_only(self.body)
 
     def set_editable(self, editable: bool) -> None:
         """Enable or disable everything that writes; panels with more to switch extend this."""

@@ -209,8 +209,7 @@ class ExpenseLine(QWidget):
 
 class BudgetPanel(ToolPanel):
     tool_id = "budget-calculator"
-    locked_hint = ("Answer that exercise in the workbook to keep a budget here. "
-                   "You can still try the numbers.")
+    locked_hint = "Answer that exercise in the workbook to keep a budget here."
     # Also reload after workbook answers and imports ("answers"), which write these rows too.
     watch_topics = frozenset({topic.tool("budget-calculator"), topic.ANSWERS})
 
@@ -311,7 +310,7 @@ class BudgetPanel(ToolPanel):
         self.add_done_button(buttons)
         body.addLayout(buttons)
         body.addStretch(1)
-        self._write_widgets = [self.save_button, self.clear_button]
+        self._write_widgets = [self.save_button, self.clear_button, self.add_button]
         self._set_lines([])
         self.check_unlocked()
         self.refresh()
@@ -320,6 +319,11 @@ class BudgetPanel(ToolPanel):
         return self.lines[0].label if self.lines else self.add_button
 
     # -- lines -----------------------------------------------------------------------------------
+    def set_editable(self, editable: bool) -> None:
+        super().set_editable(editable)
+        for line in self.lines:
+            line.remove.setEnabled(editable)
+
     def add_line(self, line: dict[str, Any] | None = None, *, focus: bool = False) -> ExpenseLine:
         widget = ExpenseLine(self.body)
         if line:
@@ -327,6 +331,7 @@ class BudgetPanel(ToolPanel):
         widget.changed.connect(self.update_totals)
         widget.changed.connect(self._edited)
         widget.remove_requested.connect(self.remove_line)
+        widget.remove.setEnabled(not self.locked)
         self.lines.append(widget)
         self.lines_box.addWidget(widget)
         widget.setVisible(True)  # at once, not on the next event loop turn, so messages show as typed
@@ -453,9 +458,9 @@ class BudgetPanel(ToolPanel):
             show_unreadable(self, f"your budget's {', '.join(names)}",
                             "until then the rest is shown and the budget cannot be changed.")
         for edit, column, hint in ((self.benefits, "benefits_needed", BENEFITS_HINT), (self.notes, "notes", "")):
-            edit.setReadOnly(bad)
+            edit.setReadOnly(bad or self.locked)
             edit.setPlaceholderText(UNREADABLE_TEXT if column in columns else hint)
-        self.add_button.setEnabled(not bad)
+        self.add_button.setEnabled(not bad and not self.locked)
         self.save_button.setEnabled(not bad and not self.locked)
 
     def _autosave(self) -> None:

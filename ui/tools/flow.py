@@ -27,6 +27,7 @@ from ..words import date_format
 from ._base import ToolPanel, field_error_label
 from ._records import RecordEditor
 from .charts import LineChart, Series
+from .read_only import browse_only
 
 ENERGY_WORDS = {-2: "drained", -1: "tired", 0: "neutral", 1: "energised", 2: "buzzing"}
 FOCUS_WORDS = {1: "scattered", 2: "distracted", 3: "steady", 4: "focused", 5: "absorbed"}
@@ -129,6 +130,7 @@ class FlowPanel(ToolPanel):
         heading.setProperty("role", "h3")
         chart_row.addWidget(heading, 1)
         self.range = QComboBox(self.body)
+        browse_only(self.range)
         self.range.setAccessibleName("Time range of the chart")
         for label, days in RANGES:
             self.range.addItem(label, days)

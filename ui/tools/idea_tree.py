@@ -42,6 +42,7 @@ from ..services import AppServices
 from ..theme import mix
 from ._base import ToolPanel, field_error_label
 from .mindmap import MindMapView, NodeItem, Placed, layout_tree
+from .read_only import browse_only
 
 
 # -- data on the worker ------------------------------------------------------------------------------
@@ -85,6 +86,7 @@ class IdeaTreePanel(ToolPanel):
         label = QLabel("Tree", self.body)
         top.addWidget(label)
         self.picker = QComboBox(self.body)
+        browse_only(self.picker)
         self.picker.setAccessibleName("Your idea trees")
         self.picker.setMinimumContentsLength(12)
         self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)

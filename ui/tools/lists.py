@@ -29,6 +29,7 @@ from ..services import AppServices
 from ._base import ToolPanel, field_error_label
 from ._shared import show_unreadable
 from .ranking import pii_list_names, pretty_list_name
+from .read_only import browse_only
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 MAX_ITEM = 100_000
@@ -109,6 +110,7 @@ class ListsPanel(ToolPanel):
         label = QLabel("List", self.body)
         top.addWidget(label)
         self.picker = QComboBox(self.body)
+        browse_only(self.picker)
         self.picker.setAccessibleName("Your lists")
         self.picker.setMinimumContentsLength(12)
         self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from .portfolio_process import PortfolioProcess, gather_job
+from .resume_files import ask_path
 
 if TYPE_CHECKING:
     from .resume import ResumePanel
@@ -61,8 +62,7 @@ class PortfolioExport(QWidget):
         if self.job is not None or not self.cancel_button.isHidden():
             return
         panel = self.panel
-        path = path or panel._ask_path("Export career portfolio", panel._file_name("career portfolio.pdf"),
-                                       "PDF (*.pdf)")
+        path = path or ask_path(panel, "Export career portfolio", "career portfolio.pdf", "PDF (*.pdf)")
         if path is None:
             return
         self.button.setEnabled(False)

@@ -35,6 +35,7 @@ from dreamtree_desktop.tools import lists as lists_api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
+from .read_only import browse_only
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 WORK_FACTORS_PROMPT = "1.3.1.work-factors"
@@ -205,6 +206,7 @@ class RankingPanel(ToolPanel):
         what = QLabel("Rank", self.source_row)
         row.addWidget(what)
         self.source_box = QComboBox(self.source_row)
+        browse_only(self.source_box)
         self.source_box.setAccessibleName("What to rank")
         self.source_box.setMinimumContentsLength(14)
         self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)

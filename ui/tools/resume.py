@@ -1,18 +1,17 @@
 """Resume builder: a resume assembled from the workbook (headline, summary, experiences, top skills,
-story bullets) that the user edits, saves and exports as a PDF or a JSON Resume file; also the career
-portfolio (portfolio_export.py). Text helpers: resume_text.py; PDF building: portfolio_pdf.py."""
+story bullets) that the user edits and exports as a PDF or a JSON Resume file; also the career
+portfolio (portfolio_export.py). Edits are saved as they pause, or kept as a draft while the
+rulebook refuses them (resume_keeper.py). Text helpers: resume_text.py; files: resume_files.py."""
 
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -28,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from dreamtree_desktop.context import UNREADABLE_TEXT, UserContext
+from dreamtree_desktop.rules import records as rules
+from dreamtree_desktop.rules.records import ResumeProblem
 from dreamtree_desktop.tools import resume as api
 
 from ..services import AppServices
@@ -35,17 +36,10 @@ from ._base import ToolPanel, field_error_label
 from ._shared import show_unreadable
 from .networking import UrlField
 from .portfolio_export import PortfolioExport
-from .portfolio_pdf import resume_pdf, write_file
-from .resume_text import (
-    DATE_RE,
-    EMAIL_RE,
-    JSON_RESUME_SCHEMA,
-    SECTIONS,
-    entry_label,
-    resume_html,
-    skills_from_text,
-    skills_to_text,
-)
+from .read_only import browse_only
+from .resume_files import export_json, export_pdf
+from .resume_keeper import ResumeKeeper
+from .resume_text import SECTIONS, entry_label, resume_html, skills_from_text, skills_to_text
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -68,10 +62,11 @@ class ResumePanel(ToolPanel):
         self._requested = False
         self._filling = False
         self.last_export: Path | None = None
+        self.keeper = ResumeKeeper(self)
         body = self.body_layout
 
         intro = QLabel("Built from your workbook: headline, summary, experiences, top skills and the "
-                       "bullets of your SOARED stories. Change anything; “Save” keeps your version.",
+                       "bullets of your SOARED stories. Change anything: your version is saved as you go.",
                        self.body)
         intro.setWordWrap(True)
         intro.setProperty("role", "muted")
@@ -96,7 +91,7 @@ class ResumePanel(ToolPanel):
         save_row = QHBoxLayout()
         self.save_button = QPushButton("Save", self.body)
         self.save_button.setProperty("primary", True)
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self.save())
         save_row.addWidget(self.save_button)
         self.rebuild_button = QPushButton("Rebuild from workbook", self.body)
         self.rebuild_button.setAccessibleName("Rebuild the resume from your workbook answers")
@@ -133,7 +128,8 @@ class ResumePanel(ToolPanel):
             done_row.addWidget(self.done_button)
             body.addLayout(done_row)
         body.addStretch(1)
-        self._write_widgets = [self.save_button, self.rebuild_button]
+        self._write_widgets = [self.save_button, self.rebuild_button, self.add_entry_button,
+                               self.remove_entry_button, self.up_entry_button, self.down_entry_button]
         self.check_unlocked()
         self.refresh()
 
@@ -184,6 +180,7 @@ class ResumePanel(ToolPanel):
         section_label = QLabel("Section", page)
         section_row.addWidget(section_label)
         self.section_box = QComboBox(page)
+        browse_only(self.section_box)
         self.section_box.setAccessibleName("Resume section")
         for key, (label, _fields) in SECTIONS.items():
             self.section_box.addItem(label, key)
@@ -298,6 +295,7 @@ class ResumePanel(ToolPanel):
             show_unreadable(self, "your saved resume", "until then what you see is built from your "
                             "workbook and cannot be saved.")
             self.save_button.setEnabled(False)
+        self.keeper.bring_back()
 
     def set_resume(self, resume: dict[str, Any], *, dirty: bool) -> None:
         self.resume = copy.deepcopy(resume)
@@ -318,12 +316,13 @@ class ResumePanel(ToolPanel):
         self._filling = False
         self.entry_index = -1
         self._fill_entries()
-        self._set_dirty(dirty)
+        self.set_dirty(dirty)
 
-    def _set_dirty(self, dirty: bool) -> None:
+    def set_dirty(self, dirty: bool) -> None:
         self.dirty = dirty
         if dirty:
             self.state_label.setText("Unsaved changes.")
+            self.keeper.edited()
         elif self.unreadable:
             self.state_label.setText(UNREADABLE_TEXT)
         elif self.saved_copy is not None:
@@ -333,11 +332,14 @@ class ResumePanel(ToolPanel):
 
     def _edited(self) -> None:
         if not self._filling:
-            self._set_dirty(True)
+            self.set_dirty(True)
 
     # -- entries ---------------------------------------------------------------------------------
     def _entries(self) -> list[dict[str, Any]]:
-        return self.resume.setdefault(self.section, [])
+        return self._entries_of(self.section)
+
+    def _entries_of(self, section: str) -> list[dict[str, Any]]:
+        return self.resume.setdefault(section, [])
 
     def _section_picked(self, index: int) -> None:
         self.section = self.section_box.itemData(index)
@@ -389,6 +391,8 @@ class ResumePanel(ToolPanel):
             error.hide()
         self._filling = False
         self.entry_box.setVisible(has)
+        has = has and not self.locked
+        self.add_entry_button.setEnabled(not self.locked)
         self.remove_entry_button.setEnabled(has)
         self.up_entry_button.setEnabled(has and self.entry_index > 0)
         self.down_entry_button.setEnabled(has and self.entry_index < len(entries) - 1)
@@ -416,13 +420,13 @@ class ResumePanel(ToolPanel):
         item = self.entries.item(self.entry_index)
         if item is not None:
             item.setText(entry_label(self.section, entry))
-        self._set_dirty(True)
+        self.set_dirty(True)
 
     def _check_date(self, key: str, value: str) -> bool:
         error = self.date_errors.get(key)
-        bad = bool(value) and not DATE_RE.match(value)
+        bad = bool(value) and not rules.RESUME_DATE.match(value)
         if error is not None:
-            error.setText("Write the date as YYYY, YYYY-MM or YYYY-MM-DD." if bad else "")
+            error.setText(rules.RESUME_DATE_TEXT if bad else "")
             error.setVisible(bad)
         return not bad
 
@@ -434,7 +438,7 @@ class ResumePanel(ToolPanel):
         first = next(iter(self.entry_fields.values()), None)
         if first is not None:
             first.setFocus()
-        self._set_dirty(True)
+        self.set_dirty(True)
 
     def remove_entry(self) -> None:
         entries = self._entries()
@@ -448,11 +452,11 @@ class ResumePanel(ToolPanel):
             if self.section == section:
                 self.entry_index = index
                 self._fill_entries()
-            self._set_dirty(True)
+            self.set_dirty(True)
 
         self.offer_undo(f"Removed “{entry_label(section, removed)}”.", undo)
         self._fill_entries()
-        self._set_dirty(True)
+        self.set_dirty(True)
 
     def move_entry(self, step: int) -> None:
         entries = self._entries()
@@ -462,7 +466,7 @@ class ResumePanel(ToolPanel):
         entries[n], entries[target] = entries[target], entries[n]
         self.entry_index = target
         self._fill_entries()
-        self._set_dirty(True)
+        self.set_dirty(True)
 
     # -- the whole resume ------------------------------------------------------------------------
     def current_resume(self) -> dict[str, Any]:
@@ -488,38 +492,35 @@ class ResumePanel(ToolPanel):
 
     def _check_email(self) -> bool:
         text = self.email.text().strip()
-        bad = bool(text) and not EMAIL_RE.match(text)
-        self.email_error.setText("Write the email address as name@example.com." if bad else "")
+        bad = bool(text) and not rules.RESUME_EMAIL.match(text)
+        self.email_error.setText(rules.RESUME_EMAIL_TEXT if bad else "")
         self.email_error.setVisible(bad)
         return not bad
 
+    def show_problems(self, show: bool) -> list[ResumeProblem]:
+        """What the rulebook refuses in the form; with `show`, said beside the fields (in the
+        banner for an entry not in view)."""
+        # The sections as the form holds them, empty entries included, so that a problem's index
+        # is the entry's place in the list.
+        problems = rules.resume_problems({**self.current_resume(), **{k: self._entries_of(k) for k in SECTIONS}})
+        if show:
+            self._check_email()
+            self.website.check()
+            for problem in problems:
+                if problem.index is None:
+                    continue
+                if problem.section == self.section and problem.index == self.entry_index:
+                    self._check_date(problem.field, str(self._entries()[problem.index].get(problem.field)))
+                else:
+                    self.banner.show_message(problem.sentence, kind="error")
+        return problems
+
     def validate(self) -> bool:
-        ok = self._check_email()
-        ok = self.website.check() and ok
-        for key, (label, fields) in SECTIONS.items():
-            for n, entry in enumerate(self.resume.get(key) or [], start=1):
-                for field, field_label, kind in fields:
-                    value = entry.get(field)
-                    if kind == "date" and value and not DATE_RE.match(str(value)):
-                        if self.section == key and self.entry_index == n - 1:
-                            self._check_date(field, str(value))
-                        else:
-                            self.banner.show_message(
-                                f"{label}, entry {n}: {field_label.split(' (')[0].lower()} must be written "
-                                "YYYY, YYYY-MM or YYYY-MM-DD.", kind="error")
-                        ok = False
-        return ok
+        return not self.show_problems(True)
 
-    def save(self) -> None:
-        if self.locked or not self.validate():
-            return
-        resume = self.current_resume()
-        self.run(api.save, resume, self.origin, on_done=lambda _r: self._saved(resume), write=True)
-
-    def _saved(self, resume: dict[str, Any]) -> None:
-        self.saved_copy = resume
-        self._set_dirty(False)
-        self.show_notice("Resume saved.")
+    def save(self, *, quiet: bool = False) -> bool:
+        """Save now (the Save button); edits are saved by themselves a moment after they pause."""
+        return self.keeper.save(quiet=quiet)
 
     def rebuild(self) -> None:
         if self.locked:
@@ -531,7 +532,7 @@ class ResumePanel(ToolPanel):
                 self.set_resume(previous, dirty=was_dirty)
 
             self.set_resume(fresh, dirty=True)
-            self.offer_undo("Rebuilt from your workbook. Save to keep it.", undo)
+            self.offer_undo("Rebuilt from your workbook.", undo)
 
         self.run(api.assemble, on_done=rebuilt)
 
@@ -540,32 +541,11 @@ class ResumePanel(ToolPanel):
             self.preview.setHtml(resume_html(self.current_resume()))
 
     # -- exports ---------------------------------------------------------------------------------
-    def _ask_path(self, title: str, name: str, filters: str) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filters)
-        return Path(chosen) if chosen else None
-
-    def _file_name(self, suffix: str) -> str:
-        name = (self.name.text().strip() or "Resume").replace("/", "-")
-        return f"{name} {suffix}"
-
     def export_pdf(self, path: Path | None = None) -> Path | None:
-        if not self.validate():
-            return None
-        path = path or self._ask_path("Export resume as PDF", self._file_name("resume.pdf"), "PDF (*.pdf)")
-        if path is None:
-            return None
-        return self._write(path, resume_pdf(self.current_resume()), "Resume PDF")
+        return export_pdf(self, path)
 
     def export_json(self, path: Path | None = None) -> Path | None:
-        if not self.validate():
-            return None
-        path = path or self._ask_path("Export JSON Resume", self._file_name("resume.json"),
-                                      "JSON Resume (*.json)")
-        if path is None:
-            return None
-        data = {"$schema": JSON_RESUME_SCHEMA, **self.current_resume()}
-        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        return self._write(path, text.encode("utf-8"), "JSON Resume")
+        return export_json(self, path)
 
     def initial_focus(self) -> QWidget | None:  # the name field, on the first tab
         return self.name
@@ -578,18 +558,6 @@ class ResumePanel(ToolPanel):
     portfolio_progress = property(lambda self: self.portfolio.progress)
     portfolio_cancel = property(lambda self: self.portfolio.cancel_button)
     portfolio_job = property(lambda self: self.portfolio.job)
-
-    def _write(self, path: Path, data: bytes, what: str) -> Path | None:
-        try:
-            write_file(path, data)
-        except OSError as exc:
-            reason = exc.strerror or "the folder refused it"
-            self.banner.show_message(f"{what} could not be written: {reason}.",
-                                     "Choose another folder and try again.", kind="error")
-            return None
-        self.last_export = path
-        self.show_notice(f"{what} saved to {path.name}.")
-        return path
 
 
 def _load(ctx: UserContext) -> dict[str, Any]:

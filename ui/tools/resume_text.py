@@ -6,13 +6,10 @@ Pure functions over JSON Resume-shaped dicts, shared by the resume panel and the
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from html import escape
 from typing import Any
 
 JSON_RESUME_SCHEMA = "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.0.0/schema.json"
-DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PRINT_ACCENT = "#2E6A4A"
 PRINT_MUTED = "#5A5A5A"
 

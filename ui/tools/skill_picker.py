@@ -24,6 +24,7 @@ from dreamtree_desktop.tools import skills as api
 
 from ..services import AppServices
 from ._shared import if_alive
+from .read_only import browse_only
 
 SEARCH_DELAY_MS = 150
 MASTERY_LABELS = {1: "1 – Beginner", 2: "2 – Developing", 3: "3 – Capable", 4: "4 – Strong", 5: "5 – Expert"}
@@ -101,6 +102,7 @@ class SkillPicker(QWidget):
         layout.addWidget(self.empty)
         row = QHBoxLayout()
         self.search = QLineEdit(self)
+        browse_only(self.search)
         self.search.setPlaceholderText("Search skills to add…")
         self.search.setAccessibleName(f"Search {title.lower()}")
         self.search.setClearButtonEnabled(True)

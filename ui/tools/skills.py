@@ -30,6 +30,7 @@ from dreamtree_desktop.tools import skills as api
 
 from ..services import AppServices
 from ._base import ToolPanel, field_error_label
+from .read_only import browse_only
 from .skill_picker import (
     ID_ROLE,
     INFO_ROLE,
@@ -69,6 +70,7 @@ class SkillsPanel(ToolPanel):
         body.addWidget(self.count_label)
         row = QHBoxLayout()
         self.search = QLineEdit(self.body)
+        browse_only(self.search)
         self.search.setPlaceholderText("Search skills…")
         self.search.setAccessibleName("Search skills")
         self.search.setClearButtonEnabled(True)
@@ -76,6 +78,7 @@ class SkillsPanel(ToolPanel):
         self.search.installEventFilter(ArrowKeys(self._focus_results, self.search))
         row.addWidget(self.search, 1)
         self.category = QComboBox(self.body)
+        browse_only(self.category)
         self.category.setAccessibleName("Skill category")
         self.category.addItem("All categories", None)
         for key, label in api.CATEGORY_LABELS.items():
