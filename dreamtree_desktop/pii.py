@@ -24,11 +24,13 @@ PERSONAL_PROMPTS: frozenset[str] = frozenset(
     {
         "1.2.1.past-places",  # the places the person has lived
         "1.2.3.best-people",  # people they loved working with, described
+        "2.4.3.first-step",  # who they could ask about an unknown
         "3.3.2.heard",  # a conversation and what the other person did
         "3.4.2.intro-request",  # a note to someone they know, naming the people to meet
         "3.4.2.first",  # the one person to talk to first, and why
         "3.5.2.draft",  # an outreach message to a named person
         "3.5.2.follow-up",  # the follow-up to that person
+        "3.5.3.learned",  # what someone told them in a meeting
         "3.5.3.next",  # who they were told to talk to next
         "3.5.4.keep-in-touch",  # people to thank or keep in touch with
         "3.5.4.first-note",  # a note to one person on that list
@@ -40,7 +42,10 @@ PERSONAL_PROMPTS: frozenset[str] = frozenset(
 # copy written before that step holds the answer in plain text; the rulebook accepts it there and
 # the import or sync seals it (portability/personal.py, plain_accepted). Prompts not listed here
 # (module 1.4) were personal from the first schema: a plain answer to them is always refused.
-PERSONAL_SINCE: dict[str, int] = {prompt: 5 for prompt in PERSONAL_PROMPTS}
+_SEALED_IN_STEP_8 = frozenset({"2.4.3.first-step", "3.5.3.learned"})
+PERSONAL_SINCE: dict[str, int] = {
+    prompt: 8 if prompt in _SEALED_IN_STEP_8 else 5 for prompt in PERSONAL_PROMPTS
+}
 
 # What a PII field holds after a password reset made it unrecoverable.
 LOST_MARKER = '{"v":1,"lost":true}'

@@ -17,6 +17,7 @@ from .common import open_from_args, print_json, read_password
 BACKUP_PASSWORD_ENV = "DREAMTREE_BACKUP_PASSWORD"
 # The file's password; DREAMTREE_PASSWORD serves when the folder and the file share one.
 FILE_PASSWORD_ENV = "DREAMTREE_FILE_PASSWORD"
+NOTHING_TO_IMPORT = "Nothing to import: the file matches what is stored."
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -178,6 +179,9 @@ def run_import(args: argparse.Namespace) -> int:
     confirm = _ask_to_confirm if sys.stdin.isatty() and not args.json else None
     with open_quietly(folder, _folder_password) as app:
         outcome = import_into(app, raw, options, _file_password, confirm=confirm)
+    if outcome.report["unchanged"] and not args.json and not args.dry_run:
+        print(NOTHING_TO_IMPORT)
+        return 0
     _print_report(outcome.report, args.json, applied=outcome.applied)
     return 0
 
@@ -224,7 +228,9 @@ def _print_report(report: dict[str, Any], as_json: bool, *, applied: bool) -> No
         print(f"Note: {note}")
     if report["needs_confirmation"]:
         print(f"Warning: {report['removed_rows']} of your {report['local_rows']} records would be removed.")
-    if applied:
+    if report.get("unchanged"):
+        print(NOTHING_TO_IMPORT)
+    elif applied:
         print(f"Applied. The database was backed up first to {report.get('backup')}.")
     else:
         print(

@@ -50,7 +50,8 @@ def run_import(
 ) -> ImportOutcome:
     """Validate `raw` (from load_import_file) against this folder, then preview or apply it.
 
-    options.dry_run: only the preview. An import that would remove more than half of the local
+    options.dry_run: only the preview. A file that matches what is stored is not applied
+    (report["unchanged"]; applied False, no backup). An import that would remove more than half of the local
     records goes ahead with options.force, or when `confirm(report)` says yes; otherwise
     ConfirmationNeeded is raised and nothing is written. `ctx`, the caller's context for this
     folder, follows an identity or key the import adopts.
@@ -59,7 +60,8 @@ def run_import(
     checked = validate_document(raw, catalog, schema_checked=True)
     prepared = prepare_import(app, checked, options, file_password, catalog)
     report = prepared.report()
-    if options.dry_run:
+    if options.dry_run or prepared.unchanged:
+        # An import that changes nothing writes nothing: no backup, no stamps, nothing to sync.
         return ImportOutcome(report, applied=False)
     if prepared.needs_confirmation and not options.force:
         if confirm is None:

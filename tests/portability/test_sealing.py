@@ -73,3 +73,30 @@ def test_values_stored_plain_before_are_sealed_at_the_next_open(data_dir: Path) 
         assert db.scalar("SELECT count(*) FROM app_meta WHERE key = ?", (FLAG,)) == 0
     raw = (data_dir / "dreamtree.db").read_bytes()
     assert NAME.encode() not in raw
+
+
+def test_answers_about_people_stored_before_step_8_are_sealed_after_a_backup(data_dir: Path) -> None:
+    """2.4.3.first-step (who to ask) and 3.5.3.learned (what someone said) became personal in
+    schema step 8: a folder written before keeps them in plain text until it is opened again, then
+    they are sealed, with a backup made first."""
+    texts = {"2.4.3.first-step": f"Ask {NAME} about grants.", "3.5.3.learned": f"{NAME} funds three labs."}
+    with open_app_data(data_dir) as app:
+        db, uid = app.db, app.user_id
+        with db.transaction():
+            for n, (prompt_id, text) in enumerate(texts.items()):
+                db.execute("UPDATE prompts SET is_pii = 0 WHERE id = ?", (prompt_id,))
+                db.execute(
+                    "INSERT INTO user_responses(id, user_id, prompt_id, exercise_id, response_text, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')",
+                    (f"r{n}", uid, prompt_id, prompt_id.rsplit(".", 1)[0], text),
+                )
+        db.execute("PRAGMA user_version = 7")
+    with open_app_data(data_dir) as app:
+        ctx = UserContext.from_app(app)
+        assert {r[0] for r in app.db.query("SELECT id FROM prompts WHERE is_pii = 1")} >= set(texts)
+        for n, (prompt_id, text) in enumerate(texts.items()):
+            stored = app.db.scalar("SELECT response_text FROM user_responses WHERE id = ?", (f"r{n}",))
+            assert is_envelope(stored) and NAME not in stored, prompt_id
+            assert ctx.unseal("user_responses", "response_text", f"r{n}", stored) == text
+    assert any("before-migration-7-to-" in p.name for p in (data_dir / "backups").iterdir())
+    assert NAME.encode() not in (data_dir / "dreamtree.db").read_bytes()
