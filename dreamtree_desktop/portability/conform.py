@@ -9,7 +9,7 @@ Personal values still sealed are checked once opened (see check_opened).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UserInputError
 from ..pii import LOST_MARKER, PII_COLUMNS
@@ -20,6 +20,9 @@ from .catalog import Catalog
 from .document import Doc
 from .errors import DocumentError
 from .tables import TABLES, exercise_of
+
+if TYPE_CHECKING:
+    from .personal import Field
 
 # Tables a tombstone may name: the user tables of the export and the link rows inside them.
 TOMBSTONE_TABLES = frozenset(
@@ -168,7 +171,7 @@ def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: st
     rule and sealed here under (key, user_id), so what is applied holds no plain personal value.
     Returns how many values were opened or sealed.
     """
-    from ..security.envelope import decrypt_value, encrypt_value
+    from ..security.envelope import decrypt_value
     from ..security.errors import EnvelopeError
     from .personal import document_fields, plain_accepted
 
@@ -179,11 +182,7 @@ def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: st
             continue
         row_id = fld.row_id or user_id
         if plain_accepted(doc, fld):
-            plain = _stored_form(value, fld.container, catalog)
-            check_plain(fld.table, fld.column, plain, fld.container, catalog, fld.path)
-            fld.container[fld.key] = encrypt_value(
-                key, plain, user_id=user_id, table=fld.table, column=fld.column, row_id=row_id
-            )
+            _check_and_seal(fld, catalog, key, user_id)
             opened += 1
             continue
         try:
@@ -199,6 +198,28 @@ def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: st
         opened += 1
         check_plain(fld.table, fld.column, plain, fld.container, catalog, fld.path)
     return opened
+
+
+def seal_plain(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: str) -> int:
+    """Only the plain answers check_opened would accept: checked and sealed under (key, user_id).
+    For a document whose envelopes stay unopened for now (an import keeping its key for later):
+    what it carries plain must not be stored plain meanwhile. Returns how many were sealed."""
+    from .personal import document_fields, plain_accepted
+
+    accepted = [fld for fld in document_fields(doc, catalog) if plain_accepted(doc, fld)]
+    for fld in accepted:
+        _check_and_seal(fld, catalog, key, user_id)
+    return len(accepted)
+
+
+def _check_and_seal(fld: Field, catalog: Catalog, key: bytes | bytearray, user_id: str) -> None:
+    from ..security.envelope import encrypt_value
+
+    plain = _stored_form(fld.value, fld.container, catalog)
+    check_plain(fld.table, fld.column, plain, fld.container, catalog, fld.path)
+    fld.container[fld.key] = encrypt_value(
+        key, plain, user_id=user_id, table=fld.table, column=fld.column, row_id=fld.row_id or user_id
+    )
 
 
 def _stored_form(value: Any, container: dict[str, Any], catalog: Catalog) -> Any:

@@ -22,7 +22,7 @@ from ..storage.lock import FolderLock
 from .apply import apply_document
 from .canonical import canonical_json, key_id
 from .catalog import Catalog
-from .conform import check_opened
+from .conform import check_opened, seal_plain
 from .errors import ConfirmationNeeded, DocumentError
 from .exporter import PENDING_KEY, export_document
 from .merge import MergeResult, merge
@@ -214,6 +214,9 @@ def prepare_import(
                 prepared.pii = "resealed"
         elif incoming.get("auth") is not None and (same or adopt):
             prepared.pii = "pending"
+            # Answers the file holds plain (written before they became personal) are sealed under
+            # the folder's key now; adopting the file's key later reseals them with the rest.
+            seal_plain(incoming, catalog, local_key, target_uid)
             prepared.pending = json.dumps(incoming["auth"]["wrapped_data_key"], separators=(",", ":"))
         else:
             prepared.skipped = strip_personal(incoming, catalog)

@@ -108,3 +108,26 @@ def test_a_plain_value_the_file_should_have_sealed_is_refused(
         assert done.returncode == 2, (name, done.returncode, done.stderr)
         assert "user_responses" in done.stderr, (name, done.stderr)
         assert db_fingerprint(other_dir) == before, name
+
+
+def test_an_old_backup_restored_without_its_password_stores_the_plain_answer_sealed(
+    data_dir: Path, other_dir: Path, tmp_path: Path
+) -> None:
+    doc = _sealed_backup(data_dir, tmp_path / "now.json", {PLACES: "placeholder"})
+    old = _as_older(doc, PLACES, OLD_TEXT, PERSONAL_SINCE[PLACES] - 1, tmp_path / "old.json")
+    done = run_dreamtree("import", str(old), "--no-password", "--json", data_dir=other_dir)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["personal_data"] == "pending"
+    row_id = _response(doc, PLACES)["id"]
+
+    def stored() -> str:
+        with open_app_data(other_dir) as app:
+            text = app.db.scalar("SELECT response_text FROM user_responses WHERE id = ?", (row_id,))
+            assert is_envelope(text) and "Lisbon" not in text
+            assert UserContext.from_app(app).unseal("user_responses", "response_text", row_id, text) == OLD_TEXT
+            return str(text)
+
+    before = stored()
+    done = run_dreamtree("import", "--adopt-key", env={"DREAMTREE_PASSWORD": BACKUP_PASSWORD}, data_dir=other_dir)
+    assert done.returncode == 0, done.stderr
+    assert stored() != before  # resealed under the backup's key, still readable
