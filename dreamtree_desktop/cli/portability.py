@@ -90,6 +90,7 @@ def _backup_password() -> str:
 
 def run_export(args: argparse.Namespace) -> int:
     from ..portability.catalog import Catalog
+    from ..portability.export_check import export_problems, export_warning, findings_json
     from ..portability.exporter import decrypt_personal, export_document, seal_for_backup
     from ..portability.files import write_export_file
 
@@ -108,6 +109,10 @@ def run_export(args: argparse.Namespace) -> int:
         else:
             seal_for_backup(doc, ctx, _backup_password)
         size = write_export_file(out, doc)
+        problems = export_problems(ctx, catalog)
+    warning = export_warning(problems)
+    if warning is not None:
+        print(f"dreamtree: warning: {warning}", file=sys.stderr)
     summary = {
         "file": str(out),
         "bytes": size,
@@ -115,6 +120,7 @@ def run_export(args: argparse.Namespace) -> int:
         "standalone_items": sum(len(v) for v in doc["standalone"].values()),
         "personal_data": "plaintext" if args.plaintext_pii else "sealed",
         "key_wrapped_by": (doc["auth"] or {}).get("wrapped_by"),
+        "problems": findings_json(problems),
     }
     if args.json:
         print_json(summary)

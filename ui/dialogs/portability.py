@@ -36,6 +36,14 @@ def write_export(ctx: Any, doc: dict[str, Any], path: str, backup_password: str 
     return write_export_file(Path(path), doc)
 
 
+def check_export(ctx: Any) -> str | None:
+    """The core's warning about stored rows that break the rules (worker thread); the backup is
+    written either way."""
+    from dreamtree_desktop.portability.export_check import export_problems, export_warning
+
+    return export_warning(export_problems(ctx))
+
+
 def _ask_new_backup_password(parent: QWidget) -> str | None:
     from .backup_dialogs import BackupPasswordDialog
 
@@ -53,8 +61,15 @@ def export_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
         path += ".json"
 
     def saved(size: int) -> None:
-        banner.show_message("Backup saved.", f"{path} ({size:,} bytes). Keep it somewhere safe.",
-                            kind="success")
+        def checked(warning: str | None) -> None:
+            if warning is None:
+                banner.show_message("Backup saved.", f"{path} ({size:,} bytes). Keep it somewhere safe.",
+                                    kind="success")
+            else:
+                banner.show_message(f"Backup saved to {path}, but some rows need fixing.", warning,
+                                    kind="error")
+
+        services.worker.submit(check_export, on_done=checked, on_error=banner.show_error)
 
     def built(doc: dict[str, Any]) -> None:
         from dreamtree_desktop.portability.exporter import needs_backup_password
