@@ -40,9 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # is work with nothing to free. The collector resumes once the window is up (ui/app.py).
     gc.disable()
     setup_logging()
-    install_qt_message_handler()
+    # Before anything imports PySide6: ui.app brings in the core first, since once PySide6 is
+    # loaded its import hook reads the source of every module imported after it.
     from .app import run
 
+    install_qt_message_handler()
     return run(data_dir)
 
 
