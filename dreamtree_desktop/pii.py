@@ -42,6 +42,15 @@ PERSONAL_PROMPTS: frozenset[str] = frozenset(
     }
 )
 
+# The schema step (PRAGMA user_version) that made each prompt above personal. A backup or a cloud
+# copy written before that step holds the answer in plain text; the rulebook accepts it there and
+# the import or sync seals it (portability/personal.py, plain_accepted). Prompts not listed here
+# (module 1.4) were personal from the first schema: a plain answer to them is always refused.
+_SEALED_IN_STEP_8 = frozenset({"2.4.3.first-step", "3.5.3.learned"})
+PERSONAL_SINCE: dict[str, int] = {
+    prompt: 8 if prompt in _SEALED_IN_STEP_8 else 5 for prompt in PERSONAL_PROMPTS
+}
+
 # What a PII field holds after a password reset made it unrecoverable.
 LOST_MARKER = '{"v":1,"lost":true}'
 

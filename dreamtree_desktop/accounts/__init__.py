@@ -6,7 +6,8 @@ exit 2, nothing written) and reports a wrong password as WrongPasswordError (exi
 
 from __future__ import annotations
 
-from importlib import import_module
+from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 # Imported now: `claim` names both a module and a function here, and loading the module later
@@ -55,11 +56,57 @@ _HOME = {
 }
 
 
+def _credentials() -> ModuleType:
+    from . import credentials
+
+    return credentials
+
+
+def _emails() -> ModuleType:
+    from . import emails
+
+    return emails
+
+
+def _lockmode() -> ModuleType:
+    from . import lockmode
+
+    return lockmode
+
+
+def _password() -> ModuleType:
+    from . import password
+
+    return password
+
+
+def _pii_audit() -> ModuleType:
+    from . import pii_audit
+
+    return pii_audit
+
+
+def _status() -> ModuleType:
+    from . import status
+
+    return status
+
+
+_LOADERS: dict[str, Callable[[], ModuleType]] = {
+    "credentials": _credentials,
+    "emails": _emails,
+    "lockmode": _lockmode,
+    "password": _password,
+    "pii_audit": _pii_audit,
+    "status": _status,
+}
+
+
 def __getattr__(name: str) -> Any:
     home = _HOME.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{home}", __name__), name)
+    value = getattr(_LOADERS[home](), name)
     globals()[name] = value
     return value
 

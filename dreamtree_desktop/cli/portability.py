@@ -17,6 +17,7 @@ from .common import open_from_args, print_json, read_password
 BACKUP_PASSWORD_ENV = "DREAMTREE_BACKUP_PASSWORD"
 # The file's password; DREAMTREE_PASSWORD serves when the folder and the file share one.
 FILE_PASSWORD_ENV = "DREAMTREE_FILE_PASSWORD"
+NOTHING_TO_IMPORT = "Nothing to import: the file matches what is stored."
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,6 +90,7 @@ def _backup_password() -> str:
 
 def run_export(args: argparse.Namespace) -> int:
     from ..portability.catalog import Catalog
+    from ..portability.export_check import export_problems, export_warning, findings_json
     from ..portability.exporter import decrypt_personal, export_document, seal_for_backup
     from ..portability.files import write_export_file
 
@@ -107,6 +109,10 @@ def run_export(args: argparse.Namespace) -> int:
         else:
             seal_for_backup(doc, ctx, _backup_password)
         size = write_export_file(out, doc)
+        problems = export_problems(ctx, catalog)
+    warning = export_warning(problems)
+    if warning is not None:
+        print(f"dreamtree: warning: {warning}", file=sys.stderr)
     summary = {
         "file": str(out),
         "bytes": size,
@@ -114,6 +120,7 @@ def run_export(args: argparse.Namespace) -> int:
         "standalone_items": sum(len(v) for v in doc["standalone"].values()),
         "personal_data": "plaintext" if args.plaintext_pii else "sealed",
         "key_wrapped_by": (doc["auth"] or {}).get("wrapped_by"),
+        "problems": findings_json(problems),
     }
     if args.json:
         print_json(summary)
@@ -178,6 +185,9 @@ def run_import(args: argparse.Namespace) -> int:
     confirm = _ask_to_confirm if sys.stdin.isatty() and not args.json else None
     with open_quietly(folder, _folder_password) as app:
         outcome = import_into(app, raw, options, _file_password, confirm=confirm)
+    if outcome.report["unchanged"] and not args.json and not args.dry_run:
+        print(NOTHING_TO_IMPORT)
+        return 0
     _print_report(outcome.report, args.json, applied=outcome.applied)
     return 0
 
@@ -224,7 +234,9 @@ def _print_report(report: dict[str, Any], as_json: bool, *, applied: bool) -> No
         print(f"Note: {note}")
     if report["needs_confirmation"]:
         print(f"Warning: {report['removed_rows']} of your {report['local_rows']} records would be removed.")
-    if applied:
+    if report.get("unchanged"):
+        print(NOTHING_TO_IMPORT)
+    elif applied:
         print(f"Applied. The database was backed up first to {report.get('backup')}.")
     else:
         print(

@@ -41,7 +41,8 @@ apply_document(..., reason="sync"), then push result.doc (already a valid export
 
 from __future__ import annotations
 
-from importlib import import_module
+from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 # Imported now: `merge` names both a module and a function here, and loading the module later
@@ -74,11 +75,64 @@ _HOME = {
 }
 
 
+def _apply() -> ModuleType:
+    from . import apply
+
+    return apply
+
+
+def _catalog() -> ModuleType:
+    from . import catalog
+
+    return catalog
+
+
+def _errors() -> ModuleType:
+    from . import errors
+
+    return errors
+
+
+def _exporter() -> ModuleType:
+    from . import exporter
+
+    return exporter
+
+
+def _files() -> ModuleType:
+    from . import files
+
+    return files
+
+
+def _personal() -> ModuleType:
+    from . import personal
+
+    return personal
+
+
+def _validate() -> ModuleType:
+    from . import validate
+
+    return validate
+
+
+_LOADERS: dict[str, Callable[[], ModuleType]] = {
+    "apply": _apply,
+    "catalog": _catalog,
+    "errors": _errors,
+    "exporter": _exporter,
+    "files": _files,
+    "personal": _personal,
+    "validate": _validate,
+}
+
+
 def __getattr__(name: str) -> Any:
     home = _HOME.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{home}", __name__), name)
+    value = getattr(_LOADERS[home](), name)
     globals()[name] = value
     return value
 

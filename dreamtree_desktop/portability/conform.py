@@ -9,7 +9,7 @@ Personal values still sealed are checked once opened (see check_opened).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UserInputError
 from ..pii import LOST_MARKER, PII_COLUMNS
@@ -20,6 +20,9 @@ from .catalog import Catalog
 from .document import Doc
 from .errors import DocumentError
 from .tables import TABLES, exercise_of
+
+if TYPE_CHECKING:
+    from .personal import Field
 
 # Tables a tombstone may name: the user tables of the export and the link rows inside them.
 TOMBSTONE_TABLES = frozenset(
@@ -163,12 +166,14 @@ def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: st
     """Open every sealed personal value of `doc` under (key, user_id) and check what it holds.
 
     An envelope that does not open (altered, or sealed under another key or identity) refuses
-    the whole document, naming the field: nothing sealed is ever let in unread. Returns how
-    many values were opened.
+    the whole document, naming the field: nothing sealed is ever let in unread. A plain answer
+    written before its prompt became personal (personal.plain_accepted) is checked by the same
+    rule and sealed here under (key, user_id), so what is applied holds no plain personal value.
+    Returns how many values were opened or sealed.
     """
     from ..security.envelope import decrypt_value
     from ..security.errors import EnvelopeError
-    from .personal import document_fields
+    from .personal import document_fields, plain_accepted
 
     opened = 0
     for fld in document_fields(doc, catalog):
@@ -176,6 +181,10 @@ def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: st
         if value is None or value == LOST_MARKER:
             continue
         row_id = fld.row_id or user_id
+        if plain_accepted(doc, fld):
+            _check_and_seal(fld, catalog, key, user_id)
+            opened += 1
+            continue
         try:
             plain = decrypt_value(
                 key, value, user_id=user_id, table=fld.table, column=fld.column, row_id=row_id
@@ -189,6 +198,34 @@ def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: st
         opened += 1
         check_plain(fld.table, fld.column, plain, fld.container, catalog, fld.path)
     return opened
+
+
+def seal_plain(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: str) -> int:
+    """Only the plain answers check_opened would accept: checked and sealed under (key, user_id).
+    For a document whose envelopes stay unopened for now (an import keeping its key for later):
+    what it carries plain must not be stored plain meanwhile. Returns how many were sealed."""
+    from .personal import document_fields, plain_accepted
+
+    accepted = [fld for fld in document_fields(doc, catalog) if plain_accepted(doc, fld)]
+    for fld in accepted:
+        _check_and_seal(fld, catalog, key, user_id)
+    return len(accepted)
+
+
+def _check_and_seal(fld: Field, catalog: Catalog, key: bytes | bytearray, user_id: str) -> None:
+    from ..security.envelope import encrypt_value
+
+    plain = _stored_form(fld.value, fld.container, catalog)
+    check_plain(fld.table, fld.column, plain, fld.container, catalog, fld.path)
+    fld.container[fld.key] = encrypt_value(
+        key, plain, user_id=user_id, table=fld.table, column=fld.column, row_id=fld.row_id or user_id
+    )
+
+
+def _stored_form(value: Any, container: dict[str, Any], catalog: Catalog) -> Any:
+    """What the engine seals for an answer: the value itself (a choice list, not its JSON text)."""
+    prompt = catalog.prompt_defs.get(str(container.get("prompt_id", "")))
+    return decode_stored(prompt, value) if prompt is not None else value
 
 
 def check_plain(

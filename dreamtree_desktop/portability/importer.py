@@ -22,7 +22,7 @@ from ..storage.lock import FolderLock
 from .apply import apply_document
 from .canonical import canonical_json, key_id
 from .catalog import Catalog
-from .conform import check_opened
+from .conform import check_opened, seal_plain
 from .errors import ConfirmationNeeded, DocumentError
 from .exporter import PENDING_KEY, export_document
 from .merge import MergeResult, merge
@@ -38,6 +38,7 @@ from .personal import (
     unit_fields,
 )
 from .tables import TABLES
+from .unchanged import keeping_sealer, nothing_changes
 from .validate import Checked
 
 PasswordSource = Callable[[], str | None]
@@ -112,6 +113,7 @@ class Prepared:
     new_key: bytearray | None = None  # the file's key, when this import adopts it
     pending: str | None = None  # a wrapped key to keep in app_meta until --adopt-key
     fresh: bool = False
+    unchanged: bool = False  # applying would write back exactly what is stored
 
     @property
     def needs_confirmation(self) -> bool:
@@ -135,6 +137,7 @@ class Prepared:
             "local_rows": preview["local_rows"],
             "removed_rows": preview["removed_rows"],
             "needs_confirmation": self.needs_confirmation,
+            "unchanged": self.unchanged,
             "notes": self.checked.notes + preview["notes"],
         }
 
@@ -166,7 +169,10 @@ def prepare_import(
     if incoming["pii"]["mode"] == "plaintext":
         prepared.pii = "sealed" if has_personal_values(incoming, catalog) else "none"
         if not options.dry_run:
-            transform(document_fields(incoming, catalog), target_uid, sealer(target_key, target_uid))
+            # A value equal to the stored one keeps its stored envelope, so an unchanged file
+            # compares equal to the folder (a fresh seal differs in every byte).
+            seal = sealer(target_key, target_uid) if adopt else keeping_sealer(ctx, target_key)
+            transform(document_fields(incoming, catalog), target_uid, seal)
     elif not has_personal_values(incoming, catalog):
         prepared.pii = "none"
     elif incoming["pii"]["key_id"] == key_id(local_key):
@@ -208,6 +214,9 @@ def prepare_import(
                 prepared.pii = "resealed"
         elif incoming.get("auth") is not None and (same or adopt):
             prepared.pii = "pending"
+            # Answers the file holds plain (written before they became personal) are sealed under
+            # the folder's key now; adopting the file's key later reseals them with the rest.
+            seal_plain(incoming, catalog, local_key, target_uid)
             prepared.pending = json.dumps(incoming["auth"]["wrapped_data_key"], separators=(",", ":"))
         else:
             prepared.skipped = strip_personal(incoming, catalog)
@@ -221,12 +230,17 @@ def prepare_import(
         if not options.dry_run:
             rebind_fields(document_fields(local, catalog), local_key, ctx.user_id, target_key, target_uid)
         local["user"] = dict(incoming["user"])
+    stored_settings = local.get("settings")
     if fresh and incoming.get("settings") is not None:
         local["settings"] = None  # a restore into a fresh install takes the backup's settings
     incoming["user"] = dict(local["user"])
     local["pii"] = {"mode": "sealed", "key_id": key_id(target_key)}
     incoming["pii"] = dict(local["pii"])
     prepared.result = merge(local, incoming)
+    prepared.unchanged = (
+        not adopt and prepared.pending is None and prepared.new_key is None
+        and nothing_changes(local, prepared.result, stored_settings)
+    )
     return prepared
 
 

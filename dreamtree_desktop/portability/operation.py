@@ -16,7 +16,8 @@ from ..appdata import AppData
 from ..context import UserContext
 from ..topics import ALL, changed
 from .catalog import Catalog
-from .errors import ConfirmationNeeded
+from .errors import ConfirmationNeeded, DocumentError
+from .export_check import record_at, refused_record_hint
 from .files import read_export_file
 from .importer import Options, PasswordSource, commit_import, prepare_import, refuse_without_confirmation
 from .validate import check_header, check_schema, validate_document
@@ -50,16 +51,21 @@ def run_import(
 ) -> ImportOutcome:
     """Validate `raw` (from load_import_file) against this folder, then preview or apply it.
 
-    options.dry_run: only the preview. An import that would remove more than half of the local
+    options.dry_run: only the preview. A file that matches what is stored is not applied
+    (report["unchanged"]; applied False, no backup). An import that would remove more than half of the local
     records goes ahead with options.force, or when `confirm(report)` says yes; otherwise
     ConfirmationNeeded is raised and nothing is written. `ctx`, the caller's context for this
     folder, follows an identity or key the import adopts.
     """
     catalog = Catalog.load(app.db)
-    checked = validate_document(raw, catalog, schema_checked=True)
-    prepared = prepare_import(app, checked, options, file_password, catalog)
+    try:
+        checked = validate_document(raw, catalog, schema_checked=True)
+        prepared = prepare_import(app, checked, options, file_password, catalog)
+    except DocumentError as exc:
+        raise _naming_the_record(exc, raw) from None
     report = prepared.report()
-    if options.dry_run:
+    if options.dry_run or prepared.unchanged:
+        # An import that changes nothing writes nothing: no backup, no stamps, nothing to sync.
         return ImportOutcome(report, applied=False)
     if prepared.needs_confirmation and not options.force:
         if confirm is None:
@@ -72,3 +78,11 @@ def run_import(
         ctx.follow(app)
     report["backup"] = str(backup)
     return ImportOutcome(report, applied=True, backup=backup)
+
+
+def _naming_the_record(exc: DocumentError, raw: Any) -> DocumentError:
+    """A refused record named by table and id, with the ways to get the rest of the file in."""
+    found = record_at(raw, exc.path) if isinstance(raw, dict) else None
+    if found is None:
+        return exc
+    return DocumentError(exc.path, exc.problem, hint=refused_record_hint(*found))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..pii import LOST_MARKER, PII_COLUMNS
+from ..pii import LOST_MARKER, PERSONAL_SINCE, PII_COLUMNS
 from ..security.envelope import decrypt_value, encrypt_value, is_envelope
 from ..security.errors import EnvelopeError
 from .catalog import Catalog
@@ -123,11 +123,35 @@ def _carry(value: Any) -> bool:
     return value is None or value == LOST_MARKER
 
 
+def written_before(doc: Doc) -> int | None:
+    """The schema step of the database that wrote `doc`; None when the document does not say
+    (a document rebuilt from sync items, whose head carries no schema step)."""
+    app = doc.get("app")
+    step = app.get("schema_version") if isinstance(app, dict) else None
+    return step if type(step) is int and step > 0 else None
+
+
+def plain_accepted(doc: Doc, f: Field) -> bool:
+    """A plain answer in a sealed document, to a prompt that became personal after the document
+    was written (pii.PERSONAL_SINCE): it passes as plain text, is checked by its prompt's rule and
+    sealed before anything is stored (conform.check_opened). A document that says it was written
+    at or after that step never carries it plain: refused as altered."""
+    value = f.value
+    if f.table != "user_responses" or type(value) is not str or _carry(value) or looks_sealed(value):
+        return False
+    since = PERSONAL_SINCE.get(str(f.container.get("prompt_id")))
+    if since is None:
+        return False
+    step = written_before(doc)
+    return step is None or step < since
+
+
 def check_envelopes(doc: Doc, catalog: Catalog, fields: list[Field] | None = None) -> None:
-    """In a sealed document every personal value must at least look like an envelope."""
+    """In a sealed document every personal value must at least look like an envelope, except a
+    plain answer written before its prompt became personal (plain_accepted)."""
     for f in fields if fields is not None else document_fields(doc, catalog):
         value = f.value
-        if not _carry(value) and not looks_sealed(value):
+        if not _carry(value) and not looks_sealed(value) and not plain_accepted(doc, f):
             raise DocumentError(f.path, "is not an encrypted envelope (damaged or altered)")
 
 

@@ -138,7 +138,9 @@ def pages(changes: list[tuple[ItemKey, str | None]], max_items: int,
     page: list[tuple[ItemKey, str | None]] = []
     size = 0
     for change in changes:
-        cost = len(change[1] or "") + len(change[0][1]) + 64
+        text = change[1] or ""
+        # The server counts bytes: text outside ASCII takes more of them than characters.
+        cost = (len(text) if text.isascii() else len(text.encode("utf-8"))) + len(change[0][1].encode("utf-8")) + 64
         if page and (len(page) >= max_items or size + cost > max_bytes):
             yield page
             page, size = [], 0

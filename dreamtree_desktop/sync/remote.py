@@ -218,7 +218,7 @@ def changes_to_push(doc: dict[str, Any], view: View) -> tuple[Texts, list[Change
     is each device's own wrapping of the one data key: it goes up only when the server has none,
     so devices holding different wrappings do not take turns uploading it."""
     now = item_texts(doc)
-    if AUTH in view.texts and AUTH in now:
+    if AUTH in view.texts:
         now[AUTH] = view.texts[AUTH]
     return now, changed_items(now, view.texts)
 

@@ -33,7 +33,7 @@ CLOUD_DIR = REPO / "cloud"
 PASSWORD = "tangerine-violin-42"
 PII_PROMPT = "1.4.1.who"  # module 1.4 "Love": personal
 PLAIN_PROMPT = "1.1.2.top10-reflection"  # module 1.1: not personal
-SECOND_MODULE_PROMPT = "1.2.1.past-places"  # module 1.2: not personal
+SECOND_MODULE_PROMPT = "1.2.1.ideal-place"  # module 1.2: not personal
 
 
 def new_email(tag: str = "sync") -> str:

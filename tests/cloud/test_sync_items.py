@@ -172,3 +172,21 @@ def test_an_unreadable_old_snapshot_is_refused_then_replaced_by_items(cloud_serv
     assert replaced.pushed and any("replaced" in n for n in replaced.notes)
     b = sign_in(account, seeded_template, tmp_path, "B")
     assert plain_export(b) == plain_export(account.a) == before
+
+
+def test_items_put_back_together_make_the_same_document_and_pages_count_bytes(cloud_server, seeded_template,
+                                                                              tmp_path):
+    from dreamtree_desktop.sync.items import changed_items, document_from, item_texts, pages, parse_texts
+
+    account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("walk at dawn", "read"))
+    with opened(account.a) as (_app, ctx):
+        doc = export_document(ctx)
+    texts = item_texts(doc)
+    rebuilt = document_from(parse_texts(texts))
+    assert rebuilt is not None
+    for part in ("user", "pii", "auth", "settings", "modules", "standalone", "custom_skills", "tombstones"):
+        assert rebuilt[part] == doc[part], part
+    assert changed_items(item_texts(rebuilt), texts) == []
+    # A page never holds more bytes than allowed, however wide the characters.
+    wide = [(("record", f"user_flow_logs/{n}"), json.dumps("é" * 1000, ensure_ascii=False)) for n in range(10)]
+    assert [len(p) for p in pages(wide, 5000, 5000)] == [2] * 5

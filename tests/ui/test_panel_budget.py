@@ -162,7 +162,7 @@ def test_locked_standalone_cannot_save(qtbot: Any, open_panel: Any, services: An
     panel = open_panel(unlock=False)
     assert panel.locked and "unlocks after exercise 1.2.4" in panel.banner.title_text
     assert not panel.save_button.isEnabled()
-    assert not panel.add_button.isEnabled()
+    assert not panel.add_button.isEnabled() and not any(line.remove.isEnabled() for line in panel.lines)
     type_line(qtbot, panel, "Rent", "1000")
     assert panel.lines[-1].label.text() == "" and panel.lines[-1].amount.text() == ""  # read only
     qtbot.keyClicks(panel.notes, "a note")

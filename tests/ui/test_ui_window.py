@@ -191,9 +191,12 @@ def test_export_then_preview_import_through_the_worker(tmp_path: Any, onboarded:
     assert out.exists() and out.stat().st_size == size
     report = services.worker.call_sync(preview_import, services.app_data, str(out))
     assert report["identity"] == "same"
-    assert describe_report(report)
-    backup = services.worker.call_sync(apply_import, services.app_data, str(out), None, False)
-    assert backup
+    assert report["unchanged"] is True
+    assert describe_report(report).startswith("Nothing to import")
+    backups = sorted(services.app_data.backup_dir.glob("*"))
+    # The user's own untouched backup: nothing is written, not even a backup of the database.
+    assert services.worker.call_sync(apply_import, services.app_data, str(out), None, False) == ""
+    assert sorted(services.app_data.backup_dir.glob("*")) == backups
     assert services.worker.call_sync(lambda ctx: ctx.user_id) == services.app_data.user_id
 
 

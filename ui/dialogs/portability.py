@@ -36,6 +36,14 @@ def write_export(ctx: Any, doc: dict[str, Any], path: str, backup_password: str 
     return write_export_file(Path(path), doc)
 
 
+def check_export(ctx: Any) -> str | None:
+    """The core's warning about stored rows that break the rules (worker thread); the backup is
+    written either way."""
+    from dreamtree_desktop.portability.export_check import export_problems, export_warning
+
+    return export_warning(export_problems(ctx))
+
+
 def _ask_new_backup_password(parent: QWidget) -> str | None:
     from .backup_dialogs import BackupPasswordDialog
 
@@ -53,8 +61,15 @@ def export_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
         path += ".json"
 
     def saved(size: int) -> None:
-        banner.show_message("Backup saved.", f"{path} ({size:,} bytes). Keep it somewhere safe.",
-                            kind="success")
+        def checked(warning: str | None) -> None:
+            if warning is None:
+                banner.show_message("Backup saved.", f"{path} ({size:,} bytes). Keep it somewhere safe.",
+                                    kind="success")
+            else:
+                banner.show_message(f"Backup saved to {path}, but some rows need fixing.", warning,
+                                    kind="error")
+
+        services.worker.submit(check_export, on_done=checked, on_error=banner.show_error)
 
     def built(doc: dict[str, Any]) -> None:
         from dreamtree_desktop.portability.exporter import needs_backup_password
@@ -86,14 +101,15 @@ def preview_import(ctx: Any, app: Any, path: str) -> dict[str, Any]:
 
 def apply_import(ctx: Any, app: Any, path: str, password: str | None, force: bool) -> str:
     """Import for real through the core's one import operation (it backs the database up first
-    and moves the context to an identity or key the import adopts); returns the backup's path."""
+    and moves the context to an identity or key the import adopts); returns the backup's path,
+    or "" when the file matched what is stored and nothing was written."""
     from dreamtree_desktop.portability.importer import Options
     from dreamtree_desktop.portability.operation import load_import_file, run_import
 
     raw = load_import_file(Path(path))
     options = Options(force=force, no_password=password is None)
     outcome = run_import(app, raw, options, lambda: password, ctx=ctx)
-    return str(outcome.backup)
+    return "" if outcome.backup is None else str(outcome.backup)
 
 
 def describe_report(report: dict[str, Any]) -> str:
@@ -101,6 +117,8 @@ def describe_report(report: dict[str, Any]) -> str:
     from .backup_dialogs import ImportPreviewDialog, personal_data_words
 
     lines: list[str] = []
+    if report.get("unchanged"):
+        lines.append("Nothing to import: the file matches what is stored.")
     if report.get("needs_confirmation"):
         lines.append(f"Warning: {report.get('removed_rows')} of your {report.get('local_rows')} records "
                      "would be removed.")
@@ -136,7 +154,12 @@ def import_flow(services: AppServices, parent: QWidget, banner: Banner) -> None:
                                    on_error=dialog.failed)
 
         dialog.on_ok(start)
-        if dialog.exec() == QDialog.DialogCode.Accepted and backups:
+        if dialog.exec() != QDialog.DialogCode.Accepted or not backups:
+            return
+        if not backups[0]:
+            banner.show_message("Nothing to import.", "The file matches what is stored; nothing was changed.",
+                                kind="success")
+        else:
             banner.show_message("Backup imported.", f"Your previous data was saved first to {backups[0]}.",
                                 kind="success")
 

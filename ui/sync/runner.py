@@ -7,11 +7,11 @@ window closed meanwhile) is dropped quietly.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 
 
@@ -20,19 +20,23 @@ class _Relay(QObject):
     # alive through queued signals).
     done = Signal()
 
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
+    def __init__(self) -> None:
+        super().__init__()
         self.box: dict[str, Any] = {}
 
 
 def run_off_thread(fn: Callable[[], Any], on_done: Callable[[Any], None],
                    on_error: Callable[[BaseException], None], parent: QObject,
                    name: str = "dreamtree-net") -> threading.Thread:
-    relay = _Relay(parent)
+    # Not a child of `parent`: the thread emits on the relay, so the GUI thread must never delete
+    # it while the thread may still be running (a closed window deleting its children would).
+    relay = _Relay()
 
     def deliver() -> None:
         box = relay.box
         relay.deleteLater()
+        if not shiboken6.isValid(parent):
+            return  # the receiver is gone: nobody waits any more
         if "error" in box:
             on_error(box["error"])
         else:
@@ -45,8 +49,7 @@ def run_off_thread(fn: Callable[[], Any], on_done: Callable[[Any], None],
             relay.box["result"] = fn()
         except BaseException as exc:  # handed to on_error in the GUI thread
             relay.box["error"] = exc
-        with contextlib.suppress(RuntimeError):  # the receiver was deleted: nobody waits any more
-            relay.done.emit()
+        relay.done.emit()
 
     thread = threading.Thread(target=work, name=name, daemon=True)
     thread.start()

@@ -319,6 +319,11 @@ class BudgetPanel(ToolPanel):
         return self.lines[0].label if self.lines else self.add_button
 
     # -- lines -----------------------------------------------------------------------------------
+    def set_editable(self, editable: bool) -> None:
+        super().set_editable(editable)
+        for line in self.lines:
+            line.remove.setEnabled(editable)
+
     def add_line(self, line: dict[str, Any] | None = None, *, focus: bool = False) -> ExpenseLine:
         widget = ExpenseLine(self.body)
         if line:
@@ -326,6 +331,7 @@ class BudgetPanel(ToolPanel):
         widget.changed.connect(self.update_totals)
         widget.changed.connect(self._edited)
         widget.remove_requested.connect(self.remove_line)
+        widget.remove.setEnabled(not self.locked)
         self.lines.append(widget)
         self.lines_box.addWidget(widget)
         widget.setVisible(True)  # at once, not on the next event loop turn, so messages show as typed
