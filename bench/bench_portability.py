@@ -36,6 +36,7 @@ from portability.factory import add_standalone, populate  # noqa: E402
 from dreamtree_desktop.appdata import open_app_data  # noqa: E402
 from dreamtree_desktop.context import UserContext  # noqa: E402
 from dreamtree_desktop.portability import Catalog, export_document  # noqa: E402
+from dreamtree_desktop.portability.export_check import export_problems  # noqa: E402
 from dreamtree_desktop.portability.exporter import wrap_for_backup  # noqa: E402
 from dreamtree_desktop.portability.files import read_export_file, write_export_file  # noqa: E402
 from dreamtree_desktop.portability.importer import Options, commit_import, prepare_import  # noqa: E402
@@ -66,6 +67,7 @@ def export_file(folder: Path, out: Path, clock: Clock) -> None:
         doc = clock.run("export: read the database", lambda: export_document(ctx, catalog))
         clock.run("export: wrap key (Argon2id)", lambda: wrap_for_backup(doc, ctx.data_key, PASSWORD))
         clock.run("export: encode + atomic write", lambda: write_export_file(out, doc))
+        clock.run("export: rulebook over the rows written", lambda: export_problems(ctx, catalog))
 
 
 def import_file(folder: Path, path: Path, clock: Clock, tag: str) -> dict[str, Any]:
@@ -80,7 +82,10 @@ def import_file(folder: Path, path: Path, clock: Clock, tag: str) -> dict[str, A
             f"{tag}: keys + merge + preview",
             lambda: prepare_import(app, checked, Options(force=True), lambda: PASSWORD, catalog),
         )
-        clock.run(f"{tag}: backup + apply (one transaction)", lambda: commit_import(app, prepared))
+        if not prepared.unchanged:  # a file that matches what is stored is not applied
+            clock.run(f"{tag}: backup + apply (one transaction)", lambda: commit_import(app, prepared))
+        else:
+            clock.run(f"{tag}: backup + apply (one transaction)", lambda: None)
         return prepared.report()
 
 
