@@ -12,6 +12,7 @@ from .clock import now_iso, parse_iso, utcnow
 from .errors import StorageError
 from .ids import new_id
 from .paths import BACKUP_DIRNAME, DB_FILENAME, ensure_private_dir
+from .pii import SEAL_FLAG
 from .security.folder_keys import load_or_create_keys
 from .security.lockstate import reconcile_after_open
 from .storage.db import Database
@@ -77,9 +78,11 @@ def open_app_data(folder: Path, password: str | None = None, *, seed: bool = Tru
                 with contextlib.suppress(StorageError), db.transaction():
                     db.execute("UPDATE user_settings SET lock_with_password = 0 WHERE lock_with_password = 1")
             # Values stored before their field became personal are sealed once the key is known.
-            from .portability.sealing import seal_pending
+            if db.scalar("SELECT 1 FROM app_meta WHERE key = ?", (SEAL_FLAG,)):
+                # Imported only then: it brings the merge rules, which an ordinary open never needs.
+                from .portability.sealing import seal_pending
 
-            seal_pending(db, keys.data_key)
+                seal_pending(db, keys.data_key)
         except BaseException:
             db.close()
             raise

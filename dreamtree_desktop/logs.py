@@ -13,7 +13,6 @@ texts in the core are written the same way (docs/security.md).
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import sys
 import threading
@@ -58,9 +57,7 @@ def setup_logging(*, debug: bool | None = None, folder: Path | None = None) -> P
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Owner-only before the first line: a log names folders and events of a private app.
         os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=False
-        )
+        handler: logging.Handler = RotatingLog(path)
     except OSError as exc:
         print(f"dreamtree: no log file ({exc.strerror}: {path.parent})", file=sys.stderr)
         return None
@@ -76,6 +73,39 @@ def setup_logging(*, debug: bool | None = None, folder: Path | None = None) -> P
     _install_hooks()
     log.info("dreamtree %s, Python %s, %s", __version__, sys.version.split()[0], sys.platform)
     return path
+
+
+class RotatingLog(logging.FileHandler):
+    """The log file, moved aside to `.1` (`.1` to `.2`, and so on, the oldest dropped) before a
+    line would take it past MAX_BYTES. Our own rather than logging.handlers': that module brings
+    sockets, pickling and queues into every start of the app for nothing."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, encoding="utf-8")
+        self._path = path
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + self.terminator
+            if self.stream is not None and self.stream.tell() + len(line.encode("utf-8")) > MAX_BYTES:
+                self._rotate()
+        except Exception:
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def _rotate(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        for n in range(BACKUPS - 1, 0, -1):
+            older = self._path.with_name(f"{self._path.name}.{n}")
+            if older.exists():
+                os.replace(older, self._path.with_name(f"{self._path.name}.{n + 1}"))
+        if self._path.exists():
+            os.replace(self._path, self._path.with_name(f"{self._path.name}.1"))
+        # Owner-only from its first byte, like the first file.
+        os.close(os.open(self._path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+        self.stream = self._open()
 
 
 def stop_logging() -> None:

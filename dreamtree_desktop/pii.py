@@ -17,6 +17,10 @@ PII_COLUMNS: dict[str, frozenset[str]] = {
 # user_list_items.content of lists such prompts own.
 PROMPT_PII_COLUMNS: dict[str, str] = {"user_responses": "response_text", "user_list_items": "content"}
 
+# The app_meta key a migration leaves when stored values became personal and wait to be sealed
+# (portability/sealing.py seals them at the next open with the key).
+SEAL_FLAG = "seal_personal_fields"
+
 # Prompts outside module 1.4 ("Love", personal throughout) whose answers name real people or
 # say things about them, or hold places lived and money figures. Reviewed against every prompt
 # of the workbook; the content loader marks these is_pii, keyed by prompt id.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -20,6 +21,9 @@ os.environ["DREAMTREE_LOG_DIR"] = tempfile.mkdtemp(prefix="dreamtree-test-log-")
 
 from dreamtree_desktop.appdata import AppData, open_app_data
 from dreamtree_desktop.context import UserContext
+
+# Removed when the run ends, so repeated runs leave no folders behind in the temp folder.
+atexit.register(shutil.rmtree, os.environ["DREAMTREE_LOG_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,6 +10,7 @@ quits once the first page has painted; bench/bench_startup.py uses it.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -29,13 +30,11 @@ guard_refcounts()
 
 # The core modules start-up needs, imported before PySide6: once PySide6 is loaded, its import
 # hook inspects the source of every module imported after it, which is wasted work for these.
-import dreamtree_desktop.accounts.lockmode  # noqa: E402
 import dreamtree_desktop.appdata  # noqa: E402
 import dreamtree_desktop.content.loader  # noqa: E402
 import dreamtree_desktop.context  # noqa: E402
 import dreamtree_desktop.engine.dailydos  # noqa: E402
 import dreamtree_desktop.engine.workbook  # noqa: E402
-import dreamtree_desktop.portability.sealing  # noqa: E402  (opening a folder seals what waits)
 import dreamtree_desktop.security.vault  # noqa: E402
 import dreamtree_desktop.settings  # noqa: E402
 import dreamtree_desktop.storage.keystore  # noqa: E402,F401
@@ -46,7 +45,6 @@ from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from dreamtree_desktop import APP_NAME, __version__  # noqa: E402
-from dreamtree_desktop.accounts.lockmode import lock as lock_folder  # noqa: E402
 from dreamtree_desktop.appdata import AppData, open_app_data  # noqa: E402
 from dreamtree_desktop.errors import DreamTreeError  # noqa: E402
 from dreamtree_desktop.paths import resolve_data_dir  # noqa: E402
@@ -218,6 +216,9 @@ class AppController(QObject):
             services.worker.stop()
         app_data, self.app_data = self.app_data, None
         if app_data is not None:
+            # Here, not at the top: the accounts package is not needed on the way to the window.
+            from dreamtree_desktop.accounts.lockmode import lock as lock_folder
+
             try:
                 lock_folder(app_data)
             except Exception:  # closing must never fail: fall back to a plain close
@@ -256,6 +257,7 @@ class AppController(QObject):
 
 
 GIL_SWITCH_S = 0.001
+GC_RESUME_MS = 500
 
 
 def make_qapplication(argv: list[str] | None = None) -> QApplication:
@@ -280,6 +282,13 @@ def make_qapplication(argv: list[str] | None = None) -> QApplication:
     return qapp
 
 
+def resume_collector() -> None:
+    # What start-up made lives as long as the app (a few hundred objects of garbage aside): moved
+    # out of the collector's reach first, so its first pass does not walk all of it on this thread.
+    gc.freeze()
+    gc.enable()
+
+
 def run(data_dir: str | None) -> int:
     qapp = make_qapplication()
     folder = resolve_data_dir(data_dir)
@@ -288,6 +297,9 @@ def run(data_dir: str | None) -> int:
 
     qapp.setWindowIcon(icon("app", "#2E6A4A"))
     controller.start()
+    # ui/launch.py paused the collector for start-up; it resumes half a second after the window
+    # shows, when the first page has painted.
+    QTimer.singleShot(GC_RESUME_MS, resume_collector)
     try:
         code = qapp.exec()
     finally:

@@ -7,6 +7,7 @@ needs Qt: opening the window, the `self-test` command, and Qt's messages in the 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -35,10 +36,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cli.main(args, extra_commands=(selftest.register,))
     os.umask(0o077)
+    # Start-up builds mostly objects that live as long as the app: collecting while they pile up
+    # is work with nothing to free. The collector resumes once the window is up (ui/app.py).
+    gc.disable()
     setup_logging()
-    install_qt_message_handler()
+    # Before anything imports PySide6: ui.app brings in the core first, since once PySide6 is
+    # loaded its import hook reads the source of every module imported after it.
     from .app import run
 
+    install_qt_message_handler()
     return run(data_dir)
 
 

@@ -186,6 +186,8 @@ def run_import(args: argparse.Namespace) -> int:
     with open_quietly(folder, _folder_password) as app:
         outcome = import_into(app, raw, options, _file_password, confirm=confirm)
     if outcome.report["unchanged"] and not args.json and not args.dry_run:
+        for note in outcome.report["notes"]:  # what the file holds that was left out stays said
+            print(f"Note: {note}")
         print(NOTHING_TO_IMPORT)
         return 0
     _print_report(outcome.report, args.json, applied=outcome.applied)

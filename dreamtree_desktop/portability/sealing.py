@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..pii import LOST_MARKER
+from ..pii import LOST_MARKER, SEAL_FLAG
 from ..rules.answers import STRING_INPUTS
 from ..security.envelope import encrypt_value, is_envelope
 from ..storage.db import Database
 
-FLAG = "seal_personal_fields"
+FLAG = SEAL_FLAG
 
 
 def seal_pending(db: Database, data_key: bytes | bytearray | None) -> int | None:

@@ -10,8 +10,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from _argon2_cffi_bindings import lib
-from argon2.low_level import ARGON2_VERSION, Type, core, error_to_str, ffi
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -149,6 +147,10 @@ def _argon2id_raw(
     argon2-cffi's hash_secret_raw has no secret/AD arguments, so the RFC 9106 vector could
     not be checked against the code path the app uses. Here one path serves both.
     """
+    # Imported here: opening a folder with its device key derives nothing, and the window's
+    # start-up should not load Argon2 for it.
+    from _argon2_cffi_bindings import lib
+    from argon2.low_level import ARGON2_VERSION, Type, core, error_to_str, ffi
 
     def buf(data: bytes | bytearray) -> Any:
         if not data:

@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
-
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from dreamtree_desktop.security.errors import WeakPasswordError
 
 MIN_LENGTH = 10
 _LIST_FILE = "common_passwords.txt"
 
-# No weaker than the KEK derivation (see kdf.DEFAULT_*).
-_HASHER = PasswordHasher(
-    time_cost=3, memory_cost=65536, parallelism=4, hash_len=32, salt_len=16, type=Type.ID
-)
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    # Argon2 is imported on the first hash: opening a folder hashes nothing, and the window's
+    # start-up should not load it. No weaker than the KEK derivation (see kdf.DEFAULT_*).
+    from argon2 import PasswordHasher, Type
+
+    return PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4, hash_len=32, salt_len=16, type=Type.ID)
 
 
 @functools.cache
@@ -55,17 +60,19 @@ def enforce_password_policy(password: str, email: str | None = None) -> None:
 
 def hash_password(password: str) -> str:
     """Argon2id PHC string ($argon2id$v=19$m=65536,t=3,p=4$...)."""
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """False on mismatch and on a malformed or unsupported hash string."""
+    from argon2.exceptions import InvalidHashError, VerificationError  # argon2: see _hasher
+
     try:
-        return _HASHER.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
     """True when the stored hash uses parameters other than the current ones."""
-    return _HASHER.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)

@@ -77,6 +77,7 @@ def test_reimporting_a_legacy_file_writes_nothing(data_dir: Path, tmp_path: Path
     again = run_dreamtree("import", str(path), data_dir=data_dir)
     assert again.returncode == 0, again.stderr
     assert NOTHING in again.stdout
+    assert "Note: " in again.stdout  # what the file holds that cannot be stored is still named
     assert _state(data_dir) == before
     assert _queued(data_dir) == queued
 
