@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from . import __version__
+from .paths import move_into_place
 
 LOG_FILENAME = "dreamtree.log"
 MAX_BYTES = 1_000_000
@@ -100,9 +101,9 @@ class RotatingLog(logging.FileHandler):
         for n in range(BACKUPS - 1, 0, -1):
             older = self._path.with_name(f"{self._path.name}.{n}")
             if older.exists():
-                os.replace(older, self._path.with_name(f"{self._path.name}.{n + 1}"))
+                move_into_place(older, self._path.with_name(f"{self._path.name}.{n + 1}"))
         if self._path.exists():
-            os.replace(self._path, self._path.with_name(f"{self._path.name}.1"))
+            move_into_place(self._path, self._path.with_name(f"{self._path.name}.1"))
         # Owner-only from its first byte, like the first file.
         os.close(os.open(self._path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
         self.stream = self._open()

@@ -97,12 +97,16 @@ def test_an_applied_import_records_every_topic_and_a_preview_none(app: object, t
     from dreamtree_desktop.portability.files import write_export_file
     from dreamtree_desktop.portability.importer import Options
     from dreamtree_desktop.portability.operation import load_import_file, run_import
+    from dreamtree_desktop.settings import update_settings
 
     ctx = UserContext.from_app(app)  # type: ignore[arg-type]
     doc = export_document(ctx, Catalog.load(ctx.db))
     seal_for_backup(doc, ctx, lambda: "a-backup-password-42")
     path = tmp_path / "backup.json"
     write_export_file(path, doc)
+    # The folder moves on after the backup, so the import has something to apply (an import of a
+    # file that matches the folder changes nothing and records nothing).
+    update_settings(ctx, text_size=19)
     with topic.recording() as found:
         run_import(app, load_import_file(path), Options(dry_run=True), lambda: "a-backup-password-42")  # type: ignore[arg-type]
     assert found == set()
