@@ -22,6 +22,7 @@ from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.errors import UserInputError
 from dreamtree_desktop.portability import Catalog, export_document
 from dreamtree_desktop.portability.canonical import hash_content
+from dreamtree_desktop.portability.exporter import decrypt_personal
 from dreamtree_desktop.portability.importer import Options
 from dreamtree_desktop.portability.operation import run_import
 from dreamtree_desktop.rules import COLUMNS, check_record
@@ -189,7 +190,8 @@ def test_valid_drawn_records_survive_export_then_import(tmp_path_factory: pytest
     stamp = "2024-01-01T00:00:00.000Z"
     drawn: dict[str, list[dict[str, Any]]] = {}
     for n, table in enumerate(("user_flow_logs", "user_companies", "user_locations", "user_career_options",
-                               "user_dashboard_snapshots", "user_experiences")):
+                               "user_dashboard_snapshots", "user_experiences", "user_jobs", "user_contacts",
+                               "user_stories", "user_lists")):
         record = data.draw(record_strategy(table))
         if table == "user_locations":
             record["rank"] = None
@@ -200,8 +202,12 @@ def test_valid_drawn_records_survive_export_then_import(tmp_path_factory: pytest
             full["recorded_at"] = stamp
         else:
             full.update(created_at=stamp, updated_at=stamp)
-        if table == "user_experiences":
+        if table in ("user_experiences", "user_stories"):
             full["skills"] = []
+        if table in ("user_jobs", "user_contacts", "user_stories"):
+            full.update({"company_id": None} if table != "user_stories" else {"experience_id": None})
+        if table == "user_lists":
+            full["items"] = []
         drawn[table] = [full]
     with open_app_data(base / "source") as app:
         doc = export_document(UserContext.from_app(app), Catalog.load(app.db))
@@ -214,7 +220,9 @@ def test_valid_drawn_records_survive_export_then_import(tmp_path_factory: pytest
     with open_app_data(base / "target") as app:
         outcome = run_import(app, json.loads(json.dumps(doc)), Options(force=True), lambda: None)
         assert outcome.applied
-        back = export_document(UserContext.from_app(app), Catalog.load(app.db))
+        catalog = Catalog.load(app.db)
+        back = export_document(UserContext.from_app(app), catalog)
+        decrypt_personal(back, UserContext.from_app(app), catalog)  # contacts come back sealed
     for table, records in drawn.items():
         got = {rec["id"]: rec for rec in back["standalone"].get(table, [])}
         for record in records:
