@@ -22,9 +22,9 @@ from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
 from dreamtree_desktop import topics as topic
 
+from ..offthread import run_off_thread
 from ..services import AppServices
 from ..worker import logged
-from .runner import run_off_thread
 
 OFF = "off"  # not signed in to a cloud account: nothing to show
 SYNCED = "synced"
