@@ -216,3 +216,19 @@ def test_a_staged_key_is_kept_while_the_database_cannot_be_read(
     finally:
         holder.close()
     _reads_back_as_written(folder, backup, tmp_path)
+
+
+def test_a_key_file_cut_before_its_rename_leaves_nothing_behind(backup: dict[str, Any], tmp_path: Path) -> None:
+    """Killed with the staged key written to its temp file but not yet renamed: the temp file
+    holds keys in the clear. The next open removes it; nothing was applied; the restore runs again."""
+    folder = _copy(backup["fresh"], tmp_path)
+    run = run_and_kill([PYTHON, str(CHILD), "step", str(folder), "rename:device.key.new", "import",
+                        str(backup["sealed"])], 170, env=WITH_KEY)
+    assert run.was_killed, f"{run.lines} {run.stderr}"
+    left = [p.name for p in folder.glob(".device.key.new.*.tmp")]
+    assert len(left) == 1 and not (folder / "device.key.new").exists()
+    assert folder_digest(folder) == backup["before"]
+    assert not list(folder.glob(".*.tmp")), "the key file's temp copy outlived the next open"
+    done = cli(folder, "import", str(backup["sealed"]), env=WITH_KEY)
+    assert done.returncode == 0, done.stderr
+    _reads_back_as_written(folder, backup, tmp_path)
