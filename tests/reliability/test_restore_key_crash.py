@@ -37,6 +37,8 @@ from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.workbook import Workbook
 from dreamtree_desktop.portability.exporter import PENDING_KEY
+from dreamtree_desktop.portability.importer import Options
+from dreamtree_desktop.portability.operation import load_import_file, run_import
 from dreamtree_desktop.storage.probe import key_pragma
 from dreamtree_desktop.tools import contacts
 
@@ -232,3 +234,24 @@ def test_a_key_file_cut_before_its_rename_leaves_nothing_behind(backup: dict[str
     done = cli(folder, "import", str(backup["sealed"]), env=WITH_KEY)
     assert done.returncode == 0, done.stderr
     _reads_back_as_written(folder, backup, tmp_path)
+
+
+def test_what_is_written_after_a_failed_key_rename_opens_next_time(backup: dict[str, Any], tmp_path: Path) -> None:
+    """The restore commits but the staged key cannot be renamed into place (here `device.key` has
+    become a folder): the import reports the error, and a contact the user adds afterwards in the
+    same window is sealed under the key the database now uses, so once the folder is put right
+    the next open finishes the change and both the restore and the contact read back."""
+    folder = _copy(backup["fresh"], tmp_path)
+    app = open_app_data(folder)
+    try:
+        (folder / "device.key").unlink()
+        (folder / "device.key").mkdir()
+        (folder / "device.key" / "in the way").write_text("x", encoding="utf-8")
+        window = UserContext.from_app(app)  # the context a window keeps across the import
+        with pytest.raises(OSError):
+            run_import(app, load_import_file(backup["sealed"]), Options(), lambda: BACKUP_PASSWORD, ctx=window)
+        added = contacts.create(window, {"name": ADDED_NAME})
+    finally:
+        app.close()
+    shutil.rmtree(folder / "device.key")
+    _reads_back_as_written(folder, backup, tmp_path, added)
