@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UserInputError
 from ..pii import LOST_MARKER, PII_COLUMNS
-from ..rules import COLUMNS, check_column, check_record, check_settings, check_tree_edges, record_id
+from ..rules import COLUMNS, check_column, check_record, check_settings, check_tree, record_id
 from ..rules.answers import check_stored_answer, decode_stored
 from .canonical import hash_content
 from .catalog import Catalog
@@ -182,7 +182,8 @@ def _tree(record: dict[str, Any], here: str) -> None:
         _guard(f"{where}/id", record_id, node["id"], "id")
         node["content"] = _guard(f"{where}/content", check_column, "user_idea_nodes", "content", node["content"])
     edges = [(e["from_node_id"], e["to_node_id"]) for e in record["edges"]]
-    _guard(f"{here}/edges", check_tree_edges, edges)
+    nodes = {node["id"] for node in record["nodes"]}
+    _guard(f"{here}/edges", check_tree, record.get("root_node_id"), edges, nodes)
 
 
 # -- personal values, once they can be opened -------------------------------------------------------
