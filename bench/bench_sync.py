@@ -98,6 +98,15 @@ def instrument() -> Stages:
     stages.wrap(service, "load_mirror", "server items known: load")
     stages.wrap(service, "update_mirror", "server items known: save")
     stages.wrap(remote, "item_texts", "items of the result (canonical JSON)")
+    # The sign-in of a new computer (cloud_account._adopt_account) calls these itself.
+    stages.wrap(cloud_account, "pull_items", "sign-in: pull every item")
+    stages.wrap(cloud_account, "account_document", "sign-in: document from items")
+    stages.wrap(cloud_account, "validate_document", "sign-in: validate the pulled document")
+    stages.wrap(cloud_account, "check_opened", "sign-in: open every sealed value")
+    stages.wrap(cloud_account, "export_document", "sign-in: export (local data)")
+    stages.wrap(cloud_account, "merge", "sign-in: merge")
+    stages.wrap(cloud_account, "apply_document", "sign-in: apply (one transaction)")
+    stages.wrap(remote, "build_view", "server items: texts and view")
     stages.wrap(accounts, "derive_secrets", "Argon2id (password)")
     stages.wrap(cloud_account, "hash_password", "password hash (local)")
     return stages

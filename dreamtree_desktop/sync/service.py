@@ -401,9 +401,10 @@ def apply_merge(ctx: UserContext, app: AppData | None, outcome: MergeResult, res
 
 def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: dict[str, Any],
                    bases: dict[tuple[str, str], dict[str, Any]], view: View, sent: list[Change],
-                   mark: int) -> None:
+                   mark: int, *, texts: dict[tuple[str, str], str] | None = None) -> None:
     """Both sides now hold `agreed`: it becomes the base of the next record merge, the server's
-    items are known up to `revision`, and the changes made here up to `mark` are on the server."""
+    items are known up to `revision`, and the changes made here up to `mark` are on the server.
+    `texts`: `agreed`'s items as canonical JSON, when the caller has them already."""
     db = ctx.db
     stamp = now_iso()
     with db.transaction():
@@ -415,7 +416,7 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
         set_meta(db, META_LAST_SYNC, stamp)
         delete_meta(db, META_DAMAGED, META_VALIDATED)
         clock_memory.remember(db)
-        save_bases(ctx, agreed, bases)
+        save_bases(ctx, agreed, bases, texts=texts)
         if view.restart:
             db.execute("DELETE FROM sync_items")
         update_mirror(db, view.delta)
