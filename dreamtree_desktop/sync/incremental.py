@@ -78,9 +78,13 @@ def plan(ctx: UserContext, catalog: Catalog, pulled: Pulled, hasher: KeyedHasher
     try:
         keys = _first_keys(ctx, catalog, pulled, hasher)
         keys = _close(ctx, catalog, pulled, hasher, keys)
+        return _part(ctx, catalog, pulled, hasher, keys)
     except Unmapped:
         return None
-    return _part(ctx, catalog, pulled, hasher, keys)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        # Pulled items are read here before the checks: one of the wrong shape is the whole
+        # round's to refuse, with the message its checks give.
+        return None
 
 
 def _first_keys(ctx: UserContext, catalog: Catalog, pulled: Pulled, hasher: KeyedHasher) -> set[ItemKey]:

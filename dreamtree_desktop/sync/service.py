@@ -456,7 +456,9 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
             db.execute("DELETE FROM sync_items")
         update_mirror(db, view.delta)
         update_mirror(db, sent)
-        if key_of is not None:
+        if key_of is not None and not view.restart:
+            # A first sync (sign-in, claim, a server found behind) does without: opening and
+            # hashing every record would cost it seconds. The next whole round fills the index.
             index_mirror(db, key_of)
         clear_changes(db, mark)
         own = change_mark(db)
