@@ -106,12 +106,12 @@ def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credential
                     )
                 if also is not None:
                     also(db)
-                for key, value in ((_vault.ROTATION_META_KEY, marker), (ROTATED_META_KEY, now_iso())):
-                    db.execute(
-                        "INSERT INTO app_meta(key, value) VALUES (?, ?) "
-                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        (key, value),
-                    )
+                _vault.record_key_marker(db, marker)
+                db.execute(
+                    "INSERT INTO app_meta(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (ROTATED_META_KEY, now_iso()),
+                )
         except BaseException:
             _vault.secure_delete(staged)
             raise

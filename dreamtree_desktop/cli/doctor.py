@@ -12,6 +12,7 @@ from typing import Any
 from ..clock import utcnow
 from ..errors import DreamTreeError, StorageError, UserInputError
 from ..paths import BACKUP_DIRNAME, DB_FILENAME, atomic_copy, atomic_file, move_into_place, resolve_data_dir
+from ..security.folder_keys import StagedChange, staged_key_changes
 from ..storage.backups import list_backups, make_backup
 from .common import open_from_args, print_json
 
@@ -39,10 +40,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"Restored {args.restore_backup}. The previous database was kept beside it.")
     report: dict[str, Any] = {"data_dir": str(folder), "problems": []}
     backups = [b.path.name for b in list_backups(folder / BACKUP_DIRNAME)]
+    staged = staged_key_changes(folder)
     try:
         app = open_from_args(args)
     except StorageError as exc:
         report["problems"].append(str(exc))
+        report["problems"].extend(str(change) for change in staged_key_changes(folder))
         report["backups"] = backups
         report["healthy"] = False
         _print(report, args.json)
@@ -65,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
                 "workbook_complete": bool(user["workbook_complete"]),
             }
         report["key_mode"] = app.keys.mode
+        _report_staged_keys(folder, staged, report)
         # An import whose key was not adopted leaves personal fields sealed under the backup's key.
         if db.scalar("SELECT 1 FROM app_meta WHERE key = 'pending_wrapped_data_key'"):
             report["problems"].append(
@@ -80,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
         report["healthy"] = not report["problems"]
     _print(report, args.json)
     return 0 if report["healthy"] else 2
+
+
+def _report_staged_keys(folder: Path, before: list[StagedChange], report: dict[str, Any]) -> None:
+    """A key change cut short is finished (or undone) by the open itself; say so, and name any
+    staged key file the open could not settle with the command that does."""
+    left = staged_key_changes(folder)
+    report["key_changes_finished"] = [c.name for c in before if c not in left]
+    report["problems"].extend(str(change) for change in left)
 
 
 def _check_user_data(app: Any, report: dict[str, Any], quarantine_to: str | None) -> None:
@@ -144,6 +156,8 @@ def _print(report: dict[str, Any], as_json: bool) -> None:
         print(f"User: {'anonymous' if user['anonymous'] else 'claimed account'}"
               f"{', workbook complete' if user['workbook_complete'] else ''}")
         print(f"Content: {report['content']['exercises']} exercises, {report['content']['skills']} skills")
+        for name in report["key_changes_finished"]:
+            print(f"A change of keys cut short ({name}) was finished or undone when the folder was opened.")
         data = report.get("user_data")
         if data:
             print(f"User data: {data['rows']} rows checked, {data['sealed_values_opened']} sealed values opened"

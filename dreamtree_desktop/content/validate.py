@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import UserInputError
 from . import model
+from .shape import check_kinds, spec_for
 from .skillnames import skill_key
 
 REF_MARKER = re.compile(r"\[ref:([a-z0-9][a-z0-9-]*)\]")
@@ -74,9 +75,19 @@ def _words(text: Any) -> int:
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self._wrong_kind: dict[str, list[str]] = {}
 
     def add(self, file: str, key: str, message: str) -> None:
+        # A value of the wrong kind was taken out: what the later checks then say about it (or
+        # about what it held) is already said.
+        for taken in self._wrong_kind.get(file, ()):
+            if key == taken or key.startswith((taken + ".", taken + "[")):
+                return
         self.problems.append(Problem(file, key, message))
+
+    def wrong_kind(self, file: str, key: str, message: str) -> None:
+        self.problems.append(Problem(file, key, message))
+        self._wrong_kind.setdefault(file, []).append(key)
 
     def text(self, file: str, key: str, value: Any, *, required: bool = True) -> bool:
         if value is None and not required:
@@ -105,11 +116,14 @@ def load_seed(root: Path) -> Seed:
             return {}
         seed.files[rel] = raw
         try:
-            return tomllib.loads(raw.decode("utf-8"))
+            doc = tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             check.add(rel, "(file)", "is not UTF-8 text")
         except tomllib.TOMLDecodeError as exc:
             check.add(rel, "(syntax)", str(exc))
+        else:
+            check_kinds(doc, spec_for(rel), lambda key, message: check.wrong_kind(rel, key, message))
+            return doc
         return {}
 
     seed.tools = _check_tools(check, read("tools.toml"))

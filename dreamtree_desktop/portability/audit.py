@@ -17,7 +17,7 @@ from ..context import UserContext
 from ..errors import UserInputError
 from ..paths import atomic_write_bytes
 from ..pii import LOST_MARKER, PII_COLUMNS
-from ..rules import check_column, check_record, check_settings, check_tree_edges
+from ..rules import check_column, check_record, check_settings, check_tree
 from ..rules.answers import check_stored_answer, decode_stored
 from ..security.errors import EnvelopeError
 from ..settings import Settings
@@ -92,14 +92,16 @@ def _records(ctx: UserContext, catalog: Catalog, opener: _Opener) -> Iterator[Fi
     ):
         yield _list_item(opener, dict(raw))
     trees: dict[str, list[tuple[str, str]]] = {}
+    roots: dict[str, str | None] = {}
     for edge in db.query(
-        "SELECT e.tree_id, e.from_node_id, e.to_node_id FROM user_idea_edges e "
+        "SELECT e.tree_id, e.from_node_id, e.to_node_id, t.root_node_id FROM user_idea_edges e "
         "JOIN user_idea_trees t ON t.id = e.tree_id WHERE t.user_id = ?",
         (uid,),
     ):
         trees.setdefault(str(edge[0]), []).append((str(edge[1]), str(edge[2])))
+        roots[str(edge[0])] = None if edge[3] is None else str(edge[3])
     for tree_id, edges in trees.items():
-        yield _guard("user_idea_trees", tree_id, "edges", check_tree_edges, edges)
+        yield _guard("user_idea_trees", tree_id, "edges", check_tree, roots[tree_id], edges)
 
 
 def _guard(table: str, row_id: str, column: str | None, check: Any, *args: Any, **kwargs: Any) -> Finding | None:

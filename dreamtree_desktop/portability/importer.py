@@ -15,9 +15,10 @@ from ..errors import AuthenticationError, UserInputError
 from ..paths import BACKUP_DIRNAME, DB_FILENAME, ensure_private_dir
 from ..security.folder_keys import load_or_create_keys
 from ..security.keywrap import unwrap_with_password
+from ..security.vault import device_data_key_change
 from ..storage.backups import make_backup
 from ..storage.db import Database
-from ..storage.keystore import Keys, key_mode, write_device_keys
+from ..storage.keystore import Keys, key_mode
 from ..storage.lock import FolderLock
 from .apply import apply_document
 from .canonical import canonical_json, key_id
@@ -207,7 +208,6 @@ def prepare_import(
                     )
                 target_key = file_key
                 prepared.new_key = file_key
-                prepared.pending = json.dumps(incoming["auth"]["wrapped_data_key"], separators=(",", ":"))
                 prepared.pii = "adopted-key"
             else:
                 rebind_fields(document_fields(incoming, catalog), file_key, source_uid, local_key, target_uid)
@@ -249,33 +249,34 @@ def commit_import(app: AppData, prepared: Prepared, *, reason: str = "import") -
     db = app.db
     backup = make_backup(db, app.backup_dir, app.keys.db_key, reason=reason)
     ctx = UserContext.from_app(app)
-    with db.transaction():
-        apply_document(ctx, prepared.result.doc, prepared.result.revisions, reason)
-        if prepared.result.record_revisions:
-            from .revisions import keep_revisions
-
-            keep_revisions(ctx, (), prepared.result.record_revisions, reason)
-        if prepared.pending is not None:
-            # Also kept while a key is being adopted: if the process stops before device.key is
-            # rewritten, 'import --adopt-key' finishes the job.
-            db.execute(
-                "INSERT INTO app_meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (PENDING_KEY, prepared.pending),
-            )
+    if prepared.new_key is None:
+        with db.transaction():
+            _apply(ctx, prepared, reason)
+    else:
+        # The backup's key becomes the folder's in the transaction that brings in the fields it
+        # sealed: a kill on either side of the commit leaves them readable after the next open.
+        with device_data_key_change(app.folder, db, app.keys.db_key, prepared.new_key, "import"):
+            _apply(ctx, prepared, reason)
+            db.execute("DELETE FROM app_meta WHERE key = ?", (PENDING_KEY,))
+        app.keys.data_key[:] = prepared.new_key
     app.user_id = ctx.user_id
-    if prepared.new_key is not None:
-        _switch_device_key(app, prepared.new_key)
     return backup
 
 
-def _switch_device_key(app: AppData, new_key: bytearray) -> None:
-    keys = Keys(bytearray(app.keys.db_key), bytearray(new_key), "device")
-    write_device_keys(app.folder, keys)
-    app.keys.data_key[:] = new_key
-    keys.wipe()
-    with app.db.transaction():
-        app.db.execute("DELETE FROM app_meta WHERE key = ?", (PENDING_KEY,))
+def _apply(ctx: UserContext, prepared: Prepared, reason: str) -> None:
+    db = ctx.db
+    apply_document(ctx, prepared.result.doc, prepared.result.revisions, reason)
+    if prepared.result.record_revisions:
+        from .revisions import keep_revisions
+
+        keep_revisions(ctx, (), prepared.result.record_revisions, reason)
+    if prepared.pending is not None:
+        # Fields kept sealed under the file's key until 'import --adopt-key' gets its password.
+        db.execute(
+            "INSERT INTO app_meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (PENDING_KEY, prepared.pending),
+        )
 
 
 @dataclass
@@ -315,10 +316,12 @@ def adopt_pending_key(app: AppData, password: str) -> Adopted:
         if part.resealed:
             snapshots.append((canonical_json(unit), rev_id))
     make_backup(db, app.backup_dir, app.keys.db_key, reason="adopt-key")
-    with db.transaction():
+    # Resealed fields and the key that opens them take effect at one commit (see commit_import).
+    with device_data_key_change(app.folder, db, app.keys.db_key, new_key, "adopt-key"):
         apply_document(ctx, doc, (), "import")
         db.executemany("UPDATE module_revisions SET snapshot_json = ? WHERE id = ?", snapshots)
-    _switch_device_key(app, new_key)
+        db.execute("DELETE FROM app_meta WHERE key = ?", (PENDING_KEY,))
+    app.keys.data_key[:] = new_key
     return Adopted(count.kept, count.resealed, count.unreadable)
 
 

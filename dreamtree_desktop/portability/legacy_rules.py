@@ -12,7 +12,7 @@ from jsonschema.exceptions import best_match
 from ..engine.content import PromptDef
 from ..errors import UserInputError
 from ..pii import PII_COLUMNS
-from ..rules import check_column, check_record, check_tree_edges, record_id
+from ..rules import check_column, check_record, check_tree, record_id
 from ..rules.answers import check_stored_answer
 from .catalog import Catalog
 from .schema import load_schema
@@ -62,7 +62,8 @@ def record_problem(table: str, record: dict[str, Any]) -> str | None:
         elif table == "user_idea_trees":
             for node in record.get("nodes") or ():
                 node["content"] = check_column("user_idea_nodes", "content", node.get("content"))
-            check_tree_edges([(e["from_node_id"], e["to_node_id"]) for e in record.get("edges") or ()])
+            edges = [(e["from_node_id"], e["to_node_id"]) for e in record.get("edges") or ()]
+            check_tree(record.get("root_node_id"), edges, {n["id"] for n in record.get("nodes") or ()})
     except UserInputError as exc:
         return exc.message.rstrip(".")
     return None

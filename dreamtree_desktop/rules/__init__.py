@@ -8,7 +8,7 @@ uses them: the tool modules, the answer engine, both import formats and sync.
 from __future__ import annotations
 
 from .fields import record_id
-from .records import COLUMNS, check_column, check_columns, check_record, check_tree_edges
+from .records import COLUMNS, check_column, check_columns, check_record, check_tree, check_tree_edges
 from .settings import check_settings
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "check_columns",
     "check_record",
     "check_settings",
+    "check_tree",
     "check_tree_edges",
     "record_id",
 ]

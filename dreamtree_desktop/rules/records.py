@@ -15,7 +15,7 @@ import datetime as _dt
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -422,3 +422,31 @@ def check_tree_edges(edges: Iterable[tuple[str, str]], field: str = "edges") -> 
             path.append(node)
             node = parent.get(node)
         acyclic.update(path)
+
+
+def check_tree(root: str | None, edges: Iterable[tuple[str, str]], nodes: Collection[str] | None = None,
+               field: str = "edges") -> None:
+    """A whole idea tree: its edges form a tree (check_tree_edges), every edge joins two of its
+    nodes (when `nodes` is given) and hangs from the root, so no branch is detached or invisible."""
+    pairs = list(edges)
+    check_tree_edges(pairs, field)
+    if nodes is not None:
+        for src, dst in pairs:
+            for end in (src, dst):
+                if end not in nodes:
+                    raise UserInputError(
+                        f"{field}: the edge {src!r} -> {dst!r} names {end!r}, which is not a node of this tree.")
+    children: dict[str, list[str]] = {}
+    for src, dst in pairs:
+        children.setdefault(src, []).append(dst)
+    reached: set[str] = set()
+    frontier = [root] if root is not None else []
+    while frontier:
+        node = frontier.pop()
+        reached.add(node)
+        frontier.extend(children.get(node, ()))
+    for src, dst in pairs:
+        if src not in reached:
+            raise UserInputError(
+                f"{field}: the edge {src!r} -> {dst!r} starts at {src!r}, which is not a node of this "
+                "tree: the root does not reach it.")

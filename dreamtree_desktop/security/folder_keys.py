@@ -6,6 +6,7 @@ vault and key changes), so neither needs the other's help to open a folder.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AuthenticationError, StorageError
@@ -13,6 +14,7 @@ from ..paths import DB_FILENAME
 from ..storage.keystore import (
     DEVICE_KEY_NEW_FILENAME,
     VAULT_NEW_FILENAME,
+    VAULT_ROTATE_FILENAME,
     Keys,
     key_mode,
     new_device_keys,
@@ -22,13 +24,39 @@ from ..storage.keystore import (
 from .unlock import unlock_vault
 from .vault import settle_pending
 
+# What the next open does with each staged file a key change leaves until it is settled, and the
+# command that opens the folder that way (doctor names it when a file is still there).
+_OPENING_SETTLES = "dreamtree doctor"  # any open does; doctor also says what it found
+_UNLOCKING_SETTLES = "dreamtree account unlock"  # the staged vault needs the password
+
+
+@dataclass(frozen=True)
+class StagedChange:
+    """A key change cut short: its staged file and the command whose open finishes or undoes it."""
+
+    name: str
+    command: str
+
+    def __str__(self) -> str:
+        return (f"A change of keys was cut short and waits in {self.name}; opening the folder finishes "
+                f"or undoes it (nothing typed is lost): run '{self.command}'.")
+
+
+def staged_key_changes(folder: Path) -> list[StagedChange]:
+    """The staged key files in the folder (and a locked database half moved aside)."""
+    folder = Path(folder)
+    found = []
+    for name, command in ((DEVICE_KEY_NEW_FILENAME, _OPENING_SETTLES), (VAULT_NEW_FILENAME, _UNLOCKING_SETTLES),
+                          (VAULT_ROTATE_FILENAME, _UNLOCKING_SETTLES)):
+        if (folder / name).exists():
+            found.append(StagedChange(name, command))
+    found += [StagedChange(p.name, _OPENING_SETTLES) for p in sorted(folder.glob("locked-*.partial"))]
+    return found
+
 
 def _change_pending(folder: Path) -> bool:
-    return (
-        (folder / DEVICE_KEY_NEW_FILENAME).exists()
-        or (folder / VAULT_NEW_FILENAME).exists()
-        or any(folder.glob("locked-*.partial"))
-    )
+    # The staged rotation vault is settled by unlocking, which needs the password.
+    return any(c.name != VAULT_ROTATE_FILENAME for c in staged_key_changes(folder))
 
 
 def load_or_create_keys(folder: Path, password: str | None = None) -> tuple[Keys, bool]:

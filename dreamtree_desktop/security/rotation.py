@@ -14,11 +14,8 @@ from __future__ import annotations
 import hmac
 from pathlib import Path
 
-import sqlcipher3
-
-from ..paths import DB_FILENAME, VAULT_FILENAME, atomic_write_text, move_into_place
+from ..paths import VAULT_FILENAME, atomic_write_text, move_into_place
 from ..storage.keystore import VAULT_ROTATE_FILENAME, Keys
-from ..storage.probe import probe
 from .errors import KeyFileError, WrongPasswordError
 
 
@@ -39,16 +36,9 @@ def promote_rotated_vault(folder: Path) -> None:
 
 
 def _committed(folder: Path, db_key: bytes | bytearray, marker: str) -> bool:
-    from .vault import ROTATION_META_KEY
+    from .vault import meta_marker_committed
 
-    try:
-        with probe(folder / DB_FILENAME, db_key) as conn:
-            if conn is None:
-                return False
-            found = conn.execute("SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,)).fetchone()
-    except sqlcipher3.Error:
-        return False
-    return found is not None and hmac.compare_digest(str(found[0]), marker)
+    return meta_marker_committed(folder, db_key, marker)
 
 
 def settle_rotated_vault(folder: Path, keys: Keys, password: str) -> Keys:

@@ -23,6 +23,7 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,7 @@ from ..storage.keystore import (
     read_device_keys,
     write_device_keys,
 )
-from ..storage.probe import key_opens
+from ..storage.probe import ProbeUnreadable, key_opens
 from ..storage.probe import probe as _probe
 from .errors import KeyFileError
 from .kdf import LABEL_KEK, KdfParams, derive_master, derive_subkey, wipe
@@ -366,8 +367,9 @@ def stage_device_data_key(folder: Path, db_key: bytes | bytearray, data_key: byt
 def stage_rotated_device_key(
     folder: Path, db_key: bytes | bytearray, data_key: bytes | bytearray, marker: str
 ) -> None:
-    """device.key.new for a key rotation: same database key, new data key, and the marker the
-    rotation's transaction writes to app_meta (its commit point; see settle_pending)."""
+    """device.key.new for a change of the data key alone (a rotation, a key adopted from a
+    backup): same database key, new data key, and the marker the committing transaction writes
+    to app_meta with `record_key_marker` (see settle_pending)."""
     staged = Keys(bytearray(db_key), bytearray(data_key), "device")
     try:
         write_device_keys(folder, staged, filename=DEVICE_KEY_NEW_FILENAME, extra={"commits_with_meta": marker})
@@ -375,37 +377,102 @@ def stage_rotated_device_key(
         staged.wipe()
 
 
+def record_key_marker(db: Database, marker: str) -> None:
+    """Inside the committing transaction: from its commit on, the staged key file naming this
+    marker is the folder's (a fresh random marker per change, so an older one never matches)."""
+    db.execute(
+        "INSERT INTO app_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (ROTATION_META_KEY, marker),
+    )
+
+
+@contextlib.contextmanager
+def device_data_key_change(
+    folder: Path, db: Database, db_key: bytes | bytearray, data_key: bytes | bytearray, step: str
+) -> Iterator[Database]:
+    """Make data_key the folder's together with what the body writes, crash-safe: device.key.new
+    is staged, the body runs in the one transaction that also records the staged file's marker
+    (the commit point), then the staged file replaces device.key. A kill before the commit: the
+    next open discards the staged file (old key, nothing applied); after it: the next open
+    promotes it, no password asked. An error in the body removes the staged file."""
+    if db.in_transaction:
+        # Inside another transaction the commit point would be the caller's, after the promotion.
+        raise ValueError("a data key change must run its own transaction")
+    marker = secrets.token_hex(16)
+    stage_rotated_device_key(folder, db_key, data_key, marker)
+    fault_point(f"{step}:staged")
+    try:
+        with db.transaction():
+            yield db
+            record_key_marker(db, marker)
+    except BaseException:
+        secure_delete(folder / DEVICE_KEY_NEW_FILENAME)
+        raise
+    fault_point(f"{step}:committed")
+    promote_staged_device_key(folder)
+
+
 def promote_staged_device_key(folder: Path) -> None:
     _promote(folder / DEVICE_KEY_NEW_FILENAME, folder / DEVICE_KEY_FILENAME)
 
 
+def _undecidable(folder: Path, why: str) -> StorageError:
+    return StorageError(
+        f"A change of keys in {folder} was cut short, and whether it completed cannot be told now: {why}.",
+        hint="Nothing was changed and nothing is lost. Close any other program using the data folder, "
+        "check the disk, then open DreamTree again to finish it.",
+    )
+
+
+def meta_marker_committed(folder: Path, db_key: bytes | bytearray, marker: str) -> bool:
+    """Did the transaction that writes `marker` (a data key change's commit point) commit? False
+    only on proof it did not: db_key does not open the database, or the marker is not there. A
+    database that cannot be read raises StorageError, so no staged key is ever discarded on a
+    read error (after the commit, the staged file holds the only copy of the key)."""
+    try:
+        with _probe(folder / DB_FILENAME, db_key, strict=True) as conn:
+            if conn is None:
+                return False
+            found = conn.execute("SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,)).fetchone()
+    except ProbeUnreadable as exc:
+        raise _undecidable(folder, str(exc)) from None
+    except sqlcipher3.Error as exc:
+        raise _undecidable(folder, f"the database could not be read ({exc})") from None
+    return found is not None and hmac.compare_digest(str(found[0]), str(marker))
+
+
+def _auth_row_committed(folder: Path, db_key: bytes | bytearray, expected: str | None) -> bool:
+    """The same for a password reset's staged key: committed once the auth row it names is in."""
+    try:
+        with _probe(folder / DB_FILENAME, db_key, strict=True) as conn:
+            if conn is None:
+                return False
+            if expected is None:
+                return True
+            rows = conn.execute("SELECT wrapped_data_key FROM auth WHERE wrapped_data_key IS NOT NULL").fetchall()
+    except ProbeUnreadable as exc:
+        raise _undecidable(folder, str(exc)) from None
+    except sqlcipher3.Error as exc:
+        raise _undecidable(folder, f"the database could not be read ({exc})") from None
+    return any(hmac.compare_digest(wrapped_key_digest(str(r[0])), str(expected)) for r in rows)
+
+
 def _staged_device_key_committed(folder: Path) -> bool:
-    """device.key.new is current when its database key opens the database and, if it names the
-    auth row that commits it, that row is in the database."""
+    """device.key.new is current when its database key opens the database and the commit it
+    names (a marker in app_meta, or the auth row of a password reset) is in the database. A
+    staged file that cannot be parsed never reached its commit (it is written before it)."""
     staged = _device_keys_or_none(folder, DEVICE_KEY_NEW_FILENAME)
     if staged is None:
         return False
     try:
-        body = json.loads((folder / DEVICE_KEY_NEW_FILENAME).read_text(encoding="utf-8"))
-        expected = body.get("commits_with_auth_sha256")
+        try:
+            body = json.loads((folder / DEVICE_KEY_NEW_FILENAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
         marker = body.get("commits_with_meta")
-        with _probe(folder / DB_FILENAME, staged.db_key) as conn:
-            if conn is None:
-                return False
-            if marker is not None:
-                # A key rotation: committed once its transaction wrote this marker.
-                found = conn.execute(
-                    "SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,)
-                ).fetchone()
-                return found is not None and hmac.compare_digest(str(found[0]), str(marker))
-            if expected is None:
-                return True
-            rows = conn.execute("SELECT wrapped_data_key FROM auth WHERE wrapped_data_key IS NOT NULL")
-            return any(
-                hmac.compare_digest(wrapped_key_digest(str(r[0])), str(expected)) for r in rows.fetchall()
-            )
-    except (OSError, ValueError, sqlcipher3.Error):
-        return False
+        if marker is not None:
+            return meta_marker_committed(folder, staged.db_key, str(marker))
+        return _auth_row_committed(folder, staged.db_key, body.get("commits_with_auth_sha256"))
     finally:
         staged.wipe()
 

@@ -29,24 +29,46 @@ def _quiet(conn: sqlcipher3.Connection) -> Iterator[None]:
             conn.execute(f"PRAGMA cipher_log_level = {previous}")
 
 
+SQLITE_NOTADB = 26  # what a wrong key (or a file that is no database) gives
+
+
+class ProbeUnreadable(Exception):
+    """The file could not be read at all (busy, I/O error, permissions): whether the key opens
+    it is unknown. Only a strict probe raises it; the message names no key."""
+
+
 @contextlib.contextmanager
-def probe(path: Path, key: bytes | bytearray) -> Iterator[sqlcipher3.Connection | None]:
-    """A connection to path opened with key, or None when the key does not open it."""
+def probe(path: Path, key: bytes | bytearray, *, strict: bool = False) -> Iterator[sqlcipher3.Connection | None]:
+    """A connection to path opened with key, or None when the key does not open it (or there is
+    no file). strict: any other failure to read raises ProbeUnreadable instead of counting as
+    "does not open", for callers that discard a key on that answer."""
     try:
         if path.stat().st_size == 0:
             yield None
             return
-    except OSError:
+    except FileNotFoundError:
         yield None
         return
-    conn = sqlcipher3.connect(str(path), isolation_level=None)
+    except OSError as exc:
+        if strict:
+            raise ProbeUnreadable(f"{path.name} cannot be read: {exc.strerror}") from None
+        yield None
+        return
+    try:
+        conn = sqlcipher3.connect(str(path), isolation_level=None)
+    except sqlcipher3.Error as exc:
+        if not strict:
+            raise
+        raise ProbeUnreadable(f"{path.name} cannot be opened: {exc}") from None
     try:
         ok = True
         with _quiet(conn):
             try:
                 conn.execute(key_pragma(key))
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            except sqlcipher3.DatabaseError:
+            except sqlcipher3.DatabaseError as exc:
+                if strict and getattr(exc, "sqlite_errorcode", SQLITE_NOTADB) != SQLITE_NOTADB:
+                    raise ProbeUnreadable(f"{path.name} cannot be read: {exc}") from None
                 ok = False
         yield conn if ok else None
     finally:

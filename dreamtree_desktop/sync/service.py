@@ -435,11 +435,13 @@ def apply_merge(ctx: UserContext, app: AppData | None, outcome: MergeResult, res
 
 def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: dict[str, Any],
                    bases: dict[tuple[str, str], dict[str, Any]], view: View, sent: list[Change],
-                   mark: int, key_of: KeyOf | None = None) -> None:
+                   mark: int, key_of: KeyOf | None = None, *,
+                   texts: dict[tuple[str, str], str] | None = None) -> None:
     """Both sides now hold `agreed`: it becomes the base of the next record merge, the server's
     items are known up to `revision`, and the changes made here up to `mark` are on the server.
     `agreed` may be a part (the incremental round): then `bases` holds the bases of its items
-    only. `key_of`: the keyed content hash, to index the server's record items."""
+    only. `key_of`: the keyed content hash, to index the server's record items. `texts`:
+    `agreed`'s items as canonical JSON, when the caller has them already."""
     db = ctx.db
     stamp = now_iso()
     with db.transaction():
@@ -451,7 +453,7 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
         set_meta(db, META_LAST_SYNC, stamp)
         delete_meta(db, META_DAMAGED, META_VALIDATED)
         clock_memory.remember(db)
-        save_bases(ctx, agreed, bases)
+        save_bases(ctx, agreed, bases, texts=texts)
         if view.restart:
             db.execute("DELETE FROM sync_items")
         update_mirror(db, view.delta)

@@ -109,9 +109,8 @@ def add_child(ctx: UserContext, tree_id: str, parent_node_id: str, text: str,
     """Add text under parent_node_id in this tree; returns the child's node id."""
     c.require_unlocked(ctx, TOOL_ID, origin)
     tree = _tree_row(ctx, tree_id)
+    edges = [(e["from_node_id"], e["to_node_id"]) for e in _edges(ctx, tree_id)]
     members = _nodes_in(ctx, tree)
-    if parent_node_id not in members:
-        raise UserInputError("parent_node_id is not a node of this tree.")
     cleaned = c.text(text, "text", required=True, max_length=MAX_NODE_TEXT)
     assert cleaned is not None
     existing = find_node(ctx, cleaned)
@@ -121,6 +120,8 @@ def add_child(ctx: UserContext, tree_id: str, parent_node_id: str, text: str,
         raise UserInputError("text: that word is already in this tree.")
     with ctx.db.transaction():
         child = existing or node_for(ctx, cleaned)
+        # The rulebook's whole-tree rule: the new edge must hang from a node the root reaches.
+        rules.check_tree(tree["root_node_id"], [*edges, (parent_node_id, child)], field="parent_node_id")
         c.insert_row(ctx, "user_idea_edges", {"tree_id": tree_id, "from_node_id": parent_node_id,
                                               "to_node_id": child})
         _touch(ctx, tree_id)

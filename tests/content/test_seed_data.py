@@ -160,3 +160,33 @@ def test_pii_prompts_are_flagged(app: AppData) -> None:
     rows = app.db.query("SELECT module_id, is_pii FROM prompts")
     assert all(r["is_pii"] == 1 for r in rows if r["module_id"] == "1.4")
     assert app.db.scalar("SELECT count(*) FROM prompts WHERE module_id = '1.4'") >= 4
+
+
+# A value of the wrong kind: (file, text, replacement, path named, problem).
+WRONG_KINDS = {
+    "a list for a title": ("workbook/1.3.toml", 'title = "Work"\n', 'title = ["Work", "Play"]\n',
+                           "module.title", "must be text, not a list"),
+    "a list for a tool to unlock": ("workbook/1.3.toml", 'unlocks_tool = "flow-tracker"',
+                                    'unlocks_tool = ["flow-tracker"]', "exercise[1].unlocks_tool",
+                                    "must be text, not a list"),
+    "a table for a summary": ("workbook/1.3.toml", 'summary = "Decide', 'summary = { text = "x" }\nold = "Decide',
+                              "module.summary", "must be text, not a table"),
+    "a number for a tool name": ("tools.toml", 'singular_name = "Flow Log"', "singular_name = 7",
+                                 "tool[0].singular_name", "must be text, not a number"),
+    "text for a source": ("workbook/1.3.toml", '  { ref = "pink-drive", usage = "inspiration", notes = '
+                          '"what people value in work goes beyond pay" },', '  "pink-drive",',
+                          "exercise[0].sources[1]", "must be a table, not text"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WRONG_KINDS))
+def test_a_value_of_the_wrong_kind_is_named_with_file_and_path(seed_copy: Path, kind: str) -> None:
+    rel, old, new, path, message = WRONG_KINDS[kind]
+    _edit(seed_copy / rel, old, new)
+    with pytest.raises(SeedValidationError) as info:
+        load_seed(seed_copy)
+    named = [p for p in info.value.problems if p.file == rel and p.key == path]
+    assert [p.message for p in named] == [message], info.value.problems
+    result = run_dreamtree("content", "check", "--seed-dir", str(seed_copy))
+    assert result.returncode == 2, result.stderr
+    assert f"{rel}: {path}: {message}" in result.stderr and "Traceback" not in result.stderr

@@ -16,3 +16,7 @@ def _can_mount() -> bool:
 def remount_read_only(point: Path) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(point)], check=True)
 
+
+
+def remount_read_write(point: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,rw", str(point)], check=True)

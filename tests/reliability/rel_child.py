@@ -2,6 +2,7 @@
 
     python rel_child.py answers FOLDER       save answers in a loop, forever
     python rel_child.py sweep FOLDER CASES   run many `dreamtree` command lines in this process
+    python rel_child.py step FOLDER POINT ARGS...   run `dreamtree ARGS`, kill -9 itself at POINT
 
 answers: prints "ready" once the folder is open, then, after each save has committed, one flushed
 line "saved <prompt id> <n>" (or "saved flow <row id>"), so every line the parent reads names a
@@ -95,9 +96,30 @@ def sweep(folder: Path, cases_file: Path) -> None:
                         "traceback": "Traceback" in err.getvalue(), **_state(folder)}))
 
 
+def step(folder: Path, point: str, argv: list[str]) -> int:
+    """The real command, with the named step boundary `vault.fault_point(POINT)` turned into a
+    SIGKILL of this process: exactly the state on disk a crash at that boundary leaves. Exits
+    normally (printing "completed") if the command never reached POINT."""
+    import signal
+
+    from dreamtree_desktop.cli.main import main as cli_main
+    from dreamtree_desktop.security import vault
+
+    def fault_point(name: str) -> None:
+        if name == point:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    vault.fault_point = fault_point
+    code = cli_main(["--data-dir", str(folder), *argv])
+    say("completed")
+    return code
+
+
 def main() -> int:
     mode, folder = sys.argv[1], Path(sys.argv[2])
-    if mode == "answers":
+    if mode == "step":
+        return step(folder, sys.argv[3], sys.argv[4:])
+    elif mode == "answers":
         answers(folder)
     elif mode == "sweep":
         sweep(folder, Path(sys.argv[3]))

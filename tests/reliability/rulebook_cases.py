@@ -138,6 +138,7 @@ def rulebook_cases(doc: Doc) -> dict[str, bytes]:
         if table == "user_idea_trees" and record.get("edges"):
             add(f"{where} edge to itself", lambda d, p=path: _self_edge(_get(d, p)))
             add(f"{where} edges in a cycle", lambda d, p=path: _cycle(_get(d, p)))
+            add(f"{where} a branch the root does not reach", lambda d, p=path: _detached(_get(d, p)))
         if table == "user_experiences":
             add(f"{where} ends before it starts",
                 lambda d, p=path: _get(d, p).update(start_date="2020-05", end_date="2019-01"))
@@ -160,6 +161,15 @@ def _cycle(tree: dict[str, Any]) -> None:
     edge = tree["edges"][0]
     tree["edges"].append({**edge, "id": edge["id"] + "-back", "from_node_id": edge["to_node_id"],
                           "to_node_id": edge["from_node_id"]})
+
+
+def _detached(tree: dict[str, Any]) -> None:
+    # Two words of the tree joined to each other but not to the root: a branch nobody sees.
+    edge, stamp = tree["edges"][0], tree["nodes"][0]["created_at"]
+    upper, lower = edge["id"] + "-float", edge["id"] + "-under"
+    tree["nodes"] += [{"id": upper, "content": "a floating word", "created_at": stamp},
+                      {"id": lower, "content": "under the floating word", "created_at": stamp}]
+    tree["edges"].append({**edge, "id": edge["id"] + "-loose", "from_node_id": upper, "to_node_id": lower})
 
 
 def _document_rules(doc: Doc, add: Callable[[str, Edit], None]) -> None:

@@ -138,9 +138,8 @@ def test_reset_form_refuses_beside_the_field_and_keeps_what_was_typed(qtbot: Any
     open_app_data(locked_folder, PASSWORD).close()
     # The fields are laid out one under another, none squeezed, at a small window size.
     edits = [window.reset_email, window.reset_new, window.reset_again, window.reset_button]
-    qtbot.wait(50)
-    for widget in edits:
-        assert widget.height() >= widget.sizeHint().height() - 1
+    # The layout settles in posted events, later on a busy machine: wait for it, not a fixed time.
+    qtbot.waitUntil(lambda: all(w.height() >= w.sizeHint().height() - 1 for w in edits), timeout=10_000)
     tops = [w.mapTo(window, w.rect().topLeft()).y() for w in edits]
     assert tops == sorted(tops) and len(set(tops)) == len(tops)
 
@@ -175,3 +174,63 @@ def test_lock_keeps_the_window_where_it_was(qtbot: Any, locked_folder: Path) -> 
             controller.unlock_window.close()
         if controller.window is not None:
             controller.window.close()
+
+
+def _opening_thread() -> Any:
+    import threading
+
+    return next(t for t in threading.enumerate() if t.name == "dreamtree-open")
+
+
+def test_an_answer_from_the_opening_thread_updates_the_window_in_its_own_thread(
+        qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The password check runs on its own thread; what it answers is shown by the GUI thread, and
+    a window deleted while the check runs is left alone (no error on the thread, no Qt warning)."""
+    import threading
+
+    from PySide6.QtWidgets import QApplication
+
+    from dreamtree_desktop.errors import AuthenticationError
+    from ui.dialogs.unlock import UnlockWindow
+
+    thread_errors: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: thread_errors.append(args.exc_value))
+    gate = threading.Event()
+    checked_on: list[threading.Thread] = []
+
+    def opener(_folder: Path, _password: str) -> Any:
+        checked_on.append(threading.current_thread())
+        assert gate.wait(30)
+        raise AuthenticationError("Wrong password.")
+
+    window = UnlockWindow(tmp_path, opener)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.keyClicks(window.password, "not the password")
+    qtbot.keyClick(window.password, Qt.Key.Key_Return)
+    assert window.status.text() == "Unlocking…" and not window.unlock_button.isEnabled()
+    shown_on: list[bool] = []
+    original = window._show
+    monkeypatch.setattr(window, "_show", lambda text: (shown_on.append(
+        threading.current_thread() is threading.main_thread()), original(text)))
+    gate.set()
+    qtbot.waitUntil(lambda: bool(window.message_text), timeout=10_000)
+    assert checked_on and checked_on[0] is not threading.main_thread()
+    assert shown_on == [True]
+    assert "password" in window.message_text.lower() and window.unlock_button.isEnabled()
+    assert window.status.text() == ""
+
+    # The window goes away while a check runs: the answer finds nobody and nothing breaks.
+    gate.clear()
+    doomed = UnlockWindow(tmp_path, opener)
+    doomed.password.setText("still not it")
+    doomed.submit()
+    qtbot.waitUntil(lambda: len(checked_on) == 2, timeout=10_000)
+    worker = _opening_thread()
+    with qtbot.waitSignal(doomed.destroyed, timeout=5_000):
+        doomed.deleteLater()
+    gate.set()
+    qtbot.waitUntil(lambda: not worker.is_alive(), timeout=10_000)
+    QApplication.sendPostedEvents()
+    QApplication.processEvents()
+    assert thread_errors == []

@@ -29,42 +29,21 @@ from dreamtree_desktop.security.errors import WeakPasswordError
 from dreamtree_desktop.security.passwords import MIN_LENGTH
 
 from ..dialogs.errors import describe_error
+from ..offthread import run_off_thread
 from ..widgets.form import FieldForm, FormField, sentence
 from ..widgets.scaffold import label
 
 
-class _Relay(QObject):
-    # No arguments: the result waits in `box`. Python objects are not passed through queued
-    # signals, which PySide6 6.12 on Python 3.11 does not always keep alive.
-    done = Signal()
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.box: dict[str, Any] = {}
-
-
 def run_in_thread(fn: Callable[[], Any], on_done: Callable[[Any, BaseException | None], None],
                   parent: QObject) -> threading.Thread:
-    """Run fn on a plain thread; on_done(result, error) is called back in the GUI thread."""
-    relay = _Relay(parent)
+    """Run fn on a plain thread; on_done(result, error) is called back in the GUI thread.
 
-    def deliver() -> None:
-        box = relay.box
-        relay.deleteLater()
-        on_done(box.get("result"), box.get("error"))
-
-    relay.done.connect(deliver, Qt.ConnectionType.QueuedConnection)
-
-    def work() -> None:
-        try:
-            relay.box["result"] = fn()
-        except BaseException as exc:
-            relay.box["error"] = exc
-        relay.done.emit()
-
-    thread = threading.Thread(target=work, name="dreamtree-open", daemon=True)
-    thread.start()
-    return thread
+    The thread only stores its answer and emits on a relay that lives in the GUI thread and
+    that nothing deletes under it (ui/offthread.py); every widget is touched by on_done, in
+    the GUI thread, and not at all once `parent` is gone.
+    """
+    return run_off_thread(fn, lambda result: on_done(result, None), lambda error: on_done(None, error),
+                          parent, name="dreamtree-open")
 
 
 def scrolling_column(window: QWidget, max_width: int) -> tuple[QScrollArea, QVBoxLayout]:
@@ -274,18 +253,18 @@ class UnlockWindow(QWidget):
         email = self.reset_email.text().strip()
         server = self.reset_server.text().strip()
         code = self.reset_code.text().strip() if self._code_field.isVisible() else ""
-        folder = self.folder
+        folder, opener = self.folder, self._opener
 
         def work() -> tuple[str, Any]:
             if server:
                 from dreamtree_desktop.sync.locked_reset import reset_locked_folder_through_cloud
 
                 result = reset_locked_folder_through_cloud(folder, server, email, new, code=code or None)
-                return result.message(), self._opener(folder, new)
+                return result.message(), opener(folder, new)
             from dreamtree_desktop.accounts.password import reset_forgotten_password
 
             reset_forgotten_password(folder, new, confirmed=True, email=email or None)
-            return "", self._opener(folder, new)
+            return "", opener(folder, new)
 
         self._busy = True
         self.reset_button.setEnabled(False)
@@ -352,7 +331,8 @@ class UnlockWindow(QWidget):
         self.unlock_button.setEnabled(False)
         self.password.setEnabled(False)
         self.status.setText("Unlocking…")
-        run_in_thread(lambda: self._opener(self.folder, password), self._finished, self)
+        opener, folder = self._opener, self.folder  # the thread reads nothing of the window
+        run_in_thread(lambda: opener(folder, password), self._finished, self)
 
     def _finished(self, result: Any, error: BaseException | None) -> None:
         self._busy = False

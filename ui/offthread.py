@@ -1,8 +1,10 @@
-"""Run a blocking call (a network round trip) on a plain thread; the answer comes back in the GUI thread.
+"""Run a blocking call on a plain thread; the answer comes back in the GUI thread.
 
-Used for everything that waits on the cloud service, so neither the GUI thread nor the database
-worker ever waits on the network. A call whose receiver is gone by the time it answers (the
-window closed meanwhile) is dropped quietly.
+Used for everything that waits on the cloud service or on a password check (opening a locked
+folder), so neither the GUI thread nor the database worker waits on them. The thread never
+touches a widget: it stores the answer and emits on a relay that lives in the GUI thread and is
+no child of any widget. A call whose receiver is gone by the time it answers (the window closed
+meanwhile) is dropped quietly.
 """
 
 from __future__ import annotations
