@@ -8,7 +8,7 @@ Personal values still sealed are checked once opened (see check_opened).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserInputError
@@ -41,7 +41,9 @@ def _guard(path: str, check: Callable[..., Any], *args: Any, **kwargs: Any) -> A
         raise _refuse(path, exc) from None
 
 
-def check_rules(doc: Doc, catalog: Catalog) -> None:
+def check_rules(doc: Doc, catalog: Catalog, *, verified: Collection[int] = ()) -> None:
+    """`verified`: the standalone records (by id()) whose content_hash was just checked against
+    their content; one the rules leave as it is keeps that hash instead of hashing it again."""
     sealed = doc["pii"]["mode"] == "sealed"
     modules = catalog.modules
     for module_id, unit in doc["modules"].items():
@@ -53,7 +55,7 @@ def check_rules(doc: Doc, catalog: Catalog) -> None:
                 raise DocumentError(f"{here}/exercises/{ex_id}", f"{ex_id} is not an exercise of the workbook")
         _columns(unit["columns"], module_id, catalog, sealed, f"{here}/columns")
         _rows(unit["rows"], catalog, sealed, f"{here}/rows", standalone=False)
-    _rows(doc["standalone"], catalog, sealed, "/standalone", standalone=True)
+    _rows(doc["standalone"], catalog, sealed, "/standalone", standalone=True, verified=verified)
     settings = doc.get("settings")
     if settings is not None:
         values = settings["values"]
@@ -84,7 +86,8 @@ def _columns(
 
 
 def _rows(
-    rows: dict[str, list[dict[str, Any]]], catalog: Catalog, sealed: bool, base: str, *, standalone: bool
+    rows: dict[str, list[dict[str, Any]]], catalog: Catalog, sealed: bool, base: str, *, standalone: bool,
+    verified: Collection[int] = (),
 ) -> None:
     for table, records in rows.items():
         skip = PII_COLUMNS.get(table, frozenset()) if sealed else frozenset()
@@ -94,7 +97,9 @@ def _rows(
             origin = record.get("origin")
             if origin is not None and exercise_of(origin) not in catalog.exercises:
                 raise DocumentError(f"{here}/origin", f"{origin!r} is not an exercise of the workbook")
-            record.update(_guard(here, check_record, table, record, skip=skip))
+            cleaned = _guard(here, check_record, table, record, skip=skip)
+            kept = id(record) in verified and table not in _CHILDREN_CLEANED and _as_it_is(record, cleaned)
+            record.update(cleaned)
             if table == "user_responses":
                 _response(record, catalog, sealed, here)
             elif table in ("user_checklists",):
@@ -103,8 +108,27 @@ def _rows(
                 _list_items(record, catalog, sealed, here)
             elif table == "user_idea_trees":
                 _tree(record, here)
-            if standalone:
+            if standalone and not kept:
                 record["content_hash"] = hash_content(table, record)
+
+
+# Tables whose checks also bring child rows to stored form (list items, tree nodes).
+_CHILDREN_CLEANED = frozenset({"user_lists", "user_idea_trees"})
+_SCALARS = (str, int, float, bool)
+
+
+def _as_it_is(record: dict[str, Any], cleaned: dict[str, Any]) -> bool:
+    """Whether the rules' stored form of each column is what the record holds already, so its
+    content (and content hash) stays the same. Same type too: 1 and True hash differently."""
+    for column, value in cleaned.items():
+        if column not in record:
+            return False
+        held = record[column]
+        if held is value:
+            continue
+        if type(held) is not type(value) or type(value) not in _SCALARS or held != value:
+            return False
+    return True
 
 
 def _prompt_of(record: dict[str, Any], catalog: Catalog, here: str) -> Any:

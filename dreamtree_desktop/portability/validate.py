@@ -167,10 +167,11 @@ def check_semantics(doc: Doc, catalog: Catalog) -> None:
     # Ids first, so references can be checked against every record of the file.
     for module_id, rows, base in units:
         _ids(refs, catalog, module_id, rows, base)
+    verified: set[int] = set()
     for _module_id, rows, base in units:
-        _references(refs, catalog, rows, base)
+        _references(refs, catalog, rows, base, verified=verified)
     _tombstones(doc)
-    check_rules(doc, catalog)
+    check_rules(doc, catalog, verified=verified)
     _check_personal(doc, catalog)
     _check_auth(doc)
 
@@ -196,10 +197,11 @@ def validate_part(whole: Doc, part: Doc, catalog: Catalog) -> None:
     for module_id, rows, base in units:
         _ids(refs, catalog, module_id, rows, base)
     new = {id(r) for records in part["standalone"].values() for r in records}
+    verified: set[int] = set()
     for _module_id, rows, base in units:
-        _references(refs, catalog, rows, base, hashed=new)
+        _references(refs, catalog, rows, base, hashed=new, verified=verified)
     _tombstones(whole)
-    check_rules(part, catalog)
+    check_rules(part, catalog, verified=verified)
     _check_personal(part, catalog)
     _check_auth(whole)
 
@@ -285,8 +287,8 @@ def _ids(
 
 
 def _references(refs: _Refs, catalog: Catalog, rows: dict[str, list[dict[str, Any]]], base: str, *,
-                hashed: set[int] | None = None) -> None:
-    """`hashed`: the records whose content hash is checked (None: all)."""
+                hashed: set[int] | None = None, verified: set[int] | None = None) -> None:
+    """`hashed`: the records whose content hash is checked (None: all); `verified` collects them."""
     for table, records in rows.items():
         spec = TABLES[table]
         for i, record in enumerate(records):
@@ -297,9 +299,11 @@ def _references(refs: _Refs, catalog: Catalog, rows: dict[str, list[dict[str, An
                     raise DocumentError(f"{here}/{column}", f"{value!r} names no record of {target} in the file")
             _record_refs(refs, catalog, table, record, here)
             _children(refs, table, record, here)
-            if (base == "/standalone" and (hashed is None or id(record) in hashed)
-                    and record["content_hash"] != hash_content(table, record)):
-                raise DocumentError(f"{here}/content_hash", "the content_hash does not match the item's content")
+            if base == "/standalone" and (hashed is None or id(record) in hashed):
+                if record["content_hash"] != hash_content(table, record):
+                    raise DocumentError(f"{here}/content_hash", "the content_hash does not match the item's content")
+                if verified is not None:
+                    verified.add(id(record))
 
 
 def _record_refs(refs: _Refs, catalog: Catalog, table: str, record: dict[str, Any], here: str) -> None:

@@ -8,6 +8,7 @@ in `sync_record_bases`, inside the encrypted database (sealed values stay sealed
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..context import UserContext
@@ -25,17 +26,27 @@ def load_bases(ctx: UserContext) -> dict[tuple[str, str], Record]:
 
 
 def save_bases(ctx: UserContext, agreed: dict[str, Any],
-               known: dict[tuple[str, str], Record] | None = None) -> int:
+               known: dict[tuple[str, str], Record] | None = None, *,
+               texts: Mapping[tuple[str, str], str] | None = None) -> int:
     """Make the agreed document the base (inside the caller's transaction): each standalone
     record as it is, and each module as the digest of its content (MODULE_BASE rows). Only rows
-    that differ are written. Returns how many rows changed."""
+    that differ are written. Returns how many rows changed.
+
+    `texts`: the agreed document's items as canonical JSON (sync.items.item_texts), when the
+    caller has them: a record's base is its item's text, so it is not serialised again."""
     db, uid = ctx.db, ctx.user_id
     old = known if known is not None else load_bases(ctx)
     new = {(t, r["id"]): r for t, records in agreed.get("standalone", {}).items() for r in records}
     for module_id, unit in agreed.get("modules", {}).items():
         new[(MODULE_BASE, module_id)] = {"digest": unit_digest(unit)}
     gone = [(uid, t, rid) for (t, rid) in old.keys() - new.keys()]
-    changed = [(uid, t, rid, canonical_json(r)) for (t, rid), r in new.items() if old.get((t, rid)) != r]
+    given = texts or {}
+
+    def text(table: str, rid: str, record: Record) -> str:
+        known_text = given.get(("record", f"{table}/{rid}")) if table != MODULE_BASE else None
+        return known_text if known_text is not None else canonical_json(record)
+
+    changed = [(uid, t, rid, text(t, rid, r)) for (t, rid), r in new.items() if old.get((t, rid)) != r]
     db.executemany("DELETE FROM sync_record_bases WHERE user_id = ? AND table_name = ? AND row_id = ?", gone)
     db.executemany(
         "INSERT INTO sync_record_bases(user_id, table_name, row_id, record_json) VALUES (?, ?, ?, ?) "
@@ -48,3 +59,20 @@ def save_bases(ctx: UserContext, agreed: dict[str, Any],
 def forget_bases(ctx: UserContext) -> None:
     """A new link (another account, a reset): nothing is agreed yet."""
     ctx.db.execute("DELETE FROM sync_record_bases WHERE user_id = ?", (ctx.user_id,))
+
+
+def load_bases_for(ctx: UserContext, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Record]:
+    """The bases of the given (table, id) pairs only (module bases: (MODULE_BASE, module id))."""
+    by_table: dict[str, list[str]] = {}
+    for table, row_id in keys:
+        by_table.setdefault(table, []).append(row_id)
+    out: dict[tuple[str, str], Record] = {}
+    for table, ids in by_table.items():
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows: list[Any] = ctx.db.query(
+                "SELECT row_id, record_json FROM sync_record_bases WHERE user_id = ? AND table_name = ? "
+                f"AND row_id IN ({', '.join('?' * len(chunk))})", (ctx.user_id, table, *chunk))
+            out.update(((table, str(r[0])), json.loads(r[1])) for r in rows)
+    return out

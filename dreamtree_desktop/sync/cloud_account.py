@@ -23,6 +23,7 @@ from ..portability.canonical import canonical_json, key_id
 from ..portability.conform import check_opened
 from ..portability.merge import MergeResult, Revision, normalize
 from ..portability.personal import document_fields, rebind_fields, unit_fields
+from ..portability.revisions import store_entries
 from ..security import vault as _vault
 from ..security.errors import KdfParamsError, KeyFileError, WrongPasswordError
 from ..security.kdf import KdfParams, wipe
@@ -35,6 +36,7 @@ from ..topics import ALL, causes
 from . import protocol as p
 from .client import CloudClient, b64
 from .errors import CloudError, CloudUnreachable, DamagedSnapshot
+from .first import finish_first_sync, first_merge, holds_nothing
 from .lost import META_RESET_SEEN, adopt_reset, mark_lost
 from .pending import send_pending
 from .remote import Pulled, account_document, pull_items
@@ -253,9 +255,11 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
             remember_session(db, app.keys.data_key, app.user_id, client.server, session.token, wrapped.kdf.to_dict(),
                              device_token=client.device_token)
             delete_meta(db, META_PENDING_PASSWORD)  # signing in with the account's password supersedes it
-        first = None
+        first: Pulled | None = None
+        agreed: dict[str, Any] | None = None
     else:
-        first = _adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key)
+        first, agreed = _adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key,
+                                       finish=True)
         outcome.adopted = True
         if lock:
             enable_with_credentials(app, kek, wrapped.kdf, wrapped_text)
@@ -263,7 +267,12 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
     ctx = UserContext.from_app(app)
     try:
         with _forget_refused_session(db):
-            outcome.sync = _sync_rounds(ctx, client, app, Hooks(), first)
+            if first is not None and agreed is not None:
+                # A folder that held nothing holds the account's copy now: the sync is done
+                # unless something of it has to go up.
+                outcome.sync = finish_first_sync(ctx, client.server, first, agreed)
+            if outcome.sync is None:
+                outcome.sync = _sync_rounds(ctx, client, app, Hooks(), first)
     except (ServiceError, AuthenticationError) as exc:
         outcome.sync_error = exc
     return outcome
@@ -304,9 +313,13 @@ def _adopt_cloud_password(app: AppData, password: str, kek: bytearray, wrapped: 
 
 def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,
                    password: str, wrapped_text: str, account_key: bytearray, *,
-                   reset_at: str | None = None) -> Pulled:
+                   reset_at: str | None = None, finish: bool = False) -> tuple[Pulled, dict[str, Any] | None]:
     """An anonymous folder becomes the account's: its data (if any) joins the account's snapshot
-    under the account's user id and data key. Returns what it pulled (the first sync merges it)."""
+    under the account's user id and data key. Returns what it pulled (the first sync merges it).
+
+    `finish`: when the folder holds no data yet, it takes the merge the first sync round would
+    make (sync/first.py), kept versions included, and that agreement is returned second, for
+    finish_first_sync; otherwise the second value is None."""
     from ..portability.importer import is_fresh
 
     db = app.db
@@ -341,13 +354,14 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     assert ctx.data_key is not None
     local_key = bytearray(ctx.data_key)
     local = export_document(ctx, catalog)
+    whole = finish and remote is not None and fresh and holds_nothing(ctx, local)
     rebind_fields(document_fields(local, catalog), local_key, old_uid, account_key, session.user_id)
     local["user"] = dict(remote["user"]) if remote is not None else {**local["user"], "id": session.user_id}
     local["pii"] = {"mode": "sealed", "key_id": key_id(account_key)}
     if remote is not None:
         if fresh and remote.get("settings") is not None:
             local["settings"] = None  # a new device takes the account's settings
-        outcome = merge(local, remote)
+        outcome = first_merge(local, remote, account_key, session.user_id, catalog) if whole else merge(local, remote)
     else:
         outcome = MergeResult(normalize(local))
     lost: list[Revision] = [r for r in outcome.revisions if r.side == "local"]
@@ -363,6 +377,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
         with db.transaction():
             apply_document(ctx, outcome.doc, lost, "sync")
             uid = ctx.user_id
+            if whole:
+                store_entries(ctx, outcome.doc["revisions"])
             db.executemany("UPDATE module_revisions SET snapshot_json = ? WHERE id = ?", old_revisions)
             add_active_email(db, uid, email)
             db.execute(
@@ -385,7 +401,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     app.keys.data_key[:] = account_key
     app.user_id = ctx.user_id
     pulled.checked = remote  # passed every check above under this key: the first sync needs no second pass
-    return pulled
+    return pulled, outcome.doc if whole else None
 
 
 def _unusable_for_login(reason: str) -> CloudError:

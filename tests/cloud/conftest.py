@@ -27,6 +27,12 @@ __all__ = ["CloudServer", "read_mailed_code"]
 REPO = Path(__file__).resolve().parents[2]
 CLOUD_DIR = REPO / "cloud"
 START_TIMEOUT_S = 60.0
+D1_BUSY_WAIT_S = 30.0
+
+
+def _d1_busy(output: str) -> bool:
+    lowered = output.lower()
+    return "database is locked" in lowered or "sqlite_busy" in lowered
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -81,12 +87,24 @@ class CloudServer:
     timings: dict[str, float] = field(default_factory=dict)
 
     def d1(self, sql: str) -> list[dict]:
-        """Runs SQL on the worker's local D1 database; returns the rows of the last statement."""
-        proc = subprocess.run(
-            [_wrangler(), "d1", "execute", "DB", "--local", "--persist-to", str(self.persist_dir),
-             "--json", "--command", sql],
-            cwd=CLOUD_DIR, env=self.env, capture_output=True, text=True, timeout=120,
-        )
+        """Runs SQL on the worker's local D1 database; returns the rows of the last statement.
+
+        The running worker holds the same SQLite file: while it writes, a direct query is told
+        "database is locked". That is retried, with a growing pause, for up to D1_BUSY_WAIT_S;
+        any other failure, or a lock that outlasts the wait, is raised."""
+        deadline = time.monotonic() + D1_BUSY_WAIT_S
+        pause = 0.1
+        while True:
+            proc = subprocess.run(
+                [_wrangler(), "d1", "execute", "DB", "--local", "--persist-to", str(self.persist_dir),
+                 "--json", "--command", sql],
+                cwd=CLOUD_DIR, env=self.env, capture_output=True, text=True, timeout=120,
+            )
+            busy = proc.returncode != 0 and _d1_busy(proc.stdout + proc.stderr)
+            if not busy or time.monotonic() + pause > deadline:
+                break
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
         if proc.returncode != 0:
             raise RuntimeError(f"wrangler d1 execute failed ({proc.returncode}): {proc.stderr[-2000:]}")
         out = proc.stdout

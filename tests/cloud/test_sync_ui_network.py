@@ -238,3 +238,36 @@ def test_password_changed_in_the_window_reaches_the_account_with_the_next_sync(s
             assert not queue_password_change(app, PASSWORD, NEW_PASSWORD)
     finally:
         server.stop()
+
+
+def test_signing_out_while_a_sync_is_on_the_wire_leaves_sync_off(cloud_server, seeded_template, tmp_path, qtbot):
+    """A sync still waiting on the service when the person signs out ends without turning the
+    indicator back on: the window says sync is off, as the account page does."""
+    import threading
+
+    from dreamtree_desktop.sync.service import default_connect
+    from ui.sync.work import sign_out
+
+    folder, _email = _claimed_folder(seeded_template, tmp_path, "dev", cloud_server.url, mailed_code(cloud_server))
+    with device(folder, qtbot) as dev:
+        scheduler = dev.scheduler
+        qtbot.waitUntil(lambda: scheduler.state == "synced" and not scheduler.running, timeout=30_000)
+        scheduler.period_ms = 3_600_000
+        scheduler._period.start(scheduler.period_ms)
+        gate, waiting = threading.Event(), threading.Event()
+
+        def held_connect(server: str, token: str | None) -> Any:
+            waiting.set()
+            assert gate.wait(30)
+            return default_connect(server, token)
+
+        scheduler.connect_fn = held_connect
+        scheduler.request("now")
+        qtbot.waitUntil(waiting.is_set, timeout=20_000)
+        dev.services.worker.submit(sign_out)
+        qtbot.waitUntil(lambda: scheduler.state == "off", timeout=20_000)
+        gate.set()
+        qtbot.waitUntil(lambda: not scheduler.running, timeout=20_000)
+        wait_idle(qtbot, dev)
+        assert scheduler.state == "off"
+        assert not dev.window.sync.indicator.isVisible()

@@ -245,3 +245,29 @@ def test_decrypt_value_of_non_json_text() -> None:
 @pytest.mark.parametrize("value", ["plain text", "{not json", '{"v":1}', "", "{}", 42, None])
 def test_is_envelope_false_for_plain_values(value: object) -> None:
     assert is_envelope(value) is False
+
+
+@pytest.mark.parametrize("spacing", ["{} ", " {}", "{}\n"])
+def test_an_envelope_written_with_other_spacing_or_key_order_opens_the_same(spacing: str) -> None:
+    obj = json.loads(_env())
+    reordered = json.dumps({"ciphertext": obj["ciphertext"], "iv": obj["iv"], "v": 1})
+    spaced = spacing.format(json.dumps(obj, indent=1))
+    for env in (reordered, spaced):
+        assert is_envelope(env)
+        assert decrypt_field(KEY, env, **CELL) == SECRET_TEXT
+
+
+@pytest.mark.parametrize("iv, ciphertext, message", [
+    ("A" * 15 + "=", None, "iv"),  # the written shape, but its iv is 11 bytes
+    (None, "QUJD", "shorter than the authentication tag"),
+    (None, "A" * 29, "ciphertext is not valid base64"),  # a length base64 never has
+])
+def test_an_envelope_of_the_written_shape_is_still_checked_strictly(iv: str | None, ciphertext: str | None,
+                                                                    message: str) -> None:
+    obj = json.loads(_env())
+    env = json.dumps({"v": 1, "iv": iv or obj["iv"], "ciphertext": ciphertext or obj["ciphertext"]},
+                     separators=(",", ":"))
+    assert not is_envelope(env)
+    with pytest.raises(EnvelopeError, match=message) as info:
+        decrypt_field(KEY, env, **CELL)
+    _assert_clean(info.value)

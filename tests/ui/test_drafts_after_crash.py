@@ -228,3 +228,68 @@ def test_the_time_of_a_kept_draft_reads_the_way_people_say_it() -> None:
     assert when(stamp, today=moment.date() + _dt.timedelta(days=1)) == "yesterday at 14:05"
     assert when(stamp, today=moment.date() + _dt.timedelta(days=9)) == "5 Dec at 14:05"
     assert when("not a time") == "an earlier session"
+
+
+def test_drafts_of_two_forms_are_offered_once_and_both_come_back(
+        qtbot: Any, folder: Path, reopen: Any, wait_idle: Any) -> None:
+    """Companies and contacts each kept an edit: one offer names both; Restore brings back both."""
+    from ui.tools._drafts import DraftOffer
+    from ui.tools.networking import NetworkingPanel
+
+    services = reopen(folder)
+    services.worker.call_sync(unlock_tool, "networking-prep")
+    services.worker.call_sync(drafts.keep, "networking-prep", "company", None,
+                              {"name": "Orchard Co-op", "status": "researching", "url": BAD_URL,
+                               "research_notes": "Ask about the cider press."})
+    services.worker.call_sync(drafts.keep, "networking-prep", "contact", None,
+                              {"name": "Ines Okafor", "title": "", "relationship_status": "",
+                               "company_id": None, "linkedin_url": None, "notes": NOTE.strip()})
+    panel = _show(qtbot, NetworkingPanel(services))
+    wait_idle(services)
+
+    def offers() -> list[Any]:
+        return [w for w in panel.findChildren(DraftOffer) if w.isVisible()]
+
+    qtbot.waitUntil(lambda: len(offers()) == 1 and "contact" in offers()[0].title.text()
+                    and "company" in offers()[0].title.text(), timeout=10_000)
+    wait_idle(services)
+    assert len(offers()) == 1  # never a second strip stacked under the first
+    offer = offers()[0]
+    assert re.fullmatch(r"Unsaved edits were kept: a company edit from (today|yesterday) at \d\d:\d\d "
+                        r"and a contact edit from (today|yesterday) at \d\d:\d\d\.", offer.title.text())
+    assert panel.company_name.text() == "" and panel.contact_name.text() == ""  # nothing restored unasked
+    assert offer.restore_button.hasFocus()
+    qtbot.keyClick(offer.restore_button, Qt.Key.Key_Space)
+
+    assert not offers()
+    assert panel.company_name.text() == "Orchard Co-op" and panel.company_url.text() == BAD_URL
+    assert panel.research.toPlainText() == "Ask about the cider press."
+    assert panel.contact_name.text() == "Ines Okafor" and panel.contact_notes.toPlainText() == NOTE.strip()
+    assert "company and contact are back" in panel.banner.title_text
+    wait_idle(services)
+    # Neither edit is lost: both are in their forms and still kept until they are added.
+    for kind, name in (("company", "Orchard Co-op"), ("contact", "Ines Okafor")):
+        kept = services.worker.call_sync(drafts.load, "networking-prep", kind)
+        assert kept is not None and kept.data["name"] == name, kind
+
+
+def test_edits_of_two_forms_left_unsaved_come_back_together_when_the_panel_reopens(
+        qtbot: Any, folder: Path, reopen: Any, wait_idle: Any, make_window: Any) -> None:
+    services = reopen(folder)
+    services.worker.call_sync(unlock_tool, "networking-prep")
+    window = make_window(services)
+    services.navigator.open_tool.emit("networking-prep", None)
+    wait_idle(services)
+    panel = window.tool_host.panel
+    qtbot.keyClicks(panel.research, "Ask about the cider press.")  # no name yet: cannot be saved
+    panel.tabs.setCurrentIndex(1)
+    qtbot.keyClicks(panel.contact_notes, "Met at the fair.")  # no name either
+    services.navigator.open_tool.emit("flow-tracker", None)
+    wait_idle(services)
+    services.navigator.open_tool.emit("networking-prep", None)
+    wait_idle(services)
+    panel = window.tool_host.panel
+    qtbot.waitUntil(lambda: panel.research.toPlainText() == "Ask about the cider press."
+                    and panel.contact_notes.toPlainText() == "Met at the fair.", timeout=10_000)
+    assert "unsaved company and contact are back" in panel.banner.title_text
+    assert services.worker.call_sync(contacts.list_) == []

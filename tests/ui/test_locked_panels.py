@@ -80,3 +80,43 @@ def test_keys_typed_into_a_locked_panel_change_nothing(
     if tool_id in ("resume-builder", "budget-calculator", "experiences"):
         SHOTS.mkdir(exist_ok=True)
         panel.grab().save(str(SHOTS / f"locked-{tool_id}.png"))
+
+
+def test_a_locked_panel_s_fields_look_read_only_and_stay_reachable(
+    qtbot: Any, services: Any, wait_idle: Any, onboarded: Any
+) -> None:
+    """Held fields are drawn flat on the page's own colour (not the box one types into), say in
+    their tooltip why they are read only, keep a readable contrast, and are still reached with
+    Tab and selected with the keyboard."""
+    from PySide6.QtGui import QColor
+
+    from dreamtree_desktop.settings import contrast_ratio
+
+    panel = panel_class("experiences")(services, origin_exercise=None)
+    qtbot.addWidget(panel)
+    panel.resize(420, 760)
+    panel.show()
+    wait_idle(services)
+    qtbot.waitUntil(lambda: panel.locked, timeout=5_000)
+    palette = services.theme.palette
+    title, description = panel.title, panel.description
+
+    def background(widget: QWidget) -> str:
+        qtbot.waitUntil(lambda: widget.isVisible() and widget.height() > 20)
+        image = widget.grab().toImage()
+        return QColor(image.pixelColor(image.width() - 16, image.height() // 2)).name()
+
+    for field in (title, description):
+        assert field.property("locked") is True
+        assert "exercise 1.1.1" in field.toolTip() and "Read only" in field.toolTip()
+        assert field.focusPolicy() & Qt.FocusPolicy.TabFocus
+        drawn = background(field)
+        assert drawn == QColor(palette.background).name() != QColor(palette.surface).name()
+        assert contrast_ratio(drawn, palette.text) >= 4.5
+    flags = description.textInteractionFlags()
+    assert flags & Qt.TextInteractionFlag.TextSelectableByKeyboard
+    title.setText("Garden designer")  # what a stored record would show
+    title.setFocus()
+    qtbot.keyClick(title, Qt.Key.Key_Home)
+    qtbot.keyClick(title, Qt.Key.Key_End, Qt.KeyboardModifier.ShiftModifier)
+    assert title.selectedText() == "Garden designer" and title.text() == "Garden designer"

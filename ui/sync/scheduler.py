@@ -254,8 +254,19 @@ class SyncScheduler(QObject):
         run_off_thread(lambda: send(settled, connect),
                        lambda sent: self._db(_finish, settled, sent, then=self._done), sent_or_stale, self)
 
+    def _overtaken(self) -> bool:
+        """The folder was signed out (or its session ended) while this sync was on the wire:
+        what the sync ends with no longer says anything about the account."""
+        if self.state not in (OFF, PASSWORD):
+            return False
+        self._running = False
+        self._again = False
+        return True
+
     def _done(self, result: Any) -> None:
         log.debug("sync done: %s", result.summary())
+        if self._overtaken():
+            return
         self._running = False
         self.last_result = result
         self.last_synced_at = result.last_synced_at or self.last_synced_at
@@ -265,6 +276,8 @@ class SyncScheduler(QObject):
 
     def _failed(self, exc: BaseException) -> None:
         log.debug("sync failed: %r", exc)
+        if self._overtaken():
+            return
         self._running = False
         state = classify(exc)
         if _is_session_refused(exc) and self.services.worker.running:

@@ -191,7 +191,7 @@ class ToolPanel(QWidget):
         self.banner.show_message(exc.message, f"{self.locked_hint} {READ_ONLY_NOTE}".strip(), kind="info")
         self.set_editable(False)
         if self._read_only is None:
-            self._read_only = hold_read_only(self.body)
+            self._read_only = hold_read_only(self.body, exc.message)
 
     def set_editable(self, editable: bool) -> None:
         """Enable or disable everything that writes; panels with more to switch extend this."""

@@ -1,0 +1,84 @@
+"""The first sync of a new computer: a folder that holds no data yet takes the account's copy.
+
+Signing in on an empty folder (cloud_account.login) pulls every item, checks the whole document
+(validate_document, then every sealed value opened), and writes it. What the folder then holds is
+the account's copy, so the sync that follows has nothing of its own to merge: the agreement is the
+merge of an empty side with the account's document, as the sync's own merge makes it (keyed
+hashes, kept versions carried). Written with the adoption, it needs no second export and merge of
+everything just written; only the bookkeeping of a successful sync follows (record bases, the
+server's items known, the revision), with each item's canonical text computed once.
+
+When that agreement is not exactly what the server holds (the account has no wrapped-key item,
+the merge settled something, the copy is an old whole snapshot), something has to go up: the
+ordinary sync round then runs on what was pulled, as for any other folder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import UserContext
+from ..portability import Catalog, merge
+from ..portability.canonical import canonical_json
+from ..portability.keyed import KeyedHasher
+from ..portability.merge import MergeResult
+from ..portability.revisions import stored_entries
+from .items import AUTH, Texts, changed_items, iter_items
+from .mirror import change_mark
+from .remote import Pulled, View
+from .service import SyncResult, record_success
+
+Doc = dict[str, Any]
+
+
+def holds_nothing(ctx: UserContext, local: Doc) -> bool:
+    """Whether this folder's export (before it takes the account's identity) holds no data: no
+    answers, records, custom skills, deletions or kept versions. Settings are left to the merge."""
+    if local.get("modules") or local.get("standalone") or local.get("custom_skills") or local.get("tombstones"):
+        return False
+    return not stored_entries(ctx)
+
+
+def first_merge(local: Doc, remote: Doc, account_key: bytes | bytearray, user_id: str,
+                catalog: Catalog) -> MergeResult:
+    """The merge the first sync round would make of this (empty) folder and the account's checked
+    document: under the account's key and identity, nothing agreed before, kept versions carried."""
+    hasher = KeyedHasher(account_key, user_id, catalog)
+    try:
+        return merge({**local, "revisions": []}, remote, bases={}, hasher=hasher, carry_revisions=True)
+    finally:
+        hasher.close()
+
+
+def finish_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc) -> SyncResult | None:
+    """Record the first sync of a folder that now holds `agreed` (written with the adoption): the
+    server's items known, the record bases, the revision. None when the server does not hold
+    exactly `agreed`: then the ordinary round pushes the difference."""
+    texts, now = _texts(pulled, agreed)
+    if AUTH not in texts:
+        return None  # the folder's wrapped key goes up: the round sends it
+    now[AUTH] = texts[AUTH]  # each device keeps its own wrapping (remote.changes_to_push)
+    if changed_items(now, texts):
+        return None
+    result = SyncResult(server, rounds=1, pulled=True, items_received=len(pulled.items),
+                        download_bytes=pulled.wire_bytes)
+    for entry in agreed.get("revisions", ()):
+        name = f"{entry['kind']} {entry['key']}"
+        if name not in result.revisions_kept:
+            result.revisions_kept.append(name)
+    delta = [(key, None if body is None else texts[key]) for key, body in pulled.items.items()]
+    view = View(pulled.revision, pulled.revision_id, texts, delta, restart=True, doc=agreed,
+                received=len(pulled.items))
+    record_success(ctx, result, pulled.revision, agreed, {}, view, [], change_mark(ctx.db), texts=now)
+    return result
+
+
+def _texts(pulled: Pulled, agreed: Doc) -> tuple[Texts, Texts]:
+    """(the server's items, the agreement's items) as canonical JSON. An item of the agreement
+    that is the pulled body itself (the merge keeps unchanged records as they are) shares its text."""
+    texts: Texts = {key: canonical_json(body) for key, body in pulled.items.items() if body is not None}
+    now: Texts = {}
+    for key, body in iter_items(agreed):
+        same = pulled.items.get(key)
+        now[key] = texts[key] if same is body and body is not None else canonical_json(body)
+    return texts, now

@@ -1,0 +1,165 @@
+"""The first sync of a new computer, against the real local worker: an empty folder that signs
+in takes the account's copy in one pass (sync/first.py). What it ends with must be exactly what
+the whole path (adopt, then an ordinary sync round that exports, merges and records) leaves."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sync_helpers import (
+    PASSWORD,
+    PII_PROMPT,
+    PLAIN_PROMPT,
+    answer,
+    answer_of,
+    answer_through,
+    mailed_code,
+    new_email,
+    new_folder,
+    opened,
+    own_identity,
+    plain_export,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from portability.factory import add_standalone, populate
+
+from dreamtree_desktop.sync import cloud_account, first, service
+from dreamtree_desktop.tools import flow
+
+pytestmark = pytest.mark.cloud
+
+
+def _whole_path(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Sign-ins made under this patch take the whole path: adopt, then the ordinary round."""
+    original = cloud_account._adopt_account
+    calls: list[str] = []
+
+    def adopt(*args: Any, **kwargs: Any) -> Any:
+        calls.append("adopt")
+        return original(*args, **{**kwargs, "finish": False})
+
+    monkeypatch.setattr(cloud_account, "_adopt_account", adopt)
+    return calls
+
+
+def _state(folder: Path) -> dict[str, Any]:
+    """Everything a sync leaves in a folder that two folders holding one account's copy share:
+    the data (personal fields opened), kept versions, record bases, the server's items known,
+    the revision, and no change waiting to go up."""
+    state: dict[str, Any] = {"data": plain_export(folder)}
+    with opened(folder) as (app, ctx):
+        db = app.db
+        state["bases"] = sorted(tuple(r) for r in db.query(
+            "SELECT table_name, row_id, record_json FROM sync_record_bases WHERE user_id = ?", (ctx.user_id,)))
+        state["items"] = sorted(tuple(r) for r in db.query("SELECT kind, item_key, body_json FROM sync_items"))
+        state["module_revisions"] = sorted(tuple(r) for r in db.query(
+            "SELECT id, module_id, last_modified_at, snapshot_json, reason, created_at FROM module_revisions"))
+        state["record_revisions"] = sorted(tuple(r) for r in db.query(
+            "SELECT id, table_name, row_id, updated_at, record_json, fields_json, reason, created_at "
+            "FROM record_revisions"))
+        state["tombstones"] = sorted(tuple(r) for r in db.query(
+            "SELECT table_name, row_id, content_hash, origin, deleted_at FROM tombstones"))
+        state["meta"] = sorted(tuple(r) for r in db.query(
+            "SELECT key, value FROM app_meta WHERE key IN ('sync.revision', 'sync.revision_id', 'sync.server')"))
+        state["pending"] = db.scalar("SELECT COUNT(*) FROM sync_changes")
+    return state
+
+
+@pytest.fixture
+def rich_account(cloud_server, seeded_template, tmp_path) -> tuple[str, Path]:
+    """An account whose copy holds every module, standalone records of every kind (personal ones
+    sealed), a deletion, and versions kept from a conflict between two devices."""
+    a = new_folder(seeded_template, tmp_path, "A")
+    email = new_email("first")
+    with opened(a) as (app, _ctx):
+        ctx = own_identity(app)
+        populate(ctx)
+        add_standalone(ctx, 60)
+        flow.log(ctx, "walk at dawn", 2, 4, "2025-05-01")
+        gone = flow.log(ctx, "to be deleted", 1, 1, "2025-05-02")
+        flow.delete(ctx, gone)
+        claimed = cloud_account.cloud_claim(app, cloud_server.url, PASSWORD, email=email, lock=False,
+                                            ask_code=mailed_code(cloud_server.url))
+    assert claimed.sync is not None and claimed.sync.pushed
+    b = new_folder(seeded_template, tmp_path, "B")
+    with opened(b) as (app, _ctx):
+        assert cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False).sync_error is None
+    with opened(a) as (_app, ctx):
+        answer(ctx, PLAIN_PROMPT, "older words from A")
+    with opened(b) as (_app, ctx):
+        answer(ctx, PLAIN_PROMPT, "newer words from B")
+    for folder in (a, b, a):
+        with opened(folder) as (app, ctx):
+            service.sync(ctx, app=app)
+    return email, a
+
+
+def test_an_empty_folder_ends_exactly_as_the_whole_path_leaves_it(cloud_server, seeded_template, tmp_path,
+                                                                 rich_account, monkeypatch):
+    email, a = rich_account
+    fast = new_folder(seeded_template, tmp_path, "fast")
+    with opened(fast) as (app, _ctx):
+        signed = cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
+    assert signed.adopted and signed.sync_error is None and signed.sync is not None
+    assert not signed.sync.pushed and signed.sync.items_received > 60
+    assert signed.sync.revisions_kept == ["module 1.1"]
+
+    calls = _whole_path(monkeypatch)
+    whole = new_folder(seeded_template, tmp_path, "whole")
+    with opened(whole) as (app, _ctx):
+        reference = cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
+    assert calls == ["adopt"] and reference.sync is not None and not reference.sync.pushed
+    monkeypatch.undo()
+
+    ours, theirs = _state(fast), _state(whole)
+    for part in theirs:
+        assert ours[part] == theirs[part], part
+    assert ours["pending"] == 0 and ours["module_revisions"] and ours["tombstones"] and ours["bases"]
+    assert signed.sync.revision == reference.sync.revision
+    assert signed.sync.items_received == reference.sync.items_received
+    assert signed.sync.revisions_kept == reference.sync.revisions_kept
+    # Both hold what the account holds, personal fields opened.
+    assert ours["data"] == plain_export(a)
+    with opened(fast) as (app, ctx), opened(a) as (_app_a, ctx_a):
+        assert answer_of(ctx, PII_PROMPT) == answer_of(ctx_a, PII_PROMPT)
+        assert answer_of(ctx, PLAIN_PROMPT) == "newer words from B"
+        # Nothing was left to send: the next sync is a quiet one.
+        again = service.sync(ctx, app=app)
+    assert not again.pushed and not again.applied and again.items_received == 0
+
+
+def test_an_edit_after_the_first_sync_reaches_the_other_device(cloud_server, seeded_template, tmp_path,
+                                                             rich_account):
+    email, a = rich_account
+    fast = new_folder(seeded_template, tmp_path, "fast")
+    with opened(fast) as (app, _ctx):
+        cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
+    with opened(fast) as (app, ctx):
+        answer(ctx, PII_PROMPT, "a name typed on the new computer")
+        sent = service.sync(ctx, app=app)
+    assert sent.pushed and sent.items_sent == 1
+    with opened(a) as (app, ctx):
+        got = service.sync(ctx, app=app)
+        assert got.applied and answer_of(ctx, PII_PROMPT) == "a name typed on the new computer"
+    assert plain_export(a) == plain_export(fast)
+
+
+def test_a_folder_holding_data_takes_the_whole_path(cloud_server, seeded_template, tmp_path, rich_account,
+                                                   monkeypatch):
+    email, a = rich_account
+    finished: list[object] = []
+    original = first.finish_first_sync
+    monkeypatch.setattr(cloud_account, "finish_first_sync",
+                        lambda *args, **kw: finished.append(args) or original(*args, **kw))
+    mine = new_folder(seeded_template, tmp_path, "mine")
+    with opened(mine) as (app, ctx):
+        answer_through(ctx, "1.1.1")  # the folder holds answers of its own
+        signed = cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
+    assert finished == [] and signed.sync is not None and signed.sync.pushed
+    with opened(a) as (app, ctx):
+        assert service.sync(ctx, app=app).applied
+    assert plain_export(a) == plain_export(mine)
