@@ -26,7 +26,7 @@ from .errors import StaleRevision
 from .items import AUTH, ItemKey, changed_items, document_from, item_texts, parse_texts
 from .lost import META_RESET_SEEN
 from .mirror import change_mark, load_mirror
-from .related import Unmapped, rows_to_items
+from .related import SINGLE_ROWS, Unmapped, rows_to_items
 from .remote import Change, Pulled, View, check_remote, push
 from .state import meta
 
@@ -140,7 +140,9 @@ def guard(ctx: UserContext, catalog: Catalog, changed: set[ItemKey]) -> Callable
         rows = [(str(r[0]), int(r[1])) for r in ctx.db.query(
             "SELECT table_name, row_key FROM sync_changes WHERE seq > ?", (pre,))]
         try:
-            touched = rows_to_items(ctx, catalog, rows, gone)
+            # The one-row tables are written only for the changed modules and settings (no
+            # reference reaches them), and their rows name no module by themselves.
+            touched = rows_to_items(ctx, catalog, rows, gone, written=SINGLE_ROWS)
         except Unmapped as exc:
             raise PartRefused(str(exc)) from None
         outside = sorted(k for k in touched.keys if k not in changed and k[0] in ("module", "record"))

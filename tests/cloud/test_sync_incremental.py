@@ -216,3 +216,17 @@ def test_the_window_background_sync_is_incremental_too(pair):
     assert sync(b).incremental
     with opened(b) as (_app, ctx):
         assert answer_of(ctx, PLAIN_PROMPT) == "A in the window"
+
+
+def test_an_answer_kept_in_a_shared_one_row_table_is_merged_incrementally(pair):
+    """Some answers live in columns of a one-row table (the budget), not in rows of their own:
+    writing them is still a write of their module only."""
+    a, b = pair
+    edit(a, "1.2.4.benefits", "Dental and a quiet desk")
+    result = sync(a)
+    assert result.incremental and result.pushed
+    pulled = sync(b)
+    assert pulled.incremental and pulled.applied
+    with opened(b) as (_app, ctx):
+        assert answer_of(ctx, "1.2.4.benefits") == "Dental and a quiet desk"
+    assert plain_export(a) == plain_export(b)
