@@ -44,7 +44,7 @@ from dreamtree_desktop.appdata import open_app_data  # noqa: E402
 from dreamtree_desktop.context import UserContext  # noqa: E402
 from dreamtree_desktop.engine.workbook import Workbook  # noqa: E402
 from dreamtree_desktop.sync import client as sync_client  # noqa: E402
-from dreamtree_desktop.sync import cloud_account, first, remote, service  # noqa: E402
+from dreamtree_desktop.sync import cloud_account, fast_round, first, incremental, remote, service  # noqa: E402
 
 PASSWORD = "bench-sync-password-42"
 A_PROMPT = "1.1.2.top10-reflection"  # module 1.1
@@ -111,6 +111,13 @@ def instrument() -> Stages:
     stages.wrap(first, "_texts", "sign-in: item texts (empty folder)")
     stages.wrap(service, "build_view", "server items: texts and view")
     stages.wrap(service, "clear_changes", "changes here: clear")
+    stages.wrap(incremental, "plan", "incremental: plan K (changes, closure, parts)")
+    stages.wrap(incremental, "export_document", "incremental: export of K items only")
+    stages.wrap(incremental, "related", "incremental: items related to K (closure)")
+    stages.wrap(fast_round, "check_remote", "incremental: check the server's part")
+    stages.wrap(fast_round, "apply_items", "incremental: apply the changed items")
+    stages.wrap(fast_round, "push", "incremental: push")
+    stages.wrap(service, "record_success", "record the agreement (bases, mirror)")
     stages.wrap(accounts, "derive_secrets", "Argon2id (password)")
     stages.wrap(cloud_account, "hash_password", "password hash (local)")
     return stages
@@ -185,6 +192,8 @@ def measure(rows: int, repeat: int, url: str, worker: Worker | None, work: Path,
                 result = service.sync(ctx, app=app)
             assert result.applied and result.pushed, result
             moved = (result.items_received, result.items_sent)
+            if not result.incremental:
+                print(f"  note: round {n} of the changed answer was merged whole", flush=True)
             one.append(took)
             if verbose and n == repeat - 1:
                 print(f"\n  [{rows:,} rows] one changed answer each way, stages of the last run:")

@@ -18,6 +18,9 @@ os.environ.pop("DREAMTREE_NEW_PASSWORD", None)
 # The log file of in-process commands (and of their children) goes to a throwaway folder, never
 # to the real user's log folder.
 os.environ["DREAMTREE_LOG_DIR"] = tempfile.mkdtemp(prefix="dreamtree-test-log-")
+# Every incremental sync round also runs the whole merge on the same inputs and fails on any
+# difference (sync/fast_round.py), here and in the commands the tests start.
+os.environ["DREAMTREE_SYNC_VERIFY"] = "1"
 
 from dreamtree_desktop.appdata import AppData, open_app_data
 from dreamtree_desktop.context import UserContext

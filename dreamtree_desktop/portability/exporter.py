@@ -6,6 +6,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..clock import now_iso
@@ -30,6 +31,21 @@ from .tables import (
 
 PENDING_KEY = "pending_wrapped_data_key"
 
+
+@dataclass(frozen=True)
+class Subset:
+    """Only these modules and standalone records (by table, their ids); the head, auth,
+    settings, custom skills and tombstones always come whole. Each piece is exactly what the
+    whole export makes of it: the same code reads it."""
+
+    modules: frozenset[str] = frozenset()
+    records: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def keeps(self, table: str, module_id: str | None, record_id: str) -> bool:
+        if module_id is not None:
+            return module_id in self.modules
+        return record_id in self.records.get(table, ())
+
 log = logging.getLogger("dreamtree.portability")
 
 
@@ -39,6 +55,7 @@ def export_document(
     *,
     allow_pending: bool = False,
     share_with: Doc | None = None,
+    only: Subset | None = None,
 ) -> Doc:
     """The user's data as an export document; PII stays sealed as stored.
 
@@ -48,6 +65,8 @@ def export_document(
     share_with: a document about to be merged with this one (an import). A stored record equal
     to one of its records is that very object rather than a copy, so a re-import of a large
     file does not hold every record twice. Neither document may then be edited in place.
+
+    only: export just these modules and records (sync's incremental round).
     """
     db = ctx.db
     if not allow_pending and db.scalar("SELECT 1 FROM app_meta WHERE key = ?", (PENDING_KEY,)):
@@ -89,6 +108,8 @@ def export_document(
     for module_id, first, last in db.query(
         "SELECT module_id, first_completed_at, last_modified_at FROM user_modules WHERE user_id = ?", (uid,)
     ):
+        if only is not None and module_id not in only.modules:
+            continue
         modules[module_id]["first_completed_at"] = first
         stamps[module_id].append(last)
     for ex_id, full_id, first, responded in db.query(
@@ -97,7 +118,7 @@ def export_document(
         (uid,),
     ):
         module_id = catalog.module_of(ex_id)
-        if module_id is None:
+        if module_id is None or (only is not None and module_id not in only.modules):
             continue
         modules[module_id]["exercises"][ex_id] = {
             "full_exercise_id": full_id,
@@ -106,11 +127,14 @@ def export_document(
         }
         stamps[module_id].append(responded)
 
-    records = _read_records(ctx, _by_id(share_with) if share_with is not None else {})
+    records = _read_records(ctx, _by_id(share_with) if share_with is not None else {},
+                            None if only is None else _filters(catalog, only))
     for table in INSERT_ORDER:
         spec = TABLES[table]
         for record in records.get(table, ()):
-            module_id = _owner(catalog, spec.owner, record)
+            module_id = item_owner(catalog, spec.owner, record)
+            if only is not None and not only.keeps(table, module_id, record["id"]):
+                continue
             if module_id is None:
                 if "content_hash" not in record:  # a shared record carries its checked hash
                     record["content_hash"] = hash_content(table, record)
@@ -122,7 +146,8 @@ def export_document(
     single_updated: dict[str, str] = {}
     single_values: dict[tuple[str, str], Any] = {}
     for table, columns in SINGLE_ROW_COLUMNS.items():
-        wanted = [c for c in columns if (table, c) in owned]
+        wanted = [c for c in columns if (table, c) in owned
+                  and (only is None or catalog.column_owner[(table, c)] in only.modules)]
         if not wanted:
             continue
         row = db.one(f"SELECT {', '.join(wanted)}, updated_at FROM {table} WHERE user_id = ?", (uid,))
@@ -198,7 +223,8 @@ def _ordered_unit(unit: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _owner(catalog: Catalog, how: str, record: dict[str, Any]) -> str | None:
+def item_owner(catalog: Catalog, how: str, record: dict[str, Any]) -> str | None:
+    """The module a record belongs to (None: a standalone record)."""
     if how == "origin":
         return catalog.module_of(record.get("origin"))
     if how == "prompt":
@@ -237,7 +263,43 @@ def _same(table: str, record: dict[str, Any], other: dict[str, Any] | None) -> d
     return other
 
 
-def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, Any]]]:
+Filters = dict[str, tuple[str, tuple[Any, ...]]]  # table -> (SQL condition, its values)
+
+
+def _filters(catalog: Catalog, only: Subset) -> Filters:
+    """Per table, a condition that holds for every row of the subset (and maybe a few more,
+    which the owner check drops): the rows its modules own, and its records by id."""
+    origin_sql: list[str] = []
+    origin_args: list[Any] = []
+    for module_id in sorted(only.modules):
+        exercises = [e for e, (m, _full) in catalog.exercises.items() if m == module_id]
+        origin_sql.append("origin LIKE ?")
+        origin_args.append(f"{module_id}.%")
+        if exercises:
+            origin_sql.append(f"origin IN ({', '.join('?' * len(exercises))})")
+            origin_args.extend(exercises)
+    prompts = [p.id for p in catalog.prompts.values() if p.module_id in only.modules]
+    out: Filters = {}
+    for table, spec in TABLES.items():
+        parts: list[str] = []
+        args: list[Any] = []
+        if spec.owner == "origin" and origin_sql:
+            parts += origin_sql
+            args += origin_args
+        elif spec.owner == "prompt" and prompts:
+            parts.append(f"prompt_id IN ({', '.join('?' * len(prompts))})")
+            args += prompts
+        elif spec.owner == "competency" and catalog.competency_module in only.modules:
+            parts.append("1")
+        ids = sorted(only.records.get(table, ()))
+        if ids:
+            parts.append(f"id IN ({', '.join('?' * len(ids))})")
+            args += ids
+        out[table] = (" OR ".join(parts) or "0", tuple(args))
+    return out
+
+
+def _read_records(ctx: UserContext, known: Known, filters: Filters | None = None) -> dict[str, list[dict[str, Any]]]:
     db, uid = ctx.db, ctx.user_id
     out: dict[str, list[dict[str, Any]]] = {}
     share = short_value_sharer()
@@ -247,8 +309,10 @@ def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, An
         cols = spec.columns
         theirs = {} if spec.children else known.get(table, {})  # children are compared below
         records = []
+        where, args = ("1", ()) if filters is None else filters[table]
         # Row by row, each record shared as soon as it is made: never the table twice in memory.
-        for row in db.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE user_id = ?", (uid,)):
+        for row in db.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE user_id = ? AND ({where})",
+                              (uid, *args)):
             record = dict(zip(cols, map(share, row), strict=True))
             for column in spec.booleans:
                 record[column] = bool(record[column])
@@ -257,7 +321,15 @@ def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, An
 
     def children(sql: str) -> dict[str, list[dict[str, Any]]]:
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        cursor = db.execute(sql, (uid,))
+        args: tuple[Any, ...] = (uid,)
+        if filters is not None:
+            # Only the children of the parents read: "JOIN <parent> p ... WHERE p.user_id = ?".
+            parent = sql.split(" JOIN ", 1)[1].split()[0]
+            alias = sql.split(" JOIN ", 1)[1].split()[1]
+            ids = [r["id"] for r in out[parent]]
+            sql += f" AND {alias}.id IN ({', '.join('?' * len(ids))})"
+            args = (uid, *ids)
+        cursor = db.execute(sql, args)
         names = [d[0] for d in cursor.description]
         for row in cursor:
             item = dict(zip(names, map(share, row), strict=True))
@@ -291,6 +363,13 @@ def _read_records(ctx: UserContext, known: Known) -> dict[str, list[dict[str, An
     for record in out["user_lists"]:
         record["items"] = sorted(items.get(record["id"], []), key=lambda i: (i["position"], i["id"]))
     used: set[str] = set()
+    if filters is not None:
+        # A node travels on its own only when no tree of the user uses it, read or not.
+        used.update(r[0] for r in db.query(
+            "SELECT root_node_id FROM user_idea_trees WHERE user_id = ? AND root_node_id IS NOT NULL "
+            "UNION SELECT e.from_node_id FROM user_idea_edges e JOIN user_idea_trees t ON t.id = e.tree_id "
+            "WHERE t.user_id = ? UNION SELECT e.to_node_id FROM user_idea_edges e "
+            "JOIN user_idea_trees t ON t.id = e.tree_id WHERE t.user_id = ?", (uid, uid, uid)))
     for record in out["user_idea_trees"]:
         tree_edges = sorted(edges.get(record["id"], []), key=lambda e: e["id"])
         ids = {record["root_node_id"]} if record["root_node_id"] else set()

@@ -341,13 +341,7 @@ class _Items:
         return standalone
 
     def content_key(self, table: str, record: Record) -> str:
-        if self.hasher is not None:
-            try:
-                return self.hasher(table, record)
-            except DocumentError:
-                pass  # a value that does not open is compared as it is stored
-        value = record.get("content_hash")
-        return value if isinstance(value, str) else hash_content(table, record)
+        return content_key(self.hasher, table, record)
 
     def alive(self, table: str, records: list[Record]) -> list[Record]:
         """Deleted items go first, so a deleted copy never stands in for a live duplicate."""
@@ -452,6 +446,17 @@ class _Items:
                     stats["added"] += incoming
                 elif incoming:
                     stats["duplicates_skipped"] += 1
+
+
+def content_key(hasher: Hasher | None, table: str, record: Record) -> str:
+    """What duplicates are compared by: the keyed hash of the plaintext when a hasher is given."""
+    if hasher is not None:
+        try:
+            return hasher(table, record)
+        except DocumentError:
+            pass  # a value that does not open is compared as it is stored
+    value = record.get("content_hash")
+    return value if isinstance(value, str) else hash_content(table, record)
 
 
 def _same_fields(merged: Record, side: Record) -> bool:

@@ -8,7 +8,7 @@ in `sync_record_bases`, inside the encrypted database (sealed values stay sealed
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..context import UserContext
@@ -59,3 +59,20 @@ def save_bases(ctx: UserContext, agreed: dict[str, Any],
 def forget_bases(ctx: UserContext) -> None:
     """A new link (another account, a reset): nothing is agreed yet."""
     ctx.db.execute("DELETE FROM sync_record_bases WHERE user_id = ?", (ctx.user_id,))
+
+
+def load_bases_for(ctx: UserContext, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Record]:
+    """The bases of the given (table, id) pairs only (module bases: (MODULE_BASE, module id))."""
+    by_table: dict[str, list[str]] = {}
+    for table, row_id in keys:
+        by_table.setdefault(table, []).append(row_id)
+    out: dict[tuple[str, str], Record] = {}
+    for table, ids in by_table.items():
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows: list[Any] = ctx.db.query(
+                "SELECT row_id, record_json FROM sync_record_bases WHERE user_id = ? AND table_name = ? "
+                f"AND row_id IN ({', '.join('?' * len(chunk))})", (ctx.user_id, table, *chunk))
+            out.update(((table, str(r[0])), json.loads(r[1])) for r in rows)
+    return out

@@ -3,24 +3,82 @@
 `sync_items` is the server's items as of `sync.revision` (what a sync's merge calls "remote"
 for every item the server did not send again); `sync_changes` is filled by triggers on every
 table the export reads (storage migration 0007), so "has anything changed here?" reads one row.
+Record items carry the keyed hash of their content (`content_key`, migration 0009), so the
+incremental round finds a record's equals without reading every item.
 Both live in the encrypted database. Functions that write run inside the caller's transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from ..storage.db import Database
 from .items import ItemKey, Texts
+
+# The keyed content hash of a record item: (table, record) -> hash.
+KeyOf = Callable[[str, dict[str, object]], str]
 
 
 def load_mirror(db: Database) -> Texts:
     return {(str(r[0]), str(r[1])): str(r[2]) for r in db.query("SELECT kind, item_key, body_json FROM sync_items")}
 
 
+def load_items(db: Database, keys: Collection[ItemKey]) -> Texts:
+    """The known texts of the given items only (those the server holds)."""
+    out: Texts = {}
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in keys:
+        by_kind.setdefault(kind, []).append(key)
+    for kind, names in by_kind.items():
+        for start in range(0, len(names), 500):
+            chunk = names[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for r in db.query(f"SELECT item_key, body_json FROM sync_items WHERE kind = ? AND item_key IN ({marks})",
+                              (kind, *chunk)):
+                out[(kind, str(r[0]))] = str(r[1])
+    return out
+
+
+def load_kinds(db: Database, kinds: Collection[str]) -> Texts:
+    """Every known item of the given kinds."""
+    marks = ", ".join("?" * len(kinds))
+    return {(str(r[0]), str(r[1])): str(r[2]) for r in db.query(
+        f"SELECT kind, item_key, body_json FROM sync_items WHERE kind IN ({marks})", tuple(kinds))}
+
+
+def same_content(db: Database, keys: Collection[str]) -> set[ItemKey]:
+    """The record items the server holds whose content has one of the given keyed hashes."""
+    out: set[ItemKey] = set()
+    values = list(keys)
+    for start in range(0, len(values), 500):
+        chunk = values[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        out.update(("record", str(r[0])) for r in db.query(
+            f"SELECT item_key FROM sync_items WHERE kind = 'record' AND content_key IN ({marks})", tuple(chunk)))
+    return out
+
+
+def unindexed(db: Database) -> bool:
+    """Whether some record item still lacks its content key (the incremental round waits)."""
+    return db.scalar("SELECT 1 FROM sync_items WHERE kind = 'record' AND content_key IS NULL LIMIT 1") is not None
+
+
+def index_mirror(db: Database, key_of: KeyOf) -> int:
+    """Give every record item without one its content key; how many were computed."""
+    rows = db.query("SELECT item_key, body_json FROM sync_items WHERE kind = 'record' AND content_key IS NULL")
+    keyed = []
+    for r in rows:
+        name = str(r[0])
+        keyed.append((key_of(name.split("/", 1)[0], json.loads(r[1])), name))
+    db.executemany("UPDATE sync_items SET content_key = ? WHERE kind = 'record' AND item_key = ?", keyed)
+    return len(keyed)
+
+
 def update_mirror(db: Database, changes: Iterable[tuple[ItemKey, str | None]]) -> None:
-    """Items the server now holds (text) or removed (None)."""
+    """Items the server now holds (text) or removed (None). A changed record item loses its
+    content key until index_mirror computes the new one."""
     gone: list[tuple[str, str]] = []
     kept: list[tuple[str, str, str]] = []
     for (kind, key), text in changes:
@@ -30,7 +88,8 @@ def update_mirror(db: Database, changes: Iterable[tuple[ItemKey, str | None]]) -
             kept.append((kind, key, text))
     db.executemany("DELETE FROM sync_items WHERE kind = ? AND item_key = ?", gone)
     db.executemany("INSERT INTO sync_items(kind, item_key, body_json) VALUES (?, ?, ?) "
-                   "ON CONFLICT(kind, item_key) DO UPDATE SET body_json = excluded.body_json", kept)
+                   "ON CONFLICT(kind, item_key) DO UPDATE SET body_json = excluded.body_json, content_key = "
+                   "CASE WHEN sync_items.body_json = excluded.body_json THEN sync_items.content_key END", kept)
 
 
 def forget_mirror(db: Database) -> None:
@@ -65,7 +124,7 @@ def clear_changes(db: Database, mark: int) -> None:
     db.execute("DELETE FROM sync_changes WHERE seq <= ?", (mark,))
 
 
-# While app_meta holds this key, the triggers that fill sync_changes stand aside (migration 0009).
+# While app_meta holds this key, the triggers that fill sync_changes stand aside (migration 0010).
 UNTRACKED_KEY = "sync.untracked"
 
 

@@ -24,7 +24,7 @@ from ..context import UserContext
 from ..errors import AuthenticationError, InternalError, ServiceError, UserInputError
 from ..portability import Catalog, apply_document, export_document, merge
 from ..portability.keyed import KeyedHasher, safe_hash
-from ..portability.merge import MergeResult, normalize
+from ..portability.merge import MergeResult, content_key, normalize
 from ..portability.revisions import store_entries, stored_entries
 from ..portability.tables import TABLES
 from ..storage.backups import backup_if_due, make_backup
@@ -40,7 +40,7 @@ from .errors import (
     StaleRevision,
 )
 from .lost import META_RESET_SEEN
-from .mirror import change_mark, clear_changes, has_changes, load_mirror, update_mirror
+from .mirror import KeyOf, change_mark, clear_changes, has_changes, index_mirror, load_mirror, update_mirror
 from .pending import send_pending_password
 from .remote import (
     Change,
@@ -113,6 +113,7 @@ class SyncResult:
     snapshot_bytes: int = 0  # size of the pushed items before gzip
     items_sent: int = 0  # items this sync pushed (changed or removed here)
     items_received: int = 0  # items this sync pulled (changed on the server since the last sync)
+    incremental: bool = False  # merged only the items that changed (docs/sync-protocol.md)
     clock_offset_s: float = 0.0  # the service's clock minus this computer's, as measured
     notes: list[str] = field(default_factory=list)
 
@@ -219,11 +220,24 @@ def _forget_refused_session(db: Database) -> Iterator[None]:
         raise
 
 
+class _Bases:
+    """Every record base, read only when a whole round needs them."""
+
+    def __init__(self, ctx: UserContext) -> None:
+        self.ctx = ctx
+        self.loaded: dict[tuple[str, str], dict[str, Any]] | None = None
+
+    def __call__(self) -> dict[tuple[str, str], dict[str, Any]]:
+        if self.loaded is None:
+            self.loaded = load_bases(self.ctx)
+        return self.loaded
+
+
 def _sync_rounds(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Hooks,
                  first: Pulled | None = None) -> SyncResult:
-    catalog = Catalog.load(ctx.db)
+    catalog: Catalog | None = None
     result = SyncResult(client.server)
-    bases: dict[tuple[str, str], dict[str, Any]] | None = None
+    bases = _Bases(ctx)
     hasher: KeyedHasher | None = None
     try:
         for round_no in range(1, p.MAX_ROUNDS + 1):
@@ -231,8 +245,8 @@ def _sync_rounds(ctx: UserContext, client: CloudClient, app: AppData | None, hoo
             pulled = first if round_no == 1 and first is not None else _pull(ctx, client, result)
             if pulled is None:
                 return result  # nothing new there, nothing changed here
-            if bases is None:
-                bases = load_bases(ctx)
+            if catalog is None:
+                catalog = Catalog.load(ctx.db)
                 hasher = hasher_for(ctx, catalog)
             if _round(ctx, client, app, hooks, catalog, result, bases, hasher, pulled):
                 return result
@@ -272,10 +286,17 @@ def base_revision(db: Database) -> int | None:
 
 
 def _round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Hooks, catalog: Catalog,
-           result: SyncResult, bases: dict[tuple[str, str], dict[str, Any]], hasher: KeyedHasher | None,
-           pulled: Pulled) -> bool:
-    """One merge-push round on what was pulled; False when the push was refused as stale."""
+           result: SyncResult, all_bases: Callable[[], dict[tuple[str, str], dict[str, Any]]],
+           hasher: KeyedHasher | None, pulled: Pulled) -> bool:
+    """One merge-push round on what was pulled; False when the push was refused as stale.
+    The incremental round goes first; the whole round decides whatever it cannot."""
+    from .fast_round import fast_round
+
+    done = fast_round(ctx, client, app, hooks, catalog, result, hasher, pulled)
+    if done is not None:
+        return done
     db = ctx.db
+    bases = all_bases()
     view = build_view(ctx, catalog, {} if pulled.restart else load_mirror(db), pulled, result,
                       reset_seen=meta(db, META_RESET_SEEN),
                       on_damaged=lambda reason, rev, problem: _damaged(ctx, reason, rev, result, problem))
@@ -289,7 +310,7 @@ def _round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Ho
     mark = change_mark(db)  # every change up to here is in `to_push`
     _now, changes = changes_to_push(to_push, view)
     if not changes:
-        record_success(ctx, result, view.revision, to_push, bases, view, [], mark)
+        record_success(ctx, result, view.revision, to_push, bases, view, [], mark, key_of_for(hasher))
         return True
     if hooks.before_push is not None:
         hooks.before_push(result.rounds)
@@ -300,7 +321,7 @@ def _round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Ho
         result.notes.append(f"the cloud copy changed during round {result.rounds}: pulled and merged again")
         return False
     result.pushed = True
-    record_success(ctx, result, view.revision, to_push, bases, view, changes, mark)
+    record_success(ctx, result, view.revision, to_push, bases, view, changes, mark, key_of_for(hasher))
     return True
 
 
@@ -330,6 +351,13 @@ def in_agreement(merged: dict[str, Any], remote: dict[str, Any]) -> bool:
 
 def hasher_for(ctx: UserContext, catalog: Catalog) -> KeyedHasher | None:
     return KeyedHasher(ctx.data_key, ctx.user_id, catalog) if ctx.data_key is not None else None
+
+
+def key_of_for(hasher: KeyedHasher | None) -> KeyOf | None:
+    """What the server's record items are indexed by: the merge's own content key."""
+    if hasher is None:
+        return None
+    return lambda table, record: content_key(hasher, table, record)
 
 
 def _hash_tombstones(doc: dict[str, Any], bases: dict[tuple[str, str], dict[str, Any]],
@@ -366,9 +394,12 @@ def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def apply_merge(ctx: UserContext, app: AppData | None, outcome: MergeResult, result: SyncResult,
-           held: list[dict[str, Any]], *, changed: bool) -> None:
+           held: list[dict[str, Any]], *, changed: bool,
+           write: Callable[[list[dict[str, Any]] | None], None] | None = None) -> None:
     """Write the merge here when it changes anything, and keep every version that lost a
-    conflict, wherever it was seen: the merge carries them all (revision_rules)."""
+    conflict, wherever it was seen: the merge carries them all (revision_rules).
+    `write(revisions or None)`: writes the changed part and the kept versions in one transaction
+    (the incremental round); by default the whole document is written."""
     agreed = outcome.doc["revisions"]
     if not changed and agreed == held:
         return
@@ -378,11 +409,14 @@ def apply_merge(ctx: UserContext, app: AppData | None, outcome: MergeResult, res
             make_backup(ctx.db, app.backup_dir, app.keys.db_key, reason="before-sync")
         else:
             backup_if_due(ctx.db, app.backup_dir, app.keys.db_key)
-    with ctx.db.transaction():
-        if changed:
-            apply_document(ctx, outcome.doc, (), "sync")
-        if agreed != held:
-            store_entries(ctx, agreed)
+    if write is not None:
+        write(agreed if agreed != held else None)
+    else:
+        with ctx.db.transaction():
+            if changed:
+                apply_document(ctx, outcome.doc, (), "sync")
+            if agreed != held:
+                store_entries(ctx, agreed)
     known = {e["id"] for e in held}
     result.revisions_kept.extend(f"{e['kind']} {e['key']}" for e in agreed if e["id"] not in known
                                  and f"{e['kind']} {e['key']}" not in result.revisions_kept)
@@ -401,10 +435,13 @@ def apply_merge(ctx: UserContext, app: AppData | None, outcome: MergeResult, res
 
 def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: dict[str, Any],
                    bases: dict[tuple[str, str], dict[str, Any]], view: View, sent: list[Change],
-                   mark: int, *, texts: dict[tuple[str, str], str] | None = None) -> None:
+                   mark: int, key_of: KeyOf | None = None, *,
+                   texts: dict[tuple[str, str], str] | None = None) -> None:
     """Both sides now hold `agreed`: it becomes the base of the next record merge, the server's
     items are known up to `revision`, and the changes made here up to `mark` are on the server.
-    `texts`: `agreed`'s items as canonical JSON, when the caller has them already."""
+    `agreed` may be a part (the incremental round): then `bases` holds the bases of its items
+    only. `key_of`: the keyed content hash, to index the server's record items. `texts`:
+    `agreed`'s items as canonical JSON, when the caller has them already."""
     db = ctx.db
     stamp = now_iso()
     with db.transaction():
@@ -421,6 +458,10 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
             db.execute("DELETE FROM sync_items")
         update_mirror(db, view.delta)
         update_mirror(db, sent)
+        if key_of is not None and not view.restart:
+            # A first sync (sign-in, claim, a server found behind) does without: opening and
+            # hashing every record would cost it seconds. The next whole round fills the index.
+            index_mirror(db, key_of)
         clear_changes(db, mark)
         own = change_mark(db)
         db.executemany(
@@ -431,7 +472,10 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
         )
         # Those hashes are what the server holds already: not a change to send.
         db.execute("DELETE FROM sync_changes WHERE seq > ?", (own,))
-    _observe(agreed)
+        latest = _latest_stamp(agreed, meta(db, META_LATEST_STAMP))
+        if latest:
+            set_meta(db, META_LATEST_STAMP, latest)
+    clock.observe(latest or None)
     result.revision = revision
     result.last_synced_at = stamp
     result.clock_offset_s = clock.trusted_offset()
@@ -449,15 +493,18 @@ def record_quiet(ctx: UserContext, result: SyncResult, revision: int) -> None:
     result.clock_offset_s = clock.trusted_offset()
 
 
-def _observe(doc: dict[str, Any]) -> None:
-    """The hybrid clock moves past every stamp both sides now hold: an edit made here after
-    this sync is newer than anything this sync brought in."""
-    latest = max((u.get("last_modified_at") or "" for u in doc.get("modules", {}).values()), default="")
+# The latest stamp any agreement held: an incremental round sees only part of the agreement.
+META_LATEST_STAMP = "sync.latest_stamp"
+
+
+def _latest_stamp(doc: dict[str, Any], known: str | None) -> str:
+    """The hybrid clock moves past every stamp both sides now hold (the document's and the latest
+    of earlier agreements): an edit made here after this sync is newer than anything it brought in."""
+    latest = max([known or "", *(u.get("last_modified_at") or "" for u in doc.get("modules", {}).values())])
     for table, records in doc.get("standalone", {}).items():
         column = TABLES[table].stamp
         latest = max(latest, max((r.get(column) or "" for r in records), default=""))
-    latest = max(latest, max((t.get("deleted_at") or "" for t in doc.get("tombstones", ())), default=""))
-    clock.observe(latest or None)
+    return max(latest, max((t.get("deleted_at") or "" for t in doc.get("tombstones", ())), default=""))
 
 
 __all__ = ["Hooks", "SyncResult", "last_synced_at", "sync", "sync_now", "sync_status"]

@@ -271,3 +271,25 @@ def test_drafts_of_two_forms_are_offered_once_and_both_come_back(
     for kind, name in (("company", "Orchard Co-op"), ("contact", "Ines Okafor")):
         kept = services.worker.call_sync(drafts.load, "networking-prep", kind)
         assert kept is not None and kept.data["name"] == name, kind
+
+
+def test_edits_of_two_forms_left_unsaved_come_back_together_when_the_panel_reopens(
+        qtbot: Any, folder: Path, reopen: Any, wait_idle: Any, make_window: Any) -> None:
+    services = reopen(folder)
+    services.worker.call_sync(unlock_tool, "networking-prep")
+    window = make_window(services)
+    services.navigator.open_tool.emit("networking-prep", None)
+    wait_idle(services)
+    panel = window.tool_host.panel
+    qtbot.keyClicks(panel.research, "Ask about the cider press.")  # no name yet: cannot be saved
+    panel.tabs.setCurrentIndex(1)
+    qtbot.keyClicks(panel.contact_notes, "Met at the fair.")  # no name either
+    services.navigator.open_tool.emit("flow-tracker", None)
+    wait_idle(services)
+    services.navigator.open_tool.emit("networking-prep", None)
+    wait_idle(services)
+    panel = window.tool_host.panel
+    qtbot.waitUntil(lambda: panel.research.toPlainText() == "Ask about the cider press."
+                    and panel.contact_notes.toPlainText() == "Met at the fair.", timeout=10_000)
+    assert "unsaved company and contact are back" in panel.banner.title_text
+    assert services.worker.call_sync(contacts.list_) == []

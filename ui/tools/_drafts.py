@@ -205,6 +205,7 @@ class DraftOffers(QObject):
         self._panel = weakref.ref(panel)
         self.strip: DraftOffer | None = None
         self.kept: list[_Kept] = []
+        self._back: list[tuple[str, str | None]] = []  # (noun, why it cannot be saved yet)
 
     @staticmethod
     def of(panel: ToolPanel) -> DraftOffers:
@@ -241,17 +242,27 @@ class DraftOffers(QObject):
     def restore_all(self) -> None:
         """Each form takes its draft back; one whose person chose to keep what it holds keeps
         its draft offered (asked one form at a time, never two questions at once)."""
-        back: list[str] = []
+        self._back = []
         for kept in list(self.kept):
             if kept.offering.restore_kept(kept.draft):
-                back.append(kept.offering.noun)
                 self.kept.remove(kept)
         self._show(take_focus=False)
+
+    def announce_back(self, noun: str, reason: str | None) -> None:
+        """Say in the banner that a form holds its unsaved edit again; several forms brought back
+        together are said together (the banner holds one message)."""
         panel = self._panel()
-        if len(back) > 1 and panel is not None:
-            panel.banner.show_message(f"Your unsaved {_and(back)} are back.",
-                                      "Save each when you are ready; what cannot be saved yet is marked.",
+        if panel is None:
+            return
+        self._back = [b for b in self._back if b[0] != noun] + [(noun, reason)]
+        if len(self._back) == 1:
+            panel.banner.show_message(f"Your unsaved {noun} is back.", reason or "Save it when you are ready.",
                                       kind="info")
+            return
+        nouns = _and([b[0] for b in self._back])
+        reasons = " ".join(r for _n, r in self._back if r)
+        panel.banner.show_message(f"Your unsaved {nouns} are back.",
+                                  reasons or "Save each when you are ready.", kind="info")
 
     def discard_all(self) -> None:
         gone, self.kept = self.kept, []

@@ -55,7 +55,7 @@ from dreamtree_desktop.drafts import Draft
 from dreamtree_desktop.tools import undo
 
 from ._base import ToolPanel
-from ._drafts import DraftKeeper, DraftOffering, reveal
+from ._drafts import DraftKeeper, DraftOffering, DraftOffers, reveal
 
 Row = dict[str, Any]
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -535,8 +535,7 @@ class RecordEditor(QObject):
         self.dirty = True
         self._mark_current()
         reason = self._check(True)
-        self.panel.banner.show_message(f"Your unsaved {self.noun} is back.",
-                                       reason or "Save it when you are ready.", kind="info")
+        DraftOffers.of(self.panel).announce_back(self.noun, reason)
 
     def _offer_draft(self, draft: Draft) -> None:
         if not self.panel.locked:
