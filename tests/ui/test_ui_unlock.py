@@ -176,12 +176,6 @@ def test_lock_keeps_the_window_where_it_was(qtbot: Any, locked_folder: Path) -> 
             controller.window.close()
 
 
-def _opening_thread() -> Any:
-    import threading
-
-    return next(t for t in threading.enumerate() if t.name == "dreamtree-open")
-
-
 def test_an_answer_from_the_opening_thread_updates_the_window_in_its_own_thread(
         qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The password check runs on its own thread; what it answers is shown by the GUI thread, and
@@ -226,7 +220,7 @@ def test_an_answer_from_the_opening_thread_updates_the_window_in_its_own_thread(
     doomed.password.setText("still not it")
     doomed.submit()
     qtbot.waitUntil(lambda: len(checked_on) == 2, timeout=10_000)
-    worker = _opening_thread()
+    worker = checked_on[1]
     with qtbot.waitSignal(doomed.destroyed, timeout=5_000):
         doomed.deleteLater()
     gate.set()
