@@ -44,7 +44,7 @@ from dreamtree_desktop.appdata import open_app_data  # noqa: E402
 from dreamtree_desktop.context import UserContext  # noqa: E402
 from dreamtree_desktop.engine.workbook import Workbook  # noqa: E402
 from dreamtree_desktop.sync import client as sync_client  # noqa: E402
-from dreamtree_desktop.sync import cloud_account, fast_round, incremental, remote, service  # noqa: E402
+from dreamtree_desktop.sync import cloud_account, fast_round, first, incremental, remote, service  # noqa: E402
 
 PASSWORD = "bench-sync-password-42"
 A_PROMPT = "1.1.2.top10-reflection"  # module 1.1
@@ -106,7 +106,11 @@ def instrument() -> Stages:
     stages.wrap(cloud_account, "export_document", "sign-in: export (local data)")
     stages.wrap(cloud_account, "merge", "sign-in: merge")
     stages.wrap(cloud_account, "apply_document", "sign-in: apply (one transaction)")
-    stages.wrap(remote, "build_view", "server items: texts and view")
+    stages.wrap(cloud_account, "first_merge", "sign-in: merge (empty folder)")
+    stages.wrap(cloud_account, "finish_first_sync", "sign-in: first sync recorded (empty folder)")
+    stages.wrap(first, "_texts", "sign-in: item texts (empty folder)")
+    stages.wrap(service, "build_view", "server items: texts and view")
+    stages.wrap(service, "clear_changes", "changes here: clear")
     stages.wrap(incremental, "plan", "incremental: plan K (changes, closure, parts)")
     stages.wrap(incremental, "export_document", "incremental: export of K items only")
     stages.wrap(incremental, "related", "incremental: items related to K (closure)")

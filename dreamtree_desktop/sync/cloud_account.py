@@ -38,6 +38,7 @@ from .client import CloudClient, b64
 from .errors import CloudError, CloudUnreachable, DamagedSnapshot
 from .first import finish_first_sync, first_merge, holds_nothing
 from .lost import META_RESET_SEEN, adopt_reset, mark_lost
+from .mirror import untracked
 from .pending import send_pending
 from .remote import Pulled, account_document, pull_items
 from .service import Connect, Hooks, SyncResult, _forget_refused_session, _sync_rounds, default_connect
@@ -375,10 +376,14 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     _vault.stage_device_data_key(app.folder, app.keys.db_key, account_key, wrapped_text)
     try:
         with db.transaction():
-            apply_document(ctx, outcome.doc, lost, "sync")
-            uid = ctx.user_id
             if whole:
-                store_entries(ctx, outcome.doc["revisions"])
+                # The account's copy, as the server holds it: nothing to record as changed here.
+                with untracked(db):
+                    apply_document(ctx, outcome.doc, lost, "sync")
+                    store_entries(ctx, outcome.doc["revisions"])
+            else:
+                apply_document(ctx, outcome.doc, lost, "sync")
+            uid = ctx.user_id
             db.executemany("UPDATE module_revisions SET snapshot_json = ? WHERE id = ?", old_revisions)
             add_active_email(db, uid, email)
             db.execute(

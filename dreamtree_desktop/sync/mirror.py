@@ -10,8 +10,9 @@ Both live in the encrypted database. Functions that write run inside the caller'
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from ..storage.db import Database
 from .items import ItemKey, Texts
@@ -121,3 +122,21 @@ def pending_changes(db: Database) -> int:
 def clear_changes(db: Database, mark: int) -> None:
     """The changes up to `mark` are now on the server; later ones wait for the next sync."""
     db.execute("DELETE FROM sync_changes WHERE seq <= ?", (mark,))
+
+
+# While app_meta holds this key, the triggers that fill sync_changes stand aside (migration 0010).
+UNTRACKED_KEY = "sync.untracked"
+
+
+@contextlib.contextmanager
+def untracked(db: Database) -> Iterator[None]:
+    """Inside the caller's transaction: the block's writes are not recorded one by one; the folder
+    says "everything may have changed" instead (mark_all_changed), so a sync that is not recorded
+    after them still compares every row. For writing a whole copy the server holds (a new
+    computer's first sync), where the sync recorded next clears that entry."""
+    db.execute("INSERT INTO app_meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO NOTHING", (UNTRACKED_KEY,))
+    try:
+        yield
+    finally:
+        db.execute("DELETE FROM app_meta WHERE key = ?", (UNTRACKED_KEY,))
+    mark_all_changed(db)

@@ -163,3 +163,29 @@ def test_a_folder_holding_data_takes_the_whole_path(cloud_server, seeded_templat
     with opened(a) as (app, ctx):
         assert service.sync(ctx, app=app).applied
     assert plain_export(a) == plain_export(mine)
+
+
+def test_a_first_sync_cut_after_the_copy_was_written_leaves_every_row_to_compare(
+        cloud_server, seeded_template, tmp_path, rich_account, monkeypatch):
+    from dreamtree_desktop.sync.errors import CloudError
+
+    email, a = rich_account
+
+    def cut(*_args: Any, **_kwargs: Any) -> None:
+        raise CloudError("the process stopped here", code="test_cut")
+
+    monkeypatch.setattr(cloud_account, "finish_first_sync", cut)
+    fast = new_folder(seeded_template, tmp_path, "fast")
+    with opened(fast) as (app, _ctx):
+        signed = cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
+    assert signed.adopted and signed.sync is None and signed.sync_error is not None
+    monkeypatch.undo()
+    with opened(fast) as (app, ctx):
+        # The copy was written without a change recorded per row: "everything may have changed".
+        tracked = {str(r[0]) for r in app.db.query("SELECT DISTINCT table_name FROM sync_changes")}
+        assert "*" in tracked and not tracked & {"user_flow_logs", "user_responses", "module_revisions"}
+        assert app.db.scalar("SELECT COUNT(*) FROM app_meta WHERE key = 'sync.untracked'") == 0
+        done = service.sync(ctx, app=app)
+        assert not done.pushed and app.db.scalar("SELECT COUNT(*) FROM sync_changes") == 0
+        assert not service.sync(ctx, app=app).pushed
+    assert plain_export(fast) == plain_export(a)
