@@ -273,8 +273,9 @@ def _filters(catalog: Catalog, only: Subset) -> Filters:
     origin_args: list[Any] = []
     for module_id in sorted(only.modules):
         exercises = [e for e, (m, _full) in catalog.exercises.items() if m == module_id]
-        origin_sql.append("origin LIKE ?")
-        origin_args.append(f"{module_id}.%")
+        # "1.1." <= origin < "1.1/": every exercise id of module 1.1 ('/' follows '.').
+        origin_sql.append("origin >= ? AND origin < ?")
+        origin_args += [f"{module_id}.", f"{module_id}/"]
         if exercises:
             origin_sql.append(f"origin IN ({', '.join('?' * len(exercises))})")
             origin_args.extend(exercises)
@@ -309,10 +310,15 @@ def _read_records(ctx: UserContext, known: Known, filters: Filters | None = None
         cols = spec.columns
         theirs = {} if spec.children else known.get(table, {})  # children are compared below
         records = []
-        where, args = ("1", ()) if filters is None else filters[table]
+        if filters is None:
+            sql, args = f"SELECT {', '.join(cols)} FROM {table} WHERE user_id = ?", (uid,)
+        else:
+            # The subset's own conditions pick the index (origin, id, prompt); "+user_id" keeps
+            # the planner from reading every row of the user instead.
+            where, extra = filters[table]
+            sql, args = f"SELECT {', '.join(cols)} FROM {table} WHERE ({where}) AND +user_id = ?", (*extra, uid)
         # Row by row, each record shared as soon as it is made: never the table twice in memory.
-        for row in db.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE user_id = ? AND ({where})",
-                              (uid, *args)):
+        for row in db.execute(sql, args):
             record = dict(zip(cols, map(share, row), strict=True))
             for column in spec.booleans:
                 record[column] = bool(record[column])
@@ -323,11 +329,14 @@ def _read_records(ctx: UserContext, known: Known, filters: Filters | None = None
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         args: tuple[Any, ...] = (uid,)
         if filters is not None:
-            # Only the children of the parents read: "JOIN <parent> p ... WHERE p.user_id = ?".
+            # Only the children of the parents read ("SELECT c.<parent column> AS parent ...
+            # JOIN <parent table> ..."), found through the child table's index on its parent.
             parent = sql.split(" JOIN ", 1)[1].split()[0]
-            alias = sql.split(" JOIN ", 1)[1].split()[1]
+            column = sql.split("SELECT ", 1)[1].split(" AS parent", 1)[0]
             ids = [r["id"] for r in out[parent]]
-            sql += f" AND {alias}.id IN ({', '.join('?' * len(ids))})"
+            if not ids:
+                return grouped
+            sql += f" AND {column} IN ({', '.join('?' * len(ids))})"
             args = (uid, *ids)
         cursor = db.execute(sql, args)
         names = [d[0] for d in cursor.description]

@@ -38,6 +38,7 @@ from . import state
 from .bases import load_bases
 from .client import CloudClient
 from .errors import DamagedSnapshot, PasswordChangedElsewhere
+from .fast_round import settle_part
 from .lost import META_RESET_SEEN
 from .mirror import change_mark, has_changes, load_mirror
 from .pending import send_pending
@@ -156,9 +157,18 @@ def settle(ctx: UserContext, fetched: Fetched, app: AppData | None = None) -> Se
             return Settled(prepared, base, done=True, result=result)
         pulled = Pulled(base, prepared.base_id)  # changed here meanwhile: the server's copy is the one known
     catalog = Catalog.load(db)
-    bases = load_bases(ctx)
     hasher = s.hasher_for(ctx, catalog)
     try:
+        ready = settle_part(ctx, app, catalog, result, hasher, pulled)
+        if ready is not None:
+            settled = Settled(prepared, ready.view.revision, result=result, doc=ready.doc, changes=ready.changes,
+                              view=ready.view, mark=ready.mark, catalog=catalog, bases=ready.bases)
+            if not ready.changes:
+                s.record_success(ctx, result, ready.view.revision, ready.doc, ready.bases, ready.view, [],
+                                 ready.mark, s.key_of_for(hasher))
+                settled.done = True
+            return settled
+        bases = load_bases(ctx)
         view = build_view(ctx, catalog, {} if pulled.restart else load_mirror(db), pulled, result,
                           reset_seen=state.meta(db, META_RESET_SEEN),
                           on_damaged=lambda reason, rev, problem: s._damaged(ctx, reason, rev, result, problem))
@@ -169,17 +179,17 @@ def settle(ctx: UserContext, fetched: Fetched, app: AppData | None = None) -> Se
             s.apply_merge(ctx, app, outcome, result, local["revisions"],
                           changed=not s._same_data(outcome.doc, to_push))
             to_push = outcome.doc
+        mark = change_mark(db)
+        _now, changes = changes_to_push(to_push, view)
+        settled = Settled(prepared, view.revision, result=result, doc=to_push, changes=changes, view=view,
+                          mark=mark, catalog=catalog, bases=bases)
+        if not changes:
+            s.record_success(ctx, result, view.revision, to_push, bases, view, [], mark, s.key_of_for(hasher))
+            settled.done = True
+        return settled
     finally:
         if hasher is not None:
             hasher.close()
-    mark = change_mark(db)
-    _now, changes = changes_to_push(to_push, view)
-    settled = Settled(prepared, view.revision, result=result, doc=to_push, changes=changes, view=view,
-                      mark=mark, catalog=catalog, bases=bases)
-    if not changes:
-        s.record_success(ctx, result, view.revision, to_push, bases, view, [], mark)
-        settled.done = True
-    return settled
 
 
 def send(settled: Settled, connect: Connect = s.default_connect) -> tuple[int, str | None]:
@@ -197,7 +207,13 @@ def finish(ctx: UserContext, settled: Settled, sent: tuple[int, str | None]) -> 
     result.pushed = True
     assert settled.doc is not None and settled.view is not None
     settled.view.revision, settled.view.revision_id = sent
-    s.record_success(ctx, result, sent[0], settled.doc, settled.bases, settled.view, settled.changes, settled.mark)
+    hasher = s.hasher_for(ctx, settled.catalog) if settled.catalog is not None else None
+    try:
+        s.record_success(ctx, result, sent[0], settled.doc, settled.bases, settled.view, settled.changes,
+                         settled.mark, s.key_of_for(hasher))
+    finally:
+        if hasher is not None:
+            hasher.close()
     return result
 
 

@@ -9,6 +9,7 @@ merge on the same inputs and stops (InternalError) at the first item where they 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..context import UserContext
@@ -25,7 +26,7 @@ from .errors import StaleRevision
 from .items import AUTH, ItemKey, changed_items, document_from, item_texts, parse_texts
 from .lost import META_RESET_SEEN
 from .mirror import change_mark, load_mirror
-from .related import Unmapped, rows_to_items
+from .related import SINGLE_ROWS, Unmapped, rows_to_items
 from .remote import Change, Pulled, View, check_remote, push
 from .state import meta
 
@@ -37,10 +38,46 @@ if TYPE_CHECKING:
 _NOT_DATA = ("auth", "revision")
 
 
+@dataclass
+class Ready:
+    """An incremental round settled here: what goes up, and what to record once it landed."""
+
+    doc: dict[str, Any]  # the merge of the parts: what both sides hold of them from now on
+    view: View
+    changes: list[Change]
+    mark: int
+    bases: dict[tuple[str, str], dict[str, Any]]  # the bases of the items decided
+
+
 def fast_round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Hooks, catalog: Catalog,
                result: SyncResult, hasher: KeyedHasher | None, pulled: Pulled) -> bool | None:
     """True: synced; False: the push was refused as stale (pull again); None: the whole round
     must decide (nothing was written)."""
+    from . import service as s
+
+    ready = settle_part(ctx, app, catalog, result, hasher, pulled)
+    if ready is None:
+        return None
+    view = ready.view
+    if ready.changes:
+        if hooks.before_push is not None:
+            hooks.before_push(result.rounds)
+        try:
+            view.revision, view.revision_id = push(client, ready.doc, catalog, view.revision, ready.changes, result,
+                                                   checked=True)
+        except StaleRevision:
+            result.notes.append(f"the cloud copy changed during round {result.rounds}: pulled and merged again")
+            return False
+        result.pushed = True
+    s.record_success(ctx, result, view.revision, ready.doc, ready.bases, view, ready.changes, ready.mark,
+                     s.key_of_for(hasher))
+    return True
+
+
+def settle_part(ctx: UserContext, app: AppData | None, catalog: Catalog, result: SyncResult,
+                hasher: KeyedHasher | None, pulled: Pulled) -> Ready | None:
+    """The database part of an incremental round: plan, check, merge, write here; what remains
+    to push. None: the whole round must decide (nothing was written)."""
     from . import service as s
 
     db = ctx.db
@@ -69,21 +106,8 @@ def fast_round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks
     mark = change_mark(db)
     if AUTH in part.texts:
         now[AUTH] = part.texts[AUTH]
-    changes: list[Change] = changed_items(now, part.texts)
     result.incremental = True
-    if changes:
-        if hooks.before_push is not None:
-            hooks.before_push(result.rounds)
-        try:
-            view.revision, view.revision_id = push(client, outcome.doc, catalog, view.revision, changes, result,
-                                                   checked=True)
-        except StaleRevision:
-            result.notes.append(f"the cloud copy changed during round {result.rounds}: pulled and merged again")
-            return False
-        result.pushed = True
-    s.record_success(ctx, result, view.revision, outcome.doc, part.bases, view, changes, mark,
-                     s.key_of_for(hasher))
-    return True
+    return Ready(outcome.doc, view, changed_items(now, part.texts), mark, part.bases)
 
 
 def _view(pulled: Pulled, part: inc.Part, result: SyncResult) -> View:
@@ -116,7 +140,9 @@ def guard(ctx: UserContext, catalog: Catalog, changed: set[ItemKey]) -> Callable
         rows = [(str(r[0]), int(r[1])) for r in ctx.db.query(
             "SELECT table_name, row_key FROM sync_changes WHERE seq > ?", (pre,))]
         try:
-            touched = rows_to_items(ctx, catalog, rows, gone)
+            # The one-row tables are written only for the changed modules and settings (no
+            # reference reaches them), and their rows name no module by themselves.
+            touched = rows_to_items(ctx, catalog, rows, gone, written=SINGLE_ROWS)
         except Unmapped as exc:
             raise PartRefused(str(exc)) from None
         outside = sorted(k for k in touched.keys if k not in changed and k[0] in ("module", "record"))

@@ -77,8 +77,8 @@ def plan(ctx: UserContext, catalog: Catalog, pulled: Pulled, hasher: KeyedHasher
         return None  # a kind of a newer client: the whole round carries it
     try:
         keys = _first_keys(ctx, catalog, pulled, hasher)
-        keys = _close(ctx, catalog, pulled, hasher, keys)
-        return _part(ctx, catalog, pulled, hasher, keys)
+        keys, local = _close(ctx, catalog, pulled, hasher, keys)
+        return _part(ctx, catalog, pulled, hasher, keys, local)
     except Unmapped:
         return None
     except (AttributeError, KeyError, TypeError, ValueError, IndexError):
@@ -112,15 +112,17 @@ def _first_keys(ctx: UserContext, catalog: Catalog, pulled: Pulled, hasher: Keye
 
 
 def _close(ctx: UserContext, catalog: Catalog, pulled: Pulled, hasher: KeyedHasher,
-           keys: set[ItemKey]) -> set[ItemKey]:
+           keys: set[ItemKey]) -> tuple[set[ItemKey], Doc | None]:
+    """K with everything related to it; and this folder's part when the first pass found nothing
+    to add (its export is then the part's already)."""
     frontier = set(keys)
-    for _ in range(_ROUNDS):
+    for n in range(_ROUNDS):
         local = _export(ctx, catalog, frontier)
         remote = document_from({**_parsed(_server_texts(ctx, pulled, frontier, whole=False)), HEAD: {}})
         assert remote is not None
         more = related(ctx, catalog, (local, remote), hasher) - keys
         if not more:
-            return keys
+            return keys, local if n == 0 else None
         keys |= more
         frontier = more
         if len(keys) > LIMIT:
@@ -167,8 +169,9 @@ def _parsed(texts: Texts) -> dict[ItemKey, Any]:
     return {k: json.loads(t) for k, t in texts.items()}
 
 
-def _part(ctx: UserContext, catalog: Catalog, pulled: Pulled, hasher: KeyedHasher, keys: set[ItemKey]) -> Part:
-    local = _export(ctx, catalog, keys)
+def _part(ctx: UserContext, catalog: Catalog, pulled: Pulled, hasher: KeyedHasher, keys: set[ItemKey],
+          local: Doc | None = None) -> Part:
+    local = local if local is not None else _export(ctx, catalog, keys)
     local["revisions"] = stored_entries(ctx)
     texts = _server_texts(ctx, pulled, keys, whole=True)
     bodies = _parsed(texts)

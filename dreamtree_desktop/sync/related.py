@@ -39,6 +39,9 @@ CHILD_OF: dict[str, tuple[str, str]] = {
 }
 # Tables whose rows carry nothing of the items beyond what every partial document holds whole.
 _TARGETS = frozenset(target for spec in TABLES.values() for _c, target in spec.refs)
+# One row per user, shared by several modules (and the settings): a change there cannot be told
+# apart by column, so every module owning one of its columns counts as touched.
+SINGLE_ROWS = frozenset({"user_settings", *SINGLE_ROW_COLUMNS})
 _CARRIED = frozenset({"users", "skills", "module_revisions", "record_revisions"})
 _CHUNK = 500
 
@@ -75,9 +78,10 @@ def _select(ctx: UserContext, sql: str, column: str, values: Iterable[Any],
 
 
 def rows_to_items(ctx: UserContext, catalog: Catalog, changes: Iterable[tuple[str, int]],
-                  gone: Mapping[str, set[int]] | None = None) -> Touched:
+                  gone: Mapping[str, set[int]] | None = None, *, written: frozenset[str] = frozenset()) -> Touched:
     """The items the changed rows (table, rowid) belong to. `gone`: rowids known deleted (and
-    accounted for); any other row that no longer exists raises Unmapped."""
+    accounted for); any other row that no longer exists raises Unmapped. `written`: tables left
+    out (the caller wrote their rows itself, for its own items)."""
     by_table: dict[str, set[int]] = defaultdict(set)
     for table, rowid in changes:
         by_table[table].add(int(rowid))
@@ -85,7 +89,7 @@ def rows_to_items(ctx: UserContext, catalog: Catalog, changes: Iterable[tuple[st
     for table, rowids in by_table.items():
         if table == "*" or table in IDEAS:
             raise Unmapped(table)
-        if table in _CARRIED:
+        if table in _CARRIED or table in written:
             continue
         found = _map_table(ctx, catalog, table, rowids, out)
         missing = rowids - found - (gone or {}).get(table, set())

@@ -196,3 +196,37 @@ def test_the_server_items_carry_their_content_index(pair):
     assert rows and all(r[2] for r in rows)
     assert len({r[2] for r in rows}) == len(rows)
     assert canonical_json(json.loads(rows[0][1])) == rows[0][1]
+
+
+def test_the_window_background_sync_is_incremental_too(pair):
+    from dreamtree_desktop.sync import background
+
+    a, b = pair
+    edit(b, OTHER_PROMPT, "B again")
+    sync(b)
+    edit(a, PLAIN_PROMPT, "A in the window")
+    with opened(a) as (app, ctx):
+        prepared = background.prepare(ctx)
+        fetched = background.fetch(ctx, prepared)
+        settled = background.settle(ctx, fetched, app)
+        assert not settled.done
+        result = background.finish(ctx, settled, background.send(settled))
+        assert answer_of(ctx, OTHER_PROMPT) == "B again"
+    assert result.incremental and result.pushed and result.applied
+    assert sync(b).incremental
+    with opened(b) as (_app, ctx):
+        assert answer_of(ctx, PLAIN_PROMPT) == "A in the window"
+
+
+def test_an_answer_kept_in_a_shared_one_row_table_is_merged_incrementally(pair):
+    """Some answers live in columns of a one-row table (the budget), not in rows of their own:
+    writing them is still a write of their module only."""
+    a, b = pair
+    edit(a, "1.2.4.benefits", "Dental and a quiet desk")
+    result = sync(a)
+    assert result.incremental and result.pushed
+    pulled = sync(b)
+    assert pulled.incremental and pulled.applied
+    with opened(b) as (_app, ctx):
+        assert answer_of(ctx, "1.2.4.benefits") == "Dental and a quiet desk"
+    assert plain_export(a) == plain_export(b)

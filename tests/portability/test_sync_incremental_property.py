@@ -34,6 +34,7 @@ from dreamtree_desktop.tools import flow
 from .factory import populate
 
 PROMPT = "1.1.2.top10-reflection"
+COLUMN_PROMPT = "2.5.3.identity-story"  # module 2.5 writes user_profile.identity_story
 WORDS = ("walk", "run", "read")
 FLOW = "user_flow_logs"
 
@@ -65,6 +66,7 @@ local_op = st.one_of(
     st.tuples(st.just("edit"), st.integers(0, 5), st.sampled_from(WORDS)),
     st.tuples(st.just("new"), st.integers(0, 0), st.sampled_from(WORDS)),
     st.tuples(st.just("answer"), st.integers(0, 0), st.sampled_from(WORDS)),
+    st.tuples(st.just("profile"), st.integers(0, 0), st.sampled_from(WORDS)),
 )
 remote_op = st.one_of(
     st.tuples(st.just("edit"), st.integers(0, 5), st.sampled_from(WORDS)),
@@ -72,6 +74,7 @@ remote_op = st.one_of(
     st.tuples(st.just("new"), st.integers(0, 0), st.sampled_from(WORDS)),
     st.tuples(st.just("delete"), st.integers(0, 5), st.sampled_from(WORDS)),
     st.tuples(st.just("answer"), st.integers(0, 0), st.sampled_from(WORDS)),
+    st.tuples(st.just("profile"), st.integers(0, 0), st.sampled_from(WORDS)),
 )
 
 
@@ -102,6 +105,11 @@ def _remote(doc: dict[str, Any], ops: list[tuple[str, int, str]], hasher: KeyedH
                     "origin": None, "created_at": stamp, "updated_at": stamp}
             body["content_hash"] = hash_content(FLOW, body)
             changed[("record", f"{FLOW}/{rid}")] = body
+        elif what == "profile":
+            unit = copy.deepcopy(changed.get(("module", "2.5"), items[("module", "2.5")]))
+            unit["columns"]["user_profile"]["identity_story"] = f"remote {word}"
+            unit["last_modified_at"] = stamp
+            changed[("module", "2.5")] = unit
         else:
             unit = copy.deepcopy(changed.get(("module", "1.1"), items[("module", "1.1")]))
             for row in unit["rows"]["user_responses"]:
@@ -119,6 +127,8 @@ def _local(ctx: UserContext, ops: list[tuple[str, int, str]]) -> None:
             flow.update(ctx, rows[i % len(rows)], {"activity": word})
         elif what == "new":
             flow.log(ctx, word, 1, 3, "2025-06-01")
+        elif what == "profile":
+            Workbook(ctx).answer(COLUMN_PROMPT, f"local {word}")
         else:
             Workbook(ctx).answer(PROMPT, f"local {word}")
 
