@@ -407,7 +407,12 @@ def device_data_key_change(folder: Path, db: Database, keys: Keys, data_key: byt
             yield db
             record_key_marker(db, marker)
     except BaseException:
-        secure_delete(folder / DEVICE_KEY_NEW_FILENAME)
+        # Removed only when the database shows the commit did not happen; if it cannot say, the
+        # next open decides (settle_pending), as after a kill.
+        with contextlib.suppress(Exception):
+            stored = db.scalar("SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,))
+            if stored != marker:
+                secure_delete(folder / DEVICE_KEY_NEW_FILENAME)
         raise
     keys.data_key[:] = data_key
     if committed is not None:
