@@ -128,9 +128,9 @@ def reset_password(app: AppData, new_password: str, *, confirmed: bool) -> int:
             except BaseException:
                 _vault.secure_delete(app.folder / DEVICE_KEY_NEW_FILENAME)
                 raise
+            app.keys.data_key[:] = new_data_key  # memory follows the database, even if the rename fails
             _vault.fault_point("reset:committed")
             _vault.promote_staged_device_key(app.folder)
-            app.keys.data_key[:] = new_data_key
     finally:
         wipe(new_data_key)
     _vault.UnlockThrottle(app.folder).reset()

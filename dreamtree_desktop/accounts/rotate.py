@@ -115,12 +115,14 @@ def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credential
         except BaseException:
             _vault.secure_delete(staged)
             raise
+        # The keys in memory follow the database first: if the promotion fails, what is written
+        # before the next open (which promotes the staged file) is sealed under the new key.
+        app.keys.data_key[:] = new_key
         _vault.fault_point("rotate:committed")
         if locked:
             promote_rotated_vault(folder)
         else:
             _vault.promote_staged_device_key(folder)
-        app.keys.data_key[:] = new_key
     finally:
         wipe(old_key)
     return Rotated(count[0], count[1], len(revisions))

@@ -249,17 +249,20 @@ def commit_import(app: AppData, prepared: Prepared, *, reason: str = "import") -
     db = app.db
     backup = make_backup(db, app.backup_dir, app.keys.db_key, reason=reason)
     ctx = UserContext.from_app(app)
+
+    def follow() -> None:  # the identity a restore adopts, as soon as it is committed
+        app.user_id = ctx.user_id
+
     if prepared.new_key is None:
         with db.transaction():
             _apply(ctx, prepared, reason)
+        follow()
     else:
         # The backup's key becomes the folder's in the transaction that brings in the fields it
         # sealed: a kill on either side of the commit leaves them readable after the next open.
-        with device_data_key_change(app.folder, db, app.keys.db_key, prepared.new_key, "import"):
+        with device_data_key_change(app.folder, db, app.keys, prepared.new_key, "import", follow):
             _apply(ctx, prepared, reason)
             db.execute("DELETE FROM app_meta WHERE key = ?", (PENDING_KEY,))
-        app.keys.data_key[:] = prepared.new_key
-    app.user_id = ctx.user_id
     return backup
 
 
@@ -317,11 +320,10 @@ def adopt_pending_key(app: AppData, password: str) -> Adopted:
             snapshots.append((canonical_json(unit), rev_id))
     make_backup(db, app.backup_dir, app.keys.db_key, reason="adopt-key")
     # Resealed fields and the key that opens them take effect at one commit (see commit_import).
-    with device_data_key_change(app.folder, db, app.keys.db_key, new_key, "adopt-key"):
+    with device_data_key_change(app.folder, db, app.keys, new_key, "adopt-key"):
         apply_document(ctx, doc, (), "import")
         db.executemany("UPDATE module_revisions SET snapshot_json = ? WHERE id = ?", snapshots)
         db.execute("DELETE FROM app_meta WHERE key = ?", (PENDING_KEY,))
-    app.keys.data_key[:] = new_key
     return Adopted(count.kept, count.resealed, count.unreadable)
 
 

@@ -72,10 +72,14 @@ def run_import(
             refuse_without_confirmation(prepared)
         elif not confirm(report):
             raise ConfirmationNeeded("The import was not applied.", hint="Nothing was changed.")
-    backup = commit_import(app, prepared, reason=options.reason)
+    try:
+        backup = commit_import(app, prepared, reason=options.reason)
+    finally:
+        # Also when a step after the commit failed (the key file's rename): what is written
+        # next must go under the identity and key the database now holds.
+        if ctx is not None:
+            ctx.follow(app)
     changed(*ALL)  # an applied import can touch everything; a preview changes nothing
-    if ctx is not None:
-        ctx.follow(app)
     report["backup"] = str(backup)
     return ImportOutcome(report, applied=True, backup=backup)
 

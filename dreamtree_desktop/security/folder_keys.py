@@ -6,11 +6,12 @@ vault and key changes), so neither needs the other's help to open a folder.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AuthenticationError, StorageError
-from ..paths import DB_FILENAME
+from ..paths import DB_FILENAME, DEVICE_KEY_FILENAME, VAULT_FILENAME
 from ..storage.keystore import (
     DEVICE_KEY_NEW_FILENAME,
     VAULT_NEW_FILENAME,
@@ -22,7 +23,7 @@ from ..storage.keystore import (
     write_device_keys,
 )
 from .unlock import unlock_vault
-from .vault import settle_pending
+from .vault import secure_delete, settle_pending
 
 # What the next open does with each staged file a key change leaves until it is settled, and the
 # command that opens the folder that way (doctor names it when a file is still there).
@@ -59,8 +60,27 @@ def _change_pending(folder: Path) -> bool:
     return any(c.name != VAULT_ROTATE_FILENAME for c in staged_key_changes(folder))
 
 
+# What a kill leaves of an atomic write in the data folder (paths.atomic_file names its temp file
+# ".NAME.<random>.tmp") and of doctor's check of a backup (".NAME.probe"). Every writer holds the
+# folder lock, so once we hold it these are leftovers. Key files hold keys in the clear, so all
+# are overwritten before removal; the database copies among them are encrypted.
+_LEFTOVERS = (f".{DEVICE_KEY_FILENAME}.*.tmp", f".{VAULT_FILENAME}.*.tmp", f".{DB_FILENAME}.*.tmp",
+              ".*.db.probe", ".*.db.probe-wal", ".*.db.probe-shm")
+
+
+def remove_leftovers(folder: Path) -> list[str]:
+    """Remove what interrupted writes left in the data folder; returns their names. Call with
+    the folder lock held."""
+    found = sorted({p for pattern in _LEFTOVERS for p in Path(folder).glob(pattern) if p.is_file()})
+    for path in found:
+        with contextlib.suppress(OSError):  # a read-only folder: the next open that can write
+            secure_delete(path)
+    return [p.name for p in found]
+
+
 def load_or_create_keys(folder: Path, password: str | None = None) -> tuple[Keys, bool]:
     """Return the folder's keys and whether they were just created (a brand-new folder)."""
+    remove_leftovers(folder)
     if _change_pending(folder):
         settle_pending(folder)
     mode = key_mode(folder)

@@ -23,7 +23,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -387,27 +387,36 @@ def record_key_marker(db: Database, marker: str) -> None:
 
 
 @contextlib.contextmanager
-def device_data_key_change(
-    folder: Path, db: Database, db_key: bytes | bytearray, data_key: bytes | bytearray, step: str
-) -> Iterator[Database]:
+def device_data_key_change(folder: Path, db: Database, keys: Keys, data_key: bytes | bytearray,
+                           step: str, committed: Callable[[], None] | None = None) -> Iterator[Database]:
     """Make data_key the folder's together with what the body writes, crash-safe: device.key.new
     is staged, the body runs in the one transaction that also records the staged file's marker
-    (the commit point), then the staged file replaces device.key. A kill before the commit: the
-    next open discards the staged file (old key, nothing applied); after it: the next open
-    promotes it, no password asked. An error in the body removes the staged file."""
+    (the commit point), then `keys` (the open folder's) take data_key, `committed` runs, and the
+    staged file replaces device.key. A kill before the commit: the next open discards the staged
+    file (old key, nothing applied); after it: the next open promotes it, no password asked. An
+    error in the body removes the staged file; one in the promotion leaves it for the next open,
+    what is held in memory already following the database."""
     if db.in_transaction:
         # Inside another transaction the commit point would be the caller's, after the promotion.
         raise ValueError("a data key change must run its own transaction")
     marker = secrets.token_hex(16)
-    stage_rotated_device_key(folder, db_key, data_key, marker)
+    stage_rotated_device_key(folder, keys.db_key, data_key, marker)
     fault_point(f"{step}:staged")
     try:
         with db.transaction():
             yield db
             record_key_marker(db, marker)
     except BaseException:
-        secure_delete(folder / DEVICE_KEY_NEW_FILENAME)
+        # Removed only when the database shows the commit did not happen; if it cannot say, the
+        # next open decides (settle_pending), as after a kill.
+        with contextlib.suppress(Exception):
+            stored = db.scalar("SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,))
+            if stored != marker:
+                secure_delete(folder / DEVICE_KEY_NEW_FILENAME)
         raise
+    keys.data_key[:] = data_key
+    if committed is not None:
+        committed()
     fault_point(f"{step}:committed")
     promote_staged_device_key(folder)
 

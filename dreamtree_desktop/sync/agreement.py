@@ -134,7 +134,9 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
     `agreed`'s items as canonical JSON, when the caller has them already."""
     db = ctx.db
     stamp = now_iso()
-    with db.transaction():
+    # Joins a caller's transaction without a savepoint (a new computer's sign-in records its
+    # first sync with the adoption): these writes are many rows.
+    with db.transaction(bulk=True):
         set_meta(db, META_REVISION, str(revision))
         if view.revision_id:
             set_meta(db, META_REVISION_ID, view.revision_id)

@@ -36,7 +36,7 @@ from ..topics import ALL, causes
 from . import protocol as p
 from .client import CloudClient, b64
 from .errors import CloudError, CloudUnreachable, DamagedSnapshot
-from .first import finish_first_sync, first_merge, holds_nothing
+from .first import agreed_texts, first_merge, holds_nothing, record_first_sync
 from .lost import META_RESET_SEEN, adopt_reset, mark_lost
 from .mirror import untracked
 from .pending import send_pending
@@ -257,9 +257,9 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
                              device_token=client.device_token)
             delete_meta(db, META_PENDING_PASSWORD)  # signing in with the account's password supersedes it
         first: Pulled | None = None
-        agreed: dict[str, Any] | None = None
+        synced: SyncResult | None = None
     else:
-        first, agreed = _adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key,
+        first, synced = _adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key,
                                        finish=True)
         outcome.adopted = True
         if lock:
@@ -268,12 +268,9 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
     ctx = UserContext.from_app(app)
     try:
         with _forget_refused_session(db):
-            if first is not None and agreed is not None:
-                # A folder that held nothing holds the account's copy now: the sync is done
-                # unless something of it has to go up.
-                outcome.sync = finish_first_sync(ctx, client.server, first, agreed)
-            if outcome.sync is None:
-                outcome.sync = _sync_rounds(ctx, client, app, Hooks(), first)
+            # A folder that held nothing took the account's copy and its first sync together,
+            # unless something of it has to go up: then the ordinary round pushes it.
+            outcome.sync = synced or _sync_rounds(ctx, client, app, Hooks(), first)
     except (ServiceError, AuthenticationError) as exc:
         outcome.sync_error = exc
     return outcome
@@ -314,13 +311,13 @@ def _adopt_cloud_password(app: AppData, password: str, kek: bytearray, wrapped: 
 
 def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,
                    password: str, wrapped_text: str, account_key: bytearray, *,
-                   reset_at: str | None = None, finish: bool = False) -> tuple[Pulled, dict[str, Any] | None]:
+                   reset_at: str | None = None, finish: bool = False) -> tuple[Pulled, SyncResult | None]:
     """An anonymous folder becomes the account's: its data (if any) joins the account's snapshot
     under the account's user id and data key. Returns what it pulled (the first sync merges it).
 
     `finish`: when the folder holds no data yet, it takes the merge the first sync round would
-    make (sync/first.py), kept versions included, and that agreement is returned second, for
-    finish_first_sync; otherwise the second value is None."""
+    make (sync/first.py), kept versions included, and when that is what the server holds, the same
+    transaction records the first sync, returned second; otherwise the second value is None."""
     from ..portability.importer import is_fresh
 
     db = app.db
@@ -366,6 +363,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     else:
         outcome = MergeResult(normalize(local))
     lost: list[Revision] = [r for r in outcome.revisions if r.side == "local"]
+    same = agreed_texts(pulled, outcome.doc) if whole else None
+    synced: SyncResult | None = None
     if not fresh:
         make_backup(db, app.backup_dir, app.keys.db_key, reason="before-login")
     old_revisions = _resealed_revisions(db, catalog, old_uid, local_key, session.user_id, account_key)
@@ -396,6 +395,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
                              device_token=client.device_token)
             if reset_at is not None:
                 set_meta(db, META_RESET_SEEN, reset_at)
+            if same is not None:
+                synced = record_first_sync(ctx, client.server, pulled, outcome.doc, *same)
     except BaseException:
         _vault.secure_delete(app.folder / DEVICE_KEY_NEW_FILENAME)
         raise
@@ -406,7 +407,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     app.keys.data_key[:] = account_key
     app.user_id = ctx.user_id
     pulled.checked = remote  # passed every check above under this key: the first sync needs no second pass
-    return pulled, outcome.doc if whole else None
+    return pulled, synced
 
 
 def _unusable_for_login(reason: str) -> CloudError:

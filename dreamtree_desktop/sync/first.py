@@ -5,8 +5,8 @@ Signing in on an empty folder (cloud_account.login) pulls every item, checks the
 the account's copy, so the sync that follows has nothing of its own to merge: the agreement is the
 merge of an empty side with the account's document, as the sync's own merge makes it (keyed
 hashes, kept versions carried). Written with the adoption, it needs no second export and merge of
-everything just written; only the bookkeeping of a successful sync follows (record bases, the
-server's items known, the revision), with each item's canonical text computed once.
+everything just written: the same transaction records the sync (record bases, the server's items
+known, the revision), with each item's canonical text computed once.
 
 When that agreement is not exactly what the server holds (the account has no wrapped-key item,
 the merge settled something, the copy is an old whole snapshot), something has to go up: the
@@ -50,16 +50,23 @@ def first_merge(local: Doc, remote: Doc, account_key: bytes | bytearray, user_id
         hasher.close()
 
 
-def finish_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc) -> SyncResult | None:
-    """Record the first sync of a folder that now holds `agreed` (written with the adoption): the
-    server's items known, the record bases, the revision. None when the server does not hold
-    exactly `agreed`: then the ordinary round pushes the difference."""
+def agreed_texts(pulled: Pulled, agreed: Doc) -> tuple[Texts, Texts] | None:
+    """(the server's items, the agreement's items) as canonical JSON when the server holds exactly
+    `agreed`; None when something of it has to go up (the ordinary round then pushes it)."""
     texts, now = _texts(pulled, agreed)
     if AUTH not in texts:
         return None  # the folder's wrapped key goes up: the round sends it
     now[AUTH] = texts[AUTH]  # each device keeps its own wrapping (remote.changes_to_push)
     if changed_items(now, texts):
         return None
+    return texts, now
+
+
+def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc, texts: Texts,
+                      now: Texts) -> SyncResult:
+    """Record the first sync of a folder that holds `agreed` now, what the server holds (texts
+    from agreed_texts): the server's items known, the record bases, the revision. Last in the
+    adoption's transaction, so the copy and its agreement are written together."""
     result = SyncResult(server, rounds=1, pulled=True, items_received=len(pulled.items),
                         download_bytes=pulled.wire_bytes)
     for entry in agreed.get("revisions", ()):

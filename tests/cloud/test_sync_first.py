@@ -151,30 +151,33 @@ def test_an_edit_after_the_first_sync_reaches_the_other_device(cloud_server, see
 def test_a_folder_holding_data_takes_the_whole_path(cloud_server, seeded_template, tmp_path, rich_account,
                                                    monkeypatch):
     email, a = rich_account
-    finished: list[object] = []
-    original = first.finish_first_sync
-    monkeypatch.setattr(cloud_account, "finish_first_sync",
-                        lambda *args, **kw: finished.append(args) or original(*args, **kw))
+    recorded: list[object] = []
+    original = first.record_first_sync
+    monkeypatch.setattr(cloud_account, "record_first_sync",
+                        lambda *args, **kw: recorded.append(args) or original(*args, **kw))
     mine = new_folder(seeded_template, tmp_path, "mine")
     with opened(mine) as (app, ctx):
         answer_through(ctx, "1.1.1")  # the folder holds answers of its own
         signed = cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
-    assert finished == [] and signed.sync is not None and signed.sync.pushed
+    assert recorded == [] and signed.sync is not None and signed.sync.pushed
     with opened(a) as (app, ctx):
         assert service.sync(ctx, app=app).applied
     assert plain_export(a) == plain_export(mine)
 
 
-def test_a_first_sync_cut_after_the_copy_was_written_leaves_every_row_to_compare(
+def test_a_copy_that_must_go_up_again_is_left_to_the_round_and_every_row_stays_to_compare(
         cloud_server, seeded_template, tmp_path, rich_account, monkeypatch):
+    """When the agreement is not what the server holds, the copy is written and the ordinary
+    round follows; if that round is cut, the folder still compares every row at its next sync."""
     from dreamtree_desktop.sync.errors import CloudError
 
     email, a = rich_account
 
     def cut(*_args: Any, **_kwargs: Any) -> None:
-        raise CloudError("the process stopped here", code="test_cut")
+        raise CloudError("the connection was cut", code="test_cut")
 
-    monkeypatch.setattr(cloud_account, "finish_first_sync", cut)
+    monkeypatch.setattr(cloud_account, "agreed_texts", lambda *_args: None)
+    monkeypatch.setattr(cloud_account, "_sync_rounds", cut)
     fast = new_folder(seeded_template, tmp_path, "fast")
     with opened(fast) as (app, _ctx):
         signed = cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
@@ -185,6 +188,7 @@ def test_a_first_sync_cut_after_the_copy_was_written_leaves_every_row_to_compare
         tracked = {str(r[0]) for r in app.db.query("SELECT DISTINCT table_name FROM sync_changes")}
         assert "*" in tracked and not tracked & {"user_flow_logs", "user_responses", "module_revisions"}
         assert app.db.scalar("SELECT COUNT(*) FROM app_meta WHERE key = 'sync.untracked'") == 0
+        assert app.db.scalar("SELECT COUNT(*) FROM sync_items") == 0
         done = service.sync(ctx, app=app)
         assert not done.pushed and app.db.scalar("SELECT COUNT(*) FROM sync_changes") == 0
         assert not service.sync(ctx, app=app).pushed

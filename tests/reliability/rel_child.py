@@ -97,9 +97,10 @@ def sweep(folder: Path, cases_file: Path) -> None:
 
 
 def step(folder: Path, point: str, argv: list[str]) -> int:
-    """The real command, with the named step boundary `vault.fault_point(POINT)` turned into a
-    SIGKILL of this process: exactly the state on disk a crash at that boundary leaves. Exits
-    normally (printing "completed") if the command never reached POINT."""
+    """The real command, with the named step boundary `vault.fault_point(POINT)` (or, for
+    POINT `rename:NAME`, the moment before a finished temp file becomes NAME) turned into a
+    SIGKILL of this process: exactly the state on disk a crash there leaves. Exits normally
+    (printing "completed") if the command never reached POINT."""
     import signal
 
     from dreamtree_desktop.cli.main import main as cli_main
@@ -110,6 +111,17 @@ def step(folder: Path, point: str, argv: list[str]) -> int:
             os.kill(os.getpid(), signal.SIGKILL)
 
     vault.fault_point = fault_point
+    if point.startswith("rename:"):
+        # Just before an atomic write renames its finished temp file over NAME (the child is
+        # ours alone, so every rename in it goes through this).
+        real_replace = os.replace
+
+        def replace(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+            if Path(target).name == point.removeprefix("rename:"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_replace(source, target)
+
+        os.replace = replace
     code = cli_main(["--data-dir", str(folder), *argv])
     say("completed")
     return code

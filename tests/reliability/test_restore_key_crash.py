@@ -8,6 +8,9 @@ after the transaction committed (the key file not yet replaced). What must hold 
 the user notices: with no command of theirs, the next open leaves every personal field readable
 as written, `export` works, and `doctor` calls the folder healthy; a run cut before its commit
 changed nothing and simply runs again.
+
+Beside the kills: a staged key is kept while the database cannot be read, and a staged key that
+cannot be renamed into place, or a transaction that fails, leaves nothing unreadable either.
 """
 
 from __future__ import annotations
@@ -36,7 +39,11 @@ from rel_helpers import (
 from dreamtree_desktop.appdata import open_app_data
 from dreamtree_desktop.context import UserContext
 from dreamtree_desktop.engine.workbook import Workbook
+from dreamtree_desktop.errors import UserInputError
 from dreamtree_desktop.portability.exporter import PENDING_KEY
+from dreamtree_desktop.portability.importer import Options
+from dreamtree_desktop.portability.operation import load_import_file, run_import
+from dreamtree_desktop.security.vault import device_data_key_change
 from dreamtree_desktop.storage.probe import key_pragma
 from dreamtree_desktop.tools import contacts
 
@@ -216,3 +223,59 @@ def test_a_staged_key_is_kept_while_the_database_cannot_be_read(
     finally:
         holder.close()
     _reads_back_as_written(folder, backup, tmp_path)
+
+
+def test_a_key_file_cut_before_its_rename_leaves_nothing_behind(backup: dict[str, Any], tmp_path: Path) -> None:
+    """Killed with the staged key written to its temp file but not yet renamed: the temp file
+    holds keys in the clear. The next open removes it; nothing was applied; the restore runs again."""
+    folder = _copy(backup["fresh"], tmp_path)
+    run = run_and_kill([PYTHON, str(CHILD), "step", str(folder), "rename:device.key.new", "import",
+                        str(backup["sealed"])], 170, env=WITH_KEY)
+    assert run.was_killed, f"{run.lines} {run.stderr}"
+    left = [p.name for p in folder.glob(".device.key.new.*.tmp")]
+    assert len(left) == 1 and not (folder / "device.key.new").exists()
+    assert folder_digest(folder) == backup["before"]
+    assert not list(folder.glob(".*.tmp")), "the key file's temp copy outlived the next open"
+    done = cli(folder, "import", str(backup["sealed"]), env=WITH_KEY)
+    assert done.returncode == 0, done.stderr
+    _reads_back_as_written(folder, backup, tmp_path)
+
+
+def test_what_is_written_after_a_failed_key_rename_opens_next_time(backup: dict[str, Any], tmp_path: Path) -> None:
+    """The restore commits but the staged key cannot be renamed into place (here `device.key` has
+    become a folder): the import reports the error, and a contact the user adds afterwards in the
+    same window is sealed under the key the database now uses, so once the folder is put right
+    the next open finishes the change and both the restore and the contact read back."""
+    folder = _copy(backup["fresh"], tmp_path)
+    app = open_app_data(folder)
+    try:
+        (folder / "device.key").unlink()
+        (folder / "device.key").mkdir()
+        (folder / "device.key" / "in the way").write_text("x", encoding="utf-8")
+        window = UserContext.from_app(app)  # the context a window keeps across the import
+        with pytest.raises(OSError):
+            run_import(app, load_import_file(backup["sealed"]), Options(), lambda: BACKUP_PASSWORD, ctx=window)
+        added = contacts.create(window, {"name": ADDED_NAME})
+    finally:
+        app.close()
+    shutil.rmtree(folder / "device.key")
+    _reads_back_as_written(folder, backup, tmp_path, added)
+
+
+def test_a_key_change_whose_transaction_fails_leaves_the_key_and_data_as_they_were(
+        backup: dict[str, Any], tmp_path: Path) -> None:
+    """Whatever the transaction of a data key change refuses, nothing of it stays: the rows it
+    wrote are rolled back, the staged key file is removed, the folder keeps its key."""
+    folder = _copy(backup["fresh"], tmp_path)
+    key_file = (folder / "device.key").read_bytes()
+    with open_app_data(folder) as app:
+        old_key = bytes(app.keys.data_key)
+        with (pytest.raises(UserInputError, match="refused"),
+              device_data_key_change(folder, app.db, app.keys, bytes(32 * [7]), "test")):
+            app.db.execute("INSERT INTO app_meta(key, value) VALUES ('written-then-refused', 'x')")
+            raise UserInputError("refused")
+        assert bytes(app.keys.data_key) == old_key
+        assert app.db.scalar("SELECT count(*) FROM app_meta WHERE key = 'written-then-refused'") == 0
+    assert not (folder / "device.key.new").exists()
+    assert (folder / "device.key").read_bytes() == key_file
+    assert folder_digest(folder) == backup["before"]
