@@ -43,8 +43,8 @@ from dreamtree_desktop import accounts  # noqa: E402
 from dreamtree_desktop.appdata import open_app_data  # noqa: E402
 from dreamtree_desktop.context import UserContext  # noqa: E402
 from dreamtree_desktop.engine.workbook import Workbook  # noqa: E402
+from dreamtree_desktop.sync import agreement, cloud_account, fast_round, first, incremental, remote, service  # noqa: E402
 from dreamtree_desktop.sync import client as sync_client  # noqa: E402
-from dreamtree_desktop.sync import cloud_account, fast_round, first, incremental, remote, service  # noqa: E402
 
 PASSWORD = "bench-sync-password-42"
 A_PROMPT = "1.1.2.top10-reflection"  # module 1.1
@@ -87,16 +87,16 @@ def instrument() -> Stages:
     stages.wrap(sync_client.CloudClient, "get_changes", "pull: GET /v1/changes pages")
     stages.wrap(sync_client.CloudClient, "post_changes", "push: POST /v1/changes pages")
     stages.wrap(sync_client.CloudClient, "get_snapshot", "pull: old whole snapshot")
-    stages.wrap(service, "export_document", "export (local data)")
+    stages.wrap(agreement, "export_document", "export (local data)")
     stages.wrap(remote, "validate_document", "validate (pulled, and before push)")
     stages.wrap(remote, "validate_part", "validate only new items (pulled, to push)")
     stages.wrap(remote, "check_opened", "open every sealed value (pulled)")
-    stages.wrap(service, "merge", "merge")
-    stages.wrap(service, "apply_document", "apply locally (one transaction)")
+    stages.wrap(agreement, "merge", "merge")
+    stages.wrap(agreement, "apply_document", "apply locally (one transaction)")
     stages.wrap(service, "load_bases", "record bases: load")
-    stages.wrap(service, "save_bases", "record bases: save the agreement")
+    stages.wrap(agreement, "save_bases", "record bases: save the agreement")
     stages.wrap(service, "load_mirror", "server items known: load")
-    stages.wrap(service, "update_mirror", "server items known: save")
+    stages.wrap(agreement, "update_mirror", "server items known: save")
     stages.wrap(remote, "item_texts", "items of the result (canonical JSON)")
     # The sign-in of a new computer (cloud_account._adopt_account) calls these itself.
     stages.wrap(cloud_account, "pull_items", "sign-in: pull every item")
@@ -112,7 +112,7 @@ def instrument() -> Stages:
     stages.wrap(first, "_texts", "sign-in: item texts (empty folder)")
     stages.wrap(first, "record_success", "sign-in: record bases, mirror, revision")
     stages.wrap(service, "build_view", "server items: texts and view")
-    stages.wrap(service, "clear_changes", "changes here: clear")
+    stages.wrap(agreement, "clear_changes", "changes here: clear")
     stages.wrap(incremental, "plan", "incremental: plan K (changes, closure, parts)")
     stages.wrap(incremental, "export_document", "incremental: export of K items only")
     stages.wrap(incremental, "related", "incremental: items related to K (closure)")
@@ -120,6 +120,7 @@ def instrument() -> Stages:
     stages.wrap(fast_round, "apply_items", "incremental: apply the changed items")
     stages.wrap(fast_round, "push", "incremental: push")
     stages.wrap(service, "record_success", "record the agreement (bases, mirror)")
+    stages.wrap(agreement, "record_success", "record the agreement (bases, mirror)")
     stages.wrap(accounts, "derive_secrets", "Argon2id (password)")
     stages.wrap(cloud_account, "hash_password", "password hash (local)")
     return stages

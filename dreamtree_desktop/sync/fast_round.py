@@ -19,6 +19,7 @@ from ..portability.apply_items import Gone, PartRefused, apply_items
 from ..portability.canonical import canonical_json
 from ..portability.keyed import KeyedHasher
 from ..portability.merge import MergeResult, normalize
+from . import agreement as ag
 from . import incremental as inc
 from .bases import load_bases
 from .client import CloudClient
@@ -53,8 +54,6 @@ def fast_round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks
                result: SyncResult, hasher: KeyedHasher | None, pulled: Pulled) -> bool | None:
     """True: synced; False: the push was refused as stale (pull again); None: the whole round
     must decide (nothing was written)."""
-    from . import service as s
-
     ready = settle_part(ctx, app, catalog, result, hasher, pulled)
     if ready is None:
         return None
@@ -69,8 +68,8 @@ def fast_round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks
             result.notes.append(f"the cloud copy changed during round {result.rounds}: pulled and merged again")
             return False
         result.pushed = True
-    s.record_success(ctx, result, view.revision, ready.doc, ready.bases, view, ready.changes, ready.mark,
-                     s.key_of_for(hasher))
+    ag.record_success(ctx, result, view.revision, ready.doc, ready.bases, view, ready.changes, ready.mark,
+                     ag.key_of_for(hasher))
     return True
 
 
@@ -78,8 +77,6 @@ def settle_part(ctx: UserContext, app: AppData | None, catalog: Catalog, result:
                 hasher: KeyedHasher | None, pulled: Pulled) -> Ready | None:
     """The database part of an incremental round: plan, check, merge, write here; what remains
     to push. None: the whole round must decide (nothing was written)."""
-    from . import service as s
-
     db = ctx.db
     part = inc.plan(ctx, catalog, pulled, hasher, reset_seen=meta(db, META_RESET_SEEN))
     if part is None:
@@ -90,13 +87,13 @@ def settle_part(ctx: UserContext, app: AppData | None, catalog: Catalog, result:
                                    reset_seen=meta(db, META_RESET_SEEN), fresh=fresh)
     except DocumentError:
         return None  # the whole round refuses it the usual way (and remembers the revision)
-    outcome = s.merge_with(part.local, part.remote, part.bases, hasher)
+    outcome = ag.merge_with(part.local, part.remote, part.bases, hasher)
     refused = _verify(ctx, catalog, hasher, pulled, part, outcome) if inc.verifying() else None
     now = item_texts(outcome.doc)
     before = item_texts(normalize(part.local))
     changed = {k for k in now.keys() | before.keys() if k[0] not in _NOT_DATA and now.get(k) != before.get(k)}
     try:
-        s.apply_merge(ctx, app, outcome, result, part.local["revisions"], changed=bool(changed),
+        ag.apply_merge(ctx, app, outcome, result, part.local["revisions"], changed=bool(changed),
                       write=lambda revisions: _write(ctx, catalog, part, outcome, changed, revisions))
     except PartRefused:
         return None
@@ -157,10 +154,8 @@ def _verify(ctx: UserContext, catalog: Catalog, hasher: KeyedHasher | None, pull
     """The whole merge on the same inputs, compared item by item with the incremental one.
     When the whole round refuses the server's copy, why (the incremental round must then stop
     before it writes, as it does when its write would reach other items)."""
-    from . import service as s
-
     bases = load_bases(ctx)
-    local = s.local_document(ctx, catalog, bases, hasher)
+    local = ag.local_document(ctx, catalog, bases, hasher)
     texts = load_mirror(ctx.db)
     bodies = parse_texts(texts)
     for key, body in pulled.items.items():
@@ -178,6 +173,6 @@ def _verify(ctx: UserContext, catalog: Catalog, hasher: KeyedHasher | None, pull
                               reset_seen=meta(ctx.db, META_RESET_SEEN), fresh=fresh)
     except DocumentError as exc:
         return str(exc)
-    whole = s.merge_with(local, remote, bases, hasher)
+    whole = ag.merge_with(local, remote, bases, hasher)
     inc.compare(part, outcome.doc, local, whole.doc)
     return None

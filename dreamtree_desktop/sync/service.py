@@ -17,20 +17,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import clock, clock_memory
 from ..accounts.emails import active_email
-from ..clock import now_iso
 from ..context import UserContext
-from ..errors import AuthenticationError, InternalError, ServiceError, UserInputError
-from ..portability import Catalog, apply_document, export_document, merge
-from ..portability.keyed import KeyedHasher, safe_hash
-from ..portability.merge import MergeResult, content_key, normalize
-from ..portability.revisions import store_entries, stored_entries
-from ..portability.tables import TABLES
-from ..storage.backups import backup_if_due, make_backup
+from ..errors import AuthenticationError, ServiceError, UserInputError
+from ..portability import Catalog
+from ..portability.keyed import KeyedHasher
+from ..portability.merge import normalize
 from ..storage.db import Database
 from . import protocol as p
-from .bases import load_bases, save_bases
+from .agreement import (
+    apply_merge,
+    hasher_for,
+    key_of_for,
+    local_document,
+    merge_with,
+    record_quiet,
+    record_success,
+)
+from .bases import load_bases
 from .client import CloudClient
 from .errors import (
     CloudError,
@@ -39,13 +43,12 @@ from .errors import (
     SessionRefused,
     StaleRevision,
 )
+from .fast_round import fast_round
 from .lost import META_RESET_SEEN
-from .mirror import KeyOf, change_mark, clear_changes, has_changes, index_mirror, load_mirror, update_mirror
+from .mirror import change_mark, has_changes, load_mirror
 from .pending import send_pending_password
 from .remote import (
-    Change,
     Pulled,
-    View,
     build_view,
     changes_to_push,
     check_remote,
@@ -55,18 +58,14 @@ from .remote import (
     push,
 )
 from .state import (
-    META_DAMAGED,
-    META_LAST_SYNC,
     META_REVISION,
     META_REVISION_ID,
     META_SERVER,
     META_TOKEN,
-    META_VALIDATED,
     cloud_kdf,
     delete_meta,
     last_synced_at,
     meta,
-    set_meta,
     stored_token,
     sync_status,
 )
@@ -290,8 +289,6 @@ def _round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Ho
            hasher: KeyedHasher | None, pulled: Pulled) -> bool:
     """One merge-push round on what was pulled; False when the push was refused as stale.
     The incremental round goes first; the whole round decides whatever it cannot."""
-    from .fast_round import fast_round
-
     done = fast_round(ctx, client, app, hooks, catalog, result, hasher, pulled)
     if done is not None:
         return done
@@ -325,52 +322,9 @@ def _round(ctx: UserContext, client: CloudClient, app: AppData | None, hooks: Ho
     return True
 
 
-def local_document(ctx: UserContext, catalog: Catalog, bases: dict[tuple[str, str], dict[str, Any]],
-                   hasher: KeyedHasher | None) -> dict[str, Any]:
-    """This folder's data as the sync sends it: the export, the kept versions, and deletions
-    carrying the keyed hash of what they deleted."""
-    local = export_document(ctx, catalog)
-    if local["pii"].get("mode") != "sealed":
-        raise InternalError("an export for the cloud must keep personal fields sealed")
-    local["revisions"] = stored_entries(ctx)
-    if hasher is not None:
-        _hash_tombstones(local, bases, hasher)
-    return local
-
-
-def merge_with(local: dict[str, Any], remote: dict[str, Any], bases: dict[tuple[str, str], dict[str, Any]],
-               hasher: KeyedHasher | None) -> MergeResult:
-    """The one merge, as sync uses it (record bases, keyed hashes, kept versions carried)."""
-    return merge(local, remote, bases=bases, hasher=hasher, carry_revisions=True)
-
-
 def in_agreement(merged: dict[str, Any], remote: dict[str, Any]) -> bool:
     """Whether the server already holds what the merge holds (then nothing is pushed)."""
     return _same_data(merged, normalize(remote)) and merged.get("revisions", []) == remote.get("revisions", [])
-
-
-def hasher_for(ctx: UserContext, catalog: Catalog) -> KeyedHasher | None:
-    return KeyedHasher(ctx.data_key, ctx.user_id, catalog) if ctx.data_key is not None else None
-
-
-def key_of_for(hasher: KeyedHasher | None) -> KeyOf | None:
-    """What the server's record items are indexed by: the merge's own content key."""
-    if hasher is None:
-        return None
-    return lambda table, record: content_key(hasher, table, record)
-
-
-def _hash_tombstones(doc: dict[str, Any], bases: dict[tuple[str, str], dict[str, Any]],
-                     hasher: KeyedHasher) -> None:
-    """A deletion carries the keyed hash of what was deleted (known from the last agreement), so
-    an identical copy made elsewhere before the deletion does not bring it back."""
-    for i, tomb in enumerate(doc["tombstones"]):
-        base = bases.get((tomb["table"], tomb["row_id"]))
-        if tomb.get("content_hash") or base is None:
-            continue
-        value = safe_hash(hasher, tomb["table"], base)
-        if value is not None:
-            doc["tombstones"][i] = {**tomb, "content_hash": value}
 
 
 _check_remote = check_remote
@@ -393,120 +347,5 @@ def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return data(a) == data(b)
 
 
-def apply_merge(ctx: UserContext, app: AppData | None, outcome: MergeResult, result: SyncResult,
-           held: list[dict[str, Any]], *, changed: bool,
-           write: Callable[[list[dict[str, Any]] | None], None] | None = None) -> None:
-    """Write the merge here when it changes anything, and keep every version that lost a
-    conflict, wherever it was seen: the merge carries them all (revision_rules).
-    `write(revisions or None)`: writes the changed part and the kept versions in one transaction
-    (the incremental round); by default the whole document is written."""
-    agreed = outcome.doc["revisions"]
-    if not changed and agreed == held:
-        return
-    preview = outcome.preview
-    if changed and app is not None:
-        if preview.get("removed_rows", 0):
-            make_backup(ctx.db, app.backup_dir, app.keys.db_key, reason="before-sync")
-        else:
-            backup_if_due(ctx.db, app.backup_dir, app.keys.db_key)
-    if write is not None:
-        write(agreed if agreed != held else None)
-    else:
-        with ctx.db.transaction():
-            if changed:
-                apply_document(ctx, outcome.doc, (), "sync")
-            if agreed != held:
-                store_entries(ctx, agreed)
-    known = {e["id"] for e in held}
-    result.revisions_kept.extend(f"{e['kind']} {e['key']}" for e in agreed if e["id"] not in known
-                                 and f"{e['kind']} {e['key']}" not in result.revisions_kept)
-    lost = [r for r in outcome.revisions if r.side == "local"]
-    result.kept_as_revision.extend(r.module_id for r in lost if r.module_id not in result.kept_as_revision)
-    if not changed:
-        return
-    result.applied = True
-    result.modules.update({m: e["action"] for m, e in preview.get("modules", {}).items()
-                           if e.get("action") in ("added", "replaced")})
-    result.standalone_added += sum(s.get("added", 0) for s in preview.get("standalone", {}).values())
-    result.removed_records += preview.get("removed_rows", 0)
-    for what, names in preview.get("records", {}).items():
-        result.records[what] = sorted(set(result.records[what]) | set(names))
-
-
-def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: dict[str, Any],
-                   bases: dict[tuple[str, str], dict[str, Any]], view: View, sent: list[Change],
-                   mark: int, key_of: KeyOf | None = None, *,
-                   texts: dict[tuple[str, str], str] | None = None) -> None:
-    """Both sides now hold `agreed`: it becomes the base of the next record merge, the server's
-    items are known up to `revision`, and the changes made here up to `mark` are on the server.
-    `agreed` may be a part (the incremental round): then `bases` holds the bases of its items
-    only. `key_of`: the keyed content hash, to index the server's record items. `texts`:
-    `agreed`'s items as canonical JSON, when the caller has them already."""
-    db = ctx.db
-    stamp = now_iso()
-    # Joins a caller's transaction without a savepoint (a new computer's sign-in records its
-    # first sync with the adoption): these writes are many rows.
-    with db.transaction(bulk=True):
-        set_meta(db, META_REVISION, str(revision))
-        if view.revision_id:
-            set_meta(db, META_REVISION_ID, view.revision_id)
-        else:
-            delete_meta(db, META_REVISION_ID)
-        set_meta(db, META_LAST_SYNC, stamp)
-        delete_meta(db, META_DAMAGED, META_VALIDATED)
-        clock_memory.remember(db)
-        save_bases(ctx, agreed, bases, texts=texts)
-        if view.restart:
-            db.execute("DELETE FROM sync_items")
-        update_mirror(db, view.delta)
-        update_mirror(db, sent)
-        if key_of is not None and not view.restart:
-            # A first sync (sign-in, claim, a server found behind) does without: opening and
-            # hashing every record would cost it seconds. The next whole round fills the index.
-            index_mirror(db, key_of)
-        clear_changes(db, mark)
-        own = change_mark(db)
-        db.executemany(
-            "UPDATE tombstones SET content_hash = ? WHERE user_id = ? AND table_name = ? AND row_id = ? "
-            "AND content_hash IS NULL",
-            [(t["content_hash"], ctx.user_id, t["table"], t["row_id"]) for t in agreed.get("tombstones", ())
-             if t.get("content_hash")],
-        )
-        # Those hashes are what the server holds already: not a change to send.
-        db.execute("DELETE FROM sync_changes WHERE seq > ?", (own,))
-        latest = _latest_stamp(agreed, meta(db, META_LATEST_STAMP))
-        if latest:
-            set_meta(db, META_LATEST_STAMP, latest)
-    clock.observe(latest or None)
-    result.revision = revision
-    result.last_synced_at = stamp
-    result.clock_offset_s = clock.trusted_offset()
-
-
-def record_quiet(ctx: UserContext, result: SyncResult, revision: int) -> None:
-    """A sync that found nothing to do: only the time is remembered."""
-    db = ctx.db
-    stamp = now_iso()
-    with db.transaction():
-        set_meta(db, META_LAST_SYNC, stamp)
-        clock_memory.remember(db)
-    result.revision = revision
-    result.last_synced_at = stamp
-    result.clock_offset_s = clock.trusted_offset()
-
-
-# The latest stamp any agreement held: an incremental round sees only part of the agreement.
-META_LATEST_STAMP = "sync.latest_stamp"
-
-
-def _latest_stamp(doc: dict[str, Any], known: str | None) -> str:
-    """The hybrid clock moves past every stamp both sides now hold (the document's and the latest
-    of earlier agreements): an edit made here after this sync is newer than anything it brought in."""
-    latest = max([known or "", *(u.get("last_modified_at") or "" for u in doc.get("modules", {}).values())])
-    for table, records in doc.get("standalone", {}).items():
-        column = TABLES[table].stamp
-        latest = max(latest, max((r.get(column) or "" for r in records), default=""))
-    return max(latest, max((t.get("deleted_at") or "" for t in doc.get("tombstones", ())), default=""))
-
-
-__all__ = ["Hooks", "SyncResult", "last_synced_at", "sync", "sync_now", "sync_status"]
+__all__ = ["Hooks", "SyncResult", "apply_merge", "hasher_for", "key_of_for", "last_synced_at",
+           "local_document", "merge_with", "record_quiet", "record_success", "sync", "sync_now", "sync_status"]
