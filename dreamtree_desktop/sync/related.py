@@ -149,12 +149,14 @@ def items_of_ids(ctx: UserContext, catalog: Catalog, table: str, ids: Iterable[s
 
 def related(ctx: UserContext, catalog: Catalog, docs: Iterable[Doc], hasher: Hasher) -> set[ItemKey]:
     """The items the merge relates to the modules and records of `docs` (each side's version of
-    the items already chosen): the same id or natural key, the targets of their references and
-    the rows referring to them, and records with the same content."""
+    the items already chosen): the same id or natural key, the parents of child rows with the
+    same id, the targets of their references and the rows referring to them, and records with
+    the same content."""
     ids: dict[str, set[str]] = defaultdict(set)
     targets: dict[str, set[str]] = defaultdict(set)
     natural: dict[tuple[str, str], set[Any]] = defaultdict(set)
     contents: dict[str, set[str]] = defaultdict(set)
+    children: dict[str, set[str]] = defaultdict(set)
     for doc in docs:
         for module_id, table, record in iter_records(doc):
             if table in IDEAS:
@@ -169,6 +171,9 @@ def related(ctx: UserContext, catalog: Catalog, docs: Iterable[Doc], hasher: Has
             for column, target in spec.refs:
                 if record.get(column):
                     ids[target].add(record[column])
+            for child in spec.children:
+                if child.parent_column:
+                    children[child.table].update(c["id"] for c in record.get(child.key) or ())
             if module_id is None:
                 contents[table].add(content_key(hasher, table, record))
     out: set[ItemKey] = set()
@@ -182,6 +187,11 @@ def related(ctx: UserContext, catalog: Catalog, docs: Iterable[Doc], hasher: Has
         for column, target in spec.refs:
             if targets.get(target):
                 out |= items_of_ids(ctx, catalog, table, targets[target], column)
+    # Child rows keep their ids unique across every parent (settle keeps the first).
+    for table, wanted in children.items():
+        parent, column = CHILD_OF[table]
+        rows = _select(ctx, f"SELECT {column} FROM {table} WHERE 1", "id", wanted)
+        out |= items_of_ids(ctx, catalog, parent, {str(r[0]) for r in rows})
     out |= same_content_records(ctx, contents)
     return out
 
