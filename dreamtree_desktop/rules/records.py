@@ -427,7 +427,8 @@ def check_tree_edges(edges: Iterable[tuple[str, str]], field: str = "edges") -> 
 def check_tree(root: str | None, edges: Iterable[tuple[str, str]], nodes: Collection[str] | None = None,
                field: str = "edges") -> None:
     """A whole idea tree: its edges form a tree (check_tree_edges), every edge joins two of its
-    nodes (when `nodes` is given) and hangs from the root, so no branch is detached or invisible."""
+    nodes (when `nodes` is given) and hangs from the root (when it has one), so no branch is
+    detached or invisible."""
     pairs = list(edges)
     check_tree_edges(pairs, field)
     if nodes is not None:
@@ -436,11 +437,15 @@ def check_tree(root: str | None, edges: Iterable[tuple[str, str]], nodes: Collec
                 if end not in nodes:
                     raise UserInputError(
                         f"{field}: the edge {src!r} -> {dst!r} names {end!r}, which is not a node of this tree.")
+    if root is None:
+        # A tree whose root node was deleted (the column is set to NULL) has nothing to hang
+        # from: its edges stay as they were, and refusing them would make its export unreadable.
+        return
     children: dict[str, list[str]] = {}
     for src, dst in pairs:
         children.setdefault(src, []).append(dst)
     reached: set[str] = set()
-    frontier = [root] if root is not None else []
+    frontier = [root]
     while frontier:
         node = frontier.pop()
         reached.add(node)

@@ -26,6 +26,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3
 
@@ -433,36 +434,34 @@ def _undecidable(folder: Path, why: str) -> StorageError:
     )
 
 
-def meta_marker_committed(folder: Path, db_key: bytes | bytearray, marker: str) -> bool:
-    """Did the transaction that writes `marker` (a data key change's commit point) commit? False
-    only on proof it did not: db_key does not open the database, or the marker is not there. A
-    database that cannot be read raises StorageError, so no staged key is ever discarded on a
-    read error (after the commit, the staged file holds the only copy of the key)."""
+def _rows_under(folder: Path, db_key: bytes | bytearray, sql: str, params: tuple[str, ...] = ()) -> list[Any] | None:
+    """The rows of `sql` read with db_key; None when db_key does not open the database. A
+    database that cannot be read raises StorageError: no staged key is ever discarded on a read
+    error, since after its commit the staged file holds the only copy of the key."""
     try:
         with _probe(folder / DB_FILENAME, db_key, strict=True) as conn:
-            if conn is None:
-                return False
-            found = conn.execute("SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,)).fetchone()
+            return None if conn is None else list(conn.execute(sql, params).fetchall())
     except ProbeUnreadable as exc:
         raise _undecidable(folder, str(exc)) from None
     except sqlcipher3.Error as exc:
         raise _undecidable(folder, f"the database could not be read ({exc})") from None
-    return found is not None and hmac.compare_digest(str(found[0]), str(marker))
+
+
+def meta_marker_committed(folder: Path, db_key: bytes | bytearray, marker: str) -> bool:
+    """Did the transaction that writes `marker` (a data key change's commit point) commit? False
+    only on proof it did not: db_key does not open the database, or the marker is not there."""
+    rows = _rows_under(folder, db_key, "SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,))
+    return any(hmac.compare_digest(str(r[0]), str(marker)) for r in rows or ())
 
 
 def _auth_row_committed(folder: Path, db_key: bytes | bytearray, expected: str | None) -> bool:
-    """The same for a password reset's staged key: committed once the auth row it names is in."""
-    try:
-        with _probe(folder / DB_FILENAME, db_key, strict=True) as conn:
-            if conn is None:
-                return False
-            if expected is None:
-                return True
-            rows = conn.execute("SELECT wrapped_data_key FROM auth WHERE wrapped_data_key IS NOT NULL").fetchall()
-    except ProbeUnreadable as exc:
-        raise _undecidable(folder, str(exc)) from None
-    except sqlcipher3.Error as exc:
-        raise _undecidable(folder, f"the database could not be read ({exc})") from None
+    """The same for a password reset's staged key: committed once the auth row it names is in
+    (a lock-off switch names none: it committed if its key opens the database)."""
+    rows = _rows_under(folder, db_key, "SELECT wrapped_data_key FROM auth WHERE wrapped_data_key IS NOT NULL")
+    if rows is None:
+        return False
+    if expected is None:
+        return True
     return any(hmac.compare_digest(wrapped_key_digest(str(r[0])), str(expected)) for r in rows)
 
 
