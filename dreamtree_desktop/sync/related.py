@@ -28,7 +28,7 @@ from ..portability.exporter import item_owner
 from ..portability.merge import Hasher, content_key
 from ..portability.tables import SINGLE_ROW_COLUMNS, TABLES
 from .items import SETTINGS, ItemKey
-from .mirror import same_content
+from .mirror import load_items, same_content
 
 # Kinds every partial document carries whole: they are few and small, and the merge reads them
 # across items (tombstones, kept versions and their pruning, custom skills).
@@ -120,17 +120,20 @@ def _deleted_records(ctx: UserContext, missing: Mapping[str, int]) -> set[ItemKe
                 raise Unmapped(f"{table}: rows deleted")
             continue
         prefix = f"{table}/"
-        held = {str(r[0])[len(prefix):]: str(r[1]) for r in ctx.db.query(
-            "SELECT item_key, body_json FROM sync_items WHERE kind = 'record' AND item_key >= ? AND item_key < ?",
+        held = {str(r[0])[len(prefix):] for r in ctx.db.query(
+            "SELECT item_key FROM sync_items WHERE kind = 'record' AND item_key >= ? AND item_key < ?",
             (prefix, f"{table}0"))}
         here = {str(r[0]) for r in ctx.db.query(f"SELECT id FROM {table} WHERE user_id = ?", (ctx.user_id,))}
-        gone_ids = held.keys() - here
+        gone_ids = held - here
         if len(gone_ids) != missing[table]:
             raise Unmapped(f"{table}: rows deleted that were no standalone records agreed on")
-        keys |= {("record", f"{table}/{rid}") for rid in gone_ids}
-        for child in TABLES[table].children:
-            if child.parent_column:
-                children[child.table] += sum(len(json.loads(held[rid]).get(child.key) or ()) for rid in gone_ids)
+        gone_keys = {("record", f"{table}/{rid}") for rid in gone_ids}
+        keys |= gone_keys
+        specs = [c for c in TABLES[table].children if c.parent_column]
+        if specs:
+            bodies = [json.loads(t) for t in load_items(ctx.db, gone_keys).values()]
+            for child in specs:
+                children[child.table] += sum(len(b.get(child.key) or ()) for b in bodies)
     for table, count in missing.items():
         if table in CHILD_OF and children.get(table, 0) != count:
             raise Unmapped(f"{table}: child rows deleted apart from their records")
