@@ -89,7 +89,7 @@ def plan(ctx: UserContext, catalog: Catalog, pulled: Pulled, hasher: KeyedHasher
 
 def _first_keys(ctx: UserContext, catalog: Catalog, pulled: Pulled, hasher: KeyedHasher) -> set[ItemKey]:
     changes = [(str(r[0]), int(r[1])) for r in ctx.db.query("SELECT table_name, row_key FROM sync_changes")]
-    touched = rows_to_items(ctx, catalog, changes)
+    touched = rows_to_items(ctx, catalog, changes, deletions=True)
     keys = {k for k in touched.keys if k[0] in ("module", "record")}
     keys |= {k for k in pulled.items if k[0] in ("module", "record")}
     deletions = list(touched.tombstones)

@@ -15,6 +15,7 @@ copy (`sync_items`, with its content index) answers for both sides.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from ..portability.exporter import item_owner
 from ..portability.merge import Hasher, content_key
 from ..portability.tables import SINGLE_ROW_COLUMNS, TABLES
 from .items import SETTINGS, ItemKey
-from .mirror import same_content
+from .mirror import load_items, same_content
 
 # Kinds every partial document carries whole: they are few and small, and the merge reads them
 # across items (tombstones, kept versions and their pruning, custom skills).
@@ -78,24 +79,65 @@ def _select(ctx: UserContext, sql: str, column: str, values: Iterable[Any],
 
 
 def rows_to_items(ctx: UserContext, catalog: Catalog, changes: Iterable[tuple[str, int]],
-                  gone: Mapping[str, set[int]] | None = None, *, written: frozenset[str] = frozenset()) -> Touched:
+                  gone: Mapping[str, set[int]] | None = None, *, written: frozenset[str] = frozenset(),
+                  deletions: bool = False) -> Touched:
     """The items the changed rows (table, rowid) belong to. `gone`: rowids known deleted (and
-    accounted for); any other row that no longer exists raises Unmapped. `written`: tables left
-    out (the caller wrote their rows itself, for its own items)."""
+    accounted for). A row that no longer exists raises Unmapped, unless `deletions` and it is
+    one of the standalone records deleted here since the last agreement (see _deleted_records).
+    `written`: tables left out (the caller wrote their rows itself, for its own items)."""
     by_table: dict[str, set[int]] = defaultdict(set)
     for table, rowid in changes:
         by_table[table].add(int(rowid))
     out = Touched()
+    missing: dict[str, int] = {}
     for table, rowids in by_table.items():
         if table == "*" or table in IDEAS:
             raise Unmapped(table)
         if table in _CARRIED or table in written:
             continue
         found = _map_table(ctx, catalog, table, rowids, out)
-        missing = rowids - found - (gone or {}).get(table, set())
-        if missing:
-            raise Unmapped(f"{table}: {len(missing)} row(s) deleted")
+        lost = rowids - found - (gone or {}).get(table, set())
+        if lost and not deletions:
+            raise Unmapped(f"{table}: {len(lost)} row(s) deleted")
+        if lost:
+            missing[table] = len(lost)
+    if missing:
+        out.keys |= _deleted_records(ctx, missing)
     return out
+
+
+def _deleted_records(ctx: UserContext, missing: Mapping[str, int]) -> set[ItemKey]:
+    """The standalone records deleted here since the last agreement, when they account for every
+    row that is gone: `missing` counts the deleted rows per table. The server's items are that
+    agreement, so a record item it holds whose row this folder no longer has was deleted here,
+    and each such record, and each of its child rows, left one row gone. Anything else gone (a
+    module's row, a row made and deleted since, a child row alone) is not placed: Unmapped."""
+    keys: set[ItemKey] = set()
+    children: dict[str, int] = defaultdict(int)
+    for table in missing:
+        if table not in TABLES:
+            if table not in CHILD_OF:
+                raise Unmapped(f"{table}: rows deleted")
+            continue
+        prefix = f"{table}/"
+        held = {str(r[0])[len(prefix):] for r in ctx.db.query(
+            "SELECT item_key FROM sync_items WHERE kind = 'record' AND item_key >= ? AND item_key < ?",
+            (prefix, f"{table}0"))}
+        here = {str(r[0]) for r in ctx.db.query(f"SELECT id FROM {table} WHERE user_id = ?", (ctx.user_id,))}
+        gone_ids = held - here
+        if len(gone_ids) != missing[table]:
+            raise Unmapped(f"{table}: rows deleted that were no standalone records agreed on")
+        gone_keys = {("record", f"{table}/{rid}") for rid in gone_ids}
+        keys |= gone_keys
+        specs = [c for c in TABLES[table].children if c.parent_column]
+        if specs:
+            bodies = [json.loads(t) for t in load_items(ctx.db, gone_keys).values()]
+            for child in specs:
+                children[child.table] += sum(len(b.get(child.key) or ()) for b in bodies)
+    for table, count in missing.items():
+        if table in CHILD_OF and children.get(table, 0) != count:
+            raise Unmapped(f"{table}: child rows deleted apart from their records")
+    return keys
 
 
 def _map_table(ctx: UserContext, catalog: Catalog, table: str, rowids: set[int], out: Touched) -> set[int]:
@@ -149,12 +191,14 @@ def items_of_ids(ctx: UserContext, catalog: Catalog, table: str, ids: Iterable[s
 
 def related(ctx: UserContext, catalog: Catalog, docs: Iterable[Doc], hasher: Hasher) -> set[ItemKey]:
     """The items the merge relates to the modules and records of `docs` (each side's version of
-    the items already chosen): the same id or natural key, the targets of their references and
-    the rows referring to them, and records with the same content."""
+    the items already chosen): the same id or natural key, the parents of child rows with the
+    same id, the targets of their references and the rows referring to them, and records with
+    the same content."""
     ids: dict[str, set[str]] = defaultdict(set)
     targets: dict[str, set[str]] = defaultdict(set)
     natural: dict[tuple[str, str], set[Any]] = defaultdict(set)
     contents: dict[str, set[str]] = defaultdict(set)
+    children: dict[str, set[str]] = defaultdict(set)
     for doc in docs:
         for module_id, table, record in iter_records(doc):
             if table in IDEAS:
@@ -169,6 +213,9 @@ def related(ctx: UserContext, catalog: Catalog, docs: Iterable[Doc], hasher: Has
             for column, target in spec.refs:
                 if record.get(column):
                     ids[target].add(record[column])
+            for child in spec.children:
+                if child.parent_column:
+                    children[child.table].update(c["id"] for c in record.get(child.key) or ())
             if module_id is None:
                 contents[table].add(content_key(hasher, table, record))
     out: set[ItemKey] = set()
@@ -182,6 +229,11 @@ def related(ctx: UserContext, catalog: Catalog, docs: Iterable[Doc], hasher: Has
         for column, target in spec.refs:
             if targets.get(target):
                 out |= items_of_ids(ctx, catalog, table, targets[target], column)
+    # Child rows keep their ids unique across every parent (settle keeps the first).
+    for table, wanted in children.items():
+        parent, column = CHILD_OF[table]
+        rows = _select(ctx, f"SELECT {column} FROM {table} WHERE 1", "id", wanted)
+        out |= items_of_ids(ctx, catalog, parent, {str(r[0]) for r in rows})
     out |= same_content_records(ctx, contents)
     return out
 

@@ -125,7 +125,8 @@ def test_a_deletion_removes_an_identical_copy_made_before_it_on_the_fast_path(pa
     original = _flow_id(a, "to be dropped")
     with opened(a) as (_app, ctx):
         flow.delete(ctx, original)
-    sync(a)
+    deleted = sync(a)
+    assert deleted.incremental and deleted.pushed  # a record deleted here is placed in its item
     # B pulls the deletion: its copy made before it is the same content and goes too.
     result = sync(b)
     assert result.incremental, result.notes
