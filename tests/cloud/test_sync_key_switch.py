@@ -120,11 +120,16 @@ def _opens_with(folder: Path, password: str) -> bool:
         return False
 
 
-def _login_killed_at(folder: Path, account: Account, point: str) -> None:
-    env = {**os.environ, "DREAMTREE_PASSWORD": PASSWORD, "DREAMTREE_CLOUD_PASSWORD": NEW_PASSWORD}
+def _login_killed_at(folder: Path, account: Account, point: str, *, folder_password: str | None = PASSWORD,
+                     no_lock: bool = False) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DREAMTREE_")}
+    env["DREAMTREE_CLOUD_PASSWORD"] = NEW_PASSWORD
+    if folder_password is not None:
+        env["DREAMTREE_PASSWORD"] = folder_password
     done = subprocess.run(
         [sys.executable, str(CHILD), "step", str(folder), point, "account", "login", "--server", account.url,
-         "--email", account.email], env=env, capture_output=True, text=True, timeout=240)
+         "--email", account.email, *(["--no-lock"] if no_lock else [])],
+        env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == -signal.SIGKILL, f"not killed at {point}: {done.stdout} {done.stderr}"
 
 
@@ -151,3 +156,60 @@ def test_a_locked_folder_accepting_a_reset_killed_at_each_step_is_old_or_finishe
         assert answer_of(ctx, PLAIN_PROMPT) == locked_before_reset["plain"]
         assert meta(app.db, META_RESET_SEEN) is not None
     assert not (folder / "vault.json.rotate").exists() and not (folder / "vault.json.new").exists()
+
+
+@pytest.fixture(scope="module")
+def unlocked_before_reset(cloud_server: Any, seeded_template: Path, tmp_path_factory: pytest.TempPathFactory
+                          ) -> dict[str, Any]:
+    """The same with the lock off, plus a new computer's folder that has not signed in yet."""
+    from sync_helpers import new_folder
+
+    base = tmp_path_factory.mktemp("unlocked-reset")
+    account = make_account(cloud_server.url, seeded_template, base)
+    b = sign_in(account, seeded_template, base, "B")
+    with opened(b) as (_app, ctx):
+        plain = answer_of(ctx, PLAIN_PROMPT)
+    kept = base / "B-before-reset"
+    shutil.copytree(b, kept)
+    _reset_elsewhere(account)
+    return {"account": account, "folder": kept, "plain": plain,
+            "new": new_folder(seeded_template, base, "new-computer")}
+
+
+@pytest.mark.parametrize("point", ["reset-adopt:committed", "rename:device.key"])
+def test_accepting_a_reset_killed_after_its_commit_is_finished_by_the_next_open(
+        unlocked_before_reset: dict[str, Any], tmp_path: Path, point: str) -> None:
+    account: Account = unlocked_before_reset["account"]
+    folder = tmp_path / "B"
+    shutil.copytree(unlocked_before_reset["folder"], folder)
+    (folder / ".lock").unlink(missing_ok=True)
+    _login_killed_at(folder, account, point, folder_password=None)
+    with opened(folder) as (app, ctx):
+        assert answer_of(ctx, PII_PROMPT) is LOST
+        assert answer_of(ctx, PLAIN_PROMPT) == unlocked_before_reset["plain"]
+        assert meta(app.db, META_RESET_SEEN) is not None
+        answer(ctx, PII_PROMPT, ADDED)
+    assert not (folder / "device.key.new").exists()
+    _added_reads_back(folder)
+
+
+@pytest.mark.parametrize("point", ["login:staged", "login:committed", "rename:device.key"])
+def test_signing_in_on_a_new_computer_killed_at_each_step_is_old_or_finished(
+        unlocked_before_reset: dict[str, Any], tmp_path: Path, point: str) -> None:
+    account: Account = unlocked_before_reset["account"]
+    folder = tmp_path / "new"
+    shutil.copytree(unlocked_before_reset["new"], folder)
+    (folder / ".lock").unlink(missing_ok=True)
+    with opened(folder) as (app, _ctx):
+        anonymous = app.user_id
+    _login_killed_at(folder, account, point, folder_password=None, no_lock=True)
+    with opened(folder) as (app, ctx):
+        if point == "login:staged":
+            assert app.user_id == anonymous  # nothing taken: signing in again works
+            cloud_account.login(app, account.url, account.email, NEW_PASSWORD, lock=False)
+    with opened(folder) as (app, ctx):
+        assert app.user_id != anonymous
+        assert answer_of(ctx, PLAIN_PROMPT) == unlocked_before_reset["plain"]
+        answer(ctx, PII_PROMPT, ADDED)
+    assert not (folder / "device.key.new").exists()
+    _added_reads_back(folder)
