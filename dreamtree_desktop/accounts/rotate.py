@@ -26,9 +26,6 @@ from ..security import vault as _vault
 from ..security.envelope import decrypt_value, encrypt_value, is_envelope
 from ..security.errors import EnvelopeError
 from ..security.kdf import KdfParams, wipe
-from ..security.keywrap import WrappedKey
-from ..security.rotation import promote_rotated_vault, rotation_marker, stage_rotated_vault
-from ..storage.keystore import DEVICE_KEY_NEW_FILENAME, VAULT_ROTATE_FILENAME
 from .credentials import Credentials, new_credentials, password_auth_row, verify_password
 from .pii_audit import PiiCell, pii_cells
 
@@ -84,45 +81,27 @@ def replace_data_key(app: AppData, new_key: bytes | bytearray, creds: Credential
     old_key = bytearray(app.keys.data_key)
     try:
         updates, revisions, count = _reencrypt(app, old_key, new_key)
+        vault_text = None
         if locked:
             assert creds is not None
-            staged = folder / VAULT_ROTATE_FILENAME
-            marker = rotation_marker(WrappedKey.from_json(creds.wrapped_data_key).to_json())
-            stage_rotated_vault(folder, _vault.build_vault(creds.params, creds.kek, app.keys.db_key,
-                                                           creds.wrapped_data_key))
-        else:
-            staged = folder / DEVICE_KEY_NEW_FILENAME
-            marker = secrets.token_hex(16)
-            _vault.stage_rotated_device_key(folder, app.keys.db_key, new_key, marker)
-        _vault.fault_point("rotate:staged")
-        try:
-            with db.transaction():
-                _apply(db, updates)
-                db.executemany("UPDATE module_revisions SET snapshot_json = ? WHERE id = ?", revisions)
-                if row is not None and creds is not None:
-                    db.execute(
-                        "UPDATE auth SET wrapped_data_key = ?, updated_at = ? WHERE id = ?",
-                        (creds.wrapped_data_key, now_iso(), row["id"]),
-                    )
-                if also is not None:
-                    also(db)
-                _vault.record_key_marker(db, marker)
+            vault_text = _vault.build_vault(creds.params, creds.kek, app.keys.db_key, creds.wrapped_data_key)
+        # The one staged change of the data key (vault.device_data_key_change): the keys in memory
+        # follow the database as soon as it commits, before the staged file is renamed.
+        with _vault.device_data_key_change(folder, db, app.keys, new_key, "rotate", vault_text=vault_text):
+            _apply(db, updates)
+            db.executemany("UPDATE module_revisions SET snapshot_json = ? WHERE id = ?", revisions)
+            if row is not None and creds is not None:
                 db.execute(
-                    "INSERT INTO app_meta(key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (ROTATED_META_KEY, now_iso()),
+                    "UPDATE auth SET wrapped_data_key = ?, updated_at = ? WHERE id = ?",
+                    (creds.wrapped_data_key, now_iso(), row["id"]),
                 )
-        except BaseException:
-            _vault.secure_delete(staged)
-            raise
-        # The keys in memory follow the database first: if the promotion fails, what is written
-        # before the next open (which promotes the staged file) is sealed under the new key.
-        app.keys.data_key[:] = new_key
-        _vault.fault_point("rotate:committed")
-        if locked:
-            promote_rotated_vault(folder)
-        else:
-            _vault.promote_staged_device_key(folder)
+            if also is not None:
+                also(db)
+            db.execute(
+                "INSERT INTO app_meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (ROTATED_META_KEY, now_iso()),
+            )
     finally:
         wipe(old_key)
     return Rotated(count[0], count[1], len(revisions))
