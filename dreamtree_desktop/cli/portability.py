@@ -108,7 +108,7 @@ def run_export(args: argparse.Namespace) -> int:
             decrypt_personal(doc, ctx, catalog)
         else:
             seal_for_backup(doc, ctx, _backup_password)
-        size = write_export_file(out, doc)
+        size = write_export_file(out, doc, data_folder=app.folder)
         problems = export_problems(ctx, catalog)
     warning = export_warning(problems)
     if warning is not None:

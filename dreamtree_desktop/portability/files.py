@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -190,18 +191,32 @@ def encode_document(doc: dict[str, Any]) -> bytes:
     return b"".join(iter_encoded(doc))
 
 
-def write_export_file(path: Path, doc: dict[str, Any]) -> int:
-    """Temp file in the same folder, fsync, rename; 0600. Returns the size written."""
+def write_export_file(path: Path, doc: dict[str, Any], *, data_folder: Path | None = None) -> int:
+    """Temp file in the same folder, fsync, rename; 0600. Returns the size written.
+
+    `data_folder`: the folder exported from. The temp file's path is recorded there before it is
+    written and the record removed after the rename, so that a temp file a kill leaves (a
+    plaintext export's holds personal fields in the clear) is removed by the next open or export
+    (storage/export_temps.py); leftovers of earlier exports are removed first."""
+    from ..storage.export_temps import remove_export_leftovers, temp_records
+
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UserInputError(f"The folder {folder} does not exist: the export was not written.")
+    if data_folder is not None:
+        remove_export_leftovers(data_folder)
     size = 0
     try:
-        with atomic_file(path, mode=0o600) as tmp, open(tmp, "r+b") as handle:
-            for chunk in iter_encoded(doc):
-                handle.write(chunk)
-                size += len(chunk)
+        with contextlib.ExitStack() as stack:
+            record = stack.enter_context(temp_records(data_folder)) if data_folder is not None else None
+            with atomic_file(path, mode=0o600) as tmp:
+                if record is not None:
+                    record(tmp)
+                with open(tmp, "r+b") as handle:
+                    for chunk in iter_encoded(doc):
+                        handle.write(chunk)
+                        size += len(chunk)
     except OSError as exc:
         raise StorageError(f"The export could not be written to {path}: {exc.strerror}.") from None
     return size

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import AuthenticationError, StorageError
 from ..paths import DB_FILENAME, DEVICE_KEY_FILENAME, VAULT_FILENAME
+from ..storage.export_temps import remove_export_leftovers
 from ..storage.keystore import (
     DEVICE_KEY_NEW_FILENAME,
     VAULT_NEW_FILENAME,
@@ -81,6 +82,7 @@ def remove_leftovers(folder: Path) -> list[str]:
 def load_or_create_keys(folder: Path, password: str | None = None) -> tuple[Keys, bool]:
     """Return the folder's keys and whether they were just created (a brand-new folder)."""
     remove_leftovers(folder)
+    remove_export_leftovers(folder)
     if _change_pending(folder):
         settle_pending(folder)
     mode = key_mode(folder)

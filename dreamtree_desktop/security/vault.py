@@ -58,6 +58,7 @@ from ..storage.probe import probe as _probe
 from .errors import KeyFileError
 from .kdf import LABEL_KEK, KdfParams, derive_master, derive_subkey, wipe
 from .keywrap import WrappedKey, unwrap_with_kek, wrap_with_kek
+from .rotation import promote_rotated_vault, rotation_marker, stage_rotated_vault
 from .throttle import FAILURES_FILENAME as FAILURES_FILENAME
 from .throttle import FIRST_DELAY_S as FIRST_DELAY_S
 from .throttle import FREE_FAILURES as FREE_FAILURES
@@ -389,19 +390,34 @@ def record_key_marker(db: Database, marker: str) -> None:
 
 @contextlib.contextmanager
 def device_data_key_change(folder: Path, db: Database, keys: Keys, data_key: bytes | bytearray,
-                           step: str, committed: Callable[[], None] | None = None) -> Iterator[Database]:
-    """Make data_key the folder's together with what the body writes, crash-safe: device.key.new
-    is staged, the body runs in the one transaction that also records the staged file's marker
-    (the commit point), then `keys` (the open folder's) take data_key, `committed` runs, and the
-    staged file replaces device.key. A kill before the commit: the next open discards the staged
-    file (old key, nothing applied); after it: the next open promotes it, no password asked. An
-    error in the body removes the staged file; one in the promotion leaves it for the next open,
-    what is held in memory already following the database."""
+                           step: str, committed: Callable[[], None] | None = None, *,
+                           vault_text: str | None = None) -> Iterator[Database]:
+    """Make data_key the folder's together with what the body writes, crash-safe: the new key is
+    staged, the body runs in the one transaction that also records the staged file's marker
+    (the commit point), then `keys` (the open folder's) take data_key, `committed` runs (the
+    identity in memory follows), and the staged file replaces the current one. A kill before the
+    commit: the next open discards the staged file (old key, nothing applied); after it: the next
+    open promotes it. An error in the body removes the staged file; one in the promotion leaves it
+    for the next open, what is held in memory already following the database.
+
+    Lock off: `device.key.new` (same database key, data_key), settled by the next open with no
+    password. Lock on: `vault_text` (same database key, data_key wrapped under the password that
+    opens the folder from then on) is staged as `vault.json.rotate` and settled by the next unlock
+    (security/rotation.py); its marker is the digest of its wrapped data key."""
     if db.in_transaction:
         # Inside another transaction the commit point would be the caller's, after the promotion.
         raise ValueError("a data key change must run its own transaction")
-    marker = secrets.token_hex(16)
-    stage_rotated_device_key(folder, keys.db_key, data_key, marker)
+    locked = keys.mode == "password"
+    if locked:
+        if vault_text is None:
+            raise ValueError("with the lock on, the new data key is stored wrapped: vault_text is needed")
+        staged = folder / VAULT_ROTATE_FILENAME
+        marker = rotation_marker(parse_vault(vault_text, staged.name).wrapped_data_key.to_json())
+        stage_rotated_vault(folder, vault_text)
+    else:
+        staged = folder / DEVICE_KEY_NEW_FILENAME
+        marker = secrets.token_hex(16)
+        stage_rotated_device_key(folder, keys.db_key, data_key, marker)
     fault_point(f"{step}:staged")
     try:
         with db.transaction():
@@ -409,17 +425,20 @@ def device_data_key_change(folder: Path, db: Database, keys: Keys, data_key: byt
             record_key_marker(db, marker)
     except BaseException:
         # Removed only when the database shows the commit did not happen; if it cannot say, the
-        # next open decides (settle_pending), as after a kill.
+        # next open decides (settle_pending, or the unlock), as after a kill.
         with contextlib.suppress(Exception):
             stored = db.scalar("SELECT value FROM app_meta WHERE key = ?", (ROTATION_META_KEY,))
             if stored != marker:
-                secure_delete(folder / DEVICE_KEY_NEW_FILENAME)
+                secure_delete(staged)
         raise
     keys.data_key[:] = data_key
     if committed is not None:
         committed()
     fault_point(f"{step}:committed")
-    promote_staged_device_key(folder)
+    if locked:
+        promote_rotated_vault(folder)
+    else:
+        promote_staged_device_key(folder)
 
 
 def promote_staged_device_key(folder: Path) -> None:

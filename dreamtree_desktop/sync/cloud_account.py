@@ -31,7 +31,6 @@ from ..security.keywrap import WrappedKey, unwrap_with_kek
 from ..security.passwords import hash_password
 from ..storage.backups import make_backup
 from ..storage.db import Database
-from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
 from ..topics import ALL, causes
 from . import protocol as p
 from .client import CloudClient, b64
@@ -370,11 +369,14 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     old_revisions = _resealed_revisions(db, catalog, old_uid, local_key, session.user_id, account_key)
     stamp = now_iso()
     password_hash = hash_password(password)
-    # device.key.new holds the account's data key and names the auth row that commits it: a
-    # crash before the transaction commits leaves the old key, after it the new one.
-    _vault.stage_device_data_key(app.folder, app.keys.db_key, account_key, wrapped_text)
+
+    def follow() -> None:  # the identity taken, as soon as it is committed (before the rename)
+        app.user_id = ctx.user_id
+
+    # The account's data key becomes the folder's in the transaction that brings in its copy:
+    # a crash before the commit leaves the old key, after it the next open finishes the change.
     try:
-        with db.transaction():
+        with _vault.device_data_key_change(app.folder, db, app.keys, account_key, "login", follow):
             if whole:
                 # The account's copy, as the server holds it: nothing to record as changed here.
                 with untracked(db):
@@ -397,15 +399,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
                 set_meta(db, META_RESET_SEEN, reset_at)
             if same is not None:
                 synced = record_first_sync(ctx, client.server, pulled, outcome.doc, *same)
-    except BaseException:
-        _vault.secure_delete(app.folder / DEVICE_KEY_NEW_FILENAME)
-        raise
     finally:
         wipe(local_key)
-    _vault.fault_point("login:committed")
-    _vault.promote_staged_device_key(app.folder)
-    app.keys.data_key[:] = account_key
-    app.user_id = ctx.user_id
     pulled.checked = remote  # passed every check above under this key: the first sync needs no second pass
     return pulled, synced
 

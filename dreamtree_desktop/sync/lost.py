@@ -18,7 +18,6 @@ from ..security import vault as _vault
 from ..security.errors import EnvelopeError
 from ..security.keywrap import WrappedKey
 from ..security.passwords import hash_password
-from ..storage.keystore import DEVICE_KEY_NEW_FILENAME
 from .state import META_CLOUD_KDF, delete_meta, set_meta
 
 if TYPE_CHECKING:
@@ -66,28 +65,27 @@ def _mark(fields: Any, check: Any, user_id: str) -> int:
 def adopt_reset(app: AppData, password: str, kek: bytearray, wrapped: WrappedKey, wrapped_text: str,
                 account_key: bytes | bytearray, reset_at: str) -> int:
     """Another device reset the account: this folder takes its new data key and password; its
-    personal fields become the lost marker. Returns how many were cleared."""
+    personal fields become the lost marker. Returns how many were cleared.
+
+    One data key change (vault.device_data_key_change): the new key file (with the lock on, the
+    vault wrapped under the new password) is staged, the one transaction clears the fields,
+    takes the auth row and records the reset (the commit), the keys in memory follow, and the
+    staged file replaces the current one. A kill before the commit leaves the folder as it was
+    and the reset not recorded, so the next sign-in runs it again; after it, the next open (or
+    the unlock with the new password) finishes it."""
     db = app.db
     row = password_auth_row(db, app.user_id)
     assert row is not None
     password_hash = hash_password(password)
+    vault_text = None
     if app.keys.mode == "password":
-        _vault.write_vault(app.folder, _vault.build_vault(wrapped.kdf, kek, app.keys.db_key, wrapped_text))
-    else:
-        _vault.stage_device_data_key(app.folder, app.keys.db_key, account_key, wrapped_text)
-    try:
-        with db.transaction():
-            cleared = clear_pii(app)
-            db.execute("UPDATE auth SET password_hash = ?, wrapped_data_key = ?, updated_at = ? WHERE id = ?",
-                       (password_hash, wrapped_text, now_iso(), row["id"]))
-            db.execute("DELETE FROM sync_record_bases WHERE user_id = ?", (app.user_id,))
-            delete_meta(db, META_CLOUD_KDF)
-            set_meta(db, META_RESET_SEEN, reset_at)
-    except BaseException:
-        if app.keys.mode != "password":
-            _vault.secure_delete(app.folder / DEVICE_KEY_NEW_FILENAME)
-        raise
-    if app.keys.mode != "password":
-        _vault.promote_staged_device_key(app.folder)
-    app.keys.data_key[:] = account_key
+        vault_text = _vault.build_vault(wrapped.kdf, kek, app.keys.db_key, wrapped_text)
+    with _vault.device_data_key_change(app.folder, db, app.keys, account_key, "reset-adopt",
+                                       vault_text=vault_text):
+        cleared = clear_pii(app)
+        db.execute("UPDATE auth SET password_hash = ?, wrapped_data_key = ?, updated_at = ? WHERE id = ?",
+                   (password_hash, wrapped_text, now_iso(), row["id"]))
+        db.execute("DELETE FROM sync_record_bases WHERE user_id = ?", (app.user_id,))
+        delete_meta(db, META_CLOUD_KDF)
+        set_meta(db, META_RESET_SEEN, reset_at)
     return cleared

@@ -33,7 +33,7 @@ def write_export(ctx: Any, doc: dict[str, Any], path: str, backup_password: str 
     from dreamtree_desktop.portability.files import write_export_file
 
     seal_for_backup(doc, ctx, lambda: backup_password)
-    return write_export_file(Path(path), doc)
+    return write_export_file(Path(path), doc, data_folder=Path(ctx.db.path).parent)
 
 
 def check_export(ctx: Any) -> str | None:

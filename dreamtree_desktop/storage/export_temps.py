@@ -1,0 +1,108 @@
+"""Temp files of exports written outside the data folder, recorded until they are renamed.
+
+An export is written to a hidden temp file beside the file the user chose, then renamed over it
+(paths.atomic_file). A plaintext export's temp file holds personal fields in the clear, and a kill
+before the rename leaves it in the user's folder, where no open of the data folder would look.
+So before a byte of it is written, its path is recorded in the data folder
+(`unfinished-exports/`, owner-only, one small file per export); the record goes once the temp
+file is renamed or removed. The next open of the data folder, and the next export, overwrite and
+remove every recorded temp file still there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..errors import StorageError
+from ..paths import atomic_write_text, fsync_dir
+
+RECORDS_DIRNAME = "unfinished-exports"
+
+log = logging.getLogger("dreamtree.export")
+
+# What paths.atomic_file names its temp files: ".NAME.<random>.tmp". Only such a file is ever
+# removed, whatever a record says.
+_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
+
+
+def _record_path(data_folder: Path, temp: Path) -> Path:
+    digest = hashlib.sha256(str(temp.resolve()).encode("utf-8")).hexdigest()[:32]
+    return Path(data_folder) / RECORDS_DIRNAME / f"{digest}.json"
+
+
+@contextlib.contextmanager
+def temp_records(data_folder: Path) -> Iterator[Callable[[Path], None]]:
+    """Yields `record(temp)`: call it with the temp file just created, before writing to it. Wrap
+    the whole write, rename included: the records go when the block ends (the file renamed or
+    removed by then); a kill inside leaves them for `remove_export_leftovers`."""
+    written: list[Path] = []
+
+    def record(temp: Path) -> None:
+        target = _record_path(data_folder, temp)
+        try:
+            target.parent.mkdir(mode=0o700, exist_ok=True)
+            atomic_write_text(target, json.dumps({"temp": str(temp.resolve())}))
+        except OSError as exc:
+            raise StorageError(
+                f"The export was not written: the data folder {data_folder} cannot be written "
+                f"({exc.strerror}).",
+                hint="The export keeps a note there while it writes, so that a file cut short is removed later.",
+            ) from None
+        written.append(target)
+
+    try:
+        yield record
+    finally:
+        for target in written:
+            with contextlib.suppress(OSError):
+                target.unlink()
+        if written:
+            with contextlib.suppress(OSError):
+                written[0].parent.rmdir()  # only when empty: another export may be writing
+            fsync_dir(Path(data_folder))
+
+
+def _overwrite_and_remove(path: Path) -> None:
+    size = path.stat().st_size
+    with open(path, "r+b", buffering=0) as handle:
+        handle.write(bytes(size))
+        os.fsync(handle.fileno())
+    path.unlink()
+    fsync_dir(path.parent)
+
+
+def remove_export_leftovers(data_folder: Path) -> int:
+    """Overwrite and remove the temp files of exports cut short; returns how many were removed.
+    A record whose file is gone is dropped; one whose file cannot be removed now is kept for the
+    next time. The log names the folder, never what the file held."""
+    records_dir = Path(data_folder) / RECORDS_DIRNAME
+    if not records_dir.is_dir():
+        return 0
+    removed = 0
+    for record in sorted(records_dir.glob("*.json")):
+        try:
+            temp = Path(str(json.loads(record.read_text(encoding="utf-8"))["temp"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            temp = None  # a record cut short itself: written before its temp file held anything
+        if temp is not None and temp.is_file() and _TEMP_NAME.match(temp.name):
+            try:
+                _overwrite_and_remove(temp)
+            except OSError as exc:
+                log.warning("An export cut short left a temp file in %s that cannot be removed now (%s); "
+                            "it will be tried again.", temp.parent, exc.strerror)
+                continue
+            removed += 1
+            log.warning("Removed the temp file an export cut short left in %s.", temp.parent)
+        with contextlib.suppress(OSError):
+            record.unlink()
+    with contextlib.suppress(OSError):
+        records_dir.rmdir()
+    fsync_dir(Path(data_folder))
+    return removed
