@@ -256,8 +256,16 @@ def deletion_reach(ctx: UserContext, catalog: Catalog, tombstones: Iterable[Mapp
     hashes: dict[str, set[str]] = defaultdict(set)
     for tomb in tombstones:
         table = str(tomb.get("table"))
+        if table in CHILD_OF and table not in IDEAS:
+            # A child row goes from whatever parent holds that id. A parent still holding it here
+            # is found by the id; one that held it and changed is among the items already (the
+            # change of its children made it so, here or where the deletion was made).
+            parent, column = CHILD_OF[table]
+            rows = _select(ctx, f"SELECT {column} FROM {table} WHERE 1", "id", [str(tomb.get("row_id"))])
+            keys |= items_of_ids(ctx, catalog, parent, {str(r[0]) for r in rows})
+            continue
         if table not in TABLES or table in IDEAS:
-            # Child rows, custom skills, unknown tables: their reach is not one item.
+            # Custom skills, idea trees, unknown tables: their reach is not one item.
             raise Unmapped(f"deletion in {table}")
         keys.add(("record", f"{table}/{tomb.get('row_id')}"))
         keys |= items_of_ids(ctx, catalog, table, [str(tomb.get("row_id"))])

@@ -231,3 +231,24 @@ def test_an_answer_kept_in_a_shared_one_row_table_is_merged_incrementally(pair):
     with opened(b) as (_app, ctx):
         assert answer_of(ctx, "1.2.4.benefits") == "Dental and a quiet desk"
     assert plain_export(a) == plain_export(b)
+
+
+def test_a_record_deleted_with_its_child_rows_is_synced_incrementally(pair):
+    from dreamtree_desktop.tools import experiences
+
+    a, b = pair
+    with opened(a) as (_app, ctx):
+        skills = [r[0] for r in ctx.db.query("SELECT id FROM skills WHERE is_custom = 0 ORDER BY id LIMIT 2")]
+        made = experiences.create(ctx, {"title": "Night shift", "experience_type": "job", "skill_ids": skills})
+    assert sync(a).incremental
+    assert sync(b).incremental
+    with opened(b) as (_app, ctx):
+        assert ctx.db.scalar("SELECT COUNT(*) FROM user_experience_skills WHERE experience_id = ?", (made,)) == 2
+        experiences.delete(ctx, made)
+    deleted = sync(b)
+    assert deleted.incremental and deleted.pushed
+    pulled = sync(a)
+    assert pulled.incremental and f"user_experiences/{made}" in pulled.records["removed"]
+    with opened(a) as (_app, ctx):
+        assert ctx.db.scalar("SELECT COUNT(*) FROM user_experience_skills WHERE experience_id = ?", (made,)) == 0
+    assert plain_export(a) == plain_export(b)
