@@ -186,14 +186,18 @@ def measure(rows: int, repeat: int, url: str, worker: Worker | None, work: Path,
     moved: tuple[int, int] = (0, 0)
     for n in range(repeat):
         edit(b, B_PROMPT, f"B's edit {n}")
-        with folder_app(b) as (app, ctx):
-            service.sync(ctx, app=app)
+        with folder_app(b) as (app, ctx), Clock() as took:
+            after = service.sync(ctx, app=app)
+        if n == 0:  # the first sync with something to do after the sign-in
+            out["after_signin"] = (took.wall, took.cpu, took.load, after.incremental)
         edit(a, A_PROMPT, f"A's edit {n}")
         stages.reset()
         with folder_app(a) as (app, ctx):
             with Clock() as took:
                 result = service.sync(ctx, app=app)
             assert result.applied and result.pushed, result
+            if n == 0:  # A's first sync with something to do after the claim
+                out["after_claim"] = (took.wall, took.cpu, took.load, result.incremental)
             moved = (result.items_received, result.items_sent)
             if not result.incremental:
                 print(f"  note: round {n} of the changed answer was merged whole", flush=True)
@@ -223,6 +227,10 @@ def report(results: list[dict[str, Any]]) -> None:
     line("nothing to do", "quiet", "<= 100 ms")
     line("first full sync of a new computer*", "first", "<= 3 s")
     line("cloud-claim (first upload, with Argon2id)", "claim", "-")
+    line("first changed answer after the sign-in", "after_signin", "-")
+    line("first changed answer after the claim", "after_claim", "-")
+    print(f"{'  ... incremental (sign-in / claim)':<46}" + "".join(
+        f"{r['after_signin'][3]!s:>12} / {r['after_claim'][3]!s:<9}" for r in results))
     print(f"{'load average (1 min) when measured':<46}" + "".join(
         f"{r['one'][2]:>12.1f} / {r['first'][2]:>4.1f}    " for r in results) + f"  on {os.cpu_count()} CPUs")
     for r in results:

@@ -187,20 +187,23 @@ def _tree(record: dict[str, Any], here: str) -> None:
 
 
 # -- personal values, once they can be opened -------------------------------------------------------
-def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: str) -> int:
+def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: str,
+                 opened: dict[tuple[str, str, str, str], Any] | None = None) -> int:
     """Open every sealed personal value of `doc` under (key, user_id) and check what it holds.
 
     An envelope that does not open (altered, or sealed under another key or identity) refuses
     the whole document, naming the field: nothing sealed is ever let in unread. A plain answer
     written before its prompt became personal (personal.plain_accepted) is checked by the same
     rule and sealed here under (key, user_id), so what is applied holds no plain personal value.
-    Returns how many values were opened or sealed.
+    Returns how many values were opened or sealed. `opened`, when given, receives each value
+    opened, by (table, column, row id, envelope), so the keyed hashes of the same document need
+    not open them again (keyed.KeyedHasher.known).
     """
     from ..security.envelope import decrypt_value
     from ..security.errors import EnvelopeError
     from .personal import document_fields, plain_accepted
 
-    opened = 0
+    count = 0
     for fld in document_fields(doc, catalog):
         value = fld.value
         if value is None or value == LOST_MARKER:
@@ -208,7 +211,7 @@ def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: st
         row_id = fld.row_id or user_id
         if plain_accepted(doc, fld):
             _check_and_seal(fld, catalog, key, user_id)
-            opened += 1
+            count += 1
             continue
         try:
             plain = decrypt_value(
@@ -220,9 +223,11 @@ def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: st
             ) from None
         except (ValueError, TypeError):
             raise DocumentError(fld.path, "is not an encrypted envelope (damaged or altered)") from None
-        opened += 1
+        count += 1
         check_plain(fld.table, fld.column, plain, fld.container, catalog, fld.path)
-    return opened
+        if opened is not None:
+            opened[(fld.table, fld.column, row_id, value)] = plain
+    return count
 
 
 def seal_plain(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: str) -> int:

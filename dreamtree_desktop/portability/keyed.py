@@ -20,11 +20,14 @@ from .canonical import canonical_json, content_fields
 from .catalog import Catalog
 from .document import copy_record
 from .errors import DocumentError
-from .personal import opener, rows_fields, transform
+from .personal import may_hold_personal, opener, rows_fields, transform
 
 LABEL = "dreamtree/content-hash/v1"
 
 Record = dict[str, Any]
+# A value conform.check_opened opened: (table, column, row id, envelope) -> the value.
+Opened = tuple[str, str, str, str]
+_MISSING = object()
 
 
 class KeyedHasher:
@@ -37,14 +40,31 @@ class KeyedHasher:
         self._user_id = user_id
         self._catalog = catalog
         self._cache: dict[tuple[str, str, str], str] = {}
+        self._known: dict[Opened, Any] = {}
+
+    def known(self, opened: dict[Opened, Any]) -> None:
+        """Values opened already under this key and identity (conform.check_opened's `opened`):
+        hashing a record holding one of those envelopes takes its value instead of opening it
+        again, so hashing a checked document costs the canonical JSON and the HMAC only."""
+        self._known = opened
+
+    def _open_known(self, value: Any, table: str, column: str, row_id: str) -> Any:
+        if isinstance(value, str):
+            plain = self._known.get((table, column, row_id, value), _MISSING)
+            if plain is not _MISSING:
+                return plain
+        return self._open(value, table, column, row_id)
 
     def __call__(self, table: str, record: Record) -> str:
         plain_hash = record.get("content_hash")
         cache_key = (table, str(record.get("id")), plain_hash if isinstance(plain_hash, str) else "")
         if cache_key[2] and cache_key in self._cache:
             return self._cache[cache_key]
-        plain = copy_record(record)
-        transform(rows_fields({table: [plain]}, self._catalog, ""), self._user_id, self._open)
+        plain = record
+        if may_hold_personal(table):  # else nothing to open: the record is hashed as it is
+            plain = copy_record(record)
+            transform(rows_fields({table: [plain]}, self._catalog, ""), self._user_id,
+                      self._open_known if self._known else self._open)
         text = canonical_json({"table": table, "content": content_fields(table, plain)})
         value = hmac.new(bytes(self._key), text.encode("utf-8"), hashlib.sha256).hexdigest()
         if cache_key[2]:
@@ -64,6 +84,7 @@ class KeyedHasher:
     def close(self) -> None:
         wipe(self._key)
         self._cache.clear()
+        self._known = {}
 
 
 def safe_hash(hasher: KeyedHasher, table: str, record: Record) -> str | None:

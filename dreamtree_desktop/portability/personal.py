@@ -66,6 +66,11 @@ def looks_sealed(value: Any) -> bool:
 _PII_TABLES = frozenset({*PII_COLUMNS, "user_responses", "user_lists"})
 
 
+def may_hold_personal(table: str) -> bool:
+    """Whether rows_fields may find a personal field in a row of `table`."""
+    return table in _PII_TABLES
+
+
 def rows_fields(rows: dict[str, list[dict[str, Any]]], catalog: Catalog, path: str) -> Iterator[Field]:
     for table, records in rows.items():
         if table not in _PII_TABLES:

@@ -146,13 +146,15 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
         delete_meta(db, META_DAMAGED, META_VALIDATED)
         clock_memory.remember(db)
         save_bases(ctx, agreed, bases, texts=texts)
+        keyed = None
         if view.restart:
             db.execute("DELETE FROM sync_items")
-        update_mirror(db, view.delta)
-        update_mirror(db, sent)
-        if key_of is not None and not view.restart:
-            # A first sync (sign-in, claim, a server found behind) does without: opening and
-            # hashing every record would cost it seconds. The next whole round fills the index.
+            # A first sync (sign-in, claim, a server found behind): the server now holds
+            # `agreed`'s records, so their keys are hashed from them, not read back from the texts.
+            keyed = record_keys(agreed, key_of) if key_of is not None else None
+        update_mirror(db, view.delta, keyed)
+        update_mirror(db, sent, keyed)
+        if key_of is not None:
             index_mirror(db, key_of)
         clear_changes(db, mark)
         own = change_mark(db)
@@ -171,6 +173,12 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
     result.revision = revision
     result.last_synced_at = stamp
     result.clock_offset_s = clock.trusted_offset()
+
+
+def record_keys(doc: dict[str, Any], key_of: KeyOf) -> dict[tuple[str, str], str]:
+    """The content key of each record item of `doc` (the index of sync_items, migration 0009)."""
+    return {("record", f"{table}/{record['id']}"): key_of(table, record)
+            for table, records in doc.get("standalone", {}).items() for record in records}
 
 
 def record_quiet(ctx: UserContext, result: SyncResult, revision: int) -> None:

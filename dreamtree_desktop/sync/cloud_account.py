@@ -21,6 +21,7 @@ from ..ids import new_id
 from ..portability import Catalog, DocumentError, apply_document, export_document, merge, validate_document
 from ..portability.canonical import canonical_json, key_id
 from ..portability.conform import check_opened
+from ..portability.keyed import KeyedHasher, Opened
 from ..portability.merge import MergeResult, Revision, normalize
 from ..portability.personal import document_fields, rebind_fields, unit_fields
 from ..portability.revisions import store_entries
@@ -330,6 +331,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
         raise _unusable_for_login(exc.reason) from None
     wallet = account_document(pulled)
     remote: dict[str, Any] | None = None
+    opened: dict[Opened, Any] = {}  # what the checks open, for the keyed hashes of the first sync
     if wallet is not None:
         try:
             remote = validate_document(wallet, catalog).doc
@@ -341,7 +343,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
                 remote["pii"].get("key_id") not in (None, key_id(account_key))
             ):
                 raise DocumentError("/user", "it does not belong to this account and its key")
-            check_opened(remote, catalog, account_key, session.user_id)
+            check_opened(remote, catalog, account_key, session.user_id, opened)
         except DocumentError as exc:
             _logout_quietly(client)
             raise _unusable_for_login(str(exc)) from None
@@ -352,13 +354,18 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     local_key = bytearray(ctx.data_key)
     local = export_document(ctx, catalog)
     whole = finish and remote is not None and fresh and holds_nothing(ctx, local)
+    hasher = KeyedHasher(account_key, session.user_id, catalog)
     rebind_fields(document_fields(local, catalog), local_key, old_uid, account_key, session.user_id)
     local["user"] = dict(remote["user"]) if remote is not None else {**local["user"], "id": session.user_id}
     local["pii"] = {"mode": "sealed", "key_id": key_id(account_key)}
     if remote is not None:
         if fresh and remote.get("settings") is not None:
             local["settings"] = None  # a new device takes the account's settings
-        outcome = first_merge(local, remote, account_key, session.user_id, catalog) if whole else merge(local, remote)
+        if whole:
+            hasher.known(opened)
+            outcome = first_merge(local, remote, hasher)
+        else:
+            outcome = merge(local, remote)
     else:
         outcome = MergeResult(normalize(local))
     lost: list[Revision] = [r for r in outcome.revisions if r.side == "local"]
@@ -398,9 +405,10 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
             if reset_at is not None:
                 set_meta(db, META_RESET_SEEN, reset_at)
             if same is not None:
-                synced = record_first_sync(ctx, client.server, pulled, outcome.doc, *same)
+                synced = record_first_sync(ctx, client.server, pulled, outcome.doc, hasher, *same)
     finally:
         wipe(local_key)
+        hasher.close()
     pulled.checked = remote  # passed every check above under this key: the first sync needs no second pass
     return pulled, synced
 

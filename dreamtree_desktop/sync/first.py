@@ -6,7 +6,8 @@ the account's copy, so the sync that follows has nothing of its own to merge: th
 merge of an empty side with the account's document, as the sync's own merge makes it (keyed
 hashes, kept versions carried). Written with the adoption, it needs no second export and merge of
 everything just written: the same transaction records the sync (record bases, the server's items
-known, the revision), with each item's canonical text computed once.
+known with their content index, the revision), with each item's canonical text computed once and
+each record's keyed hash taken from the values the checks opened, so the next sync is incremental.
 
 When that agreement is not exactly what the server holds (the account has no wrapped-key item,
 the merge settled something, the copy is an old whole snapshot), something has to go up: the
@@ -18,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import UserContext
-from ..portability import Catalog, merge
+from ..portability import merge
 from ..portability.canonical import canonical_json
 from ..portability.keyed import KeyedHasher
 from ..portability.merge import MergeResult
@@ -26,7 +27,7 @@ from ..portability.revisions import stored_entries
 from .items import AUTH, Texts, changed_items, iter_items
 from .mirror import change_mark
 from .remote import Pulled, View
-from .service import SyncResult, record_success
+from .service import SyncResult, key_of_for, record_success
 
 Doc = dict[str, Any]
 
@@ -39,15 +40,11 @@ def holds_nothing(ctx: UserContext, local: Doc) -> bool:
     return not stored_entries(ctx)
 
 
-def first_merge(local: Doc, remote: Doc, account_key: bytes | bytearray, user_id: str,
-                catalog: Catalog) -> MergeResult:
+def first_merge(local: Doc, remote: Doc, hasher: KeyedHasher) -> MergeResult:
     """The merge the first sync round would make of this (empty) folder and the account's checked
-    document: under the account's key and identity, nothing agreed before, kept versions carried."""
-    hasher = KeyedHasher(account_key, user_id, catalog)
-    try:
-        return merge({**local, "revisions": []}, remote, bases={}, hasher=hasher, carry_revisions=True)
-    finally:
-        hasher.close()
+    document: nothing agreed before, kept versions carried. `hasher`: under the account's key and
+    identity, knowing the values the checks opened (it fills the content index afterwards)."""
+    return merge({**local, "revisions": []}, remote, bases={}, hasher=hasher, carry_revisions=True)
 
 
 def agreed_texts(pulled: Pulled, agreed: Doc) -> tuple[Texts, Texts] | None:
@@ -62,11 +59,12 @@ def agreed_texts(pulled: Pulled, agreed: Doc) -> tuple[Texts, Texts] | None:
     return texts, now
 
 
-def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc, texts: Texts,
-                      now: Texts) -> SyncResult:
+def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc, hasher: KeyedHasher,
+                      texts: Texts, now: Texts) -> SyncResult:
     """Record the first sync of a folder that holds `agreed` now, what the server holds (texts
-    from agreed_texts): the server's items known, the record bases, the revision. Last in the
-    adoption's transaction, so the copy and its agreement are written together."""
+    from agreed_texts): the server's items known with their content index, the record bases, the
+    revision. Last in the adoption's transaction, so the copy and its agreement are written
+    together. `hasher` knows the values the checks opened: indexing costs one HMAC per record."""
     result = SyncResult(server, rounds=1, pulled=True, items_received=len(pulled.items),
                         download_bytes=pulled.wire_bytes)
     for entry in agreed.get("revisions", ()):
@@ -76,7 +74,8 @@ def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc
     delta = [(key, None if body is None else texts[key]) for key, body in pulled.items.items()]
     view = View(pulled.revision, pulled.revision_id, texts, delta, restart=True, doc=agreed,
                 received=len(pulled.items))
-    record_success(ctx, result, pulled.revision, agreed, {}, view, [], change_mark(ctx.db), texts=now)
+    record_success(ctx, result, pulled.revision, agreed, {}, view, [], change_mark(ctx.db), key_of_for(hasher),
+                   texts=now)
     return result
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 from ..storage.db import Database
 from .items import ItemKey, Texts
@@ -76,20 +76,24 @@ def index_mirror(db: Database, key_of: KeyOf) -> int:
     return len(keyed)
 
 
-def update_mirror(db: Database, changes: Iterable[tuple[ItemKey, str | None]]) -> None:
+def update_mirror(db: Database, changes: Iterable[tuple[ItemKey, str | None]],
+                  keyed: Mapping[ItemKey, str] | None = None) -> None:
     """Items the server now holds (text) or removed (None). A changed record item loses its
-    content key until index_mirror computes the new one."""
+    content key until index_mirror computes the new one, unless `keyed` gives the key of that
+    text already (the caller hashed the very records those texts are)."""
     gone: list[tuple[str, str]] = []
-    kept: list[tuple[str, str, str]] = []
-    for (kind, key), text in changes:
+    kept: list[tuple[str, str, str, str | None]] = []
+    known = keyed or {}
+    for item, text in changes:
         if text is None:
-            gone.append((kind, key))
+            gone.append(item)
         else:
-            kept.append((kind, key, text))
+            kept.append((*item, text, known.get(item)))
     db.executemany("DELETE FROM sync_items WHERE kind = ? AND item_key = ?", gone)
-    db.executemany("INSERT INTO sync_items(kind, item_key, body_json) VALUES (?, ?, ?) "
+    db.executemany("INSERT INTO sync_items(kind, item_key, body_json, content_key) VALUES (?, ?, ?, ?) "
                    "ON CONFLICT(kind, item_key) DO UPDATE SET body_json = excluded.body_json, content_key = "
-                   "CASE WHEN sync_items.body_json = excluded.body_json THEN sync_items.content_key END", kept)
+                   "CASE WHEN excluded.content_key IS NOT NULL THEN excluded.content_key "
+                   "WHEN sync_items.body_json = excluded.body_json THEN sync_items.content_key END", kept)
 
 
 def forget_mirror(db: Database) -> None:

@@ -24,17 +24,47 @@ OTHER_PROMPT = "1.2.1.past-places"  # module 1.2
 
 @pytest.fixture
 def pair(cloud_server, seeded_template, tmp_path):
-    """Two devices past their first syncs. A first sync (claim, sign-in) leaves the content index
-    of the server's items empty (hashing every record would slow it down); the next sync with
-    something to do is a whole round that fills it; from then on rounds are incremental."""
+    """Two devices past their first syncs (claim, sign-in). Each first sync fills the content
+    index of the server's items, so the rounds that follow are incremental."""
     account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("shared log",))
     a = account.a
     b = sign_in(account, seeded_template, tmp_path, "B")
     for folder, prompt in ((a, PLAIN_PROMPT), (b, OTHER_PROMPT)):
         edit(folder, prompt, "first")
-        assert not sync(folder).incremental
+        assert sync(folder).incremental
     assert sync(a).incremental  # B's "first" comes in
     return a, b
+
+
+def _unindexed(folder) -> tuple[int, int]:
+    """(record items the server holds, of which without a content key), as this folder knows."""
+    with opened(folder) as (_app, ctx):
+        rows = ctx.db.query("SELECT content_key FROM sync_items WHERE kind = 'record'")
+    return len(rows), sum(1 for r in rows if r[0] is None)
+
+
+def test_the_sync_after_a_sign_in_and_after_a_claim_is_incremental(cloud_server, seeded_template, tmp_path):
+    account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("walk", "run", "walk"))
+    a = account.a
+    held, missing = _unindexed(a)
+    assert held >= 3 and missing == 0  # the claim indexed what it uploaded
+    b = sign_in(account, seeded_template, tmp_path, "B")
+    held, missing = _unindexed(b)
+    assert held >= 3 and missing == 0  # the sign-in indexed what it took in
+    edit(b, OTHER_PROMPT, "written on the new computer")
+    first = sync(b)
+    assert first.incremental and first.pushed and first.items_sent >= 1, first.notes
+    # The claiming device has not synced since its claim: B's answer comes in incrementally.
+    edit(a, PLAIN_PROMPT, "written where the account was made")
+    taken = sync(a)
+    assert taken.incremental and taken.applied and taken.pushed, taken.notes
+    assert taken.items_received == first.items_sent
+    assert sync(b).incremental
+    for folder in (a, b):
+        with opened(folder) as (_app, ctx):
+            assert answer_of(ctx, OTHER_PROMPT) == "written on the new computer"
+            assert answer_of(ctx, PLAIN_PROMPT) == "written where the account was made"
+    assert plain_export(a) == plain_export(b)
 
 
 def _flow_id(folder, activity: str) -> str:

@@ -133,6 +133,7 @@ def _local(ctx: UserContext, ops: list[tuple[str, int, str]]) -> None:
         elif what == "delete":
             rows = sorted(r["id"] for r in flow.list_(ctx))
             flow.delete(ctx, rows[i % len(rows)])
+            rows = sorted(r["id"] for r in flow.list_(ctx))  # a later edit picks a row still here
         else:
             Workbook(ctx).answer(PROMPT, f"local {word}")
 
