@@ -409,6 +409,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     finally:
         wipe(local_key)
         hasher.close()
+        opened.clear()  # personal values, opened: kept no longer than the adoption
     pulled.checked = remote  # passed every check above under this key: the first sync needs no second pass
     return pulled, synced
 
