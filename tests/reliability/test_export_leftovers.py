@@ -77,3 +77,15 @@ def test_a_finished_export_leaves_no_record(answered: Path, tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert {p.name for p in folder.iterdir()} - {".lock"} == {p.name for p in answered.iterdir()} - {".lock"}
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_leftover_on_a_drive_not_there_now_is_removed_once_it_is_back(answered: Path, tmp_path: Path) -> None:
+    folder, out_dir, temp = _killed_before_rename(answered, tmp_path)
+    unplugged = tmp_path / "unplugged"
+    out_dir.rename(unplugged)
+    open_app_data(folder).close()
+    assert list((folder / RECORDS_DIRNAME).iterdir()), "the record was dropped while its folder was away"
+    unplugged.rename(out_dir)
+    assert temp.exists()
+    open_app_data(folder).close()
+    assert not temp.exists() and not (folder / RECORDS_DIRNAME).exists()
