@@ -14,25 +14,11 @@ from __future__ import annotations
 import hmac
 from pathlib import Path
 
-from ..paths import VAULT_FILENAME, atomic_write_text, move_into_place
 from ..storage.keystore import VAULT_ROTATE_FILENAME, Keys
 from .errors import KeyFileError, WrongPasswordError
-
-
-def rotation_marker(wrapped_data_key: str) -> str:
-    """What the committing transaction writes: the digest of the new wrapped data key."""
-    from .vault import wrapped_key_digest
-
-    return wrapped_key_digest(wrapped_data_key)
-
-
-def stage_rotated_vault(folder: Path, vault_text: str) -> None:
-    atomic_write_text(Path(folder) / VAULT_ROTATE_FILENAME, vault_text)
-
-
-def promote_rotated_vault(folder: Path) -> None:
-    folder = Path(folder)
-    move_into_place(folder / VAULT_ROTATE_FILENAME, folder / VAULT_FILENAME)
+from .vault_stage import promote_rotated_vault as promote_rotated_vault
+from .vault_stage import rotation_marker as rotation_marker
+from .vault_stage import stage_rotated_vault as stage_rotated_vault
 
 
 def _committed(folder: Path, db_key: bytes | bytearray, marker: str) -> bool:

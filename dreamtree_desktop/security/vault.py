@@ -18,7 +18,6 @@ finish them.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import hmac
 import json
 import os
@@ -58,7 +57,6 @@ from ..storage.probe import probe as _probe
 from .errors import KeyFileError
 from .kdf import LABEL_KEK, KdfParams, derive_master, derive_subkey, wipe
 from .keywrap import WrappedKey, unwrap_with_kek, wrap_with_kek
-from .rotation import promote_rotated_vault, rotation_marker, stage_rotated_vault
 from .throttle import FAILURES_FILENAME as FAILURES_FILENAME
 from .throttle import FIRST_DELAY_S as FIRST_DELAY_S
 from .throttle import FREE_FAILURES as FREE_FAILURES
@@ -67,6 +65,8 @@ from .throttle import WRONG_PASSWORD as WRONG_PASSWORD
 from .throttle import UnlockDelayError as UnlockDelayError
 from .throttle import UnlockThrottle as UnlockThrottle
 from .throttle import delay_after as delay_after
+from .vault_stage import promote_rotated_vault, rotation_marker, stage_rotated_vault
+from .vault_stage import wrapped_key_digest as wrapped_key_digest
 
 VERSION = 1
 ASIDE_PREFIX = "locked-"
@@ -346,10 +346,6 @@ def disable_password_lock(folder: Path, db: Database, keys: Keys) -> None:
     finally:
         wipe(old)
         wipe(new)
-
-
-def wrapped_key_digest(wrapped_data_key: str) -> str:
-    return hashlib.sha256(wrapped_data_key.encode("utf-8")).hexdigest()
 
 
 def stage_device_data_key(folder: Path, db_key: bytes | bytearray, data_key: bytes | bytearray,
