@@ -109,3 +109,17 @@ def remove_export_leftovers(data_folder: Path) -> int:
         records_dir.rmdir()
     fsync_dir(Path(data_folder))
     return removed
+
+
+def write_private_file(path: Path, data: bytes, data_folder: Path | None) -> None:
+    """Write `data` (a resume, a portfolio: personal content) to `path` atomically and owner-only,
+    its temp file recorded in `data_folder` until renamed, like an export's. Raises OSError."""
+    from ..paths import atomic_file
+
+    with contextlib.ExitStack() as stack:
+        record = stack.enter_context(temp_records(data_folder)) if data_folder is not None else None
+        with atomic_file(path, mode=0o600) as tmp:
+            if record is not None:
+                record(tmp)
+            with open(tmp, "r+b") as handle:
+                handle.write(data)
