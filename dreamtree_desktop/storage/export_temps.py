@@ -80,8 +80,9 @@ def _overwrite_and_remove(path: Path) -> None:
 
 def remove_export_leftovers(data_folder: Path) -> int:
     """Overwrite and remove the temp files of exports cut short; returns how many were removed.
-    A record whose file is gone is dropped; one whose file cannot be removed now is kept for the
-    next time. The log names the folder, never what the file held."""
+    A record whose file is gone is dropped; one whose file cannot be removed now, or whose folder
+    is not there (a drive unplugged), is kept for the next time. The log names the folder, never
+    what the file held."""
     records_dir = Path(data_folder) / RECORDS_DIRNAME
     if not records_dir.is_dir():
         return 0
@@ -100,9 +101,25 @@ def remove_export_leftovers(data_folder: Path) -> int:
                 continue
             removed += 1
             log.warning("Removed the temp file an export cut short left in %s.", temp.parent)
+        elif temp is not None and not temp.parent.is_dir():
+            continue  # its folder is not there now (a drive unplugged): the next open looks again
         with contextlib.suppress(OSError):
             record.unlink()
     with contextlib.suppress(OSError):
         records_dir.rmdir()
     fsync_dir(Path(data_folder))
     return removed
+
+
+def write_private_file(path: Path, data: bytes, data_folder: Path | None) -> None:
+    """Write `data` (a resume, a portfolio: personal content) to `path` atomically and owner-only,
+    its temp file recorded in `data_folder` until renamed, like an export's. Raises OSError."""
+    from ..paths import atomic_file
+
+    with contextlib.ExitStack() as stack:
+        record = stack.enter_context(temp_records(data_folder)) if data_folder is not None else None
+        with atomic_file(path, mode=0o600) as tmp:
+            if record is not None:
+                record(tmp)
+            with open(tmp, "r+b") as handle:
+                handle.write(data)

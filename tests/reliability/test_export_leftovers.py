@@ -77,3 +77,53 @@ def test_a_finished_export_leaves_no_record(answered: Path, tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert {p.name for p in folder.iterdir()} - {".lock"} == {p.name for p in answered.iterdir()} - {".lock"}
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_leftover_on_a_drive_not_there_now_is_removed_once_it_is_back(answered: Path, tmp_path: Path) -> None:
+    folder, out_dir, temp = _killed_before_rename(answered, tmp_path)
+    unplugged = tmp_path / "unplugged"
+    out_dir.rename(unplugged)
+    open_app_data(folder).close()
+    assert list((folder / RECORDS_DIRNAME).iterdir()), "the record was dropped while its folder was away"
+    unplugged.rename(out_dir)
+    assert temp.exists()
+    open_app_data(folder).close()
+    assert not temp.exists() and not (folder / RECORDS_DIRNAME).exists()
+
+
+_KILLED_WRITER = """
+import os, signal, sys
+from pathlib import Path
+from dreamtree_desktop.storage.export_temps import write_private_file
+
+real_replace = os.replace
+
+def killed(source, target, *args, **kwargs):
+    if Path(target) == Path(sys.argv[1]):  # the chosen file's rename, not the record's
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_replace(source, target, *args, **kwargs)
+
+os.replace = killed
+write_private_file(Path(sys.argv[1]), sys.argv[2].encode("utf-8"), Path(sys.argv[3]))
+"""
+
+
+def test_a_resume_or_portfolio_pdf_cut_short_is_removed_by_the_next_open(answered: Path, tmp_path: Path) -> None:
+    """The window's resume and portfolio files go through the same record (write_private_file)."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "data"
+    shutil.copytree(answered, folder)
+    out_dir = tmp_path / "chosen"
+    out_dir.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run([PYTHON, "-c", _KILLED_WRITER, str(out_dir / "resume.pdf"), PRIVATE, str(folder)],
+                         env=env, capture_output=True, timeout=120)
+    assert run.returncode == -9, run.stderr
+    left = list(out_dir.glob(".resume.pdf.*.tmp"))
+    assert len(left) == 1 and PRIVATE in left[0].read_text(encoding="utf-8")
+    open_app_data(folder).close()
+    assert list(out_dir.iterdir()) == []
+    assert not (folder / RECORDS_DIRNAME).exists()

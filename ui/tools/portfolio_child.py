@@ -106,7 +106,8 @@ def render(job: dict[str, Any], stop: threading.Event) -> str:
         pdf = builder.pdf(_Progress(stop), stop.is_set)
         if stop.is_set():
             raise Cancelled
-        write_file(Path(job["path"]), pdf)
+        folder = job.get("data_folder")
+        write_file(Path(job["path"]), pdf, Path(folder) if folder else None)
     except Cancelled:
         return "cancelled"
     except OSError as exc:

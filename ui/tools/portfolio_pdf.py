@@ -41,7 +41,7 @@ from PySide6.QtGui import (
 )
 
 from dreamtree_desktop import portfolio
-from dreamtree_desktop.paths import atomic_write_bytes
+from dreamtree_desktop.storage.export_temps import write_private_file
 
 from .career_options import CHART_GROUPS, GroupedBarChart, chart_values
 from .charts import BarChart, ChartWidget, LineChart, Series
@@ -128,9 +128,10 @@ def chart_image(chart: ChartWidget, width: int = 640) -> QImage:
     return image
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Atomically, readable by the owner only."""
-    atomic_write_bytes(path, data, mode=0o600)
+def write_file(path: Path, data: bytes, data_folder: Path | None = None) -> None:
+    """Atomically, readable by the owner only; the temp file is recorded in the data folder, so
+    one a kill leaves (it holds personal content) is removed by the next open."""
+    write_private_file(path, data, data_folder)
 
 
 # -- charts (GUI thread) -------------------------------------------------------------------------------

@@ -41,9 +41,11 @@ def _encode(value: Any, depth: int = 3) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def encode_job(data: dict[str, Any], path: Path, font: str) -> bytes:
-    """The child's first stdin line: where to write, the document font and the data."""
-    head = json.dumps({"path": str(path), "font": font})[:-1]
+def encode_job(data: dict[str, Any], path: Path, font: str, data_folder: Path | None = None) -> bytes:
+    """The child's first stdin line: where to write, the data folder that records the temp file
+    while it is written, the document font and the data."""
+    head = json.dumps({"path": str(path), "font": font,
+                       "data_folder": str(data_folder) if data_folder is not None else None})[:-1]
     return (head + ',"data":' + _encode(data) + "}\n").encode("utf-8")
 
 
@@ -52,7 +54,7 @@ def gather_job(ctx: UserContext, overrides: dict[str, str], path: Path, font: st
     summary where they are filled in) as the child's job."""
     data = portfolio.gather(ctx)
     data.update({key: value for key, value in overrides.items() if value})
-    return encode_job(data, path, font)
+    return encode_job(data, path, font, Path(ctx.db.path).parent)
 
 
 class PortfolioProcess(QObject):

@@ -45,7 +45,7 @@ def export_json(panel: ResumePanel, path: Path | None = None) -> Path | None:
 
 def _write(panel: ResumePanel, path: Path, data: bytes, what: str) -> Path | None:
     try:
-        write_file(path, data)
+        write_file(path, data, panel.services.app_data.folder)
     except OSError as exc:
         reason = exc.strerror or "the folder refused it"
         panel.banner.show_message(f"{what} could not be written: {reason}.",
