@@ -16,7 +16,7 @@ import hmac
 from typing import Any
 
 from ..security.kdf import derive_subkey, wipe
-from .canonical import canonical_json, content_fields
+from .canonical import content_text, known_content_text
 from .catalog import Catalog
 from .document import copy_record
 from .errors import DocumentError
@@ -60,12 +60,13 @@ class KeyedHasher:
         cache_key = (table, str(record.get("id")), plain_hash if isinstance(plain_hash, str) else "")
         if cache_key[2] and cache_key in self._cache:
             return self._cache[cache_key]
-        plain = record
-        if may_hold_personal(table):  # else nothing to open: the record is hashed as it is
+        if may_hold_personal(table):
             plain = copy_record(record)
             transform(rows_fields({table: [plain]}, self._catalog, ""), self._user_id,
                       self._open_known if self._known else self._open)
-        text = canonical_json({"table": table, "content": content_fields(table, plain)})
+            text = content_text(table, plain)
+        else:  # nothing to open: the text is the one its checked content hash was taken of
+            text = known_content_text(table, plain_hash) or content_text(table, record)
         value = hmac.new(bytes(self._key), text.encode("utf-8"), hashlib.sha256).hexdigest()
         if cache_key[2]:
             self._cache[cache_key] = value

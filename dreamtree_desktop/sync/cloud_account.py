@@ -19,7 +19,7 @@ from ..context import UserContext
 from ..errors import AuthenticationError, InternalError, ServiceError, UserInputError
 from ..ids import new_id
 from ..portability import Catalog, DocumentError, apply_document, export_document, merge, validate_document
-from ..portability.canonical import canonical_json, key_id
+from ..portability.canonical import canonical_json, content_texts, key_id
 from ..portability.conform import check_opened
 from ..portability.keyed import KeyedHasher, Opened
 from ..portability.merge import MergeResult, Revision, normalize
@@ -259,8 +259,9 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
         first: Pulled | None = None
         synced: SyncResult | None = None
     else:
-        first, synced = _adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key,
-                                       finish=True)
+        with content_texts():  # the keyed hashes of the first sync reuse the checks' texts
+            first, synced = _adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key,
+                                           finish=True)
         outcome.adopted = True
         if lock:
             enable_with_credentials(app, kek, wrapped.kdf, wrapped_text)
