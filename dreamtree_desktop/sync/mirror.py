@@ -89,11 +89,18 @@ def update_mirror(db: Database, changes: Iterable[tuple[ItemKey, str | None]],
             gone.append(item)
         else:
             kept.append((*item, text, known.get(item)))
+    # In key order: the table's B-trees then grow at one end instead of splitting pages all over
+    # (a first sync writes every item: fewer, fuller pages to write and encrypt).
+    kept.sort(key=_item_order)
     db.executemany("DELETE FROM sync_items WHERE kind = ? AND item_key = ?", gone)
     db.executemany("INSERT INTO sync_items(kind, item_key, body_json, content_key) VALUES (?, ?, ?, ?) "
                    "ON CONFLICT(kind, item_key) DO UPDATE SET body_json = excluded.body_json, content_key = "
                    "CASE WHEN excluded.content_key IS NOT NULL THEN excluded.content_key "
                    "WHEN sync_items.body_json = excluded.body_json THEN sync_items.content_key END", kept)
+
+
+def _item_order(row: tuple[str, str, str, str | None]) -> tuple[str, str]:
+    return row[0], row[1]
 
 
 def forget_mirror(db: Database) -> None:
