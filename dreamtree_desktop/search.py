@@ -167,13 +167,14 @@ def suspend_index(db: Database) -> None:
 
 def rebuild_index(db: Database) -> None:
     """Fill the index from the source tables and let the triggers work again."""
-    db.execute("DELETE FROM search_rows")
-    db.execute("DROP TABLE search_index")
-    db.execute(f"CREATE VIRTUAL TABLE search_index USING fts5({_FTS_COLUMNS})")
+    # Queued behind the rows they index when the caller writes in the background (storage/writer.py).
+    db.execute_later("DELETE FROM search_rows")
+    db.execute_later("DROP TABLE search_index")
+    db.execute_later(f"CREATE VIRTUAL TABLE search_index USING fts5({_FTS_COLUMNS})")
     for source in SOURCES:
         for statement in _backfill_sql(source):
-            db.execute(statement.rstrip(";"))
-    db.execute("DELETE FROM app_meta WHERE key = ?", (SUSPENDED_KEY,))
+            db.execute_later(statement.rstrip(";"))
+    db.execute_later("DELETE FROM app_meta WHERE key = ?", (SUSPENDED_KEY,))
 
 
 def has_index(db: Database) -> bool:

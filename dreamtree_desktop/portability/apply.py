@@ -61,7 +61,6 @@ def apply_document(
                 for s in doc.get("custom_skills", ())
             ],
         )
-        _insert_records(ctx, doc)
         _write_single_rows(ctx, doc, old_single, stamp)
         modules = doc.get("modules", {})
         db.executemany(
@@ -103,6 +102,9 @@ def apply_document(
             "UPDATE users SET workbook_complete = ?, updated_at = ? WHERE id = ?",
             (int(bool(doc["user"].get("workbook_complete"))), stamp, uid),
         )
+        # The records last: with background writes (storage/writer.py) the call returns with
+        # them and the index queued, and the caller's next work overlaps their writing.
+        _insert_records(ctx, doc)
         if indexed:
             search.rebuild_index(db)
 
