@@ -201,8 +201,13 @@ _RECORD_COPIES = ("sync_record_bases", "record_revisions")
 
 def _sync_copies(app: AppData, old: bytes | bytearray, new: bytes | bytearray) -> list[Update]:
     from ..pii import PII_COLUMNS
+    from ..sync.bases import materialize_bases
 
     db, uid = app.db, app.user_id
+    # The record bases read from the server's items (sync/bases.py) would stay under the old key
+    # there: they become rows first, resealed with the others. The bases read stay the same.
+    with db.transaction():
+        materialize_bases(db)
     present = {str(r[0]) for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
     out: list[Update] = []
     for table in _RECORD_COPIES:

@@ -18,7 +18,7 @@ from ..portability.merge import MergeResult, content_key
 from ..portability.revisions import store_entries, stored_entries
 from ..portability.tables import TABLES
 from ..storage.backups import backup_if_due, make_backup
-from .bases import save_bases
+from .bases import bases_from_mirror, save_bases
 from .mirror import KeyOf, change_mark, clear_changes, index_mirror, update_mirror
 from .remote import Change, View
 from .state import (
@@ -127,13 +127,15 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
                    bases: dict[tuple[str, str], dict[str, Any]], view: View, sent: list[Change],
                    mark: int, key_of: KeyOf | None = None, *,
                    texts: dict[tuple[str, str], str] | None = None,
-                   keyed: dict[tuple[str, str], str] | None = None) -> None:
+                   keyed: dict[tuple[str, str], str] | None = None, first: bool = False) -> None:
     """Both sides now hold `agreed`: it becomes the base of the next record merge, the server's
     items are known up to `revision`, and the changes made here up to `mark` are on the server.
     `agreed` may be a part (the incremental round): then `bases` holds the bases of its items
     only. `key_of`: the keyed content hash, to index the server's record items. `texts`:
     `agreed`'s items as canonical JSON, when the caller has them already; `keyed`: the content
-    keys of `agreed`'s records (record_keys), likewise."""
+    keys of `agreed`'s records (record_keys), likewise. `first`: a new computer's first sync,
+    whose server items are exactly `agreed` (a restart): its bases are read from those items
+    (sync/bases.py, "Bases from the mirror") instead of written."""
     db = ctx.db
     stamp = now_iso()
     # Joins a caller's transaction without a savepoint (a new computer's sign-in records its
@@ -141,7 +143,11 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
     with db.transaction(bulk=True):
         # The bulk writes first and none of them waits for a read: with background writes
         # (storage/writer.py) each is queued as soon as its rows are made.
-        save_bases(ctx, agreed, bases, texts=texts)
+        if first:
+            assert view.restart
+            bases_from_mirror(ctx)
+        else:
+            save_bases(ctx, agreed, bases, texts=texts)
         if view.restart:
             db.execute_later("DELETE FROM sync_items")
             # A first sync (sign-in, claim, a server found behind): the server now holds

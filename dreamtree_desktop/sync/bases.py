@@ -3,6 +3,19 @@
 After every successful sync, what this device and the server now both hold is the agreement;
 a record changed since on one side only is then told apart from one changed on both. Rows live
 in `sync_record_bases`, inside the encrypted database (sealed values stay sealed in them).
+
+Bases from the mirror. Right after every successful sync the agreement is also what the server
+holds, so the base of a record is the text of its item in `sync_items` (sync/mirror.py) and a
+module's base is the digest of its module item. The first sync of a new computer writes every
+item already; writing each record a third time as its base would cost a quarter of a second at
+50,000 rows. It writes no base row and sets META_FROM_MIRROR instead: while that is set, a record or module with no row here takes its base from its item. Later syncs
+keep both true: save_bases compares with the bases as read (rows, then items) and writes the
+rows that differ, and the same record_success writes the server's items, so an item holds the
+agreed text wherever no row says otherwise; a record gone from the agreement loses its item (the
+server removed it) with its row. Whatever changes `sync_items` or the rows any other way (a new
+link forgetting the mirror, a key rotation resealing the rows, a reset adoption deleting them)
+first calls materialize_bases, which writes the items' bases as rows and clears the flag, or
+clears the flag with the rows (forget_bases). Only this module reads or writes the rows.
 """
 
 from __future__ import annotations
@@ -14,23 +27,59 @@ from typing import Any
 from ..context import UserContext
 from ..portability.canonical import canonical_json
 from ..portability.merge import MODULE_BASE, unit_digest
+from ..storage.db import Database
 
 Record = dict[str, Any]
+Key = tuple[str, str]  # (table, record id), or (MODULE_BASE, module id)
+
+# app_meta: set while the bases missing from the rows are read from sync_items. Like those items
+# it is the folder's, whose one user the rows belong to (ids rewritten with the user's by
+# portability.apply.adopt_identity).
+META_FROM_MIRROR = "sync.bases_from_mirror"
 
 
-def load_bases(ctx: UserContext) -> dict[tuple[str, str], Record]:
+def load_bases(ctx: UserContext) -> dict[Key, Record]:
     rows: list[Any] = ctx.db.query(
         "SELECT table_name, row_id, record_json FROM sync_record_bases WHERE user_id = ?", (ctx.user_id,)
     )
-    return {(str(r["table_name"]), str(r["row_id"])): json.loads(r["record_json"]) for r in rows}
+    out = {(str(r["table_name"]), str(r["row_id"])): json.loads(r["record_json"]) for r in rows}
+    if _from_mirror(ctx.db):
+        for kind, name, text in ctx.db.query(
+                "SELECT kind, item_key, body_json FROM sync_items WHERE kind IN ('record', 'module')"):
+            key = _base_key(str(kind), str(name))
+            if key not in out:
+                out[key] = _base_of(key, json.loads(text))
+    return out
+
+
+def load_bases_for(ctx: UserContext, keys: Iterable[Key]) -> dict[Key, Record]:
+    """The bases of the given (table, id) pairs only (module bases: (MODULE_BASE, module id))."""
+    by_table: dict[str, list[str]] = {}
+    for table, row_id in keys:
+        by_table.setdefault(table, []).append(row_id)
+    out: dict[Key, Record] = {}
+    missing: list[Key] = []
+    for table, ids in by_table.items():
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows: list[Any] = ctx.db.query(
+                "SELECT row_id, record_json FROM sync_record_bases WHERE user_id = ? AND table_name = ? "
+                f"AND row_id IN ({', '.join('?' * len(chunk))})", (ctx.user_id, table, *chunk))
+            out.update(((table, str(r[0])), json.loads(r[1])) for r in rows)
+            missing.extend((table, rid) for rid in chunk if (table, rid) not in out)
+    if missing and _from_mirror(ctx.db):
+        out.update(_mirror_bases(ctx.db, missing))
+    return out
 
 
 def save_bases(ctx: UserContext, agreed: dict[str, Any],
-               known: dict[tuple[str, str], Record] | None = None, *,
+               known: dict[Key, Record] | None = None, *,
                texts: Mapping[tuple[str, str], str] | None = None) -> int:
     """Make the agreed document the base (inside the caller's transaction): each standalone
     record as it is, and each module as the digest of its content (MODULE_BASE rows). Only rows
-    that differ are written. Returns how many rows changed.
+    that differ from `known` (the bases as load_bases reads them) are written. Returns how many
+    rows changed.
 
     `texts`: the agreed document's items as canonical JSON (sync.items.item_texts), when the
     caller has them: a record's base is its item's text, so it is not serialised again."""
@@ -39,6 +88,8 @@ def save_bases(ctx: UserContext, agreed: dict[str, Any],
     new = {(t, r["id"]): r for t, records in agreed.get("standalone", {}).items() for r in records}
     for module_id, unit in agreed.get("modules", {}).items():
         new[(MODULE_BASE, module_id)] = {"digest": unit_digest(unit)}
+    # With bases from the mirror, a record gone from the agreement may have no row: its item
+    # goes in the same record_success (the server no longer holds it), so no base is left.
     gone = [(uid, t, rid) for (t, rid) in old.keys() - new.keys()]
     given = texts or {}
 
@@ -56,23 +107,79 @@ def save_bases(ctx: UserContext, agreed: dict[str, Any],
     return len(gone) + len(changed)
 
 
-def forget_bases(ctx: UserContext) -> None:
-    """A new link (another account, a reset): nothing is agreed yet."""
-    ctx.db.execute("DELETE FROM sync_record_bases WHERE user_id = ?", (ctx.user_id,))
+def bases_from_mirror(ctx: UserContext) -> None:
+    """The first sync of a new computer (inside record_success, whose server items are exactly
+    the agreement): no base row is written, every base is read from the item. Rows left from
+    before would stand in front of the items: they go. Queued with the transaction's bulk writes
+    (Database.execute_later), so nothing here waits for them."""
+    ctx.db.execute_later("DELETE FROM sync_record_bases WHERE user_id = ?", (ctx.user_id,))
+    ctx.db.execute_later("INSERT INTO app_meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO NOTHING",
+                         (META_FROM_MIRROR,))
 
 
-def load_bases_for(ctx: UserContext, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Record]:
-    """The bases of the given (table, id) pairs only (module bases: (MODULE_BASE, module id))."""
-    by_table: dict[str, list[str]] = {}
+def materialize_bases(db: Database) -> int:
+    """Inside the caller's transaction: the bases read from `sync_items` become rows and the flag
+    is cleared, so the bases no longer depend on the items (before the items are forgotten or the
+    rows resealed). The bases read stay the same. Returns how many rows were written."""
+    if not _from_mirror(db):
+        return 0
+    uid = db.scalar("SELECT id FROM users ORDER BY created_at LIMIT 1")  # the folder's one user
+    if uid is None:
+        db.execute("DELETE FROM app_meta WHERE key = ?", (META_FROM_MIRROR,))
+        return 0
+    records: int = db.execute(
+        "INSERT INTO sync_record_bases(user_id, table_name, row_id, record_json) "
+        "SELECT ?, substr(item_key, 1, instr(item_key, '/') - 1), substr(item_key, instr(item_key, '/') + 1), "
+        "body_json FROM sync_items WHERE kind = 'record' "
+        "ON CONFLICT(user_id, table_name, row_id) DO NOTHING", (uid,)).rowcount
+    modules = [(uid, MODULE_BASE, str(name), canonical_json(_base_of((MODULE_BASE, str(name)), json.loads(text))))
+               for name, text in db.query("SELECT item_key, body_json FROM sync_items WHERE kind = 'module'")]
+    db.executemany("INSERT INTO sync_record_bases(user_id, table_name, row_id, record_json) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT(user_id, table_name, row_id) DO NOTHING", modules)
+    db.execute("DELETE FROM app_meta WHERE key = ?", (META_FROM_MIRROR,))
+    return max(records, 0) + len(modules)
+
+
+def forget_bases(db: Database, user_id: str) -> None:
+    """Nothing is agreed (adopting a reset account): no base row, and none read from the items."""
+    db.execute("DELETE FROM sync_record_bases WHERE user_id = ?", (user_id,))
+    db.execute("DELETE FROM app_meta WHERE key = ?", (META_FROM_MIRROR,))
+
+
+def _from_mirror(db: Database) -> bool:
+    return db.scalar("SELECT 1 FROM app_meta WHERE key = ?", (META_FROM_MIRROR,)) is not None
+
+
+def _base_key(kind: str, name: str) -> Key:
+    """The base of an item: ("record", "table/id") -> (table, id); ("module", id) -> (MODULE_BASE, id)."""
+    if kind == "module":
+        return MODULE_BASE, name
+    table, _sep, row_id = name.partition("/")
+    return table, row_id
+
+
+def _base_of(key: Key, body: Any) -> Record:
+    """A base as save_bases makes it from the item's body: the record, or the module's digest."""
+    if key[0] == MODULE_BASE:
+        return {"digest": unit_digest(body)}
+    assert isinstance(body, dict)
+    return body
+
+
+def _mirror_bases(db: Database, keys: list[Key]) -> dict[Key, Record]:
+    """The bases the items of `keys` give (those the server holds)."""
+    by_kind: dict[str, list[str]] = {}
     for table, row_id in keys:
-        by_table.setdefault(table, []).append(row_id)
-    out: dict[tuple[str, str], Record] = {}
-    for table, ids in by_table.items():
-        ids = sorted(set(ids))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows: list[Any] = ctx.db.query(
-                "SELECT row_id, record_json FROM sync_record_bases WHERE user_id = ? AND table_name = ? "
-                f"AND row_id IN ({', '.join('?' * len(chunk))})", (ctx.user_id, table, *chunk))
-            out.update(((table, str(r[0])), json.loads(r[1])) for r in rows)
+        if table == MODULE_BASE:
+            by_kind.setdefault("module", []).append(row_id)
+        else:
+            by_kind.setdefault("record", []).append(f"{table}/{row_id}")
+    out: dict[Key, Record] = {}
+    for kind, names in by_kind.items():
+        for start in range(0, len(names), 500):
+            chunk = names[start:start + 500]
+            for name, text in db.query(f"SELECT item_key, body_json FROM sync_items WHERE kind = ? "
+                                       f"AND item_key IN ({', '.join('?' * len(chunk))})", (kind, *chunk)):
+                key = _base_key(kind, str(name))
+                out[key] = _base_of(key, json.loads(text))
     return out

@@ -5,8 +5,8 @@ Signing in on an empty folder (cloud_account.login) pulls every item, checks the
 the account's copy, so the sync that follows has nothing of its own to merge: the agreement is the
 merge of an empty side with the account's document, as the sync's own merge makes it (keyed
 hashes, kept versions carried). Written with the adoption, it needs no second export and merge of
-everything just written: the same transaction records the sync (record bases, the server's items
-known with their content index, the revision), with each item's canonical text computed once and
+everything just written: the same transaction records the sync (the server's items known with their content index, which
+are the record bases too, the revision), with each item's canonical text computed once and
 each record's keyed hash taken from the values the checks opened, so the next sync is incremental.
 
 When that agreement is not exactly what the server holds (the account has no wrapped-key item,
@@ -85,7 +85,8 @@ def prepare_first_sync(pulled: Pulled, agreed: Doc, hasher: KeyedHasher) -> Firs
 def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc, hasher: KeyedHasher,
                       first: FirstSync) -> SyncResult:
     """Record the first sync of a folder that holds `agreed` now, what the server holds: the
-    server's items known with their content index, the record bases, the revision. Last in the
+    server's items known with their content index, the revision. The record bases are those
+    items (sync/bases.py, "Bases from the mirror"): no base row is written. Last in the
     adoption's transaction, so the copy and its agreement are written together."""
     result = SyncResult(server, rounds=1, pulled=True, items_received=len(pulled.items),
                         download_bytes=pulled.wire_bytes)
@@ -98,7 +99,7 @@ def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc
     view = View(pulled.revision, pulled.revision_id, texts, delta, restart=True, doc=agreed,
                 received=len(pulled.items))
     record_success(ctx, result, pulled.revision, agreed, {}, view, [], change_mark(ctx.db), key_of_for(hasher),
-                   texts=first.now, keyed=first.keyed)
+                   texts=first.now, keyed=first.keyed, first=True)
     return result
 
 

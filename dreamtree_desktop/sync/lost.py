@@ -18,6 +18,7 @@ from ..security import vault as _vault
 from ..security.errors import EnvelopeError
 from ..security.keywrap import WrappedKey
 from ..security.passwords import hash_password
+from .bases import forget_bases
 from .state import META_CLOUD_KDF, delete_meta, set_meta
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def adopt_reset(app: AppData, password: str, kek: bytearray, wrapped: WrappedKey
         cleared = clear_pii(app)
         db.execute("UPDATE auth SET password_hash = ?, wrapped_data_key = ?, updated_at = ? WHERE id = ?",
                    (password_hash, wrapped_text, now_iso(), row["id"]))
-        db.execute("DELETE FROM sync_record_bases WHERE user_id = ?", (app.user_id,))
+        forget_bases(db, app.user_id)  # nothing agreed: every conflicting record keeps both versions
         delete_meta(db, META_CLOUD_KDF)
         set_meta(db, META_RESET_SEEN, reset_at)
     return cleared

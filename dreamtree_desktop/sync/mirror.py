@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 from ..storage.db import Database
+from .bases import materialize_bases
 from .items import ItemKey, Texts
 
 # The keyed content hash of a record item: (table, record) -> hash.
@@ -105,7 +106,9 @@ def _item_order(row: tuple[str, str, str, str | None]) -> tuple[str, str]:
 
 def forget_mirror(db: Database) -> None:
     """Nothing known of the server (a new link, a server that lost its data): the next sync reads
-    every item and treats every row here as changed."""
+    every item and treats every row here as changed. The record bases read from the items
+    become rows first: they stay what they were."""
+    materialize_bases(db)
     db.execute("DELETE FROM sync_items")
     mark_all_changed(db)
 

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from portability.factory import add_standalone, populate
 
 from dreamtree_desktop.sync import cloud_account, first, service
+from dreamtree_desktop.sync.bases import load_bases
 from dreamtree_desktop.tools import flow
 
 pytestmark = pytest.mark.cloud
@@ -53,8 +54,9 @@ def _state(folder: Path) -> dict[str, Any]:
     state: dict[str, Any] = {"data": plain_export(folder)}
     with opened(folder) as (app, ctx):
         db = app.db
-        state["bases"] = sorted(tuple(r) for r in db.query(
-            "SELECT table_name, row_id, record_json FROM sync_record_bases WHERE user_id = ?", (ctx.user_id,)))
+        # The bases as the merge reads them: the first sync writes none, its server items are
+        # the bases (sync/bases.py); the whole path writes them as rows.
+        state["bases"] = sorted(load_bases(ctx).items())
         state["items"] = sorted(tuple(r) for r in db.query("SELECT kind, item_key, body_json FROM sync_items"))
         state["module_revisions"] = sorted(tuple(r) for r in db.query(
             "SELECT id, module_id, last_modified_at, snapshot_json, reason, created_at FROM module_revisions"))
@@ -116,6 +118,8 @@ def test_an_empty_folder_ends_exactly_as_the_whole_path_leaves_it(cloud_server, 
     monkeypatch.undo()
 
     ours, theirs = _state(fast), _state(whole)
+    with opened(fast) as (app, _ctx):
+        assert app.db.scalar("SELECT COUNT(*) FROM sync_record_bases") == 0
     for part in theirs:
         assert ours[part] == theirs[part], part
     assert ours["pending"] == 0 and ours["module_revisions"] and ours["tombstones"] and ours["bases"]
