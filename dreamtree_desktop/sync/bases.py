@@ -8,14 +8,16 @@ Bases from the mirror. Right after every successful sync the agreement is also w
 holds, so the base of a record is the text of its item in `sync_items` (sync/mirror.py) and a
 module's base is the digest of its module item. The first sync of a new computer writes every
 item already; writing each record a third time as its base would cost a quarter of a second at
-50,000 rows. It writes no base row and sets META_FROM_MIRROR instead: while that is set, a record or module with no row here takes its base from its item. Later syncs
-keep both true: save_bases compares with the bases as read (rows, then items) and writes the
-rows that differ, and the same record_success writes the server's items, so an item holds the
-agreed text wherever no row says otherwise; a record gone from the agreement loses its item (the
-server removed it) with its row. Whatever changes `sync_items` or the rows any other way (a new
-link forgetting the mirror, a key rotation resealing the rows, a reset adoption deleting them)
-first calls materialize_bases, which writes the items' bases as rows and clears the flag, or
-clears the flag with the rows (forget_bases). Only this module reads or writes the rows.
+50,000 rows. It writes no base row and sets META_FROM_MIRROR instead: while that is set, a
+record or module with no row here takes its base from its item. Later syncs keep that true:
+save_bases compares with the bases as read (rows, then items) and writes the rows that differ,
+in the record_success that writes the server's items, so an item holds the agreed text wherever
+no row says otherwise; a record gone from the agreement loses its item (the server removed it)
+with its row. Whatever changes `sync_items` or the rows any other way first calls
+materialize_bases, which writes the items' bases as rows and clears the flag (a new link
+forgetting the mirror; a key rotation, which reseals the rows but not the items), or clears the
+flag with the rows (forget_bases: a reset adoption, nothing agreed). The key rotation's
+resealing (accounts/rotate.py) aside, only this module reads or writes the rows.
 """
 
 from __future__ import annotations
