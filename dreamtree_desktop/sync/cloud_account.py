@@ -389,7 +389,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
             if whole:
                 # The account's copy, as the server holds it: nothing to record as changed here.
                 with untracked(db):
-                    apply_document(ctx, outcome.doc, lost, "sync")
+                    # The search index is built at the first search, not while the user waits.
+                    apply_document(ctx, outcome.doc, lost, "sync", index_now=False)
                     # Made while the copy's rows are written in the background.
                     first = prepare_first_sync(pulled, outcome.doc, hasher)
                     store_entries(ctx, outcome.doc["revisions"])
