@@ -5,9 +5,10 @@ Signing in on an empty folder (cloud_account.login) pulls every item, checks the
 the account's copy, so the sync that follows has nothing of its own to merge: the agreement is the
 merge of an empty side with the account's document, as the sync's own merge makes it (keyed
 hashes, kept versions carried). Written with the adoption, it needs no second export and merge of
-everything just written: the same transaction records the sync (the server's items known with their content index, which
-are the record bases too, the revision), with each item's canonical text computed once and
-each record's keyed hash taken from the values the checks opened, so the next sync is incremental.
+everything just written: the same transaction records the sync (the server's items known with
+their content index, which are the record bases too, and the revision), with each item's
+canonical text computed once and each record's keyed hash taken from the values the checks
+opened, so the next sync is incremental.
 
 When that agreement is not exactly what the server holds (the account has no wrapped-key item,
 the merge settled something, the copy is an old whole snapshot), something has to go up: the
