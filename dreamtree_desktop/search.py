@@ -161,19 +161,31 @@ def index_sql() -> str:
 
 def suspend_index(db: Database) -> None:
     """Inside a transaction about to replace most of the data: the triggers stand aside until
-    rebuild_index() (same transaction) fills the index again in bulk."""
+    rebuild_index() fills the index again in bulk (the same transaction, or the first search:
+    ensure_index)."""
     db.execute("INSERT INTO app_meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO NOTHING", (SUSPENDED_KEY,))
 
 
 def rebuild_index(db: Database) -> None:
     """Fill the index from the source tables and let the triggers work again."""
-    db.execute("DELETE FROM search_rows")
-    db.execute("DROP TABLE search_index")
-    db.execute(f"CREATE VIRTUAL TABLE search_index USING fts5({_FTS_COLUMNS})")
+    # Queued behind the rows they index when the caller writes in the background (storage/writer.py).
+    db.execute_later("DELETE FROM search_rows")
+    db.execute_later("DROP TABLE search_index")
+    db.execute_later(f"CREATE VIRTUAL TABLE search_index USING fts5({_FTS_COLUMNS})")
     for source in SOURCES:
         for statement in _backfill_sql(source):
-            db.execute(statement.rstrip(";"))
-    db.execute("DELETE FROM app_meta WHERE key = ?", (SUSPENDED_KEY,))
+            db.execute_later(statement.rstrip(";"))
+    db.execute_later("DELETE FROM app_meta WHERE key = ?", (SUSPENDED_KEY,))
+
+
+def ensure_index(db: Database) -> None:
+    """Build the index now if a bulk write left it to be built later (a new computer's first
+    sync: apply_document(index_now=False)). Its own transaction; nothing to do otherwise."""
+    if db.in_transaction or db.scalar("SELECT 1 FROM app_meta WHERE key = ?", (SUSPENDED_KEY,)) is None:
+        return
+    with db.transaction():
+        if has_index(db):
+            rebuild_index(db)
 
 
 def has_index(db: Database) -> bool:
@@ -270,6 +282,7 @@ def search(ctx: UserContext, text: str, *, limit: int = MAX_RESULTS) -> Results:
     query = fts_query(text)
     if not query:
         return Results(text, (), ctx.has_data_key)
+    ensure_index(ctx.db)
     found: list[tuple[float, str, str, str]] = [
         (float(r["rank"]), r["source"], r["row_id"], r["snip"])
         for r in ctx.db.query(

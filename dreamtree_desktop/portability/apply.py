@@ -22,13 +22,15 @@ _KEEP_TABLES = ("auth", "emails", "sessions", "module_revisions")
 
 
 def apply_document(
-    ctx: UserContext, doc: Doc, revisions: Iterable[Revision] = (), reason: str = "import"
+    ctx: UserContext, doc: Doc, revisions: Iterable[Revision] = (), reason: str = "import", *,
+    index_now: bool = True,
 ) -> None:
     """Replace the user's data with `doc` (sealed under ctx's key) and store the revisions.
 
     One transaction: on any error nothing changes. When doc["user"]["id"] differs from
     ctx.user_id the install adopts that identity (users row and every user_id rewritten) and
-    ctx.user_id follows.
+    ctx.user_id follows. `index_now=False`: the search index is left to be built at the first
+    search (search.ensure_index), for a new computer's sign-in, which the user waits for.
     """
     if reason not in REASONS:
         raise InternalError(f"unknown revision reason {reason!r}")
@@ -61,7 +63,6 @@ def apply_document(
                 for s in doc.get("custom_skills", ())
             ],
         )
-        _insert_records(ctx, doc)
         _write_single_rows(ctx, doc, old_single, stamp)
         modules = doc.get("modules", {})
         db.executemany(
@@ -103,7 +104,10 @@ def apply_document(
             "UPDATE users SET workbook_complete = ?, updated_at = ? WHERE id = ?",
             (int(bool(doc["user"].get("workbook_complete"))), stamp, uid),
         )
-        if indexed:
+        # The records last: with background writes (storage/writer.py) the call returns with
+        # them and the index queued, and the caller's next work overlaps their writing.
+        _insert_records(ctx, doc)
+        if indexed and index_now:
             search.rebuild_index(db)
 
 

@@ -18,6 +18,7 @@ import sqlcipher3
 
 from ..errors import InternalError, StorageError, UserInputError
 from ..paths import atomic_file
+from .writer import BackgroundWrites, as_one_statement
 
 PAGE_SIZE = 4096
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -104,6 +105,7 @@ class Database:
         self._lock = threading.RLock()
         self._depth = 0
         self._spoiled: int | None = None  # a joined block failed inside this level
+        self._writes: BackgroundWrites | None = None  # bulk inserts on a second thread (writer.py)
         existed = self.path.exists() and self.path.stat().st_size > 0
         if not existed and not create:
             if self.path.exists():
@@ -175,6 +177,8 @@ class Database:
     # -- queries -------------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlcipher3.Cursor:
         with self._lock:
+            if self._writes is not None:
+                self._writes.drain()
             try:
                 return self.conn.execute(sql, params)
             except sqlcipher3.Error as exc:
@@ -182,10 +186,61 @@ class Database:
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self._lock:
+            if self._writes is None:
+                self._executemany_now(sql, rows)
+                return
+            listed = list(rows)
+            if not listed:
+                return
+            one = as_one_statement(sql, listed)
+            if one is None:
+                self._writes.put(lambda: self._executemany_now(sql, listed))
+            else:
+                statement, array = one
+                self._writes.put(lambda: self._execute_now(statement, (array,)))
+
+    def execute_later(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A write whose result is not needed: inside background_writes() it joins the queue,
+        elsewhere it runs now."""
+        with self._lock:
+            if self._writes is None:
+                self._execute_now(sql, params)
+            else:
+                self._writes.put(lambda: self._execute_now(sql, params))
+
+    def _execute_now(self, sql: str, params: Sequence[Any]) -> None:
+        try:
+            self.conn.execute(sql, params)
+        except sqlcipher3.Error as exc:
+            raise self._map(exc) from None
+
+    def _executemany_now(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        try:
+            self.conn.executemany(sql, rows)
+        except sqlcipher3.Error as exc:
+            raise self._map(exc) from None
+
+    @contextlib.contextmanager
+    def background_writes(self) -> Iterator[None]:
+        """Inside the block, executemany() and execute_later() queue their statements for a
+        second thread (writer.py) and return at once; every other statement waits for the queue
+        first. For one transaction of many rows: the Python work building the next rows overlaps
+        SQLite's inserting the last. An error of a queued statement is raised by the next statement, or at the end of the block
+        or of the transaction, which then rolls back."""
+        with self._lock:
+            if self._writes is not None:
+                yield
+                return
+            writes = BackgroundWrites()
+            self._writes = writes
             try:
-                self.conn.executemany(sql, rows)
-            except sqlcipher3.Error as exc:
-                raise self._map(exc) from None
+                yield
+                writes.drain()
+            finally:
+                with contextlib.suppress(BaseException):
+                    writes.drain()
+                writes.close()
+                self._writes = None
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         rows: list[Row] = self.execute(sql, params).fetchall()
@@ -228,6 +283,8 @@ class Database:
             self._depth += 1
             try:
                 yield self
+                if self._writes is not None and not joined:
+                    self._writes.drain()  # a queued write's error rolls this level back
             except BaseException:
                 self._depth -= 1
                 self._end_failed(joined)
@@ -243,6 +300,9 @@ class Database:
             return
         if self._spoiled is not None and self._spoiled > level:
             self._spoiled = None  # the rollback below undoes what the joined block wrote
+        if self._writes is not None:
+            with contextlib.suppress(BaseException):
+                self._writes.drain()  # the connection is ours again before the rollback
         with contextlib.suppress(Exception):
             if level == 0:
                 self.conn.execute("ROLLBACK")

@@ -126,17 +126,32 @@ def apply_merge(ctx: UserContext, app: AppData | None, outcome: MergeResult, res
 def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: dict[str, Any],
                    bases: dict[tuple[str, str], dict[str, Any]], view: View, sent: list[Change],
                    mark: int, key_of: KeyOf | None = None, *,
-                   texts: dict[tuple[str, str], str] | None = None) -> None:
+                   texts: dict[tuple[str, str], str] | None = None,
+                   keyed: dict[tuple[str, str], str] | None = None) -> None:
     """Both sides now hold `agreed`: it becomes the base of the next record merge, the server's
     items are known up to `revision`, and the changes made here up to `mark` are on the server.
     `agreed` may be a part (the incremental round): then `bases` holds the bases of its items
     only. `key_of`: the keyed content hash, to index the server's record items. `texts`:
-    `agreed`'s items as canonical JSON, when the caller has them already."""
+    `agreed`'s items as canonical JSON, when the caller has them already; `keyed`: the content
+    keys of `agreed`'s records (record_keys), likewise."""
     db = ctx.db
     stamp = now_iso()
     # Joins a caller's transaction without a savepoint (a new computer's sign-in records its
     # first sync with the adoption): these writes are many rows.
     with db.transaction(bulk=True):
+        # The bulk writes first and none of them waits for a read: with background writes
+        # (storage/writer.py) each is queued as soon as its rows are made.
+        save_bases(ctx, agreed, bases, texts=texts)
+        if view.restart:
+            db.execute_later("DELETE FROM sync_items")
+            # A first sync (sign-in, claim, a server found behind): the server now holds
+            # `agreed`'s records, so their keys are hashed from them, not read back from the texts.
+            if keyed is None and key_of is not None:
+                keyed = record_keys(agreed, key_of)
+        else:
+            keyed = None
+        update_mirror(db, view.delta, keyed)
+        update_mirror(db, sent, keyed)
         set_meta(db, META_REVISION, str(revision))
         if view.revision_id:
             set_meta(db, META_REVISION_ID, view.revision_id)
@@ -145,15 +160,6 @@ def record_success(ctx: UserContext, result: SyncResult, revision: int, agreed: 
         set_meta(db, META_LAST_SYNC, stamp)
         delete_meta(db, META_DAMAGED, META_VALIDATED)
         clock_memory.remember(db)
-        save_bases(ctx, agreed, bases, texts=texts)
-        keyed = None
-        if view.restart:
-            db.execute("DELETE FROM sync_items")
-            # A first sync (sign-in, claim, a server found behind): the server now holds
-            # `agreed`'s records, so their keys are hashed from them, not read back from the texts.
-            keyed = record_keys(agreed, key_of) if key_of is not None else None
-        update_mirror(db, view.delta, keyed)
-        update_mirror(db, sent, keyed)
         if key_of is not None:
             index_mirror(db, key_of)
         clear_changes(db, mark)

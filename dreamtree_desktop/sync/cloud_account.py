@@ -36,7 +36,7 @@ from ..topics import ALL, causes
 from . import protocol as p
 from .client import CloudClient, b64
 from .errors import CloudError, CloudUnreachable, DamagedSnapshot
-from .first import agreed_texts, first_merge, holds_nothing, record_first_sync
+from .first import FirstSync, first_merge, holds_nothing, prepare_first_sync, record_first_sync
 from .lost import META_RESET_SEEN, adopt_reset, mark_lost
 from .mirror import untracked
 from .pending import send_pending
@@ -370,7 +370,6 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     else:
         outcome = MergeResult(normalize(local))
     lost: list[Revision] = [r for r in outcome.revisions if r.side == "local"]
-    same = agreed_texts(pulled, outcome.doc) if whole else None
     synced: SyncResult | None = None
     if not fresh:
         make_backup(db, app.backup_dir, app.keys.db_key, reason="before-login")
@@ -384,11 +383,16 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     # The account's data key becomes the folder's in the transaction that brings in its copy:
     # a crash before the commit leaves the old key, after it the next open finishes the change.
     try:
-        with _vault.device_data_key_change(app.folder, db, app.keys, account_key, "login", follow):
+        with db.background_writes() if whole else contextlib.nullcontext(), \
+                _vault.device_data_key_change(app.folder, db, app.keys, account_key, "login", follow):
+            first: FirstSync | None = None
             if whole:
                 # The account's copy, as the server holds it: nothing to record as changed here.
                 with untracked(db):
-                    apply_document(ctx, outcome.doc, lost, "sync")
+                    # The search index is built at the first search, not while the user waits.
+                    apply_document(ctx, outcome.doc, lost, "sync", index_now=False)
+                    # Made while the copy's rows are written in the background.
+                    first = prepare_first_sync(pulled, outcome.doc, hasher)
                     store_entries(ctx, outcome.doc["revisions"])
             else:
                 apply_document(ctx, outcome.doc, lost, "sync")
@@ -405,8 +409,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
                              device_token=client.device_token)
             if reset_at is not None:
                 set_meta(db, META_RESET_SEEN, reset_at)
-            if same is not None:
-                synced = record_first_sync(ctx, client.server, pulled, outcome.doc, hasher, *same)
+            if first is not None:
+                synced = record_first_sync(ctx, client.server, pulled, outcome.doc, hasher, first)
     finally:
         wipe(local_key)
         hasher.close()

@@ -16,6 +16,7 @@ ordinary sync round then runs on what was pulled, as for any other folder.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..context import UserContext
@@ -24,7 +25,8 @@ from ..portability.canonical import canonical_json
 from ..portability.keyed import KeyedHasher
 from ..portability.merge import MergeResult
 from ..portability.revisions import stored_entries
-from .items import AUTH, Texts, changed_items, iter_items
+from .agreement import record_keys
+from .items import AUTH, ItemKey, Texts, changed_items, iter_items
 from .mirror import change_mark
 from .remote import Pulled, View
 from .service import SyncResult, key_of_for, record_success
@@ -59,23 +61,44 @@ def agreed_texts(pulled: Pulled, agreed: Doc) -> tuple[Texts, Texts] | None:
     return texts, now
 
 
+@dataclass
+class FirstSync:
+    """What recording the first sync writes, computed while the copy itself is being written."""
+
+    texts: Texts  # the server's items, canonical JSON
+    now: Texts  # the agreement's items
+    keyed: dict[ItemKey, str]  # the content key of each record item
+
+
+def prepare_first_sync(pulled: Pulled, agreed: Doc, hasher: KeyedHasher) -> FirstSync | None:
+    """The texts and content keys record_first_sync writes; None when the server does not hold
+    exactly `agreed` (agreed_texts). `hasher` knows the values the checks opened: indexing costs
+    one HMAC per record."""
+    same = agreed_texts(pulled, agreed)
+    if same is None:
+        return None
+    key_of = key_of_for(hasher)
+    assert key_of is not None
+    return FirstSync(*same, record_keys(agreed, key_of))
+
+
 def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc, hasher: KeyedHasher,
-                      texts: Texts, now: Texts) -> SyncResult:
-    """Record the first sync of a folder that holds `agreed` now, what the server holds (texts
-    from agreed_texts): the server's items known with their content index, the record bases, the
-    revision. Last in the adoption's transaction, so the copy and its agreement are written
-    together. `hasher` knows the values the checks opened: indexing costs one HMAC per record."""
+                      first: FirstSync) -> SyncResult:
+    """Record the first sync of a folder that holds `agreed` now, what the server holds: the
+    server's items known with their content index, the record bases, the revision. Last in the
+    adoption's transaction, so the copy and its agreement are written together."""
     result = SyncResult(server, rounds=1, pulled=True, items_received=len(pulled.items),
                         download_bytes=pulled.wire_bytes)
     for entry in agreed.get("revisions", ()):
         name = f"{entry['kind']} {entry['key']}"
         if name not in result.revisions_kept:
             result.revisions_kept.append(name)
+    texts = first.texts
     delta = [(key, None if body is None else texts[key]) for key, body in pulled.items.items()]
     view = View(pulled.revision, pulled.revision_id, texts, delta, restart=True, doc=agreed,
                 received=len(pulled.items))
     record_success(ctx, result, pulled.revision, agreed, {}, view, [], change_mark(ctx.db), key_of_for(hasher),
-                   texts=now)
+                   texts=first.now, keyed=first.keyed)
     return result
 
 

@@ -176,7 +176,7 @@ def test_a_copy_that_must_go_up_again_is_left_to_the_round_and_every_row_stays_t
     def cut(*_args: Any, **_kwargs: Any) -> None:
         raise CloudError("the connection was cut", code="test_cut")
 
-    monkeypatch.setattr(cloud_account, "agreed_texts", lambda *_args: None)
+    monkeypatch.setattr(cloud_account, "prepare_first_sync", lambda *_args: None)
     monkeypatch.setattr(cloud_account, "_sync_rounds", cut)
     fast = new_folder(seeded_template, tmp_path, "fast")
     with opened(fast) as (app, _ctx):

@@ -109,3 +109,22 @@ def test_the_index_follows_a_whole_folder_write(uctx: UserContext) -> None:
     stories.update(uctx, sid, {"title": "The harbour keeper", "action": "Kept the lamp lit",
                                "story_type": "challenge"})
     assert [h.row_id for h in search.search(uctx, "harbour").hits] == [sid]  # triggers work again
+
+
+def test_an_index_left_for_later_is_built_by_the_first_search(uctx: UserContext) -> None:
+    """A new computer's sign-in writes its copy without building the index (index_now=False):
+    the first search builds it, and finds what the copy holds."""
+    from dreamtree_desktop.portability import Catalog, export_document
+    from dreamtree_desktop.portability.apply import apply_document
+
+    sid = stories.create(uctx, {"title": "The lighthouse keeper", "action": "Kept the lamp lit",
+                                "story_type": "challenge"})
+    doc = export_document(uctx, Catalog.load(uctx.db))
+    stories.delete(uctx, sid)
+    apply_document(uctx, doc, index_now=False)
+    assert uctx.db.scalar("SELECT count(*) FROM app_meta WHERE key = ?", (search.SUSPENDED_KEY,)) == 1
+    assert [h.row_id for h in search.search(uctx, "lighthouse").hits] == [sid]
+    assert uctx.db.scalar("SELECT count(*) FROM app_meta WHERE key = ?", (search.SUSPENDED_KEY,)) == 0
+    stories.update(uctx, sid, {"title": "The harbour keeper", "action": "Kept the lamp lit",
+                               "story_type": "challenge"})
+    assert [h.row_id for h in search.search(uctx, "harbour").hits] == [sid]  # triggers work again

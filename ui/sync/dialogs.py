@@ -300,6 +300,8 @@ class AccountForm(QWidget):
         self._set_busy(False)
         self.outcome = outcome
         self.succeeded.emit(outcome)
+        if self.mode == "signin":
+            self.services.worker.submit(work.build_search_index)
 
     def show_failure(self, exc: BaseException) -> None:
         self._failed(exc)

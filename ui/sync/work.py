@@ -101,6 +101,14 @@ def sign_in(ctx: Any, app: Any, server: str, email: str, password: str, lock: bo
     return outcome
 
 
+def build_search_index(ctx: Any) -> None:
+    """After a new computer's sign-in, the search index it left for later (search.ensure_index),
+    built in the background once the window shows the work."""
+    from dreamtree_desktop import search
+
+    search.ensure_index(ctx.db)
+
+
 def _server_had_data(result: Any, had_work: bool, ctx: Any) -> bool:
     if result.sync is not None:
         return bool(result.sync.pulled)
