@@ -23,6 +23,9 @@ export const MAX_BOUND_JSON_BYTES = 1_000_000;
 export const PAGE_BODY_BYTES = 8 * 1024 * 1024;
 // Answer text is streamed in parts of about this many characters.
 const PART_CHARS = 64 * 1024;
+// The next page's cursor (also in the body), stated in a header so a client can ask for the
+// next page before it has parsed this one; absent on the last page. A cursor is ASCII.
+export const NEXT_CURSOR_HEADER = "x-next-cursor";
 
 function etag(revision) {
   return `"${revision}"`;
@@ -104,7 +107,7 @@ export async function getChanges(request, env) {
     }
   }
   parts.push(`${part}]}`);
-  return sendJson(parts, acceptsGzip(request), etag(revision));
+  return sendJson(parts, acceptsGzip(request), etag(revision), cursor === null ? {} : { [NEXT_CURSOR_HEADER]: cursor });
 }
 
 // ---- POST ---------------------------------------------------------------------------------

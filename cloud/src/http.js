@@ -172,9 +172,9 @@ const textEncoder = new TextEncoder();
  * part by part (no single multi-megabyte buffer is built), gzip-compressed with
  * CompressionStream when the request's Accept-Encoding allows gzip. (On Cloudflare, and in
  * wrangler dev, the Worker always sees "Accept-Encoding: br, gzip"; the platform decompresses
- * for clients that did not ask.)
+ * for clients that did not ask.) `extra`: more headers of the answer.
  */
-export function sendJson(body, gzip, tag) {
+export function sendJson(body, gzip, tag, extra = {}) {
   const parts = typeof body === "string" ? [body] : body;
   let next = 0;
   let stream = new ReadableStream({
@@ -186,7 +186,7 @@ export function sendJson(body, gzip, tag) {
       if (next >= parts.length) controller.close();
     },
   });
-  const headers = { "content-type": "application/json; charset=utf-8", etag: tag, vary: "Accept-Encoding" };
+  const headers = { "content-type": "application/json; charset=utf-8", etag: tag, vary: "Accept-Encoding", ...extra };
   if (gzip) {
     stream = stream.pipeThrough(new CompressionStream("gzip"));
     headers["content-encoding"] = "gzip";

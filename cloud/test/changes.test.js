@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, codeIn, createAccount, expectError, json, lastMailTo, signIn, signupBody, sql } from "./helpers.js";
-import { itemStatements, MAX_BOUND_JSON_BYTES, PAGE_BODY_BYTES } from "../src/changes.js";
+import { itemStatements, MAX_BOUND_JSON_BYTES, NEXT_CURSOR_HEADER, PAGE_BODY_BYTES } from "../src/changes.js";
 
 // Sign-ups are limited per client address: each account of this file comes from its own.
 let addresses = 0;
@@ -266,6 +266,33 @@ describe("incremental sync: pages", () => {
     const big = await json(await pull(acct, "since=0&limit=10000"));
     expect(big.items).toHaveLength(10000);
     expect(big.items[9999].key).toBe("p2/01999");
+  });
+
+  it("states the next page's cursor in x-next-cursor before the body, and none on the last page", async () => {
+    const acct = await newAccount();
+    await push(acct, many(5, "h"), 0);
+    let after = null;
+    const seen = [];
+    for (;;) {
+      // Compressed like the desktop asks: the header is the same either way.
+      const r = await pull(acct, `since=0&limit=2${after ? `&after=${encodeURIComponent(after)}` : ""}`,
+        { "accept-encoding": "gzip" });
+      expect(r.status).toBe(200);
+      expect(r.headers.get("content-encoding")).toBe("gzip");
+      const header = r.headers.get(NEXT_CURSOR_HEADER);
+      const page = JSON.parse(await new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).text());
+      expect(header).toBe(page.cursor);
+      seen.push(...page.items.map((x) => x.key));
+      if (page.cursor === null) break;
+      expect(header).toMatch(/^[\x21-\x7e]+$/);
+      after = header;
+    }
+    expect(seen).toEqual(["h/00000", "h/00001", "h/00002", "h/00003", "h/00004"]);
+    // No page, no cursor: not on a 304, nor on an error.
+    const none = await pull(acct, "since=1", { "if-none-match": '"1"' });
+    expect([none.status, none.headers.get(NEXT_CURSOR_HEADER)]).toEqual([304, null]);
+    const ahead = await pull(acct, "since=5&limit=2");
+    expect([ahead.status, ahead.headers.get(NEXT_CURSOR_HEADER)]).toEqual([409, null]);
   });
 
   it("ends a page early when its bodies grow large, and carries on after it", async () => {

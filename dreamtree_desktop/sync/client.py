@@ -12,6 +12,7 @@ import base64
 import logging
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +55,16 @@ SERVER_ENV = "DREAMTREE_SERVER"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=60.0, pool=5.0)
 DEFAULT_ATTEMPTS = 3
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+# Called with a 200 answer's headers once its whole body is in and its connection is free again,
+# before the body is parsed.
+OnReceived = Callable[[httpx.Headers], None]
+
+
+class Abandoned(Exception):
+    """A request whose `cancel` event was set: its caller no longer wants the answer (a page read
+    ahead after the pull failed). Never reaches the person; not a CloudError, so no route turns it
+    into one and no retry follows."""
 
 
 def default_server() -> str:
@@ -109,6 +120,8 @@ class CloudClient:
         # Server time - device time, measured from X-Server-Time (None until an answer has it).
         self.clock_offset_s: float | None = None
         self._best_round_trip: float | None = None
+        # A page read ahead is measured on its own thread (sync/pull_ahead.py).
+        self._clock_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (f"CloudClient({self.server!r}, token={'<hidden>' if self.token else None}, "
@@ -235,10 +248,12 @@ class CloudClient:
         return revision
 
     def get_changes(self, since: int, cursor: str | None = None, *, since_id: str | None = None,
-                    if_none_match: bool = False) -> p.ChangesPage | None:
+                    if_none_match: bool = False, on_received: OnReceived | None = None,
+                    cancel: threading.Event | None = None) -> p.ChangesPage | None:
         """One page of the items changed after revision `since` (made by the push `since_id`,
         when known); None when `if_none_match` and nothing is newer (304). RevisionAhead when
-        the server is behind `since` or its revision `since` is another push."""
+        the server is behind `since` or its revision `since` is another push. `on_received` sees
+        each 200 answer's headers once its body is in, before it is parsed; `cancel` set: Abandoned."""
         query = f"?since={since}&limit={p.PULL_PAGE}" + (f"&after={quote(cursor, safe='')}" if cursor else "")
         if since_id and since:
             query += f"&since_id={quote(since_id, safe='')}"
@@ -246,7 +261,8 @@ class CloudClient:
         if if_none_match:
             headers["If-None-Match"] = f'"{since}"'
         try:
-            answer = self._call("GET", p.CHANGES + query, headers=headers, limit=p.MAX_PAGE_RESPONSE)
+            answer = self._call("GET", p.CHANGES + query, headers=headers, limit=p.MAX_PAGE_RESPONSE,
+                                on_received=on_received, cancel=cancel)
         except CloudError as exc:
             reasons = {"response_too_large": f"a page of it is larger than {_size(p.MAX_PAGE_RESPONSE)}",
                        "damaged_answer": "its compression is damaged"}
@@ -284,9 +300,11 @@ class CloudClient:
     # -- transport -----------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
               headers: dict[str, str] | None = None, auth: bool = True,
-              limit: int = p.MAX_SMALL_RESPONSE) -> Answer:
+              limit: int = p.MAX_SMALL_RESPONSE, on_received: OnReceived | None = None,
+              cancel: threading.Event | None = None) -> Answer:
         """One request, retried on no answer and on 5xx with exponential backoff (every route
-        is safe to repeat: a push is compare-and-set on the revision)."""
+        is safe to repeat: a push is compare-and-set on the revision). `cancel` (a request on a
+        thread of its own): once set, Abandoned at the next step, its backoff waits cut short."""
         all_headers = dict(headers or {})
         if auth:
             if not self.token:
@@ -296,10 +314,12 @@ class CloudClient:
         retry_after: int | None = None
         for attempt in range(self.attempts):
             if attempt:
-                self._sleep(self._wait(attempt, retry_after))
+                self._pause(self._wait(attempt, retry_after), cancel)
+            if cancel is not None and cancel.is_set():
+                raise Abandoned
             retry_after = None
             try:
-                answer = self._exchange(method, path, json_body, content, all_headers, limit)
+                answer = self._exchange(method, path, json_body, content, all_headers, limit, on_received, cancel)
             except httpx.TransportError as exc:
                 last_problem = _describe_transport(exc)
                 log.info("%s %s: no answer (%s), attempt %d", method, path, last_problem, attempt + 1)
@@ -315,8 +335,16 @@ class CloudClient:
         raise CloudUnreachable(f"The cloud service at {self.server} cannot be reached ({last_problem}).",
                                code="unreachable", hint=UNREACHABLE_HINT)
 
+    def _pause(self, seconds: float, cancel: threading.Event | None) -> None:
+        if cancel is None:
+            self._sleep(seconds)
+        elif cancel.wait(seconds):
+            # Whoever waits for this thread should not wait out a backoff first.
+            raise Abandoned
+
     def _exchange(self, method: str, path: str, json_body: Any, content: bytes | None,
-                  headers: dict[str, str], limit: int) -> Answer:
+                  headers: dict[str, str], limit: int, on_received: OnReceived | None = None,
+                  cancel: threading.Event | None = None) -> Answer:
         request = self._http.build_request(method, path, json=json_body, content=content, headers=headers)
         sent = clock.device_now().timestamp()
         response = self._http.send(request, stream=True)
@@ -325,6 +353,8 @@ class CloudClient:
             parts: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
+                if cancel is not None and cancel.is_set():
+                    raise Abandoned
                 size += len(chunk)
                 if size > limit:
                     raise CloudError(
@@ -341,6 +371,8 @@ class CloudClient:
                              revision=_etag_revision(response.headers)) from None
         finally:
             response.close()
+        if on_received is not None and response.status_code == 200:
+            on_received(response.headers)
         self._measure_clock(response.headers, sent, received)
         data = b"".join(parts)
         body = p.parse_json_object(data) if data else None
@@ -358,10 +390,11 @@ class CloudClient:
             raise ClockSkew(offset)
         # The quickest exchange bounds the error best (a long upload widens the window).
         round_trip = received - sent
-        if self._best_round_trip is None or round_trip <= self._best_round_trip:
-            self._best_round_trip = round_trip
-            self.clock_offset_s = offset
-            clock.set_trusted_offset(offset)
+        with self._clock_lock:
+            if self._best_round_trip is None or round_trip <= self._best_round_trip:
+                self._best_round_trip = round_trip
+                self.clock_offset_s = offset
+                clock.set_trusted_offset(offset)
 
     def _wait(self, attempt: int, retry_after: int | None) -> float:
         if retry_after is not None:

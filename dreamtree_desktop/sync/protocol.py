@@ -48,6 +48,10 @@ MAX_PUSH_BYTES = 6 * 1024 * 1024  # of JSON before gzip (the server's limit is 8
 # The server's largest page: a new computer reads every item, and each page costs the server a
 # query and this client a round trip (its answer is still cut at 8 MiB of bodies by the server).
 PULL_PAGE = 10000
+# A page's answer names the next page's cursor in this header too (absent on the last page), so
+# the next page can be asked for before this one's body is parsed (sync/pull_ahead.py). An older
+# server does not send it: its pages are read one after the other.
+NEXT_CURSOR_HEADER = "x-next-cursor"
 MAX_ITEM_BYTES = 1_000_000  # one item's body as JSON (the server refuses more)
 MAX_PAGE_RESPONSE = 64 * 1024 * 1024
 

@@ -23,6 +23,7 @@ from .client import CloudClient
 from .errors import CloudError, RevisionAhead, ServerDamaged
 from .items import AUTH, HEAD, ItemKey, Texts, changed_items, document_from, item_texts, iter_items, pages
 from .lost import mark_lost
+from .pull_ahead import PageReader
 from .state import META_DAMAGED, meta, set_meta
 
 if TYPE_CHECKING:
@@ -53,25 +54,30 @@ def pull_items(client: CloudClient, since: int | None, *, since_id: str | None =
     item store is still empty may have an old whole snapshot: it is fetched too."""
     start = since or 0
     restart = since is None
+    # Each next page is asked for while this thread still reads the one before (sync/pull_ahead.py).
+    reader = PageReader(client)
     try:
-        page = client.get_changes(start, since_id=since_id, if_none_match=quick and since is not None)
-    except RevisionAhead:
-        start, restart = 0, True
-        page = client.get_changes(0)
-    if page is None:
-        return Pulled(start, since_id, unchanged=True)
-    pulled = Pulled(start, restart=restart)
-    while True:
-        for key, body in page.items:
-            pulled.items[key] = body
-        pulled.wire_bytes += page.wire_bytes
-        if page.cursor is None:
-            break
-        following = client.get_changes(start, page.cursor, since_id=None if restart else since_id)
-        if following is None:
-            raise CloudError("The cloud service answered a page of changes with no content.",
-                             code="damaged_answer", hint="Your data here is unchanged; try again.")
-        page = following
+        try:
+            page = reader.first(start, since_id=since_id, if_none_match=quick and since is not None)
+        except RevisionAhead:
+            start, restart = 0, True
+            page = reader.first(0)
+        if page is None:
+            return Pulled(start, since_id, unchanged=True)
+        pulled = Pulled(start, restart=restart)
+        while True:
+            for key, body in page.items:
+                pulled.items[key] = body
+            pulled.wire_bytes += page.wire_bytes
+            if page.cursor is None:
+                break
+            following = reader.following(page.cursor)
+            if following is None:
+                raise CloudError("The cloud service answered a page of changes with no content.",
+                                 code="damaged_answer", hint="Your data here is unchanged; try again.")
+            page = following
+    finally:
+        reader.close()
     pulled.revision, pulled.reset_at, pulled.revision_id = page.revision, page.reset_at, page.revision_id
     if page.revision == 0 and not pulled.items:
         snap = client.get_snapshot()
