@@ -197,3 +197,38 @@ def test_a_copy_that_must_go_up_again_is_left_to_the_round_and_every_row_stays_t
         assert not done.pushed and app.db.scalar("SELECT COUNT(*) FROM sync_changes") == 0
         assert not service.sync(ctx, app=app).pushed
     assert plain_export(fast) == plain_export(a)
+
+
+def test_a_write_failing_on_the_writer_thread_leaves_the_new_computer_as_it_was(
+        cloud_server, seeded_template, tmp_path, rich_account, monkeypatch):
+    """The copy's rows are written on a second thread (storage/writer.py): when one of those
+    writes fails, the sign-in fails with it and the folder is left exactly as before, with the
+    same key, no account and no data; signing in again then works."""
+    from dreamtree_desktop.storage import db as storage_db
+    from dreamtree_desktop.storage.db import IntegrityViolation
+
+    email, a = rich_account
+    fresh = new_folder(seeded_template, tmp_path, "fresh")
+    before = plain_export(fresh)
+    key_before = (fresh / "device.key").read_bytes()
+    original = storage_db.as_one_statement
+
+    def broken(sql: str, rows: list[Any]) -> Any:
+        made = original(sql, rows)
+        if made is not None and "INTO user_flow_logs" in sql:
+            # The same rows twice: the table's primary key refuses the second copy.
+            return made[0], made[1][:-1] + "," + made[1][1:]
+        return made
+
+    monkeypatch.setattr(storage_db, "as_one_statement", broken)
+    with opened(fresh) as (app, _ctx), pytest.raises(IntegrityViolation):
+        cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
+    monkeypatch.undo()
+    assert (fresh / "device.key").read_bytes() == key_before
+    assert not (fresh / "device.key.new").exists()
+    assert plain_export(fresh) == before
+    with opened(fresh) as (app, _ctx):
+        assert app.db.scalar("SELECT COUNT(*) FROM auth") == 0
+        assert app.db.scalar("SELECT COUNT(*) FROM sync_items") == 0
+        signed = cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
+    assert signed.sync_error is None and plain_export(fresh) == plain_export(a)
