@@ -184,7 +184,10 @@ class Database:
             except sqlcipher3.Error as exc:
                 raise self._map(exc) from None
 
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], *, last: bool = False) -> None:
+        """`last`: inside background_writes(), the caller waits for the queue next, so the
+        rows are bound on the writer thread as they are (nothing to gain from one statement,
+        and serialising many long texts as JSON would cost this thread time)."""
         with self._lock:
             if self._writes is None:
                 self._executemany_now(sql, rows)
@@ -192,7 +195,7 @@ class Database:
             listed = list(rows)
             if not listed:
                 return
-            one = as_one_statement(sql, listed)
+            one = None if last else as_one_statement(sql, listed)
             if one is None:
                 self._writes.put(lambda: self._executemany_now(sql, listed))
             else:

@@ -15,6 +15,7 @@ from ..accounts.credentials import password_auth_row
 from ..accounts.emails import active_email, add_active_email, normalize_email
 from ..accounts.lockmode import enable_with_credentials
 from ..clock import now_iso
+from ..collector import collector_paused
 from ..context import UserContext
 from ..errors import AuthenticationError, InternalError, ServiceError, UserInputError
 from ..ids import new_id
@@ -310,6 +311,7 @@ def _adopt_cloud_password(app: AppData, password: str, kek: bytearray, wrapped: 
                    (password_hash, wrapped_text, now_iso(), row["id"]))
 
 
+@collector_paused()  # reading, checking and writing a whole copy: see collector.py
 def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,
                    password: str, wrapped_text: str, account_key: bytearray, *,
                    reset_at: str | None = None, finish: bool = False) -> tuple[Pulled, SyncResult | None]:

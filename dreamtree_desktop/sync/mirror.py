@@ -94,10 +94,12 @@ def update_mirror(db: Database, changes: Iterable[tuple[ItemKey, str | None]],
     # (a first sync writes every item: fewer, fuller pages to write and encrypt).
     kept.sort(key=_item_order)
     db.executemany("DELETE FROM sync_items WHERE kind = ? AND item_key = ?", gone)
+    # last=True: the caller's next statement waits for it (storage/writer.py).
     db.executemany("INSERT INTO sync_items(kind, item_key, body_json, content_key) VALUES (?, ?, ?, ?) "
                    "ON CONFLICT(kind, item_key) DO UPDATE SET body_json = excluded.body_json, content_key = "
                    "CASE WHEN excluded.content_key IS NOT NULL THEN excluded.content_key "
-                   "WHEN sync_items.body_json = excluded.body_json THEN sync_items.content_key END", kept)
+                   "WHEN sync_items.body_json = excluded.body_json THEN sync_items.content_key END", kept,
+                   last=True)
 
 
 def _item_order(row: tuple[str, str, str, str | None]) -> tuple[str, str]:
