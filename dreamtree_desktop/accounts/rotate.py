@@ -201,7 +201,7 @@ _RECORD_COPIES = ("sync_record_bases", "record_revisions")
 
 def _sync_copies(app: AppData, old: bytes | bytearray, new: bytes | bytearray) -> list[Update]:
     from ..pii import PII_COLUMNS
-    from ..sync.bases import materialize_bases
+    from ..portability.merge_bases import materialize_bases
 
     db, uid = app.db, app.user_id
     # The record bases read from the server's items (sync/bases.py) would stay under the old key

@@ -16,8 +16,10 @@ no row says otherwise; a record gone from the agreement loses its item (the serv
 with its row. Whatever changes `sync_items` or the rows any other way first calls
 materialize_bases, which writes the items' bases as rows and clears the flag (a new link
 forgetting the mirror; a key rotation, which reseals the rows but not the items), or clears the
-flag with the rows (forget_bases: a reset adoption, nothing agreed). The key rotation's
-resealing (accounts/rotate.py) aside, only this module reads or writes the rows.
+flag with the rows (forget_bases: a reset adoption, nothing agreed). Those two, the flag and
+the rows' shape live in portability/merge_bases.py, which a key rotation (accounts/rotate.py)
+can use without the sync; the rotation's resealing aside, only these two modules read or write
+the rows.
 """
 
 from __future__ import annotations
@@ -29,28 +31,32 @@ from typing import Any
 from ..context import UserContext
 from ..portability.canonical import canonical_json
 from ..portability.merge import MODULE_BASE, unit_digest
+from ..portability.merge_bases import (
+    META_FROM_MIRROR,
+    Key,
+    Record,
+    base_key,
+    base_of,
+    forget_bases,
+    materialize_bases,
+    reads_from_mirror,
+)
 from ..storage.db import Database
 
-Record = dict[str, Any]
-Key = tuple[str, str]  # (table, record id), or (MODULE_BASE, module id)
-
-# app_meta: set while the bases missing from the rows are read from sync_items. Like those items
-# it is the folder's, whose one user the rows belong to (ids rewritten with the user's by
-# portability.apply.adopt_identity).
-META_FROM_MIRROR = "sync.bases_from_mirror"
-
+__all__ = ["META_FROM_MIRROR", "bases_from_mirror", "forget_bases", "load_bases", "load_bases_for",
+           "materialize_bases", "save_bases"]
 
 def load_bases(ctx: UserContext) -> dict[Key, Record]:
     rows: list[Any] = ctx.db.query(
         "SELECT table_name, row_id, record_json FROM sync_record_bases WHERE user_id = ?", (ctx.user_id,)
     )
     out = {(str(r["table_name"]), str(r["row_id"])): json.loads(r["record_json"]) for r in rows}
-    if _from_mirror(ctx.db):
+    if reads_from_mirror(ctx.db):
         for kind, name, text in ctx.db.query(
                 "SELECT kind, item_key, body_json FROM sync_items WHERE kind IN ('record', 'module')"):
-            key = _base_key(str(kind), str(name))
+            key = base_key(str(kind), str(name))
             if key not in out:
-                out[key] = _base_of(key, json.loads(text))
+                out[key] = base_of(key, json.loads(text))
     return out
 
 
@@ -70,7 +76,7 @@ def load_bases_for(ctx: UserContext, keys: Iterable[Key]) -> dict[Key, Record]:
                 f"AND row_id IN ({', '.join('?' * len(chunk))})", (ctx.user_id, table, *chunk))
             out.update(((table, str(r[0])), json.loads(r[1])) for r in rows)
             missing.extend((table, rid) for rid in chunk if (table, rid) not in out)
-    if missing and _from_mirror(ctx.db):
+    if missing and reads_from_mirror(ctx.db):
         out.update(_mirror_bases(ctx.db, missing))
     return out
 
@@ -119,53 +125,7 @@ def bases_from_mirror(ctx: UserContext) -> None:
                          (META_FROM_MIRROR,))
 
 
-def materialize_bases(db: Database) -> int:
-    """Inside the caller's transaction: the bases read from `sync_items` become rows and the flag
-    is cleared, so the bases no longer depend on the items (before the items are forgotten or the
-    rows resealed). The bases read stay the same. Returns how many rows were written."""
-    if not _from_mirror(db):
-        return 0
-    uid = db.scalar("SELECT id FROM users ORDER BY created_at LIMIT 1")  # the folder's one user
-    if uid is None:
-        db.execute("DELETE FROM app_meta WHERE key = ?", (META_FROM_MIRROR,))
-        return 0
-    records: int = db.execute(
-        "INSERT INTO sync_record_bases(user_id, table_name, row_id, record_json) "
-        "SELECT ?, substr(item_key, 1, instr(item_key, '/') - 1), substr(item_key, instr(item_key, '/') + 1), "
-        "body_json FROM sync_items WHERE kind = 'record' "
-        "ON CONFLICT(user_id, table_name, row_id) DO NOTHING", (uid,)).rowcount
-    modules = [(uid, MODULE_BASE, str(name), canonical_json(_base_of((MODULE_BASE, str(name)), json.loads(text))))
-               for name, text in db.query("SELECT item_key, body_json FROM sync_items WHERE kind = 'module'")]
-    db.executemany("INSERT INTO sync_record_bases(user_id, table_name, row_id, record_json) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT(user_id, table_name, row_id) DO NOTHING", modules)
-    db.execute("DELETE FROM app_meta WHERE key = ?", (META_FROM_MIRROR,))
-    return max(records, 0) + len(modules)
 
-
-def forget_bases(db: Database, user_id: str) -> None:
-    """Nothing is agreed (adopting a reset account): no base row, and none read from the items."""
-    db.execute("DELETE FROM sync_record_bases WHERE user_id = ?", (user_id,))
-    db.execute("DELETE FROM app_meta WHERE key = ?", (META_FROM_MIRROR,))
-
-
-def _from_mirror(db: Database) -> bool:
-    return db.scalar("SELECT 1 FROM app_meta WHERE key = ?", (META_FROM_MIRROR,)) is not None
-
-
-def _base_key(kind: str, name: str) -> Key:
-    """The base of an item: ("record", "table/id") -> (table, id); ("module", id) -> (MODULE_BASE, id)."""
-    if kind == "module":
-        return MODULE_BASE, name
-    table, _sep, row_id = name.partition("/")
-    return table, row_id
-
-
-def _base_of(key: Key, body: Any) -> Record:
-    """A base as save_bases makes it from the item's body: the record, or the module's digest."""
-    if key[0] == MODULE_BASE:
-        return {"digest": unit_digest(body)}
-    assert isinstance(body, dict)
-    return body
 
 
 def _mirror_bases(db: Database, keys: list[Key]) -> dict[Key, Record]:
@@ -182,6 +142,6 @@ def _mirror_bases(db: Database, keys: list[Key]) -> dict[Key, Record]:
             chunk = names[start:start + 500]
             for name, text in db.query(f"SELECT item_key, body_json FROM sync_items WHERE kind = ? "
                                        f"AND item_key IN ({', '.join('?' * len(chunk))})", (kind, *chunk)):
-                key = _base_key(kind, str(name))
-                out[key] = _base_of(key, json.loads(text))
+                key = base_key(kind, str(name))
+                out[key] = base_of(key, json.loads(text))
     return out
