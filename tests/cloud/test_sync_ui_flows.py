@@ -84,6 +84,9 @@ def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server,
         qtbot.waitUntil(lambda: dev.scheduler.state == "synced", timeout=30_000)
         assert dev.window.password_locked()
         wait_idle(qtbot, dev)
+        shot(dev.window, "new-computer-signed-in")
+        # The copy's search index, left for later by the sign-in, was built in the background.
+        assert dev.call(lambda c: c.db.scalar("SELECT COUNT(*) FROM app_meta WHERE key = 'search.suspended'")) == 0
 
 
 def _forget_server_copy(cloud_server, user_id: str) -> None:
