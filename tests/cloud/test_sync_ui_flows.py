@@ -228,3 +228,52 @@ def test_earlier_versions_of_a_single_record(cloud_server, seeded_template, tmp_
         versions.undo()
         qtbot.waitUntil(lambda: dev.call(activity) == "B's later words", timeout=20_000)
         wait_idle(qtbot, dev)
+
+
+def test_a_new_computer_signs_in_by_keyboard_keeps_what_was_typed_and_finds_the_copy(
+        cloud_server, seeded_template, tmp_path, qtbot):
+    """Keyboard only: a wrong password is named beside its field with the email kept; the right
+    one brings the copy in, and the search index the sign-in left for later finds its words."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from dreamtree_desktop import search
+
+    def key(k: Any, modifier: Any = Qt.KeyboardModifier.NoModifier) -> None:
+        QTest.keyClick(QApplication.focusWidget(), k, modifier)
+
+    old = new_folder(seeded_template, tmp_path, "old")
+    email, expected = _account_with_work(cloud_server, old)
+    with device(new_folder(seeded_template, tmp_path, "new"), qtbot) as dev:
+        dev.window.show()
+        dev.window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is dev.window, timeout=5_000)
+        flow = dev.window.onboarding
+        flow.returning_button.setFocus()
+        qtbot.waitUntil(lambda: flow.returning_button.hasFocus(), timeout=5_000)
+        key(Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: flow.signin_form is not None and flow.signin_form.isVisible(), timeout=20_000)
+        form = flow.signin_form
+        dev.window.activateWindow()  # the offscreen platform lets the window go inactive as steps change
+        qtbot.waitUntil(lambda: form.email.edit.hasFocus(), timeout=5_000)  # the first field is ready
+        QTest.keyClicks(QApplication.focusWidget(), email)
+        key(Qt.Key.Key_Tab)
+        qtbot.waitUntil(lambda: form.password.edit.hasFocus(), timeout=5_000)
+        QTest.keyClicks(QApplication.focusWidget(), "not-the-password-at-all")
+        key(Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: form.password.error.isVisible(), timeout=60_000)
+        assert form.email.text() == email  # nothing typed is lost
+        shot(dev.window, "keyboard-sign-in-wrong-password")
+        qtbot.waitUntil(lambda: form.password.edit.hasFocus(), timeout=5_000)  # back on the field at fault
+        key(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClicks(QApplication.focusWidget(), PASSWORD)
+        with qtbot.waitSignal(flow.finished, timeout=60_000):
+            key(Qt.Key.Key_Return)
+        assert dev.call(answer_of, PLAIN_PROMPT) == expected
+        wait_idle(qtbot, dev)
+        assert dev.call(lambda c: c.db.scalar("SELECT COUNT(*) FROM app_meta WHERE key = ?",
+                                              (search.SUSPENDED_KEY,))) == 0
+        hits = dev.call(lambda c: search.search(c, expected.split()[0]).hits)
+        assert any(h.table == "user_responses" for h in hits)
+        shot(dev.window, "keyboard-sign-in-done")

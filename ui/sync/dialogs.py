@@ -188,6 +188,8 @@ class AccountForm(QWidget):
         self.ok_button.setProperty("primary", True)
         self.ok_button.setDefault(True)
         self.ok_button.clicked.connect(self.submit)
+        for field in (self.email, self.password, self.code, self.server):
+            field.edit.returnPressed.connect(self._enter)
         row.addWidget(self.cancel_button)
         row.addWidget(self.ok_button)
         layout.addLayout(row)
@@ -266,6 +268,12 @@ class AccountForm(QWidget):
             self.server.show_error("Enter the cloud service's address.")
             return True
         return False
+
+    def _enter(self) -> None:
+        # In a dialog, Enter already presses the default button; embedded in onboarding there is
+        # no dialog to do it, and Enter in a field would otherwise do nothing.
+        if not isinstance(self.window(), QDialog):
+            self.submit()
 
     def submit(self) -> None:
         if self.busy:
