@@ -73,6 +73,12 @@ def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server,
         left_off = Workbook(ctx).status().next_exercise.id
     with device(new_folder(seeded_template, tmp_path, "new"), qtbot) as dev:
         shot(dev.window, "first-launch-welcome")
+        # The automatic sync has looked at the folder (not signed in) before the person signs in.
+        qtbot.waitUntil(lambda: dev.scheduler.started, timeout=10_000)
+        wait_idle(qtbot, dev)
+        asked: list[str] = []  # why each sync was asked for, from now on
+        request = dev.scheduler.request
+        dev.scheduler.request = lambda why="now": (asked.append(why), request(why))[1]
         with qtbot.waitSignal(dev.window.onboarding.finished, timeout=60_000) as opened_at:
             _returning_sign_in(qtbot, dev, email, lock=True)  # as offered: locked with the password
         assert opened_at.args == [left_off]  # the workbook opens where the person left off
@@ -84,6 +90,10 @@ def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server,
         qtbot.waitUntil(lambda: dev.scheduler.state == "synced", timeout=30_000)
         assert dev.window.password_locked()
         wait_idle(qtbot, dev)
+        # The sign-in synced, the lock included: no second sync follows it right away ("Syncing…"
+        # again in the indicator); the periodic ones go on.
+        qtbot.wait(dev.scheduler.start_delay_ms + 500)
+        assert [why for why in asked if why != "period"] == [], asked
         shot(dev.window, "new-computer-signed-in")
         # The copy's search index, left for later by the sign-in, was built in the background.
         assert dev.call(lambda c: c.db.scalar("SELECT COUNT(*) FROM app_meta WHERE key = 'search.suspended'")) == 0

@@ -394,7 +394,7 @@ class ProfilePage(PageScaffold):
         scheduler = self.scheduler()
         self.sync_text.setText("Syncing…")
         if scheduler.state == "off":
-            scheduler.refresh(sync_after_ms=0)
+            scheduler.refresh(sync_after_ms=0, even_if_just_synced=True)
         else:
             scheduler.request()
 

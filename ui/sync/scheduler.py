@@ -74,6 +74,25 @@ def _forget(ctx: Any) -> None:
     forget_session(ctx)
 
 
+# A sign-in (or a password entered again) syncs by itself: a folder that synced this recently, with
+# nothing changed here since, needs no second sync right after it (the periodic one follows).
+JUST_SYNCED_S = 60.0
+
+
+def _just_synced(status: dict[str, Any]) -> bool:
+    """Whether the folder synced moments ago and has nothing to send."""
+    from dreamtree_desktop.clock import parse_iso, utcnow
+
+    stamp = status.get("last_synced_at")
+    if not stamp or status.get("changes_to_send"):
+        return False
+    try:
+        age = (utcnow() - parse_iso(stamp)).total_seconds()
+    except (TypeError, ValueError):
+        return False
+    return 0 <= age <= JUST_SYNCED_S
+
+
 def classify(exc: BaseException) -> str:
     """Which state a failed sync leaves the indicator in."""
     from dreamtree_desktop.errors import AuthenticationError
@@ -145,14 +164,22 @@ class SyncScheduler(QObject):
         merge) is imported on a plain thread first, so the database worker never spends its
         time importing while pages wait for it."""
         self._period.start(self.period_ms)
-        run_off_thread(_import_sync_code, lambda _r: self.refresh(sync_after_ms=self.start_delay_ms),
-                       lambda _e: self.refresh(sync_after_ms=self.start_delay_ms), self, "dreamtree-import")
 
-    def refresh(self, sync_after_ms: int | None = 0) -> None:
+        def first_look(_result: object) -> None:
+            # The app just opened: another computer may have synced meanwhile.
+            self.refresh(sync_after_ms=self.start_delay_ms, even_if_just_synced=True)
+
+        run_off_thread(_import_sync_code, first_look, first_look, self, "dreamtree-import")
+
+    def refresh(self, sync_after_ms: int | None = 0, *, even_if_just_synced: bool = False) -> None:
+        """Read the folder's cloud link again; when it can sync, sync after `sync_after_ms` (None:
+        not now), unless it synced moments ago with nothing to send since (a sign-in syncs by
+        itself) and `even_if_just_synced` is False."""
         if self._stopped:
             return
-        self.services.worker.submit(_status, on_done=lambda st: self._got_status(st, sync_after_ms),
-                                    on_error=self._failed)
+        self.services.worker.submit(
+            _status, on_done=lambda st: self._got_status(st, sync_after_ms, even_if_just_synced=even_if_just_synced),
+            on_error=self._failed)
 
     def stop(self) -> None:
         self._stopped = True
@@ -163,14 +190,18 @@ class SyncScheduler(QObject):
     def running(self) -> bool:
         return self._running
 
-    def _got_status(self, status: dict[str, Any], sync_after_ms: int | None) -> None:
+    @property
+    def started(self) -> bool:
+        return self._period.isActive() or self._stopped
+
+    def _got_status(self, status: dict[str, Any], sync_after_ms: int | None, *, even_if_just_synced: bool) -> None:
         self.server = status.get("server")
         self.last_synced_at = status.get("last_synced_at")
         if status.get("can_sync"):
             if self.state in (OFF, PASSWORD):
                 self._asked_password = False
                 self._set_state(SYNCED)
-            if sync_after_ms is not None:
+            if sync_after_ms is not None and (even_if_just_synced or not _just_synced(status)):
                 QTimer.singleShot(sync_after_ms, lambda: self.request("start"))
         elif status.get("server"):
             self._set_state(PASSWORD)
