@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StorageError, UserInputError
-from ..paths import atomic_file
 from .errors import DocumentError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -198,7 +196,7 @@ def write_export_file(path: Path, doc: dict[str, Any], *, data_folder: Path | No
     written and the record removed after the rename, so that a temp file a kill leaves (a
     plaintext export's holds personal fields in the clear) is removed by the next open or export
     (storage/export_temps.py); leftovers of earlier exports are removed first."""
-    from ..storage.export_temps import remove_export_leftovers, temp_records
+    from ..storage.export_temps import recorded_private_file, remove_export_leftovers
 
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -208,15 +206,10 @@ def write_export_file(path: Path, doc: dict[str, Any], *, data_folder: Path | No
         remove_export_leftovers(data_folder)
     size = 0
     try:
-        with contextlib.ExitStack() as stack:
-            record = stack.enter_context(temp_records(data_folder)) if data_folder is not None else None
-            with atomic_file(path, mode=0o600) as tmp:
-                if record is not None:
-                    record(tmp)
-                with open(tmp, "r+b") as handle:
-                    for chunk in iter_encoded(doc):
-                        handle.write(chunk)
-                        size += len(chunk)
+        with recorded_private_file(path, data_folder) as handle:
+            for chunk in iter_encoded(doc):
+                handle.write(chunk)
+                size += len(chunk)
     except OSError as exc:
         raise StorageError(f"The export could not be written to {path}: {exc.strerror}.") from None
     return size

@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import StorageError
 from ..paths import atomic_write_text, fsync_dir
@@ -111,9 +112,11 @@ def remove_export_leftovers(data_folder: Path) -> int:
     return removed
 
 
-def write_private_file(path: Path, data: bytes, data_folder: Path | None) -> None:
-    """Write `data` (a resume, a portfolio: personal content) to `path` atomically and owner-only,
-    its temp file recorded in `data_folder` until renamed, like an export's. Raises OSError."""
+@contextlib.contextmanager
+def recorded_private_file(path: Path, data_folder: Path | None) -> Iterator[BinaryIO]:
+    """An owner-only file written atomically at `path` (paths.atomic_file): yields it open for
+    writing; renamed into place when the block ends. Its temp file is recorded in `data_folder`
+    (when given) before a byte is written, until renamed. Raises OSError."""
     from ..paths import atomic_file
 
     with contextlib.ExitStack() as stack:
@@ -122,4 +125,11 @@ def write_private_file(path: Path, data: bytes, data_folder: Path | None) -> Non
             if record is not None:
                 record(tmp)
             with open(tmp, "r+b") as handle:
-                handle.write(data)
+                yield handle
+
+
+def write_private_file(path: Path, data: bytes, data_folder: Path | None) -> None:
+    """Write `data` (a resume, a portfolio: personal content) to `path` atomically and owner-only,
+    its temp file recorded in `data_folder` until renamed, like an export's. Raises OSError."""
+    with recorded_private_file(path, data_folder) as handle:
+        handle.write(data)
