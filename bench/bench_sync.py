@@ -43,6 +43,7 @@ from dreamtree_desktop import accounts  # noqa: E402
 from dreamtree_desktop.appdata import open_app_data  # noqa: E402
 from dreamtree_desktop.context import UserContext  # noqa: E402
 from dreamtree_desktop.engine.workbook import Workbook  # noqa: E402
+from dreamtree_desktop.security import passwords  # noqa: E402
 from dreamtree_desktop.sync import agreement, cloud_account, fast_round, first, incremental, remote, service  # noqa: E402
 from dreamtree_desktop.sync import client as sync_client  # noqa: E402
 
@@ -124,6 +125,8 @@ def instrument() -> Stages:
     stages.wrap(agreement, "record_success", "record the agreement (bases, mirror)")
     stages.wrap(accounts, "derive_secrets", "Argon2id (password)")
     stages.wrap(cloud_account, "hash_password", "password hash (local)")
+    # The sign-in hashes on a thread of its own while it checks the copy: what counts is its wait.
+    stages.wrap(passwords.HashAhead, "result", "password hash (local)")
     return stages
 
 

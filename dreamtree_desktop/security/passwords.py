@@ -6,6 +6,7 @@ Policy messages describe the rule broken, never the password itself.
 from __future__ import annotations
 
 import functools
+import threading
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,43 @@ def enforce_password_policy(password: str, email: str | None = None) -> None:
 def hash_password(password: str) -> str:
     """Argon2id PHC string ($argon2id$v=19$m=65536,t=3,p=4$...)."""
     return _hasher().hash(password)
+
+
+class HashAhead:
+    """hash_password(password) on a thread of its own, for a caller with other work to do first:
+    Argon2id gives up Python's lock while it works, so it takes the second core. Without a
+    thread to be had, result() hashes on the caller's thread."""
+
+    def __init__(self, password: str) -> None:
+        self._password: str | None = password
+        self._hash: str | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._run, name="dreamtree-password-hash", daemon=True)
+        try:
+            self._thread.start()
+        except RuntimeError:
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            assert self._password is not None
+            self._hash = hash_password(self._password)
+        except BaseException as exc:  # raised by result(), on the caller's thread
+            self._error = exc
+        finally:
+            self._password = None
+
+    def result(self) -> str:
+        """The hash (waiting for it), or the error hashing raised."""
+        if self._thread is None:
+            self._run()
+        else:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._hash is not None
+        return self._hash
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -30,7 +30,7 @@ from ..security import vault as _vault
 from ..security.errors import KdfParamsError, KeyFileError, WrongPasswordError
 from ..security.kdf import KdfParams, wipe
 from ..security.keywrap import WrappedKey, unwrap_with_kek
-from ..security.passwords import hash_password
+from ..security.passwords import HashAhead, hash_password
 from ..storage.backups import make_backup
 from ..storage.db import Database
 from ..topics import ALL, causes
@@ -332,6 +332,9 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
     except DamagedSnapshot as exc:
         _logout_quietly(client)
         raise _unusable_for_login(exc.reason) from None
+    # The password's hash for this folder's sign-in row, made on the second core while the copy
+    # is checked (the server's work is done by now).
+    password_hashing = HashAhead(password)
     wallet = account_document(pulled)
     remote: dict[str, Any] | None = None
     opened: dict[Opened, Any] = {}  # what the checks open, for the keyed hashes of the first sync
@@ -377,7 +380,7 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
         make_backup(db, app.backup_dir, app.keys.db_key, reason="before-login")
     old_revisions = _resealed_revisions(db, catalog, old_uid, local_key, session.user_id, account_key)
     stamp = now_iso()
-    password_hash = hash_password(password)
+    password_hash = password_hashing.result()
 
     def follow() -> None:  # the identity taken, as soon as it is committed (before the rename)
         app.user_id = ctx.user_id

@@ -114,3 +114,14 @@ def test_weaker_stored_hash_needs_rehash() -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(GOOD)
     assert verify_password(weak, GOOD) is True
     assert needs_rehash(weak) is True
+
+
+def test_a_hash_made_ahead_on_its_own_thread_verifies_and_carries_its_error() -> None:
+    from dreamtree_desktop.security.passwords import HashAhead
+
+    ahead = HashAhead(GOOD)
+    made = ahead.result()
+    assert verify_password(made, GOOD) and not verify_password(made, GOOD + "x")
+    assert ahead.result() == made  # asked again: the same hash, no second hashing
+    with pytest.raises(AttributeError):  # raised on the hashing thread, handed to the caller
+        HashAhead(12345).result()  # type: ignore[arg-type]
