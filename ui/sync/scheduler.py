@@ -192,7 +192,8 @@ class SyncScheduler(QObject):
 
     @property
     def started(self) -> bool:
-        return self._period.isActive() or self._stopped
+        """start() has run (and stop() has not)."""
+        return self._period.isActive()
 
     def _got_status(self, status: dict[str, Any], sync_after_ms: int | None, *, even_if_just_synced: bool) -> None:
         self.server = status.get("server")
