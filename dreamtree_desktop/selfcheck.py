@@ -88,3 +88,29 @@ def check_crypto(app: AppData) -> str:
     for i in range(len(master)):
         master[i] = 0
     return "argon2id key derivation, AES-GCM field round trip, password list: ok"
+
+
+def check_copy_process(app: AppData) -> str:
+    """A new computer's sign-in checks the account's copy in a second process of this same
+    program (sync/copy_check.py): it starts, reads a copy and gives its verdict."""
+    import json
+
+    from .portability import Catalog, export_document
+    from .sync.copy_check import CopyCheck
+    from .sync.items import iter_items
+
+    ctx = UserContext.from_app(app)
+    catalog = Catalog.load(app.db)
+    items = [{"kind": kind, "key": key, "body": body} for (kind, key), body in iter_items(export_document(ctx, catalog))]
+    check = CopyCheck(catalog)
+    try:
+        check.page(json.dumps({"revision": 1, "cursor": None, "items": items}).encode("utf-8"))
+        check.all_received()
+        verdict = check.verdict()
+    finally:
+        check.close()
+    if not check.answered_by_child:
+        raise CheckFailed("the second process that checks an account's copy did not answer")
+    if verdict.refused is not None or not verdict.as_it_came:
+        raise CheckFailed(f"the copy check refused this folder's own copy: {verdict.refused}")
+    return f"a second process checked a copy of {len(items)} items"

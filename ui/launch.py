@@ -27,6 +27,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .tools.portfolio_child import main as portfolio_child
 
         return portfolio_child()
+    if args == ["--check-copy"]:
+        # Likewise the check of an account's copy while a new computer signs in
+        # (dreamtree_desktop/sync/copy_check.py); the copy comes on stdin.
+        from dreamtree_desktop.sync.copy_check import main as copy_check
+
+        return copy_check()
     wants_window, data_dir = window_request(args)
     if not wants_window:
         # Imported here: the window's start-up needs none of the commands.

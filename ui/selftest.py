@@ -88,6 +88,7 @@ class SelfTest:
             ("integrity", self.step_integrity),
             ("content", self.step_content),
             ("crypto", self.step_crypto),
+            ("checker", self.step_copy_check),
             ("qt", self.step_qt),
             ("window", self.step_window),
             ("close", self.step_close),
@@ -176,6 +177,11 @@ class SelfTest:
         from dreamtree_desktop.selfcheck import check_crypto
 
         return check_crypto(self.app_data)
+
+    def step_copy_check(self) -> str:
+        from dreamtree_desktop.selfcheck import check_copy_process
+
+        return check_copy_process(self.app_data)
 
     def step_qt(self) -> str:
         """Qt starts with the platform plugin asked for, and the bundled fonts, icons and style load."""

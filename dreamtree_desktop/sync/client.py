@@ -277,7 +277,7 @@ class CloudClient:
             raise RevisionAhead(current if type(current) is int else 0)
         if answer.status != 200:
             raise self._unexpected(answer)
-        page = p.parse_changes(answer.body, answer.wire_bytes)
+        page = p.parse_changes(answer.body, answer.wire_bytes, answer.raw)
         if page is None:
             reason = "it is not valid JSON" if answer.body is None else "a page of changes has the wrong shape"
             raise DamagedSnapshot(reason, None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from ..storage.db import Database
 from ..topics import ALL, causes
 from . import protocol as p
 from .client import CloudClient, b64
+from .copy_check import CopyCheck
 from .errors import CloudError, CloudUnreachable, DamagedSnapshot
 from .first import FirstSync, first_merge, holds_nothing, prepare_first_sync, record_first_sync
 from .lost import META_RESET_SEEN, adopt_reset, mark_lost
@@ -62,6 +64,8 @@ from .state import (
 
 if TYPE_CHECKING:
     from ..appdata import AppData
+
+log = logging.getLogger("dreamtree.sync")
 
 
 @dataclass
@@ -314,33 +318,80 @@ def _adopt_cloud_password(app: AppData, password: str, kek: bytearray, wrapped: 
 @collector_paused()  # reading, checking and writing a whole copy: see collector.py
 def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,
                    password: str, wrapped_text: str, account_key: bytearray, *,
-                   reset_at: str | None = None, finish: bool = False) -> tuple[Pulled, SyncResult | None]:
+                   reset_at: str | None = None, finish: bool = False,
+                   check_aside: bool = True) -> tuple[Pulled, SyncResult | None]:
     """An anonymous folder becomes the account's: its data (if any) joins the account's snapshot
     under the account's user id and data key. Returns what it pulled (the first sync merges it).
 
     `finish`: when the folder holds no data yet, it takes the merge the first sync round would
     make (sync/first.py), kept versions included, and when that is what the server holds, the same
-    transaction records the first sync, returned second; otherwise the second value is None."""
+    transaction records the first sync, returned second; otherwise the second value is None. The
+    copy is then checked in a second process while it is taken in (sync/copy_check.py), unless
+    `check_aside` is False."""
     from ..portability.importer import is_fresh
 
     db = app.db
     if app.keys.mode != "device":
         raise InternalError("an anonymous folder is never locked with a password")
     catalog = Catalog.load(db)
+    fresh = is_fresh(ctx)
+    identity = ctx.user_id
+    local = export_document(ctx, catalog)
+    empty = finish and fresh and holds_nothing(ctx, local)
+    aside = CopyCheck(catalog) if empty and check_aside and reset_at is None else None
     try:
-        pulled = pull_items(client, None)
-    except DamagedSnapshot as exc:
+        try:
+            pulled = pull_items(client, None, on_page=aside.page if aside is not None else None)
+        except DamagedSnapshot as exc:
+            _logout_quietly(client)
+            raise _unusable_for_login(exc.reason) from None
+        if aside is not None:
+            aside.all_received()
+        wallet = account_document(pulled)
+        if aside is not None and (wallet is None or pulled.snapshot is not None):
+            aside.close()  # nothing to check, or an old whole snapshot: checked here
+            aside = None
+        return _adopt_pulled(app, ctx, client, session, email, password, wrapped_text, account_key, pulled,
+                             wallet, catalog, local, fresh=fresh, empty=empty, reset_at=reset_at, aside=aside)
+    except _TakeAgain:
+        # The check brought the copy's values to their stored form: the rows this process wrote
+        # from it as it came were rolled back; it is read again and checked first.
+        log.info("the account's copy is taken in again, checked first")
+        ctx.user_id = identity  # the rolled-back transaction had taken the account's
+        return _adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key,
+                              reset_at=reset_at, finish=finish, check_aside=False)
+    except Exception:
+        # Whatever went wrong with an unchecked copy, the check's refusal is what the person hears
+        # (run first, it would have stopped everything before this).
+        refusal = aside.verdict().error() if aside is not None and aside.complete else None
+        if refusal is None:
+            raise
         _logout_quietly(client)
-        raise _unusable_for_login(exc.reason) from None
+        raise _unusable_for_login(str(refusal)) from None
+    finally:
+        if aside is not None:
+            aside.close()
+
+
+class _TakeAgain(Exception):
+    """The copy passes its check only once brought to stored form: take it in the ordinary way."""
+
+
+def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,
+                  password: str, wrapped_text: str, account_key: bytearray, pulled: Pulled,
+                  wallet: dict[str, Any] | None, catalog: Catalog, local: dict[str, Any], *, fresh: bool,
+                  empty: bool, reset_at: str | None, aside: CopyCheck | None) -> tuple[Pulled, SyncResult | None]:
+    """_adopt_account once the copy is pulled; `aside`: the copy's check, running meanwhile."""
+    db = app.db
     # The password's hash for this folder's sign-in row, made on the second core while the copy
     # is checked (the server's work is done by now).
     password_hashing = HashAhead(password)
-    wallet = account_document(pulled)
     remote: dict[str, Any] | None = None
     opened: dict[Opened, Any] = {}  # what the checks open, for the keyed hashes of the first sync
     if wallet is not None:
         try:
-            remote = validate_document(wallet, catalog).doc
+            # Checked in the second process meanwhile: the commit waits for its verdict.
+            remote = wallet if aside is not None else validate_document(wallet, catalog).doc
             if reset_at is not None and remote["pii"].get("key_id") != key_id(account_key):
                 # This device is resetting the account: what the old key sealed is lost.
                 mark_lost(remote, catalog, account_key, session.user_id)
@@ -354,12 +405,10 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
             _logout_quietly(client)
             raise _unusable_for_login(str(exc)) from None
 
-    fresh = is_fresh(ctx)
     old_uid = ctx.user_id
     assert ctx.data_key is not None
     local_key = bytearray(ctx.data_key)
-    local = export_document(ctx, catalog)
-    whole = finish and remote is not None and fresh and holds_nothing(ctx, local)
+    whole = empty and remote is not None
     hasher = KeyedHasher(account_key, session.user_id, catalog)
     rebind_fields(document_fields(local, catalog), local_key, old_uid, account_key, session.user_id)
     local["user"] = dict(remote["user"]) if remote is not None else {**local["user"], "id": session.user_id}
@@ -416,6 +465,14 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
                 set_meta(db, META_RESET_SEEN, reset_at)
             if first is not None:
                 synced = record_first_sync(ctx, client.server, pulled, outcome.doc, hasher, first)
+            if aside is not None and remote is not None:
+                # Nothing is committed before the copy has passed its check.
+                verdict = aside.verdict()
+                refusal = verdict.error()
+                if refusal is not None:
+                    raise refusal
+                if not verdict.as_it_came:
+                    raise _TakeAgain
     finally:
         wipe(local_key)
         hasher.close()

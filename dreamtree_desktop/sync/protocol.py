@@ -234,9 +234,10 @@ class ChangesPage:
     reset_at: str | None = None
     wire_bytes: int = 0
     revision_id: str | None = None  # the push that made `revision` (sent back as since_id)
+    raw: bytes = b""  # the page's JSON as received (decompressed)
 
 
-def parse_changes(body: dict[str, Any] | None, wire_bytes: int) -> ChangesPage | None:
+def parse_changes(body: dict[str, Any] | None, wire_bytes: int, raw: bytes = b"") -> ChangesPage | None:
     """The page, or None when its shape is wrong."""
     if body is None:
         return None
@@ -252,7 +253,7 @@ def parse_changes(body: dict[str, Any] | None, wire_bytes: int) -> ChangesPage |
         items.append(((item["kind"], item["key"]), item.get("body")))
     reset_at, revision_id = body.get("reset_at"), body.get("revision_id")
     return ChangesPage(revision, items, cursor, reset_at if isinstance(reset_at, str) else None, wire_bytes,
-                       revision_id if isinstance(revision_id, str) else None)
+                       revision_id if isinstance(revision_id, str) else None, raw)
 
 
 def encode_changes(changes: list[tuple[tuple[str, str], str | None]], level: int = GZIP_LEVEL) -> tuple[bytes, int]:

@@ -9,7 +9,7 @@ network carries only what changed. See docs/sync-protocol.md, "Items".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,10 +48,11 @@ class Pulled:
 
 
 def pull_items(client: CloudClient, since: int | None, *, since_id: str | None = None,
-               quick: bool = False) -> Pulled:
+               quick: bool = False, on_page: Callable[[bytes], None] | None = None) -> Pulled:
     """Every page of items after `since` (None: from the start). `quick`: ask with If-None-Match
     (a 304 costs one small answer). A server behind `since` is read again from 0. An account whose
-    item store is still empty may have an old whole snapshot: it is fetched too."""
+    item store is still empty may have an old whole snapshot: it is fetched too. `on_page` sees
+    each page's JSON as it was received, in the order its items are taken."""
     start = since or 0
     restart = since is None
     # Each next page is asked for while this thread still reads the one before (sync/pull_ahead.py).
@@ -66,6 +67,8 @@ def pull_items(client: CloudClient, since: int | None, *, since_id: str | None =
             return Pulled(start, since_id, unchanged=True)
         pulled = Pulled(start, restart=restart)
         while True:
+            if on_page is not None:
+                on_page(page.raw)
             for key, body in page.items:
                 pulled.items[key] = body
             pulled.wire_bytes += page.wire_bytes
@@ -86,6 +89,18 @@ def pull_items(client: CloudClient, since: int | None, *, since_id: str | None =
             pulled.snapshot = snap
         pulled.reset_at = pulled.reset_at or snap.reset_at
     return pulled
+
+
+def items_from_pages(pages: Iterable[bytes]) -> dict[ItemKey, Any]:
+    """The items of pages of GET /v1/changes (their JSON as received), as pull_items takes them.
+    ValueError for a page that is not one."""
+    items: dict[ItemKey, Any] = {}
+    for raw in pages:
+        page = p.parse_changes(p.parse_json_object(raw), 0)
+        if page is None:
+            raise ValueError("not a page of changes")
+        items.update(page.items)
+    return items
 
 
 def account_document(pulled: Pulled) -> dict[str, Any] | None:
