@@ -104,7 +104,8 @@ def check_copy_process(app: AppData) -> str:
     items = [{"kind": kind, "key": key, "body": body} for (kind, key), body in iter_items(export_document(ctx, catalog))]
     check = CopyCheck(catalog)
     try:
-        check.page(json.dumps({"revision": 1, "cursor": None, "items": items}).encode("utf-8"))
+        # As the first of several pages: the second process starts.
+        check.page(json.dumps({"revision": 1, "cursor": None, "items": items}).encode("utf-8"), True)
         check.all_received()
         verdict = check.verdict()
     finally:

@@ -348,8 +348,8 @@ def _adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session:
         if aside is not None:
             aside.all_received()
         wallet = account_document(pulled)
-        if aside is not None and (wallet is None or pulled.snapshot is not None):
-            aside.close()  # nothing to check, or an old whole snapshot: checked here
+        if aside is not None and (not aside.started or wallet is None or pulled.snapshot is not None):
+            aside.close()  # one page, nothing to check, or an old whole snapshot: checked here
             aside = None
         return _adopt_pulled(app, ctx, client, session, email, password, wrapped_text, account_key, pulled,
                              wallet, catalog, local, fresh=fresh, empty=empty, reset_at=reset_at, aside=aside)
@@ -400,10 +400,14 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
                 remote["pii"].get("key_id") not in (None, key_id(account_key))
             ):
                 raise DocumentError("/user", "it does not belong to this account and its key")
-            check_opened(remote, catalog, account_key, session.user_id, opened)
+            sealed_here: list[str] = []
+            check_opened(remote, catalog, account_key, session.user_id, opened, sealed_here)
         except DocumentError as exc:
             _logout_quietly(client)
             raise _unusable_for_login(str(exc)) from None
+        if aside is not None and not sealed_here:
+            # Made by the second process while the pages came: the items are as received.
+            pulled.texts_as_received = aside.texts(len(pulled.items))
 
     old_uid = ctx.user_id
     assert ctx.data_key is not None

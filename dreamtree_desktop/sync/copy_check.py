@@ -4,26 +4,30 @@ takes the copy in.
 A folder that holds nothing signs in (cloud_account._adopt_account): it reads every item, checks
 the document they make (portability/validate.py), opens its sealed values, merges, writes the
 rows and records the first sync, all in one transaction. The check is pure Python, about a third
-of that time, and nothing the later steps make depends on it. So a second process runs it on
-the pages exactly as they were received, on the other core, while this process goes on with the
-same document; the commit waits for its verdict, and a refused copy rolls the transaction back:
-nothing is written, as when the check ran first.
+of that time, and nothing the later steps make depends on it. So when the copy comes in several
+pages, a second process runs it on the pages exactly as they were received, on the other core,
+while this process goes on with the same document; the commit waits for its verdict, and a
+refused copy rolls the transaction back: nothing is written, as when the check ran first. (A copy
+of one page is checked here: that takes less time than starting a process.)
 
-The verdict says one of three things:
+The child makes each item's canonical JSON as the pages arrive, and hands it back before it
+checks: it is the text the first sync records of the server's items (sync/first.py), and, after
+the check, what tells whether the check changed anything. Its verdict says one of three things:
 - the copy passes, and the check left it as it came: the document this process went on with is
   the checked one;
 - the copy passes only once the check brought values to their stored form (items no client of
   this app wrote): the caller takes the copy in again the ordinary way, checked first;
 - the check refuses it: the same place and words as the check in this process.
 
-The child gets the raw pages, the catalog and the clock's corrections: never a key, a password
-or an opened value. Without a child (it would not start, it died, it answered something else),
-the same verdict is made here, in this process, from the same pages.
+The child gets the raw pages, the catalog and the clock's corrections: never a key, a password,
+a token or an opened value. Without a child (it would not start, it died, it answered something
+else), the same verdict is made here, in this process, from the same pages.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -32,6 +36,7 @@ import queue
 import struct
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -46,7 +51,8 @@ CHILD_FLAG = "--check-copy"  # the frozen app's own executable runs the child on
 # Never handed to the child, which needs no password, token or data folder: variables whose
 # names hold these words (DREAMTREE_PASSWORD, DREAMTREE_CLOUD_PASSWORD, ...).
 _PRIVATE_ENV = ("PASSWORD", "SECRET", "TOKEN", "DREAMTREE_DATA_DIR")
-_SETUP, _PAGE, _END = b"S", b"P", b"E"
+_SETUP, _PAGE, _END = b"S", b"P", b"E"  # to the child
+_TEXTS, _VERDICT = b"T", b"V"  # from it
 _HEAD = struct.Struct(">cI")
 VERDICT_TIMEOUT_S = 120.0  # a child silent this long is ended, and the check made here
 
@@ -67,19 +73,26 @@ class Verdict:
 
 class Judge:
     """The verdict's making: page() with each page's JSON as received (GET /v1/changes, from 0),
-    then verdict(). What each item said is noted as it arrives, so telling whether the check
-    changed anything costs one serialisation after it, not two."""
+    then verdict(). Each item's canonical JSON is made as it arrives: it is what the first sync
+    records of the server's items (sync/first.py), and telling whether the check changed
+    anything then costs one serialisation after it, not two."""
 
     def __init__(self) -> None:
         self._items: dict[Any, Any] = {}
         self._as_received: dict[Any, str] = {}
 
     def page(self, raw: bytes) -> None:
+        from ..portability.canonical import canonical_json
         from .remote import items_from_pages
 
         for key, body in items_from_pages([raw]).items():
             self._items[key] = body
-            self._as_received[key] = json.dumps(body)
+            self._as_received[key] = canonical_json(body)
+
+    def texts(self) -> bytes:
+        """Every item's canonical JSON as received, in the order received, NUL between them
+        (JSON text never holds a raw NUL: it is written \\u0000)."""
+        return "\0".join(self._as_received.values()).encode("utf-8")
 
     def verdict(self, catalog: Catalog) -> Verdict:
         from ..portability.errors import DocumentError
@@ -91,13 +104,15 @@ class Judge:
             return Verdict()
         # The document is the items' bodies, placed as they are, and these few values of its own;
         # the check brings values to their stored form in place (portability/validate.py).
+        from ..portability.canonical import canonical_json
+
         own = json.dumps([doc.get(k) for k in _DOC_OWN])
         try:
             validate_document(doc, catalog)
         except DocumentError as exc:
             return Verdict(refused=(exc.path, exc.problem, exc.hint))
         same = own == json.dumps([doc.get(k) for k in _DOC_OWN]) and all(
-            json.dumps(body) == self._as_received[key] for key, body in self._items.items()
+            canonical_json(body) == self._as_received[key] for key, body in self._items.items()
         )
         return Verdict(as_it_came=same)
 
@@ -140,26 +155,74 @@ def _corrections() -> tuple[float, float]:
 
 
 class CopyCheck:
-    """One copy's check: page() with each page as it arrives, then verdict(). Always close()."""
+    """One copy's check: page() with each page as it arrives, all_received(), then verdict()
+    when `started` (otherwise the caller checks the copy itself first). Always close()."""
 
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
         self._pages: list[bytes] = []
         self._verdict: Verdict | None = None
+        self.started = False  # a second process was asked for: the caller leaves the check to this
         self.complete = False  # every page is in: a verdict is about the whole copy
         self.answered_by_child = False  # the verdict came from the second process
         self._child: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._texts: bytes | None = None
+        self._answer: bytes | None = None
+        self._texts_in = threading.Event()  # set once the texts came, or never will
+
+
+    def page(self, raw: bytes, more: bool) -> None:
+        """A page as received; `more`: others follow. The second process starts with the first
+        page that has others after it: a copy of one page is checked faster where it is than a
+        process starts."""
+        self._pages.append(raw)
+        if self.started:
+            self._send(_PAGE, raw)
+        elif more:
+            self._start()
+
+    def _start(self) -> None:
+        self.started = True
         try:
             self._child = subprocess.Popen(child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                            stderr=subprocess.DEVNULL, env=_child_env(), close_fds=True)
-            self._send(_SETUP, pickle.dumps({"catalog": catalog, "clock": _corrections()}))
         except OSError as exc:
             log.info("the copy is checked in this process: no second process (%s)", type(exc).__name__)
-            self._drop()
+            return
+        assert self._child.stdout is not None
+        self._reader = threading.Thread(target=self._read_answers, args=(self._child.stdout,),
+                                        name="dreamtree-copy-check", daemon=True)
+        self._reader.start()
+        self._send(_SETUP, pickle.dumps({"catalog": self._catalog, "clock": _corrections()}))
+        for raw in self._pages:
+            self._send(_PAGE, raw)
 
-    def page(self, raw: bytes) -> None:
-        self._pages.append(raw)
-        self._send(_PAGE, raw)
+    def _read_answers(self, stream: IO[bytes]) -> None:
+        """The child's frames, read as they come so its writes never wait: the texts, then the
+        verdict."""
+        try:
+            while True:
+                kind, size = _HEAD.unpack(_read(stream, _HEAD.size))
+                data = _read(stream, size)
+                if kind == _TEXTS:
+                    self._texts = data
+                    self._texts_in.set()
+                elif kind == _VERDICT:
+                    self._answer = data
+                    break
+        except (EOFError, OSError, ValueError, struct.error):
+            pass
+        finally:
+            self._texts_in.set()
+
+    def texts(self, count: int) -> list[str] | None:
+        """Each item's canonical JSON as received, in the order pulled, made by the child while
+        the pages came; None when it cannot be had. Only for items no step here has changed."""
+        if self._child is None or not self._texts_in.wait(VERDICT_TIMEOUT_S) or self._texts is None:
+            return None
+        texts = self._texts.decode("utf-8").split("\0") if count else []
+        return texts if len(texts) == count else None
 
     def all_received(self) -> None:
         """Every page is in: the child starts its check."""
@@ -168,7 +231,6 @@ class CopyCheck:
         if self._child is not None and self._child.stdin is not None:
             with contextlib.suppress(OSError):
                 self._child.stdin.close()
-            self._child.stdin = None  # communicate() then only reads
 
     def verdict(self) -> Verdict:
         """The child's verdict (waiting for it), or the same verdict made here; once."""
@@ -177,23 +239,27 @@ class CopyCheck:
         return self._verdict
 
     def _decide(self) -> Verdict:
-        child, self._child = self._child, None
-        if child is not None:
+        child, reader, self._child = self._child, self._reader, None
+        if child is not None and reader is not None:
             try:
-                out, _ = child.communicate(timeout=VERDICT_TIMEOUT_S)
-                answer = json.loads(out)
+                reader.join(VERDICT_TIMEOUT_S)
+                if self._answer is None:
+                    raise ValueError("no verdict")
+                answer = json.loads(self._answer)
                 if "refused" in answer:
                     path, problem, hint = answer["refused"]
                     self.answered_by_child = True
+                    log.debug("the copy's check in its process refused it")
                     return Verdict(refused=(str(path), str(problem), None if hint is None else str(hint)))
                 if "as_it_came" in answer:
                     self.answered_by_child = True
+                    log.debug("the copy's check in its process passed it")
                     return Verdict(as_it_came=answer["as_it_came"] is True)
                 log.info("the copy's check ended in its process (%s): made here", answer.get("failed"))
-            except (OSError, ValueError, TypeError, KeyError, subprocess.TimeoutExpired) as exc:
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 log.info("no verdict from the copy's check (%s): made here", type(exc).__name__)
             finally:
-                _end(child)
+                _end(child, reader)
         return judge(self._pages, self._catalog)
 
     def close(self) -> None:
@@ -215,18 +281,20 @@ class CopyCheck:
     def _drop(self) -> None:
         child, self._child = self._child, None
         if child is not None:
-            _end(child)
+            _end(child, self._reader)
 
 
-def _end(child: subprocess.Popen[bytes]) -> None:
-    for stream in (child.stdin, child.stdout):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
+def _end(child: subprocess.Popen[bytes], reader: threading.Thread | None) -> None:
     if child.poll() is None:
         child.kill()
     with contextlib.suppress(subprocess.TimeoutExpired):
         child.wait(timeout=5)
+    if reader is not None:
+        reader.join(5)  # the child's end closed its side: the reader is done
+    for stream in (child.stdin, child.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
 
 
 # -- the child ------------------------------------------------------------------------------------
@@ -252,9 +320,9 @@ def _frames(stream: IO[bytes], into: queue.SimpleQueue[tuple[bytes, bytes] | Non
 
 
 def main() -> int:
-    """The child: frames on stdin (setup, pages, end), one line of JSON on stdout."""
-    import threading
-
+    """The child: frames on stdin (setup, pages, end); on stdout the texts, then the verdict."""
+    # A short-lived process that only builds objects: the collector would find nothing to free.
+    gc.disable()
     frames: queue.SimpleQueue[tuple[bytes, bytes] | None] = queue.SimpleQueue()
     threading.Thread(target=_frames, args=(sys.stdin.buffer, frames), daemon=True).start()
     # Imported while the parent's first frames arrive: its writes are read meanwhile.
@@ -264,10 +332,11 @@ def main() -> int:
     setup: dict[str, Any] = {}
     judge = Judge()
     answer: dict[str, Any] | None = None
+    out = sys.stdout.buffer
     while True:
         frame = frames.get()
         if frame is None:
-            return 2  # the parent went away: nobody to answer
+            os._exit(2)  # the parent went away: nobody to answer
         kind, data = frame
         try:
             if kind == _SETUP:
@@ -278,16 +347,27 @@ def main() -> int:
             elif kind == _PAGE and answer is None:
                 judge.page(data)
             elif kind == _END and answer is None:
+                # The texts first: the parent records them while this checks the copy.
+                _write(out, _TEXTS, judge.texts())
                 verdict = judge.verdict(setup["catalog"])
                 answer = ({"refused": list(verdict.refused)} if verdict.refused is not None
                           else {"as_it_came": verdict.as_it_came})
+        except OSError:
+            os._exit(2)
         except Exception as exc:  # only the kind: its text could quote the copy
             answer = {"failed": type(exc).__name__}
         if kind == _END:
             break
-    sys.stdout.buffer.write(json.dumps(answer).encode("utf-8") + b"\n")
-    sys.stdout.buffer.flush()
-    return 0
+    with contextlib.suppress(OSError):
+        _write(out, _VERDICT, json.dumps(answer).encode("utf-8"))
+    # Ends without taking the copy's objects apart one by one: nothing else is left to do.
+    os._exit(0)
+
+
+def _write(stream: IO[bytes], kind: bytes, data: bytes) -> None:
+    stream.write(_HEAD.pack(kind, len(data)))
+    stream.write(data)
+    stream.flush()
 
 
 if __name__ == "__main__":

@@ -107,7 +107,12 @@ def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc
 def _texts(pulled: Pulled, agreed: Doc) -> tuple[Texts, Texts]:
     """(the server's items, the agreement's items) as canonical JSON. An item of the agreement
     that is the pulled body itself (the merge keeps unchanged records as they are) shares its text."""
-    texts: Texts = {key: canonical_json(body) for key, body in pulled.items.items() if body is not None}
+    received = pulled.texts_as_received
+    if received is not None and len(received) == len(pulled.items):
+        texts: Texts = {key: text for (key, body), text in zip(pulled.items.items(), received, strict=True)
+                        if body is not None}
+    else:
+        texts = {key: canonical_json(body) for key, body in pulled.items.items() if body is not None}
     now: Texts = {}
     for key, body in iter_items(agreed):
         same = pulled.items.get(key)

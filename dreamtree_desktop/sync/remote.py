@@ -45,14 +45,18 @@ class Pulled:
     snapshot: p.Snapshot | None = None  # the account's old whole snapshot (its item store is empty)
     wire_bytes: int = 0
     checked: dict[str, Any] | None = None  # the document these items make, checked already (sign-in)
+    # Each item's canonical JSON as received, in the order of `items`, when made elsewhere already
+    # (sync/copy_check.py) and no step has changed an item since.
+    texts_as_received: list[str] | None = None
 
 
 def pull_items(client: CloudClient, since: int | None, *, since_id: str | None = None,
-               quick: bool = False, on_page: Callable[[bytes], None] | None = None) -> Pulled:
+               quick: bool = False, on_page: Callable[[bytes, bool], None] | None = None) -> Pulled:
     """Every page of items after `since` (None: from the start). `quick`: ask with If-None-Match
     (a 304 costs one small answer). A server behind `since` is read again from 0. An account whose
     item store is still empty may have an old whole snapshot: it is fetched too. `on_page` sees
-    each page's JSON as it was received, in the order its items are taken."""
+    each page's JSON as it was received, in the order its items are taken, and whether more
+    pages follow."""
     start = since or 0
     restart = since is None
     # Each next page is asked for while this thread still reads the one before (sync/pull_ahead.py).
@@ -68,7 +72,7 @@ def pull_items(client: CloudClient, since: int | None, *, since_id: str | None =
         pulled = Pulled(start, restart=restart)
         while True:
             if on_page is not None:
-                on_page(page.raw)
+                on_page(page.raw, page.cursor is not None)
             for key, body in page.items:
                 pulled.items[key] = body
             pulled.wire_bytes += page.wire_bytes

@@ -26,13 +26,24 @@ from sync_helpers import (
 
 from dreamtree_desktop.errors import ServiceError
 from dreamtree_desktop.portability.canonical import hash_content
-from dreamtree_desktop.sync import cloud_account, copy_check
+from dreamtree_desktop.sync import cloud_account, copy_check, protocol
 from dreamtree_desktop.sync import state as sync_state
 from dreamtree_desktop.tools import flow
 
 pytestmark = pytest.mark.cloud
 
 ACTIVITY = "Drafting the grant report"
+
+
+@pytest.fixture(autouse=True)
+def several_pages(monkeypatch):
+    """The copy comes in several pages, as a heavy user's does: the second process is started
+    only then (one page is checked faster where it is)."""
+    monkeypatch.setattr(protocol, "PULL_PAGE", 5)
+
+
+def _checked_by_the_child(caplog) -> bool:
+    return any("in its process" in r.getMessage() for r in caplog.records)
 
 
 def _account_with_a_flow_log(server, seeded_template: Path, tmp_path: Path) -> tuple[str, str, str]:
@@ -50,14 +61,15 @@ def _account_with_a_flow_log(server, seeded_template: Path, tmp_path: Path) -> t
         return email, str(sync_state.stored_token(ctx)), ctx.user_id
 
 
-def _replace_flow_log(server, token: str, user_id: str, change: dict) -> None:
+def _replace_flow_log(server, token: str, user_id: str, change: dict, *, rehash: bool = True) -> None:
     """The account's flow log as another program would write it: `change` applied, its content
-    hash made to match (the server checks only the shape)."""
+    hash made to match unless not `rehash` (the server checks only the shape)."""
     rows = server.d1(f"SELECT item_key, body FROM sync_items WHERE user_id = '{user_id}' AND kind = 'record' "
                      "AND item_key LIKE 'user_flow_logs/%'")
     row = next(r for r in rows if json.loads(r["body"])["activity"] == ACTIVITY)
     body = {**json.loads(row["body"]), **change}
-    body["content_hash"] = hash_content("user_flow_logs", body)
+    if rehash:
+        body["content_hash"] = hash_content("user_flow_logs", body)
     revision = server.d1(f"SELECT revision FROM sync_heads WHERE user_id = '{user_id}'")[0]["revision"]
     posted = post_items(server.url, token, [{"kind": "record", "key": row["item_key"], "body": body}], revision)
     assert posted.status_code == 200, posted.text
@@ -88,21 +100,39 @@ def _refused_and_untouched(server, seeded_template: Path, tmp_path: Path, email:
     return str(caught.value)
 
 
-def test_a_copy_the_rulebook_refuses_leaves_the_new_computer_as_it_was(cloud_server, seeded_template, tmp_path):
+@pytest.mark.parametrize("change, rehash, field", [
+    ({"energy": 9}, True, "energy"),  # the database would refuse it too
+    ({"activity": "Changed on the way"}, False, "content_hash"),  # only the rulebook sees it
+])
+def test_a_copy_the_rulebook_refuses_leaves_the_new_computer_as_it_was(cloud_server, seeded_template, tmp_path,
+                                                                        caplog, change, rehash, field):
     email, token, user_id = _account_with_a_flow_log(cloud_server, seeded_template, tmp_path)
-    _replace_flow_log(cloud_server, token, user_id, {"energy": 9})
-    message = _refused_and_untouched(cloud_server, seeded_template, tmp_path, email, "B")
-    assert "cannot be used" in message and re.search(r"/standalone/user_flow_logs/\d+/energy", message)
+    _replace_flow_log(cloud_server, token, user_id, change, rehash=rehash)
+    with caplog.at_level(logging.DEBUG, logger="dreamtree.sync"):
+        message = _refused_and_untouched(cloud_server, seeded_template, tmp_path, email, "B")
+    assert _checked_by_the_child(caplog)
+    assert "cannot be used" in message and re.search(rf"/standalone/user_flow_logs/\d+/{field}", message)
 
 
 def test_a_copy_brought_to_stored_form_is_stored_in_that_form(cloud_server, seeded_template, tmp_path, caplog):
     email, token, user_id = _account_with_a_flow_log(cloud_server, seeded_template, tmp_path)
     _replace_flow_log(cloud_server, token, user_id, {"activity": f"  {ACTIVITY}  "})
-    with caplog.at_level(logging.INFO, logger="dreamtree.sync"):
+    with caplog.at_level(logging.DEBUG, logger="dreamtree.sync"):
         folder, result = _sign_in(cloud_server, seeded_template, tmp_path, email)
     assert result.adopted and result.sync_error is None
     assert _flow_log(folder) == [(ACTIVITY, 1)]
+    assert _checked_by_the_child(caplog)
     assert any("taken in again" in r.getMessage() for r in caplog.records)
+
+
+def test_a_copy_of_one_page_is_checked_here(cloud_server, seeded_template, tmp_path, monkeypatch, caplog):
+    email, _token, _user_id = _account_with_a_flow_log(cloud_server, seeded_template, tmp_path)
+    monkeypatch.setattr(protocol, "PULL_PAGE", 10_000)
+    started = []
+    monkeypatch.setattr(copy_check.CopyCheck, "_start", lambda self: started.append(self))
+    folder, result = _sign_in(cloud_server, seeded_template, tmp_path, email)
+    assert result.adopted and result.sync_error is None
+    assert _flow_log(folder) == [(ACTIVITY, 1)] and started == []
 
 
 @pytest.mark.parametrize("child", [
@@ -111,12 +141,15 @@ def test_a_copy_brought_to_stored_form_is_stored_in_that_form(cloud_server, seed
     [sys.executable, "-c", "import sys; sys.exit(3)"],  # one that ends at once
 ])
 def test_without_a_working_second_process_the_copy_is_checked_here(cloud_server, seeded_template, tmp_path,
-                                                                   monkeypatch, child):
+                                                                   monkeypatch, caplog, child):
     email, token, user_id = _account_with_a_flow_log(cloud_server, seeded_template, tmp_path)
     monkeypatch.setattr(copy_check, "child_command", lambda: child)
-    folder, result = _sign_in(cloud_server, seeded_template, tmp_path, email)
+    with caplog.at_level(logging.DEBUG, logger="dreamtree.sync"):
+        folder, result = _sign_in(cloud_server, seeded_template, tmp_path, email)
     assert result.adopted and result.sync_error is None and result.sync is not None
     assert _flow_log(folder) == [(ACTIVITY, 1)]
+    assert not _checked_by_the_child(caplog)
+    assert any("made here" in r.getMessage() or "checked in this process" in r.getMessage() for r in caplog.records)
     _replace_flow_log(cloud_server, token, user_id, {"focus": 0})
     message = _refused_and_untouched(cloud_server, seeded_template, tmp_path, email, "C")
     assert re.search(r"/standalone/user_flow_logs/\d+/focus", message)

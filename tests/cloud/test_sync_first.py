@@ -4,6 +4,7 @@ the whole path (adopt, then an ordinary sync round that exports, merges and reco
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from sync_helpers import (
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from portability.factory import add_standalone, populate
 
-from dreamtree_desktop.sync import cloud_account, first, service
+from dreamtree_desktop.sync import cloud_account, first, protocol, service
 from dreamtree_desktop.sync.bases import load_bases
 from dreamtree_desktop.tools import flow
 
@@ -100,12 +101,19 @@ def rich_account(cloud_server, seeded_template, tmp_path) -> tuple[str, Path]:
     return email, a
 
 
+# Pages of 25 items: the copy comes in several pages, and is checked in a second process while it
+# is taken in (sync/copy_check.py), which also makes the items' texts the first sync records.
+@pytest.mark.parametrize("page", [None, 25])
 def test_an_empty_folder_ends_exactly_as_the_whole_path_leaves_it(cloud_server, seeded_template, tmp_path,
-                                                                 rich_account, monkeypatch):
+                                                                 rich_account, monkeypatch, caplog, page):
     email, a = rich_account
+    if page is not None:
+        monkeypatch.setattr(protocol, "PULL_PAGE", page)
     fast = new_folder(seeded_template, tmp_path, "fast")
-    with opened(fast) as (app, _ctx):
+    with opened(fast) as (app, _ctx), caplog.at_level(logging.DEBUG, logger="dreamtree.sync"):
         signed = cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
+    checked_aside = any("in its process passed it" in r.getMessage() for r in caplog.records)
+    assert checked_aside == (page is not None)
     assert signed.adopted and signed.sync_error is None and signed.sync is not None
     assert not signed.sync.pushed and signed.sync.items_received > 60
     assert signed.sync.revisions_kept == ["module 1.1"]

@@ -63,7 +63,7 @@ def test_the_child_and_this_process_give_the_same_verdict(ctx, change, refused):
     page = _page(ctx, change)
     check = copy_check.CopyCheck(Catalog.load(ctx.db))
     try:
-        check.page(page)
+        check.page(page, True)
         check.all_received()
         verdict = check.verdict()
     finally:
