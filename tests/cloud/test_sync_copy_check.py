@@ -12,17 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from sync_helpers import (
-    PASSWORD,
-    answer_through,
-    mailed_code,
-    new_email,
-    new_folder,
-    opened,
-    own_identity,
-    plain_export,
-    post_items,
-)
+import sync_helpers
+from sync_helpers import PASSWORD, answer_through, mailed_code, new_email, new_folder, opened, own_identity
 
 from dreamtree_desktop.errors import ServiceError
 from dreamtree_desktop.portability.canonical import hash_content
@@ -71,7 +62,7 @@ def _replace_flow_log(server, token: str, user_id: str, change: dict, *, rehash:
     if rehash:
         body["content_hash"] = hash_content("user_flow_logs", body)
     revision = server.d1(f"SELECT revision FROM sync_heads WHERE user_id = '{user_id}'")[0]["revision"]
-    posted = post_items(server.url, token, [{"kind": "record", "key": row["item_key"], "body": body}], revision)
+    posted = sync_helpers.post_items(server.url, token, [{"kind": "record", "key": row["item_key"], "body": body}], revision)
     assert posted.status_code == 200, posted.text
 
 
@@ -90,10 +81,10 @@ def _flow_log(folder: Path) -> list[tuple[str, int]]:
 
 def _refused_and_untouched(server, seeded_template: Path, tmp_path: Path, email: str, name: str) -> str:
     folder = new_folder(seeded_template, tmp_path, name)
-    before = plain_export(folder)
+    before = sync_helpers.plain_export(folder)
     with opened(folder) as (app, _ctx), pytest.raises(ServiceError) as caught:
         cloud_account.login(app, server.url, email, PASSWORD, lock=False)
-    assert plain_export(folder) == before
+    assert sync_helpers.plain_export(folder) == before
     with opened(folder) as (app, ctx):
         assert app.db.scalar("SELECT count(*) FROM auth") == 0
         assert sync_state.stored_token(ctx) is None
