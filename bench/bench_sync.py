@@ -45,7 +45,16 @@ from dreamtree_desktop.appdata import open_app_data  # noqa: E402
 from dreamtree_desktop.context import UserContext  # noqa: E402
 from dreamtree_desktop.engine.workbook import Workbook  # noqa: E402
 from dreamtree_desktop.security import passwords  # noqa: E402
-from dreamtree_desktop.sync import agreement, cloud_account, fast_round, first, incremental, remote, service  # noqa: E402
+from dreamtree_desktop.sync import (  # noqa: E402
+    adopt,
+    agreement,
+    cloud_account,
+    fast_round,
+    first,
+    incremental,
+    remote,
+    service,
+)
 from dreamtree_desktop.sync import client as sync_client  # noqa: E402
 
 PASSWORD = "bench-sync-password-42"
@@ -100,18 +109,18 @@ def instrument() -> Stages:
     stages.wrap(service, "load_mirror", "server items known: load")
     stages.wrap(agreement, "update_mirror", "server items known: save")
     stages.wrap(remote, "item_texts", "items of the result (canonical JSON)")
-    # The sign-in of a new computer (cloud_account._adopt_account) calls these itself.
-    stages.wrap(cloud_account, "pull_items", "sign-in: pull every item")
-    stages.wrap(cloud_account, "account_document", "sign-in: document from items")
-    stages.wrap(cloud_account, "validate_document", "sign-in: validate the pulled document")
-    stages.wrap(cloud_account, "check_opened", "sign-in: open every sealed value")
-    stages.wrap(cloud_account, "export_document", "sign-in: export (local data)")
-    stages.wrap(cloud_account, "merge", "sign-in: merge")
-    stages.wrap(cloud_account, "apply_document", "sign-in: apply (rows queued for the writer thread)")
-    stages.wrap(cloud_account, "first_merge", "sign-in: merge (empty folder)")
-    stages.wrap(cloud_account, "prepare_first_sync", "sign-in: texts and content keys (while rows are written)")
-    stages.wrap(cloud_account, "store_entries", "sign-in: kept versions (waits for the writer)")
-    stages.wrap(cloud_account, "record_first_sync", "sign-in: record the first sync (empty folder)")
+    # The sign-in of a new computer (adopt.adopt_account) calls these itself.
+    stages.wrap(adopt, "pull_items", "sign-in: pull every item")
+    stages.wrap(adopt, "account_document", "sign-in: document from items")
+    stages.wrap(adopt, "validate_document", "sign-in: validate the pulled document")
+    stages.wrap(adopt, "check_opened", "sign-in: open every sealed value")
+    stages.wrap(adopt, "export_document", "sign-in: export (local data)")
+    stages.wrap(adopt, "merge", "sign-in: merge")
+    stages.wrap(adopt, "apply_document", "sign-in: apply (rows queued for the writer thread)")
+    stages.wrap(adopt, "first_merge", "sign-in: merge (empty folder)")
+    stages.wrap(adopt, "prepare_first_sync", "sign-in: texts and content keys (while rows are written)")
+    stages.wrap(adopt, "store_entries", "sign-in: kept versions (waits for the writer)")
+    stages.wrap(adopt, "record_first_sync", "sign-in: record the first sync (empty folder)")
     stages.wrap(first, "_texts", "sign-in: item texts (empty folder)")
     stages.wrap(first, "record_success", "sign-in: record bases, mirror, revision")
     stages.wrap(service, "build_view", "server items: texts and view")

@@ -1,7 +1,7 @@
 """The rulebook's check of the account's copy, in a process of its own, while a new computer
 takes the copy in.
 
-A folder that holds nothing signs in (cloud_account._adopt_account): it reads every item, checks
+A folder that holds nothing signs in (sync/adopt.py): it reads every item, checks
 the document they make (portability/validate.py), opens its sealed values, merges, writes the
 rows and records the first sync, all in one transaction. The check is pure Python, about a third
 of that time, and nothing the later steps make depends on it. So when the copy comes in several

@@ -10,7 +10,7 @@ be saved is what the cloud account holds. So, by the mailed code:
    open again if the old password comes back: docs/security.md, "Password reset");
 3. the folder starts again, takes the account's identity and new key, and the account's copy:
    every personal value in it becomes the "lost" marker (sealed under the old key), everything
-   else is kept (cloud_account._adopt_account, as a new computer resetting the account does);
+   else is kept (adopt.adopt_account, as a new computer resetting the account does);
 4. the folder is locked with the new password and syncs (the lost markers go to the account).
 
 What is lost beyond the personal fields: changes made in this folder after its last sync, which
@@ -38,8 +38,8 @@ from ..security.passwords import enforce_password_policy
 from ..storage.keystore import key_mode
 from ..storage.lock import FolderLock
 from . import protocol as p
+from .adopt import adopt_account
 from .client import CloudClient
-from .cloud_account import _adopt_account
 from .errors import CloudError
 from .recovery import ResetCodeSent
 from .service import Connect, Hooks, _sync_rounds, default_connect
@@ -138,7 +138,7 @@ def _take_account(folder: Path, client: CloudClient, session: p.Session, email: 
     folder that opens without a password, where the reset can run again as on a new computer."""
     try:
         with open_app_data(folder) as app:
-            _adopt_account(app, UserContext.from_app(app), client, session, email, new_password, wrapped_text,
+            adopt_account(app, UserContext.from_app(app), client, session, email, new_password, wrapped_text,
                            account_key, reset_at=session.reset_at or "")
             enable_with_credentials(app, kek, params, wrapped_text)
             lost = sum(1 for cell in pii_cells(app.db, app.user_id) if cell.value == LOST_MARKER)

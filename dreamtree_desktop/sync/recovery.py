@@ -30,7 +30,7 @@ from ..security.kdf import wipe
 from ..security.keywrap import WrappedKey
 from ..security.passwords import enforce_password_policy
 from . import protocol as p
-from .cloud_account import _adopt_account
+from .adopt import adopt_account
 from .errors import CloudError
 from .lost import META_RESET_SEEN
 from .service import Connect, Hooks, _sync_rounds, default_connect
@@ -155,7 +155,7 @@ def _reset_from_new_device(app: AppData, server: str, email: str, new_password: 
                 finally:
                     wipe(auth_secret)
                 ctx = UserContext.from_app(app)
-                _adopt_account(app, ctx, client, session, email, new_password, creds.wrapped_data_key,
+                adopt_account(app, ctx, client, session, email, new_password, creds.wrapped_data_key,
                                account_key, reset_at=session.reset_at or "")
         finally:
             wipe(account_key)

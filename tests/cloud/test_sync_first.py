@@ -37,14 +37,14 @@ pytestmark = pytest.mark.cloud
 
 def _whole_path(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Sign-ins made under this patch take the whole path: adopt, then the ordinary round."""
-    original = cloud_account._adopt_account
+    original = cloud_account.adopt_account
     calls: list[str] = []
 
     def adopt(*args: Any, **kwargs: Any) -> Any:
         calls.append("adopt")
         return original(*args, **{**kwargs, "finish": False})
 
-    monkeypatch.setattr(cloud_account, "_adopt_account", adopt)
+    monkeypatch.setattr(cloud_account, "adopt_account", adopt)
     return calls
 
 
