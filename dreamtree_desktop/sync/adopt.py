@@ -51,15 +51,16 @@ log = logging.getLogger("dreamtree.sync")
 
 
 def logout_quietly(client: CloudClient) -> None:
+    """Ends the session on the server when a sign-in stops half way; a failure here changes nothing."""
     with contextlib.suppress(ServiceError, AuthenticationError):
         client.logout()
 
 
 @collector_paused()  # reading, checking and writing a whole copy: see collector.py
 def adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,
-                   password: str, wrapped_text: str, account_key: bytearray, *,
-                   reset_at: str | None = None, finish: bool = False,
-                   check_aside: bool = True) -> tuple[Pulled, SyncResult | None]:
+                  password: str, wrapped_text: str, account_key: bytearray, *,
+                  reset_at: str | None = None, finish: bool = False,
+                  check_aside: bool = True) -> tuple[Pulled, SyncResult | None]:
     """An anonymous folder becomes the account's: its data (if any) joins the account's snapshot
     under the account's user id and data key. Returns what it pulled (the first sync merges it).
 
@@ -99,7 +100,7 @@ def adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: 
         log.info("the account's copy is taken in again, checked first")
         ctx.user_id = identity  # the rolled-back transaction had taken the account's
         return adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key,
-                              reset_at=reset_at, finish=finish, check_aside=False)
+                             reset_at=reset_at, finish=finish, check_aside=False)
     except Exception:
         # Whatever went wrong with an unchecked copy, the check's refusal is what the person hears
         # (run first, it would have stopped everything before this).
@@ -121,7 +122,7 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
                   password: str, wrapped_text: str, account_key: bytearray, pulled: Pulled,
                   wallet: dict[str, Any] | None, catalog: Catalog, local: dict[str, Any], *, fresh: bool,
                   empty: bool, reset_at: str | None, aside: CopyCheck | None) -> tuple[Pulled, SyncResult | None]:
-    """_adopt_account once the copy is pulled; `aside`: the copy's check, running meanwhile."""
+    """adopt_account once the copy is pulled; `aside`: the copy's check, running meanwhile."""
     db = app.db
     # The password's hash for this folder's sign-in row, made on the second core while the copy
     # is checked (the server's work is done by now).

@@ -249,7 +249,7 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
     else:
         with content_texts():  # the keyed hashes of the first sync reuse the checks' texts
             first, synced = adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key,
-                                           finish=True)
+                                          finish=True)
         outcome.adopted = True
         if lock:
             enable_with_credentials(app, kek, wrapped.kdf, wrapped_text)

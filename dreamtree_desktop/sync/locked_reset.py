@@ -139,7 +139,7 @@ def _take_account(folder: Path, client: CloudClient, session: p.Session, email: 
     try:
         with open_app_data(folder) as app:
             adopt_account(app, UserContext.from_app(app), client, session, email, new_password, wrapped_text,
-                           account_key, reset_at=session.reset_at or "")
+                          account_key, reset_at=session.reset_at or "")
             enable_with_credentials(app, kek, params, wrapped_text)
             lost = sum(1 for cell in pii_cells(app.db, app.user_id) if cell.value == LOST_MARKER)
             result = LockedResetResult(email, client.server, aside, lost, session.reset_at)

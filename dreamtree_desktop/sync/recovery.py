@@ -156,7 +156,7 @@ def _reset_from_new_device(app: AppData, server: str, email: str, new_password: 
                     wipe(auth_secret)
                 ctx = UserContext.from_app(app)
                 adopt_account(app, ctx, client, session, email, new_password, creds.wrapped_data_key,
-                               account_key, reset_at=session.reset_at or "")
+                              account_key, reset_at=session.reset_at or "")
         finally:
             wipe(account_key)
         result = ResetResult(email, server, 0, session.reset_at, new_device=True)
