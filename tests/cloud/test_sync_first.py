@@ -28,7 +28,7 @@ from sync_helpers import (
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from portability.factory import add_standalone, populate
 
-from dreamtree_desktop.sync import cloud_account, first, protocol, service
+from dreamtree_desktop.sync import adopt, cloud_account, first, protocol, service
 from dreamtree_desktop.sync.bases import load_bases
 from dreamtree_desktop.tools import flow
 
@@ -165,7 +165,7 @@ def test_a_folder_holding_data_takes_the_whole_path(cloud_server, seeded_templat
     email, a = rich_account
     recorded: list[object] = []
     original = first.record_first_sync
-    monkeypatch.setattr(cloud_account, "record_first_sync",
+    monkeypatch.setattr(adopt, "record_first_sync",
                         lambda *args, **kw: recorded.append(args) or original(*args, **kw))
     mine = new_folder(seeded_template, tmp_path, "mine")
     with opened(mine) as (app, ctx):
@@ -188,7 +188,7 @@ def test_a_copy_that_must_go_up_again_is_left_to_the_round_and_every_row_stays_t
     def cut(*_args: Any, **_kwargs: Any) -> None:
         raise CloudError("the connection was cut", code="test_cut")
 
-    monkeypatch.setattr(cloud_account, "prepare_first_sync", lambda *_args: None)
+    monkeypatch.setattr(adopt, "prepare_first_sync", lambda *_args: None)
     monkeypatch.setattr(cloud_account, "_sync_rounds", cut)
     fast = new_folder(seeded_template, tmp_path, "fast")
     with opened(fast) as (app, _ctx):
