@@ -171,7 +171,6 @@ class CopyCheck:
         self._answer: bytes | None = None
         self._texts_in = threading.Event()  # set once the texts came, or never will
 
-
     def page(self, raw: bytes, more: bool) -> None:
         """A page as received; `more`: others follow. The second process starts with the first
         page that has others after it: a copy of one page is checked faster where it is than a
