@@ -82,10 +82,14 @@ class Judge:
         self._as_received: dict[Any, str] = {}
 
     def page(self, raw: bytes) -> None:
+        """ValueError for a page that is not one."""
         from ..portability.canonical import canonical_json
-        from .remote import items_from_pages
+        from . import protocol as p
 
-        for key, body in items_from_pages([raw]).items():
+        page = p.parse_changes(p.parse_json_object(raw), 0)
+        if page is None:
+            raise ValueError("not a page of changes")
+        for key, body in page.items:
             self._items[key] = body
             self._as_received[key] = canonical_json(body)
 
@@ -97,9 +101,9 @@ class Judge:
     def verdict(self, catalog: Catalog) -> Verdict:
         from ..portability.errors import DocumentError
         from ..portability.validate import validate_document
-        from .remote import Pulled, account_document
+        from .items import document_of_items
 
-        doc = account_document(Pulled(0, items=self._items))
+        doc = document_of_items(self._items)
         if doc is None:
             return Verdict()
         # The document is the items' bodies, placed as they are, and these few values of its own;
@@ -167,6 +171,10 @@ class CopyCheck:
         self.answered_by_child = False  # the verdict came from the second process
         self._child: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
+        # Frames to the child, written by a thread of their own: a page waits there, not this
+        # thread, while the child is busy (a pipe holds 64 KiB, a page several MB).
+        self._outbox: queue.SimpleQueue[tuple[bytes, bytes] | None] = queue.SimpleQueue()
+        self._feeder: threading.Thread | None = None
         self._texts: bytes | None = None
         self._answer: bytes | None = None
         self._texts_in = threading.Event()  # set once the texts came, or never will
@@ -189,10 +197,13 @@ class CopyCheck:
         except OSError as exc:
             log.info("the copy is checked in this process: no second process (%s)", type(exc).__name__)
             return
-        assert self._child.stdout is not None
+        assert self._child.stdout is not None and self._child.stdin is not None
         self._reader = threading.Thread(target=self._read_answers, args=(self._child.stdout,),
                                         name="dreamtree-copy-check", daemon=True)
         self._reader.start()
+        self._feeder = threading.Thread(target=_feed, args=(self._child.stdin, self._outbox),
+                                        name="dreamtree-copy-feed", daemon=True)
+        self._feeder.start()
         self._send(_SETUP, pickle.dumps({"catalog": self._catalog, "clock": _corrections()}))
         for raw in self._pages:
             self._send(_PAGE, raw)
@@ -227,9 +238,8 @@ class CopyCheck:
         """Every page is in: the child starts its check."""
         self.complete = True
         self._send(_END, b"")
-        if self._child is not None and self._child.stdin is not None:
-            with contextlib.suppress(OSError):
-                self._child.stdin.close()
+        if self._child is not None:
+            self._outbox.put(None)  # the feeder closes the child's input after the last frame
 
     def verdict(self) -> Verdict:
         """The child's verdict (waiting for it), or the same verdict made here; once."""
@@ -258,7 +268,7 @@ class CopyCheck:
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 log.info("no verdict from the copy's check (%s): made here", type(exc).__name__)
             finally:
-                _end(child, reader)
+                self._end(child)
         return judge(self._pages, self._catalog)
 
     def close(self) -> None:
@@ -266,34 +276,42 @@ class CopyCheck:
         self._pages = []
 
     def _send(self, kind: bytes, data: bytes) -> None:
-        if self._child is None:
-            return
-        try:
-            assert self._child.stdin is not None
-            self._child.stdin.write(_HEAD.pack(kind, len(data)))
-            self._child.stdin.write(data)
-            self._child.stdin.flush()
-        except OSError as exc:
-            log.info("the copy's check lost its process (%s): made here", type(exc).__name__)
-            self._drop()
+        if self._child is not None:
+            self._outbox.put((kind, data))
 
     def _drop(self) -> None:
         child, self._child = self._child, None
         if child is not None:
-            _end(child, self._reader)
+            self._end(child)
+
+    def _end(self, child: subprocess.Popen[bytes]) -> None:
+        if child.poll() is None:
+            child.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)
+        self._outbox.put(None)
+        # The child's end closed its side of both pipes: the feeder and the reader are done.
+        for thread in (self._feeder, self._reader):
+            if thread is not None:
+                thread.join(5)
+        for stream in (child.stdin, child.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.close()
 
 
-def _end(child: subprocess.Popen[bytes], reader: threading.Thread | None) -> None:
-    if child.poll() is None:
-        child.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        child.wait(timeout=5)
-    if reader is not None:
-        reader.join(5)  # the child's end closed its side: the reader is done
-    for stream in (child.stdin, child.stdout):
-        if stream is not None:
-            with contextlib.suppress(OSError, ValueError):
-                stream.close()
+def _feed(stream: IO[bytes], outbox: queue.SimpleQueue[tuple[bytes, bytes] | None]) -> None:
+    """Writes the frames put in `outbox` until None, then closes the child's input. A child that
+    went away ends it: the verdict is then made in the parent (CopyCheck.verdict)."""
+    try:
+        while (frame := outbox.get()) is not None:
+            kind, data = frame
+            stream.write(_HEAD.pack(kind, len(data)))
+            stream.write(data)
+            stream.flush()
+        stream.close()
+    except (OSError, ValueError) as exc:
+        log.info("the copy's check lost its process (%s): made here", type(exc).__name__)
 
 
 # -- the child ------------------------------------------------------------------------------------
@@ -327,7 +345,7 @@ def main() -> int:
     # Imported while the parent's first frames arrive: its writes are read meanwhile.
     from .. import clock
     from ..portability import validate  # noqa: F401
-    from . import remote  # noqa: F401
+    from . import items, protocol  # noqa: F401
     setup: dict[str, Any] = {}
     judge = Judge()
     answer: dict[str, Any] | None = None

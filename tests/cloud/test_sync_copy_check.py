@@ -130,11 +130,15 @@ def test_a_copy_of_one_page_is_checked_here(cloud_server, seeded_template, tmp_p
     ["/nonexistent/dreamtree-check"],  # no second process at all
     [sys.executable, "-c", "import sys; sys.stdin.buffer.read(); print('nonsense')"],  # one that answers nonsense
     [sys.executable, "-c", "import sys; sys.exit(3)"],  # one that ends at once
+    # One that never reads what it is sent: the catalog alone fills the pipe, and the pages wait
+    # on a thread of their own, not the sign-in, until the wait for a verdict gives up.
+    [sys.executable, "-c", "import time; time.sleep(600)"],
 ])
 def test_without_a_working_second_process_the_copy_is_checked_here(cloud_server, seeded_template, tmp_path,
                                                                    monkeypatch, caplog, child):
     email, token, user_id = _account_with_a_flow_log(cloud_server, seeded_template, tmp_path)
     monkeypatch.setattr(copy_check, "child_command", lambda: child)
+    monkeypatch.setattr(copy_check, "VERDICT_TIMEOUT_S", 5.0)
     with caplog.at_level(logging.DEBUG, logger="dreamtree.sync"):
         folder, result = _sign_in(cloud_server, seeded_template, tmp_path, email)
     assert result.adopted and result.sync_error is None and result.sync is not None
