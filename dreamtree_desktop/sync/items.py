@@ -112,6 +112,15 @@ def document_from(bodies: Mapping[ItemKey, Any]) -> Doc | None:
     return doc
 
 
+def document_of_items(items: Mapping[ItemKey, Any]) -> Doc | None:
+    """The document items read from 0 make (a removal: None), unchecked; None when there are
+    none. Items that make no document make one the checks refuse."""
+    bodies = {k: v for k, v in items.items() if v is not None}
+    if not bodies:
+        return None
+    return document_from(bodies) or {"format": None, "version": None}
+
+
 def _place(doc: Doc, kind: str, name: str, body: Any) -> None:
     if kind == "module":
         doc["modules"][name] = body

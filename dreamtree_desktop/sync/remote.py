@@ -9,7 +9,7 @@ network carries only what changed. See docs/sync-protocol.md, "Items".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,18 @@ from ..portability.validate import validate_part
 from . import protocol as p
 from .client import CloudClient
 from .errors import CloudError, RevisionAhead, ServerDamaged
-from .items import AUTH, HEAD, ItemKey, Texts, changed_items, document_from, item_texts, iter_items, pages
+from .items import (
+    AUTH,
+    HEAD,
+    ItemKey,
+    Texts,
+    changed_items,
+    document_from,
+    document_of_items,
+    item_texts,
+    iter_items,
+    pages,
+)
 from .lost import mark_lost
 from .pull_ahead import PageReader
 from .state import META_DAMAGED, meta, set_meta
@@ -95,23 +106,11 @@ def pull_items(client: CloudClient, since: int | None, *, since_id: str | None =
     return pulled
 
 
-def items_from_pages(pages: Iterable[bytes]) -> dict[ItemKey, Any]:
-    """The items of pages of GET /v1/changes (their JSON as received), as pull_items takes them.
-    ValueError for a page that is not one."""
-    items: dict[ItemKey, Any] = {}
-    for raw in pages:
-        page = p.parse_changes(p.parse_json_object(raw), 0)
-        if page is None:
-            raise ValueError("not a page of changes")
-        items.update(page.items)
-    return items
-
-
 def account_document(pulled: Pulled) -> dict[str, Any] | None:
     """The account's whole document from items read from 0 (or its old snapshot); unchecked."""
-    bodies = {k: v for k, v in pulled.items.items() if v is not None}
-    if bodies:
-        return document_from(bodies) or {"format": None, "version": None}
+    doc = document_of_items(pulled.items)
+    if doc is not None:
+        return doc
     return pulled.snapshot.wallet if pulled.snapshot is not None else None
 
 
