@@ -192,7 +192,10 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
                     apply_document(ctx, outcome.doc, lost, "sync", index_now=False)
                     # Made while the copy's rows are written in the background.
                     first = prepare_first_sync(pulled, outcome.doc, hasher)
-                    store_entries(ctx, outcome.doc["revisions"])
+                    if outcome.doc["revisions"]:
+                        # The folder held none (holds_nothing): nothing to compare them with,
+                        # which would wait for the rows queued before.
+                        store_entries(ctx, outcome.doc["revisions"])
             else:
                 apply_document(ctx, outcome.doc, lost, "sync")
             uid = ctx.user_id
