@@ -19,6 +19,7 @@ Without --server a worker is started on a free port with a throwaway D1 (wrangle
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -174,6 +175,17 @@ class Clock:
         self.load = os.getloadavg()[0]
 
 
+def reference_job() -> float:
+    """Wall time of a fixed single-threaded Python job (20,000 small records to sorted JSON and
+    back, three times): how fast the machine runs Python at that moment. Its speed drifts by a
+    third within an hour; figures taken at different times compare by this."""
+    records = [{"id": f"{i:08d}", "text": "a few words " * 4, "n": i, "even": i % 2 == 0} for i in range(20_000)]
+    start = time.perf_counter()
+    for _ in range(3):
+        json.loads(json.dumps(records, sort_keys=True))
+    return time.perf_counter() - start
+
+
 def median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
@@ -194,8 +206,10 @@ def measure(rows: int, repeat: int, url: str, worker: Worker | None, work: Path,
     # The first sync of a new computer, `repeat` times (each into a new empty folder; the last one,
     # B, goes on below): the median, since one run on a shared machine can be far off.
     firsts: list[tuple[float, float, float, float]] = []
+    references: list[float] = []
     for n in range(repeat):
         folder = b if n == repeat - 1 else work / f"B{rows}-{n}"
+        references.append(reference_job())
         stages.reset()
         with folder_app(folder) as (app, _ctx), Clock() as took:
             signed = cloud_account.login(app, url, email, PASSWORD, lock=False)
@@ -208,6 +222,7 @@ def measure(rows: int, repeat: int, url: str, worker: Worker | None, work: Path,
     out["first"] = (wall, cpu, firsts[-1][2], signed.sync.items_received, signed.sync.download_bytes,
                     median([f[3] for f in firsts]))
     out["first_all"] = [f[0] for f in firsts]
+    out["reference"] = median(references)
     if verbose:
         print(f"\n  [{rows:,} rows] first sync of a new computer, stages:")
         for label, seconds in sorted(stages.times.items(), key=lambda kv: -kv[1]):
@@ -268,6 +283,8 @@ def report(results: list[dict[str, Any]]) -> None:
         print(f"  {r['rows']:,} rows: the new computer received {r['first'][3]:,} items "
               f"({r['first'][4] / 1e6:.2f} MB); claim sent {r['claim'][3]:,} items ({r['claim'][4] / 1e6:.2f} MB); "
               f"a changed answer moved {r['one'][3]} item(s) in and {r['one'][4]} out")
+    print(f"{'reference job before each sign-in (one thread)':<46}" + "".join(
+        f"{r['reference'] * 1000:>12.0f} ms           " for r in results) + "  (reference_job in this file)")
     for r in results:
         print(f"  {r['rows']:,} rows, each first sync (median above): "
               + ", ".join(f"{w * 1000:.0f} ms" for w in r["first_all"]))
