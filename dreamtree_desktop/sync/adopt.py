@@ -1,11 +1,13 @@
 """An anonymous folder takes a cloud account's identity and copy: a new computer signing in, or
 any folder after the account's password was reset (sync/locked_reset.py, sync/recovery.py).
 
-Every item is pulled and the document they make checked (on a second process while it is taken
-in, for a copy of several pages: sync/copy_check.py); the folder's own data, if any, is re-sealed
-under the account's identity and key and merged with it; one transaction applies the result, the
-sign-in row and the session, and, for a folder that held nothing, records the first sync
-(sync/first.py). Described in docs/sync-protocol.md, "Signing in".
+Every item is pulled and the document they make checked, every sealed value opened; the folder's
+own data, if any, is re-sealed under the account's identity and key and merged with it; one
+transaction applies the result, the sign-in row and the session, and, for a folder that held
+nothing, records the first sync (sync/first.py). For such a folder and a copy of several pages,
+the rulebook's check runs in a second process while the copy is taken in (sync/copy_check.py),
+and the sealed values are opened while its rows are written: the commit waits for both.
+Described in docs/sync-protocol.md, "Signing in".
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ..errors import AuthenticationError, InternalError, ServiceError
 from ..ids import new_id
 from ..portability import Catalog, DocumentError, apply_document, export_document, merge, validate_document
 from ..portability.canonical import canonical_json, key_id
-from ..portability.conform import check_opened
+from ..portability.conform import check_opened, seal_plain
 from ..portability.keyed import KeyedHasher, Opened
 from ..portability.merge import MergeResult, Revision, normalize
 from ..portability.personal import document_fields, rebind_fields, unit_fields
@@ -129,6 +131,10 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
     password_hashing = HashAhead(password)
     remote: dict[str, Any] | None = None
     opened: dict[Opened, Any] = {}  # what the checks open, for the keyed hashes of the first sync
+    # With the check aside, the copy's sealed values are opened while its rows are written, in
+    # the transaction before its commit: the writer starts sooner, and a refusal rolls it back.
+    open_later = aside is not None
+    resealed = False  # a plain value of the copy was sealed here: its items differ from the pages
     if wallet is not None:
         try:
             # Checked in the second process meanwhile: the commit waits for its verdict.
@@ -141,14 +147,14 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
                 remote["pii"].get("key_id") not in (None, key_id(account_key))
             ):
                 raise DocumentError("/user", "it does not belong to this account and its key")
-            sealed_here: list[str] = []
-            check_opened(remote, catalog, account_key, session.user_id, opened, sealed_here)
+            if open_later:
+                # What check_opened would seal, sealed now, so that it is written sealed.
+                resealed = seal_plain(remote, catalog, account_key, session.user_id) > 0
         except DocumentError as exc:
             logout_quietly(client)
             raise unusable_for_login(str(exc)) from None
-        if aside is not None and not sealed_here:
-            # Made by the second process while the pages came: the items are as received.
-            pulled.texts_as_received = aside.texts(len(pulled.items))
+        if not open_later:
+            _open_copy(client, remote, catalog, account_key, session.user_id, opened)
 
     old_uid = ctx.user_id
     assert ctx.data_key is not None
@@ -191,6 +197,12 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
                     # The search index is built at the first search, not while the user waits.
                     apply_document(ctx, outcome.doc, lost, "sync", index_now=False)
                     # Made while the copy's rows are written in the background.
+                    if open_later:
+                        assert remote is not None
+                        _open_copy(client, remote, catalog, account_key, session.user_id, opened)
+                    if aside is not None and not resealed:
+                        # Made by the second process while the pages came: the items as received.
+                        pulled.texts_as_received = aside.texts(len(pulled.items))
                     first = prepare_first_sync(pulled, outcome.doc, hasher)
                     if outcome.doc["revisions"]:
                         # The folder held none (holds_nothing): nothing to compare them with,
@@ -227,6 +239,17 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
         opened.clear()  # personal values, opened: kept no longer than the adoption
     pulled.checked = remote  # passed every check above under this key: the first sync needs no second pass
     return pulled, synced
+
+
+def _open_copy(client: CloudClient, remote: dict[str, Any], catalog: Catalog, key: bytes | bytearray,
+               user_id: str, opened: dict[Opened, Any]) -> None:
+    """Every sealed value of the account's copy opened and what it holds checked
+    (conform.check_opened, filling `opened`); a refusal ends the sign-in."""
+    try:
+        check_opened(remote, catalog, key, user_id, opened)
+    except DocumentError as exc:
+        logout_quietly(client)
+        raise unusable_for_login(str(exc)) from None
 
 
 def unusable_for_login(reason: str) -> CloudError:

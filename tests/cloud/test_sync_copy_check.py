@@ -105,6 +105,29 @@ def test_a_copy_the_rulebook_refuses_leaves_the_new_computer_as_it_was(cloud_ser
     assert "cannot be used" in message and re.search(rf"/standalone/user_flow_logs/\d+/{field}", message)
 
 
+def test_a_sealed_value_that_does_not_open_leaves_the_new_computer_as_it_was(cloud_server, seeded_template,
+                                                                            tmp_path, caplog):
+    """The copy's sealed values are opened while its rows are written: one altered on the way
+    (the rulebook sees an envelope, not what it holds) rolls everything back."""
+    email, token, user_id = _account_with_a_flow_log(cloud_server, seeded_template, tmp_path)
+    body = json.loads(cloud_server.d1(f"SELECT body FROM sync_items WHERE user_id = '{user_id}' "
+                                      "AND kind = 'module' AND item_key = '1.2'")[0]["body"])
+    answers = body["rows"]["user_responses"]
+    where = next(i for i, r in enumerate(answers) if r["prompt_id"] == "1.2.1.past-places")
+    envelope = json.loads(answers[where]["response_text"])
+    envelope["ciphertext"] = ("A" if envelope["ciphertext"][0] != "A" else "B") + envelope["ciphertext"][1:]
+    answers[where]["response_text"] = json.dumps(envelope, separators=(",", ":"))
+    revision = cloud_server.d1(f"SELECT revision FROM sync_heads WHERE user_id = '{user_id}'")[0]["revision"]
+    posted = sync_helpers.post_items(cloud_server.url, token, [{"kind": "module", "key": "1.2", "body": body}],
+                                     revision)
+    assert posted.status_code == 200, posted.text
+    with caplog.at_level(logging.DEBUG, logger="dreamtree.sync"):
+        message = _refused_and_untouched(cloud_server, seeded_template, tmp_path, email, "B")
+    assert _checked_by_the_child(caplog)  # the rulebook passed it: only the key can tell
+    assert f"/modules/1.2/rows/user_responses/{where}/response_text" in message
+    assert "could not be opened" in message
+
+
 def test_a_copy_brought_to_stored_form_is_stored_in_that_form(cloud_server, seeded_template, tmp_path, caplog):
     email, token, user_id = _account_with_a_flow_log(cloud_server, seeded_template, tmp_path)
     _replace_flow_log(cloud_server, token, user_id, {"activity": f"  {ACTIVITY}  "})
