@@ -196,7 +196,8 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
                 with untracked(db):
                     # The search index is built at the first search, not while the user waits.
                     apply_document(ctx, outcome.doc, lost, "sync", index_now=False)
-                    # Made while the copy's rows are written in the background.
+                    # While the copy's rows are written in the background: its sealed values
+                    # opened (with the check aside), the first sync's texts and content keys made.
                     if open_later:
                         assert remote is not None
                         _open_copy(client, remote, catalog, account_key, session.user_id, opened)
