@@ -9,7 +9,9 @@ merge; `--repeat` new computers, the median shown); then, measured on A, `--repe
   - nothing to do: A syncs again.
 Goals (the heavy user, 50,000 rows): one changed answer <= 300 ms, nothing to do <= 100 ms, the
 first full sync of a new computer <= 3 s. Wall time and the CPU time of this process and its finished children are printed with
-the machine's load average (the machine is shared: wall time includes waiting for a CPU).
+the machine's load average (the machine is shared: wall time includes waiting for a CPU) and the
+time of a fixed reference job taken before each new computer's sign-in (reference_job), since
+the machine's own speed drifts: figures from different runs compare by it.
 
     .venv/bin/python bench/bench_sync.py [--rows 10000,50000] [--repeat 3] [--server URL]
 
