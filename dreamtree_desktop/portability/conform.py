@@ -188,8 +188,7 @@ def _tree(record: dict[str, Any], here: str) -> None:
 
 # -- personal values, once they can be opened -------------------------------------------------------
 def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: str,
-                 opened: dict[tuple[str, str, str, str], Any] | None = None,
-                 sealed: list[str] | None = None) -> int:
+                 opened: dict[tuple[str, str, str, str], Any] | None = None) -> int:
     """Open every sealed personal value of `doc` under (key, user_id) and check what it holds.
 
     An envelope that does not open (altered, or sealed under another key or identity) refuses
@@ -198,8 +197,7 @@ def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: st
     rule and sealed here under (key, user_id), so what is applied holds no plain personal value.
     Returns how many values were opened or sealed. `opened`, when given, receives each value
     opened, by (table, column, row id, envelope), so the keyed hashes of the same document need
-    not open them again (keyed.KeyedHasher.known). `sealed`, when given, receives the path of each
-    plain value sealed here (the document then differs from what it was).
+    not open them again (keyed.KeyedHasher.known).
     """
     from ..security.envelope import decrypt_value
     from ..security.errors import EnvelopeError
@@ -213,8 +211,6 @@ def check_opened(doc: Doc, catalog: Catalog, key: bytes | bytearray, user_id: st
         row_id = fld.row_id or user_id
         if plain_accepted(doc, fld):
             _check_and_seal(fld, catalog, key, user_id)
-            if sealed is not None:
-                sealed.append(fld.path)
             count += 1
             continue
         try:
