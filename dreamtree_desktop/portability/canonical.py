@@ -5,9 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 # Bookkeeping that says nothing about what an item holds: two items differing only here are
@@ -46,43 +43,14 @@ def digest(value: Any) -> str:
     return sha256_hex(canonical_json(value))
 
 
-# (table, content hash) -> the canonical text it is the SHA-256 of, while content_texts() is open.
-_TEXTS: ContextVar[dict[tuple[str, str], str] | None] = ContextVar("content_texts", default=None)
-
-
-@contextmanager
-def content_texts() -> Iterator[None]:
-    """Remember, until the block ends, the text behind each content hash computed in it: the
-    keyed hash of a record holding nothing personal is an HMAC of that same text (keyed.py), so a
-    checked document is not serialised a second time for it. Texts are only those the block made."""
-    token = _TEXTS.set({})
-    try:
-        yield
-    finally:
-        _TEXTS.reset(token)
-
-
 def hash_content(table: str, record: dict[str, Any]) -> str:
     """SHA-256 of canonical JSON of {"table": ..., "content": ...} (see content_fields)."""
-    text = content_text(table, record)
-    value = sha256_hex(text)
-    memo = _TEXTS.get()
-    if memo is not None:
-        memo[(table, value)] = text
-    return value
+    return sha256_hex(content_text(table, record))
 
 
 def content_text(table: str, record: dict[str, Any]) -> str:
     """The canonical text a record's content hash is taken of."""
     return canonical_json({"table": table, "content": content_fields(table, record)})
-
-
-def known_content_text(table: str, content_hash: Any) -> str | None:
-    """The text behind `content_hash` when hash_content made it inside content_texts(), else None."""
-    memo = _TEXTS.get()
-    if memo is None or not isinstance(content_hash, str):
-        return None
-    return memo.get((table, content_hash))
 
 
 def content_fields(table: str, record: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import hmac
 from typing import Any
 
 from ..security.kdf import derive_subkey, wipe
-from .canonical import content_text, known_content_text
+from .canonical import content_text
 from .catalog import Catalog
 from .document import copy_record
 from .errors import DocumentError
@@ -65,8 +65,8 @@ class KeyedHasher:
             transform(rows_fields({table: [plain]}, self._catalog, ""), self._user_id,
                       self._open_known if self._known else self._open)
             text = content_text(table, plain)
-        else:  # nothing to open: the text is the one its checked content hash was taken of
-            text = known_content_text(table, plain_hash) or content_text(table, record)
+        else:
+            text = content_text(table, record)
         value = hmac.new(bytes(self._key), text.encode("utf-8"), hashlib.sha256).hexdigest()
         if cache_key[2]:
             self._cache[cache_key] = value

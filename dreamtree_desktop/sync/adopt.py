@@ -130,7 +130,7 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
     # is checked (the server's work is done by now).
     password_hashing = HashAhead(password)
     remote: dict[str, Any] | None = None
-    opened: dict[Opened, Any] = {}  # what the checks open, for the keyed hashes of the first sync
+    opened: dict[Opened, Any] = {}  # what the checks open, for the merge's keyed hashes
     # With the check aside, the copy's sealed values are opened while its rows are written, in
     # the transaction before its commit: the writer starts sooner, and a refusal rolls it back.
     open_later = aside is not None
@@ -197,14 +197,14 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
                     # The search index is built at the first search, not while the user waits.
                     apply_document(ctx, outcome.doc, lost, "sync", index_now=False)
                     # While the copy's rows are written in the background: its sealed values
-                    # opened (with the check aside), the first sync's texts and content keys made.
+                    # opened (with the check aside), the first sync's texts made.
                     if open_later:
                         assert remote is not None
                         _open_copy(client, remote, catalog, account_key, session.user_id, opened)
                     if aside is not None and not resealed:
                         # Made by the second process while the pages came: the items as received.
                         pulled.texts_as_received = aside.texts(len(pulled.items))
-                    first = prepare_first_sync(pulled, outcome.doc, hasher)
+                    first = prepare_first_sync(pulled, outcome.doc)
                     if outcome.doc["revisions"]:
                         # The folder held none (holds_nothing): nothing to compare them with,
                         # which would wait for the rows queued before.
@@ -225,7 +225,7 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
             if reset_at is not None:
                 set_meta(db, META_RESET_SEEN, reset_at)
             if first is not None:
-                synced = record_first_sync(ctx, client.server, pulled, outcome.doc, hasher, first)
+                synced = record_first_sync(ctx, client.server, pulled, outcome.doc, first)
             if aside is not None and remote is not None:
                 # Nothing is committed before the copy has passed its check.
                 verdict = aside.verdict()

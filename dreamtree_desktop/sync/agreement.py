@@ -19,7 +19,7 @@ from ..portability.revisions import store_entries, stored_entries
 from ..portability.tables import TABLES
 from ..storage.backups import backup_if_due, make_backup
 from .bases import bases_from_mirror, save_bases
-from .mirror import KeyOf, change_mark, clear_changes, index_mirror, update_mirror
+from .mirror import KeyOf, change_mark, clear_changes, index_mirror, unindexed, update_mirror
 from .remote import Change, View
 from .state import (
     META_DAMAGED,
@@ -68,6 +68,29 @@ def key_of_for(hasher: KeyedHasher | None) -> KeyOf | None:
     if hasher is None:
         return None
     return lambda table, record: content_key(hasher, table, record)
+
+
+def complete_content_index(ctx: UserContext, hasher: KeyedHasher | None) -> int:
+    """Give the server's record items the content keys a new computer's sign-in left for later
+    (sync/first.py), before a round looks records up by them. One transaction of its own; how
+    many keys were made (0: none was missing)."""
+    key_of = key_of_for(hasher)
+    if key_of is None or not unindexed(ctx.db):
+        return 0
+    with ctx.db.transaction():
+        return index_mirror(ctx.db, key_of)
+
+
+def build_content_index(ctx: UserContext) -> int:
+    """complete_content_index with a catalog and hasher of its own: the window's step once a new
+    computer's sign-in is done, so that its first sync does not wait for it."""
+    if ctx.data_key is None or not unindexed(ctx.db):
+        return 0
+    hasher = KeyedHasher(ctx.data_key, ctx.user_id, Catalog.load(ctx.db))
+    try:
+        return complete_content_index(ctx, hasher)
+    finally:
+        hasher.close()
 
 
 def _hash_tombstones(doc: dict[str, Any], bases: dict[tuple[str, str], dict[str, Any]],

@@ -159,6 +159,7 @@ def settle(ctx: UserContext, fetched: Fetched, app: AppData | None = None) -> Se
     catalog = Catalog.load(db)
     hasher = s.hasher_for(ctx, catalog)
     try:
+        s.complete_content_index(ctx, hasher)  # as in service._sync_rounds
         ready = settle_part(ctx, app, catalog, result, hasher, pulled)
         if ready is not None:
             settled = Settled(prepared, ready.view.revision, result=result, doc=ready.doc, changes=ready.changes,

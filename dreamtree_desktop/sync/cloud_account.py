@@ -17,7 +17,6 @@ from ..accounts.lockmode import enable_with_credentials
 from ..clock import now_iso
 from ..context import UserContext
 from ..errors import AuthenticationError, ServiceError, UserInputError
-from ..portability.canonical import content_texts
 from ..security import vault as _vault
 from ..security.errors import KdfParamsError, KeyFileError, WrongPasswordError
 from ..security.kdf import KdfParams, wipe
@@ -247,9 +246,8 @@ def _login_with(app: AppData, client: CloudClient, session: p.Session, email: st
         first: Pulled | None = None
         synced: SyncResult | None = None
     else:
-        with content_texts():  # the keyed hashes of the first sync reuse the checks' texts
-            first, synced = adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key,
-                                          finish=True)
+        first, synced = adopt_account(app, ctx, client, session, email, password, wrapped_text, account_key,
+                                      finish=True)
         outcome.adopted = True
         if lock:
             enable_with_credentials(app, kek, wrapped.kdf, wrapped_text)

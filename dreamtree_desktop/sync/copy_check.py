@@ -350,6 +350,7 @@ def main() -> int:
     judge = Judge()
     answer: dict[str, Any] | None = None
     out = sys.stdout.buffer
+    sending: threading.Thread | None = None
     while True:
         frame = frames.get()
         if frame is None:
@@ -364,8 +365,11 @@ def main() -> int:
             elif kind == _PAGE and answer is None:
                 judge.page(data)
             elif kind == _END and answer is None:
-                # The texts first: the parent records them while this checks the copy.
-                _write(out, _TEXTS, judge.texts())
+                # The texts first: the parent records them while this checks the copy. They are
+                # written by a thread of their own: the parent reads them only when its own
+                # work reaches them, and the check need not wait for that.
+                sending = threading.Thread(target=_send, args=(out, _TEXTS, judge.texts()), daemon=True)
+                sending.start()
                 verdict = judge.verdict(setup["catalog"])
                 answer = ({"refused": list(verdict.refused)} if verdict.refused is not None
                           else {"as_it_came": verdict.as_it_came})
@@ -375,10 +379,18 @@ def main() -> int:
             answer = {"failed": type(exc).__name__}
         if kind == _END:
             break
+    if sending is not None:
+        sending.join()  # one frame after the other
     with contextlib.suppress(OSError):
         _write(out, _VERDICT, json.dumps(answer).encode("utf-8"))
     # Ends without taking the copy's objects apart one by one: nothing else is left to do.
     os._exit(0)
+
+
+def _send(stream: IO[bytes], kind: bytes, data: bytes) -> None:
+    """_write on a thread: a parent that went away is seen when the verdict is written."""
+    with contextlib.suppress(OSError):
+        _write(stream, kind, data)
 
 
 def _write(stream: IO[bytes], kind: bytes, data: bytes) -> None:

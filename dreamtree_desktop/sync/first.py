@@ -5,10 +5,12 @@ Signing in on an empty folder (cloud_account.login) pulls every item, checks the
 the account's copy, so the sync that follows has nothing of its own to merge: the agreement is the
 merge of an empty side with the account's document, as the sync's own merge makes it (keyed
 hashes, kept versions carried). Written with the adoption, it needs no second export and merge of
-everything just written: the same transaction records the sync (the server's items known with
-their content index, which are the record bases too, and the revision), with each item's
-canonical text computed once and each record's keyed hash taken from the values the checks
-opened, so the next sync is incremental.
+everything just written: the same transaction records the sync (the server's items known, which
+are the record bases too, and the revision), with each item's canonical text computed once, so
+the next sync is incremental. The items' content index (a keyed hash per record, by which the
+incremental round finds a record's equals) is not made while the person waits: the window
+builds it once the sign-in is done, and the next sync does if it is still missing
+(agreement.complete_content_index).
 
 When that agreement is not exactly what the server holds (the account has no wrapped-key item,
 the merge settled something, the copy is an old whole snapshot), something has to go up: the
@@ -26,11 +28,10 @@ from ..portability.canonical import canonical_json
 from ..portability.keyed import KeyedHasher
 from ..portability.merge import MergeResult
 from ..portability.revisions import stored_entries
-from .agreement import record_keys
-from .items import AUTH, ItemKey, Texts, changed_items, iter_items
+from .items import AUTH, Texts, changed_items, iter_items
 from .mirror import change_mark
 from .remote import Pulled, View
-from .service import SyncResult, key_of_for, record_success
+from .service import SyncResult, record_success
 
 Doc = dict[str, Any]
 
@@ -46,7 +47,7 @@ def holds_nothing(ctx: UserContext, local: Doc) -> bool:
 def first_merge(local: Doc, remote: Doc, hasher: KeyedHasher) -> MergeResult:
     """The merge the first sync round would make of this (empty) folder and the account's checked
     document: nothing agreed before, kept versions carried. `hasher`: under the account's key and
-    identity, knowing the values the checks opened (it fills the content index afterwards)."""
+    identity, knowing the values the checks opened."""
     return merge({**local, "revisions": []}, remote, bases={}, hasher=hasher, carry_revisions=True)
 
 
@@ -68,27 +69,22 @@ class FirstSync:
 
     texts: Texts  # the server's items, canonical JSON
     now: Texts  # the agreement's items
-    keyed: dict[ItemKey, str]  # the content key of each record item
 
 
-def prepare_first_sync(pulled: Pulled, agreed: Doc, hasher: KeyedHasher) -> FirstSync | None:
-    """The texts and content keys record_first_sync writes; None when the server does not hold
-    exactly `agreed` (agreed_texts). `hasher` knows the values the checks opened: indexing costs
-    one HMAC per record."""
+def prepare_first_sync(pulled: Pulled, agreed: Doc) -> FirstSync | None:
+    """The texts record_first_sync writes; None when the server does not hold exactly `agreed`
+    (agreed_texts)."""
     same = agreed_texts(pulled, agreed)
-    if same is None:
-        return None
-    key_of = key_of_for(hasher)
-    assert key_of is not None
-    return FirstSync(*same, record_keys(agreed, key_of))
+    return None if same is None else FirstSync(*same)
 
 
-def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc, hasher: KeyedHasher,
-                      first: FirstSync) -> SyncResult:
+def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc, first: FirstSync) -> SyncResult:
     """Record the first sync of a folder that holds `agreed` now, what the server holds: the
-    server's items known with their content index, the revision. The record bases are those
-    items (sync/bases.py, "Bases from the mirror"): no base row is written. Last in the
-    adoption's transaction, so the copy and its agreement are written together."""
+    server's items known, the revision. The record bases are those items (sync/bases.py, "Bases
+    from the mirror"): no base row is written. Their content index is left for later
+    (agreement.complete_content_index): the window builds it once the sign-in is done, the next
+    sync otherwise. Last in the adoption's transaction, so the copy and its agreement are
+    written together."""
     result = SyncResult(server, rounds=1, pulled=True, items_received=len(pulled.items),
                         download_bytes=pulled.wire_bytes)
     for entry in agreed.get("revisions", ()):
@@ -99,8 +95,8 @@ def record_first_sync(ctx: UserContext, server: str, pulled: Pulled, agreed: Doc
     delta = [(key, None if body is None else texts[key]) for key, body in pulled.items.items()]
     view = View(pulled.revision, pulled.revision_id, texts, delta, restart=True, doc=agreed,
                 received=len(pulled.items))
-    record_success(ctx, result, pulled.revision, agreed, {}, view, [], change_mark(ctx.db), key_of_for(hasher),
-                   texts=first.now, keyed=first.keyed, first=True)
+    record_success(ctx, result, pulled.revision, agreed, {}, view, [], change_mark(ctx.db),
+                   texts=first.now, first=True)
     return result
 
 

@@ -27,6 +27,7 @@ from ..storage.db import Database
 from . import protocol as p
 from .agreement import (
     apply_merge,
+    complete_content_index,
     hasher_for,
     key_of_for,
     local_document,
@@ -247,6 +248,8 @@ def _sync_rounds(ctx: UserContext, client: CloudClient, app: AppData | None, hoo
             if catalog is None:
                 catalog = Catalog.load(ctx.db)
                 hasher = hasher_for(ctx, catalog)
+                # A new computer's sign-in leaves it for later; the incremental round needs it.
+                complete_content_index(ctx, hasher)
             if _round(ctx, client, app, hooks, catalog, result, bases, hasher, pulled):
                 return result
     finally:
@@ -347,5 +350,5 @@ def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return data(a) == data(b)
 
 
-__all__ = ["Hooks", "SyncResult", "apply_merge", "hasher_for", "key_of_for", "last_synced_at",
+__all__ = ["Hooks", "SyncResult", "apply_merge", "complete_content_index", "hasher_for", "key_of_for", "last_synced_at",
            "local_document", "merge_with", "record_quiet", "record_success", "sync", "sync_now", "sync_status"]

@@ -148,6 +148,29 @@ def test_case4_identical_sealed_contacts_are_deduplicated(pair):
     assert plain_export(a) == plain_export(b)
 
 
+def test_identical_contacts_deduplicate_before_the_sign_in_content_index_is_built(cloud_server, seeded_template,
+                                                                                  tmp_path):
+    """The sign-in leaves the content index for later; a sync that runs before anything built it
+    builds it first: the same contact added on both computers is still one contact, and the
+    new computer's round stays incremental."""
+    account = make_account(cloud_server.url, seeded_template, tmp_path, standalone=("walk",))
+    b = sign_in(account, seeded_template, tmp_path, "B")
+    with opened(b) as (_app, ctx):
+        assert ctx.db.scalar("SELECT COUNT(*) FROM sync_items WHERE kind = 'record' AND content_key IS NULL") >= 1
+        _person(ctx)
+    with opened(account.a) as (_app, ctx):
+        _person(ctx)
+    sync(account.a)
+    result = sync(b)
+    assert result.incremental, result.notes
+    sync(account.a)
+    for folder in (account.a, b):
+        with opened(folder) as (_app, ctx):
+            assert _people(ctx) == ["Same Person"], folder.name
+            assert ctx.db.scalar("SELECT COUNT(*) FROM sync_items WHERE content_key IS NULL AND kind = 'record'") == 0
+    assert plain_export(account.a) == plain_export(b)
+
+
 def test_case5_a_deleted_contact_is_not_brought_back_by_an_older_identical_copy(pair):
     a, b = pair
     with opened(a) as (_app, ctx):

@@ -28,7 +28,7 @@ from sync_helpers import (
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from portability.factory import add_standalone, populate
 
-from dreamtree_desktop.sync import adopt, cloud_account, first, protocol, service
+from dreamtree_desktop.sync import adopt, agreement, cloud_account, first, protocol, service
 from dreamtree_desktop.sync.bases import load_bases
 from dreamtree_desktop.tools import flow
 
@@ -59,6 +59,8 @@ def _state(folder: Path) -> dict[str, Any]:
         # the bases (sync/bases.py); the whole path writes them as rows.
         state["bases"] = sorted(load_bases(ctx).items())
         state["items"] = sorted(tuple(r) for r in db.query("SELECT kind, item_key, body_json FROM sync_items"))
+        state["content_index"] = sorted(tuple(r) for r in db.query(
+            "SELECT item_key, content_key FROM sync_items WHERE kind = 'record'"))
         state["module_revisions"] = sorted(tuple(r) for r in db.query(
             "SELECT id, module_id, last_modified_at, snapshot_json, reason, created_at FROM module_revisions"))
         state["record_revisions"] = sorted(tuple(r) for r in db.query(
@@ -125,9 +127,13 @@ def test_an_empty_folder_ends_exactly_as_the_whole_path_leaves_it(cloud_server, 
     assert calls == ["adopt"] and reference.sync is not None and not reference.sync.pushed
     monkeypatch.undo()
 
-    ours, theirs = _state(fast), _state(whole)
-    with opened(fast) as (app, _ctx):
+    with opened(fast) as (app, ctx):
         assert app.db.scalar("SELECT COUNT(*) FROM sync_record_bases") == 0
+        # The content index is left for later (the window builds it once the sign-in is done).
+        unindexed = app.db.scalar("SELECT COUNT(*) FROM sync_items WHERE kind = 'record' AND content_key IS NULL")
+        assert unindexed == app.db.scalar("SELECT COUNT(*) FROM sync_items WHERE kind = 'record'") >= 40
+        assert agreement.build_content_index(ctx) == unindexed
+    ours, theirs = _state(fast), _state(whole)
     for part in theirs:
         assert ours[part] == theirs[part], part
     assert ours["pending"] == 0 and ours["module_revisions"] and ours["tombstones"] and ours["bases"]

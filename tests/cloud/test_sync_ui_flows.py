@@ -30,9 +30,11 @@ def _server_env(cloud_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DREAMTREE_SERVER", cloud_server.url)
 
 
-def _account_with_work(cloud_server: Any, folder: Path, through: str = "1.1.2") -> tuple[str, str]:
+def _account_with_work(cloud_server: Any, folder: Path, through: str = "1.1.2", *,
+                       flow_logs: int = 0) -> tuple[str, str]:
     """A folder claimed into a new cloud account; returns (email, its answer to PLAIN_PROMPT)."""
     from dreamtree_desktop.sync import cloud_account
+    from dreamtree_desktop.tools import _common, flow
 
     email = new_email("ui-flow")
     with opened(folder) as (app, _ctx):
@@ -40,6 +42,10 @@ def _account_with_work(cloud_server: Any, folder: Path, through: str = "1.1.2") 
         onboard(ctx)
         answer_through(ctx, through)
         answer(ctx, PLAIN_PROMPT, "the account's own answer")
+        for n in range(flow_logs):  # written directly: the tool unlocks later in the workbook
+            with ctx.db.transaction():
+                _common.insert_row(ctx, flow.TABLE, {"activity": f"walk {n}", "energy": 2, "focus": 4,
+                                                     "logged_date": "2025-05-01", "origin": None})
         cloud_account.cloud_claim(app, cloud_server.url, PASSWORD, email=email, lock=False,
                             ask_code=mailed_code(cloud_server))
     return email, "the account's own answer"
@@ -68,7 +74,7 @@ def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server,
     from dreamtree_desktop.engine.workbook import Workbook
 
     old = new_folder(seeded_template, tmp_path, "old")
-    email, expected = _account_with_work(cloud_server, old)
+    email, expected = _account_with_work(cloud_server, old, flow_logs=3)
     with opened(old) as (_app, ctx):
         left_off = Workbook(ctx).status().next_exercise.id
     with device(new_folder(seeded_template, tmp_path, "new"), qtbot) as dev:
@@ -95,8 +101,11 @@ def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server,
         qtbot.wait(dev.scheduler.start_delay_ms + 500)
         assert [why for why in asked if why != "period"] == [], asked
         shot(dev.window, "new-computer-signed-in")
-        # The copy's search index, left for later by the sign-in, was built in the background.
+        # The copy's search index and its content index, left for later by the sign-in, were
+        # built in the background (no sync has run since the sign-in's own).
         assert dev.call(lambda c: c.db.scalar("SELECT COUNT(*) FROM app_meta WHERE key = 'search.suspended'")) == 0
+        keys = dev.call(lambda c: c.db.query("SELECT content_key FROM sync_items WHERE kind = 'record'"))
+        assert len(keys) >= 3 and all(row[0] for row in keys)
 
 
 def _forget_server_copy(cloud_server, user_id: str) -> None:

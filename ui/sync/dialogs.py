@@ -309,7 +309,7 @@ class AccountForm(QWidget):
         self.outcome = outcome
         self.succeeded.emit(outcome)
         if self.mode == "signin":
-            self.services.worker.submit(work.build_search_index)
+            self.services.worker.submit(work.finish_sign_in)
 
     def show_failure(self, exc: BaseException) -> None:
         self._failed(exc)

@@ -101,11 +101,14 @@ def sign_in(ctx: Any, app: Any, server: str, email: str, password: str, lock: bo
     return outcome
 
 
-def build_search_index(ctx: Any) -> None:
-    """After a new computer's sign-in, the search index it left for later (search.ensure_index),
-    built in the background once the window shows the work."""
+def finish_sign_in(ctx: Any) -> None:
+    """After a new computer's sign-in, in the background once the window shows the work: what
+    it left for later, the content index its next sync needs (agreement.build_content_index)
+    and the search index (search.ensure_index)."""
     from dreamtree_desktop import search
+    from dreamtree_desktop.sync.agreement import build_content_index
 
+    build_content_index(ctx)
     search.ensure_index(ctx.db)
 
 
