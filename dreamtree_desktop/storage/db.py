@@ -370,6 +370,24 @@ class Database:
             except sqlcipher3.Error as exc:
                 raise self._map(exc) from None
 
+    @contextlib.contextmanager
+    def checkpoint_later(self) -> Iterator[None]:
+        """Commits inside the block leave their pages in the write-ahead log instead of copying
+        them into the database file at once (SQLite's automatic checkpoint): a commit is durable
+        once the log is synced, so a large one the person waits for need not wait for the copy.
+        The next commit after the block copies them (past 1,000 pages), or checkpoint(), or close().
+        Outside any transaction, with no background writes running."""
+        if self.journal_mode != "wal":
+            yield
+            return
+        with self._lock:
+            every = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+            self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+            try:
+                yield
+            finally:
+                self.conn.execute(f"PRAGMA wal_autocheckpoint = {int(every)}")
+
     def checkpoint(self) -> None:
         with contextlib.suppress(Exception):
             self.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -188,7 +188,10 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
     # The account's data key becomes the folder's in the transaction that brings in its copy:
     # a crash before the commit leaves the old key, after it the next open finishes the change.
     try:
-        with db.background_writes() if whole else contextlib.nullcontext(), \
+        # A new computer's copy: its pages reach the database file after the sign-in
+        # (first.after_sign_in, or the next commit), not while the person waits.
+        with db.checkpoint_later() if whole else contextlib.nullcontext(), \
+                db.background_writes() if whole else contextlib.nullcontext(), \
                 _vault.device_data_key_change(app.folder, db, app.keys, account_key, "login", follow):
             first: FirstSync | None = None
             if whole:

@@ -28,12 +28,26 @@ from ..portability.canonical import canonical_json
 from ..portability.keyed import KeyedHasher
 from ..portability.merge import MergeResult
 from ..portability.revisions import stored_entries
+from .agreement import build_content_index
 from .items import AUTH, Texts, changed_items, iter_items
 from .mirror import change_mark
 from .remote import Pulled, View
 from .service import SyncResult, record_success
 
 Doc = dict[str, Any]
+
+
+def after_sign_in(ctx: UserContext) -> None:
+    """What a new computer's sign-in leaves for later, done once it is over (the window runs it in
+    the background): the content index its next sync needs (agreement.build_content_index), the
+    search index (search.ensure_index), and the copy's pages moved from the write-ahead log into
+    the database file (Database.checkpoint_later). Each is also done without it: by the next
+    sync, the first search, the next commit or the folder's closing."""
+    from .. import search
+
+    build_content_index(ctx)
+    search.ensure_index(ctx.db)
+    ctx.db.checkpoint()
 
 
 def holds_nothing(ctx: UserContext, local: Doc) -> bool:

@@ -103,13 +103,10 @@ def sign_in(ctx: Any, app: Any, server: str, email: str, password: str, lock: bo
 
 def finish_sign_in(ctx: Any) -> None:
     """After a new computer's sign-in, in the background once the window shows the work: what
-    it left for later, the content index its next sync needs (agreement.build_content_index)
-    and the search index (search.ensure_index)."""
-    from dreamtree_desktop import search
-    from dreamtree_desktop.sync.agreement import build_content_index
+    it left for later (sync/first.after_sign_in)."""
+    from dreamtree_desktop.sync.first import after_sign_in
 
-    build_content_index(ctx)
-    search.ensure_index(ctx.db)
+    after_sign_in(ctx)
 
 
 def _server_had_data(result: Any, had_work: bool, ctx: Any) -> bool:
