@@ -19,6 +19,7 @@ from .canonical import hash_content
 from .catalog import Catalog
 from .document import Doc
 from .errors import DocumentError
+from .rewrites import put, rewrote
 from .tables import TABLES, exercise_of
 
 if TYPE_CHECKING:
@@ -60,9 +61,12 @@ def check_rules(doc: Doc, catalog: Catalog, *, verified: Collection[int] = ()) -
     if settings is not None:
         values = settings["values"]
         # Files from before location was removed may still carry it; nothing stores it now.
-        values.pop("location", None)
+        if "location" in values:
+            del values["location"]
+            rewrote()
         checked = _guard("/settings/values", check_settings, values, catalog.personality_types)
-        values.update(checked)
+        for key, value in checked.items():
+            put(values, key, value)
     for i, tomb in enumerate(doc["tombstones"]):
         if tomb["table"] not in TOMBSTONE_TABLES:
             raise DocumentError(f"/tombstones/{i}/table", f"{tomb['table']!r} is not a table of user records")
@@ -82,7 +86,7 @@ def _columns(
                 raise DocumentError(where, f"{table}.{column} belongs to {whose}, not to module {module_id}")
             if column in personal or (table, column) == ("user_settings", "personality_type"):
                 continue  # personality codes are checked against the content in validate.py
-            values[column] = _guard(where, check_column, table, column, value)
+            put(values, column, _guard(where, check_column, table, column, value))
 
 
 def _rows(
@@ -98,7 +102,10 @@ def _rows(
             if origin is not None and exercise_of(origin) not in catalog.exercises:
                 raise DocumentError(f"{here}/origin", f"{origin!r} is not an exercise of the workbook")
             cleaned = _guard(here, check_record, table, record, skip=skip)
-            kept = id(record) in verified and table not in _CHILDREN_CLEANED and _as_it_is(record, cleaned)
+            as_it_is = _as_it_is(record, cleaned)
+            if not as_it_is:
+                rewrote()
+            kept = as_it_is and id(record) in verified and table not in _CHILDREN_CLEANED
             record.update(cleaned)
             if table == "user_responses":
                 _response(record, catalog, sealed, here)
@@ -109,7 +116,7 @@ def _rows(
             elif table == "user_idea_trees":
                 _tree(record, here)
             if standalone and not kept:
-                record["content_hash"] = hash_content(table, record)
+                put(record, "content_hash", hash_content(table, record))
 
 
 # Tables whose checks also bring child rows to stored form (list items, tree nodes).
@@ -167,7 +174,7 @@ def _list_items(record: dict[str, Any], catalog: Catalog, sealed: bool, here: st
         content = item.get("content")
         if sealed and (owned or _looks_sealed(content)):
             continue
-        item["content"] = _guard(f"{where}/content", check_column, "user_list_items", "content", content)
+        put(item, "content", _guard(f"{where}/content", check_column, "user_list_items", "content", content))
 
 
 def _looks_sealed(value: Any) -> bool:
@@ -180,7 +187,7 @@ def _tree(record: dict[str, Any], here: str) -> None:
     for j, node in enumerate(record["nodes"]):
         where = f"{here}/nodes/{j}"
         _guard(f"{where}/id", record_id, node["id"], "id")
-        node["content"] = _guard(f"{where}/content", check_column, "user_idea_nodes", "content", node["content"])
+        put(node, "content", _guard(f"{where}/content", check_column, "user_idea_nodes", "content", node["content"]))
     edges = [(e["from_node_id"], e["to_node_id"]) for e in record["edges"]]
     nodes = {node["id"] for node in record["nodes"]}
     _guard(f"{here}/edges", check_tree, record.get("root_node_id"), edges, nodes)

@@ -12,6 +12,7 @@ from typing import Any
 from ..clock import format_iso, future_limit
 from ..security.errors import KeyFileError
 from ..security.keywrap import WrappedKey
+from . import rewrites
 from .canonical import digest, hash_content
 from .catalog import Catalog
 from .conform import check_rules
@@ -32,6 +33,9 @@ class Checked:
     doc: Doc
     legacy: bool = False
     notes: list[str] = field(default_factory=list)  # things reported, not fatal
+    # Some value was brought to its stored form (portability/rewrites.py), or a legacy file
+    # mapped: the document is no longer, value for value, the one handed in.
+    rewritten: bool = False
 
 
 def check_header(raw: Any) -> bool:
@@ -90,8 +94,9 @@ def validate_document(raw: Any, catalog: Catalog, *, schema_checked: bool = Fals
                 raise DocumentError("", "nothing in the file can be imported: it holds no answers or records")
             shown = "; ".join(notes[:3]) + (f" (and {len(notes) - 3} more)" if len(notes) > 3 else "")
             raise DocumentError("", f"nothing in the file can be imported: {shown}")
-    check_semantics(raw, catalog)
-    return Checked(raw, legacy, notes)
+    with rewrites.counting() as count:
+        check_semantics(raw, catalog)
+    return Checked(raw, legacy, notes, rewritten=legacy or count[0] > 0)
 
 
 # -- semantics ---------------------------------------------------------------------------------
@@ -123,7 +128,7 @@ def _timestamp(container: dict[str, Any], key: str, path: str) -> None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.UTC)
     # One form everywhere, so timestamps compare correctly as text.
-    container[key] = format_iso(moment)
+    rewrites.put(container, key, format_iso(moment))
     _not_future(container[key], f"{path}/{key}")
 
 

@@ -82,6 +82,9 @@ def adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: 
     local = export_document(ctx, catalog)
     empty = finish and fresh and holds_nothing(ctx, local)
     aside = CopyCheck(catalog) if empty and check_aside and reset_at is None else None
+    # The password's hash for this folder's sign-in row, on the second core while the server
+    # makes the first page: both cores are busy once the pages flow.
+    password_hashing = HashAhead(password)
     try:
         try:
             pulled = pull_items(client, None, on_page=aside.page if aside is not None else None)
@@ -95,7 +98,8 @@ def adopt_account(app: AppData, ctx: UserContext, client: CloudClient, session: 
             aside.close()  # one page, nothing to check, or an old whole snapshot: checked here
             aside = None
         return _adopt_pulled(app, ctx, client, session, email, password, wrapped_text, account_key, pulled,
-                             wallet, catalog, local, fresh=fresh, empty=empty, reset_at=reset_at, aside=aside)
+                             wallet, catalog, local, fresh=fresh, empty=empty, reset_at=reset_at, aside=aside,
+                             password_hashing=password_hashing)
     except _TakeAgain:
         # The check brought the copy's values to their stored form: the rows this process wrote
         # from it as it came were rolled back; it is read again and checked first.
@@ -123,12 +127,11 @@ class _TakeAgain(Exception):
 def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: p.Session, email: str,
                   password: str, wrapped_text: str, account_key: bytearray, pulled: Pulled,
                   wallet: dict[str, Any] | None, catalog: Catalog, local: dict[str, Any], *, fresh: bool,
-                  empty: bool, reset_at: str | None, aside: CopyCheck | None) -> tuple[Pulled, SyncResult | None]:
-    """adopt_account once the copy is pulled; `aside`: the copy's check, running meanwhile."""
+                  empty: bool, reset_at: str | None, aside: CopyCheck | None,
+                  password_hashing: HashAhead) -> tuple[Pulled, SyncResult | None]:
+    """adopt_account once the copy is pulled; `aside`: the copy's check, running meanwhile;
+    `password_hashing`: the hash of the folder's sign-in row, being made meanwhile."""
     db = app.db
-    # The password's hash for this folder's sign-in row, made on the second core while the copy
-    # is checked (the server's work is done by now).
-    password_hashing = HashAhead(password)
     remote: dict[str, Any] | None = None
     opened: dict[Opened, Any] = {}  # what the checks open, for the merge's keyed hashes
     # With the check aside, the copy's sealed values are opened while its rows are written, in

@@ -74,8 +74,8 @@ class Verdict:
 class Judge:
     """The verdict's making: page() with each page's JSON as received (GET /v1/changes, from 0),
     then verdict(). Each item's canonical JSON is made as it arrives: it is what the first sync
-    records of the server's items (sync/first.py), and telling whether the check changed
-    anything then costs one serialisation after it, not two."""
+    records of the server's items (sync/first.py). Whether the check changed anything the check
+    itself says (Checked.rewritten)."""
 
     def __init__(self) -> None:
         self._items: dict[Any, Any] = {}
@@ -107,17 +107,14 @@ class Judge:
         if doc is None:
             return Verdict()
         # The document is the items' bodies, placed as they are, and these few values of its own;
-        # the check brings values to their stored form in place (portability/validate.py).
-        from ..portability.canonical import canonical_json
-
+        # the check brings values to their stored form in place, and says whether it did
+        # (portability/rewrites.py).
         own = json.dumps([doc.get(k) for k in _DOC_OWN])
         try:
-            validate_document(doc, catalog)
+            checked = validate_document(doc, catalog)
         except DocumentError as exc:
             return Verdict(refused=(exc.path, exc.problem, exc.hint))
-        same = own == json.dumps([doc.get(k) for k in _DOC_OWN]) and all(
-            canonical_json(body) == self._as_received[key] for key, body in self._items.items()
-        )
+        same = own == json.dumps([doc.get(k) for k in _DOC_OWN]) and not checked.rewritten
         return Verdict(as_it_came=same)
 
 
