@@ -203,10 +203,11 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
                     # The search index is built at the first search, not while the user waits.
                     apply_document(ctx, outcome.doc, lost, "sync", index_now=False)
                     # While the copy's rows are written in the background: its sealed values
-                    # opened (with the check aside), the first sync's texts made.
+                    # opened (with the check aside; the merge is made, so nothing keeps what
+                    # they hold), the first sync's texts made.
                     if open_later:
                         assert remote is not None
-                        _open_copy(client, remote, catalog, account_key, session.user_id, opened)
+                        _open_copy(client, remote, catalog, account_key, session.user_id, None)
                     if aside is not None and not resealed:
                         # Made by the second process while the pages came: the items as received.
                         pulled.texts_as_received = aside.texts(len(pulled.items))
@@ -249,9 +250,9 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
 
 
 def _open_copy(client: CloudClient, remote: dict[str, Any], catalog: Catalog, key: bytes | bytearray,
-               user_id: str, opened: dict[Opened, Any]) -> None:
+               user_id: str, opened: dict[Opened, Any] | None) -> None:
     """Every sealed value of the account's copy opened and what it holds checked
-    (conform.check_opened, filling `opened`); a refusal ends the sign-in."""
+    (conform.check_opened, filling `opened` when given); a refusal ends the sign-in."""
     try:
         check_opened(remote, catalog, key, user_id, opened)
     except DocumentError as exc:

@@ -253,3 +253,42 @@ def test_a_write_failing_on_the_writer_thread_leaves_the_new_computer_as_it_was(
         assert app.db.scalar("SELECT COUNT(*) FROM sync_items") == 0
         signed = cloud_account.login(app, cloud_server.url, email, PASSWORD, lock=False)
     assert signed.sync_error is None and plain_export(fresh) == plain_export(a)
+
+
+def test_a_new_computer_killed_right_after_its_sign_in_keeps_the_copy_and_syncs_on(
+        cloud_server, seeded_template, tmp_path, rich_account):
+    """Killed once the sign-in committed, before anything after it (the copy's pages still in the
+    write-ahead log, no content index, no search index): the next open holds the whole copy, and
+    the next sync builds the index first and stays incremental."""
+    import os
+    import subprocess
+    import textwrap
+
+    email, a = rich_account
+    b = new_folder(seeded_template, tmp_path, "killed")
+    script = textwrap.dedent(f"""
+        import os
+        from pathlib import Path
+        from dreamtree_desktop.appdata import open_app_data
+        from dreamtree_desktop.sync import cloud_account
+        app = open_app_data(Path({str(b)!r}))
+        result = cloud_account.login(app, {cloud_server.url!r}, {email!r}, os.environ["DT_TEST_SECRET"], lock=False)
+        assert result.sync is not None and result.sync_error is None
+        os._exit(0)  # no close: nothing after the commit runs
+    """)
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "DT_TEST_SECRET": PASSWORD,
+           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=300)
+    assert Path(f"{b}/dreamtree.db-wal").stat().st_size > 0  # the copy was left in the log
+    with opened(b) as (app, ctx):
+        assert app.db.scalar("SELECT COUNT(*) FROM sync_items WHERE kind = 'record' AND content_key IS NULL") > 0
+        assert answer_of(ctx, PLAIN_PROMPT) == "newer words from B"
+        answer(ctx, PII_PROMPT, "written on the new computer after the kill")
+        result = service.sync(ctx, app=app)
+        assert result.incremental and result.pushed, result.notes
+        assert app.db.scalar("SELECT COUNT(*) FROM sync_items WHERE kind = 'record' AND content_key IS NULL") == 0
+    with opened(a) as (app, ctx):
+        service.sync(ctx, app=app)
+        assert answer_of(ctx, PII_PROMPT) == "written on the new computer after the kill"
+    assert plain_export(a) == plain_export(b)
