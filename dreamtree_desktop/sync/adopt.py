@@ -200,7 +200,8 @@ def _adopt_pulled(app: AppData, ctx: UserContext, client: CloudClient, session: 
             if whole:
                 # The account's copy, as the server holds it: nothing to record as changed here.
                 with untracked(db):
-                    # The search index is built at the first search, not while the user waits.
+                    # The search index is built after the sign-in (first.after_sign_in) or at the
+                    # first search, not while the person waits.
                     apply_document(ctx, outcome.doc, lost, "sync", index_now=False)
                     # While the copy's rows are written in the background: its sealed values
                     # opened (with the check aside; the merge is made, so nothing keeps what

@@ -350,5 +350,6 @@ def _same_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return data(a) == data(b)
 
 
-__all__ = ["Hooks", "SyncResult", "apply_merge", "complete_content_index", "hasher_for", "key_of_for", "last_synced_at",
-           "local_document", "merge_with", "record_quiet", "record_success", "sync", "sync_now", "sync_status"]
+__all__ = ["Hooks", "SyncResult", "apply_merge", "complete_content_index", "hasher_for", "key_of_for",
+           "last_synced_at", "local_document", "merge_with", "record_quiet", "record_success", "sync", "sync_now",
+           "sync_status"]

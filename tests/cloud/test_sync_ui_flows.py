@@ -104,8 +104,14 @@ def test_new_computer_signs_in_and_opens_where_the_person_left_off(cloud_server,
         # The copy's search index and its content index, left for later by the sign-in, were
         # built in the background (no sync has run since the sign-in's own).
         assert dev.call(lambda c: c.db.scalar("SELECT COUNT(*) FROM app_meta WHERE key = 'search.suspended'")) == 0
-        keys = dev.call(lambda c: c.db.query("SELECT content_key FROM sync_items WHERE kind = 'record'"))
-        assert len(keys) >= 3 and all(row[0] for row in keys)
+        keys = dev.call(lambda c: [(str(r[0]), r[1]) for r in c.db.query(
+            "SELECT item_key, content_key FROM sync_items WHERE kind = 'record'")])
+        assert len(keys) >= 3 and all(key for _item, key in keys)
+    # Made under the account's key: the same keys the computer that made the account holds.
+    with opened(old) as (_app, ctx):
+        theirs = [(str(r[0]), r[1]) for r in ctx.db.query(
+            "SELECT item_key, content_key FROM sync_items WHERE kind = 'record'")]
+    assert sorted(keys) == sorted(theirs)
 
 
 def _forget_server_copy(cloud_server, user_id: str) -> None:
